@@ -1,0 +1,39 @@
+# Helpers so every module declares itself the same way.
+#
+#   boomerang_library(NAME name SRCS a.cc b.cc DEPS dep1 dep2)
+#   boomerang_test(NAME name SRCS a_test.cc DEPS dep1 [LABELS l] [TIMEOUT s])
+#   boomerang_binary(NAME name SRCS main.cc DEPS dep1)
+#
+# Every test file is its own executable and its own ctest entry.
+include_guard(GLOBAL)
+
+function(boomerang_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_library(${ARG_NAME} STATIC ${ARG_SRCS})
+  target_include_directories(${ARG_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${ARG_NAME} PUBLIC ${ARG_DEPS})
+  target_compile_options(${ARG_NAME} PRIVATE ${BOOMERANG_WARNINGS})
+endfunction()
+
+function(boomerang_binary)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  target_compile_options(${ARG_NAME} PRIVATE ${BOOMERANG_WARNINGS})
+endfunction()
+
+function(boomerang_test)
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  target_compile_options(${ARG_NAME} PRIVATE ${BOOMERANG_WARNINGS})
+  add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  set_tests_properties(${ARG_NAME} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
+    ENVIRONMENT "BOOMERANG_BIN_DIR=${PROJECT_BINARY_DIR}/bin;BOOMERANG_SHARED_DATA=${PROJECT_SOURCE_DIR}/../shared/data")
+  if(ARG_LABELS)
+    set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}")
+  endif()
+endfunction()

@@ -1,0 +1,626 @@
+#include "indexer/indexer.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "boomerang/v1/snapshot.pb.h"
+#include "indexer/file_line_source.h"
+#include "models/csv.h"
+#include "models/item_exclusion.h"
+#include "models/timestamp.h"
+#include "server/store/snapshot_dir.h"
+#include "server/store/tables.h"
+
+namespace boomerang {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+int64_t PeakRssBytes() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<int64_t>(ru.ru_maxrss) * 1024;
+}
+
+std::string Thousands(int64_t v) {
+  std::string s = absl::StrCat(v < 0 ? -v : v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
+  return v < 0 ? "-" + s : s;
+}
+
+void RecordBad(InputStats* stats, BadReason reason, int64_t line,
+               absl::string_view field, absl::string_view detail) {
+  BadLineStats& b = stats->bad[static_cast<int>(reason)];
+  if (b.count == 0) {
+    b.first_detail = absl::StrCat(
+        stats->path, ":", line, field.empty() ? "" : ": field '",
+        field, field.empty() ? "" : "'", ": ", detail);
+  }
+  ++b.count;
+  if (b.first_lines.size() < kMaxExampleLines) b.first_lines.push_back(line);
+}
+
+// Reports progress at most every `interval` seconds.
+class Progress {
+ public:
+  Progress(const IndexerOptions& o) : fn_(o.progress), interval_(o.progress_interval_s) {}
+  void Phase(const std::string& phase) {
+    phase_ = phase;
+    phase_start_ = Clock::now();
+    if (fn_) fn_(absl::StrCat("[", phase, "]"));
+  }
+  void Lines(int64_t lines) {
+    if (!fn_ || (lines & 0x3fff) != 0) return;
+    if (Seconds(last_) < interval_) return;
+    last_ = Clock::now();
+    double secs = std::max(1e-9, Seconds(phase_start_));
+    fn_(absl::StrFormat("[%s] %s lines, %.0f lines/s", phase_, Thousands(lines),
+                        lines / secs));
+  }
+
+ private:
+  std::function<void(const std::string&)> fn_;
+  double interval_;
+  std::string phase_;
+  Clock::time_point phase_start_ = Clock::now();
+  Clock::time_point last_ = Clock::now();
+};
+
+// Everything the indexer learns about one item.
+struct ItemAccumulator {
+  std::string id;
+  std::string title;
+  std::string category;
+  double catalog_price = -1;
+  bool in_stock = true;
+  bool in_catalog = false;
+  int64_t orders = 0;
+  int64_t recent_orders = 0;
+  double quantity = 0;
+  int64_t customers = 0;
+  std::vector<float> prices;  // unit prices of purchase lines
+};
+
+struct OrderAccumulator {
+  int64_t timestamp = 0;
+  int32_t customer = -1;  // -1: guest
+  std::vector<int32_t> items;
+};
+
+class Shop {
+ public:
+  int32_t ItemIndex(absl::string_view id) {
+    auto [it, inserted] =
+        item_index_.try_emplace(id, static_cast<int32_t>(items_.size()));
+    if (inserted) items_.emplace_back().id = std::string(id);
+    return it->second;
+  }
+  int32_t FindItem(absl::string_view id) const {
+    auto it = item_index_.find(id);
+    return it == item_index_.end() ? -1 : it->second;
+  }
+  int32_t OrderIndex(absl::string_view id) {
+    auto [it, inserted] =
+        order_index_.try_emplace(id, static_cast<int32_t>(orders_.size()));
+    if (inserted) orders_.emplace_back();
+    return it->second;
+  }
+  int32_t CustomerIndex(absl::string_view id) {
+    auto [it, inserted] =
+        customer_index_.try_emplace(id, static_cast<int32_t>(customer_index_.size()));
+    return it->second;
+  }
+  std::vector<ItemAccumulator>& items() { return items_; }
+  std::vector<OrderAccumulator>& orders() { return orders_; }
+  int64_t customers() const { return customer_index_.size(); }
+
+ private:
+  absl::flat_hash_map<std::string, int32_t> item_index_;
+  absl::flat_hash_map<std::string, int32_t> order_index_;
+  absl::flat_hash_map<std::string, int32_t> customer_index_;
+  std::vector<ItemAccumulator> items_;
+  std::vector<OrderAccumulator> orders_;
+};
+
+absl::Status CheckReaderError(const LineSource& src) {
+  std::string err = src.error();
+  if (!err.empty()) return absl::DataLossError(err);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ReadHeader(CsvParser* parser,
+                                                    const std::string& path) {
+  CsvRecord header;
+  CsvStatus st;
+  if (!parser->Next(&header, &st)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": file is empty (expected a CSV header line)"));
+  }
+  if (st != CsvStatus::kOk) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", header.line_number,
+                     ": the header line has broken quoting"));
+  }
+  return header.fields;
+}
+
+absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
+                         absl::flat_hash_set<std::string>* not_products,
+                         InputStats* stats, Progress* progress) {
+  stats->path = options.catalog_path;
+  auto src = FileLineSource::Open(options.catalog_path);
+  if (!src.ok()) return src.status();
+  CsvParser parser(src->get());
+  auto header = ReadHeader(&parser, options.catalog_path);
+  if (!header.ok()) return header.status();
+  auto columns = ColumnIndex::Resolve(
+      *header, {"item_id"}, {"title", "category", "price", "in_stock", "recommendable"},
+      options.catalog_columns);
+  if (!columns.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.catalog_path, ": ", columns.status().message()));
+  }
+  auto flag = [](absl::string_view v, bool* out) {
+    std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(v));
+    if (s == "1" || s == "true" || s == "yes" || s == "y" || s == "t") {
+      *out = true;
+    } else if (s == "0" || s == "false" || s == "no" || s == "n" || s == "f") {
+      *out = false;
+    } else {
+      return false;
+    }
+    return true;
+  };
+  CsvRecord rec;
+  CsvStatus st;
+  while (parser.Next(&rec, &st)) {
+    ++stats->data_rows;
+    progress->Lines(parser.lines_read());
+    if (st != CsvStatus::kOk) {
+      RecordBad(stats, st == CsvStatus::kTooLong ? BadReason::kFieldTooLong
+                                                 : BadReason::kBrokenQuote,
+                rec.line_number, "", "quoting is broken");
+      continue;
+    }
+    if (static_cast<int>(rec.fields.size()) < columns->min_fields()) {
+      RecordBad(stats, BadReason::kFieldCount, rec.line_number, "",
+                absl::StrCat("has ", rec.fields.size(), " fields, needs ",
+                             columns->min_fields()));
+      continue;
+    }
+    auto field = [&](absl::string_view name) -> absl::string_view {
+      int pos = columns->Position(name);
+      return pos < 0 ? absl::string_view()
+                     : absl::StripAsciiWhitespace(rec.fields[pos]);
+    };
+    absl::string_view id = field("item_id");
+    if (id.empty()) {
+      RecordBad(stats, BadReason::kMissingField, rec.line_number, "item_id",
+                "item_id is empty");
+      continue;
+    }
+    if (id.size() > kMaxIdBytes) {
+      RecordBad(stats, BadReason::kFieldTooLong, rec.line_number, "item_id",
+                "item_id is too long");
+      continue;
+    }
+    double price = -1;
+    absl::string_view p = field("price");
+    if (!p.empty() && (!ParseNumber(p, &price) || price < 0)) {
+      RecordBad(stats, BadReason::kBadNumber, rec.line_number, "price",
+                absl::StrCat("price '", p.substr(0, 40), "' is not a price"));
+      continue;
+    }
+    bool in_stock = true, recommendable = true;
+    absl::string_view s = field("in_stock");
+    if (!s.empty() && !flag(s, &in_stock)) {
+      RecordBad(stats, BadReason::kBadNumber, rec.line_number, "in_stock",
+                absl::StrCat("in_stock '", s.substr(0, 40),
+                             "' is not a yes/no value (1/0, true/false)"));
+      continue;
+    }
+    absl::string_view r = field("recommendable");
+    if (!r.empty() && !flag(r, &recommendable)) {
+      RecordBad(stats, BadReason::kBadNumber, rec.line_number, "recommendable",
+                absl::StrCat("recommendable '", r.substr(0, 40),
+                             "' is not a yes/no value"));
+      continue;
+    }
+    ++stats->rows_used;
+    if (!recommendable) {
+      not_products->insert(std::string(id));
+      continue;
+    }
+    ItemAccumulator& item = shop->items()[shop->ItemIndex(id)];
+    item.in_catalog = true;
+    item.title = std::string(field("title"));
+    item.category = std::string(field("category"));
+    item.catalog_price = price;
+    item.in_stock = in_stock;
+  }
+  stats->lines_read = parser.lines_read();
+  return CheckReaderError(**src);
+}
+
+absl::Status ReadPurchases(const IndexerOptions& options,
+                           const ItemExclusion& exclusion,
+                           const absl::flat_hash_set<std::string>& not_products,
+                           Shop* shop, IndexReport* report,
+                           Progress* progress) {
+  InputStats* stats = &report->purchases;
+  stats->path = options.purchases_path;
+  auto src = FileLineSource::Open(options.purchases_path);
+  if (!src.ok()) return src.status();
+  CsvParser parser(src->get());
+  auto header = ReadHeader(&parser, options.purchases_path);
+  if (!header.ok()) return header.status();
+  auto columns = ColumnIndex::Resolve(*header, RequiredPurchaseColumns(),
+                                      OptionalPurchaseColumns(), options.columns);
+  if (!columns.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.purchases_path, ": ", columns.status().message()));
+  }
+  DecodeOptions decode;
+  decode.cancel_order_prefix = options.cancel_order_prefix;
+
+  // Exclusion is decided once per distinct item id.
+  absl::flat_hash_map<std::string, bool> excluded_cache;
+  auto is_excluded = [&](const std::string& id) {
+    auto [it, inserted] = excluded_cache.try_emplace(id, false);
+    if (inserted) it->second = exclusion.Excluded(id) || not_products.contains(id);
+    return it->second;
+  };
+
+  CsvRecord rec;
+  CsvStatus st;
+  PurchaseLine line;
+  report->data_start = INT64_MAX;
+  report->data_end = INT64_MIN;
+  while (parser.Next(&rec, &st)) {
+    ++stats->data_rows;
+    progress->Lines(parser.lines_read());
+    if (st != CsvStatus::kOk) {
+      RecordBad(stats, st == CsvStatus::kTooLong ? BadReason::kFieldTooLong
+                                                 : BadReason::kBrokenQuote,
+                rec.line_number, "",
+                st == CsvStatus::kTooLong
+                    ? "record is longer than 1 MiB"
+                    : "a quoted field is not closed properly");
+      continue;
+    }
+    DecodeResult r = DecodePurchase(rec, *columns, decode, &line);
+    if (r.kind == LineKind::kBad) {
+      RecordBad(stats, r.reason, rec.line_number, r.field, r.detail);
+      continue;
+    }
+    ++stats->rows_used;
+    if (is_excluded(line.item_id)) {
+      ++report->excluded_lines;
+      continue;
+    }
+    if (r.kind == LineKind::kReturn) {
+      // Returns never count as purchases. (Netting them against earlier
+      // purchases matters for repurchase timing, a later feature.)
+      ++report->return_lines;
+      continue;
+    }
+    ++report->purchase_lines;
+    const int32_t item_idx = shop->ItemIndex(line.item_id);
+    ItemAccumulator& item = shop->items()[item_idx];
+    if (item.title.empty() && !line.title.empty()) item.title = line.title;
+    item.quantity += line.quantity;
+    if (line.has_price && line.price > 0) {
+      item.prices.push_back(static_cast<float>(line.price));
+    }
+    OrderAccumulator& order = shop->orders()[shop->OrderIndex(line.order_id)];
+    if (order.items.empty()) order.timestamp = line.timestamp;
+    order.timestamp = std::min(order.timestamp, line.timestamp);
+    if (!line.customer_id.empty() && order.customer < 0) {
+      order.customer = shop->CustomerIndex(line.customer_id);
+    }
+    order.items.push_back(item_idx);
+    report->data_start = std::min(report->data_start, line.timestamp);
+    report->data_end = std::max(report->data_end, line.timestamp);
+  }
+  stats->lines_read = parser.lines_read();
+  if (report->data_start > report->data_end) report->data_start = report->data_end = 0;
+  return CheckReaderError(**src);
+}
+
+std::string BadSummaryLine(const InputStats& stats) {
+  std::vector<std::string> parts;
+  for (int r = 0; r < kNumBadReasons; ++r) {
+    const BadLineStats& b = stats.bad[r];
+    if (b.count == 0) continue;
+    parts.push_back(absl::StrCat(BadReasonName(static_cast<BadReason>(r)), " ",
+                                 b.count, " (lines ",
+                                 absl::StrJoin(b.first_lines, ", "),
+                                 b.count > static_cast<int64_t>(b.first_lines.size()) ? ", ..." : "",
+                                 ")"));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+}  // namespace
+
+int64_t InputStats::bad_total() const {
+  int64_t total = 0;
+  for (const auto& b : bad) total += b.count;
+  return total;
+}
+
+absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
+  const auto started = Clock::now();
+  *report = IndexReport();
+  if (options.purchases_path.empty()) {
+    return absl::InvalidArgumentError("--purchases is required");
+  }
+  if (options.out_root.empty()) {
+    return absl::InvalidArgumentError("--out is required");
+  }
+  if (options.cooccurrence.top_k < 1 || options.cooccurrence.min_support < 1 ||
+      options.cooccurrence.max_order_items < 2) {
+    return absl::InvalidArgumentError(
+        "--top-k and --min-support must be >= 1 and --max-order-items >= 2");
+  }
+  Progress progress(options);
+  Shop shop;
+  ItemExclusion exclusion(options.excluded_item_patterns);
+  absl::flat_hash_set<std::string> not_products;
+
+  if (!options.catalog_path.empty()) {
+    progress.Phase("reading catalog");
+    absl::Status s =
+        ReadCatalog(options, &shop, &not_products, &report->catalog, &progress);
+    if (!s.ok()) return s;
+  }
+  progress.Phase("reading purchases");
+  absl::Status s = ReadPurchases(options, exclusion, not_products, &shop,
+                                 report, &progress);
+  if (!s.ok()) return s;
+
+  // Too many bad lines means the mapping or the file is wrong: refuse to
+  // publish something built from a fraction of the data.
+  for (const InputStats* in : {&report->purchases, &report->catalog}) {
+    if (in->data_rows == 0) continue;
+    double share = static_cast<double>(in->bad_total()) / in->data_rows;
+    if (share > options.max_bad_share) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: %d of %d lines (%.1f%%) are bad, more than --max-bad-share "
+          "%.1f%%; nothing was published. %s. First: %s",
+          in->path, in->bad_total(), in->data_rows, 100 * share,
+          100 * options.max_bad_share, BadSummaryLine(*in),
+          [&]() -> std::string {
+            for (const auto& b : in->bad) {
+              if (b.count > 0) return b.first_detail;
+            }
+            return "";
+          }()));
+    }
+  }
+  if (report->purchase_lines == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.purchases_path,
+        ": no usable purchase lines (every line was bad, a return, or a "
+        "non-product); nothing was published"));
+  }
+
+  // Orders -> compact form; per-item order counts, recency and customers.
+  progress.Phase("counting pairs");
+  auto& items = shop.items();
+  auto& orders = shop.orders();
+  const int64_t recent_from =
+      report->data_end - static_cast<int64_t>(options.recent_days) * 86400;
+  OrderItems compact;
+  compact.items.reserve(report->purchase_lines);
+  std::vector<std::vector<int32_t>> customer_items(shop.customers());
+  for (OrderAccumulator& o : orders) {
+    compact.Add(std::move(o.items));
+    o.items.clear();
+    const int64_t b = compact.offsets[compact.offsets.size() - 2];
+    const int64_t e = compact.offsets.back();
+    if (o.customer < 0) ++report->guest_orders;
+    for (int64_t i = b; i < e; ++i) {
+      ItemAccumulator& item = items[compact.items[i]];
+      ++item.orders;
+      if (o.timestamp >= recent_from) ++item.recent_orders;
+      if (o.customer >= 0) customer_items[o.customer].push_back(compact.items[i]);
+    }
+  }
+  for (auto& ci : customer_items) {
+    std::sort(ci.begin(), ci.end());
+    ci.erase(std::unique(ci.begin(), ci.end()), ci.end());
+    for (int32_t it : ci) ++items[it].customers;
+    std::vector<int32_t>().swap(ci);
+  }
+  report->orders = static_cast<int64_t>(orders.size());
+  report->customers = shop.customers();
+  report->items = static_cast<int64_t>(items.size());
+
+  CooccurrenceResult co =
+      ComputeCooccurrence(compact, static_cast<int32_t>(items.size()),
+                          options.cooccurrence);
+  report->pairs_kept = co.pairs_kept;
+  report->huge_orders_skipped = co.huge_orders_skipped;
+
+  // Tables.
+  progress.Phase("writing snapshot");
+  auto builder = SnapshotBuilder::Begin(options.out_root);
+  if (!builder.ok()) return builder.status();
+  auto writer = TableWriter::Create(absl::StrCat((*builder)->dir(), "/", kTablesDir));
+  if (!writer.ok()) return writer.status();
+
+  std::vector<std::pair<std::string, std::string>> item_rows, fbt_rows;
+  item_rows.reserve(items.size());
+  for (size_t a = 0; a < items.size(); ++a) {
+    ItemAccumulator& it = items[a];
+    v1::ItemRecord rec;
+    rec.set_title(it.title);
+    rec.set_category(it.category);
+    double price = it.catalog_price;
+    if (price < 0 && !it.prices.empty()) {
+      // Median unit price: robust to quantity tiers and one-off errors.
+      auto mid = it.prices.begin() + it.prices.size() / 2;
+      std::nth_element(it.prices.begin(), mid, it.prices.end());
+      price = *mid;
+    }
+    rec.set_price(std::max(0.0, price));
+    rec.set_in_stock(it.in_stock);
+    rec.set_orders(it.orders);
+    rec.set_recent_orders(it.recent_orders);
+    rec.set_quantity(it.quantity);
+    rec.set_customers(it.customers);
+    item_rows.emplace_back(it.id, rec.SerializeAsString());
+    std::vector<float>().swap(it.prices);
+
+    if (co.neighbors[a].empty()) continue;
+    v1::FbtList list;
+    list.set_anchor_orders(co.item_orders[a]);
+    for (const Neighbor& nb : co.neighbors[a]) {
+      v1::FbtNeighbor* n = list.add_neighbors();
+      n->set_item_id(items[nb.item].id);
+      n->set_score(nb.score);
+      n->set_co_orders(nb.co_orders);
+      n->set_lift(nb.lift);
+    }
+    fbt_rows.emplace_back(it.id, list.SerializeAsString());
+  }
+  v1::PopularItems popular;
+  {
+    std::vector<int32_t> order(items.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+    auto top = [&](auto key, auto* out) {
+      size_t k = std::min<size_t>(order.size(), options.popular_items);
+      std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                        [&](int32_t x, int32_t y) {
+                          if (key(x) != key(y)) return key(x) > key(y);
+                          return items[x].id < items[y].id;
+                        });
+      for (size_t i = 0; i < k && key(order[i]) > 0; ++i) {
+        v1::PopularItem* p = out->Add();
+        p->set_item_id(items[order[i]].id);
+        p->set_orders(key(order[i]));
+      }
+    };
+    top([&](int32_t i) { return items[i].orders; }, popular.mutable_overall());
+    top([&](int32_t i) { return items[i].recent_orders; }, popular.mutable_recent());
+  }
+  std::vector<std::pair<std::string, std::string>> meta_rows;
+  meta_rows.emplace_back("popular", popular.SerializeAsString());
+
+  s = (*writer)->WriteTable(kItemsTable, std::move(item_rows));
+  if (s.ok()) s = (*writer)->WriteTable(kFbtTable, std::move(fbt_rows));
+  if (s.ok()) s = (*writer)->WriteTable(kMetaTable, std::move(meta_rows));
+  if (s.ok()) s = (*writer)->Close();
+  if (!s.ok()) return s;
+
+  v1::SnapshotManifest manifest;
+  manifest.set_created_at(FormatTimestamp(absl::ToUnixSeconds(absl::Now())));
+  manifest.set_boomerang_version(BOOMERANG_VERSION);
+  manifest.set_data_start(FormatTimestamp(report->data_start));
+  manifest.set_data_end(FormatTimestamp(report->data_end));
+  auto add_input = [&](const InputStats& in, const std::string& role,
+                       int64_t size) {
+    v1::InputFile* f = manifest.add_inputs();
+    f->set_path(in.path);
+    f->set_role(role);
+    f->set_size_bytes(size);
+    f->set_lines_read(in.lines_read);
+    f->set_rows_used(in.rows_used);
+  };
+  {
+    std::error_code ec;
+    add_input(report->purchases, "purchases",
+              static_cast<int64_t>(std::filesystem::file_size(options.purchases_path, ec)));
+    if (!options.catalog_path.empty()) {
+      add_input(report->catalog, "catalog",
+                static_cast<int64_t>(std::filesystem::file_size(options.catalog_path, ec)));
+    }
+  }
+  v1::IndexParameters* p = manifest.mutable_parameters();
+  p->set_top_k(options.cooccurrence.top_k);
+  p->set_min_support(options.cooccurrence.min_support);
+  p->set_max_order_items(options.cooccurrence.max_order_items);
+  p->set_scoring(std::string(ScoringName(options.cooccurrence.scoring)));
+  p->set_recent_days(options.recent_days);
+  for (const auto& pat : options.excluded_item_patterns) p->add_excluded_item_patterns(pat);
+  p->set_cancel_order_prefix(options.cancel_order_prefix);
+  p->set_max_bad_share(options.max_bad_share);
+  v1::SnapshotCounts* c = manifest.mutable_counts();
+  c->set_orders(report->orders);
+  c->set_customers(report->customers);
+  c->set_items(report->items);
+  c->set_purchase_lines(report->purchase_lines);
+  c->set_return_lines(report->return_lines);
+  c->set_excluded_lines(report->excluded_lines);
+  c->set_bad_lines(report->purchases.bad_total());
+  c->set_pairs_kept(report->pairs_kept);
+  c->set_huge_orders_skipped_for_pairs(report->huge_orders_skipped);
+  c->set_guest_orders(report->guest_orders);
+
+  auto published = (*builder)->Publish(std::move(manifest));
+  if (!published.ok()) return published.status();
+  report->snapshot_dir = *published;
+  report->version = std::filesystem::path(*published).filename().string();
+  report->wall_seconds = Seconds(started);
+  report->peak_rss_bytes = PeakRssBytes();
+  return absl::OkStatus();
+}
+
+std::string FormatReport(const IndexReport& r) {
+  std::string out;
+  absl::StrAppendFormat(&out, "purchases   %s: %s data lines\n", r.purchases.path,
+                        Thousands(r.purchases.data_rows));
+  absl::StrAppendFormat(
+      &out, "  used      %s purchase lines, %s return lines, %s non-product lines\n",
+      Thousands(r.purchase_lines), Thousands(r.return_lines),
+      Thousands(r.excluded_lines));
+  absl::StrAppendFormat(&out, "  bad       %s lines%s%s\n",
+                        Thousands(r.purchases.bad_total()),
+                        r.purchases.bad_total() ? ": " : "",
+                        BadSummaryLine(r.purchases));
+  for (const auto& b : r.purchases.bad) {
+    if (b.count > 0) absl::StrAppend(&out, "            e.g. ", b.first_detail, "\n");
+  }
+  if (!r.catalog.path.empty()) {
+    absl::StrAppendFormat(&out, "catalog     %s: %s rows used, %s bad%s%s\n",
+                          r.catalog.path, Thousands(r.catalog.rows_used),
+                          Thousands(r.catalog.bad_total()),
+                          r.catalog.bad_total() ? ": " : "",
+                          BadSummaryLine(r.catalog));
+  }
+  absl::StrAppendFormat(&out,
+                        "orders      %s (%s guest orders), customers %s, items %s\n",
+                        Thousands(r.orders), Thousands(r.guest_orders),
+                        Thousands(r.customers), Thousands(r.items));
+  absl::StrAppendFormat(&out,
+                        "pairs kept  %s (%s huge orders left out of pair counting)\n",
+                        Thousands(r.pairs_kept), Thousands(r.huge_orders_skipped));
+  absl::StrAppendFormat(&out, "data        %s .. %s\n", FormatTimestamp(r.data_start),
+                        FormatTimestamp(r.data_end));
+  absl::StrAppendFormat(&out, "time        %.2f s wall, peak memory %.0f MiB\n",
+                        r.wall_seconds, r.peak_rss_bytes / 1048576.0);
+  if (!r.snapshot_dir.empty()) {
+    absl::StrAppendFormat(&out, "snapshot    %s (version %s)\n", r.snapshot_dir,
+                          r.version);
+  }
+  return out;
+}
+
+}  // namespace boomerang

@@ -1,0 +1,100 @@
+// The batch pipeline: purchase export (+ optional catalog) -> one immutable,
+// versioned snapshot directory, published atomically.
+//
+// Phases: read purchases (classify every line: purchase, return, non-product,
+// bad with a reason), read the catalog, count "bought together" pairs,
+// compute popularity, write the tables, publish. If the share of bad lines
+// exceeds `max_bad_share`, or anything fails, nothing is published and the
+// previous snapshots are untouched.
+//
+// Thread-safety: RunIndexer may be called from one thread at a time per
+// snapshot root (concurrent runs on one root are safe but wasteful: each
+// publishes its own version).
+#ifndef BOOMERANG_INDEXER_INDEXER_H_
+#define BOOMERANG_INDEXER_INDEXER_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "models/cooccurrence.h"
+#include "models/purchase_line.h"
+
+namespace boomerang {
+
+struct IndexerOptions {
+  std::string purchases_path;                   // required
+  std::map<std::string, std::string> columns;   // canonical -> header name
+  std::string catalog_path;                     // optional
+  std::map<std::string, std::string> catalog_columns;
+  std::string out_root;                         // snapshot root, required
+
+  CooccurrenceOptions cooccurrence;
+  // Lines of orders whose id starts with this are returns (Online Retail
+  // "C"); empty disables. Negative quantities are returns regardless.
+  std::string cancel_order_prefix = "C";
+  // Non-product item id patterns (see models/item_exclusion.h).
+  std::vector<std::string> excluded_item_patterns;
+  // The run fails (and publishes nothing) when bad lines exceed this share
+  // of data lines.
+  double max_bad_share = 0.05;
+  // "Recent" popularity looks at this many days before the last purchase.
+  int recent_days = 30;
+  // Best sellers kept for fallbacks.
+  int popular_items = 1000;
+  // Progress lines go here (every `progress_interval_s`); may be null.
+  std::function<void(const std::string&)> progress;
+  double progress_interval_s = 1.0;
+};
+
+// How many lines of one bad reason, and where the first ones are.
+struct BadLineStats {
+  int64_t count = 0;
+  std::vector<int64_t> first_lines;  // at most kMaxExampleLines
+  std::string first_detail;          // "line 17: field 'quantity' ..."
+};
+inline constexpr int kMaxExampleLines = 5;
+
+struct InputStats {
+  std::string path;
+  int64_t lines_read = 0;  // physical lines, header included
+  int64_t data_rows = 0;   // records after the header
+  int64_t rows_used = 0;
+  std::array<BadLineStats, kNumBadReasons> bad{};
+  int64_t bad_total() const;
+};
+
+struct IndexReport {
+  InputStats purchases;
+  InputStats catalog;
+  int64_t purchase_lines = 0;
+  int64_t return_lines = 0;
+  int64_t excluded_lines = 0;  // non-product lines
+  int64_t orders = 0;
+  int64_t guest_orders = 0;
+  int64_t customers = 0;
+  int64_t items = 0;
+  int64_t pairs_kept = 0;
+  int64_t huge_orders_skipped = 0;
+  int64_t data_start = 0, data_end = 0;
+  std::string snapshot_dir;  // set when published
+  std::string version;
+  double wall_seconds = 0;
+  int64_t peak_rss_bytes = 0;
+};
+
+// Runs the pipeline. On failure the status says what went wrong (naming
+// the file, line and field where there is one) and `report` holds what was
+// counted so far.
+absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report);
+
+// A multi-line human summary of a report.
+std::string FormatReport(const IndexReport& report);
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_INDEXER_INDEXER_H_

@@ -1,0 +1,150 @@
+// boomerang-indexer: builds a snapshot from an order export.
+//
+//   boomerang-indexer --purchases orders.csv.gz
+//       --column order_id=InvoiceNo --column item_id=StockCode
+//       --column customer_id=CustomerID --column timestamp=InvoiceDate
+//       --column quantity=Quantity --column price=UnitPrice
+//       --out snapshots/
+//
+// Exit status: 0 published; 1 bad input or flags (one error line);
+// 2 an I/O or internal failure. Nothing is published unless it exits 0.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "indexer/indexer.h"
+#include "models/item_exclusion.h"
+
+namespace {
+
+absl::StatusOr<std::vector<std::string>> ReadPatternFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::string_view v = absl::StripAsciiWhitespace(line);
+    if (v.empty() || v[0] == '#') continue;
+    out.emplace_back(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using boomerang::IndexerOptions;
+  IndexerOptions opts;
+  std::vector<std::string> column_flags, catalog_column_flags, exclude_items;
+  std::string exclude_file, scoring = "llr";
+  bool no_default_exclusions = false, quiet = false;
+  int threads = 0;
+
+  CLI::App app{
+      "Builds a Boomerang snapshot (\"bought together\" tables, popularity) from "
+      "a purchase export and publishes it atomically as the next version under "
+      "--out."};
+  app.add_option("--purchases", opts.purchases_path,
+                 "CSV or gzipped CSV, one row per order line, with a header")
+      ->required();
+  app.add_option("--column", column_flags,
+                 "map a canonical column to your header name, e.g. "
+                 "order_id=InvoiceNo (columns: order_id, customer_id, item_id, "
+                 "timestamp; optional quantity, price, title). Repeatable.");
+  app.add_option("--catalog", opts.catalog_path,
+                 "optional catalog CSV: item_id, title, category, price, "
+                 "in_stock, recommendable (0 marks a non-product)");
+  app.add_option("--catalog-column", catalog_column_flags,
+                 "map a catalog column, e.g. item_id=sku. Repeatable.");
+  app.add_option("--out", opts.out_root, "snapshot root directory")->required();
+  app.add_option("--top-k", opts.cooccurrence.top_k,
+                 "co-purchased items kept per item")
+      ->capture_default_str();
+  app.add_option("--min-support", opts.cooccurrence.min_support,
+                 "minimum orders containing both items of a pair")
+      ->capture_default_str();
+  app.add_option("--max-order-items", opts.cooccurrence.max_order_items,
+                 "orders with more distinct items are left out of pair "
+                 "counting (wholesale restocks)")
+      ->capture_default_str();
+  app.add_option("--scoring", scoring, "pair score: llr, cosine, lift or count")
+      ->capture_default_str();
+  app.add_option("--cancel-prefix", opts.cancel_order_prefix,
+                 "order ids starting with this are cancellations (\"\" for none)")
+      ->capture_default_str();
+  app.add_option("--exclude-item", exclude_items,
+                 "item id pattern that is not a product (trailing * = prefix). "
+                 "Repeatable.");
+  app.add_option("--exclude-items-file", exclude_file,
+                 "file with one non-product item pattern per line");
+  app.add_flag("--no-default-exclusions", no_default_exclusions,
+               "do not exclude the built-in non-product ids (POST, DOT, M, "
+               "BANK CHARGES, POSTAGE, ...)");
+  app.add_option("--max-bad-share", opts.max_bad_share,
+                 "fail (publish nothing) when more than this share of lines "
+                 "is bad")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--recent-days", opts.recent_days,
+                 "window for recent popularity, in days before the last purchase")
+      ->capture_default_str();
+  app.add_option("--threads", threads, "worker threads (0: all cores)")
+      ->capture_default_str();
+  app.add_flag("--quiet", quiet, "no progress lines");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  auto fail = [](const absl::Status& s, int code) {
+    std::cerr << "boomerang-indexer: error: " << s.message() << "\n";
+    return code;
+  };
+  auto columns = boomerang::ParseColumnMappings(
+      column_flags, [] {
+        auto all = boomerang::RequiredPurchaseColumns();
+        for (const auto& c : boomerang::OptionalPurchaseColumns()) all.push_back(c);
+        return all;
+      }());
+  if (!columns.ok()) return fail(columns.status(), 1);
+  opts.columns = *columns;
+  auto catalog_columns = boomerang::ParseColumnMappings(
+      catalog_column_flags,
+      {"item_id", "title", "category", "price", "in_stock", "recommendable"});
+  if (!catalog_columns.ok()) return fail(catalog_columns.status(), 1);
+  opts.catalog_columns = *catalog_columns;
+  auto sc = boomerang::ParseScoring(scoring);
+  if (!sc.ok()) return fail(sc.status(), 1);
+  opts.cooccurrence.scoring = *sc;
+  opts.cooccurrence.threads = threads;
+  if (!no_default_exclusions) {
+    opts.excluded_item_patterns = boomerang::DefaultExcludedItemPatterns();
+  }
+  for (const auto& p : exclude_items) opts.excluded_item_patterns.push_back(p);
+  if (!exclude_file.empty()) {
+    auto patterns = ReadPatternFile(exclude_file);
+    if (!patterns.ok()) return fail(patterns.status(), 1);
+    for (const auto& p : *patterns) opts.excluded_item_patterns.push_back(p);
+  }
+  if (!quiet) {
+    opts.progress = [](const std::string& line) {
+      std::cerr << "boomerang-indexer: " << line << "\n";
+    };
+  }
+
+  boomerang::IndexReport report;
+  absl::Status s = boomerang::RunIndexer(opts, &report);
+  if (!s.ok()) {
+    bool input_error = absl::IsInvalidArgument(s) || absl::IsNotFound(s) ||
+                       absl::IsPermissionDenied(s) || absl::IsDataLoss(s);
+    return fail(s, input_error ? 1 : 2);
+  }
+  std::cout << boomerang::FormatReport(report);
+  return 0;
+}

@@ -1,0 +1,249 @@
+#include "models/purchase_line.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "models/timestamp.h"
+
+namespace boomerang {
+
+absl::string_view BadReasonName(BadReason reason) {
+  switch (reason) {
+    case BadReason::kBrokenQuote:
+      return "broken_quote";
+    case BadReason::kFieldCount:
+      return "too_few_fields";
+    case BadReason::kMissingField:
+      return "missing_field";
+    case BadReason::kBadNumber:
+      return "bad_number";
+    case BadReason::kBadTimestamp:
+      return "bad_timestamp";
+    case BadReason::kFieldTooLong:
+      return "field_too_long";
+    case BadReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+const std::vector<std::string>& RequiredPurchaseColumns() {
+  static const auto* kCols = new std::vector<std::string>{
+      "order_id", "customer_id", "item_id", "timestamp"};
+  return *kCols;
+}
+
+const std::vector<std::string>& OptionalPurchaseColumns() {
+  static const auto* kCols =
+      new std::vector<std::string>{"quantity", "price", "title"};
+  return *kCols;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseColumnMappings(
+    const std::vector<std::string>& flags,
+    const std::vector<std::string>& allowed) {
+  std::map<std::string, std::string> out;
+  for (const std::string& flag : flags) {
+    size_t eq = flag.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == flag.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column mapping '", flag,
+          "' must look like canonical=TheirHeaderName (e.g. "
+          "order_id=InvoiceNo)"));
+    }
+    std::string canonical = flag.substr(0, eq);
+    bool known = false;
+    for (const auto& a : allowed) known = known || a == canonical;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("column mapping '", flag, "': unknown column '",
+                       canonical, "'; known columns are ",
+                       absl::StrJoin(allowed, ", ")));
+    }
+    out[canonical] = flag.substr(eq + 1);
+  }
+  return out;
+}
+
+absl::StatusOr<ColumnIndex> ColumnIndex::Resolve(
+    const std::vector<std::string>& header,
+    const std::vector<std::string>& required,
+    const std::vector<std::string>& optional,
+    const std::map<std::string, std::string>& mapping) {
+  ColumnIndex index;
+  auto find = [&](const std::string& name) -> int {
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (absl::StripAsciiWhitespace(header[i]) == name) return i;
+    }
+    // Header names are matched case-insensitively as a second chance.
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(header[i]), name)) {
+        return i;
+      }
+    }
+    return -1;
+  };
+  auto resolve = [&](const std::string& canonical,
+                     bool is_required) -> absl::Status {
+    auto it = mapping.find(canonical);
+    const std::string& name = it == mapping.end() ? canonical : it->second;
+    int pos = find(name);
+    if (pos < 0) {
+      if (it != mapping.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "column '", name, "' (mapped to ", canonical,
+            ") is not in the header; the header has: ",
+            absl::StrJoin(header, ", ")));
+      }
+      if (is_required) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "required column '", canonical,
+            "' is not in the header (map it with --column ", canonical,
+            "=TheirName); the header has: ", absl::StrJoin(header, ", ")));
+      }
+      return absl::OkStatus();
+    }
+    index.positions_[canonical] = pos;
+    index.header_names_[canonical] = name;
+    index.min_fields_ = std::max(index.min_fields_, pos + 1);
+    return absl::OkStatus();
+  };
+  for (const auto& c : required) {
+    absl::Status s = resolve(c, true);
+    if (!s.ok()) return s;
+  }
+  for (const auto& c : optional) {
+    absl::Status s = resolve(c, false);
+    if (!s.ok()) return s;
+  }
+  return index;
+}
+
+int ColumnIndex::Position(absl::string_view canonical) const {
+  auto it = positions_.find(canonical);
+  return it == positions_.end() ? -1 : it->second;
+}
+
+std::string ColumnIndex::HeaderName(absl::string_view canonical) const {
+  auto it = header_names_.find(canonical);
+  return it == header_names_.end() ? std::string(canonical) : it->second;
+}
+
+bool ParseNumber(absl::string_view text, double* out) {
+  text = absl::StripAsciiWhitespace(text);
+  if (text.empty()) return false;
+  if (!absl::SimpleAtod(text, out)) return false;
+  return std::isfinite(*out);
+}
+
+std::string NormalizeId(absl::string_view id) {
+  id = absl::StripAsciiWhitespace(id);
+  size_t dot = id.find('.');
+  if (dot != absl::string_view::npos && dot > 0 && dot + 1 < id.size()) {
+    bool digits = true;
+    for (size_t i = 0; i < dot; ++i) digits = digits && absl::ascii_isdigit(id[i]);
+    for (size_t i = dot + 1; i < id.size(); ++i) digits = digits && id[i] == '0';
+    if (digits) return std::string(id.substr(0, dot));
+  }
+  return std::string(id);
+}
+
+DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
+                            const DecodeOptions& options, PurchaseLine* out) {
+  DecodeResult r;
+  auto bad = [&r](BadReason reason, absl::string_view field,
+                  std::string detail) -> DecodeResult& {
+    r.kind = LineKind::kBad;
+    r.reason = reason;
+    r.field = std::string(field);
+    r.detail = std::move(detail);
+    return r;
+  };
+  if (static_cast<int>(record.fields.size()) < columns.min_fields()) {
+    return bad(BadReason::kFieldCount, "",
+               absl::StrCat("has ", record.fields.size(),
+                            " fields, needs at least ", columns.min_fields()));
+  }
+  auto field = [&](absl::string_view name) -> absl::string_view {
+    int pos = columns.Position(name);
+    return pos < 0 ? absl::string_view()
+                   : absl::StripAsciiWhitespace(record.fields[pos]);
+  };
+  // Required ids.
+  struct IdField {
+    const char* name;
+    std::string* dest;
+    bool is_customer;
+  };
+  const IdField ids[] = {{"order_id", &out->order_id, false},
+                         {"item_id", &out->item_id, false},
+                         {"customer_id", &out->customer_id, true}};
+  for (const IdField& f : ids) {
+    absl::string_view v = field(f.name);
+    if (v.empty() && !f.is_customer) {
+      return bad(BadReason::kMissingField, f.name,
+                 absl::StrCat(columns.HeaderName(f.name), " is empty"));
+    }
+    if (v.size() > kMaxIdBytes) {
+      return bad(BadReason::kFieldTooLong, f.name,
+                 absl::StrCat(columns.HeaderName(f.name), " is ", v.size(),
+                              " bytes, more than ", kMaxIdBytes));
+    }
+    *f.dest = f.is_customer ? NormalizeId(v) : std::string(v);
+  }
+  absl::string_view ts = field("timestamp");
+  if (ts.empty()) {
+    return bad(BadReason::kMissingField, "timestamp",
+               absl::StrCat(columns.HeaderName("timestamp"), " is empty"));
+  }
+  absl::StatusOr<int64_t> t = ParseTimestamp(ts);
+  if (!t.ok()) {
+    return bad(BadReason::kBadTimestamp, "timestamp",
+               std::string(t.status().message()));
+  }
+  out->timestamp = *t;
+
+  out->quantity = 1;
+  if (columns.Position("quantity") >= 0) {
+    absl::string_view q = field("quantity");
+    if (!ParseNumber(q, &out->quantity)) {
+      return bad(BadReason::kBadNumber, "quantity",
+                 absl::StrCat(columns.HeaderName("quantity"), " '",
+                              q.substr(0, 40), "' is not a number"));
+    }
+    if (out->quantity == 0) {
+      return bad(BadReason::kBadNumber, "quantity",
+                 absl::StrCat(columns.HeaderName("quantity"), " is 0"));
+    }
+  }
+  out->has_price = false;
+  out->price = 0;
+  if (columns.Position("price") >= 0) {
+    absl::string_view p = field("price");
+    if (!p.empty()) {  // an empty price is "unknown", not an error
+      if (!ParseNumber(p, &out->price)) {
+        return bad(BadReason::kBadNumber, "price",
+                   absl::StrCat(columns.HeaderName("price"), " '",
+                                p.substr(0, 40), "' is not a number"));
+      }
+      out->has_price = true;
+    }
+  }
+  out->title.clear();
+  if (columns.Position("title") >= 0) out->title = std::string(field("title"));
+
+  const bool cancelled =
+      !options.cancel_order_prefix.empty() &&
+      absl::StartsWith(out->order_id, options.cancel_order_prefix);
+  r.kind = (out->quantity < 0 || cancelled) ? LineKind::kReturn
+                                            : LineKind::kPurchase;
+  return r;
+}
+
+}  // namespace boomerang

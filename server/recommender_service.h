@@ -1,0 +1,42 @@
+// The gRPC service boomerang.v1.Recommender: a thin layer that validates a
+// request, takes one handle to the current snapshot, and ranks.
+//
+// Handlers use gRPC's callback API: each does bounded in-memory work (a few
+// block-cache reads of an already warmed snapshot), finishes once and
+// returns; nothing blocks on I/O or holds a lock for long.
+//
+// Thread-safety: thread-safe; the holder is shared with whoever swaps
+// snapshots.
+#ifndef BOOMERANG_SERVER_RECOMMENDER_SERVICE_H_
+#define BOOMERANG_SERVER_RECOMMENDER_SERVICE_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "boomerang/v1/recommender.grpc.pb.h"
+#include "server/snapshot.h"
+
+namespace boomerang {
+
+// The request logic, separate from gRPC for tests and benchmarks.
+absl::Status FrequentlyBoughtTogether(
+    const Snapshot& snapshot, const v1::FrequentlyBoughtTogetherRequest& request,
+    v1::FrequentlyBoughtTogetherResponse* response);
+
+class RecommenderService final : public v1::Recommender::CallbackService {
+ public:
+  // REQUIRES: `holder` outlives the service and holds a snapshot.
+  explicit RecommenderService(const SnapshotHolder* holder) : holder_(holder) {}
+
+  grpc::ServerUnaryReactor* FrequentlyBoughtTogether(
+      grpc::CallbackServerContext* context,
+      const v1::FrequentlyBoughtTogetherRequest* request,
+      v1::FrequentlyBoughtTogetherResponse* response) override;
+
+ private:
+  const SnapshotHolder* holder_;
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_RECOMMENDER_SERVICE_H_

@@ -1,0 +1,23 @@
+// Validation of requests against the API's limits. Every violation is an
+// INVALID_ARGUMENT whose message names the field and the limit.
+#ifndef BOOMERANG_SERVER_REQUEST_LIMITS_H_
+#define BOOMERANG_SERVER_REQUEST_LIMITS_H_
+
+#include "absl/status/status.h"
+#include "boomerang/v1/recommender.pb.h"
+
+namespace boomerang {
+
+inline constexpr int kDefaultLimit = 10;
+inline constexpr int kMaxLimit = 100;
+inline constexpr int kMaxAnchorItems = 100;
+inline constexpr int kMaxExcludedItems = 1000;
+inline constexpr size_t kMaxRequestIdBytes = 256;
+
+// Checks `request`; on success sets *limit to the effective limit.
+absl::Status ValidateFbtRequest(const v1::FrequentlyBoughtTogetherRequest& request,
+                                int* limit);
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_REQUEST_LIMITS_H_

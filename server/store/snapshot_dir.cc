@@ -1,0 +1,279 @@
+#include "server/store/snapshot_dir.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <openssl/evp.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace boomerang {
+namespace fs = std::filesystem;
+namespace {
+
+absl::Status ErrnoError(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(
+      absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+absl::Status FsyncPath(const std::string& path, bool is_dir) {
+  int fd = ::open(path.c_str(), is_dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return ErrnoError("cannot fsync", path);
+  return absl::OkStatus();
+}
+
+bool IsVersionName(const std::string& name, int64_t* version) {
+  if (name.size() != 6) return false;
+  for (char c : name) {
+    if (!absl::ascii_isdigit(c)) return false;
+  }
+  return absl::SimpleAtoi(name, version);
+}
+
+absl::Status WriteFileSynced(const std::string& path, const std::string& data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return ErrnoError("cannot create", path);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return ErrnoError("cannot write", path);
+    }
+    done += n;
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return ErrnoError("cannot fsync", path);
+  }
+  ::close(fd);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string VersionName(int64_t version) {
+  return absl::StrFormat("%06d", version);
+}
+
+absl::StatusOr<std::vector<int64_t>> ListCompleteVersions(
+    const std::string& root) {
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    return absl::NotFoundError(
+        absl::StrCat("snapshot directory ", root, " does not exist"));
+  }
+  std::vector<int64_t> versions;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    int64_t v = 0;
+    if (!entry.is_directory() ||
+        !IsVersionName(entry.path().filename().string(), &v)) {
+      continue;
+    }
+    if (fs::exists(entry.path() / kManifestFile, ec)) versions.push_back(v);
+  }
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot list ", root, ": ", ec.message()));
+  }
+  std::sort(versions.begin(), versions.end());
+  return versions;
+}
+
+absl::StatusOr<v1::SnapshotManifest> ReadManifest(const std::string& dir) {
+  const std::string path = absl::StrCat(dir, "/", kManifestFile);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("no manifest at ", path));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  v1::SnapshotManifest manifest;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;  // newer writers may add fields
+  auto s = google::protobuf::util::JsonStringToMessage(buf.str(), &manifest,
+                                                        opts);
+  if (!s.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("manifest ", path, " is unreadable: ", s.ToString()));
+  }
+  if (manifest.format_version() != kSnapshotFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "snapshot ", dir, " has format version ", manifest.format_version(),
+        "; this build reads version ", kSnapshotFormatVersion));
+  }
+  return manifest;
+}
+
+absl::StatusOr<std::string> Sha256File(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return ErrnoError("cannot open", path);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    EVP_DigestUpdate(ctx, buf.data(), n);
+  }
+  bool failed = std::ferror(f);
+  std::fclose(f);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  if (failed) return ErrnoError("cannot read", path);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) absl::StrAppendFormat(&hex, "%02x", md[i]);
+  return hex;
+}
+
+absl::Status VerifyChecksums(const std::string& dir,
+                             const v1::SnapshotManifest& manifest) {
+  if (manifest.files().empty()) {
+    return absl::DataLossError(
+        absl::StrCat("manifest of ", dir, " lists no files"));
+  }
+  for (const auto& file : manifest.files()) {
+    const std::string path = absl::StrCat(dir, "/", file.path());
+    absl::StatusOr<std::string> sum = Sha256File(path);
+    if (!sum.ok()) {
+      return absl::DataLossError(absl::StrCat("snapshot file ", path,
+                                              " is missing or unreadable"));
+    }
+    if (*sum != file.sha256()) {
+      return absl::DataLossError(absl::StrCat(
+          "snapshot file ", path, " is corrupt: checksum ", *sum,
+          " does not match the manifest's ", file.sha256()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SnapshotBuilder>> SnapshotBuilder::Begin(
+    const std::string& root) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create snapshot directory ", root, ": ", ec.message()));
+  }
+  // Remove temporary directories of runs that died (their pid is gone).
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!absl::StartsWith(name, ".tmp-")) continue;
+    int pid = 0;
+    std::string pid_part = name.substr(5, name.find('-', 5) - 5);
+    if (absl::SimpleAtoi(pid_part, &pid) && pid > 0 &&
+        (::kill(pid, 0) == 0 || errno == EPERM)) {
+      continue;  // a live run is still writing it
+    }
+    fs::remove_all(entry.path(), ec);
+  }
+  std::unique_ptr<SnapshotBuilder> b(new SnapshotBuilder());
+  b->root_ = root;
+  std::random_device rd;
+  b->tmp_dir_ =
+      absl::StrCat(root, "/.tmp-", ::getpid(), "-", rd() % 1000000000u);
+  if (!fs::create_directory(b->tmp_dir_, ec)) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create ", b->tmp_dir_, ": ", ec ? ec.message() : "exists"));
+  }
+  return b;
+}
+
+SnapshotBuilder::~SnapshotBuilder() {
+  if (!published_) {
+    std::error_code ec;
+    fs::remove_all(tmp_dir_, ec);
+  }
+}
+
+absl::StatusOr<std::string> SnapshotBuilder::Publish(
+    v1::SnapshotManifest manifest) {
+  manifest.set_format_version(kSnapshotFormatVersion);
+  manifest.clear_files();
+  std::error_code ec;
+  std::vector<std::string> files;
+  std::vector<std::string> dirs{tmp_dir_};
+  for (const auto& entry : fs::recursive_directory_iterator(tmp_dir_, ec)) {
+    if (entry.is_directory()) {
+      dirs.push_back(entry.path().string());
+    } else if (entry.is_regular_file()) {
+      files.push_back(fs::relative(entry.path(), tmp_dir_).string());
+    }
+  }
+  if (ec) return absl::UnavailableError(ec.message());
+  std::sort(files.begin(), files.end());
+  for (const std::string& rel : files) {
+    if (rel == kManifestFile) continue;
+    const std::string path = absl::StrCat(tmp_dir_, "/", rel);
+    absl::Status s = FsyncPath(path, /*is_dir=*/false);
+    if (!s.ok()) return s;
+    absl::StatusOr<std::string> sum = Sha256File(path);
+    if (!sum.ok()) return sum.status();
+    v1::FileChecksum* f = manifest.add_files();
+    f->set_path(rel);
+    f->set_size_bytes(static_cast<int64_t>(fs::file_size(path, ec)));
+    f->set_sha256(*sum);
+  }
+  for (const std::string& d : dirs) {
+    absl::Status s = FsyncPath(d, /*is_dir=*/true);
+    if (!s.ok()) return s;
+  }
+
+  // Pick the next version; a rename that loses a race tries the next one.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int64_t next = 1;
+    for (const auto& entry : fs::directory_iterator(root_, ec)) {
+      int64_t v = 0;
+      if (IsVersionName(entry.path().filename().string(), &v)) {
+        next = std::max(next, v + 1);
+      }
+    }
+    manifest.set_version(VersionName(next));
+    std::string json;
+    google::protobuf::util::JsonPrintOptions jopts;
+    jopts.add_whitespace = true;
+    jopts.preserve_proto_field_names = true;
+    auto js = google::protobuf::util::MessageToJsonString(manifest, &json, jopts);
+    if (!js.ok()) return absl::InternalError(js.ToString());
+    absl::Status s =
+        WriteFileSynced(absl::StrCat(tmp_dir_, "/", kManifestFile), json);
+    if (!s.ok()) return s;
+    s = FsyncPath(tmp_dir_, /*is_dir=*/true);
+    if (!s.ok()) return s;
+    const std::string final_dir = absl::StrCat(root_, "/", VersionName(next));
+    // RENAME_NOREPLACE semantics: rename() onto an existing non-empty
+    // directory fails with ENOTEMPTY/EEXIST, which is what we want.
+    if (::rename(tmp_dir_.c_str(), final_dir.c_str()) == 0) {
+      published_ = true;
+      s = FsyncPath(root_, /*is_dir=*/true);
+      if (!s.ok()) return s;
+      return final_dir;
+    }
+    if (errno != ENOTEMPTY && errno != EEXIST) {
+      return ErrnoError("cannot publish snapshot to", final_dir);
+    }
+  }
+  return absl::AbortedError("could not find a free snapshot version");
+}
+
+}  // namespace boomerang

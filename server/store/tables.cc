@@ -1,0 +1,208 @@
+#include "server/store/tables.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/sst_file_writer.h"
+#include "rocksdb/table.h"
+
+namespace boomerang {
+namespace {
+
+// The one place where RocksDB errors become absl::Status.
+absl::Status FromRocksStatus(const rocksdb::Status& s,
+                             absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(context, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  if (s.IsIOError()) return absl::UnavailableError(msg);
+  return absl::InternalError(msg);
+}
+
+rocksdb::ColumnFamilyOptions TableOptions(std::shared_ptr<rocksdb::Cache> cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = std::move(cache);
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.data_block_index_type =
+      rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  cf.compression = rocksdb::kNoCompression;  // latency over size
+  return cf;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SnapshotTableNames() {
+  static const auto* kNames =
+      new std::vector<std::string>{kItemsTable, kFbtTable, kMetaTable};
+  return *kNames;
+}
+
+absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
+    const std::string& dir) {
+  std::unique_ptr<TableWriter> w(new TableWriter());
+  w->dir_ = dir;
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  db_opts.error_if_exists = true;
+  db_opts.max_background_jobs = 2;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                   TableOptions(rocksdb::NewLRUCache(8 << 20)));
+  for (const auto& name : SnapshotTableNames()) {
+    cfs.emplace_back(name, TableOptions(rocksdb::NewLRUCache(8 << 20)));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  absl::Status s = FromRocksStatus(
+      rocksdb::DB::Open(db_opts, dir, cfs, &handles, &db),
+      absl::StrCat("creating tables in ", dir));
+  if (!s.ok()) return s;
+  w->db_.reset(db);
+  for (size_t i = 0; i < cfs.size(); ++i) {
+    w->handles_[cfs[i].name] = handles[i];
+  }
+  return w;
+}
+
+TableWriter::~TableWriter() {
+  if (db_ != nullptr) {
+    for (auto& [name, h] : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close().PermitUncheckedError();
+  }
+}
+
+absl::Status TableWriter::WriteTable(
+    const std::string& table,
+    std::vector<std::pair<std::string, std::string>> rows) {
+  auto it = handles_.find(table);
+  if (it == handles_.end() || db_ == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("no table '", table, "'"));
+  }
+  if (rows.empty()) return absl::OkStatus();
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].first == rows[i - 1].first) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("duplicate key '", rows[i].first, "' in ", table));
+    }
+  }
+  const std::string sst = absl::StrCat(dir_, "/", table, ".sst.ingest");
+  rocksdb::Options opts(rocksdb::DBOptions(), TableOptions(nullptr));
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), opts, it->second);
+  absl::Status s = FromRocksStatus(writer.Open(sst), "opening " + sst);
+  if (!s.ok()) return s;
+  for (const auto& [k, v] : rows) {
+    s = FromRocksStatus(writer.Put(k, v), "writing " + sst);
+    if (!s.ok()) return s;
+  }
+  s = FromRocksStatus(writer.Finish(), "finishing " + sst);
+  if (!s.ok()) return s;
+  rocksdb::IngestExternalFileOptions ingest;
+  ingest.move_files = true;
+  return FromRocksStatus(db_->IngestExternalFile(it->second, {sst}, ingest),
+                         absl::StrCat("ingesting table ", table));
+}
+
+absl::Status TableWriter::Close() {
+  if (db_ == nullptr) return absl::FailedPreconditionError("already closed");
+  // Ingested files are fsynced by RocksDB; the snapshot builder fsyncs
+  // every file of the directory again before publishing.
+  // Nothing goes through the memtable (all data is ingested), so there is
+  // nothing to flush.
+  for (auto& [name, h] : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  absl::Status c = FromRocksStatus(db_->Close(), "closing tables");
+  db_.reset();
+  return c;
+}
+
+absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
+    const std::string& dir, size_t cache_bytes) {
+  std::unique_ptr<TableReader> r(new TableReader());
+  r->cache_ = rocksdb::NewLRUCache(cache_bytes);
+  rocksdb::DBOptions db_opts;
+  db_opts.max_open_files = -1;  // keep every table file open: no open() per Get
+  db_opts.info_log_level = rocksdb::WARN_LEVEL;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, TableOptions(r->cache_));
+  for (const auto& name : SnapshotTableNames()) {
+    cfs.emplace_back(name, TableOptions(r->cache_));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  absl::Status s = FromRocksStatus(
+      rocksdb::DB::OpenForReadOnly(db_opts, dir, cfs, &handles, &db),
+      absl::StrCat("opening tables in ", dir));
+  if (!s.ok()) return s;
+  r->db_.reset(db);
+  for (size_t i = 0; i < cfs.size(); ++i) r->handles_[cfs[i].name] = handles[i];
+  return r;
+}
+
+TableReader::~TableReader() {
+  if (db_ != nullptr) {
+    for (auto& [name, h] : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close().PermitUncheckedError();
+  }
+}
+
+rocksdb::ColumnFamilyHandle* TableReader::Handle(absl::string_view table) const {
+  auto it = handles_.find(table);
+  return it == handles_.end() ? nullptr : it->second;
+}
+
+absl::Status TableReader::Get(absl::string_view table, absl::string_view key,
+                              std::string* value) const {
+  rocksdb::ColumnFamilyHandle* h = Handle(table);
+  if (h == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("no table '", table, "'"));
+  }
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = false;  // checked once when the snapshot loads
+  rocksdb::Status s =
+      db_->Get(ro, h, rocksdb::Slice(key.data(), key.size()), value);
+  if (s.IsNotFound()) return absl::NotFoundError(key);
+  return FromRocksStatus(s, absl::StrCat("reading ", table));
+}
+
+absl::Status TableReader::ForEach(
+    absl::string_view table,
+    const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
+  rocksdb::ColumnFamilyHandle* h = Handle(table);
+  if (h == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("no table '", table, "'"));
+  }
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, h));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key(), v = it->value();
+    if (!fn(absl::string_view(k.data(), k.size()),
+            absl::string_view(v.data(), v.size()))) {
+      break;
+    }
+  }
+  return FromRocksStatus(it->status(), absl::StrCat("scanning ", table));
+}
+
+absl::Status TableReader::Warm() const {
+  for (const auto& name : SnapshotTableNames()) {
+    absl::Status s =
+        ForEach(name, [](absl::string_view, absl::string_view) { return true; });
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace boomerang

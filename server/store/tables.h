@@ -1,0 +1,97 @@
+// The snapshot's key-value tables, stored in RocksDB. This is the only code
+// that includes RocksDB; everything else sees absl::Status and strings.
+//
+// TableWriter bulk-loads a new database: each column family is written as
+// one sorted SST file and ingested (all-or-nothing), then the database is
+// closed, so nothing has it open when the snapshot is published.
+// TableReader opens a published database read-only, with a block cache
+// large enough to hold it, and can warm that cache so that requests do not
+// wait on the disk.
+//
+// Thread-safety: TableWriter is single-threaded. TableReader is safe for
+// concurrent Get() calls (RocksDB's guarantee).
+#ifndef BOOMERANG_SERVER_STORE_TABLES_H_
+#define BOOMERANG_SERVER_STORE_TABLES_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Cache;
+}  // namespace rocksdb
+
+namespace boomerang {
+
+// The column families of a snapshot (see proto/boomerang/v1/snapshot.proto).
+inline constexpr const char* kItemsTable = "items";
+inline constexpr const char* kFbtTable = "fbt";
+inline constexpr const char* kMetaTable = "meta";
+const std::vector<std::string>& SnapshotTableNames();
+
+class TableWriter {
+ public:
+  // Creates a new, empty database in `dir` (which must not exist yet or be
+  // empty) with the snapshot's column families.
+  static absl::StatusOr<std::unique_ptr<TableWriter>> Create(
+      const std::string& dir);
+  ~TableWriter();
+
+  // Writes a whole table. Rows need not be sorted; duplicate keys are an
+  // error. May be called once per table.
+  absl::Status WriteTable(const std::string& table,
+                          std::vector<std::pair<std::string, std::string>> rows);
+
+  // Flushes and closes the database. REQUIRES: called once, before the
+  // directory is published.
+  absl::Status Close();
+
+ private:
+  TableWriter() = default;
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+class TableReader {
+ public:
+  // Opens `dir` read-only. `cache_bytes` bounds the block cache.
+  static absl::StatusOr<std::unique_ptr<TableReader>> Open(
+      const std::string& dir, size_t cache_bytes);
+  ~TableReader();
+
+  // NOT_FOUND when the key is absent.
+  absl::Status Get(absl::string_view table, absl::string_view key,
+                   std::string* value) const;
+
+  // Calls fn(key, value) for every row, in key order; stops early when fn
+  // returns false.
+  absl::Status ForEach(
+      absl::string_view table,
+      const std::function<bool(absl::string_view, absl::string_view)>& fn)
+      const;
+
+  // Reads every row once so that the block cache holds the data.
+  absl::Status Warm() const;
+
+ private:
+  TableReader() = default;
+  rocksdb::ColumnFamilyHandle* Handle(absl::string_view table) const;
+
+  std::shared_ptr<rocksdb::Cache> cache_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_STORE_TABLES_H_
