@@ -1,1 +1,142 @@
+#include "models/purchase_line.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+namespace boomerang {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<std::string> AllPurchaseColumns() {
+  auto all = RequiredPurchaseColumns();
+  for (const auto& c : OptionalPurchaseColumns()) all.push_back(c);
+  return all;
+}
+
+ColumnIndex RetailColumns() {
+  auto mapping = ParseColumnMappings(
+      {"order_id=InvoiceNo", "item_id=StockCode", "customer_id=CustomerID",
+       "timestamp=InvoiceDate", "quantity=Quantity", "price=UnitPrice"},
+      AllPurchaseColumns());
+  EXPECT_TRUE(mapping.ok());
+  auto idx = ColumnIndex::Resolve({"InvoiceNo", "StockCode", "Description",
+                                   "Quantity", "InvoiceDate", "UnitPrice",
+                                   "CustomerID", "Country"},
+                                  RequiredPurchaseColumns(),
+                                  OptionalPurchaseColumns(), *mapping);
+  EXPECT_TRUE(idx.ok()) << idx.status();
+  return *idx;
+}
+
+DecodeResult Decode(std::vector<std::string> fields, PurchaseLine* line,
+                    std::string cancel_prefix = "C") {
+  CsvRecord rec;
+  rec.fields = std::move(fields);
+  rec.line_number = 7;
+  DecodeOptions opts;
+  opts.cancel_order_prefix = cancel_prefix;
+  return DecodePurchase(rec, RetailColumns(), opts, line);
+}
+
+TEST(PurchaseLineTest, DecodesAnOnlineRetailLine) {
+  PurchaseLine line;
+  DecodeResult r = Decode({"536365", "85123A", "WHITE HANGING HEART", "6",
+                           "2010-12-01 08:26:00", "2.55", "17850.0", "UK"},
+                          &line);
+  EXPECT_EQ(r.kind, LineKind::kPurchase);
+  EXPECT_EQ(line.order_id, "536365");
+  EXPECT_EQ(line.item_id, "85123A");
+  EXPECT_EQ(line.customer_id, "17850");  // float-formatted id normalised
+  EXPECT_EQ(line.quantity, 6);
+  EXPECT_DOUBLE_EQ(line.price, 2.55);
+  EXPECT_TRUE(line.has_price);
+}
+
+TEST(PurchaseLineTest, EmptyCustomerIsAGuestNotAnError) {
+  PurchaseLine line;
+  DecodeResult r = Decode(
+      {"536365", "85123A", "", "6", "2010-12-01 08:26:00", "2.55", "", "UK"}, &line);
+  EXPECT_EQ(r.kind, LineKind::kPurchase);
+  EXPECT_TRUE(line.customer_id.empty());
+}
+
+TEST(PurchaseLineTest, ReturnsFromNegativeQuantityOrCancelPrefix) {
+  PurchaseLine line;
+  EXPECT_EQ(Decode({"536365", "X", "", "-2", "2010-12-01", "1", "1", ""}, &line).kind,
+            LineKind::kReturn);
+  EXPECT_EQ(Decode({"C536379", "X", "", "1", "2010-12-01", "1", "1", ""}, &line).kind,
+            LineKind::kReturn);
+  // Without a cancel prefix, "C..." is an ordinary order.
+  EXPECT_EQ(Decode({"C536379", "X", "", "1", "2010-12-01", "1", "1", ""}, &line, "").kind,
+            LineKind::kPurchase);
+}
+
+TEST(PurchaseLineTest, EveryBadReasonNamesTheField) {
+  PurchaseLine line;
+  struct Case {
+    std::vector<std::string> fields;
+    BadReason reason;
+    std::string field;
+  };
+  const std::string big(300, 'x');
+  const Case cases[] = {
+      {{"1", "X", "", "1", "2010-12-01"}, BadReason::kFieldCount, ""},
+      {{"", "X", "", "1", "2010-12-01", "1", "1", ""}, BadReason::kMissingField, "order_id"},
+      {{"1", "", "", "1", "2010-12-01", "1", "1", ""}, BadReason::kMissingField, "item_id"},
+      {{"1", "X", "", "1", "", "1", "1", ""}, BadReason::kMissingField, "timestamp"},
+      {{"1", "X", "", "six", "2010-12-01", "1", "1", ""}, BadReason::kBadNumber, "quantity"},
+      {{"1", "X", "", "0", "2010-12-01", "1", "1", ""}, BadReason::kBadNumber, "quantity"},
+      {{"1", "X", "", "1", "2010-12-01", "1,5", "1", ""}, BadReason::kBadNumber, "price"},
+      {{"1", "X", "", "1", "2010-13-01", "1", "1", ""}, BadReason::kBadTimestamp, "timestamp"},
+      {{"1", big, "", "1", "2010-12-01", "1", "1", ""}, BadReason::kFieldTooLong, "item_id"},
+  };
+  for (const Case& c : cases) {
+    DecodeResult r = Decode(c.fields, &line);
+    EXPECT_EQ(r.kind, LineKind::kBad);
+    EXPECT_EQ(r.reason, c.reason) << r.detail;
+    EXPECT_EQ(r.field, c.field) << r.detail;
+    EXPECT_FALSE(r.detail.empty());
+  }
+  // The message uses the user's header name.
+  DecodeResult r = Decode({"1", "X", "", "six", "2010-12-01", "1", "1", ""}, &line);
+  EXPECT_THAT(r.detail, HasSubstr("Quantity 'six'"));
+  EXPECT_EQ(BadReasonName(BadReason::kBrokenQuote), "broken_quote");
+}
+
+TEST(PurchaseLineTest, MappingErrorsAreClear) {
+  auto bad_syntax = ParseColumnMappings({"order_id"}, AllPurchaseColumns());
+  EXPECT_THAT(bad_syntax.status().message(), HasSubstr("canonical=TheirHeaderName"));
+  auto unknown = ParseColumnMappings({"sku=StockCode"}, AllPurchaseColumns());
+  EXPECT_THAT(unknown.status().message(), HasSubstr("unknown column 'sku'"));
+
+  auto missing = ColumnIndex::Resolve({"order_id", "item_id", "timestamp"},
+                                      RequiredPurchaseColumns(),
+                                      OptionalPurchaseColumns(), {});
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("required column 'customer_id' is not in the header"));
+  auto not_in_header = ColumnIndex::Resolve(
+      {"order_id", "item_id", "timestamp", "customer_id"},
+      RequiredPurchaseColumns(), OptionalPurchaseColumns(),
+      {{"quantity", "Qty"}});
+  EXPECT_THAT(not_in_header.status().message(), HasSubstr("'Qty'"));
+}
+
+TEST(PurchaseLineTest, CanonicalHeaderNeedsNoMapping) {
+  auto idx = ColumnIndex::Resolve({"order_id", "customer_id", "item_id", "timestamp"},
+                                  RequiredPurchaseColumns(),
+                                  OptionalPurchaseColumns(), {});
+  ASSERT_TRUE(idx.ok());
+  EXPECT_EQ(idx->Position("quantity"), -1);
+  EXPECT_EQ(idx->Position("item_id"), 2);
+}
+
+TEST(PurchaseLineTest, NormalizeIdOnlyStripsFloatZeros) {
+  EXPECT_EQ(NormalizeId("17850.0"), "17850");
+  EXPECT_EQ(NormalizeId("17850.5"), "17850.5");
+  EXPECT_EQ(NormalizeId("A17.0"), "A17.0");
+  EXPECT_EQ(NormalizeId(" 42 "), "42");
+}
+
+}  // namespace
+}  // namespace boomerang

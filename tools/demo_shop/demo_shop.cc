@@ -628,7 +628,7 @@ Catalog BuildCatalog(const ShopOptions& options) {
     fillers.push_back(add(category, std::move(title), ShopPrice(price), Role::kFiller));
   }
 
-  // Popularity: Zipf-Mandelbrot over a rank order. Anchors are placed among the top fifth so
+  // Popularity: Zipf-Mandelbrot over a rank order. Anchors are placed in the top quarter so
   // each is bought often enough for its complement to be found; complements sit lower (never
   // among the very best sellers, so raw co-count and association disagree); everything else is
   // random. Sorting by a random key per role does this in O(n log n).
@@ -638,10 +638,10 @@ Catalog BuildCatalog(const ShopOptions& options) {
     double key;
     switch (items[i].role) {
       case Role::kAnchor:
-        key = rng.Uniform(0.01, 0.20) * n;
+        key = rng.Uniform(0.03, 0.25) * n;
         break;
       case Role::kComplement:
-        key = rng.Uniform(0.06, 0.40) * n;
+        key = rng.Uniform(0.10, 0.50) * n;
         break;
       default:
         key = rng.Uniform() * n;
@@ -854,7 +854,7 @@ void Simulator::BuildCustomers() {
     }
     if (catalog_.consumables.empty() || !rng.Bernoulli(options_.cycle_customer_share)) continue;
     const double count = rng.Uniform();
-    const int wanted = count < 0.6 ? 1 : (count < 0.9 ? 2 : 3);
+    const int wanted = count < 0.7 ? 1 : (count < 0.95 ? 2 : 3);
     customer.first_cycle = static_cast<int32_t>(cycles_.size());
     for (int k = 0; k < wanted; ++k) {
       const int32_t item = catalog_.consumables[catalog_.consumable_alias.Sample(rng)];
@@ -1049,7 +1049,7 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
         ++cycle.purchases;
         // Next purchase: the period +-15%; now and then a skipped delivery doubles the gap.
         double gap = cycle.period * rng_.Uniform(0.85, 1.15);
-        if (rng_.Bernoulli(0.04)) gap += cycle.period;
+        if (rng_.Bernoulli(0.03)) gap += cycle.period;
         const int next = day + std::max(1, static_cast<int>(std::lround(gap)));
         if (next < cycle.end_day && next < options_.days) cycles_due_[next].push_back(due[i]);
       }

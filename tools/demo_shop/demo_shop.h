@@ -71,8 +71,8 @@ struct ShopOptions {
 
   // Mean number of ordinary (non-cycle) orders a registered customer places per year; activity is
   // log-normally spread across customers, so a few buy very often and many buy once or twice.
-  // Together with the cycle and guest orders the defaults give about 22k orders and 90k lines.
-  double orders_per_customer_year = 6.0;
+  // Together with the cycle and guest orders the defaults give about 27k orders and 90k lines.
+  double orders_per_customer_year = 7.0;
 
   // Share of all purchase orders placed by guests (empty customer_id). REQUIRES: [0, 0.9].
   double guest_order_share = 0.17;
