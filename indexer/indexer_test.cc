@@ -1,1 +1,198 @@
+#include "indexer/indexer.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "models/item_exclusion.h"
+#include "server/store/snapshot_dir.h"
+#include "server/store/tables.h"
+#include "tests/test_util.h"
+
+namespace boomerang {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Six clean orders (mug+coaster go together), a return, a postage line,
+// a guest order, and one bad line of every kind.
+constexpr char kShop[] =
+    "order_id,customer_id,item_id,timestamp,quantity,price\n"
+    "o1,c1,MUG,2024-01-01T10:00:00Z,1,5.00\n"      // line 2
+    "o1,c1,COASTER,2024-01-01T10:00:00Z,2,1.50\n"
+    "o1,c1,POSTAGE,2024-01-01T10:00:00Z,1,4.95\n"  // non-product
+    "o2,c2,MUG,2024-01-02T10:00:00Z,1,5.00\n"
+    "o2,c2,COASTER,2024-01-02T10:00:00Z,1,1.50\n"
+    "o3,,MUG,2024-01-03 11:00:00,1,5.50\n"          // guest
+    "o3,,COASTER,2024-01-03 11:00:00,1,1.50\n"
+    "o4,c3,MUG,2024-01-04,1,4.50\n"
+    "o4,c3,TEAPOT,2024-01-04,1,20\n"
+    "o5,c1,TEAPOT,2024-02-01,1,20\n"
+    "o5,c1,\"COASTER\",2024-02-01,1,1.50\n"
+    "C6,c1,TEAPOT,2024-02-02,1,20\n"                 // cancellation
+    "o7,c2,MUG,2024-02-03,-1,5.00\n"                // return
+    "o8,c2,MUG,\"2024-02-04\"x,1,5\n"               // line 15: broken quote
+    "o9,c2,MUG\n"                                   // too few fields
+    ",c2,MUG,2024-02-05,1,5\n"                      // missing order id
+    "o10,c2,MUG,2024-02-05,lots,5\n"                // bad number
+    "o11,c2,MUG,last tuesday,1,5\n"                 // bad timestamp
+    "o12,c3,KETTLE,2024-03-01,1,30\n"
+    "o13,c3,KETTLE,2024-03-02,1,30\n"
+    "o14,c2,KETTLE,2024-03-03,1,30\n"
+    "o15,c1,KETTLE,2024-03-04,1,30\n";
+
+IndexerOptions Options(const std::string& purchases, const std::string& out) {
+  IndexerOptions o;
+  o.purchases_path = purchases;
+  o.out_root = out;
+  o.cooccurrence.min_support = 1;
+  o.excluded_item_patterns = DefaultExcludedItemPatterns();
+  o.max_bad_share = 0.5;
+  return o;
+}
+
+TEST(IndexerTest, CountsEveryKindOfLineAndPublishes) {
+  testing::TempDir tmp;
+  IndexReport r;
+  absl::Status s = RunIndexer(
+      Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), tmp.Sub("snaps")), &r);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(r.purchases.data_rows, 22);
+  EXPECT_EQ(r.purchase_lines, 14);
+  EXPECT_EQ(r.return_lines, 2);
+  EXPECT_EQ(r.excluded_lines, 1);
+  EXPECT_EQ(r.purchases.bad_total(), 5);
+  auto bad = [&](BadReason reason) {
+    return r.purchases.bad[static_cast<int>(reason)];
+  };
+  EXPECT_THAT(bad(BadReason::kBrokenQuote).first_lines, ElementsAre(15));
+  EXPECT_THAT(bad(BadReason::kFieldCount).first_lines, ElementsAre(16));
+  EXPECT_THAT(bad(BadReason::kMissingField).first_lines, ElementsAre(17));
+  EXPECT_THAT(bad(BadReason::kBadNumber).first_lines, ElementsAre(18));
+  EXPECT_THAT(bad(BadReason::kBadTimestamp).first_lines, ElementsAre(19));
+  EXPECT_THAT(bad(BadReason::kBadNumber).first_detail,
+              HasSubstr("o.csv:18: field 'quantity'"));
+  EXPECT_EQ(r.orders, 9);
+  EXPECT_EQ(r.guest_orders, 1);
+  EXPECT_EQ(r.customers, 3);
+  EXPECT_EQ(r.items, 4);  // POSTAGE never enters the snapshot
+  EXPECT_EQ(fs::path(r.snapshot_dir).filename(), "000001");
+
+  std::string summary = FormatReport(r);
+  EXPECT_THAT(summary, HasSubstr("bad_timestamp 1 (lines 19)"));
+  EXPECT_THAT(summary, HasSubstr("14 purchase lines, 2 return lines, 1 non-product"));
+
+  auto manifest = ReadManifest(r.snapshot_dir);
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_EQ(manifest->counts().orders(), 9);
+  EXPECT_EQ(manifest->parameters().scoring(), "llr");
+  EXPECT_EQ(manifest->inputs(0).role(), "purchases");
+  EXPECT_TRUE(VerifyChecksums(r.snapshot_dir, *manifest).ok());
+
+  auto tables = TableReader::Open(r.snapshot_dir + "/tables", 1 << 20);
+  ASSERT_TRUE(tables.ok());
+  std::string value;
+  ASSERT_TRUE((*tables)->Get(kFbtTable, "MUG", &value).ok());
+  v1::FbtList mug;
+  ASSERT_TRUE(mug.ParseFromString(value));
+  EXPECT_EQ(mug.anchor_orders(), 4);
+  ASSERT_GE(mug.neighbors_size(), 1);
+  EXPECT_EQ(mug.neighbors(0).item_id(), "COASTER");
+  EXPECT_EQ(mug.neighbors(0).co_orders(), 3);
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "MUG", &value).ok());
+  v1::ItemRecord rec;
+  ASSERT_TRUE(rec.ParseFromString(value));
+  EXPECT_EQ(rec.orders(), 4);
+  EXPECT_DOUBLE_EQ(rec.price(), 5.0);  // median unit price
+  EXPECT_EQ(rec.customers(), 3);       // c1, c2, c3 (the guest is not one)
+  EXPECT_TRUE(absl::IsNotFound((*tables)->Get(kItemsTable, "POSTAGE", &value)));
+}
+
+TEST(IndexerTest, TooManyBadLinesPublishesNothingAndKeepsThePrevious) {
+  testing::TempDir tmp;
+  const std::string root = tmp.Sub("snaps");
+  IndexReport r;
+  ASSERT_TRUE(RunIndexer(Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), root), &r).ok());
+  IndexerOptions strict = Options(tmp.Sub("o.csv"), root);
+  strict.max_bad_share = 0.05;  // 5 of 22 lines are bad
+  absl::Status s = RunIndexer(strict, &r);
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_THAT(s.message(), HasSubstr("5 of 22 lines"));
+  EXPECT_THAT(s.message(), HasSubstr("nothing was published"));
+  EXPECT_THAT(*ListCompleteVersions(root), ElementsAre(1));
+  int entries = 0;
+  for (const auto& e : fs::directory_iterator(root)) entries += e.exists();
+  EXPECT_EQ(entries, 1);  // no temporary directory left behind
+}
+
+TEST(IndexerTest, ColumnMappingGzipAndCatalog) {
+  testing::TempDir tmp;
+  std::string purchases = testing::WriteGzFile(
+      tmp.Sub("retail.csv.gz"),
+      "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+      "1,CUP,\"CUP, BLUE\",1,2011-01-01 10:00:00,1.0,17850.0\n"
+      "1,SAUCER,SAUCER,1,2011-01-01 10:00:00,1.0,17850.0\n"
+      "2,CUP,\"CUP, BLUE\",1,2011-01-02 10:00:00,1.0,\n"
+      "2,SAUCER,SAUCER,1,2011-01-02 10:00:00,1.0,\n"
+      "2,WRAP,GIFT WRAP,1,2011-01-02 10:00:00,1.0,\n");
+  std::string catalog = testing::WriteFile(
+      tmp.Sub("catalog.csv"),
+      "sku,name,category,price,in_stock,recommendable\n"
+      "CUP,Blue cup,Home/Kitchen/Cups,2.5,1,1\n"
+      "SAUCER,Saucer,Home/Kitchen/Cups,1.5,no,1\n"
+      "WRAP,Gift wrap,,0.5,1,0\n"
+      "Z,Never sold,Home/Garden,9,1,1\n");
+  IndexerOptions o = Options(purchases, tmp.Sub("snaps"));
+  o.columns = {{"order_id", "InvoiceNo"}, {"item_id", "StockCode"},
+               {"customer_id", "CustomerID"}, {"timestamp", "InvoiceDate"},
+               {"quantity", "Quantity"}, {"price", "UnitPrice"},
+               {"title", "Description"}};
+  o.catalog_path = catalog;
+  o.catalog_columns = {{"item_id", "sku"}, {"title", "name"}};
+  IndexReport r;
+  absl::Status s = RunIndexer(o, &r);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(r.excluded_lines, 1);  // WRAP marked recommendable=0
+  EXPECT_EQ(r.customers, 1);
+  EXPECT_EQ(r.items, 3);  // CUP, SAUCER and the unsold catalog item Z
+  auto tables = TableReader::Open(r.snapshot_dir + "/tables", 1 << 20);
+  ASSERT_TRUE(tables.ok());
+  std::string value;
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "SAUCER", &value).ok());
+  v1::ItemRecord rec;
+  rec.ParseFromString(value);
+  EXPECT_EQ(rec.title(), "Saucer");  // the catalog wins over the description
+  EXPECT_EQ(rec.category(), "Home/Kitchen/Cups");
+  EXPECT_DOUBLE_EQ(rec.price(), 1.5);
+  EXPECT_FALSE(rec.in_stock());
+}
+
+TEST(IndexerTest, ClearErrorsForBadInputFiles) {
+  testing::TempDir tmp;
+  IndexReport r;
+  auto run = [&](const std::string& path) {
+    return RunIndexer(Options(path, tmp.Sub("snaps")), &r);
+  };
+  EXPECT_THAT(run(tmp.Sub("missing.csv")).message(), HasSubstr("missing.csv: no such file"));
+  EXPECT_THAT(run(testing::WriteFile(tmp.Sub("empty.csv"), "")).message(),
+              HasSubstr("empty.csv: file is empty"));
+  EXPECT_THAT(run(testing::WriteFile(tmp.Sub("nocol.csv"),
+                                     "order_id,item_id,timestamp\n1,A,2024-01-01\n"))
+                  .message(),
+              HasSubstr("required column 'customer_id'"));
+  EXPECT_THAT(run(testing::WriteFile(tmp.Sub("header-only.csv"),
+                                     "order_id,customer_id,item_id,timestamp\n"))
+                  .message(),
+              HasSubstr("no usable purchase lines"));
+  IndexerOptions o = Options(tmp.Sub("o.csv"), tmp.Sub("snaps"));
+  testing::WriteFile(tmp.Sub("o.csv"), kShop);
+  o.columns = {{"quantity", "Qty"}};
+  EXPECT_THAT(RunIndexer(o, &r).message(), HasSubstr("'Qty' (mapped to quantity)"));
+  EXPECT_FALSE(fs::exists(tmp.Sub("snaps/000001")));
+}
+
+}  // namespace
+}  // namespace boomerang
