@@ -1,1 +1,93 @@
+#include "server/snapshot.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "indexer/indexer.h"
+#include "tests/test_util.h"
+
+namespace boomerang {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::string BuildSnapshot(const testing::TempDir& tmp) {
+  std::string csv = "order_id,customer_id,item_id,timestamp\n";
+  for (int o = 0; o < 20; ++o) {
+    std::string id = "o" + std::to_string(o);
+    csv += id + ",c1,CUP,2024-01-01\n";
+    if (o % 2 == 0) csv += id + ",c1,SAUCER,2024-01-01\n";
+    if (o >= 10) csv += id + ",c2,SPOON,2024-01-02\n";
+  }
+  for (int o = 20; o < 40; ++o) csv += "o" + std::to_string(o) + ",c3,KETTLE,2024-01-03\n";
+  IndexerOptions opts;
+  opts.purchases_path = testing::WriteFile(tmp.Sub("o.csv"), csv);
+  opts.out_root = tmp.Sub("snaps");
+  IndexReport report;
+  absl::Status s = RunIndexer(opts, &report);
+  EXPECT_TRUE(s.ok()) << s;
+  return report.snapshot_dir;
+}
+
+TEST(SnapshotTest, OpensTheNewestCompleteVersion) {
+  testing::TempDir tmp;
+  BuildSnapshot(tmp);
+  std::string second = BuildSnapshot(tmp);
+  fs::create_directories(tmp.Sub("snaps/000009/tables"));  // incomplete
+  auto newest = Snapshot::FindNewest(tmp.Sub("snaps"));
+  ASSERT_TRUE(newest.ok());
+  EXPECT_EQ(*newest, second);
+
+  auto snap = Snapshot::Open(*newest, SnapshotOptions());
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ((*snap)->version(), "000002");
+  ASSERT_NE((*snap)->FindItem("CUP"), nullptr);
+  EXPECT_EQ((*snap)->FindItem("CUP")->orders(), 20);
+  EXPECT_EQ((*snap)->FindItem("TEAPOT"), nullptr);
+  v1::FbtList list;
+  ASSERT_TRUE((*snap)->GetFbt("SAUCER", &list).ok());
+  EXPECT_EQ(list.neighbors(0).item_id(), "CUP");
+  EXPECT_TRUE(absl::IsNotFound((*snap)->GetFbt("KETTLE", &list)));
+  EXPECT_EQ((*snap)->popular().overall(0).item_id(), "CUP");
+}
+
+TEST(SnapshotTest, RefusesMissingOrCorruptSnapshots) {
+  testing::TempDir tmp;
+  auto none = Snapshot::FindNewest(tmp.path());
+  EXPECT_TRUE(absl::IsNotFound(none.status()));
+  EXPECT_THAT(none.status().message(), HasSubstr("boomerang-indexer"));
+
+  std::string dir = BuildSnapshot(tmp);
+  // Flip one byte of one table file.
+  for (const auto& e : fs::recursive_directory_iterator(dir + "/tables")) {
+    if (e.path().extension() == ".sst") {
+      std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(10);
+      f.put('\x7f');
+      break;
+    }
+  }
+  auto snap = Snapshot::Open(dir, SnapshotOptions());
+  EXPECT_TRUE(absl::IsDataLoss(snap.status()));
+  EXPECT_THAT(snap.status().message(), HasSubstr("is corrupt"));
+}
+
+TEST(SnapshotHolderTest, ARequestKeepsItsSnapshotAcrossASwap) {
+  testing::TempDir tmp;
+  auto first = Snapshot::Open(BuildSnapshot(tmp), SnapshotOptions());
+  auto second = Snapshot::Open(BuildSnapshot(tmp), SnapshotOptions());
+  ASSERT_TRUE(first.ok() && second.ok());
+  SnapshotHolder holder;
+  holder.Set(*first);
+  std::shared_ptr<const Snapshot> in_flight = holder.Current();
+  holder.Set(*second);
+  EXPECT_EQ(in_flight->version(), "000001");
+  EXPECT_NE(in_flight->FindItem("CUP"), nullptr);  // still usable
+  EXPECT_EQ(holder.Current()->version(), "000002");
+}
+
+}  // namespace
+}  // namespace boomerang
