@@ -22,8 +22,9 @@
 namespace boomerang::demo {
 namespace {
 
-// Broken invariants inside the generator are programmer errors: fail loudly. (Debian's Abseil has
-// no absl/log, and this library should not pull in glog for two checks.)
+// Broken invariants inside the generator are programmer errors: fail loudly.
+// (Debian's Abseil has no absl/log, and this library should not pull in glog
+// for two checks.)
 void Check(bool condition, const char* what) {
   if (!condition) {
     std::fprintf(stderr, "demo_shop: internal check failed: %s\n", what);
@@ -34,11 +35,12 @@ void Check(bool condition, const char* what) {
 // ---------------------------------------------------------------------------------------------
 // Random numbers.
 //
-// The generator carries its own PRNG (xoshiro256**, seeded through splitmix64) and its own
-// distributions. std::mt19937 is specified exactly, but std::uniform_int_distribution,
-// std::normal_distribution and friends are not: libstdc++ and libc++ turn the same engine output
-// into different numbers, and "same flags -> byte-identical files" would hold on one standard
-// library only. What remains platform-dependent is libm (log, exp, pow, cos) in the last ulp,
+// The generator carries its own PRNG (xoshiro256**, seeded through splitmix64)
+// and its own distributions. std::mt19937 is specified exactly, but
+// std::uniform_int_distribution, std::normal_distribution and friends are not:
+// libstdc++ and libc++ turn the same engine output into different numbers, and
+// "same flags -> byte-identical files" would hold on one standard library only.
+// What remains platform-dependent is libm (log, exp, pow, cos) in the last ulp,
 // which in practice does not change any generated value.
 // ---------------------------------------------------------------------------------------------
 
@@ -49,7 +51,8 @@ uint64_t SplitMix64(uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-// A well-mixed hash of two words, for seeding independent streams and for stateless choices.
+// A well-mixed hash of two words, for seeding independent streams and for
+// stateless choices.
 uint64_t Hash64(uint64_t a, uint64_t b) {
   uint64_t state = a ^ (b * 0xd6e8feb86659fd93ULL);
   SplitMix64(&state);
@@ -58,7 +61,8 @@ uint64_t Hash64(uint64_t a, uint64_t b) {
 
 class Rng {
  public:
-  // Independent streams for the catalog, the customers and the simulation, so that changing
+  // Independent streams for the catalog, the customers and the simulation, so
+  // that changing
   // --customers does not reshuffle the catalog.
   Rng(uint64_t seed, uint64_t stream) {
     uint64_t state = Hash64(seed, stream);
@@ -81,7 +85,8 @@ class Rng {
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
   double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
 
-  // Uniform in [lo, hi], both inclusive. The modulo bias is below 2^-40 for the ranges used here.
+  // Uniform in [lo, hi], both inclusive. The modulo bias is below 2^-40 for the
+  // ranges used here.
   int64_t UniformInt(int64_t lo, int64_t hi) {
     const uint64_t span = static_cast<uint64_t>(hi - lo) + 1;
     return lo + static_cast<int64_t>(Next() % span);
@@ -89,15 +94,17 @@ class Rng {
 
   bool Bernoulli(double p) { return Uniform() < p; }
 
-  // Standard normal by Box-Muller; the second value is dropped to keep the state simple.
+  // Standard normal by Box-Muller; the second value is dropped to keep the
+  // state simple.
   double Normal() {
     const double u1 = 1.0 - Uniform();  // (0, 1]: log() stays finite
     const double u2 = Uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
   }
 
-  // Knuth's product method for small means, a rounded normal for large ones (daily order counts
-  // of a million-customer shop), where the difference is invisible.
+  // Knuth's product method for small means, a rounded normal for large ones
+  // (daily order counts of a million-customer shop), where the difference is
+  // invisible.
   int64_t Poisson(double mean) {
     if (mean <= 0) return 0;
     if (mean < 30) {
@@ -110,7 +117,8 @@ class Rng {
       }
       return k;
     }
-    return std::max<int64_t>(0, std::llround(mean + std::sqrt(mean) * Normal()));
+    return std::max<int64_t>(0,
+                             std::llround(mean + std::sqrt(mean) * Normal()));
   }
 
  private:
@@ -118,8 +126,9 @@ class Rng {
   uint64_t s_[4];
 };
 
-// Walker/Vose alias table: O(n) to build, O(1) per draw. Every weighted draw in the simulation
-// goes through one, which is what keeps a million-customer shop linear.
+// Walker/Vose alias table: O(n) to build, O(1) per draw. Every weighted draw in
+// the simulation goes through one, which is what keeps a million-customer shop
+// linear.
 class AliasTable {
  public:
   AliasTable() = default;
@@ -159,7 +168,8 @@ class AliasTable {
     const double u = rng.Uniform() * static_cast<double>(prob_.size());
     size_t i = static_cast<size_t>(u);
     if (i >= prob_.size()) i = prob_.size() - 1;
-    return (u - static_cast<double>(i)) < prob_[i] ? static_cast<int32_t>(i) : alias_[i];
+    return (u - static_cast<double>(i)) < prob_[i] ? static_cast<int32_t>(i)
+                                                   : alias_[i];
   }
 
  private:
@@ -168,16 +178,20 @@ class AliasTable {
 };
 
 // ---------------------------------------------------------------------------------------------
-// The store's assortment. Titles never contain commas or quotes, so the CSV never needs quoting
-// (CatalogToCsv still quotes defensively).
+// The store's assortment. Titles never contain commas or quotes, so the CSV
+// never needs quoting (CatalogToCsv still quotes defensively).
 // ---------------------------------------------------------------------------------------------
 
 using Season = std::array<double, 12>;
 constexpr Season kFlat = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-constexpr Season kGarden = {0.25, 0.35, 0.9, 1.7, 2.3, 2.1, 1.7, 1.3, 0.7, 0.4, 0.25, 0.25};
-constexpr Season kChristmas = {0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 1.2, 4.2, 5.8};
-constexpr Season kFitness = {2.4, 1.6, 1.1, 0.9, 0.9, 0.8, 0.7, 0.7, 0.9, 0.8, 0.7, 0.5};
-constexpr Season kCycling = {0.5, 0.6, 0.9, 1.3, 1.5, 1.6, 1.6, 1.4, 1.0, 0.7, 0.5, 0.5};
+constexpr Season kGarden = {0.25, 0.35, 0.9, 1.7, 2.3,  2.1,
+                            1.7,  1.3,  0.7, 0.4, 0.25, 0.25};
+constexpr Season kChristmas = {0.1,  0.05, 0.05, 0.05, 0.05, 0.05,
+                               0.05, 0.1,  0.3,  1.2,  4.2,  5.8};
+constexpr Season kFitness = {2.4, 1.6, 1.1, 0.9, 0.9, 0.8,
+                             0.7, 0.7, 0.9, 0.8, 0.7, 0.5};
+constexpr Season kCycling = {0.5, 0.6, 0.9, 1.3, 1.5, 1.6,
+                             1.6, 1.4, 1.0, 0.7, 0.5, 0.5};
 
 struct CategorySpec {
   const char* path;
@@ -191,114 +205,185 @@ struct CategorySpec {
 
 const std::vector<CategorySpec>& Categories() {
   static const auto* const kCategories = new std::vector<CategorySpec>{
-      {"Kitchen/Coffee", 1.0, 6, 60,
-       {"Espresso Cups", "Milk Jug", "Coffee Scoop", "Pour Over Dripper", "Cold Brew Jar",
-        "Coffee Tamper", "Knock Box", "Coffee Canister", "Travel Mug", "Moka Pot"},
-       {"Black", "White", "Steel", "Copper", "Small", "Large", "Classic", "Matte"},
+      {"Kitchen/Coffee",
+       1.0,
+       6,
+       60,
+       {"Espresso Cups", "Milk Jug", "Coffee Scoop", "Pour Over Dripper",
+        "Cold Brew Jar", "Coffee Tamper", "Knock Box", "Coffee Canister",
+        "Travel Mug", "Moka Pot"},
+       {"Black", "White", "Steel", "Copper", "Small", "Large", "Classic",
+        "Matte"},
        {"Ground Coffee 250g", "Paper Filters 100"},
        kFlat},
-      {"Kitchen/Cookware", 1.2, 12, 120,
-       {"Frying Pan", "Saucepan", "Stock Pot", "Wok", "Casserole Dish", "Griddle Pan", "Saute Pan",
-        "Roasting Tin", "Steamer Basket", "Milk Pan"},
-       {"20cm", "24cm", "28cm", "Non-Stick", "Stainless", "Enamel", "Induction", "Copper Base"},
+      {"Kitchen/Cookware",
+       1.2,
+       12,
+       120,
+       {"Frying Pan", "Saucepan", "Stock Pot", "Wok", "Casserole Dish",
+        "Griddle Pan", "Saute Pan", "Roasting Tin", "Steamer Basket",
+        "Milk Pan"},
+       {"20cm", "24cm", "28cm", "Non-Stick", "Stainless", "Enamel", "Induction",
+        "Copper Base"},
        {"Baking Paper Roll", "Cling Film 30m"},
        kFlat},
-      {"Kitchen/Baking", 0.8, 4, 40,
-       {"Loaf Tin", "Cake Tin", "Muffin Tray", "Cooling Rack", "Rolling Pin", "Piping Set",
-        "Pastry Brush", "Baking Sheet", "Cookie Cutters", "Measuring Cups"},
-       {"Small", "Large", "Silicone", "Steel", "Non-Stick", "Set of 3", "Deep", "Round"},
+      {"Kitchen/Baking",
+       0.8,
+       4,
+       40,
+       {"Loaf Tin", "Cake Tin", "Muffin Tray", "Cooling Rack", "Rolling Pin",
+        "Piping Set", "Pastry Brush", "Baking Sheet", "Cookie Cutters",
+        "Measuring Cups"},
+       {"Small", "Large", "Silicone", "Steel", "Non-Stick", "Set of 3", "Deep",
+        "Round"},
        {"Cupcake Cases 200", "Baking Powder 500g"},
        kFlat},
-      {"Office/Printing", 0.6, 5, 80,
-       {"Photo Paper", "Label Sheets", "Envelope Pack", "Laminating Pouches", "Card Stock",
-        "Printer Stand", "Paper Tray", "Transparency Film"},
-       {"A4", "A5", "A3", "Glossy", "Matte", "White", "Coloured", "Heavyweight"},
+      {"Office/Printing",
+       0.6,
+       5,
+       80,
+       {"Photo Paper", "Label Sheets", "Envelope Pack", "Laminating Pouches",
+        "Card Stock", "Printer Stand", "Paper Tray", "Transparency Film"},
+       {"A4", "A5", "A3", "Glossy", "Matte", "White", "Coloured",
+        "Heavyweight"},
        {"Copy Paper A4 Ream", "Address Labels 500"},
        kFlat},
-      {"Office/Stationery", 1.0, 2, 35,
-       {"Notebook", "Gel Pens", "Highlighters", "Sticky Notes", "Desk Organiser", "Stapler",
-        "Ring Binder", "Pencil Set", "Planner", "Desk Tidy"},
-       {"Black", "Blue", "Pastel", "A5", "A4", "Pack of 5", "Recycled", "Spiral"},
+      {"Office/Stationery",
+       1.0,
+       2,
+       35,
+       {"Notebook", "Gel Pens", "Highlighters", "Sticky Notes",
+        "Desk Organiser", "Stapler", "Ring Binder", "Pencil Set", "Planner",
+        "Desk Tidy"},
+       {"Black", "Blue", "Pastel", "A5", "A4", "Pack of 5", "Recycled",
+        "Spiral"},
        {"Printer Ink Multipack", "Correction Tape 10"},
        kFlat},
-      {"Electronics/Audio", 0.7, 10, 250,
-       {"Headphones", "Earbuds", "Soundbar", "Portable Speaker", "Turntable", "DAB Radio",
-        "Microphone", "Audio Cable"},
-       {"Black", "White", "Wireless", "Compact", "Studio", "Sport", "Mini", "Plus"},
+      {"Electronics/Audio",
+       0.7,
+       10,
+       250,
+       {"Headphones", "Earbuds", "Soundbar", "Portable Speaker", "Turntable",
+        "DAB Radio", "Microphone", "Audio Cable"},
+       {"Black", "White", "Wireless", "Compact", "Studio", "Sport", "Mini",
+        "Plus"},
        {"AA Batteries 24", "Ear Tips 6-pack"},
        kFlat},
-      {"Electronics/Accessories", 1.2, 6, 90,
-       {"USB-C Cable", "Phone Charger", "Laptop Stand", "Webcam", "Wireless Mouse", "Keyboard",
-        "HDMI Cable", "Screen Protector", "Card Reader", "USB Hub"},
+      {"Electronics/Accessories",
+       1.2,
+       6,
+       90,
+       {"USB-C Cable", "Phone Charger", "Laptop Stand", "Webcam",
+        "Wireless Mouse", "Keyboard", "HDMI Cable", "Screen Protector",
+        "Card Reader", "USB Hub"},
        {"1m", "2m", "Black", "White", "Fast", "Slim", "Travel", "Pro"},
        {"Screen Wipes 100", "AAA Batteries 24"},
        kFlat},
-      {"Garden/Tools", 0.9, 6, 120,
-       {"Trowel", "Secateurs", "Rake", "Spade", "Garden Fork", "Loppers", "Pruning Saw",
-        "Kneeler", "Wheelbarrow", "Leaf Grabber"},
-       {"Stainless", "Carbon Steel", "Ash Handle", "Compact", "Heavy Duty", "Ergonomic",
-        "Telescopic", "Green"},
+      {"Garden/Tools",
+       0.9,
+       6,
+       120,
+       {"Trowel", "Secateurs", "Rake", "Spade", "Garden Fork", "Loppers",
+        "Pruning Saw", "Kneeler", "Wheelbarrow", "Leaf Grabber"},
+       {"Stainless", "Carbon Steel", "Ash Handle", "Compact", "Heavy Duty",
+        "Ergonomic", "Telescopic", "Green"},
        {"Lawn Feed 5kg", "Weed Killer 1L"},
        kGarden},
-      {"Garden/Plants", 0.9, 2, 30,
-       {"Tomato Seeds", "Lavender Plant", "Herb Kit", "Tulip Bulbs", "Rose Bush", "Plant Feed",
-        "Grow Bag", "Plant Pot", "Sunflower Seeds", "Strawberry Plants"},
-       {"Red", "Yellow", "Mixed", "Organic", "Dwarf", "Giant", "Heritage", "Pack of 6"},
+      {"Garden/Plants",
+       0.9,
+       2,
+       30,
+       {"Tomato Seeds", "Lavender Plant", "Herb Kit", "Tulip Bulbs",
+        "Rose Bush", "Plant Feed", "Grow Bag", "Plant Pot", "Sunflower Seeds",
+        "Strawberry Plants"},
+       {"Red", "Yellow", "Mixed", "Organic", "Dwarf", "Giant", "Heritage",
+        "Pack of 6"},
        {"Bird Seed 5kg", "Multi-Purpose Compost 50L"},
        kGarden},
-      {"Home/Lighting", 0.7, 8, 150,
-       {"Floor Lamp", "Desk Lamp", "Pendant Shade", "String Lights", "Night Light", "Wall Light",
-        "Candle Lantern", "Lamp Shade"},
+      {"Home/Lighting",
+       0.7,
+       8,
+       150,
+       {"Floor Lamp", "Desk Lamp", "Pendant Shade", "String Lights",
+        "Night Light", "Wall Light", "Candle Lantern", "Lamp Shade"},
        {"Brass", "Black", "White", "Oak", "Rattan", "Glass", "Linen", "Smart"},
        {"Tealights 100", "GU10 Bulbs 4-pack"},
        kFlat},
-      {"Home/Bedding", 0.7, 10, 120,
-       {"Pillow", "Throw", "Fitted Sheet", "Pillowcases", "Mattress Topper", "Bedspread",
-        "Blanket", "Mattress Protector"},
+      {"Home/Bedding",
+       0.7,
+       10,
+       120,
+       {"Pillow", "Throw", "Fitted Sheet", "Pillowcases", "Mattress Topper",
+        "Bedspread", "Blanket", "Mattress Protector"},
        {"Single", "Double", "King", "Cotton", "Linen", "Grey", "White", "Sage"},
        {"Fabric Conditioner 1L", "Laundry Pods 30"},
        kFlat},
-      {"Home/Cleaning", 0.8, 2, 40,
-       {"Microfibre Cloths", "Mop", "Dustpan Set", "Spray Bottle", "Scrubbing Brush",
-        "Rubber Gloves", "Bucket", "Lint Roller"},
-       {"Blue", "Grey", "Pack of 3", "Pack of 10", "Eco", "Heavy Duty", "Compact", "Large"},
+      {"Home/Cleaning",
+       0.8,
+       2,
+       40,
+       {"Microfibre Cloths", "Mop", "Dustpan Set", "Spray Bottle",
+        "Scrubbing Brush", "Rubber Gloves", "Bucket", "Lint Roller"},
+       {"Blue", "Grey", "Pack of 3", "Pack of 10", "Eco", "Heavy Duty",
+        "Compact", "Large"},
        {"Washing Up Liquid 1L", "Surface Spray 750ml"},
        kFlat},
-      {"Pets/Dogs", 0.7, 3, 60,
-       {"Dog Lead", "Dog Collar", "Chew Toy", "Dog Bowl", "Dog Coat", "Ball Launcher",
-        "Dog Harness", "Training Treats"},
-       {"Small", "Medium", "Large", "Red", "Navy", "Reflective", "Rope", "Rubber"},
+      {"Pets/Dogs",
+       0.7,
+       3,
+       60,
+       {"Dog Lead", "Dog Collar", "Chew Toy", "Dog Bowl", "Dog Coat",
+        "Ball Launcher", "Dog Harness", "Training Treats"},
+       {"Small", "Medium", "Large", "Red", "Navy", "Reflective", "Rope",
+        "Rubber"},
        {"Dog Treats 1kg", "Puppy Pads 50"},
        kFlat},
-      {"Pets/Cats", 0.6, 3, 60,
-       {"Cat Scratcher", "Cat Toy", "Cat Bowl", "Cat Bed", "Cat Carrier", "Catnip", "Cat Brush",
-        "Cat Tunnel"},
-       {"Grey", "Cream", "Small", "Large", "Sisal", "Plush", "Feather", "Ceramic"},
+      {"Pets/Cats",
+       0.6,
+       3,
+       60,
+       {"Cat Scratcher", "Cat Toy", "Cat Bowl", "Cat Bed", "Cat Carrier",
+        "Catnip", "Cat Brush", "Cat Tunnel"},
+       {"Grey", "Cream", "Small", "Large", "Sisal", "Plush", "Feather",
+        "Ceramic"},
        {"Cat Treats 500g", "Cat Food Tins 24"},
        kFlat},
-      {"Sports/Fitness", 0.7, 5, 90,
-       {"Dumbbell", "Resistance Bands", "Kettlebell", "Skipping Rope", "Foam Roller", "Gym Bag",
-        "Water Bottle", "Exercise Ball"},
+      {"Sports/Fitness",
+       0.7,
+       5,
+       90,
+       {"Dumbbell", "Resistance Bands", "Kettlebell", "Skipping Rope",
+        "Foam Roller", "Gym Bag", "Water Bottle", "Exercise Ball"},
        {"2kg", "5kg", "8kg", "Light", "Heavy", "Black", "Pink", "Pro"},
        {"Electrolyte Tablets 20", "Protein Bars 12"},
        kFitness},
-      {"Sports/Cycling", 0.6, 4, 80,
-       {"Bike Light Set", "Bike Bell", "Cycling Gloves", "Saddle Bag", "Bottle Cage",
-        "Mudguards", "Tyre Levers", "Inner Tube"},
+      {"Sports/Cycling",
+       0.6,
+       4,
+       80,
+       {"Bike Light Set", "Bike Bell", "Cycling Gloves", "Saddle Bag",
+        "Bottle Cage", "Mudguards", "Tyre Levers", "Inner Tube"},
        {"700c", "26in", "Black", "Hi-Vis", "Road", "MTB", "Alloy", "Carbon"},
        {"Chain Lube 100ml", "Puncture Patches 10"},
        kCycling},
-      {"Beauty/Personal Care", 0.9, 3, 35,
-       {"Hand Cream", "Shampoo", "Conditioner", "Body Lotion", "Lip Balm", "Face Wash",
-        "Hair Brush", "Nail File"},
-       {"Travel Size", "Family Size", "Unscented", "Lavender", "Citrus", "Sensitive", "Men",
-        "Argan"},
+      {"Beauty/Personal Care",
+       0.9,
+       3,
+       35,
+       {"Hand Cream", "Shampoo", "Conditioner", "Body Lotion", "Lip Balm",
+        "Face Wash", "Hair Brush", "Nail File"},
+       {"Travel Size", "Family Size", "Unscented", "Lavender", "Citrus",
+        "Sensitive", "Men", "Argan"},
        {"Cotton Pads 200", "Deodorant 3-pack"},
        kFlat},
-      {"Seasonal/Christmas", 0.6, 3, 60,
-       {"Bauble Set", "Tree Topper", "Advent Calendar", "Christmas Wreath", "Stocking", "Tinsel",
-        "Nativity Set", "Gift Wrap"},
-       {"Red", "Gold", "Silver", "Traditional", "Nordic", "Glitter", "Wooden", "Velvet"},
+      {"Seasonal/Christmas",
+       0.6,
+       3,
+       60,
+       {"Bauble Set", "Tree Topper", "Advent Calendar", "Christmas Wreath",
+        "Stocking", "Tinsel", "Nativity Set", "Gift Wrap"},
+       {"Red", "Gold", "Silver", "Traditional", "Nordic", "Glitter", "Wooden",
+        "Velvet"},
        {"Gift Tags 50", "Sellotape 6-pack"},
        kChristmas},
   };
@@ -323,38 +408,55 @@ struct CuratedPair {
   double probability;
 };
 
-// Things people buy together, always within one category so that a category-level scorer
-// cannot explain them away either.
+// Things people buy together, always within one category so that a
+// category-level scorer cannot explain them away either.
 const std::vector<CuratedPair>& CuratedPairs() {
   static const auto* const kPairs = new std::vector<CuratedPair>{
-      {"Kitchen/Coffee", "Espresso Machine", 249.00, "Descaling Solution", 9.99, 0.60},
-      {"Office/Printing", "Inkjet Printer", 89.00, "Black Ink Cartridge", 19.99, 0.65},
-      {"Garden/Tools", "Lawn Mower", 199.00, "Grass Collection Bag", 24.99, 0.50},
+      {"Kitchen/Coffee", "Espresso Machine", 249.00, "Descaling Solution", 9.99,
+       0.60},
+      {"Office/Printing", "Inkjet Printer", 89.00, "Black Ink Cartridge", 19.99,
+       0.65},
+      {"Garden/Tools", "Lawn Mower", 199.00, "Grass Collection Bag", 24.99,
+       0.50},
       {"Home/Lighting", "Table Lamp", 39.99, "LED Bulb E27", 4.99, 0.60},
-      {"Electronics/Accessories", "Digital Camera", 399.00, "SD Memory Card 64GB", 14.99, 0.60},
+      {"Electronics/Accessories", "Digital Camera", 399.00,
+       "SD Memory Card 64GB", 14.99, 0.60},
       {"Sports/Cycling", "Hybrid Bicycle", 449.00, "Bike Lock", 24.99, 0.65},
-      {"Kitchen/Cookware", "Chef Knife 20cm", 49.99, "Knife Sharpener", 14.99, 0.45},
+      {"Kitchen/Cookware", "Chef Knife 20cm", 49.99, "Knife Sharpener", 14.99,
+       0.45},
       {"Pets/Cats", "Cat Litter Tray", 14.99, "Litter Scoop", 3.99, 0.70},
-      {"Home/Cleaning", "Vacuum Cleaner", 179.00, "Vacuum Bags 5-pack", 9.99, 0.60},
-      {"Office/Printing", "Laser Printer", 179.00, "Toner Cartridge", 54.99, 0.55},
-      {"Kitchen/Baking", "Stand Mixer", 299.00, "Mixing Bowl Set", 19.99, 0.50},
-      {"Home/Bedding", "Duvet Double", 59.99, "Duvet Cover Double", 29.99, 0.50},
-      {"Sports/Fitness", "Yoga Mat", 24.99, "Yoga Block", 9.99, 0.50},
-      {"Garden/Plants", "Seed Starter Tray", 12.99, "Seed Compost 20L", 7.99, 0.60},
-      {"Electronics/Audio", "Record Player", 149.00, "Record Cleaning Kit", 12.99, 0.45},
-      {"Pets/Dogs", "Dog Bed Large", 49.99, "Dog Blanket", 14.99, 0.45},
-      {"Garden/Tools", "Garden Hose 30m", 34.99, "Hose Spray Nozzle", 8.99, 0.55},
-      {"Office/Stationery", "Fountain Pen", 39.99, "Ink Cartridges 10-pack", 4.99, 0.60},
-      {"Beauty/Personal Care", "Electric Toothbrush", 59.99, "Toothbrush Travel Case", 7.99,
-       0.40},
-      {"Kitchen/Coffee", "Coffee Grinder", 69.00, "Grinder Cleaning Tablets", 7.49, 0.45},
-      {"Seasonal/Christmas", "Artificial Christmas Tree", 89.00, "Christmas Tree Stand", 19.99,
+      {"Home/Cleaning", "Vacuum Cleaner", 179.00, "Vacuum Bags 5-pack", 9.99,
+       0.60},
+      {"Office/Printing", "Laser Printer", 179.00, "Toner Cartridge", 54.99,
        0.55},
-      {"Electronics/Accessories", "Tablet 10-inch", 329.00, "Tablet Case", 24.99, 0.55},
+      {"Kitchen/Baking", "Stand Mixer", 299.00, "Mixing Bowl Set", 19.99, 0.50},
+      {"Home/Bedding", "Duvet Double", 59.99, "Duvet Cover Double", 29.99,
+       0.50},
+      {"Sports/Fitness", "Yoga Mat", 24.99, "Yoga Block", 9.99, 0.50},
+      {"Garden/Plants", "Seed Starter Tray", 12.99, "Seed Compost 20L", 7.99,
+       0.60},
+      {"Electronics/Audio", "Record Player", 149.00, "Record Cleaning Kit",
+       12.99, 0.45},
+      {"Pets/Dogs", "Dog Bed Large", 49.99, "Dog Blanket", 14.99, 0.45},
+      {"Garden/Tools", "Garden Hose 30m", 34.99, "Hose Spray Nozzle", 8.99,
+       0.55},
+      {"Office/Stationery", "Fountain Pen", 39.99, "Ink Cartridges 10-pack",
+       4.99, 0.60},
+      {"Beauty/Personal Care", "Electric Toothbrush", 59.99,
+       "Toothbrush Travel Case", 7.99, 0.40},
+      {"Kitchen/Coffee", "Coffee Grinder", 69.00, "Grinder Cleaning Tablets",
+       7.49, 0.45},
+      {"Seasonal/Christmas", "Artificial Christmas Tree", 89.00,
+       "Christmas Tree Stand", 19.99, 0.55},
+      {"Electronics/Accessories", "Tablet 10-inch", 329.00, "Tablet Case",
+       24.99, 0.55},
       {"Garden/Tools", "Hedge Trimmer", 89.00, "Safety Goggles", 6.99, 0.45},
-      {"Electronics/Audio", "Wireless Headphones", 129.00, "Headphone Case", 15.99, 0.40},
-      {"Sports/Fitness", "Rowing Machine", 349.00, "Equipment Floor Mat", 29.99, 0.50},
-      {"Home/Lighting", "Smart Hub", 79.00, "Smart Bulb Twin Pack", 24.99, 0.55},
+      {"Electronics/Audio", "Wireless Headphones", 129.00, "Headphone Case",
+       15.99, 0.40},
+      {"Sports/Fitness", "Rowing Machine", 349.00, "Equipment Floor Mat", 29.99,
+       0.50},
+      {"Home/Lighting", "Smart Hub", 79.00, "Smart Bulb Twin Pack", 24.99,
+       0.55},
   };
   return *kPairs;
 }
@@ -413,17 +515,21 @@ const std::vector<CuratedConsumable>& CuratedConsumables() {
   return *kConsumables;
 }
 
-// Used only for synthetic planted items once the curated lists run out (large catalogs).
-constexpr const char* kBrands[] = {"Apex",   "Nordic", "Vista",  "Harbor", "Summit", "Willow",
-                                   "Ember",  "Atlas",  "Cobalt", "Juniper", "Orbit", "Maple",
-                                   "Quartz", "Sable",  "Tandem", "Verde"};
-constexpr const char* kComplementSuffixes[] = {"Accessory Kit", "Spare Parts Set", "Care Kit",
+// Used only for synthetic planted items once the curated lists run out (large
+// catalogs).
+constexpr const char* kBrands[] = {"Apex",   "Nordic",  "Vista",  "Harbor",
+                                   "Summit", "Willow",  "Ember",  "Atlas",
+                                   "Cobalt", "Juniper", "Orbit",  "Maple",
+                                   "Quartz", "Sable",   "Tandem", "Verde"};
+constexpr const char* kComplementSuffixes[] = {"Accessory Kit",
+                                               "Spare Parts Set", "Care Kit",
                                                "Carry Case", "Refill Pack"};
 
 // Shop prices end in .99 (or .49 below 10.00).
 int64_t ShopPrice(double price) {
   const int64_t whole = static_cast<int64_t>(std::floor(price));
-  if (price < 10 && price - static_cast<double>(whole) < 0.5) return whole * 100 + 49;
+  if (price < 10 && price - static_cast<double>(whole) < 0.5)
+    return whole * 100 + 49;
   return std::max<int64_t>(whole, 0) * 100 + 99;
 }
 
@@ -433,7 +539,13 @@ int64_t ExactPrice(double price) { return std::llround(price * 100); }
 // Catalog construction.
 // ---------------------------------------------------------------------------------------------
 
-enum class Role : uint8_t { kFiller, kAnchor, kComplement, kSubstitute, kConsumable };
+enum class Role : uint8_t {
+  kFiller,
+  kAnchor,
+  kComplement,
+  kSubstitute,
+  kConsumable
+};
 
 struct Item {
   std::string id;
@@ -442,10 +554,10 @@ struct Item {
   int64_t price_cents = 0;
   bool in_stock = true;
   Role role = Role::kFiller;
-  double weight = 0;           // popularity, before seasonality
-  int32_t complement = -1;     // for anchors
+  double weight = 0;        // popularity, before seasonality
+  int32_t complement = -1;  // for anchors
   double complement_probability = 0;
-  int32_t group = -1;          // for substitutes
+  int32_t group = -1;  // for substitutes
 };
 
 struct Group {
@@ -456,7 +568,7 @@ struct Group {
 struct Catalog {
   std::vector<Item> items;
   std::vector<Group> groups;
-  std::vector<int32_t> anchors;      // in planting order
+  std::vector<int32_t> anchors;  // in planting order
   std::vector<int32_t> consumables;
   std::vector<std::vector<int32_t>> items_by_category;
   std::vector<AliasTable> item_alias_by_category;
@@ -486,7 +598,8 @@ class TitleRegistry {
 std::string PaddedId(absl::string_view prefix, int64_t number, int width) {
   std::string digits = absl::StrCat(number);
   std::string out(prefix);
-  if (static_cast<int>(digits.size()) < width) out.append(width - digits.size(), '0');
+  if (static_cast<int>(digits.size()) < width)
+    out.append(width - digits.size(), '0');
   out += digits;
   return out;
 }
@@ -505,7 +618,8 @@ Catalog BuildCatalog(const ShopOptions& options) {
   std::vector<int32_t> anchors;
   std::vector<int32_t> consumables;
 
-  auto add = [&](int32_t category, std::string title, int64_t price, Role role) {
+  auto add = [&](int32_t category, std::string title, int64_t price,
+                 Role role) {
     Item item;
     item.category = category;
     item.title = titles.Claim(std::move(title));
@@ -521,9 +635,12 @@ Catalog BuildCatalog(const ShopOptions& options) {
     const auto& kinds = categories[category].kinds;
     return kinds[rng.UniformInt(0, static_cast<int64_t>(kinds.size()) - 1)];
   };
-  auto brand = [](size_t i) { return kBrands[i % (sizeof(kBrands) / sizeof(kBrands[0]))]; };
+  auto brand = [](size_t i) {
+    return kBrands[i % (sizeof(kBrands) / sizeof(kBrands[0]))];
+  };
 
-  // Planted items first; each list uses the curated entries, then synthetic ones.
+  // Planted items first; each list uses the curated entries, then synthetic
+  // ones.
   const int num_pairs = options.items / 12;
   const int num_groups = options.items / 25;
   const int num_consumables = options.items / 20;
@@ -534,22 +651,25 @@ Catalog BuildCatalog(const ShopOptions& options) {
     if (p < static_cast<int>(CuratedPairs().size())) {
       const CuratedPair& spec = CuratedPairs()[p];
       const int32_t category = CategoryIndex(spec.category);
-      anchor = add(category, spec.anchor, ExactPrice(spec.anchor_price), Role::kAnchor);
-      complement =
-          add(category, spec.complement, ExactPrice(spec.complement_price), Role::kComplement);
+      anchor = add(category, spec.anchor, ExactPrice(spec.anchor_price),
+                   Role::kAnchor);
+      complement = add(category, spec.complement,
+                       ExactPrice(spec.complement_price), Role::kComplement);
       probability = spec.probability;
     } else {
       const int32_t category = random_category();
       const CategorySpec& spec = categories[category];
       std::string anchor_title =
           absl::StrCat(brand(p), " ", random_kind(category), " X", 100 + p);
-      const double anchor_price =
-          std::exp(rng.Uniform(std::log(spec.max_price), std::log(spec.max_price * 4)));
+      const double anchor_price = std::exp(
+          rng.Uniform(std::log(spec.max_price), std::log(spec.max_price * 4)));
       const char* suffix = kComplementSuffixes[rng.UniformInt(0, 4)];
       std::string complement_title = absl::StrCat(anchor_title, " ", suffix);
-      anchor = add(category, std::move(anchor_title), ShopPrice(anchor_price), Role::kAnchor);
+      anchor = add(category, std::move(anchor_title), ShopPrice(anchor_price),
+                   Role::kAnchor);
       complement = add(category, std::move(complement_title),
-                       ShopPrice(anchor_price * rng.Uniform(0.05, 0.2)), Role::kComplement);
+                       ShopPrice(anchor_price * rng.Uniform(0.05, 0.2)),
+                       Role::kComplement);
       probability = std::round(rng.Uniform(0.4, 0.7) * 100) / 100;
     }
     items[anchor].complement = complement;
@@ -571,12 +691,14 @@ Catalog BuildCatalog(const ShopOptions& options) {
       group.category = random_category();
       const CategorySpec& spec = categories[group.category];
       base = absl::StrCat(random_kind(group.category), " G", g);
-      base_price = std::exp(rng.Uniform(std::log(spec.min_price), std::log(spec.max_price)));
+      base_price = std::exp(
+          rng.Uniform(std::log(spec.min_price), std::log(spec.max_price)));
     }
     const char* tier_format[3] = {" Essentials", "", " Premium"};
     for (int t = 0; t < 3; ++t) {
-      group.members[t] = add(group.category, absl::StrCat(base, tier_format[t]),
-                             ShopPrice(base_price * kTierFactor[t]), Role::kSubstitute);
+      group.members[t] =
+          add(group.category, absl::StrCat(base, tier_format[t]),
+              ShopPrice(base_price * kTierFactor[t]), Role::kSubstitute);
       items[group.members[t]].group = g;
     }
     groups.push_back(group);
@@ -586,20 +708,22 @@ Catalog BuildCatalog(const ShopOptions& options) {
     int32_t item;
     if (c < static_cast<int>(CuratedConsumables().size())) {
       const CuratedConsumable& spec = CuratedConsumables()[c];
-      item = add(CategoryIndex(spec.category), spec.title, ExactPrice(spec.price),
-                 Role::kConsumable);
+      item = add(CategoryIndex(spec.category), spec.title,
+                 ExactPrice(spec.price), Role::kConsumable);
     } else {
       const int32_t category = random_category();
       const auto& names = categories[category].consumables;
-      const char* name = names[rng.UniformInt(0, static_cast<int64_t>(names.size()) - 1)];
-      item = add(category, absl::StrCat(brand(c), " ", name), ShopPrice(rng.Uniform(3, 30)),
-                 Role::kConsumable);
+      const char* name =
+          names[rng.UniformInt(0, static_cast<int64_t>(names.size()) - 1)];
+      item = add(category, absl::StrCat(brand(c), " ", name),
+                 ShopPrice(rng.Uniform(3, 30)), Role::kConsumable);
     }
     consumables.push_back(item);
   }
 
-  // Filler: the rest of the assortment, spread over categories by relative size. Each category
-  // walks a shuffled list of kind x variant titles, then repeats it as "Series 2", "Series 3".
+  // Filler: the rest of the assortment, spread over categories by relative
+  // size. Each category walks a shuffled list of kind x variant titles, then
+  // repeats it as "Series 2", "Series 3".
   std::vector<double> sizes;
   for (const auto& spec : categories) sizes.push_back(spec.relative_size);
   const AliasTable category_by_size(sizes);
@@ -612,7 +736,8 @@ Catalog BuildCatalog(const ShopOptions& options) {
     auto& list = combos[category];
     if (list.empty()) {
       for (int k = 0; k < static_cast<int>(spec.kinds.size()); ++k) {
-        for (int v = 0; v < static_cast<int>(spec.variants.size()); ++v) list.emplace_back(k, v);
+        for (int v = 0; v < static_cast<int>(spec.variants.size()); ++v)
+          list.emplace_back(k, v);
       }
       for (size_t i = list.size() - 1; i > 0; --i) {
         std::swap(list[i], list[rng.UniformInt(0, static_cast<int64_t>(i))]);
@@ -623,15 +748,17 @@ Catalog BuildCatalog(const ShopOptions& options) {
     const int series = n / static_cast<int>(list.size());
     std::string title = absl::StrCat(spec.kinds[k], " ", spec.variants[v]);
     if (series > 0) absl::StrAppend(&title, " Series ", series + 1);
-    const double price =
-        std::exp(rng.Uniform(std::log(spec.min_price), std::log(spec.max_price)));
-    fillers.push_back(add(category, std::move(title), ShopPrice(price), Role::kFiller));
+    const double price = std::exp(
+        rng.Uniform(std::log(spec.min_price), std::log(spec.max_price)));
+    fillers.push_back(
+        add(category, std::move(title), ShopPrice(price), Role::kFiller));
   }
 
-  // Popularity: Zipf-Mandelbrot over a rank order. Anchors are placed in the top quarter so
-  // each is bought often enough for its complement to be found; complements sit lower (never
-  // among the very best sellers, so raw co-count and association disagree); everything else is
-  // random. Sorting by a random key per role does this in O(n log n).
+  // Popularity: Zipf-Mandelbrot over a rank order. Anchors are placed in the
+  // top quarter so each is bought often enough for its complement to be found;
+  // complements sit lower (never among the very best sellers, so raw co-count
+  // and association disagree); everything else is random. Sorting by a random
+  // key per role does this in O(n log n).
   const double n = static_cast<double>(items.size());
   std::vector<std::pair<double, int32_t>> keys(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
@@ -650,29 +777,33 @@ Catalog BuildCatalog(const ShopOptions& options) {
   }
   std::sort(keys.begin(), keys.end());
   constexpr double kZipfExponent = 1.0;
-  constexpr double kZipfOffset = 3.0;  // flattens the head: the top seller is not 1/3 of sales
+  constexpr double kZipfOffset =
+      3.0;  // flattens the head: the top seller is not 1/3 of sales
   for (size_t rank = 0; rank < keys.size(); ++rank) {
     items[keys[rank].second].weight =
         std::pow(static_cast<double>(rank) + kZipfOffset, -kZipfExponent);
   }
 
   // About 3% out of stock, filler only: a planted item must stay recommendable.
-  const int64_t out_of_stock =
-      std::min<int64_t>(std::llround(0.03 * n), static_cast<int64_t>(fillers.size()));
+  const int64_t out_of_stock = std::min<int64_t>(
+      std::llround(0.03 * n), static_cast<int64_t>(fillers.size()));
   for (int64_t i = 0; i < out_of_stock; ++i) {
-    const int64_t j = rng.UniformInt(i, static_cast<int64_t>(fillers.size()) - 1);
+    const int64_t j =
+        rng.UniformInt(i, static_cast<int64_t>(fillers.size()) - 1);
     std::swap(fillers[i], fillers[j]);
     items[fillers[i]].in_stock = false;
   }
 
-  // Shuffle so that ids say nothing about roles: planted pairs are not SKU-0001/SKU-0002.
+  // Shuffle so that ids say nothing about roles: planted pairs are not
+  // SKU-0001/SKU-0002.
   std::vector<int32_t> order(items.size());
   std::iota(order.begin(), order.end(), 0);
   for (size_t i = order.size() - 1; i > 0; --i) {
     std::swap(order[i], order[rng.UniformInt(0, static_cast<int64_t>(i))]);
   }
   std::vector<int32_t> new_index(items.size());
-  for (size_t i = 0; i < order.size(); ++i) new_index[order[i]] = static_cast<int32_t>(i);
+  for (size_t i = 0; i < order.size(); ++i)
+    new_index[order[i]] = static_cast<int32_t>(i);
 
   Catalog catalog;
   catalog.items.resize(items.size());
@@ -692,10 +823,12 @@ Catalog BuildCatalog(const ShopOptions& options) {
   catalog.anchors = std::move(anchors);
   catalog.consumables = std::move(consumables);
 
-  // Sampling tables: month -> category (popularity mass times season), category -> item.
+  // Sampling tables: month -> category (popularity mass times season), category
+  // -> item.
   catalog.items_by_category.resize(num_categories);
   for (size_t i = 0; i < catalog.items.size(); ++i) {
-    catalog.items_by_category[catalog.items[i].category].push_back(static_cast<int32_t>(i));
+    catalog.items_by_category[catalog.items[i].category].push_back(
+        static_cast<int32_t>(i));
   }
   std::vector<double> mass(num_categories, 0.0);
   catalog.item_alias_by_category.resize(num_categories);
@@ -710,11 +843,13 @@ Catalog BuildCatalog(const ShopOptions& options) {
   }
   for (int m = 0; m < 12; ++m) {
     std::vector<double> weights(num_categories);
-    for (int c = 0; c < num_categories; ++c) weights[c] = mass[c] * categories[c].season[m];
+    for (int c = 0; c < num_categories; ++c)
+      weights[c] = mass[c] * categories[c].season[m];
     catalog.category_alias_by_month[m] = AliasTable(weights);
   }
   if (!catalog.consumables.empty()) {
-    // Some consumables are far more common on cycles than others (coffee pods vs. lenses).
+    // Some consumables are far more common on cycles than others (coffee pods
+    // vs. lenses).
     std::vector<double> weights;
     for (size_t i = 0; i < catalog.consumables.size(); ++i) {
       weights.push_back(1.0 / (static_cast<double>(i) + 2.0));
@@ -729,7 +864,8 @@ Catalog BuildCatalog(const ShopOptions& options) {
 // ---------------------------------------------------------------------------------------------
 
 struct Customer {
-  uint8_t tier = 1;  // preferred substitute tier: 0 budget, 1 standard, 2 premium
+  uint8_t tier =
+      1;  // preferred substitute tier: 0 budget, 1 standard, 2 premium
   uint8_t num_affinities = 0;
   uint8_t num_cycles = 0;
   std::array<int16_t, 2> affinities{};
@@ -753,25 +889,34 @@ struct ReturnEvent {
 };
 
 // Seconds-of-day weights by hour: a lunchtime bump and an evening peak.
-constexpr double kHourWeights[24] = {1.0, 0.5, 0.3, 0.2, 0.2, 0.4, 1.0, 2.0, 3.0, 4.0, 4.5, 5.0,
-                                     6.0, 5.5, 5.0, 5.0, 5.0, 5.5, 6.0, 7.0, 7.5, 6.5, 4.0, 2.0};
-// Order volume by month (gift season) and weekday (Monday first; Sunday evening browsing).
+constexpr double kHourWeights[24] = {1.0, 0.5, 0.3, 0.2, 0.2, 0.4, 1.0, 2.0,
+                                     3.0, 4.0, 4.5, 5.0, 6.0, 5.5, 5.0, 5.0,
+                                     5.0, 5.5, 6.0, 7.0, 7.5, 6.5, 4.0, 2.0};
+// Order volume by month (gift season) and weekday (Monday first; Sunday evening
+// browsing).
 constexpr double kMonthVolume[12] = {0.92, 0.85, 0.95, 0.97, 1.0, 0.97,
                                      0.95, 0.98, 1.0,  1.05, 1.3, 1.45};
 constexpr double kWeekdayVolume[7] = {1.05, 1.0, 1.0, 1.0, 0.95, 0.9, 1.1};
 
-constexpr double kAffinityShare = 0.35;   // lines drawn from the customer's favourite categories
-constexpr double kTierLoyalty = 0.9;      // substitute drawn at the customer's preferred tier
-constexpr double kSameGroupKeep = 0.01;   // second member of a substitute group kept in an order
+constexpr double kAffinityShare =
+    0.35;  // lines drawn from the customer's favourite categories
+constexpr double kTierLoyalty =
+    0.9;  // substitute drawn at the customer's preferred tier
+constexpr double kSameGroupKeep =
+    0.01;  // second member of a substitute group kept in an order
 constexpr int64_t kFreeShippingCents = 5000;
 constexpr int64_t kPostageCents = 495;
-constexpr double kPostageShare = 0.92;    // the rest had a free-shipping voucher
+constexpr double kPostageShare = 0.92;  // the rest had a free-shipping voucher
 constexpr int32_t kPostageItem = -1;
 
 class Simulator {
  public:
-  Simulator(const ShopOptions& options, const Catalog& catalog, const OrderLineSink& sink)
-      : options_(options), catalog_(catalog), sink_(sink), rng_(options.seed, /*stream=*/3) {}
+  Simulator(const ShopOptions& options, const Catalog& catalog,
+            const OrderLineSink& sink)
+      : options_(options),
+        catalog_(catalog),
+        sink_(sink),
+        rng_(options.seed, /*stream=*/3) {}
 
   absl::Status Run(ShopTruth* truth, ShopStats* stats);
 
@@ -799,11 +944,12 @@ class Simulator {
   bool IsCycleItem(const Customer* customer, int32_t item) const;
   int64_t PriceOn(int32_t item, int day) const;
   int32_t Quantity();
-  // Draws up to `draws` product lines into the current order, then adds complements.
-  void FillBasket(int32_t customer, int tier, int draws, bool wholesale, int day, int month,
-                  int32_t first_line);
-  void FinishOrder(int32_t customer, int32_t first_line, bool wholesale, bool has_cycle,
-                   bool allow_returns, int day);
+  // Draws up to `draws` product lines into the current order, then adds
+  // complements.
+  void FillBasket(int32_t customer, int tier, int draws, bool wholesale,
+                  int day, int month, int32_t first_line);
+  void FinishOrder(int32_t customer, int32_t first_line, bool wholesale,
+                   bool has_cycle, bool allow_returns, int day);
   int32_t SecondsOfDay();
   absl::Status EmitDay(int day);
 
@@ -816,8 +962,8 @@ class Simulator {
   std::vector<Cycle> cycles_;
   AliasTable customer_alias_;
   AliasTable hour_alias_;
-  std::vector<std::vector<int32_t>> cycles_due_;         // by day
-  std::vector<std::vector<ReturnEvent>> returns_due_;    // by day
+  std::vector<std::vector<int32_t>> cycles_due_;       // by day
+  std::vector<std::vector<ReturnEvent>> returns_due_;  // by day
   std::vector<bool> active_;
   int customer_id_width_ = 5;
 
@@ -852,14 +998,18 @@ void Simulator::BuildCustomers() {
     for (int a = 0; a < customer.num_affinities; ++a) {
       customer.affinities[a] = static_cast<int16_t>(category_alias.Sample(rng));
     }
-    if (catalog_.consumables.empty() || !rng.Bernoulli(options_.cycle_customer_share)) continue;
+    if (catalog_.consumables.empty() ||
+        !rng.Bernoulli(options_.cycle_customer_share))
+      continue;
     const double count = rng.Uniform();
     const int wanted = count < 0.7 ? 1 : (count < 0.95 ? 2 : 3);
     customer.first_cycle = static_cast<int32_t>(cycles_.size());
     for (int k = 0; k < wanted; ++k) {
-      const int32_t item = catalog_.consumables[catalog_.consumable_alias.Sample(rng)];
+      const int32_t item =
+          catalog_.consumables[catalog_.consumable_alias.Sample(rng)];
       bool duplicate = false;
-      for (int j = customer.first_cycle; j < static_cast<int>(cycles_.size()); ++j) {
+      for (int j = customer.first_cycle; j < static_cast<int>(cycles_.size());
+           ++j) {
         duplicate |= cycles_[j].item == item;
       }
       if (duplicate) continue;
@@ -868,19 +1018,23 @@ void Simulator::BuildCustomers() {
       cycle.item = item;
       cycle.period = static_cast<int32_t>(rng.UniformInt(14, 60));
       cycle.quantity = rng.Bernoulli(0.8) ? 1 : 2;
-      // Most cycles are already running when the window opens; some start later (new
-      // customers), and some stop early (churn), which is why truth keeps only >= 4 purchases.
-      const int first = rng.Bernoulli(0.7)
-                            ? static_cast<int>(rng.UniformInt(0, cycle.period - 1))
-                            : static_cast<int>(rng.UniformInt(0, std::max(0, days * 6 / 10)));
-      cycle.end_day = rng.Bernoulli(0.2) ? static_cast<int32_t>(rng.UniformInt(first, days))
-                                         : days;
+      // Most cycles are already running when the window opens; some start later
+      // (new customers), and some stop early (churn), which is why truth keeps
+      // only >= 4 purchases.
+      const int first =
+          rng.Bernoulli(0.7)
+              ? static_cast<int>(rng.UniformInt(0, cycle.period - 1))
+              : static_cast<int>(rng.UniformInt(0, std::max(0, days * 6 / 10)));
+      cycle.end_day = rng.Bernoulli(0.2)
+                          ? static_cast<int32_t>(rng.UniformInt(first, days))
+                          : days;
       if (first < cycle.end_day && first < days) {
         cycles_due_[first].push_back(static_cast<int32_t>(cycles_.size()));
       }
       cycles_.push_back(cycle);
     }
-    customer.num_cycles = static_cast<uint8_t>(cycles_.size() - customer.first_cycle);
+    customer.num_cycles =
+        static_cast<uint8_t>(cycles_.size() - customer.first_cycle);
   }
   customer_alias_ = AliasTable(activity);
 }
@@ -888,16 +1042,20 @@ void Simulator::BuildCustomers() {
 int32_t Simulator::DrawItem(const Customer* customer, int month) {
   int32_t category = -1;
   if (customer != nullptr && rng_.Bernoulli(kAffinityShare)) {
-    const int16_t favourite = customer->affinities[rng_.UniformInt(0, customer->num_affinities - 1)];
-    // A Christmas lover does not buy baubles in June.
-    if (catalog_.season_by_category[favourite][month] >= 0.5 &&
-        !catalog_.items_by_category[favourite].empty()) {
+    const int16_t favourite =
+        customer->affinities[rng_.UniformInt(0, customer->num_affinities - 1)];
+    // A Christmas lover does not buy baubles in June: off-season favourites
+    // fade like the category does (in season they are bought at the usual
+    // affinity rate).
+    if (!catalog_.items_by_category[favourite].empty() &&
+        rng_.Bernoulli(catalog_.season_by_category[favourite][month])) {
       category = favourite;
     }
   }
-  if (category < 0) category = catalog_.category_alias_by_month[month].Sample(rng_);
-  return catalog_.items_by_category[category]
-                                   [catalog_.item_alias_by_category[category].Sample(rng_)];
+  if (category < 0)
+    category = catalog_.category_alias_by_month[month].Sample(rng_);
+  return catalog_.items_by_category
+      [category][catalog_.item_alias_by_category[category].Sample(rng_)];
 }
 
 bool Simulator::InOrder(int32_t first_line, int32_t item) const {
@@ -909,7 +1067,8 @@ bool Simulator::InOrder(int32_t first_line, int32_t item) const {
 
 bool Simulator::GroupInOrder(int32_t first_line, int32_t group) const {
   for (size_t i = first_line; i < lines_.size(); ++i) {
-    if (lines_[i].item >= 0 && catalog_.items[lines_[i].item].group == group) return true;
+    if (lines_[i].item >= 0 && catalog_.items[lines_[i].item].group == group)
+      return true;
   }
   return false;
 }
@@ -922,11 +1081,13 @@ bool Simulator::IsCycleItem(const Customer* customer, int32_t item) const {
   return false;
 }
 
-// Promotions run per item and week: 4% of item-weeks are 10-25% off, the same for everyone.
+// Promotions run per item and week: 4% of item-weeks are 10-25% off, the same
+// for everyone.
 int64_t Simulator::PriceOn(int32_t item, int day) const {
   const int64_t base = catalog_.items[item].price_cents;
   const uint64_t h = Hash64(options_.seed ^ 0x70726f6d6fULL,
-                            static_cast<uint64_t>(item) * 1000003ULL + static_cast<uint64_t>(day / 7));
+                            static_cast<uint64_t>(item) * 1000003ULL +
+                                static_cast<uint64_t>(day / 7));
   if (h % 1000 >= 40) return base;
   const int percent_off = 10 + 5 * static_cast<int>((h >> 20) % 4);
   return std::max<int64_t>(1, (base * (100 - percent_off) + 50) / 100);
@@ -940,18 +1101,24 @@ int32_t Simulator::Quantity() {
   return static_cast<int32_t>(rng_.UniformInt(4, 6));
 }
 
-void Simulator::FillBasket(int32_t customer_index, int tier, int draws, bool wholesale, int day,
-                           int month, int32_t first_line) {
-  const Customer* customer = customer_index >= 0 ? &customers_[customer_index] : nullptr;
+void Simulator::FillBasket(int32_t customer_index, int tier, int draws,
+                           bool wholesale, int day, int month,
+                           int32_t first_line) {
+  const Customer* customer =
+      customer_index >= 0 ? &customers_[customer_index] : nullptr;
   int added = 0;
   for (int attempt = 0; added < draws && attempt < 3 * draws + 5; ++attempt) {
     int32_t item = DrawItem(customer, month);
-    if (IsCycleItem(customer, item)) continue;  // bought on its cycle, not at random
+    if (IsCycleItem(customer, item))
+      continue;  // bought on its cycle, not at random
     const int32_t group = catalog_.items[item].group;
     if (group >= 0) {
-      const int t = rng_.Bernoulli(kTierLoyalty) ? tier : static_cast<int>(rng_.UniformInt(0, 2));
+      const int t = rng_.Bernoulli(kTierLoyalty)
+                        ? tier
+                        : static_cast<int>(rng_.UniformInt(0, 2));
       item = catalog_.groups[group].members[t];
-      if (GroupInOrder(first_line, group) && !rng_.Bernoulli(kSameGroupKeep)) continue;
+      if (GroupInOrder(first_line, group) && !rng_.Bernoulli(kSameGroupKeep))
+        continue;
     }
     if (InOrder(first_line, item)) continue;
     const int32_t quantity =
@@ -959,19 +1126,23 @@ void Simulator::FillBasket(int32_t customer_index, int tier, int draws, bool who
     lines_.push_back({item, quantity, PriceOn(item, day)});
     ++added;
   }
-  // Complements join after the basket is drawn, so a drawn complement is not counted twice.
+  // Complements join after the basket is drawn, so a drawn complement is not
+  // counted twice.
   const size_t end = lines_.size();
   for (size_t i = first_line; i < end; ++i) {
     const Item& item = catalog_.items[lines_[i].item];
-    if (item.complement < 0 || !rng_.Bernoulli(item.complement_probability)) continue;
+    if (item.complement < 0 || !rng_.Bernoulli(item.complement_probability))
+      continue;
     if (InOrder(first_line, item.complement)) continue;
-    lines_.push_back({item.complement, wholesale ? lines_[i].quantity : Quantity(),
+    lines_.push_back({item.complement,
+                      wholesale ? lines_[i].quantity : Quantity(),
                       PriceOn(item.complement, day)});
   }
 }
 
-void Simulator::FinishOrder(int32_t customer, int32_t first_line, bool wholesale,
-                            bool has_cycle, bool allow_returns, int day) {
+void Simulator::FinishOrder(int32_t customer, int32_t first_line,
+                            bool wholesale, bool has_cycle, bool allow_returns,
+                            int day) {
   const int32_t product_end = static_cast<int32_t>(lines_.size());
   if (product_end == first_line) return;  // every draw was rejected: no order
   int64_t subtotal = 0;
@@ -986,8 +1157,9 @@ void Simulator::FinishOrder(int32_t customer, int32_t first_line, bool wholesale
       if (!rng_.Bernoulli(options_.return_rate)) continue;
       const int return_day = day + static_cast<int>(rng_.UniformInt(3, 30));
       if (return_day >= options_.days) continue;
-      returns_due_[return_day].push_back(
-          {customer, lines_[i].item, lines_[i].quantity, lines_[i].price_cents});
+      returns_due_[return_day].push_back({customer, lines_[i].item,
+                                          lines_[i].quantity,
+                                          lines_[i].price_cents});
     }
   }
   Order order;
@@ -1003,7 +1175,8 @@ void Simulator::FinishOrder(int32_t customer, int32_t first_line, bool wholesale
 }
 
 int32_t Simulator::SecondsOfDay() {
-  return hour_alias_.Sample(rng_) * 3600 + static_cast<int32_t>(rng_.UniformInt(0, 3599));
+  return hour_alias_.Sample(rng_) * 3600 +
+         static_cast<int32_t>(rng_.UniformInt(0, 3599));
 }
 
 absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
@@ -1011,7 +1184,8 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
   returns_due_.resize(options_.days);
   active_.assign(options_.customers, false);
   customer_id_width_ = std::max(5, Digits(options_.customers));
-  hour_alias_ = AliasTable(std::vector<double>(std::begin(kHourWeights), std::end(kHourWeights)));
+  hour_alias_ = AliasTable(
+      std::vector<double>(std::begin(kHourWeights), std::end(kHourWeights)));
   BuildCustomers();
 
   // Basket sizes 1..15, geometric-ish (mean about 3.2), as in most web shops.
@@ -1019,25 +1193,30 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
   for (int k = 1; k <= 15; ++k) size_weights.push_back(std::pow(0.7, k - 1));
   const AliasTable basket_size(size_weights);
 
-  const double registered_per_day =
-      static_cast<double>(options_.customers) * options_.orders_per_customer_year / 365.0;
-  const double guest_ratio = options_.guest_order_share / (1.0 - options_.guest_order_share);
+  const double registered_per_day = static_cast<double>(options_.customers) *
+                                    options_.orders_per_customer_year / 365.0;
+  const double guest_ratio =
+      options_.guest_order_share / (1.0 - options_.guest_order_share);
   const absl::TimeZone utc = absl::UTCTimeZone();
 
   for (int day = 0; day < options_.days; ++day) {
     const absl::CivilDay date = options_.start + day;
     const int month = date.month() - 1;
     day_prefix_ = absl::StrCat(absl::FormatCivilTime(date), "T");
-    day_start_seconds_ = absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(date), utc));
-    const int weekday = static_cast<int>(absl::GetWeekday(date));  // Monday is 0
-    const double volume = kMonthVolume[month] * kWeekdayVolume[weekday] *
-                          (0.95 + 0.1 * static_cast<double>(day) / options_.days);
+    day_start_seconds_ =
+        absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(date), utc));
+    const int weekday =
+        static_cast<int>(absl::GetWeekday(date));  // Monday is 0
+    const double volume =
+        kMonthVolume[month] * kWeekdayVolume[weekday] *
+        (0.95 + 0.1 * static_cast<double>(day) / options_.days);
 
     // 1. Cycle purchases due today, one order per customer.
     std::vector<int32_t> due;
     due.swap(cycles_due_[day]);
     std::sort(due.begin(), due.end(), [&](int32_t a, int32_t b) {
-      return std::make_pair(cycles_[a].customer, a) < std::make_pair(cycles_[b].customer, b);
+      return std::make_pair(cycles_[a].customer, a) <
+             std::make_pair(cycles_[b].customer, b);
     });
     int64_t cycle_orders_today = 0;
     for (size_t i = 0; i < due.size();) {
@@ -1045,16 +1224,20 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
       const int32_t first_line = static_cast<int32_t>(lines_.size());
       for (; i < due.size() && cycles_[due[i]].customer == customer; ++i) {
         Cycle& cycle = cycles_[due[i]];
-        lines_.push_back({cycle.item, cycle.quantity, PriceOn(cycle.item, day)});
+        lines_.push_back(
+            {cycle.item, cycle.quantity, PriceOn(cycle.item, day)});
         ++cycle.purchases;
-        // Next purchase: the period +-15%; now and then a skipped delivery doubles the gap.
+        // Next purchase: the period +-15%; now and then a skipped delivery
+        // doubles the gap.
         double gap = cycle.period * rng_.Uniform(0.85, 1.15);
         if (rng_.Bernoulli(0.03)) gap += cycle.period;
         const int next = day + std::max(1, static_cast<int>(std::lround(gap)));
-        if (next < cycle.end_day && next < options_.days) cycles_due_[next].push_back(due[i]);
+        if (next < cycle.end_day && next < options_.days)
+          cycles_due_[next].push_back(due[i]);
       }
       if (rng_.Bernoulli(0.25)) {
-        FillBasket(customer, customers_[customer].tier, static_cast<int>(rng_.UniformInt(1, 2)),
+        FillBasket(customer, customers_[customer].tier,
+                   static_cast<int>(rng_.UniformInt(1, 2)),
                    /*wholesale=*/false, day, month, first_line);
       }
       FinishOrder(customer, first_line, /*wholesale=*/false, /*has_cycle=*/true,
@@ -1071,17 +1254,20 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
       const int draws = wholesale ? static_cast<int>(rng_.UniformInt(40, 80))
                                   : basket_size.Sample(rng_) + 1;
       const int32_t first_line = static_cast<int32_t>(lines_.size());
-      FillBasket(customer, customers_[customer].tier, draws, wholesale, day, month, first_line);
-      FinishOrder(customer, first_line, wholesale, /*has_cycle=*/false, /*allow_returns=*/true,
-                  day);
+      FillBasket(customer, customers_[customer].tier, draws, wholesale, day,
+                 month, first_line);
+      FinishOrder(customer, first_line, wholesale, /*has_cycle=*/false,
+                  /*allow_returns=*/true, day);
     }
 
     // 3. Guests, in proportion to today's registered purchase orders.
     const int64_t guests =
-        rng_.Poisson(guest_ratio * (registered_mean + static_cast<double>(cycle_orders_today)));
+        rng_.Poisson(guest_ratio * (registered_mean +
+                                    static_cast<double>(cycle_orders_today)));
     for (int64_t k = 0; k < guests; ++k) {
       const int32_t first_line = static_cast<int32_t>(lines_.size());
-      FillBasket(-1, static_cast<int>(rng_.UniformInt(0, 2)), basket_size.Sample(rng_) + 1,
+      FillBasket(-1, static_cast<int>(rng_.UniformInt(0, 2)),
+                 basket_size.Sample(rng_) + 1,
                  /*wholesale=*/false, day, month, first_line);
       FinishOrder(-1, first_line, /*wholesale=*/false, /*has_cycle=*/false,
                   /*allow_returns=*/false, day);
@@ -1109,14 +1295,17 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
 
   for (const Cycle& cycle : cycles_) {
     if (cycle.purchases < 4) continue;
-    truth->cycles.push_back({PaddedId("C", cycle.customer + 1, customer_id_width_),
-                             catalog_.items[cycle.item].id, static_cast<double>(cycle.period),
-                             cycle.purchases});
+    truth->cycles.push_back(
+        {PaddedId("C", cycle.customer + 1, customer_id_width_),
+         catalog_.items[cycle.item].id, static_cast<double>(cycle.period),
+         cycle.purchases});
   }
-  // Cycles are created customer by customer; sort by item within a customer for a stable order.
+  // Cycles are created customer by customer; sort by item within a customer for
+  // a stable order.
   std::sort(truth->cycles.begin(), truth->cycles.end(),
             [](const CycleTruth& a, const CycleTruth& b) {
-              return std::tie(a.customer_id, a.item_id) < std::tie(b.customer_id, b.item_id);
+              return std::tie(a.customer_id, a.item_id) <
+                     std::tie(b.customer_id, b.item_id);
             });
   stats_.active_customers = std::count(active_.begin(), active_.end(), true);
   *stats = stats_;
@@ -1138,7 +1327,8 @@ absl::Status Simulator::EmitDay(int day) {
       customer_id = PaddedId("C", order.customer + 1, customer_id_width_);
       active_[order.customer] = true;
     }
-    const int hh = order.seconds / 3600, mm = order.seconds / 60 % 60, ss = order.seconds % 60;
+    const int hh = order.seconds / 3600, mm = order.seconds / 60 % 60,
+              ss = order.seconds % 60;
     timestamp[clock + 0] = static_cast<char>('0' + hh / 10);
     timestamp[clock + 1] = static_cast<char>('0' + hh % 10);
     timestamp[clock + 3] = static_cast<char>('0' + mm / 10);
@@ -1157,7 +1347,8 @@ absl::Status Simulator::EmitDay(int day) {
     row.customer_id = customer_id;
     row.timestamp = timestamp;
     row.unix_seconds = day_start_seconds_ + order.seconds;
-    for (int32_t i = order.first_line; i < order.first_line + order.num_lines; ++i) {
+    for (int32_t i = order.first_line; i < order.first_line + order.num_lines;
+         ++i) {
       const Line& line = lines_[i];
       if (line.item == kPostageItem) {
         row.item_id = kPostageItemId;
@@ -1211,7 +1402,8 @@ std::string JsonString(absl::string_view s) {
 }
 
 std::string CsvField(absl::string_view s) {
-  if (s.find_first_of(",\"\n\r") == absl::string_view::npos) return std::string(s);
+  if (s.find_first_of(",\"\n\r") == absl::string_view::npos)
+    return std::string(s);
   std::string out = "\"";
   for (const char c : s) {
     if (c == '"') out += '"';
@@ -1242,7 +1434,8 @@ absl::Status WriteTextFile(const std::string& path, const std::string& text) {
 // Streams CSV rows into a gzip file in 1 MiB chunks.
 class GzipWriter {
  public:
-  static absl::StatusOr<std::unique_ptr<GzipWriter>> Open(const std::string& path, int level) {
+  static absl::StatusOr<std::unique_ptr<GzipWriter>> Open(
+      const std::string& path, int level) {
     const std::string mode = absl::StrCat("wb", level);
     gzFile file = gzopen(path.c_str(), mode.c_str());
     if (file == nullptr) return FileError("open for writing", path);
@@ -1268,14 +1461,17 @@ class GzipWriter {
   }
 
  private:
-  GzipWriter(gzFile file, std::string path) : file_(file), path_(std::move(path)) {
+  GzipWriter(gzFile file, std::string path)
+      : file_(file), path_(std::move(path)) {
     buffer_.reserve((1 << 20) + 4096);
   }
 
   absl::Status Flush() {
     if (buffer_.empty()) return absl::OkStatus();
-    const int written = gzwrite(file_, buffer_.data(), static_cast<unsigned>(buffer_.size()));
-    if (written != static_cast<int>(buffer_.size())) return FileError("write", path_);
+    const int written =
+        gzwrite(file_, buffer_.data(), static_cast<unsigned>(buffer_.size()));
+    if (written != static_cast<int>(buffer_.size()))
+      return FileError("write", path_);
     buffer_.clear();
     return absl::OkStatus();
   }
@@ -1304,13 +1500,15 @@ absl::Status ValidateShopOptions(const ShopOptions& options) {
   if (options.customers > 500'000'000) return bad("customers", "<= 500000000");
   if (options.days < 1) return bad("days", ">= 1");
   if (options.days > 36'500) return bad("days", "<= 36500");
-  if (!(options.orders_per_customer_year >= 0 && options.orders_per_customer_year <= 1000)) {
+  if (!(options.orders_per_customer_year >= 0 &&
+        options.orders_per_customer_year <= 1000)) {
     return bad("orders_per_customer_year", "in [0, 1000]");
   }
   if (!(options.guest_order_share >= 0 && options.guest_order_share <= 0.9)) {
     return bad("guest_order_share", "in [0, 0.9]");
   }
-  if (!(options.cycle_customer_share >= 0 && options.cycle_customer_share <= 1)) {
+  if (!(options.cycle_customer_share >= 0 &&
+        options.cycle_customer_share <= 1)) {
     return bad("cycle_customer_share", "in [0, 1]");
   }
   if (!(options.return_rate >= 0 && options.return_rate <= 0.5)) {
@@ -1319,7 +1517,8 @@ absl::Status ValidateShopOptions(const ShopOptions& options) {
   if (!(options.wholesale_share >= 0 && options.wholesale_share <= 0.1)) {
     return bad("wholesale_share", "in [0, 0.1]");
   }
-  if (options.gzip_level < 1 || options.gzip_level > 9) return bad("gzip_level", "in [1, 9]");
+  if (options.gzip_level < 1 || options.gzip_level > 9)
+    return bad("gzip_level", "in [1, 9]");
   // Timestamps are written as four-digit years.
   const absl::CivilDay last = options.start + (options.days - 1);
   if (options.start.year() < 1970 || last.year() > 9999) {
@@ -1330,25 +1529,28 @@ absl::Status ValidateShopOptions(const ShopOptions& options) {
 
 absl::StatusOr<GeneratedShop> GenerateShop(const ShopOptions& options,
                                            const OrderLineSink& sink) {
-  if (absl::Status status = ValidateShopOptions(options); !status.ok()) return status;
+  if (absl::Status status = ValidateShopOptions(options); !status.ok())
+    return status;
   const Catalog catalog = BuildCatalog(options);
 
   GeneratedShop shop;
   shop.catalog.reserve(catalog.items.size());
   for (const Item& item : catalog.items) {
-    shop.catalog.push_back({item.id, item.title, Categories()[item.category].path,
-                            item.price_cents, item.in_stock});
+    shop.catalog.push_back({item.id, item.title,
+                            Categories()[item.category].path, item.price_cents,
+                            item.in_stock});
   }
   ShopTruth& truth = shop.truth;
   truth.seed = options.seed;
   for (int32_t anchor : catalog.anchors) {
     const Item& item = catalog.items[anchor];
-    truth.complements.push_back(
-        {item.id, catalog.items[item.complement].id, item.complement_probability});
+    truth.complements.push_back({item.id, catalog.items[item.complement].id,
+                                 item.complement_probability});
   }
   for (const Group& group : catalog.groups) {
     SubstituteTruth substitute;
-    for (int32_t member : group.members) substitute.items.push_back(catalog.items[member].id);
+    for (int32_t member : group.members)
+      substitute.items.push_back(catalog.items[member].id);
     substitute.category = Categories()[group.category].path;
     truth.substitutes.push_back(std::move(substitute));
   }
@@ -1358,30 +1560,35 @@ absl::StatusOr<GeneratedShop> GenerateShop(const ShopOptions& options,
   }
 
   Simulator simulator(options, catalog, sink);
-  if (absl::Status status = simulator.Run(&truth, &shop.stats); !status.ok()) return status;
+  if (absl::Status status = simulator.Run(&truth, &shop.stats); !status.ok())
+    return status;
   return shop;
 }
 
-absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options, const std::string& out_dir) {
-  if (absl::Status status = ValidateShopOptions(options); !status.ok()) return status;
+absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options,
+                                      const std::string& out_dir) {
+  if (absl::Status status = ValidateShopOptions(options); !status.ok())
+    return status;
   std::error_code error;
   std::filesystem::create_directories(out_dir, error);
   if (error) return FileError("create directory", out_dir);
 
   const std::filesystem::path dir(out_dir);
   const std::string orders_path = (dir / std::string(kOrdersFileName)).string();
-  const std::string catalog_path = (dir / std::string(kCatalogFileName)).string();
+  const std::string catalog_path =
+      (dir / std::string(kCatalogFileName)).string();
   const std::string truth_path = (dir / std::string(kTruthFileName)).string();
 
   absl::StatusOr<std::unique_ptr<GzipWriter>> writer =
       GzipWriter::Open(orders_path + ".tmp", options.gzip_level);
   if (!writer.ok()) return writer.status();
   GzipWriter& gz = **writer;
-  absl::StrAppend(gz.buffer(), "order_id,customer_id,item_id,timestamp,quantity,price\n");
+  absl::StrAppend(gz.buffer(),
+                  "order_id,customer_id,item_id,timestamp,quantity,price\n");
   const OrderLineSink sink = [&gz](const OrderLine& line) {
     std::string* out = gz.buffer();
-    absl::StrAppend(out, line.order_id, ",", line.customer_id, ",", line.item_id, ",",
-                    line.timestamp, ",", line.quantity, ",");
+    absl::StrAppend(out, line.order_id, ",", line.customer_id, ",",
+                    line.item_id, ",", line.timestamp, ",", line.quantity, ",");
     AppendPrice(out, line.price_cents);
     out->push_back('\n');
     return gz.MaybeFlush();
@@ -1398,12 +1605,14 @@ absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options, const std::str
       !status.ok()) {
     return status;
   }
-  if (absl::Status status = WriteTextFile(truth_path + ".tmp", TruthToJson(written.shop.truth));
+  if (absl::Status status =
+          WriteTextFile(truth_path + ".tmp", TruthToJson(written.shop.truth));
       !status.ok()) {
     return status;
   }
   for (const std::string& path : {orders_path, catalog_path, truth_path}) {
-    if (absl::Status status = Rename(path + ".tmp", path); !status.ok()) return status;
+    if (absl::Status status = Rename(path + ".tmp", path); !status.ok())
+      return status;
     written.files.push_back(path);
   }
   return written;
@@ -1418,8 +1627,8 @@ std::string FormatPrice(int64_t cents) {
 std::string CatalogToCsv(const std::vector<CatalogItem>& catalog) {
   std::string out = "item_id,title,category,price,in_stock\n";
   for (const CatalogItem& item : catalog) {
-    absl::StrAppend(&out, CsvField(item.item_id), ",", CsvField(item.title), ",",
-                    CsvField(item.category), ",");
+    absl::StrAppend(&out, CsvField(item.item_id), ",", CsvField(item.title),
+                    ",", CsvField(item.category), ",");
     AppendPrice(&out, item.price_cents);
     absl::StrAppend(&out, ",", item.in_stock ? "1" : "0", "\n");
   }
@@ -1428,12 +1637,14 @@ std::string CatalogToCsv(const std::vector<CatalogItem>& catalog) {
 
 std::string TruthToJson(const ShopTruth& truth) {
   std::string out = absl::StrCat("{\n  \"seed\": ", truth.seed, ",\n");
-  absl::StrAppend(&out, "  \"non_product_items\": [", JsonString(kPostageItemId), "],\n");
+  absl::StrAppend(&out, "  \"non_product_items\": [",
+                  JsonString(kPostageItemId), "],\n");
 
   absl::StrAppend(&out, "  \"complements\": [");
   for (size_t i = 0; i < truth.complements.size(); ++i) {
     const ComplementTruth& c = truth.complements[i];
-    absl::StrAppend(&out, i ? "," : "", "\n    {\"anchor\": ", JsonString(c.anchor),
+    absl::StrAppend(&out, i ? "," : "",
+                    "\n    {\"anchor\": ", JsonString(c.anchor),
                     ", \"complement\": ", JsonString(c.complement),
                     ", \"probability\": ", FormatFixed(c.probability, 2), "}");
   }
@@ -1453,20 +1664,23 @@ std::string TruthToJson(const ShopTruth& truth) {
   absl::StrAppend(&out, "  \"cycles\": [");
   for (size_t i = 0; i < truth.cycles.size(); ++i) {
     const CycleTruth& c = truth.cycles[i];
-    absl::StrAppend(&out, i ? "," : "", "\n    {\"customer_id\": ", JsonString(c.customer_id),
+    absl::StrAppend(&out, i ? "," : "",
+                    "\n    {\"customer_id\": ", JsonString(c.customer_id),
                     ", \"item_id\": ", JsonString(c.item_id),
-                    ", \"days\": ", FormatFixed(c.days, 1), ", \"purchases\": ", c.purchases,
-                    "}");
+                    ", \"days\": ", FormatFixed(c.days, 1),
+                    ", \"purchases\": ", c.purchases, "}");
   }
   absl::StrAppend(&out, truth.cycles.empty() ? "" : "\n  ", "],\n");
 
   absl::StrAppend(&out, "  \"seasonal\": [");
   for (size_t i = 0; i < truth.seasonal.size(); ++i) {
     const SeasonalTruth& s = truth.seasonal[i];
-    absl::StrAppend(&out, i ? "," : "", "\n    {\"category\": ", JsonString(s.category),
+    absl::StrAppend(&out, i ? "," : "",
+                    "\n    {\"category\": ", JsonString(s.category),
                     ", \"month_multipliers\": [");
     for (size_t m = 0; m < 12; ++m) {
-      absl::StrAppend(&out, m ? ", " : "", FormatFixed(s.month_multipliers[m], 2));
+      absl::StrAppend(&out, m ? ", " : "",
+                      FormatFixed(s.month_multipliers[m], 2));
     }
     absl::StrAppend(&out, "]}");
   }

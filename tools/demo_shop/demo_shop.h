@@ -1,29 +1,38 @@
 // A deterministic generator of a realistic demo online shop.
 //
-// GenerateShop() simulates a year (by default) of purchases in a small general store: a catalog
-// with categories, price tiers and out-of-stock items; registered and guest customers; Zipf-like
-// item popularity; and a set of planted truths that a recommender should recover:
+// GenerateShop() simulates a year (by default) of purchases in a small general
+// store: a catalog with categories, price tiers and out-of-stock items;
+// registered and guest customers; Zipf-like item popularity; and a set of
+// planted truths that a recommender should recover:
 //
-//   complements  an anchor item pulls in its complement (coffee machine -> descaler) in 40-70% of
-//                the anchor's orders; complements are moderately popular on their own, never the
-//                best sellers, so that association and raw co-count disagree;
-//   substitutes  groups of budget / standard / premium items (price about 1x, 1.6x, 2.5x) in one
-//                category; a customer sticks to a tier and an order almost never holds two of them;
-//   cycles       about 30% of customers re-buy 1-3 consumables every N days (N in 14..60, +-15%);
-//   seasonal     Garden sells in spring and summer, Christmas in November and December, fitness
+//   complements  an anchor item pulls in its complement (coffee machine ->
+//   descaler) in 40-70% of
+//                the anchor's orders; complements are moderately popular on
+//                their own, never the best sellers, so that association and raw
+//                co-count disagree;
+//   substitutes  groups of budget / standard / premium items (price about
+//   1x, 1.6x, 2.5x) in one
+//                category; a customer sticks to a tier and an order almost
+//                never holds two of them;
+//   cycles       about 30% of customers re-buy 1-3 consumables every N days (N
+//   in 14..60, +-15%); seasonal     Garden sells in spring and summer,
+//   Christmas in November and December, fitness
 //                in January.
 //
-// Around that sits a little realistic mess: guest orders without a customer id, promotions that
-// lower a line's unit price, a POSTAGE line on orders under 50.00, returns as later orders with a
-// negative quantity, and rare wholesale baskets of 40-80 lines. Nothing is malformed: every file
-// parses cleanly.
+// Around that sits a little realistic mess: guest orders without a customer id,
+// promotions that lower a line's unit price, a POSTAGE line on orders
+// under 50.00, returns as later orders with a negative quantity, and rare
+// wholesale baskets of 40-80 lines. Nothing is malformed: every file parses
+// cleanly.
 //
-// The same ShopOptions always produce byte-identical output (on one platform; see demo_shop.cc
-// for why the generator carries its own PRNG and distributions). Time and memory are linear in
-// items + customers + orders of one day; orders are streamed to the sink a day at a time, so
+// The same ShopOptions always produce byte-identical output (on one platform;
+// see demo_shop.cc for why the generator carries its own PRNG and
+// distributions). Time and memory are linear in items + customers + orders of
+// one day; orders are streamed to the sink a day at a time, so
 // --customers 1000000 needs no more than a few hundred MB.
 //
-// Thread safety: the functions here keep no shared state; concurrent calls are safe.
+// Thread safety: the functions here keep no shared state; concurrent calls are
+// safe.
 
 #ifndef BOOMERANG_TOOLS_DEMO_SHOP_DEMO_SHOP_H_
 #define BOOMERANG_TOOLS_DEMO_SHOP_DEMO_SHOP_H_
@@ -41,8 +50,8 @@
 
 namespace boomerang::demo {
 
-// The shipping line's item id. It is not in the catalog; the indexer's default exclusion list
-// drops it, as it must drop POST/DOT/... in real exports.
+// The shipping line's item id. It is not in the catalog; the indexer's default
+// exclusion list drops it, as it must drop POST/DOT/... in real exports.
 inline constexpr absl::string_view kPostageItemId = "POSTAGE";
 
 // File names inside the output directory of WriteShop().
@@ -51,45 +60,53 @@ inline constexpr absl::string_view kCatalogFileName = "catalog.csv";
 inline constexpr absl::string_view kTruthFileName = "truth.json";
 
 struct ShopOptions {
-  // Number of catalog items, SKU-0001 onwards (wider ids past 9999). The planted structures scale
-  // with it: items/12 complement pairs, items/25 substitute groups of 3, items/20 consumables
-  // (24, 12 and 15 by default). REQUIRES: >= 20.
+  // Number of catalog items, SKU-0001 onwards (wider ids past 9999). The
+  // planted structures scale with it: items/12 complement pairs, items/25
+  // substitute groups of 3, items/20 consumables (24, 12 and 15 by default).
+  // REQUIRES: >= 20.
   int items = 300;
 
-  // Number of registered customers, C00001 onwards. Guests come on top (guest_order_share).
-  // REQUIRES: >= 1.
+  // Number of registered customers, C00001 onwards. Guests come on top
+  // (guest_order_share). REQUIRES: >= 1.
   int customers = 2000;
 
-  // Length of the simulated history in days, starting at `start`. REQUIRES: >= 1.
+  // Length of the simulated history in days, starting at `start`. REQUIRES:
+  // >= 1.
   int days = 365;
 
-  // Seeds everything. Different seeds give different shops (and different planted pairs).
+  // Seeds everything. Different seeds give different shops (and different
+  // planted pairs).
   uint64_t seed = 42;
 
   // First day of the history; all timestamps are UTC.
   absl::CivilDay start = absl::CivilDay(2025, 1, 1);
 
-  // Mean number of ordinary (non-cycle) orders a registered customer places per year; activity is
-  // log-normally spread across customers, so a few buy very often and many buy once or twice.
-  // Together with the cycle and guest orders the defaults give about 27k orders and 90k lines.
+  // Mean number of ordinary (non-cycle) orders a registered customer places per
+  // year; activity is log-normally spread across customers, so a few buy very
+  // often and many buy once or twice. Together with the cycle and guest orders
+  // the defaults give about 27k orders and 90k lines.
   double orders_per_customer_year = 7.0;
 
-  // Share of all purchase orders placed by guests (empty customer_id). REQUIRES: [0, 0.9].
+  // Share of all purchase orders placed by guests (empty customer_id).
+  // REQUIRES: [0, 0.9].
   double guest_order_share = 0.17;
 
-  // Share of registered customers with 1-3 consumables on a re-buy cycle. REQUIRES: [0, 1].
+  // Share of registered customers with 1-3 consumables on a re-buy cycle.
+  // REQUIRES: [0, 1].
   double cycle_customer_share = 0.30;
 
-  // Probability that a product line of a registered customer's ordinary order is returned 3-30
-  // days later (as a separate order with a negative quantity). REQUIRES: [0, 0.5].
+  // Probability that a product line of a registered customer's ordinary order
+  // is returned 3-30 days later (as a separate order with a negative quantity).
+  // REQUIRES: [0, 0.5].
   double return_rate = 0.01;
 
-  // Share of ordinary registered orders that are wholesale baskets (40-80 lines, quantities 6-48).
-  // REQUIRES: [0, 0.1].
+  // Share of ordinary registered orders that are wholesale baskets (40-80
+  // lines, quantities 6-48). REQUIRES: [0, 0.1].
   double wholesale_share = 0.002;
 
-  // zlib level for orders.csv.gz: 1 is about 3x faster to write and 30% larger than 6 (zlib's
-  // default). Worth lowering only for benchmark-sized shops. REQUIRES: [1, 9].
+  // zlib level for orders.csv.gz: 1 is about 3x faster to write and 30% larger
+  // than 6 (zlib's default). Worth lowering only for benchmark-sized shops.
+  // REQUIRES: [1, 9].
   int gzip_level = 6;
 };
 
@@ -107,7 +124,8 @@ struct CatalogItem {
 struct ComplementTruth {
   std::string anchor;
   std::string complement;
-  double probability = 0;  // chance the complement joins an order holding the anchor
+  double probability =
+      0;  // chance the complement joins an order holding the anchor
 };
 
 struct SubstituteTruth {
@@ -118,13 +136,16 @@ struct SubstituteTruth {
 struct CycleTruth {
   std::string customer_id;
   std::string item_id;
-  double days = 0;    // the nominal period; actual gaps vary +-15% and are sometimes doubled
-  int purchases = 0;  // in the generated window; only cycles with >= 4 are reported
+  double days = 0;  // the nominal period; actual gaps vary +-15% and are
+                    // sometimes doubled
+  int purchases =
+      0;  // in the generated window; only cycles with >= 4 are reported
 };
 
 struct SeasonalTruth {
   std::string category;
-  std::array<double, 12> month_multipliers{};  // January first; 1.0 is the category's average
+  std::array<double, 12>
+      month_multipliers{};  // January first; 1.0 is the category's average
 };
 
 struct ShopTruth {
@@ -136,30 +157,32 @@ struct ShopTruth {
 };
 
 struct ShopStats {
-  int64_t orders = 0;           // all orders, including guest and return orders
+  int64_t orders = 0;  // all orders, including guest and return orders
   int64_t guest_orders = 0;
   int64_t return_orders = 0;
-  int64_t cycle_orders = 0;     // orders that contain at least one planted cycle purchase
+  int64_t cycle_orders =
+      0;  // orders that contain at least one planted cycle purchase
   int64_t wholesale_orders = 0;
-  int64_t lines = 0;            // all rows of orders.csv.gz, POSTAGE and returns included
+  int64_t lines = 0;  // all rows of orders.csv.gz, POSTAGE and returns included
   int64_t postage_lines = 0;
   int64_t active_customers = 0;  // registered customers with at least one order
 };
 
-// One row of orders.csv.gz. The views point into the generator's buffers and are valid only
-// during the sink call.
+// One row of orders.csv.gz. The views point into the generator's buffers and
+// are valid only during the sink call.
 struct OrderLine {
   absl::string_view order_id;     // "O000123"; also used for return orders
   absl::string_view customer_id;  // empty for guest orders
   absl::string_view item_id;      // a catalog id or kPostageItemId
   absl::string_view timestamp;    // "2025-03-14T09:26:53Z"
   int64_t unix_seconds = 0;
-  int quantity = 0;               // negative on return lines, never zero
-  int64_t price_cents = 0;        // unit price, always positive
+  int quantity = 0;         // negative on return lines, never zero
+  int64_t price_cents = 0;  // unit price, always positive
 };
 
-// Receives every order line in file order: sorted by timestamp, an order's lines together. A
-// non-OK status stops the generation and is returned by GenerateShop().
+// Receives every order line in file order: sorted by timestamp, an order's
+// lines together. A non-OK status stops the generation and is returned by
+// GenerateShop().
 using OrderLineSink = std::function<absl::Status(const OrderLine&)>;
 
 struct GeneratedShop {
@@ -168,8 +191,9 @@ struct GeneratedShop {
   ShopStats stats;
 };
 
-// Generates the shop, streaming order lines to `sink` and returning the catalog, the truths and
-// counts. Errors: InvalidArgument for bad options; otherwise whatever the sink returns.
+// Generates the shop, streaming order lines to `sink` and returning the
+// catalog, the truths and counts. Errors: InvalidArgument for bad options;
+// otherwise whatever the sink returns.
 absl::StatusOr<GeneratedShop> GenerateShop(const ShopOptions& options,
                                            const OrderLineSink& sink);
 
@@ -178,28 +202,34 @@ struct WrittenShop {
   std::vector<std::string> files;  // paths written, orders first
 };
 
-// Generates the shop into `out_dir` (created if missing): orders.csv.gz, catalog.csv, truth.json.
-// Each file is written under a temporary name and renamed into place, so a failed run never
-// leaves a truncated file behind under the final name (it may leave a stale *.tmp).
-// Errors: InvalidArgument for bad options, Internal/NotFound/PermissionDenied-like failures of
-// the file system as Internal with the path.
-absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options, const std::string& out_dir);
+// Generates the shop into `out_dir` (created if missing): orders.csv.gz,
+// catalog.csv, truth.json. Each file is written under a temporary name and
+// renamed into place, so a failed run never leaves a truncated file behind
+// under the final name (it may leave a stale *.tmp). Errors: InvalidArgument
+// for bad options, Internal/NotFound/PermissionDenied-like failures of the file
+// system as Internal with the path.
+absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options,
+                                      const std::string& out_dir);
 
 // "12.34" for 1234; REQUIRES: cents >= 0.
 std::string FormatPrice(int64_t cents);
 
-// The catalog.csv text: header `item_id,title,category,price,in_stock`, one row per item.
+// The catalog.csv text: header `item_id,title,category,price,in_stock`, one row
+// per item.
 std::string CatalogToCsv(const std::vector<CatalogItem>& catalog);
 
 // The truth.json text, one object:
 //   {"seed": 42,
 //    "non_product_items": ["POSTAGE"],
-//    "complements": [{"anchor": "SKU-0003", "complement": "SKU-0017", "probability": 0.60}, ...],
-//    "substitutes": [{"items": ["SKU-0040", "SKU-0041", "SKU-0042"],
-//                     "category": "Kitchen/Coffee"}, ...],          // budget, standard, premium
+//    "complements": [{"anchor": "SKU-0003", "complement": "SKU-0017",
+//    "probability": 0.60}, ...], "substitutes": [{"items": ["SKU-0040",
+//    "SKU-0041", "SKU-0042"],
+//                     "category": "Kitchen/Coffee"}, ...],          // budget,
+//                     standard, premium
 //    "cycles": [{"customer_id": "C00012", "item_id": "SKU-0100", "days": 30.0,
 //                "purchases": 9}, ...],
-//    "seasonal": [{"category": "Garden/Tools", "month_multipliers": [0.25, ..., 0.25]}, ...]}
+//    "seasonal": [{"category": "Garden/Tools", "month_multipliers": [0.25, ...,
+//    0.25]}, ...]}
 std::string TruthToJson(const ShopTruth& truth);
 
 }  // namespace boomerang::demo

@@ -1,15 +1,17 @@
-// boomerang-demo-shop: writes a deterministic demo online shop (orders.csv.gz, catalog.csv,
-// truth.json) into --out DIR. See tools/demo_shop/demo_shop.h for what the data contains.
+// boomerang-demo-shop: writes a deterministic demo online shop (orders.csv.gz,
+// catalog.csv, truth.json) into --out DIR. See tools/demo_shop/demo_shop.h for
+// what the data contains.
 //
-//   boomerang-demo-shop --out demo                       # 300 items, 2000 customers, 2025
-//   boomerang-demo-shop --out big --items 100000 --customers 1000000 --seed 7
+//   boomerang-demo-shop --out demo                       # 300 items, 2000
+//   customers, 2025 boomerang-demo-shop --out big --items 100000 --customers
+//   1000000 --gzip-level 1
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <iostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
@@ -19,9 +21,23 @@ namespace {
 
 constexpr char kProgram[] = "boomerang-demo-shop";
 
-int Fail(const std::string& message) {
+// Exit codes: 2 for a bad command line, 1 when writing the shop fails.
+int Fail(const std::string& message, int exit_code = 2) {
   std::cerr << kProgram << ": error: " << message << "\n";
-  return 2;
+  return exit_code;
+}
+
+// CLI11's Range() lets "2.5" through to a confusing message and reports "abc"
+// as a bad FLOAT; this says what is wanted.
+CLI::Validator IntegerIn(int64_t lo, int64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        int64_t value = 0;
+        if (absl::SimpleAtoi(text, &value) && value >= lo && value <= hi)
+          return "";
+        return absl::StrCat("'", text, "' is not an integer in ", lo, "..", hi);
+      },
+      absl::StrCat("INT in ", lo, "..", hi));
 }
 
 }  // namespace
@@ -30,24 +46,36 @@ int main(int argc, char** argv) {
   boomerang::demo::ShopOptions options;
   std::string out_dir;
   std::string start = absl::FormatCivilTime(options.start);
+  // Read as text: CLI11 2.1 would wrap "-1" into 18446744073709551615 without a
+  // word.
+  std::string seed = absl::StrCat(options.seed);
 
   CLI::App app{
-      "Writes a deterministic demo online shop: orders.csv.gz, catalog.csv and truth.json "
+      "Writes a deterministic demo online shop: orders.csv.gz, catalog.csv and "
+      "truth.json "
       "(the planted complements, substitutes, re-buy cycles and seasons).",
       kProgram};
-  app.add_option("--out", out_dir, "Output directory (created if missing)")->required();
+  app.add_option("--out", out_dir, "Output directory (created if missing)")
+      ->required();
   app.add_option("--items", options.items, "Catalog size")
       ->capture_default_str()
-      ->check(CLI::Range(20, 100'000'000));
+      ->check(IntegerIn(20, 100'000'000));
   app.add_option("--customers", options.customers, "Registered customers")
       ->capture_default_str()
-      ->check(CLI::Range(1, 500'000'000));
+      ->check(IntegerIn(1, 500'000'000));
   app.add_option("--days", options.days, "Days of history")
       ->capture_default_str()
-      ->check(CLI::Range(1, 36'500));
-  app.add_option("--seed", options.seed, "Random seed; the same flags give identical files")
+      ->check(IntegerIn(1, 36'500));
+  app.add_option("--seed", seed,
+                 "Random seed (0..2^64-1); the same flags give identical files")
       ->capture_default_str();
-  app.add_option("--start", start, "First day, YYYY-MM-DD (UTC)")->capture_default_str();
+  app.add_option("--start", start, "First day, YYYY-MM-DD (UTC)")
+      ->capture_default_str();
+  app.add_option("--gzip-level", options.gzip_level,
+                 "zlib level of orders.csv.gz; 1 writes benchmark-sized shops "
+                 "~2x faster")
+      ->capture_default_str()
+      ->check(IntegerIn(1, 9));
 
   try {
     app.parse(argc, argv);
@@ -59,32 +87,43 @@ int main(int argc, char** argv) {
     return Fail(e.what());
   }
 
-  // ParseCivilTime normalizes out-of-range fields (2025-02-30 becomes March 2), so insist that
-  // the date reads back unchanged.
+  // ParseCivilTime normalizes out-of-range fields (2025-02-30 becomes March 2),
+  // so insist that the date reads back unchanged.
   absl::CivilDay start_day;
-  if (!absl::ParseCivilTime(start, &start_day) || absl::FormatCivilTime(start_day) != start) {
-    return Fail(absl::StrCat("--start: '", start, "' is not a valid date YYYY-MM-DD"));
+  if (!absl::ParseCivilTime(start, &start_day) ||
+      absl::FormatCivilTime(start_day) != start) {
+    return Fail(
+        absl::StrCat("--start: '", start, "' is not a valid date YYYY-MM-DD"));
   }
   options.start = start_day;
+  if (seed.empty() ||
+      seed.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::SimpleAtoi(seed, &options.seed)) {
+    return Fail(absl::StrCat("--seed: '", seed,
+                             "' is not an integer in 0..18446744073709551615"));
+  }
 
   const absl::StatusOr<boomerang::demo::WrittenShop> written =
       boomerang::demo::WriteShop(options, out_dir);
-  if (!written.ok()) return Fail(std::string(written.status().message()));
+  if (!written.ok())
+    return Fail(std::string(written.status().message()), /*exit_code=*/1);
 
   const boomerang::demo::GeneratedShop& shop = written->shop;
   const boomerang::demo::ShopStats& stats = shop.stats;
   const absl::CivilDay last = options.start + (options.days - 1);
   std::cout << "Wrote a demo shop with " << shop.catalog.size() << " items and "
             << options.customers << " customers (" << stats.active_customers
-            << " with orders): " << stats.orders << " orders (" << stats.guest_orders
-            << " guest, " << stats.cycle_orders << " with a re-buy cycle, "
-            << stats.return_orders << " returns, " << stats.wholesale_orders
-            << " wholesale) and " << stats.lines << " lines (" << stats.postage_lines
-            << " POSTAGE) from " << absl::FormatCivilTime(options.start) << " to "
-            << absl::FormatCivilTime(last) << ", seed " << options.seed << ". Planted: "
-            << shop.truth.complements.size() << " complements, "
-            << shop.truth.substitutes.size() << " substitute groups, "
-            << shop.truth.cycles.size() << " cycles, " << shop.truth.seasonal.size()
-            << " seasonal categories. Files: " << absl::StrJoin(written->files, ", ") << "\n";
+            << " with orders): " << stats.orders << " orders ("
+            << stats.guest_orders << " guest, " << stats.cycle_orders
+            << " with a re-buy cycle, " << stats.return_orders << " returns, "
+            << stats.wholesale_orders << " wholesale) and " << stats.lines
+            << " lines (" << stats.postage_lines << " POSTAGE) from "
+            << absl::FormatCivilTime(options.start) << " to "
+            << absl::FormatCivilTime(last) << ", seed " << options.seed
+            << ". Planted: " << shop.truth.complements.size()
+            << " complements, " << shop.truth.substitutes.size()
+            << " substitute groups, " << shop.truth.cycles.size() << " cycles, "
+            << shop.truth.seasonal.size() << " seasonal categories. Files: "
+            << absl::StrJoin(written->files, ", ") << "\n";
   return 0;
 }

@@ -280,11 +280,12 @@ class LoadGenerator {
       std::printf(
           "{\"mode\":\"%s\",\"target_qps\":%.0f,\"concurrency\":%d,\"channels\":%d,"
           "\"threads\":%d,\"items_per_request\":%d,\"duration_s\":%.3f,"
-          "\"warmup_s\":%.3f,\"sent\":%" PRId64 ",\"ok\":%" PRId64
-          ",\"unsent\":%" PRId64 ",\"errors\":{",
+          "\"warmup_s\":%.3f,\"warmup_completed\":%" PRId64 ",\"sent\":%" PRId64
+          ",\"completed\":%" PRId64 ",\"ok\":%" PRId64 ",\"unsent\":%" PRId64
+          ",\"errors\":{",
           opts_.qps > 0 ? "open" : "closed", opts_.qps, opts_.concurrency, channels,
           opts_.threads, opts_.items_per_request, opts_.duration_s, opts_.warmup_s,
-          sent_measured_.load(), ok, unsent);
+          total.warmup_done, sent_measured_.load(), done, ok, unsent);
       bool first = true;
       for (int c = 1; c < kNumStatusCodes; ++c) {
         if (total.codes[c] == 0) continue;

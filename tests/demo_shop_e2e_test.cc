@@ -1,0 +1,158 @@
+// End to end on the generated demo shop: generator -> indexer -> server on
+// 127.0.0.1 (OS-chosen port) -> real gRPC calls and the CLI.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "boomerang/v1/recommender.grpc.pb.h"
+#include "tests/process.h"
+#include "tests/test_util.h"
+
+namespace boomerang {
+namespace {
+
+using ::testing::HasSubstr;
+
+class DemoShopE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new testing::TempDir();
+    const std::string bin = testing::BinDir();
+    auto gen = testing::Run({bin + "/boomerang-demo-shop", "--out", tmp_->Sub("demo")},
+                            tmp_->path());
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
+    auto idx = testing::Run(
+        {bin + "/boomerang-indexer", "--purchases", tmp_->Sub("demo/orders.csv.gz"),
+         "--catalog", tmp_->Sub("demo/catalog.csv"), "--out", tmp_->Sub("snaps"),
+         "--quiet"},
+        tmp_->path());
+    ASSERT_EQ(idx.exit_code, 0) << idx.err;
+    indexer_summary_ = new std::string(idx.out);
+    server_ = new testing::ServerProcess(bin, tmp_->Sub("snaps"), tmp_->path());
+    ASSERT_TRUE(server_->WaitServing()) << server_->Stderr();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete indexer_summary_;
+    delete tmp_;
+  }
+
+  grpc::Status Fbt(const std::vector<std::string>& items, int limit,
+                   v1::FrequentlyBoughtTogetherResponse* resp) {
+    auto stub = v1::Recommender::NewStub(server_->Channel());
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::FrequentlyBoughtTogetherRequest req;
+    for (const auto& i : items) req.add_item_ids(i);
+    req.set_limit(limit);
+    return stub->FrequentlyBoughtTogether(&ctx, req, resp);
+  }
+
+  static testing::TempDir* tmp_;
+  static testing::ServerProcess* server_;
+  static std::string* indexer_summary_;
+};
+testing::TempDir* DemoShopE2eTest::tmp_ = nullptr;
+testing::ServerProcess* DemoShopE2eTest::server_ = nullptr;
+std::string* DemoShopE2eTest::indexer_summary_ = nullptr;
+
+TEST_F(DemoShopE2eTest, EveryPlantedComplementIsInItsAnchorsTop5) {
+  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  ASSERT_FALSE(truth["complements"].empty());
+  int checked = 0;
+  for (const auto& c : truth["complements"]) {
+    const std::string anchor = c["anchor"], complement = c["complement"];
+    v1::FrequentlyBoughtTogetherResponse resp;
+    ASSERT_TRUE(Fbt({anchor}, 5, &resp).ok());
+    std::vector<std::string> got;
+    for (const auto& item : resp.items()) got.push_back(item.item_id());
+    EXPECT_THAT(got, ::testing::Contains(complement))
+        << "planted complement " << complement << " of " << anchor;
+    ++checked;
+  }
+  EXPECT_GE(checked, 10);
+}
+
+TEST_F(DemoShopE2eTest, SubstitutesAreNotBoughtTogether) {
+  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  for (const auto& group : truth["substitutes"]) {
+    std::vector<std::string> items = group["items"];
+    v1::FrequentlyBoughtTogetherResponse resp;
+    ASSERT_TRUE(Fbt({items[0]}, 5, &resp).ok());
+    for (const auto& item : resp.items()) {
+      EXPECT_NE(item.item_id(), items[1]);
+      EXPECT_NE(item.item_id(), items[2]);
+    }
+  }
+}
+
+TEST_F(DemoShopE2eTest, PostageIsNeverRecommended) {
+  EXPECT_THAT(*indexer_summary_, HasSubstr("non-product lines"));
+  v1::FrequentlyBoughtTogetherResponse resp;
+  ASSERT_TRUE(Fbt({"POSTAGE"}, 5, &resp).ok());
+  EXPECT_TRUE(resp.all_items_unknown());
+  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  for (const auto& c : truth["complements"]) {
+    ASSERT_TRUE(Fbt({c["anchor"].get<std::string>()}, 100, &resp).ok());
+    for (const auto& item : resp.items()) EXPECT_NE(item.item_id(), "POSTAGE");
+  }
+}
+
+TEST_F(DemoShopE2eTest, BadRequestsGetInvalidArgumentOverTheWire) {
+  v1::FrequentlyBoughtTogetherResponse resp;
+  grpc::Status s = Fbt({}, 5, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("item_ids is empty"));
+  s = Fbt({"SKU-0001"}, 1000, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(DemoShopE2eTest, CliPrintsJson) {
+  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  const std::string anchor = truth["complements"][0]["anchor"];
+  auto r = testing::Run({testing::BinDir() + "/boomerang", "--server",
+                         server_->Address(), "fbt", "--item", anchor, "--limit", "3"},
+                        tmp_->path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["items"].size(), 3u);
+  EXPECT_EQ(json["snapshot_version"], "000001");
+  EXPECT_THAT(json["items"][0]["explanation"].get<std::string>(),
+              HasSubstr("bought together with " + anchor));
+
+  auto bad = testing::Run({testing::BinDir() + "/boomerang", "--server",
+                           server_->Address(), "fbt", "--item", anchor, "--limit", "500"},
+                          tmp_->path());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT: limit 500 is out of range"));
+}
+
+TEST_F(DemoShopE2eTest, ServerRefusesToStartWithoutASnapshot) {
+  testing::TempDir empty;
+  auto r = testing::Run({testing::BinDir() + "/boomerang-server", "--snapshots",
+                         empty.path(), "--port", "0"},
+                        empty.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no complete snapshot in"));
+}
+
+TEST_F(DemoShopE2eTest, SecondServerOnTheSamePortFails) {
+  auto r = testing::Run({testing::BinDir() + "/boomerang-server", "--snapshots",
+                         tmp_->Sub("snaps"), "--port", std::to_string(server_->port()),
+                         "--skip-checksums"},
+                        tmp_->path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("cannot listen"));
+}
+
+TEST_F(DemoShopE2eTest, SigtermShutsDownCleanly) {
+  testing::TempDir scratch;
+  testing::ServerProcess second(testing::BinDir(), tmp_->Sub("snaps"), scratch.path());
+  ASSERT_TRUE(second.WaitServing()) << second.Stderr();
+  EXPECT_EQ(second.Stop(), 0);
+  EXPECT_THAT(second.Stderr(), HasSubstr("stopped"));
+}
+
+}  // namespace
+}  // namespace boomerang

@@ -1,0 +1,132 @@
+// Real data: UCI Online Retail (../shared/data/online-retail), indexed with
+// column mapping alone, served, and asked over gRPC. Skips when the shared
+// data folder is absent (a user's fresh clone).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "boomerang/v1/recommender.grpc.pb.h"
+#include "boomerang/v1/snapshot.pb.h"
+#include "models/item_exclusion.h"
+#include "server/store/tables.h"
+#include "tests/process.h"
+#include "tests/test_util.h"
+
+namespace boomerang {
+namespace {
+
+using ::testing::HasSubstr;
+
+class OnlineRetailTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string data = testing::SharedDataDir();
+    if (data.empty()) return;
+    tmp_ = new testing::TempDir();
+    const std::string bin = testing::BinDir();
+    auto idx = testing::Run(
+        {bin + "/boomerang-indexer", "--purchases",
+         data + "/online-retail/online_retail.csv.gz", "--column", "order_id=InvoiceNo",
+         "--column", "item_id=StockCode", "--column", "customer_id=CustomerID",
+         "--column", "timestamp=InvoiceDate", "--column", "quantity=Quantity",
+         "--column", "price=UnitPrice", "--column", "title=Description", "--out",
+         tmp_->Sub("snaps"), "--quiet"},
+        tmp_->path());
+    summary_ = new testing::CommandResult(idx);
+    if (idx.exit_code != 0) return;
+    server_ = new testing::ServerProcess(bin, tmp_->Sub("snaps"), tmp_->path());
+    if (!server_->WaitServing()) {
+      delete server_;
+      server_ = nullptr;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete summary_;
+    delete tmp_;
+  }
+  void SetUp() override {
+    if (testing::SharedDataDir().empty()) {
+      GTEST_SKIP() << "../shared/data is absent: skipping the Online Retail checks";
+    }
+    ASSERT_EQ(summary_->exit_code, 0) << summary_->err;
+    ASSERT_NE(server_, nullptr) << "server did not start";
+  }
+
+  v1::FrequentlyBoughtTogetherResponse Fbt(const std::vector<std::string>& items,
+                                           int limit) {
+    auto stub = v1::Recommender::NewStub(server_->Channel());
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::FrequentlyBoughtTogetherRequest req;
+    for (const auto& i : items) req.add_item_ids(i);
+    req.set_limit(limit);
+    v1::FrequentlyBoughtTogetherResponse resp;
+    grpc::Status s = stub->FrequentlyBoughtTogether(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  static testing::TempDir* tmp_;
+  static testing::CommandResult* summary_;
+  static testing::ServerProcess* server_;
+};
+testing::TempDir* OnlineRetailTest::tmp_ = nullptr;
+testing::CommandResult* OnlineRetailTest::summary_ = nullptr;
+testing::ServerProcess* OnlineRetailTest::server_ = nullptr;
+
+std::vector<std::string> Ids(const v1::FrequentlyBoughtTogetherResponse& r) {
+  std::vector<std::string> out;
+  for (const auto& i : r.items()) out.push_back(i.item_id());
+  return out;
+}
+
+TEST_F(OnlineRetailTest, IndexesWithMappingAloneAndCountsReturns) {
+  const std::string& out = summary_->out;
+  EXPECT_THAT(out, HasSubstr("541,909 data lines"));
+  // 9,288 cancellation lines plus a few negative quantities outside 'C' orders.
+  EXPECT_THAT(out, HasSubstr("bad       0 lines"));
+  EXPECT_THAT(out, ::testing::ContainsRegex("1[0-9],[0-9]{3} return lines"));
+  EXPECT_THAT(out, ::testing::ContainsRegex("[23],[0-9]{3} non-product lines"));
+}
+
+TEST_F(OnlineRetailTest, RegencyTeacupsGoTogether) {
+  // 22697 GREEN REGENCY TEACUP AND SAUCER, 22698 PINK ..., 22699 ROSES ...
+  auto green = Ids(Fbt({"22697"}, 3));
+  EXPECT_THAT(green, ::testing::IsSupersetOf({"22698", "22699"}));
+  auto pink = Ids(Fbt({"22698"}, 3));
+  EXPECT_THAT(pink, ::testing::IsSupersetOf({"22697", "22699"}));
+  auto roses = Fbt({"22699"}, 3);
+  EXPECT_THAT(Ids(roses), ::testing::IsSupersetOf({"22697", "22698"}));
+  EXPECT_THAT(roses.items(0).title(), HasSubstr("REGENCY TEACUP"));
+  // A cart with two of them asks for the third.
+  EXPECT_EQ(Ids(Fbt({"22697", "22698"}, 1)), std::vector<std::string>{"22699"});
+}
+
+TEST_F(OnlineRetailTest, NoNonProductIsEverRecommended) {
+  // Scan every list in the snapshot, not just a sample of answers.
+  auto tables = TableReader::Open(tmp_->Sub("snaps/000001/tables"), 64 << 20);
+  ASSERT_TRUE(tables.ok()) << tables.status();
+  ItemExclusion exclusion(DefaultExcludedItemPatterns());
+  int64_t lists = 0, neighbors = 0;
+  absl::Status s = (*tables)->ForEach(
+      kFbtTable, [&](absl::string_view key, absl::string_view value) {
+        EXPECT_FALSE(exclusion.Excluded(key)) << key;
+        v1::FbtList list;
+        EXPECT_TRUE(list.ParseFromArray(value.data(), static_cast<int>(value.size())));
+        ++lists;
+        for (const auto& n : list.neighbors()) {
+          ++neighbors;
+          EXPECT_FALSE(exclusion.Excluded(n.item_id()))
+              << n.item_id() << " recommended with " << key;
+        }
+        return true;
+      });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_GT(lists, 3000);
+  EXPECT_GT(neighbors, 100000);
+  auto post = Fbt({"POST"}, 10);
+  EXPECT_TRUE(post.all_items_unknown());
+}
+
+}  // namespace
+}  // namespace boomerang
