@@ -32,7 +32,7 @@ void Check(bool condition, const char* what) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 // Random numbers.
 //
 // The generator carries its own PRNG (xoshiro256**, seeded through splitmix64)
@@ -42,7 +42,7 @@ void Check(bool condition, const char* what) {
 // "same flags -> byte-identical files" would hold on one standard library only.
 // What remains platform-dependent is libm (log, exp, pow, cos) in the last ulp,
 // which in practice does not change any generated value.
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 
 uint64_t SplitMix64(uint64_t* state) {
   uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
@@ -61,9 +61,8 @@ uint64_t Hash64(uint64_t a, uint64_t b) {
 
 class Rng {
  public:
-  // Independent streams for the catalog, the customers and the simulation, so
-  // that changing
-  // --customers does not reshuffle the catalog.
+  // Independent streams for the catalog, the customers and the simulation,
+  // so that changing --customers does not reshuffle the catalog.
   Rng(uint64_t seed, uint64_t stream) {
     uint64_t state = Hash64(seed, stream);
     for (uint64_t& word : s_) word = SplitMix64(&state);
@@ -177,10 +176,10 @@ class AliasTable {
   std::vector<int32_t> alias_;
 };
 
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 // The store's assortment. Titles never contain commas or quotes, so the CSV
 // never needs quoting (CatalogToCsv still quotes defensively).
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 
 using Season = std::array<double, 12>;
 constexpr Season kFlat = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
@@ -535,9 +534,9 @@ int64_t ShopPrice(double price) {
 
 int64_t ExactPrice(double price) { return std::llround(price * 100); }
 
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 // Catalog construction.
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 
 enum class Role : uint8_t {
   kFiller,
@@ -859,9 +858,9 @@ Catalog BuildCatalog(const ShopOptions& options) {
   return catalog;
 }
 
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 // Customers and the day-by-day simulation.
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 
 struct Customer {
   uint8_t tier =
@@ -1367,9 +1366,9 @@ absl::Status Simulator::EmitDay(int day) {
   return absl::OkStatus();
 }
 
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 // Writers.
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 
 std::string FormatFixed(double value, int decimals) {
   char buffer[64];

@@ -2,34 +2,31 @@
 //
 // GenerateShop() simulates a year (by default) of purchases in a small general
 // store: a catalog with categories, price tiers and out-of-stock items;
-// registered and guest customers; Zipf-like item popularity; and a set of
-// planted truths that a recommender should recover:
+// registered and guest customers; Zipf-like item popularity; and planted truths
+// that a recommender should recover:
 //
-//   complements  an anchor item pulls in its complement (coffee machine ->
-//   descaler) in 40-70% of
-//                the anchor's orders; complements are moderately popular on
-//                their own, never the best sellers, so that association and raw
-//                co-count disagree;
-//   substitutes  groups of budget / standard / premium items (price about
-//   1x, 1.6x, 2.5x) in one
-//                category; a customer sticks to a tier and an order almost
-//                never holds two of them;
-//   cycles       about 30% of customers re-buy 1-3 consumables every N days (N
-//   in 14..60, +-15%); seasonal     Garden sells in spring and summer,
-//   Christmas in November and December, fitness
-//                in January.
+//   complements: an anchor pulls in its complement (coffee machine ->
+//       descaler) in 40-70% of the anchor's orders. Complements are moderately
+//       popular on their own but never best sellers, so association and raw
+//       co-count disagree.
+//   substitutes: groups of budget / standard / premium items (price about 1x,
+//       1.6x, 2.5x) in one category. A customer sticks to a tier and an order
+//       almost never holds two of a group.
+//   cycles: about 30% of customers re-buy 1-3 consumables every N days
+//       (N in 14..60, +-15%).
+//   seasonal: Garden sells in spring and summer, Christmas in November and
+//       December, fitness in January.
 //
-// Around that sits a little realistic mess: guest orders without a customer id,
-// promotions that lower a line's unit price, a POSTAGE line on orders
-// under 50.00, returns as later orders with a negative quantity, and rare
-// wholesale baskets of 40-80 lines. Nothing is malformed: every file parses
-// cleanly.
+// Around that sits a little realistic mess: guest orders without a customer
+// id, promotions that lower a line's unit price, a POSTAGE line on orders under
+// 50.00, returns as later orders with a negative quantity, and rare wholesale
+// baskets of 40-80 lines. Nothing is malformed: every file parses cleanly.
 //
-// The same ShopOptions always produce byte-identical output (on one platform;
-// see demo_shop.cc for why the generator carries its own PRNG and
-// distributions). Time and memory are linear in items + customers + orders of
-// one day; orders are streamed to the sink a day at a time, so
-// --customers 1000000 needs no more than a few hundred MB.
+// The same ShopOptions always produce byte-identical output (see demo_shop.cc
+// for why the generator carries its own PRNG and distributions). Time and
+// memory are linear in items + customers + one day's orders: orders are
+// streamed to the sink a day at a time, so --items 100000 --customers 1000000
+// runs in under 200 MB.
 //
 // Thread safety: the functions here keep no shared state; concurrent calls are
 // safe.
@@ -62,7 +59,7 @@ inline constexpr absl::string_view kTruthFileName = "truth.json";
 struct ShopOptions {
   // Number of catalog items, SKU-0001 onwards (wider ids past 9999). The
   // planted structures scale with it: items/12 complement pairs, items/25
-  // substitute groups of 3, items/20 consumables (24, 12 and 15 by default).
+  // substitute groups of 3, items/20 consumables (25, 12 and 15 by default).
   // REQUIRES: >= 20.
   int items = 300;
 
@@ -70,8 +67,8 @@ struct ShopOptions {
   // (guest_order_share). REQUIRES: >= 1.
   int customers = 2000;
 
-  // Length of the simulated history in days, starting at `start`. REQUIRES:
-  // >= 1.
+  // Length of the simulated history in days, starting at `start`.
+  // REQUIRES: >= 1.
   int days = 365;
 
   // Seeds everything. Different seeds give different shops (and different
@@ -104,8 +101,8 @@ struct ShopOptions {
   // lines, quantities 6-48). REQUIRES: [0, 0.1].
   double wholesale_share = 0.002;
 
-  // zlib level for orders.csv.gz: 1 is about 3x faster to write and 30% larger
-  // than 6 (zlib's default). Worth lowering only for benchmark-sized shops.
+  // zlib level for orders.csv.gz. 1 writes about 2x faster than 6 (zlib's
+  // default) for a 25% larger file; worth it only for benchmark-sized shops.
   // REQUIRES: [1, 9].
   int gzip_level = 6;
 };
@@ -124,8 +121,8 @@ struct CatalogItem {
 struct ComplementTruth {
   std::string anchor;
   std::string complement;
-  double probability =
-      0;  // chance the complement joins an order holding the anchor
+  // The chance that the complement joins an order holding the anchor.
+  double probability = 0;
 };
 
 struct SubstituteTruth {
@@ -136,16 +133,17 @@ struct SubstituteTruth {
 struct CycleTruth {
   std::string customer_id;
   std::string item_id;
-  double days = 0;  // the nominal period; actual gaps vary +-15% and are
-                    // sometimes doubled
-  int purchases =
-      0;  // in the generated window; only cycles with >= 4 are reported
+  // The nominal period; actual gaps vary +-15% and are now and then doubled
+  // (a skipped delivery).
+  double days = 0;
+  // Purchases in the generated window; only cycles with >= 4 are reported.
+  int purchases = 0;
 };
 
 struct SeasonalTruth {
   std::string category;
-  std::array<double, 12>
-      month_multipliers{};  // January first; 1.0 is the category's average
+  // January first; 1.0 is the category's average.
+  std::array<double, 12> month_multipliers{};
 };
 
 struct ShopTruth {
@@ -160,8 +158,8 @@ struct ShopStats {
   int64_t orders = 0;  // all orders, including guest and return orders
   int64_t guest_orders = 0;
   int64_t return_orders = 0;
-  int64_t cycle_orders =
-      0;  // orders that contain at least one planted cycle purchase
+  // Orders that contain at least one planted cycle purchase.
+  int64_t cycle_orders = 0;
   int64_t wholesale_orders = 0;
   int64_t lines = 0;  // all rows of orders.csv.gz, POSTAGE and returns included
   int64_t postage_lines = 0;
@@ -206,8 +204,7 @@ struct WrittenShop {
 // catalog.csv, truth.json. Each file is written under a temporary name and
 // renamed into place, so a failed run never leaves a truncated file behind
 // under the final name (it may leave a stale *.tmp). Errors: InvalidArgument
-// for bad options, Internal/NotFound/PermissionDenied-like failures of the file
-// system as Internal with the path.
+// for bad options; file-system failures as Internal, naming the path.
 absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options,
                                       const std::string& out_dir);
 
@@ -218,18 +215,22 @@ std::string FormatPrice(int64_t cents);
 // per item.
 std::string CatalogToCsv(const std::vector<CatalogItem>& catalog);
 
-// The truth.json text, one object:
+// The truth.json text, one object (substitute items are listed budget,
+// standard, premium; multipliers January first):
 //   {"seed": 42,
 //    "non_product_items": ["POSTAGE"],
-//    "complements": [{"anchor": "SKU-0003", "complement": "SKU-0017",
-//    "probability": 0.60}, ...], "substitutes": [{"items": ["SKU-0040",
-//    "SKU-0041", "SKU-0042"],
-//                     "category": "Kitchen/Coffee"}, ...],          // budget,
-//                     standard, premium
-//    "cycles": [{"customer_id": "C00012", "item_id": "SKU-0100", "days": 30.0,
-//                "purchases": 9}, ...],
-//    "seasonal": [{"category": "Garden/Tools", "month_multipliers": [0.25, ...,
-//    0.25]}, ...]}
+//    "complements": [
+//      {"anchor": "SKU-0003", "complement": "SKU-0017", "probability": 0.60},
+//      ...],
+//    "substitutes": [
+//      {"items": ["SKU-0040", "SKU-0041", "SKU-0042"],
+//       "category": "Kitchen/Coffee"}, ...],
+//    "cycles": [
+//      {"customer_id": "C00012", "item_id": "SKU-0100", "days": 30.0,
+//       "purchases": 9}, ...],
+//    "seasonal": [
+//      {"category": "Garden/Tools", "month_multipliers": [0.25, ..., 0.25]},
+//      ...]}
 std::string TruthToJson(const ShopTruth& truth);
 
 }  // namespace boomerang::demo

@@ -2,9 +2,9 @@
 // catalog.csv, truth.json) into --out DIR. See tools/demo_shop/demo_shop.h for
 // what the data contains.
 //
-//   boomerang-demo-shop --out demo                       # 300 items, 2000
-//   customers, 2025 boomerang-demo-shop --out big --items 100000 --customers
-//   1000000 --gzip-level 1
+//   boomerang-demo-shop --out demo      # 300 items, 2000 customers, 2025
+//   boomerang-demo-shop --out big --items 100000 --customers 1000000 \
+//       --gzip-level 1
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -37,7 +37,7 @@ CLI::Validator IntegerIn(int64_t lo, int64_t hi) {
           return "";
         return absl::StrCat("'", text, "' is not an integer in ", lo, "..", hi);
       },
-      absl::StrCat("INT in ", lo, "..", hi));
+      absl::StrCat("[", lo, "..", hi, "]"));
 }
 
 }  // namespace
@@ -46,17 +46,17 @@ int main(int argc, char** argv) {
   boomerang::demo::ShopOptions options;
   std::string out_dir;
   std::string start = absl::FormatCivilTime(options.start);
-  // Read as text: CLI11 2.1 would wrap "-1" into 18446744073709551615 without a
-  // word.
+  // Read as text: CLI11 2.1 silently wraps "-1" into 18446744073709551615.
   std::string seed = absl::StrCat(options.seed);
 
   CLI::App app{
-      "Writes a deterministic demo online shop: orders.csv.gz, catalog.csv and "
-      "truth.json "
-      "(the planted complements, substitutes, re-buy cycles and seasons).",
+      "Writes a deterministic demo online shop: orders.csv.gz, catalog.csv "
+      "and truth.json (the planted complements, substitutes, re-buy cycles "
+      "and seasons).",
       kProgram};
   app.add_option("--out", out_dir, "Output directory (created if missing)")
-      ->required();
+      ->required()
+      ->type_name("DIR");
   app.add_option("--items", options.items, "Catalog size")
       ->capture_default_str()
       ->check(IntegerIn(20, 100'000'000));
@@ -68,9 +68,11 @@ int main(int argc, char** argv) {
       ->check(IntegerIn(1, 36'500));
   app.add_option("--seed", seed,
                  "Random seed (0..2^64-1); the same flags give identical files")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("UINT");
   app.add_option("--start", start, "First day, YYYY-MM-DD (UTC)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DATE");
   app.add_option("--gzip-level", options.gzip_level,
                  "zlib level of orders.csv.gz; 1 writes benchmark-sized shops "
                  "~2x faster")

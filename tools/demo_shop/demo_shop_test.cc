@@ -87,20 +87,6 @@ class DefaultShopTest : public ::testing::Test {
     delete baskets_;
   }
 
-  // Orders that hold `item`, excluding wholesale baskets (as an indexer would
-  // cap basket size).
-  static int CountOrdersWith(const std::string& item) {
-    int count = 0;
-    for (const Basket& basket : *baskets_) {
-      if (basket.items.size() <= 30 &&
-          std::find(basket.items.begin(), basket.items.end(), item) !=
-              basket.items.end()) {
-        ++count;
-      }
-    }
-    return count;
-  }
-
   static std::vector<Row>* rows_;
   static GeneratedShop* shop_;
   static std::vector<Basket>* baskets_;
@@ -445,9 +431,9 @@ TEST_F(DefaultShopTest, CatalogHasCategoriesTiersAndAFewOutOfStock) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 // Files.
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -582,6 +568,22 @@ TEST(WriteShopTest, FilesParseAsDocumented) {
             std::count(truth.begin(), truth.end(), '}'));
   EXPECT_EQ(std::count(truth.begin(), truth.end(), '['),
             std::count(truth.begin(), truth.end(), ']'));
+  std::set<std::string> ids;
+  for (const CatalogItem& item : written->shop.catalog) {
+    ids.insert(item.item_id);
+  }
+  const ShopTruth& planted = written->shop.truth;
+  for (const ComplementTruth& pair : planted.complements) {
+    EXPECT_TRUE(ids.count(pair.anchor) && ids.count(pair.complement));
+  }
+  for (const SubstituteTruth& group : planted.substitutes) {
+    for (const std::string& item : group.items) EXPECT_TRUE(ids.count(item));
+  }
+  for (const CycleTruth& cycle : planted.cycles) {
+    EXPECT_TRUE(ids.count(cycle.item_id));
+    EXPECT_THAT(orders, HasSubstr(absl::StrCat(",", cycle.customer_id, ",",
+                                               cycle.item_id, ",")));
+  }
 }
 
 TEST(WriteShopTest, UnwritableDirectoryIsAnError) {
@@ -592,9 +594,9 @@ TEST(WriteShopTest, UnwritableDirectoryIsAnError) {
   EXPECT_THAT(std::string(written.status().message()), HasSubstr(dir));
 }
 
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 // Options and edge cases.
-// ---------------------------------------------------------------------------------------------
+// -----------------------------------------------------------------------------
 
 TEST(GenerateShopTest, RejectsBadOptions) {
   auto rejected = [](ShopOptions options) {

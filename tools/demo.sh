@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Quick start: install, build, generate the built-in demo shop, index it,
+# start the server on 127.0.0.1 and show a few real answers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${BOOMERANG_PORT:-50051}
+tools/install_deps.sh
+tools/build.sh
+
+echo "== generating the demo shop into demo/"
+build/bin/boomerang-demo-shop --out demo
+echo "== indexing it into demo/snapshots/"
+build/bin/boomerang-indexer --purchases demo/orders.csv.gz --catalog demo/catalog.csv \
+  --out demo/snapshots --quiet
+
+if [ -f demo/server.pid ] && kill -0 "$(cat demo/server.pid)" 2>/dev/null; then
+  kill "$(cat demo/server.pid)"; sleep 1
+fi
+echo "== starting boomerang-server on 127.0.0.1:$PORT (log: demo/server.log)"
+build/bin/boomerang-server --snapshots demo/snapshots --host 127.0.0.1 --port "$PORT" \
+  > demo/server.out 2> demo/server.log &
+echo $! > demo/server.pid
+for _ in $(seq 1 100); do
+  build/bin/boomerang --server "127.0.0.1:$PORT" health > /dev/null 2>&1 && break
+  if ! kill -0 "$(cat demo/server.pid)" 2>/dev/null; then cat demo/server.log; exit 1; fi
+  sleep 0.1
+done
+build/bin/boomerang --server "127.0.0.1:$PORT" health
+
+# Ask about the first planted complement pair and a two-item cart.
+anchor=$(grep -o '"anchor": *"[^"]*"' demo/truth.json | head -1 | sed 's/.*"\([^"]*\)"$/\1/')
+second=$(grep -o '"anchor": *"[^"]*"' demo/truth.json | sed -n 2p | sed 's/.*"\([^"]*\)"$/\1/')
+title() { awk -F, -v id="$1" '$1==id {print $2}' demo/catalog.csv; }
+echo
+echo "== Frequently bought together with $anchor ($(title "$anchor")):"
+build/bin/boomerang --server "127.0.0.1:$PORT" fbt --item "$anchor" --limit 3 |
+  grep -E '"(item_id|title|explanation)"' | grep -v anchor_item_id
+echo
+echo "== A cart with $anchor and $second:"
+build/bin/boomerang --server "127.0.0.1:$PORT" fbt --item "$anchor" --item "$second" --limit 3 |
+  grep -E '"(item_id|explanation)"' | grep -v anchor_item_id
+cat <<MSG
+
+The server keeps running (pid $(cat demo/server.pid)) on 127.0.0.1:$PORT. Ask more:
+  build/bin/boomerang --server 127.0.0.1:$PORT fbt --item $anchor --limit 5
+  build/bin/boomerang --server 127.0.0.1:$PORT fbt --item $anchor --item $second --exclude SKU-0001
+Planted truths are in demo/truth.json, the catalog in demo/catalog.csv.
+Stop it with: kill \$(cat demo/server.pid)
+MSG
