@@ -359,6 +359,23 @@ std::string BadSummaryLine(const InputStats& stats) {
 
 }  // namespace
 
+absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
+                                              IndexReport* report) {
+  Progress progress(options);
+  Shop shop;
+  ItemExclusion exclusion(options.excluded_item_patterns);
+  absl::Status s = ReadPurchases(options, exclusion, {}, &shop, report, &progress);
+  if (!s.ok()) return s;
+  OrderHistory h;
+  for (auto& item : shop.items()) h.item_ids.push_back(std::move(item.id));
+  for (auto& o : shop.orders()) {
+    h.order_timestamps.push_back(o.timestamp);
+    h.order_customers.push_back(o.customer);
+    h.orders.Add(std::move(o.items));
+  }
+  return h;
+}
+
 int64_t InputStats::bad_total() const {
   int64_t total = 0;
   for (const auto& b : bad) total += b.count;

@@ -87,6 +87,20 @@ struct IndexReport {
   int64_t peak_rss_bytes = 0;
 };
 
+// The purchase history as read, for evaluation tools: orders with their
+// time, customer and items (dense ids into item_ids).
+struct OrderHistory {
+  std::vector<std::string> item_ids;
+  std::vector<int64_t> order_timestamps;
+  std::vector<int32_t> order_customers;  // -1 for a guest order
+  OrderItems orders;                     // sorted, unique items per order
+};
+
+// Reads and classifies the purchase file exactly as RunIndexer does (the
+// catalog is not read).
+absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
+                                              IndexReport* report);
+
 // Runs the pipeline. On failure the status says what went wrong (naming
 // the file, line and field where there is one) and `report` holds what was
 // counted so far.

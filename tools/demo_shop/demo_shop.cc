@@ -59,6 +59,9 @@ uint64_t Hash64(uint64_t a, uint64_t b) {
   return SplitMix64(&state);
 }
 
+// M_PI is POSIX, not C++17.
+constexpr double kPi = 3.14159265358979323846;
+
 class Rng {
  public:
   // Independent streams for the catalog, the customers and the simulation,
@@ -98,7 +101,7 @@ class Rng {
   double Normal() {
     const double u1 = 1.0 - Uniform();  // (0, 1]: log() stays finite
     const double u2 = Uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
   }
 
   // Knuth's product method for small means, a rounded normal for large ones

@@ -2,9 +2,9 @@
 // catalog.csv, truth.json) into --out DIR. See tools/demo_shop/demo_shop.h for
 // what the data contains.
 //
-//   boomerang-demo-shop --out demo      # 300 items, 2000 customers, 2025
-//   boomerang-demo-shop --out big --items 100000 --customers 1000000 \
-//       --gzip-level 1
+//   boomerang-demo-shop --out demo    # 300 items, 2000 customers, 2025
+//   boomerang-demo-shop --out big --items 100000 --customers 1000000
+//       --gzip-level 1                # a benchmark-sized shop
 
 #include <CLI/CLI.hpp>
 #include <cstdint>

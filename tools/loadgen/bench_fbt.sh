@@ -12,6 +12,9 @@
 #       client's own cost, after checking that a sample answer has
 #       grpc-status 0 (h2load counts HTTP 200 as success whatever the
 #       grpc-status).
+#   (d) the gRPC floor: the same closed loop on an unknown item, which the
+#       server answers without reading or ranking a list; the difference in
+#       server CPU per request from (b) is the cost of the handler's work.
 # Each measurement is repeated --runs times (default 2): the machine may be
 # shared, so one number alone means little. Every loadgen line also gives the
 # CPU time the server and the client spent per request, from /proc and
@@ -216,16 +219,25 @@ for r in $(seq "$runs"); do
 done
 for r in $(seq "$runs"); do
   before=$(server_cpu_ticks)
-  h2load -n "$h2load_requests" -c 4 -m 16 "${headers[@]}" -d "$work/body.bin" "$url" \
+  /usr/bin/time -f '%U %S' -o "$work/time" \
+    h2load -n "$h2load_requests" -c 4 -m 16 "${headers[@]}" -d "$work/body.bin" "$url" \
     > "$work/h2load.txt" 2>&1 || { cat "$work/h2load.txt" >&2; die "h2load failed"; }
   after=$(server_cpu_ticks)
   awk -v label="h2load -c 4 -m 16 item $item run$r" -v t=$((after - before)) -v h="$clk_tck" \
-      -v n="$h2load_requests" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+      -v n="$h2load_requests" -v client="$(awk '{ print $1 + $2 }' "$work/time")" \
+      -v load="$(cut -d' ' -f1 /proc/loadavg)" '
     /^finished in/ { rate = $4 }
     /^requests:/ { ok = $8; failed = $10 }
     /^time for request:/ { lat = "min " $4 " mean " $6 " max " $5 }
-    END { printf "%s  qps %s  succeeded(http) %s failed %s  request time: %s  cpu/req: server %d us  load1 %s\n",
-          label, rate, ok, failed, lat, t / h * 1e6 / n, load }' "$work/h2load.txt"
+    END { printf "%s  qps %d  succeeded(http) %s failed %s  request time: %s  cpu/req: server %d us, client %d us  load1 %s\n",
+          label, rate, ok, failed, lat, t / h * 1e6 / n, client * 1e6 / n, load }' "$work/h2load.txt"
+done
+
+echo "== gRPC floor: closed loop on an unknown item (no list lookup, tiny answer)"
+echo "NO-SUCH-ITEM" > "$work/unknown_item.txt"
+for r in $(seq "$runs"); do
+  loadgen "closed-c64 unknown-item run$r" --items "$work/unknown_item.txt" --qps 0 \
+    --concurrency 64 --duration "$duration" --warmup "$warmup"
 done
 
 echo "== server memory after the runs"
