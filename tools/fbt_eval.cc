@@ -43,7 +43,7 @@ int Main(int argc, char** argv) {
   IndexerOptions opts;
   std::vector<std::string> column_flags;
   std::string scorings = "llr,cosine,lift,count";
-  int test_days = 30, k = 10, max_anchors = 20;
+  int test_days = 30, k = 10, max_anchors = 20, max_test_items = 250;
   CLI::App app{"Hold-out evaluation of frequently-bought-together scoring."};
   app.add_option("--purchases", opts.purchases_path, "purchase export")->required();
   app.add_option("--column", column_flags, "column mapping canonical=TheirName");
@@ -54,7 +54,12 @@ int Main(int argc, char** argv) {
                  "at most this many other basket items act as anchors (a cart "
                  "rarely holds more)")
       ->capture_default_str();
-  app.add_option("--max-order-items", opts.cooccurrence.max_order_items)
+  app.add_option("--max-order-items", opts.cooccurrence.max_order_items,
+                 "training: larger orders are left out of pair counting")
+      ->capture_default_str();
+  app.add_option("--max-test-items", max_test_items,
+                 "test baskets with more known items are skipped (kept fixed "
+                 "so that training settings compare on the same cases)")
       ->capture_default_str();
   app.add_option("--min-support", opts.cooccurrence.min_support)->capture_default_str();
   try {
@@ -99,8 +104,7 @@ int Main(int argc, char** argv) {
     for (int32_t i : b) {
       if (train_orders[i] > 0) known.push_back(i);
     }
-    if (known.size() >= 2 &&
-        static_cast<int>(known.size()) <= opts.cooccurrence.max_order_items) {
+    if (known.size() >= 2 && static_cast<int>(known.size()) <= max_test_items) {
       baskets.push_back(std::move(known));
     }
   }

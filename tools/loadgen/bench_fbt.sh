@@ -162,27 +162,34 @@ sed 's/^/  /' "$work/server.log"
 
 clk_tck=$(getconf CLK_TCK)
 server_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+# Nanoseconds the server's threads have spent runnable but waiting for a CPU
+# (field 2 of schedstat): when it grows by a lot per request, latency tails
+# come from CPU contention (other processes), not from the server's code.
+server_runq_ns() { cat /proc/"$server_pid"/task/*/schedstat 2>/dev/null | awk '{ s += $2 } END { printf "%.0f", s }'; }
 
 # Runs boomerang-loadgen once; prints a one-line summary with the CPU each
 # side spent per completed request (warmup calls included in both).
 loadgen() {
   local label=$1; shift
-  local before after json client_cpu
+  local before after runq_before runq_after json client_cpu
   before=$(server_cpu_ticks)
+  runq_before=$(server_runq_ns)
   json=$(/usr/bin/time -f '%U %S' -o "$work/time" \
     "$bin/boomerang-loadgen" --server "$server" --json "$@")
   after=$(server_cpu_ticks)
+  runq_after=$(server_runq_ns)
   client_cpu=$(awk '{ print $1 + $2 }' "$work/time")
   [[ -n "$out" ]] && echo "$json" | jq -c --arg name "$label" '. + {label: $name}' >> "$out"
   echo "$json" | jq -r --arg name "$label" \
     --argjson server_s "$(awk -v t=$((after - before)) -v h="$clk_tck" 'BEGIN { print t / h }')" \
-    --argjson client_s "$client_cpu" --arg load "$(cut -d' ' -f1 /proc/loadavg)" '
+    --argjson client_s "$client_cpu" --argjson runq_ns "$((runq_after - runq_before))" --arg load "$(cut -d' ' -f1 /proc/loadavg)" '
     (.completed + .warmup_completed) as $all
     | "\($name)  qps \(.qps | floor)  ok \(.ok)  errors \(.errors | tostring)"
       + (if .mode == "open" then "  unsent \(.unsent)" else "" end)
       + "  us: p50 \(.latency_us.p50) p90 \(.latency_us.p90) p99 \(.latency_us.p99)"
       + " p99.9 \(.latency_us.p999) max \(.latency_us.max)"
       + "  cpu/req: server \(($server_s * 1e6 / $all) | floor) us, client \(($client_s * 1e6 / $all) | floor) us"
+      + "  server runq wait/req \(($runq_ns / 1e3 / $all) | floor) us"
       + "  load1 \($load)"'
 }
 
