@@ -54,6 +54,21 @@ TEST(SnapshotTest, OpensTheNewestCompleteVersion) {
   EXPECT_EQ((*snap)->popular().overall(0).item_id(), "CUP");
 }
 
+TEST(SnapshotTest, OpeningNeverChangesThePublishedFiles) {
+  testing::TempDir tmp;
+  std::string dir = BuildSnapshot(tmp);
+  for (int i = 0; i < 3; ++i) {
+    // Each open verifies every checksum, so a file a reader rewrote (such as
+    // RocksDB's rotating info LOG) would fail the second open.
+    auto snap = Snapshot::Open(dir, SnapshotOptions());
+    ASSERT_TRUE(snap.ok()) << snap.status();
+  }
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    EXPECT_EQ(e.path().filename().string().rfind("LOG", 0), std::string::npos)
+        << e.path();
+  }
+}
+
 TEST(SnapshotTest, RefusesMissingOrCorruptSnapshots) {
   testing::TempDir tmp;
   auto none = Snapshot::FindNewest(tmp.path());

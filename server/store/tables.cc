@@ -25,6 +25,16 @@ absl::Status FromRocksStatus(const rocksdb::Status& s,
   return absl::InternalError(msg);
 }
 
+// RocksDB's info log would be a file inside the snapshot: written by the
+// indexer (and covered by the checksums) and rotated by every reader that
+// opens it, which would change a published snapshot. Discard it instead;
+// errors still reach us as statuses.
+class NullLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
+
 rocksdb::ColumnFamilyOptions TableOptions(std::shared_ptr<rocksdb::Cache> cache) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions t;
@@ -56,6 +66,7 @@ absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
   db_opts.create_missing_column_families = true;
   db_opts.error_if_exists = true;
   db_opts.max_background_jobs = 2;
+  db_opts.info_log = std::make_shared<NullLogger>();
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName,
                    TableOptions(rocksdb::NewLRUCache(8 << 20)));
@@ -134,7 +145,7 @@ absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
   r->cache_ = rocksdb::NewLRUCache(cache_bytes);
   rocksdb::DBOptions db_opts;
   db_opts.max_open_files = -1;  // keep every table file open: no open() per Get
-  db_opts.info_log_level = rocksdb::WARN_LEVEL;
+  db_opts.info_log = std::make_shared<NullLogger>();
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, TableOptions(r->cache_));
   for (const auto& name : SnapshotTableNames()) {
