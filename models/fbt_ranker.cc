@@ -1,76 +1,90 @@
 #include "models/fbt_ranker.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace boomerang {
 
 void RankFrequentlyBoughtTogether(
-    const std::vector<FbtAnchor>& anchors,
-    const absl::flat_hash_set<std::string>& exclude, int limit,
-    absl::FunctionRef<std::string(const std::string&)> title_of,
+    absl::Span<const FbtAnchor> anchors,
+    const absl::flat_hash_set<int32_t>& exclude, int limit,
+    const FbtItemNames& names,
     google::protobuf::RepeatedPtrField<v1::RecommendedItem>* out) {
-  absl::flat_hash_set<std::string> anchor_ids;
-  for (const FbtAnchor& a : anchors) anchor_ids.insert(a.item_id);
-
+  struct Support {
+    int32_t anchor;  // position in `anchors`
+    const Neighbor* edge;
+  };
   struct Candidate {
+    int32_t item;
     double score = 0;
     int64_t co_orders = 0;
-    std::vector<v1::CoPurchaseEvidence> evidence;
+    absl::InlinedVector<Support, 2> support;
   };
-  absl::flat_hash_map<std::string, Candidate> candidates;
-  for (const FbtAnchor& a : anchors) {
-    if (a.list == nullptr || a.list->neighbors().empty()) continue;
-    double best = 0;
-    for (const auto& nb : a.list->neighbors()) best = std::max(best, nb.score());
+  std::vector<Candidate> candidates;
+  absl::flat_hash_map<int32_t, int32_t> position;  // item -> candidates index
+  size_t total = 0;
+  for (const FbtAnchor& a : anchors) total += a.neighbors.size();
+  candidates.reserve(total);
+  position.reserve(total);
+
+  auto is_anchor = [&anchors](int32_t item) {
+    for (const FbtAnchor& a : anchors) {
+      if (a.item == item) return true;
+    }
+    return false;
+  };
+  for (size_t ai = 0; ai < anchors.size(); ++ai) {
+    const FbtAnchor& a = anchors[ai];
+    if (a.neighbors.empty()) continue;
+    float best = 0;
+    for (const Neighbor& nb : a.neighbors) best = std::max(best, nb.score);
     if (best <= 0) continue;
-    for (const auto& nb : a.list->neighbors()) {
-      if (anchor_ids.contains(nb.item_id()) || exclude.contains(nb.item_id())) {
-        continue;
-      }
-      Candidate& c = candidates[nb.item_id()];
-      c.score += nb.score() / best;
-      c.co_orders += nb.co_orders();
-      v1::CoPurchaseEvidence& e = c.evidence.emplace_back();
-      e.set_anchor_item_id(a.item_id);
-      e.set_co_purchase_orders(nb.co_orders());
-      e.set_anchor_orders(a.list->anchor_orders());
-      e.set_anchor_share(a.list->anchor_orders() > 0
-                             ? static_cast<double>(nb.co_orders()) /
-                                   a.list->anchor_orders()
-                             : 0.0);
-      e.set_lift(nb.lift());
-      e.set_score(nb.score());
+    for (const Neighbor& nb : a.neighbors) {
+      if (exclude.contains(nb.item) || is_anchor(nb.item)) continue;
+      auto [it, inserted] =
+          position.try_emplace(nb.item, static_cast<int32_t>(candidates.size()));
+      if (inserted) candidates.push_back(Candidate{nb.item, 0, 0, {}});
+      Candidate& c = candidates[it->second];
+      c.score += nb.score / best;
+      c.co_orders += nb.co_orders;
+      c.support.push_back(Support{static_cast<int32_t>(ai), &nb});
     }
   }
-  std::vector<std::pair<const std::string*, Candidate*>> ranked;
-  ranked.reserve(candidates.size());
-  for (auto& [id, c] : candidates) ranked.emplace_back(&id, &c);
-  auto better = [](const auto& x, const auto& y) {
-    if (x.second->score != y.second->score) {
-      return x.second->score > y.second->score;
-    }
-    if (x.second->co_orders != y.second->co_orders) {
-      return x.second->co_orders > y.second->co_orders;
-    }
-    return *x.first < *y.first;
+  auto better = [&names](const Candidate& x, const Candidate& y) {
+    if (x.score != y.score) return x.score > y.score;
+    if (x.co_orders != y.co_orders) return x.co_orders > y.co_orders;
+    return names.id(x.item) < names.id(y.item);
   };
-  size_t k = std::min<size_t>(ranked.size(), std::max(0, limit));
-  std::partial_sort(ranked.begin(), ranked.begin() + k, ranked.end(), better);
+  size_t k = std::min<size_t>(candidates.size(), std::max(0, limit));
+  std::partial_sort(candidates.begin(), candidates.begin() + k, candidates.end(),
+                    better);
   for (size_t i = 0; i < k; ++i) {
+    Candidate& c = candidates[i];
     v1::RecommendedItem* item = out->Add();
-    item->set_item_id(*ranked[i].first);
-    item->set_score(ranked[i].second->score);
-    auto& ev = ranked[i].second->evidence;
-    std::sort(ev.begin(), ev.end(), [](const auto& x, const auto& y) {
-      return x.score() > y.score();
-    });
-    for (auto& e : ev) *item->add_evidence() = std::move(e);
-    item->set_title(title_of(*ranked[i].first));
+    item->set_item_id(std::string(names.id(c.item)));
+    item->set_score(c.score);
+    std::sort(c.support.begin(), c.support.end(),
+              [](const Support& x, const Support& y) {
+                return x.edge->score > y.edge->score;
+              });
+    for (const Support& s : c.support) {
+      const FbtAnchor& a = anchors[s.anchor];
+      v1::CoPurchaseEvidence* e = item->add_evidence();
+      e->set_anchor_item_id(std::string(names.id(a.item)));
+      e->set_co_purchase_orders(s.edge->co_orders);
+      e->set_anchor_orders(a.anchor_orders);
+      e->set_anchor_share(a.anchor_orders > 0
+                              ? static_cast<double>(s.edge->co_orders) /
+                                    a.anchor_orders
+                              : 0.0);
+      e->set_lift(s.edge->lift);
+      e->set_score(s.edge->score);
+    }
+    item->set_title(std::string(names.title(c.item)));
     item->set_explanation(ExplainCoPurchase(*item));
   }
 }

@@ -7,32 +7,45 @@
 // the most popular item in the cart would decide the whole list; summing
 // rewards items that go with several cart items at once.
 //
+// This is the server's hot path: candidates are dense item indices, and
+// evidence messages and strings are built only for the `limit` items that
+// are returned (a request typically scores 100+ candidates and returns 10).
+//
 // Thread-safety: pure function.
 #ifndef BOOMERANG_MODELS_FBT_RANKER_H_
 #define BOOMERANG_MODELS_FBT_RANKER_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "boomerang/v1/recommender.pb.h"
-#include "boomerang/v1/snapshot.pb.h"
+#include "models/cooccurrence.h"
 
 namespace boomerang {
 
 struct FbtAnchor {
-  std::string item_id;
-  const v1::FbtList* list = nullptr;  // not owned
+  int32_t item = 0;             // dense index of the anchor
+  int64_t anchor_orders = 0;    // orders containing the anchor
+  absl::Span<const Neighbor> neighbors;  // best first
 };
 
-// Ranks the candidates of `anchors`, skipping every anchor and every id in
-// `exclude`, and appends at most `limit` items to `out`. `title_of` returns
-// a display title for an item (may return empty).
+// Display data of a dense item index, owned by the caller's catalog.
+struct FbtItemNames {
+  absl::FunctionRef<absl::string_view(int32_t)> id;
+  absl::FunctionRef<absl::string_view(int32_t)> title;
+};
+
+// Ranks the candidates of `anchors`, skipping every anchor and every index
+// in `exclude`, and appends at most `limit` items to `out`.
 void RankFrequentlyBoughtTogether(
-    const std::vector<FbtAnchor>& anchors,
-    const absl::flat_hash_set<std::string>& exclude, int limit,
-    absl::FunctionRef<std::string(const std::string&)> title_of,
+    absl::Span<const FbtAnchor> anchors,
+    const absl::flat_hash_set<int32_t>& exclude, int limit,
+    const FbtItemNames& names,
     google::protobuf::RepeatedPtrField<v1::RecommendedItem>* out);
 
 // "bought together with 22697 in 31% of its orders (lift 12.4)".

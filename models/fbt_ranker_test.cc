@@ -6,20 +6,33 @@
 namespace boomerang {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-v1::FbtList List(int64_t anchor_orders,
-                 std::vector<std::tuple<std::string, double, int64_t>> nbs) {
-  v1::FbtList l;
-  l.set_anchor_orders(anchor_orders);
-  for (auto& [id, score, co] : nbs) {
-    auto* n = l.add_neighbors();
-    n->set_item_id(id);
-    n->set_score(score);
-    n->set_co_orders(co);
-    n->set_lift(2.5);
+// Item indices name themselves: 0 -> "i0".
+class Catalog {
+ public:
+  explicit Catalog(int n) {
+    for (int i = 0; i < n; ++i) ids_.push_back("i" + std::to_string(i));
   }
-  return l;
+  FbtItemNames Names() const {
+    return FbtItemNames{id_fn_, title_fn_};
+  }
+
+ private:
+  std::vector<std::string> ids_;
+  std::function<absl::string_view(int32_t)> id_fn_ = [this](int32_t i) {
+    return absl::string_view(ids_[i]);
+  };
+  std::function<absl::string_view(int32_t)> title_fn_ = [this](int32_t i) {
+    return absl::string_view(ids_[i]);
+  };
+};
+
+std::vector<Neighbor> List(std::vector<std::tuple<int32_t, float, int32_t>> nbs) {
+  std::vector<Neighbor> out;
+  for (auto& [item, score, co] : nbs) out.push_back(Neighbor{item, score, co, 2.5f});
+  return out;
 }
 
 std::vector<std::string> Ids(
@@ -29,49 +42,55 @@ std::vector<std::string> Ids(
   return out;
 }
 
-std::string NoTitle(const std::string&) { return ""; }
-
 TEST(FbtRankerTest, SingleAnchorKeepsOrderAndEvidence) {
-  v1::FbtList a = List(100, {{"x", 50, 40}, {"y", 20, 10}});
+  Catalog cat(10);
+  auto a = List({{1, 50, 40}, {2, 20, 10}});
   google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
-  RankFrequentlyBoughtTogether({{"a", &a}}, {}, 10, NoTitle, &out);
-  EXPECT_THAT(Ids(out), ::testing::ElementsAre("x", "y"));
+  std::vector<FbtAnchor> anchors{{0, 100, a}};
+  RankFrequentlyBoughtTogether(anchors, {}, 10, cat.Names(), &out);
+  EXPECT_THAT(Ids(out), ElementsAre("i1", "i2"));
   ASSERT_EQ(out[0].evidence_size(), 1);
+  EXPECT_EQ(out[0].evidence(0).anchor_item_id(), "i0");
   EXPECT_EQ(out[0].evidence(0).co_purchase_orders(), 40);
   EXPECT_DOUBLE_EQ(out[0].evidence(0).anchor_share(), 0.4);
+  EXPECT_EQ(out[0].title(), "i1");
   EXPECT_EQ(out[0].explanation(),
-            "bought together with a in 40% of its orders (40 of 100, lift 2.5)");
+            "bought together with i0 in 40% of its orders (40 of 100, lift 2.5)");
 }
 
 TEST(FbtRankerTest, CartMergeNormalisesAndRewardsSharedComplements) {
-  // A popular anchor with huge scores and a niche one with small scores.
-  v1::FbtList big = List(10000, {{"p", 5000, 900}, {"shared", 2500, 500}});
-  v1::FbtList small = List(50, {{"q", 10, 20}, {"shared", 8, 15}});
+  // A popular anchor (0) with huge scores and a niche one (1) with small
+  // scores; 4 goes with both.
+  Catalog cat(10);
+  auto big = List({{2, 5000, 900}, {4, 2500, 500}});
+  auto small = List({{3, 10, 20}, {4, 8, 15}});
   google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
-  RankFrequentlyBoughtTogether({{"big", &big}, {"small", &small}}, {}, 10,
-                               NoTitle, &out);
-  // shared: 0.5 + 0.8 = 1.3 beats p (1.0) and q (1.0); q is not drowned by
-  // the big anchor's raw scores.
-  EXPECT_THAT(Ids(out), ::testing::ElementsAre("shared", "p", "q"));
-  EXPECT_EQ(out[0].evidence_size(), 2);
-  EXPECT_THAT(out[0].explanation(), HasSubstr("and with"));
+  std::vector<FbtAnchor> anchors{{0, 10000, big}, {1, 50, small}};
+  RankFrequentlyBoughtTogether(anchors, {}, 10, cat.Names(), &out);
+  // 4: 0.5 + 0.8 = 1.3 beats 2 (1.0) and 3 (1.0, fewer co-orders); 3 is not
+  // drowned by the big anchor's raw scores.
+  EXPECT_THAT(Ids(out), ElementsAre("i4", "i2", "i3"));
+  ASSERT_EQ(out[0].evidence_size(), 2);
+  EXPECT_EQ(out[0].evidence(0).anchor_item_id(), "i0");  // strongest first
+  EXPECT_THAT(out[0].explanation(), HasSubstr("and with i1 in 30%"));
 }
 
 TEST(FbtRankerTest, NeverReturnsAnchorsOrExcludedAndHonoursLimit) {
-  v1::FbtList a = List(100, {{"b", 9, 9}, {"x", 8, 8}, {"y", 7, 7}, {"z", 6, 6}});
-  v1::FbtList b = List(100, {{"a", 9, 9}, {"w", 5, 5}});
+  Catalog cat(10);
+  auto a = List({{1, 9, 9}, {5, 8, 8}, {6, 7, 7}, {7, 6, 6}});
+  auto b = List({{0, 9, 9}, {8, 5, 5}});
   google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
-  RankFrequentlyBoughtTogether({{"a", &a}, {"b", &b}}, {"x"}, 2,
-                               [](const std::string& id) { return "T-" + id; },
-                               &out);
-  EXPECT_THAT(Ids(out), ::testing::ElementsAre("y", "z"));
-  EXPECT_EQ(out[0].title(), "T-y");
+  std::vector<FbtAnchor> anchors{{0, 100, a}, {1, 100, b}};
+  RankFrequentlyBoughtTogether(anchors, {5}, 2, cat.Names(), &out);
+  // Scores: 6 -> 7/9, 7 -> 6/9, 8 -> 5/9; anchors 0, 1 and excluded 5 never.
+  EXPECT_THAT(Ids(out), ElementsAre("i6", "i7"));
 }
 
 TEST(FbtRankerTest, NoListsNoItems) {
+  Catalog cat(2);
   google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
-  v1::FbtList empty;
-  RankFrequentlyBoughtTogether({{"a", &empty}}, {}, 10, NoTitle, &out);
+  std::vector<FbtAnchor> anchors{{0, 10, {}}};
+  RankFrequentlyBoughtTogether(anchors, {}, 10, cat.Names(), &out);
   EXPECT_TRUE(out.empty());
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "models/fbt_ranker.h"
 #include "server/request_limits.h"
 #include "server/status_util.h"
@@ -17,36 +18,34 @@ absl::Status FrequentlyBoughtTogether(
   if (!s.ok()) return s;
   response->set_snapshot_version(snapshot.version());
 
-  // Lists live in `lists` (stable addresses: reserved up front).
-  std::vector<v1::FbtList> lists;
-  lists.reserve(request.item_ids_size());
-  std::vector<FbtAnchor> anchors;
-  absl::flat_hash_set<std::string> seen;
+  absl::InlinedVector<FbtAnchor, 4> anchors;
   for (const std::string& id : request.item_ids()) {
-    if (!seen.insert(id).second) continue;  // a cart may name an item twice
-    if (snapshot.FindItem(id) == nullptr) {
+    const int32_t index = snapshot.FindItem(id);
+    if (index < 0) {
       response->add_unknown_item_ids(id);
       continue;
     }
-    v1::FbtList& list = lists.emplace_back();
-    s = snapshot.GetFbt(id, &list);
-    if (absl::IsNotFound(s)) {
-      list.Clear();  // a known item nobody bought with anything: no list
-    } else if (!s.ok()) {
-      return s;
-    }
-    anchors.push_back(FbtAnchor{id, &list});
+    bool seen = false;  // a cart may name an item twice
+    for (const FbtAnchor& a : anchors) seen = seen || a.item == index;
+    if (seen) continue;
+    anchors.push_back(FbtAnchor{index, snapshot.fbt_anchor_orders(index),
+                                snapshot.Fbt(index)});
   }
   response->set_all_items_unknown(anchors.empty());
-  absl::flat_hash_set<std::string> exclude(request.exclude_item_ids().begin(),
-                                           request.exclude_item_ids().end());
-  RankFrequentlyBoughtTogether(
-      anchors, exclude, limit,
-      [&snapshot](const std::string& id) {
-        const v1::ItemRecord* rec = snapshot.FindItem(id);
-        return rec == nullptr ? std::string() : rec->title();
-      },
-      response->mutable_items());
+  absl::flat_hash_set<int32_t> exclude;
+  for (const std::string& id : request.exclude_item_ids()) {
+    const int32_t index = snapshot.FindItem(id);
+    if (index >= 0) exclude.insert(index);
+  }
+  auto id_of = [&snapshot](int32_t i) -> absl::string_view {
+    return snapshot.item_id(i);
+  };
+  auto title_of = [&snapshot](int32_t i) -> absl::string_view {
+    return snapshot.item(i).title();
+  };
+  RankFrequentlyBoughtTogether(anchors, exclude, limit,
+                               FbtItemNames{id_of, title_of},
+                               response->mutable_items());
   return absl::OkStatus();
 }
 

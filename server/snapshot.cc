@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/store/snapshot_dir.h"
+#include "server/store/tables.h"
 
 namespace boomerang {
 
@@ -31,54 +32,82 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   auto tables =
       TableReader::Open(absl::StrCat(dir, "/", kTablesDir), options.cache_bytes);
   if (!tables.ok()) return tables.status();
-  snap->tables_ = std::move(*tables);
 
+  auto unreadable = [&dir](absl::string_view what, absl::string_view key) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot ", dir, ": ", what, " '", key, "' is unreadable"));
+  };
   absl::Status parse_error;
-  snap->items_.reserve(snap->manifest_.counts().items());
-  absl::Status s = snap->tables_->ForEach(
+  const int64_t expected = snap->manifest_.counts().items();
+  snap->item_ids_.reserve(expected);
+  snap->items_.reserve(expected);
+  snap->index_.reserve(expected);
+  absl::Status s = (*tables)->ForEach(
       kItemsTable, [&](absl::string_view key, absl::string_view value) {
-        v1::ItemRecord rec;
+        v1::ItemRecord& rec = snap->items_.emplace_back();
         if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::DataLossError(
-              absl::StrCat("snapshot ", dir, ": item record '", key,
-                           "' is unreadable"));
+          parse_error = unreadable("item record", key);
           return false;
         }
-        snap->items_.emplace(std::string(key), std::move(rec));
+        snap->index_.emplace(std::string(key),
+                             static_cast<int32_t>(snap->item_ids_.size()));
+        snap->item_ids_.emplace_back(key);
         return true;
       });
   if (!s.ok()) return s;
   if (!parse_error.ok()) return parse_error;
 
+  // Co-purchase lists -> one edge array indexed by dense item index. Keys of
+  // both tables are item ids in the same sorted order.
+  const int32_t n = snap->num_items();
+  snap->edge_offsets_.assign(n + 1, 0);
+  snap->anchor_orders_.assign(n, 0);
+  snap->edges_.reserve(snap->manifest_.counts().pairs_kept());
+  int32_t next = 0;
+  s = (*tables)->ForEach(
+      kFbtTable, [&](absl::string_view key, absl::string_view value) {
+        int32_t a = snap->FindItem(key);
+        v1::FbtList list;
+        if (a < 0 || a < next ||
+            !list.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = a < 0 ? absl::DataLossError(absl::StrCat(
+                                    "snapshot ", dir, ": co-purchase list of '",
+                                    key, "', an item not in the item table"))
+                              : unreadable("co-purchase list", key);
+          return false;
+        }
+        for (; next <= a; ++next) snap->edge_offsets_[next] = snap->edges_.size();
+        snap->anchor_orders_[a] = list.anchor_orders();
+        for (const v1::FbtNeighbor& nb : list.neighbors()) {
+          int32_t b = snap->FindItem(nb.item_id());
+          if (b < 0) {
+            parse_error = absl::DataLossError(absl::StrCat(
+                "snapshot ", dir, ": co-purchase list of '", key,
+                "' names unknown item '", nb.item_id(), "'"));
+            return false;
+          }
+          snap->edges_.push_back(Neighbor{b, static_cast<float>(nb.score()),
+                                          static_cast<int32_t>(nb.co_orders()),
+                                          static_cast<float>(nb.lift())});
+        }
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!parse_error.ok()) return parse_error;
+  for (; next <= n; ++next) snap->edge_offsets_[next] = snap->edges_.size();
+
   std::string popular;
-  s = snap->tables_->Get(kMetaTable, "popular", &popular);
+  s = (*tables)->Get(kMetaTable, "popular", &popular);
   if (s.ok() && !snap->popular_.ParseFromString(popular)) {
-    return absl::DataLossError(
-        absl::StrCat("snapshot ", dir, ": popularity table is unreadable"));
+    return unreadable("table", "popular");
   }
   if (!s.ok() && !absl::IsNotFound(s)) return s;
-  if (options.warm) {
-    s = snap->tables_->Warm();
-    if (!s.ok()) return s;
-  }
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
-const v1::ItemRecord* Snapshot::FindItem(const std::string& item_id) const {
-  auto it = items_.find(item_id);
-  return it == items_.end() ? nullptr : &it->second;
-}
-
-absl::Status Snapshot::GetFbt(const std::string& item_id,
-                              v1::FbtList* out) const {
-  std::string value;
-  absl::Status s = tables_->Get(kFbtTable, item_id, &value);
-  if (!s.ok()) return s;
-  if (!out->ParseFromString(value)) {
-    return absl::DataLossError(
-        absl::StrCat("co-purchase list of '", item_id, "' is unreadable"));
-  }
-  return absl::OkStatus();
+int32_t Snapshot::FindItem(absl::string_view item_id) const {
+  auto it = index_.find(item_id);
+  return it == index_.end() ? -1 : it->second;
 }
 
 }  // namespace boomerang

@@ -1,6 +1,12 @@
 // One loaded, immutable snapshot version, and the holder of the one that
 // currently serves.
 //
+// Open() reads the RocksDB tables once (read-only) and decodes them into a
+// compact in-memory index: dense item indices, one array of co-purchase
+// edges (16 bytes each). Requests then touch no disk, parse no protobuf and
+// allocate little: measured, parsing each anchor's list per request took
+// ~30% of the server's CPU (BENCHMARKS.md).
+//
 // A request copies the current std::shared_ptr<const Snapshot> once at its
 // start (SnapshotHolder::Current) and uses only that, so a later swap never
 // changes the data under a running request; the old version is freed when
@@ -18,8 +24,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "boomerang/v1/snapshot.pb.h"
-#include "server/store/tables.h"
+#include "models/cooccurrence.h"
 
 namespace boomerang {
 
@@ -27,10 +34,8 @@ struct SnapshotOptions {
   // Verify every file's SHA-256 against the manifest before serving.
   // Costs one read of the snapshot (about 1 s per GB).
   bool verify_checksums = true;
-  // Read every table once so that requests find the data in memory.
-  bool warm = true;
-  // Upper bound of the RocksDB block cache.
-  size_t cache_bytes = size_t{1} << 30;
+  // Upper bound of the RocksDB block cache used while loading.
+  size_t cache_bytes = size_t{64} << 20;
 };
 
 class Snapshot {
@@ -47,11 +52,20 @@ class Snapshot {
   const std::string& dir() const { return dir_; }
   const v1::SnapshotManifest& manifest() const { return manifest_; }
 
-  // Item metadata; nullptr for an unknown item.
-  const v1::ItemRecord* FindItem(const std::string& item_id) const;
+  // Dense index of an item, or -1 when the snapshot does not know it.
+  int32_t FindItem(absl::string_view item_id) const;
+  int32_t num_items() const { return static_cast<int32_t>(item_ids_.size()); }
+  // REQUIRES: 0 <= index < num_items().
+  const std::string& item_id(int32_t index) const { return item_ids_[index]; }
+  const v1::ItemRecord& item(int32_t index) const { return items_[index]; }
 
-  // The item's co-purchase list. NOT_FOUND when it has none.
-  absl::Status GetFbt(const std::string& item_id, v1::FbtList* out) const;
+  // The item's co-purchase list, best first (empty when it has none), and
+  // the number of orders it was counted in.
+  absl::Span<const Neighbor> Fbt(int32_t index) const {
+    return absl::MakeConstSpan(edges_.data() + edge_offsets_[index],
+                               edges_.data() + edge_offsets_[index + 1]);
+  }
+  int64_t fbt_anchor_orders(int32_t index) const { return anchor_orders_[index]; }
 
   const v1::PopularItems& popular() const { return popular_; }
 
@@ -61,8 +75,12 @@ class Snapshot {
   // Constant after construction.
   std::string dir_;
   v1::SnapshotManifest manifest_;
-  std::unique_ptr<TableReader> tables_;
-  absl::flat_hash_map<std::string, v1::ItemRecord> items_;
+  std::vector<std::string> item_ids_;  // sorted (the table's key order)
+  absl::flat_hash_map<std::string, int32_t> index_;
+  std::vector<v1::ItemRecord> items_;
+  std::vector<int64_t> edge_offsets_;   // num_items + 1
+  std::vector<Neighbor> edges_;
+  std::vector<int64_t> anchor_orders_;
   v1::PopularItems popular_;
 };
 

@@ -44,13 +44,18 @@ TEST(SnapshotTest, OpensTheNewestCompleteVersion) {
   auto snap = Snapshot::Open(*newest, SnapshotOptions());
   ASSERT_TRUE(snap.ok()) << snap.status();
   EXPECT_EQ((*snap)->version(), "000002");
-  ASSERT_NE((*snap)->FindItem("CUP"), nullptr);
-  EXPECT_EQ((*snap)->FindItem("CUP")->orders(), 20);
-  EXPECT_EQ((*snap)->FindItem("TEAPOT"), nullptr);
-  v1::FbtList list;
-  ASSERT_TRUE((*snap)->GetFbt("SAUCER", &list).ok());
-  EXPECT_EQ(list.neighbors(0).item_id(), "CUP");
-  EXPECT_TRUE(absl::IsNotFound((*snap)->GetFbt("KETTLE", &list)));
+  const Snapshot& s = **snap;
+  const int32_t cup = s.FindItem("CUP");
+  ASSERT_GE(cup, 0);
+  EXPECT_EQ(s.item_id(cup), "CUP");
+  EXPECT_EQ(s.item(cup).orders(), 20);
+  EXPECT_EQ(s.FindItem("TEAPOT"), -1);
+  const int32_t saucer = s.FindItem("SAUCER");
+  ASSERT_FALSE(s.Fbt(saucer).empty());
+  EXPECT_EQ(s.item_id(s.Fbt(saucer)[0].item), "CUP");
+  EXPECT_EQ(s.Fbt(saucer)[0].co_orders, 10);
+  EXPECT_EQ(s.fbt_anchor_orders(saucer), 10);
+  EXPECT_TRUE(s.Fbt(s.FindItem("KETTLE")).empty());
   EXPECT_EQ((*snap)->popular().overall(0).item_id(), "CUP");
 }
 
@@ -100,7 +105,7 @@ TEST(SnapshotHolderTest, ARequestKeepsItsSnapshotAcrossASwap) {
   std::shared_ptr<const Snapshot> in_flight = holder.Current();
   holder.Set(*second);
   EXPECT_EQ(in_flight->version(), "000001");
-  EXPECT_NE(in_flight->FindItem("CUP"), nullptr);  // still usable
+  EXPECT_GE(in_flight->FindItem("CUP"), 0);  // still usable
   EXPECT_EQ(holder.Current()->version(), "000002");
 }
 

@@ -156,29 +156,19 @@ int Main(int argc, char** argv) {
     CooccurrenceOptions co = opts.cooccurrence;
     co.scoring = *scoring;
     CooccurrenceResult r = ComputeCooccurrence(train, n_items, co);
-    std::vector<v1::FbtList> lists(n_items);
-    for (int32_t a = 0; a < n_items; ++a) {
-      lists[a].set_anchor_orders(r.item_orders[a]);
-      for (const Neighbor& nb : r.neighbors[a]) {
-        auto* n = lists[a].add_neighbors();
-        n->set_item_id(history->item_ids[nb.item]);
-        n->set_score(nb.score);
-        n->set_co_orders(nb.co_orders);
-      }
-    }
     Metrics m;
     google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
+    auto id_of = [&](int32_t i) -> absl::string_view { return history->item_ids[i]; };
+    auto no_title = [](int32_t) -> absl::string_view { return {}; };
     for (const auto& b : baskets) {
       for (size_t h = 0; h < b.size(); ++h) {
         std::vector<FbtAnchor> anchors;
         for (size_t j = 0; j < b.size() && static_cast<int>(anchors.size()) < max_anchors;
              ++j) {
-          if (j != h) anchors.push_back({history->item_ids[b[j]], &lists[b[j]]});
+          if (j != h) anchors.push_back({b[j], r.item_orders[b[j]], r.neighbors[b[j]]});
         }
         out.Clear();
-        RankFrequentlyBoughtTogether(anchors, {}, k,
-                                     [](const std::string&) { return std::string(); },
-                                     &out);
+        RankFrequentlyBoughtTogether(anchors, {}, k, FbtItemNames{id_of, no_title}, &out);
         int found = -1;
         for (int i = 0; i < out.size(); ++i) {
           if (out[i].item_id() == history->item_ids[b[h]]) found = i;
