@@ -57,7 +57,8 @@ TEST(FileLineSourceTest, ClearErrorsForMissingEmptyAndDirectory) {
 TEST(FileLineSourceTest, TruncatedGzipIsAnError) {
   testing::TempDir tmp;
   std::string text;
-  for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i * 7919) + "\n";
+  for (int i = 0; i < 20000; ++i)
+    text += "line " + std::to_string(i * 7919) + "\n";
   std::string gz = testing::WriteGzFile(tmp.Sub("t.csv.gz"), text);
   std::filesystem::resize_file(gz, std::filesystem::file_size(gz) / 2);
   auto src = FileLineSource::Open(gz);

@@ -48,36 +48,56 @@ void RecordBad(InputStats* stats, BadReason reason, int64_t line,
                absl::string_view field, absl::string_view detail) {
   BadLineStats& b = stats->bad[static_cast<int>(reason)];
   if (b.count == 0) {
-    b.first_detail = absl::StrCat(
-        stats->path, ":", line, field.empty() ? "" : ": field '",
-        field, field.empty() ? "" : "'", ": ", detail);
+    b.first_detail =
+        absl::StrCat(stats->path, ":", line, field.empty() ? "" : ": field '",
+                     field, field.empty() ? "" : "'", ": ", detail);
   }
   ++b.count;
   if (b.first_lines.size() < kMaxExampleLines) b.first_lines.push_back(line);
 }
 
-// Reports progress at most every `interval` seconds.
+// Reports progress: each phase when it starts and ends (with its lines and
+// rate), and the lines read at most every `interval` seconds in between.
 class Progress {
  public:
-  Progress(const IndexerOptions& o) : fn_(o.progress), interval_(o.progress_interval_s) {}
+  explicit Progress(const IndexerOptions& o)
+      : fn_(o.progress), interval_(o.progress_interval_s) {}
+  ~Progress() { EndPhase(); }
   void Phase(const std::string& phase) {
+    EndPhase();
     phase_ = phase;
+    lines_ = 0;
     phase_start_ = Clock::now();
     if (fn_) fn_(absl::StrCat("[", phase, "]"));
   }
   void Lines(int64_t lines) {
+    lines_ = lines;
     if (!fn_ || (lines & 0x3fff) != 0) return;
     if (Seconds(last_) < interval_) return;
     last_ = Clock::now();
-    double secs = std::max(1e-9, Seconds(phase_start_));
     fn_(absl::StrFormat("[%s] %s lines, %.0f lines/s", phase_, Thousands(lines),
-                        lines / secs));
+                        lines / std::max(1e-9, Seconds(phase_start_))));
   }
 
  private:
+  void EndPhase() {
+    if (!fn_ || phase_.empty()) return;
+    const double secs = Seconds(phase_start_);
+    if (lines_ > 0) {
+      fn_(absl::StrFormat(
+          "[%s] done: %s lines in %.2f s (%s lines/s)", phase_,
+          Thousands(lines_), secs,
+          Thousands(static_cast<int64_t>(lines_ / std::max(1e-9, secs)))));
+    } else {
+      fn_(absl::StrFormat("[%s] done in %.2f s", phase_, secs));
+    }
+    phase_.clear();
+  }
+
   std::function<void(const std::string&)> fn_;
   double interval_;
   std::string phase_;
+  int64_t lines_ = 0;
   Clock::time_point phase_start_ = Clock::now();
   Clock::time_point last_ = Clock::now();
 };
@@ -122,8 +142,8 @@ class Shop {
     return it->second;
   }
   int32_t CustomerIndex(absl::string_view id) {
-    auto [it, inserted] =
-        customer_index_.try_emplace(id, static_cast<int32_t>(customer_index_.size()));
+    auto [it, inserted] = customer_index_.try_emplace(
+        id, static_cast<int32_t>(customer_index_.size()));
     return it->second;
   }
   std::vector<ItemAccumulator>& items() { return items_; }
@@ -153,9 +173,8 @@ absl::StatusOr<std::vector<std::string>> ReadHeader(CsvParser* parser,
         absl::StrCat(path, ": file is empty (expected a CSV header line)"));
   }
   if (st != CsvStatus::kOk) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ":", header.line_number,
-                     ": the header line has broken quoting"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ":", header.line_number, ": the header line has broken quoting"));
   }
   return header.fields;
 }
@@ -170,7 +189,8 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
   auto header = ReadHeader(&parser, options.catalog_path);
   if (!header.ok()) return header.status();
   auto columns = ColumnIndex::Resolve(
-      *header, {"item_id"}, {"title", "category", "price", "in_stock", "recommendable"},
+      *header, {"item_id"},
+      {"title", "category", "price", "in_stock", "recommendable"},
       options.catalog_columns);
   if (!columns.ok()) {
     return absl::InvalidArgumentError(
@@ -193,8 +213,9 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
     ++stats->data_rows;
     progress->Lines(parser.lines_read());
     if (st != CsvStatus::kOk) {
-      RecordBad(stats, st == CsvStatus::kTooLong ? BadReason::kFieldTooLong
-                                                 : BadReason::kBrokenQuote,
+      RecordBad(stats,
+                st == CsvStatus::kTooLong ? BadReason::kFieldTooLong
+                                          : BadReason::kBrokenQuote,
                 rec.line_number, "", "quoting is broken");
       continue;
     }
@@ -270,8 +291,9 @@ absl::Status ReadPurchases(const IndexerOptions& options,
   CsvParser parser(src->get());
   auto header = ReadHeader(&parser, options.purchases_path);
   if (!header.ok()) return header.status();
-  auto columns = ColumnIndex::Resolve(*header, RequiredPurchaseColumns(),
-                                      OptionalPurchaseColumns(), options.columns);
+  auto columns =
+      ColumnIndex::Resolve(*header, RequiredPurchaseColumns(),
+                           OptionalPurchaseColumns(), options.columns);
   if (!columns.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(options.purchases_path, ": ", columns.status().message()));
@@ -283,7 +305,8 @@ absl::Status ReadPurchases(const IndexerOptions& options,
   absl::flat_hash_map<std::string, bool> excluded_cache;
   auto is_excluded = [&](const std::string& id) {
     auto [it, inserted] = excluded_cache.try_emplace(id, false);
-    if (inserted) it->second = exclusion.Excluded(id) || not_products.contains(id);
+    if (inserted)
+      it->second = exclusion.Excluded(id) || not_products.contains(id);
     return it->second;
   };
 
@@ -296,8 +319,9 @@ absl::Status ReadPurchases(const IndexerOptions& options,
     ++stats->data_rows;
     progress->Lines(parser.lines_read());
     if (st != CsvStatus::kOk) {
-      RecordBad(stats, st == CsvStatus::kTooLong ? BadReason::kFieldTooLong
-                                                 : BadReason::kBrokenQuote,
+      RecordBad(stats,
+                st == CsvStatus::kTooLong ? BadReason::kFieldTooLong
+                                          : BadReason::kBrokenQuote,
                 rec.line_number, "",
                 st == CsvStatus::kTooLong
                     ? "record is longer than 1 MiB"
@@ -339,7 +363,8 @@ absl::Status ReadPurchases(const IndexerOptions& options,
     report->data_end = std::max(report->data_end, line.timestamp);
   }
   stats->lines_read = parser.lines_read();
-  if (report->data_start > report->data_end) report->data_start = report->data_end = 0;
+  if (report->data_start > report->data_end)
+    report->data_start = report->data_end = 0;
   return CheckReaderError(**src);
 }
 
@@ -348,11 +373,11 @@ std::string BadSummaryLine(const InputStats& stats) {
   for (int r = 0; r < kNumBadReasons; ++r) {
     const BadLineStats& b = stats.bad[r];
     if (b.count == 0) continue;
-    parts.push_back(absl::StrCat(BadReasonName(static_cast<BadReason>(r)), " ",
-                                 b.count, " (lines ",
-                                 absl::StrJoin(b.first_lines, ", "),
-                                 b.count > static_cast<int64_t>(b.first_lines.size()) ? ", ..." : "",
-                                 ")"));
+    parts.push_back(absl::StrCat(
+        BadReasonName(static_cast<BadReason>(r)), " ", b.count, " (lines ",
+        absl::StrJoin(b.first_lines, ", "),
+        b.count > static_cast<int64_t>(b.first_lines.size()) ? ", ..." : "",
+        ")"));
   }
   return absl::StrJoin(parts, "; ");
 }
@@ -364,7 +389,8 @@ absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
   Progress progress(options);
   Shop shop;
   ItemExclusion exclusion(options.excluded_item_patterns);
-  absl::Status s = ReadPurchases(options, exclusion, {}, &shop, report, &progress);
+  absl::Status s =
+      ReadPurchases(options, exclusion, {}, &shop, report, &progress);
   if (!s.ok()) return s;
   OrderHistory h;
   for (auto& item : shop.items()) h.item_ids.push_back(std::move(item.id));
@@ -408,8 +434,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     if (!s.ok()) return s;
   }
   progress.Phase("reading purchases");
-  absl::Status s = ReadPurchases(options, exclusion, not_products, &shop,
-                                 report, &progress);
+  absl::Status s =
+      ReadPurchases(options, exclusion, not_products, &shop, report, &progress);
   if (!s.ok()) return s;
 
   // Too many bad lines means the mapping or the file is wrong: refuse to
@@ -457,7 +483,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       ItemAccumulator& item = items[compact.items[i]];
       ++item.orders;
       if (o.timestamp >= recent_from) ++item.recent_orders;
-      if (o.customer >= 0) customer_items[o.customer].push_back(compact.items[i]);
+      if (o.customer >= 0)
+        customer_items[o.customer].push_back(compact.items[i]);
     }
   }
   for (auto& ci : customer_items) {
@@ -470,9 +497,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   report->customers = shop.customers();
   report->items = static_cast<int64_t>(items.size());
 
-  CooccurrenceResult co =
-      ComputeCooccurrence(compact, static_cast<int32_t>(items.size()),
-                          options.cooccurrence);
+  CooccurrenceResult co = ComputeCooccurrence(
+      compact, static_cast<int32_t>(items.size()), options.cooccurrence);
   report->pairs_kept = co.pairs_kept;
   report->huge_orders_skipped = co.huge_orders_skipped;
 
@@ -480,7 +506,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   progress.Phase("writing snapshot");
   auto builder = SnapshotBuilder::Begin(options.out_root);
   if (!builder.ok()) return builder.status();
-  auto writer = TableWriter::Create(absl::StrCat((*builder)->dir(), "/", kTablesDir));
+  auto writer =
+      TableWriter::Create(absl::StrCat((*builder)->dir(), "/", kTablesDir));
   if (!writer.ok()) return writer.status();
 
   std::vector<std::pair<std::string, std::string>> item_rows, fbt_rows;
@@ -521,7 +548,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   v1::PopularItems popular;
   {
     std::vector<int32_t> order(items.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = static_cast<int32_t>(i);
     auto top = [&](auto key, auto* out) {
       size_t k = std::min<size_t>(order.size(), options.popular_items);
       std::partial_sort(order.begin(), order.begin() + k, order.end(),
@@ -536,7 +564,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       }
     };
     top([&](int32_t i) { return items[i].orders; }, popular.mutable_overall());
-    top([&](int32_t i) { return items[i].recent_orders; }, popular.mutable_recent());
+    top([&](int32_t i) { return items[i].recent_orders; },
+        popular.mutable_recent());
   }
   std::vector<std::pair<std::string, std::string>> meta_rows;
   meta_rows.emplace_back("popular", popular.SerializeAsString());
@@ -564,10 +593,12 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   {
     std::error_code ec;
     add_input(report->purchases, "purchases",
-              static_cast<int64_t>(std::filesystem::file_size(options.purchases_path, ec)));
+              static_cast<int64_t>(
+                  std::filesystem::file_size(options.purchases_path, ec)));
     if (!options.catalog_path.empty()) {
       add_input(report->catalog, "catalog",
-                static_cast<int64_t>(std::filesystem::file_size(options.catalog_path, ec)));
+                static_cast<int64_t>(
+                    std::filesystem::file_size(options.catalog_path, ec)));
     }
   }
   v1::IndexParameters* p = manifest.mutable_parameters();
@@ -576,7 +607,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   p->set_max_order_items(options.cooccurrence.max_order_items);
   p->set_scoring(std::string(ScoringName(options.cooccurrence.scoring)));
   p->set_recent_days(options.recent_days);
-  for (const auto& pat : options.excluded_item_patterns) p->add_excluded_item_patterns(pat);
+  for (const auto& pat : options.excluded_item_patterns)
+    p->add_excluded_item_patterns(pat);
   p->set_cancel_order_prefix(options.cancel_order_prefix);
   p->set_max_bad_share(options.max_bad_share);
   v1::SnapshotCounts* c = manifest.mutable_counts();
@@ -602,34 +634,35 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
 
 std::string FormatReport(const IndexReport& r) {
   std::string out;
-  absl::StrAppendFormat(&out, "purchases   %s: %s data lines\n", r.purchases.path,
-                        Thousands(r.purchases.data_rows));
+  absl::StrAppendFormat(&out, "purchases   %s: %s data lines\n",
+                        r.purchases.path, Thousands(r.purchases.data_rows));
   absl::StrAppendFormat(
-      &out, "  used      %s purchase lines, %s return lines, %s non-product lines\n",
+      &out,
+      "  used      %s purchase lines, %s return lines, %s non-product lines\n",
       Thousands(r.purchase_lines), Thousands(r.return_lines),
       Thousands(r.excluded_lines));
-  absl::StrAppendFormat(&out, "  bad       %s lines%s%s\n",
-                        Thousands(r.purchases.bad_total()),
-                        r.purchases.bad_total() ? ": " : "",
-                        BadSummaryLine(r.purchases));
+  absl::StrAppendFormat(
+      &out, "  bad       %s lines%s%s\n", Thousands(r.purchases.bad_total()),
+      r.purchases.bad_total() ? ": " : "", BadSummaryLine(r.purchases));
   for (const auto& b : r.purchases.bad) {
-    if (b.count > 0) absl::StrAppend(&out, "            e.g. ", b.first_detail, "\n");
+    if (b.count > 0)
+      absl::StrAppend(&out, "            e.g. ", b.first_detail, "\n");
   }
   if (!r.catalog.path.empty()) {
-    absl::StrAppendFormat(&out, "catalog     %s: %s rows used, %s bad%s%s\n",
-                          r.catalog.path, Thousands(r.catalog.rows_used),
-                          Thousands(r.catalog.bad_total()),
-                          r.catalog.bad_total() ? ": " : "",
-                          BadSummaryLine(r.catalog));
+    absl::StrAppendFormat(
+        &out, "catalog     %s: %s rows used, %s bad%s%s\n", r.catalog.path,
+        Thousands(r.catalog.rows_used), Thousands(r.catalog.bad_total()),
+        r.catalog.bad_total() ? ": " : "", BadSummaryLine(r.catalog));
   }
-  absl::StrAppendFormat(&out,
-                        "orders      %s (%s guest orders), customers %s, items %s\n",
-                        Thousands(r.orders), Thousands(r.guest_orders),
-                        Thousands(r.customers), Thousands(r.items));
-  absl::StrAppendFormat(&out,
-                        "pairs kept  %s (%s huge orders left out of pair counting)\n",
-                        Thousands(r.pairs_kept), Thousands(r.huge_orders_skipped));
-  absl::StrAppendFormat(&out, "data        %s .. %s\n", FormatTimestamp(r.data_start),
+  absl::StrAppendFormat(
+      &out, "orders      %s (%s guest orders), customers %s, items %s\n",
+      Thousands(r.orders), Thousands(r.guest_orders), Thousands(r.customers),
+      Thousands(r.items));
+  absl::StrAppendFormat(
+      &out, "pairs kept  %s (%s huge orders left out of pair counting)\n",
+      Thousands(r.pairs_kept), Thousands(r.huge_orders_skipped));
+  absl::StrAppendFormat(&out, "data        %s .. %s\n",
+                        FormatTimestamp(r.data_start),
                         FormatTimestamp(r.data_end));
   absl::StrAppendFormat(&out, "time        %.2f s wall, peak memory %.0f MiB\n",
                         r.wall_seconds, r.peak_rss_bytes / 1048576.0);

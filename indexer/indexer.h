@@ -27,11 +27,11 @@
 namespace boomerang {
 
 struct IndexerOptions {
-  std::string purchases_path;                   // required
-  std::map<std::string, std::string> columns;   // canonical -> header name
-  std::string catalog_path;                     // optional
+  std::string purchases_path;                  // required
+  std::map<std::string, std::string> columns;  // canonical -> header name
+  std::string catalog_path;                    // optional
   std::map<std::string, std::string> catalog_columns;
-  std::string out_root;                         // snapshot root, required
+  std::string out_root;  // snapshot root, required
 
   CooccurrenceOptions cooccurrence;
   // Lines of orders whose id starts with this are returns (Online Retail

@@ -21,24 +21,24 @@ using ::testing::HasSubstr;
 // a guest order, and one bad line of every kind.
 constexpr char kShop[] =
     "order_id,customer_id,item_id,timestamp,quantity,price\n"
-    "o1,c1,MUG,2024-01-01T10:00:00Z,1,5.00\n"      // line 2
+    "o1,c1,MUG,2024-01-01T10:00:00Z,1,5.00\n"  // line 2
     "o1,c1,COASTER,2024-01-01T10:00:00Z,2,1.50\n"
     "o1,c1,POSTAGE,2024-01-01T10:00:00Z,1,4.95\n"  // non-product
     "o2,c2,MUG,2024-01-02T10:00:00Z,1,5.00\n"
     "o2,c2,COASTER,2024-01-02T10:00:00Z,1,1.50\n"
-    "o3,,MUG,2024-01-03 11:00:00,1,5.50\n"          // guest
+    "o3,,MUG,2024-01-03 11:00:00,1,5.50\n"  // guest
     "o3,,COASTER,2024-01-03 11:00:00,1,1.50\n"
     "o4,c3,MUG,2024-01-04,1,4.50\n"
     "o4,c3,TEAPOT,2024-01-04,1,20\n"
     "o5,c1,TEAPOT,2024-02-01,1,20\n"
     "o5,c1,\"COASTER\",2024-02-01,1,1.50\n"
-    "C6,c1,TEAPOT,2024-02-02,1,20\n"                 // cancellation
-    "o7,c2,MUG,2024-02-03,-1,5.00\n"                // return
-    "o8,c2,MUG,\"2024-02-04\"x,1,5\n"               // line 15: broken quote
-    "o9,c2,MUG\n"                                   // too few fields
-    ",c2,MUG,2024-02-05,1,5\n"                      // missing order id
-    "o10,c2,MUG,2024-02-05,lots,5\n"                // bad number
-    "o11,c2,MUG,last tuesday,1,5\n"                 // bad timestamp
+    "C6,c1,TEAPOT,2024-02-02,1,20\n"   // cancellation
+    "o7,c2,MUG,2024-02-03,-1,5.00\n"   // return
+    "o8,c2,MUG,\"2024-02-04\"x,1,5\n"  // line 15: broken quote
+    "o9,c2,MUG\n"                      // too few fields
+    ",c2,MUG,2024-02-05,1,5\n"         // missing order id
+    "o10,c2,MUG,2024-02-05,lots,5\n"   // bad number
+    "o11,c2,MUG,last tuesday,1,5\n"    // bad timestamp
     "o12,c3,KETTLE,2024-03-01,1,30\n"
     "o13,c3,KETTLE,2024-03-02,1,30\n"
     "o14,c2,KETTLE,2024-03-03,1,30\n"
@@ -58,7 +58,8 @@ TEST(IndexerTest, CountsEveryKindOfLineAndPublishes) {
   testing::TempDir tmp;
   IndexReport r;
   absl::Status s = RunIndexer(
-      Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), tmp.Sub("snaps")), &r);
+      Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), tmp.Sub("snaps")),
+      &r);
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(r.purchases.data_rows, 22);
   EXPECT_EQ(r.purchase_lines, 14);
@@ -83,7 +84,8 @@ TEST(IndexerTest, CountsEveryKindOfLineAndPublishes) {
 
   std::string summary = FormatReport(r);
   EXPECT_THAT(summary, HasSubstr("bad_timestamp 1 (lines 19)"));
-  EXPECT_THAT(summary, HasSubstr("14 purchase lines, 2 return lines, 1 non-product"));
+  EXPECT_THAT(summary,
+              HasSubstr("14 purchase lines, 2 return lines, 1 non-product"));
 
   auto manifest = ReadManifest(r.snapshot_dir);
   ASSERT_TRUE(manifest.ok());
@@ -115,7 +117,9 @@ TEST(IndexerTest, TooManyBadLinesPublishesNothingAndKeepsThePrevious) {
   testing::TempDir tmp;
   const std::string root = tmp.Sub("snaps");
   IndexReport r;
-  ASSERT_TRUE(RunIndexer(Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), root), &r).ok());
+  ASSERT_TRUE(
+      RunIndexer(Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), root), &r)
+          .ok());
   IndexerOptions strict = Options(tmp.Sub("o.csv"), root);
   strict.max_bad_share = 0.05;  // 5 of 22 lines are bad
   absl::Status s = RunIndexer(strict, &r);
@@ -132,23 +136,24 @@ TEST(IndexerTest, ColumnMappingGzipAndCatalog) {
   testing::TempDir tmp;
   std::string purchases = testing::WriteGzFile(
       tmp.Sub("retail.csv.gz"),
-      "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+      "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,"
+      "CustomerID\n"
       "1,CUP,\"CUP, BLUE\",1,2011-01-01 10:00:00,1.0,17850.0\n"
       "1,SAUCER,SAUCER,1,2011-01-01 10:00:00,1.0,17850.0\n"
       "2,CUP,\"CUP, BLUE\",1,2011-01-02 10:00:00,1.0,\n"
       "2,SAUCER,SAUCER,1,2011-01-02 10:00:00,1.0,\n"
       "2,WRAP,GIFT WRAP,1,2011-01-02 10:00:00,1.0,\n");
-  std::string catalog = testing::WriteFile(
-      tmp.Sub("catalog.csv"),
-      "sku,name,category,price,in_stock,recommendable\n"
-      "CUP,Blue cup,Home/Kitchen/Cups,2.5,1,1\n"
-      "SAUCER,Saucer,Home/Kitchen/Cups,1.5,no,1\n"
-      "WRAP,Gift wrap,,0.5,1,0\n"
-      "Z,Never sold,Home/Garden,9,1,1\n");
+  std::string catalog =
+      testing::WriteFile(tmp.Sub("catalog.csv"),
+                         "sku,name,category,price,in_stock,recommendable\n"
+                         "CUP,Blue cup,Home/Kitchen/Cups,2.5,1,1\n"
+                         "SAUCER,Saucer,Home/Kitchen/Cups,1.5,no,1\n"
+                         "WRAP,Gift wrap,,0.5,1,0\n"
+                         "Z,Never sold,Home/Garden,9,1,1\n");
   IndexerOptions o = Options(purchases, tmp.Sub("snaps"));
-  o.columns = {{"order_id", "InvoiceNo"}, {"item_id", "StockCode"},
+  o.columns = {{"order_id", "InvoiceNo"},     {"item_id", "StockCode"},
                {"customer_id", "CustomerID"}, {"timestamp", "InvoiceDate"},
-               {"quantity", "Quantity"}, {"price", "UnitPrice"},
+               {"quantity", "Quantity"},      {"price", "UnitPrice"},
                {"title", "Description"}};
   o.catalog_path = catalog;
   o.catalog_columns = {{"item_id", "sku"}, {"title", "name"}};
@@ -176,21 +181,25 @@ TEST(IndexerTest, ClearErrorsForBadInputFiles) {
   auto run = [&](const std::string& path) {
     return RunIndexer(Options(path, tmp.Sub("snaps")), &r);
   };
-  EXPECT_THAT(run(tmp.Sub("missing.csv")).message(), HasSubstr("missing.csv: no such file"));
+  EXPECT_THAT(run(tmp.Sub("missing.csv")).message(),
+              HasSubstr("missing.csv: no such file"));
   EXPECT_THAT(run(testing::WriteFile(tmp.Sub("empty.csv"), "")).message(),
               HasSubstr("empty.csv: file is empty"));
-  EXPECT_THAT(run(testing::WriteFile(tmp.Sub("nocol.csv"),
-                                     "order_id,item_id,timestamp\n1,A,2024-01-01\n"))
-                  .message(),
-              HasSubstr("required column 'customer_id'"));
-  EXPECT_THAT(run(testing::WriteFile(tmp.Sub("header-only.csv"),
-                                     "order_id,customer_id,item_id,timestamp\n"))
-                  .message(),
-              HasSubstr("no usable purchase lines"));
+  EXPECT_THAT(
+      run(testing::WriteFile(tmp.Sub("nocol.csv"),
+                             "order_id,item_id,timestamp\n1,A,2024-01-01\n"))
+          .message(),
+      HasSubstr("required column 'customer_id'"));
+  EXPECT_THAT(
+      run(testing::WriteFile(tmp.Sub("header-only.csv"),
+                             "order_id,customer_id,item_id,timestamp\n"))
+          .message(),
+      HasSubstr("no usable purchase lines"));
   IndexerOptions o = Options(tmp.Sub("o.csv"), tmp.Sub("snaps"));
   testing::WriteFile(tmp.Sub("o.csv"), kShop);
   o.columns = {{"quantity", "Qty"}};
-  EXPECT_THAT(RunIndexer(o, &r).message(), HasSubstr("'Qty' (mapped to quantity)"));
+  EXPECT_THAT(RunIndexer(o, &r).message(),
+              HasSubstr("'Qty' (mapped to quantity)"));
   EXPECT_FALSE(fs::exists(tmp.Sub("snaps/000001")));
 }
 

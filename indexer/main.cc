@@ -22,7 +22,8 @@
 
 namespace {
 
-absl::StatusOr<std::vector<std::string>> ReadPatternFile(const std::string& path) {
+absl::StatusOr<std::vector<std::string>> ReadPatternFile(
+    const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   std::vector<std::string> out;
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
   int threads = 0;
 
   CLI::App app{
-      "Builds a Boomerang snapshot (\"bought together\" tables, popularity) from "
+      "Builds a Boomerang snapshot (\"bought together\" tables, popularity) "
+      "from "
       "a purchase export and publishes it atomically as the next version under "
       "--out."};
   app.add_option("--purchases", opts.purchases_path,
@@ -74,8 +76,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--scoring", scoring, "pair score: llr, cosine, lift or count")
       ->capture_default_str();
-  app.add_option("--cancel-prefix", opts.cancel_order_prefix,
-                 "order ids starting with this are cancellations (\"\" for none)")
+  app.add_option(
+         "--cancel-prefix", opts.cancel_order_prefix,
+         "order ids starting with this are cancellations (\"\" for none)")
       ->capture_default_str();
   app.add_option("--exclude-item", exclude_items,
                  "item id pattern that is not a product (trailing * = prefix). "
@@ -90,8 +93,9 @@ int main(int argc, char** argv) {
                  "is bad")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--recent-days", opts.recent_days,
-                 "window for recent popularity, in days before the last purchase")
+  app.add_option(
+         "--recent-days", opts.recent_days,
+         "window for recent popularity, in days before the last purchase")
       ->capture_default_str();
   app.add_option("--threads", threads, "worker threads (0: all cores)")
       ->capture_default_str();
@@ -106,12 +110,11 @@ int main(int argc, char** argv) {
     std::cerr << "boomerang-indexer: error: " << s.message() << "\n";
     return code;
   };
-  auto columns = boomerang::ParseColumnMappings(
-      column_flags, [] {
-        auto all = boomerang::RequiredPurchaseColumns();
-        for (const auto& c : boomerang::OptionalPurchaseColumns()) all.push_back(c);
-        return all;
-      }());
+  auto columns = boomerang::ParseColumnMappings(column_flags, [] {
+    auto all = boomerang::RequiredPurchaseColumns();
+    for (const auto& c : boomerang::OptionalPurchaseColumns()) all.push_back(c);
+    return all;
+  }());
   if (!columns.ok()) return fail(columns.status(), 1);
   opts.columns = *columns;
   auto catalog_columns = boomerang::ParseColumnMappings(

@@ -59,7 +59,8 @@ void OrderItems::Add(std::vector<int32_t> order) {
 
 double PairScore(Scoring scoring, int64_t co, int64_t na, int64_t nb,
                  int64_t n) {
-  const double expected = static_cast<double>(na) * nb / std::max<int64_t>(n, 1);
+  const double expected =
+      static_cast<double>(na) * nb / std::max<int64_t>(n, 1);
   switch (scoring) {
     case Scoring::kLlr: {
       if (co <= expected) return 0;  // only positive association
@@ -154,7 +155,8 @@ CooccurrenceResult ComputeCooccurrence(const OrderItems& orders,
           const int64_t nb = result.item_orders[b];
           double score = PairScore(options.scoring, co, na, nb, n);
           if (score <= 0) continue;
-          double expected = static_cast<double>(na) * nb / std::max<int64_t>(n, 1);
+          double expected =
+              static_cast<double>(na) * nb / std::max<int64_t>(n, 1);
           candidates.push_back(Neighbor{b, static_cast<float>(score),
                                         static_cast<int32_t>(co),
                                         static_cast<float>(co / expected)});

@@ -19,7 +19,8 @@ OrderItems PlantedShop(int num_orders, uint32_t seed) {
     if (anchor) items.push_back(0);
     if ((anchor && u(rng) < 0.8) || u(rng) < 0.02) items.push_back(1);
     if (u(rng) < 0.9) items.push_back(2);
-    for (int k = 0; k < 3; ++k) items.push_back(3 + static_cast<int>(u(rng) * 17));
+    for (int k = 0; k < 3; ++k)
+      items.push_back(3 + static_cast<int>(u(rng) * 17));
     orders.Add(items);
   }
   return orders;
@@ -70,10 +71,10 @@ TEST(CooccurrenceTest, EvidenceCountsAreExact) {
 TEST(CooccurrenceTest, MinSupportTopKAndHugeOrders) {
   OrderItems orders;
   for (int i = 0; i < 3; ++i) orders.Add({0, 1});
-  orders.Add({0, 2});                     // support 1 only
+  orders.Add({0, 2});  // support 1 only
   std::vector<int32_t> huge;
   for (int i = 0; i < 50; ++i) huge.push_back(i);
-  orders.Add(huge);                       // a wholesale restock
+  orders.Add(huge);  // a wholesale restock
   CooccurrenceOptions opts;
   opts.min_support = 2;
   opts.max_order_items = 10;

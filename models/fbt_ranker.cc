@@ -45,8 +45,8 @@ void RankFrequentlyBoughtTogether(
     if (best <= 0) continue;
     for (const Neighbor& nb : a.neighbors) {
       if (exclude.contains(nb.item) || is_anchor(nb.item)) continue;
-      auto [it, inserted] =
-          position.try_emplace(nb.item, static_cast<int32_t>(candidates.size()));
+      auto [it, inserted] = position.try_emplace(
+          nb.item, static_cast<int32_t>(candidates.size()));
       if (inserted) candidates.push_back(Candidate{nb.item, 0, 0, {}});
       Candidate& c = candidates[it->second];
       c.score += nb.score / best;
@@ -60,8 +60,8 @@ void RankFrequentlyBoughtTogether(
     return names.id(x.item) < names.id(y.item);
   };
   size_t k = std::min<size_t>(candidates.size(), std::max(0, limit));
-  std::partial_sort(candidates.begin(), candidates.begin() + k, candidates.end(),
-                    better);
+  std::partial_sort(candidates.begin(), candidates.begin() + k,
+                    candidates.end(), better);
   for (size_t i = 0; i < k; ++i) {
     Candidate& c = candidates[i];
     v1::RecommendedItem* item = out->Add();
@@ -98,7 +98,8 @@ std::string ExplainCoPurchase(const v1::RecommendedItem& item) {
       first.co_purchase_orders(), first.anchor_orders(), first.lift());
   for (int i = 1; i < item.evidence_size(); ++i) {
     const auto& e = item.evidence(i);
-    absl::StrAppend(&s, i + 1 == item.evidence_size() ? " and with " : ", with ",
+    absl::StrAppend(&s,
+                    i + 1 == item.evidence_size() ? " and with " : ", with ",
                     e.anchor_item_id(),
                     absl::StrFormat(" in %.0f%%", 100.0 * e.anchor_share()));
   }

@@ -29,8 +29,8 @@
 namespace boomerang {
 
 struct FbtAnchor {
-  int32_t item = 0;             // dense index of the anchor
-  int64_t anchor_orders = 0;    // orders containing the anchor
+  int32_t item = 0;                      // dense index of the anchor
+  int64_t anchor_orders = 0;             // orders containing the anchor
   absl::Span<const Neighbor> neighbors;  // best first
 };
 

@@ -15,9 +15,7 @@ class Catalog {
   explicit Catalog(int n) {
     for (int i = 0; i < n; ++i) ids_.push_back("i" + std::to_string(i));
   }
-  FbtItemNames Names() const {
-    return FbtItemNames{id_fn_, title_fn_};
-  }
+  FbtItemNames Names() const { return FbtItemNames{id_fn_, title_fn_}; }
 
  private:
   std::vector<std::string> ids_;
@@ -29,9 +27,11 @@ class Catalog {
   };
 };
 
-std::vector<Neighbor> List(std::vector<std::tuple<int32_t, float, int32_t>> nbs) {
+std::vector<Neighbor> List(
+    std::vector<std::tuple<int32_t, float, int32_t>> nbs) {
   std::vector<Neighbor> out;
-  for (auto& [item, score, co] : nbs) out.push_back(Neighbor{item, score, co, 2.5f});
+  for (auto& [item, score, co] : nbs)
+    out.push_back(Neighbor{item, score, co, 2.5f});
   return out;
 }
 
@@ -54,8 +54,9 @@ TEST(FbtRankerTest, SingleAnchorKeepsOrderAndEvidence) {
   EXPECT_EQ(out[0].evidence(0).co_purchase_orders(), 40);
   EXPECT_DOUBLE_EQ(out[0].evidence(0).anchor_share(), 0.4);
   EXPECT_EQ(out[0].title(), "i1");
-  EXPECT_EQ(out[0].explanation(),
-            "bought together with i0 in 40% of its orders (40 of 100, lift 2.5)");
+  EXPECT_EQ(
+      out[0].explanation(),
+      "bought together with i0 in 40% of its orders (40 of 100, lift 2.5)");
 }
 
 TEST(FbtRankerTest, CartMergeNormalisesAndRewardsSharedComplements) {

@@ -52,19 +52,18 @@ absl::StatusOr<std::map<std::string, std::string>> ParseColumnMappings(
   for (const std::string& flag : flags) {
     size_t eq = flag.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == flag.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "column mapping '", flag,
-          "' must look like canonical=TheirHeaderName (e.g. "
-          "order_id=InvoiceNo)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("column mapping '", flag,
+                       "' must look like canonical=TheirHeaderName (e.g. "
+                       "order_id=InvoiceNo)"));
     }
     std::string canonical = flag.substr(0, eq);
     bool known = false;
     for (const auto& a : allowed) known = known || a == canonical;
     if (!known) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("column mapping '", flag, "': unknown column '",
-                       canonical, "'; known columns are ",
-                       absl::StrJoin(allowed, ", ")));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column mapping '", flag, "': unknown column '", canonical,
+          "'; known columns are ", absl::StrJoin(allowed, ", ")));
     }
     out[canonical] = flag.substr(eq + 1);
   }
@@ -96,10 +95,10 @@ absl::StatusOr<ColumnIndex> ColumnIndex::Resolve(
     int pos = find(name);
     if (pos < 0) {
       if (it != mapping.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "column '", name, "' (mapped to ", canonical,
-            ") is not in the header; the header has: ",
-            absl::StrJoin(header, ", ")));
+        return absl::InvalidArgumentError(
+            absl::StrCat("column '", name, "' (mapped to ", canonical,
+                         ") is not in the header; the header has: ",
+                         absl::StrJoin(header, ", ")));
       }
       if (is_required) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -147,8 +146,10 @@ std::string NormalizeId(absl::string_view id) {
   size_t dot = id.find('.');
   if (dot != absl::string_view::npos && dot > 0 && dot + 1 < id.size()) {
     bool digits = true;
-    for (size_t i = 0; i < dot; ++i) digits = digits && absl::ascii_isdigit(id[i]);
-    for (size_t i = dot + 1; i < id.size(); ++i) digits = digits && id[i] == '0';
+    for (size_t i = 0; i < dot; ++i)
+      digits = digits && absl::ascii_isdigit(id[i]);
+    for (size_t i = dot + 1; i < id.size(); ++i)
+      digits = digits && id[i] == '0';
     if (digits) return std::string(id.substr(0, dot));
   }
   return std::string(id);

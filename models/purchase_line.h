@@ -26,12 +26,12 @@ namespace boomerang {
 
 // Why a line was skipped. Stable names (BadReasonName) appear in summaries.
 enum class BadReason {
-  kBrokenQuote = 0,   // CSV quoting is broken
-  kFieldCount,        // fewer fields than the header's mapped columns need
-  kMissingField,      // a required field is empty
-  kBadNumber,         // quantity or price is not a number (or zero quantity)
-  kBadTimestamp,      // timestamp does not parse
-  kFieldTooLong,      // an id longer than kMaxIdBytes, or a record too long
+  kBrokenQuote = 0,  // CSV quoting is broken
+  kFieldCount,       // fewer fields than the header's mapped columns need
+  kMissingField,     // a required field is empty
+  kBadNumber,        // quantity or price is not a number (or zero quantity)
+  kBadTimestamp,     // timestamp does not parse
+  kFieldTooLong,     // an id longer than kMaxIdBytes, or a record too long
   kCount,
 };
 inline constexpr int kNumBadReasons = static_cast<int>(BadReason::kCount);
@@ -76,9 +76,9 @@ struct PurchaseLine {
   std::string order_id;
   std::string customer_id;  // empty: a guest order
   std::string item_id;
-  std::string title;        // optional free text (e.g. Online Retail Description)
-  int64_t timestamp = 0;    // unix seconds
-  double quantity = 1;      // 1 when the column is absent
+  std::string title;      // optional free text (e.g. Online Retail Description)
+  int64_t timestamp = 0;  // unix seconds
+  double quantity = 1;    // 1 when the column is absent
   double price = 0;
   bool has_price = false;
 };

@@ -20,11 +20,10 @@ ColumnIndex RetailColumns() {
        "timestamp=InvoiceDate", "quantity=Quantity", "price=UnitPrice"},
       AllPurchaseColumns());
   EXPECT_TRUE(mapping.ok());
-  auto idx = ColumnIndex::Resolve({"InvoiceNo", "StockCode", "Description",
-                                   "Quantity", "InvoiceDate", "UnitPrice",
-                                   "CustomerID", "Country"},
-                                  RequiredPurchaseColumns(),
-                                  OptionalPurchaseColumns(), *mapping);
+  auto idx = ColumnIndex::Resolve(
+      {"InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate",
+       "UnitPrice", "CustomerID", "Country"},
+      RequiredPurchaseColumns(), OptionalPurchaseColumns(), *mapping);
   EXPECT_TRUE(idx.ok()) << idx.status();
   return *idx;
 }
@@ -56,20 +55,25 @@ TEST(PurchaseLineTest, DecodesAnOnlineRetailLine) {
 TEST(PurchaseLineTest, EmptyCustomerIsAGuestNotAnError) {
   PurchaseLine line;
   DecodeResult r = Decode(
-      {"536365", "85123A", "", "6", "2010-12-01 08:26:00", "2.55", "", "UK"}, &line);
+      {"536365", "85123A", "", "6", "2010-12-01 08:26:00", "2.55", "", "UK"},
+      &line);
   EXPECT_EQ(r.kind, LineKind::kPurchase);
   EXPECT_TRUE(line.customer_id.empty());
 }
 
 TEST(PurchaseLineTest, ReturnsFromNegativeQuantityOrCancelPrefix) {
   PurchaseLine line;
-  EXPECT_EQ(Decode({"536365", "X", "", "-2", "2010-12-01", "1", "1", ""}, &line).kind,
-            LineKind::kReturn);
-  EXPECT_EQ(Decode({"C536379", "X", "", "1", "2010-12-01", "1", "1", ""}, &line).kind,
-            LineKind::kReturn);
+  EXPECT_EQ(
+      Decode({"536365", "X", "", "-2", "2010-12-01", "1", "1", ""}, &line).kind,
+      LineKind::kReturn);
+  EXPECT_EQ(
+      Decode({"C536379", "X", "", "1", "2010-12-01", "1", "1", ""}, &line).kind,
+      LineKind::kReturn);
   // Without a cancel prefix, "C..." is an ordinary order.
-  EXPECT_EQ(Decode({"C536379", "X", "", "1", "2010-12-01", "1", "1", ""}, &line, "").kind,
-            LineKind::kPurchase);
+  EXPECT_EQ(
+      Decode({"C536379", "X", "", "1", "2010-12-01", "1", "1", ""}, &line, "")
+          .kind,
+      LineKind::kPurchase);
 }
 
 TEST(PurchaseLineTest, EveryBadReasonNamesTheField) {
@@ -82,14 +86,30 @@ TEST(PurchaseLineTest, EveryBadReasonNamesTheField) {
   const std::string big(300, 'x');
   const Case cases[] = {
       {{"1", "X", "", "1", "2010-12-01"}, BadReason::kFieldCount, ""},
-      {{"", "X", "", "1", "2010-12-01", "1", "1", ""}, BadReason::kMissingField, "order_id"},
-      {{"1", "", "", "1", "2010-12-01", "1", "1", ""}, BadReason::kMissingField, "item_id"},
-      {{"1", "X", "", "1", "", "1", "1", ""}, BadReason::kMissingField, "timestamp"},
-      {{"1", "X", "", "six", "2010-12-01", "1", "1", ""}, BadReason::kBadNumber, "quantity"},
-      {{"1", "X", "", "0", "2010-12-01", "1", "1", ""}, BadReason::kBadNumber, "quantity"},
-      {{"1", "X", "", "1", "2010-12-01", "1,5", "1", ""}, BadReason::kBadNumber, "price"},
-      {{"1", "X", "", "1", "2010-13-01", "1", "1", ""}, BadReason::kBadTimestamp, "timestamp"},
-      {{"1", big, "", "1", "2010-12-01", "1", "1", ""}, BadReason::kFieldTooLong, "item_id"},
+      {{"", "X", "", "1", "2010-12-01", "1", "1", ""},
+       BadReason::kMissingField,
+       "order_id"},
+      {{"1", "", "", "1", "2010-12-01", "1", "1", ""},
+       BadReason::kMissingField,
+       "item_id"},
+      {{"1", "X", "", "1", "", "1", "1", ""},
+       BadReason::kMissingField,
+       "timestamp"},
+      {{"1", "X", "", "six", "2010-12-01", "1", "1", ""},
+       BadReason::kBadNumber,
+       "quantity"},
+      {{"1", "X", "", "0", "2010-12-01", "1", "1", ""},
+       BadReason::kBadNumber,
+       "quantity"},
+      {{"1", "X", "", "1", "2010-12-01", "1,5", "1", ""},
+       BadReason::kBadNumber,
+       "price"},
+      {{"1", "X", "", "1", "2010-13-01", "1", "1", ""},
+       BadReason::kBadTimestamp,
+       "timestamp"},
+      {{"1", big, "", "1", "2010-12-01", "1", "1", ""},
+       BadReason::kFieldTooLong,
+       "item_id"},
   };
   for (const Case& c : cases) {
     DecodeResult r = Decode(c.fields, &line);
@@ -99,14 +119,16 @@ TEST(PurchaseLineTest, EveryBadReasonNamesTheField) {
     EXPECT_FALSE(r.detail.empty());
   }
   // The message uses the user's header name.
-  DecodeResult r = Decode({"1", "X", "", "six", "2010-12-01", "1", "1", ""}, &line);
+  DecodeResult r =
+      Decode({"1", "X", "", "six", "2010-12-01", "1", "1", ""}, &line);
   EXPECT_THAT(r.detail, HasSubstr("Quantity 'six'"));
   EXPECT_EQ(BadReasonName(BadReason::kBrokenQuote), "broken_quote");
 }
 
 TEST(PurchaseLineTest, MappingErrorsAreClear) {
   auto bad_syntax = ParseColumnMappings({"order_id"}, AllPurchaseColumns());
-  EXPECT_THAT(bad_syntax.status().message(), HasSubstr("canonical=TheirHeaderName"));
+  EXPECT_THAT(bad_syntax.status().message(),
+              HasSubstr("canonical=TheirHeaderName"));
   auto unknown = ParseColumnMappings({"sku=StockCode"}, AllPurchaseColumns());
   EXPECT_THAT(unknown.status().message(), HasSubstr("unknown column 'sku'"));
 
@@ -115,17 +137,17 @@ TEST(PurchaseLineTest, MappingErrorsAreClear) {
                                       OptionalPurchaseColumns(), {});
   EXPECT_THAT(missing.status().message(),
               HasSubstr("required column 'customer_id' is not in the header"));
-  auto not_in_header = ColumnIndex::Resolve(
-      {"order_id", "item_id", "timestamp", "customer_id"},
-      RequiredPurchaseColumns(), OptionalPurchaseColumns(),
-      {{"quantity", "Qty"}});
+  auto not_in_header =
+      ColumnIndex::Resolve({"order_id", "item_id", "timestamp", "customer_id"},
+                           RequiredPurchaseColumns(), OptionalPurchaseColumns(),
+                           {{"quantity", "Qty"}});
   EXPECT_THAT(not_in_header.status().message(), HasSubstr("'Qty'"));
 }
 
 TEST(PurchaseLineTest, CanonicalHeaderNeedsNoMapping) {
-  auto idx = ColumnIndex::Resolve({"order_id", "customer_id", "item_id", "timestamp"},
-                                  RequiredPurchaseColumns(),
-                                  OptionalPurchaseColumns(), {});
+  auto idx = ColumnIndex::Resolve(
+      {"order_id", "customer_id", "item_id", "timestamp"},
+      RequiredPurchaseColumns(), OptionalPurchaseColumns(), {});
   ASSERT_TRUE(idx.ok());
   EXPECT_EQ(idx->Position("quantity"), -1);
   EXPECT_EQ(idx->Position("item_id"), 2);

@@ -14,7 +14,8 @@ TEST(TimestampTest, AcceptsIsoForms) {
   EXPECT_EQ(*ParseTimestamp("2011-12-09T12:50:00.750Z"), k20111209_1250);
   EXPECT_EQ(*ParseTimestamp("2011-12-09T13:50:00+01:00"), k20111209_1250);
   EXPECT_EQ(*ParseTimestamp("2011-12-09T07:50:00-0500"), k20111209_1250);
-  EXPECT_EQ(*ParseTimestamp("2011-12-09"), k20111209_1250 - 12 * 3600 - 50 * 60);
+  EXPECT_EQ(*ParseTimestamp("2011-12-09"),
+            k20111209_1250 - 12 * 3600 - 50 * 60);
   EXPECT_EQ(*ParseTimestamp(" 2011-12-09 12:50:00 "), k20111209_1250);
 }
 
@@ -24,10 +25,10 @@ TEST(TimestampTest, AcceptsUnixSeconds) {
 }
 
 TEST(TimestampTest, RejectsGarbageWithAReason) {
-  for (const char* bad : {"", "yesterday", "2011-13-01", "2011-02-30",
-                          "2011-12-09X12:50", "2011-12-09T25:00",
-                          "2011-12-09T12:50:00 PST", "12/09/2011 12:50",
-                          "2011-12-09T12:50:00+1x"}) {
+  for (const char* bad :
+       {"", "yesterday", "2011-13-01", "2011-02-30", "2011-12-09X12:50",
+        "2011-12-09T25:00", "2011-12-09T12:50:00 PST", "12/09/2011 12:50",
+        "2011-12-09T12:50:00+1x"}) {
     auto t = ParseTimestamp(bad);
     EXPECT_FALSE(t.ok()) << bad;
     if (!t.ok()) {

@@ -7,6 +7,9 @@
 // ("listening on 127.0.0.1:PORT") and written to --port-file if given.
 // SIGTERM/SIGINT: health turns NOT_SERVING, in-flight calls drain (up to
 // --drain-seconds), exit 0.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
 #include <chrono>
@@ -14,10 +17,6 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -43,7 +42,8 @@ int main(int argc, char** argv) {
   double drain_seconds = 10;
   bool skip_verify = false;
   CLI::App app{"Boomerang recommendation server."};
-  app.add_option("--snapshots", snapshots, "snapshot root written by boomerang-indexer")
+  app.add_option("--snapshots", snapshots,
+                 "snapshot root written by boomerang-indexer")
       ->required();
   app.add_option("--host", host, "address to listen on (0.0.0.0 for all)")
       ->capture_default_str();
@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
   auto started = absl::Now();
   auto snapshot = boomerang::Snapshot::Open(*dir, sopts);
   if (!snapshot.ok()) {
-    std::cerr << "boomerang-server: error: cannot load snapshot " << *dir << ": "
-              << snapshot.status().message() << "\n";
+    std::cerr << "boomerang-server: error: cannot load snapshot " << *dir
+              << ": " << snapshot.status().message() << "\n";
     return 1;
   }
   Log(absl::StrCat("loaded snapshot ", (*snapshot)->version(), " (",
@@ -103,10 +103,10 @@ int main(int argc, char** argv) {
   // port would "start" and steal connections. Make it fail instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int bound_port = 0;
-  const std::string address =
-      absl::StrCat(host.find(':') != std::string::npos ? "[" + host + "]" : host,
-                   ":", port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
+  const std::string address = absl::StrCat(
+      host.find(':') != std::string::npos ? "[" + host + "]" : host, ":", port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
+                           &bound_port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
@@ -122,16 +122,17 @@ int main(int argc, char** argv) {
     std::rename((port_file + ".tmp").c_str(), port_file.c_str());
   }
   std::cout << "listening on " << host << ":" << bound_port << std::endl;
-  Log(absl::StrCat("serving snapshot ", (*snapshot)->version(), " on ", host, ":",
-                   bound_port));
+  Log(absl::StrCat("serving snapshot ", (*snapshot)->version(), " on ", host,
+                   ":", bound_port));
 
   int sig = 0;
   sigwait(&signals, &sig);
   Log(absl::StrCat("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                    ", draining"));
   health->SetServingStatus(false);
-  server->Shutdown(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(static_cast<int>(drain_seconds * 1000)));
+  server->Shutdown(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(static_cast<int>(drain_seconds * 1000)));
   server->Wait();
   Log("stopped");
   return 0;

@@ -11,7 +11,8 @@
 namespace boomerang {
 
 absl::Status FrequentlyBoughtTogether(
-    const Snapshot& snapshot, const v1::FrequentlyBoughtTogetherRequest& request,
+    const Snapshot& snapshot,
+    const v1::FrequentlyBoughtTogetherRequest& request,
     v1::FrequentlyBoughtTogetherResponse* response) {
   int limit = 0;
   absl::Status s = ValidateFbtRequest(request, &limit);
@@ -65,8 +66,8 @@ grpc::ServerUnaryReactor* RecommenderService::FrequentlyBoughtTogether(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded"));
     return reactor;
   }
-  reactor->Finish(
-      ToGrpcStatus(boomerang::FrequentlyBoughtTogether(*snapshot, *request, response)));
+  reactor->Finish(ToGrpcStatus(
+      boomerang::FrequentlyBoughtTogether(*snapshot, *request, response)));
   return reactor;
 }
 

@@ -20,7 +20,8 @@ namespace boomerang {
 
 // The request logic, separate from gRPC for tests and benchmarks.
 absl::Status FrequentlyBoughtTogether(
-    const Snapshot& snapshot, const v1::FrequentlyBoughtTogetherRequest& request,
+    const Snapshot& snapshot,
+    const v1::FrequentlyBoughtTogetherRequest& request,
     v1::FrequentlyBoughtTogetherResponse* response);
 
 class RecommenderService final : public v1::Recommender::CallbackService {

@@ -93,7 +93,8 @@ TEST_F(FbtTest, UnknownItemsAreFlaggedNotErrors) {
 
 TEST_F(FbtTest, MalformedRequestsAreInvalidArgument) {
   EXPECT_THAT(Ask({}).status().message(), HasSubstr("item_ids is empty"));
-  EXPECT_THAT(Ask({"CUP"}, 101).status().message(), HasSubstr("limit 101 is out of range"));
+  EXPECT_THAT(Ask({"CUP"}, 101).status().message(),
+              HasSubstr("limit 101 is out of range"));
   EXPECT_THAT(Ask({"CUP"}, -1).status().message(), HasSubstr("out of range"));
   EXPECT_THAT(Ask({""}).status().message(), HasSubstr("item_ids[0] is empty"));
   EXPECT_THAT(Ask({std::string(300, 'x')}).status().message(),

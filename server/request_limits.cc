@@ -5,12 +5,13 @@
 namespace boomerang {
 namespace {
 
-absl::Status CheckIds(const google::protobuf::RepeatedPtrField<std::string>& ids,
-                      absl::string_view field, int max_count) {
+absl::Status CheckIds(
+    const google::protobuf::RepeatedPtrField<std::string>& ids,
+    absl::string_view field, int max_count) {
   if (ids.size() > max_count) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " has ", ids.size(), " entries; at most ", max_count,
-        " are allowed"));
+    return absl::InvalidArgumentError(absl::StrCat(field, " has ", ids.size(),
+                                                   " entries; at most ",
+                                                   max_count, " are allowed"));
   }
   for (int i = 0; i < ids.size(); ++i) {
     if (ids[i].empty()) {
@@ -28,8 +29,8 @@ absl::Status CheckIds(const google::protobuf::RepeatedPtrField<std::string>& ids
 
 }  // namespace
 
-absl::Status ValidateFbtRequest(const v1::FrequentlyBoughtTogetherRequest& request,
-                                int* limit) {
+absl::Status ValidateFbtRequest(
+    const v1::FrequentlyBoughtTogetherRequest& request, int* limit) {
   if (request.item_ids().empty()) {
     return absl::InvalidArgumentError(
         "item_ids is empty: name at least one item to find products bought "
@@ -37,12 +38,13 @@ absl::Status ValidateFbtRequest(const v1::FrequentlyBoughtTogetherRequest& reque
   }
   absl::Status s = CheckIds(request.item_ids(), "item_ids", kMaxAnchorItems);
   if (!s.ok()) return s;
-  s = CheckIds(request.exclude_item_ids(), "exclude_item_ids", kMaxExcludedItems);
+  s = CheckIds(request.exclude_item_ids(), "exclude_item_ids",
+               kMaxExcludedItems);
   if (!s.ok()) return s;
   if (request.limit() < 0 || request.limit() > kMaxLimit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "limit ", request.limit(), " is out of range: use 1..", kMaxLimit,
-        " (0 means the default, ", kDefaultLimit, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit ", request.limit(), " is out of range: use 1..",
+                     kMaxLimit, " (0 means the default, ", kDefaultLimit, ")"));
   }
   *limit = request.limit() == 0 ? kDefaultLimit : request.limit();
   return absl::OkStatus();

@@ -15,8 +15,8 @@ inline constexpr int kMaxExcludedItems = 1000;
 inline constexpr size_t kMaxRequestIdBytes = 256;
 
 // Checks `request`; on success sets *limit to the effective limit.
-absl::Status ValidateFbtRequest(const v1::FrequentlyBoughtTogetherRequest& request,
-                                int* limit);
+absl::Status ValidateFbtRequest(
+    const v1::FrequentlyBoughtTogetherRequest& request, int* limit);
 
 }  // namespace boomerang
 

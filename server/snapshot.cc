@@ -29,13 +29,13 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   std::shared_ptr<Snapshot> snap(new Snapshot());
   snap->dir_ = dir;
   snap->manifest_ = std::move(*manifest);
-  auto tables =
-      TableReader::Open(absl::StrCat(dir, "/", kTablesDir), options.cache_bytes);
+  auto tables = TableReader::Open(absl::StrCat(dir, "/", kTablesDir),
+                                  options.cache_bytes);
   if (!tables.ok()) return tables.status();
 
   auto unreadable = [&dir](absl::string_view what, absl::string_view key) {
-    return absl::DataLossError(
-        absl::StrCat("snapshot ", dir, ": ", what, " '", key, "' is unreadable"));
+    return absl::DataLossError(absl::StrCat("snapshot ", dir, ": ", what, " '",
+                                            key, "' is unreadable"));
   };
   absl::Status parse_error;
   const int64_t expected = snap->manifest_.counts().items();
@@ -64,34 +64,34 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   snap->anchor_orders_.assign(n, 0);
   snap->edges_.reserve(snap->manifest_.counts().pairs_kept());
   int32_t next = 0;
-  s = (*tables)->ForEach(
-      kFbtTable, [&](absl::string_view key, absl::string_view value) {
-        int32_t a = snap->FindItem(key);
-        v1::FbtList list;
-        if (a < 0 || a < next ||
-            !list.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = a < 0 ? absl::DataLossError(absl::StrCat(
-                                    "snapshot ", dir, ": co-purchase list of '",
-                                    key, "', an item not in the item table"))
-                              : unreadable("co-purchase list", key);
-          return false;
-        }
-        for (; next <= a; ++next) snap->edge_offsets_[next] = snap->edges_.size();
-        snap->anchor_orders_[a] = list.anchor_orders();
-        for (const v1::FbtNeighbor& nb : list.neighbors()) {
-          int32_t b = snap->FindItem(nb.item_id());
-          if (b < 0) {
-            parse_error = absl::DataLossError(absl::StrCat(
-                "snapshot ", dir, ": co-purchase list of '", key,
-                "' names unknown item '", nb.item_id(), "'"));
-            return false;
-          }
-          snap->edges_.push_back(Neighbor{b, static_cast<float>(nb.score()),
-                                          static_cast<int32_t>(nb.co_orders()),
-                                          static_cast<float>(nb.lift())});
-        }
-        return true;
-      });
+  s = (*tables)->ForEach(kFbtTable, [&](absl::string_view key,
+                                        absl::string_view value) {
+    int32_t a = snap->FindItem(key);
+    v1::FbtList list;
+    if (a < 0 || a < next ||
+        !list.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = a < 0 ? absl::DataLossError(absl::StrCat(
+                                "snapshot ", dir, ": co-purchase list of '",
+                                key, "', an item not in the item table"))
+                          : unreadable("co-purchase list", key);
+      return false;
+    }
+    for (; next <= a; ++next) snap->edge_offsets_[next] = snap->edges_.size();
+    snap->anchor_orders_[a] = list.anchor_orders();
+    for (const v1::FbtNeighbor& nb : list.neighbors()) {
+      int32_t b = snap->FindItem(nb.item_id());
+      if (b < 0) {
+        parse_error = absl::DataLossError(
+            absl::StrCat("snapshot ", dir, ": co-purchase list of '", key,
+                         "' names unknown item '", nb.item_id(), "'"));
+        return false;
+      }
+      snap->edges_.push_back(Neighbor{b, static_cast<float>(nb.score()),
+                                      static_cast<int32_t>(nb.co_orders()),
+                                      static_cast<float>(nb.lift())});
+    }
+    return true;
+  });
   if (!s.ok()) return s;
   if (!parse_error.ok()) return parse_error;
   for (; next <= n; ++next) snap->edge_offsets_[next] = snap->edges_.size();

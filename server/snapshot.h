@@ -65,7 +65,9 @@ class Snapshot {
     return absl::MakeConstSpan(edges_.data() + edge_offsets_[index],
                                edges_.data() + edge_offsets_[index + 1]);
   }
-  int64_t fbt_anchor_orders(int32_t index) const { return anchor_orders_[index]; }
+  int64_t fbt_anchor_orders(int32_t index) const {
+    return anchor_orders_[index];
+  }
 
   const v1::PopularItems& popular() const { return popular_; }
 
@@ -78,7 +80,7 @@ class Snapshot {
   std::vector<std::string> item_ids_;  // sorted (the table's key order)
   absl::flat_hash_map<std::string, int32_t> index_;
   std::vector<v1::ItemRecord> items_;
-  std::vector<int64_t> edge_offsets_;   // num_items + 1
+  std::vector<int64_t> edge_offsets_;  // num_items + 1
   std::vector<Neighbor> edges_;
   std::vector<int64_t> anchor_orders_;
   v1::PopularItems popular_;

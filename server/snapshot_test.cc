@@ -22,7 +22,8 @@ std::string BuildSnapshot(const testing::TempDir& tmp) {
     if (o % 2 == 0) csv += id + ",c1,SAUCER,2024-01-01\n";
     if (o >= 10) csv += id + ",c2,SPOON,2024-01-02\n";
   }
-  for (int o = 20; o < 40; ++o) csv += "o" + std::to_string(o) + ",c3,KETTLE,2024-01-03\n";
+  for (int o = 20; o < 40; ++o)
+    csv += "o" + std::to_string(o) + ",c3,KETTLE,2024-01-03\n";
   IndexerOptions opts;
   opts.purchases_path = testing::WriteFile(tmp.Sub("o.csv"), csv);
   opts.out_root = tmp.Sub("snaps");

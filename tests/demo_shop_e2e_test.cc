@@ -19,13 +19,14 @@ class DemoShopE2eTest : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new testing::TempDir();
     const std::string bin = testing::BinDir();
-    auto gen = testing::Run({bin + "/boomerang-demo-shop", "--out", tmp_->Sub("demo")},
-                            tmp_->path());
+    auto gen =
+        testing::Run({bin + "/boomerang-demo-shop", "--out", tmp_->Sub("demo")},
+                     tmp_->path());
     ASSERT_EQ(gen.exit_code, 0) << gen.err;
     auto idx = testing::Run(
-        {bin + "/boomerang-indexer", "--purchases", tmp_->Sub("demo/orders.csv.gz"),
-         "--catalog", tmp_->Sub("demo/catalog.csv"), "--out", tmp_->Sub("snaps"),
-         "--quiet"},
+        {bin + "/boomerang-indexer", "--purchases",
+         tmp_->Sub("demo/orders.csv.gz"), "--catalog",
+         tmp_->Sub("demo/catalog.csv"), "--out", tmp_->Sub("snaps"), "--quiet"},
         tmp_->path());
     ASSERT_EQ(idx.exit_code, 0) << idx.err;
     indexer_summary_ = new std::string(idx.out);
@@ -42,7 +43,8 @@ class DemoShopE2eTest : public ::testing::Test {
                    v1::FrequentlyBoughtTogetherResponse* resp) {
     auto stub = v1::Recommender::NewStub(server_->Channel());
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
     v1::FrequentlyBoughtTogetherRequest req;
     for (const auto& i : items) req.add_item_ids(i);
     req.set_limit(limit);
@@ -58,7 +60,8 @@ testing::ServerProcess* DemoShopE2eTest::server_ = nullptr;
 std::string* DemoShopE2eTest::indexer_summary_ = nullptr;
 
 TEST_F(DemoShopE2eTest, EveryPlantedComplementIsInItsAnchorsTop5) {
-  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
   ASSERT_FALSE(truth["complements"].empty());
   int checked = 0;
   for (const auto& c : truth["complements"]) {
@@ -75,7 +78,8 @@ TEST_F(DemoShopE2eTest, EveryPlantedComplementIsInItsAnchorsTop5) {
 }
 
 TEST_F(DemoShopE2eTest, SubstitutesAreNotBoughtTogether) {
-  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
   for (const auto& group : truth["substitutes"]) {
     std::vector<std::string> items = group["items"];
     v1::FrequentlyBoughtTogetherResponse resp;
@@ -92,7 +96,8 @@ TEST_F(DemoShopE2eTest, PostageIsNeverRecommended) {
   v1::FrequentlyBoughtTogetherResponse resp;
   ASSERT_TRUE(Fbt({"POSTAGE"}, 5, &resp).ok());
   EXPECT_TRUE(resp.all_items_unknown());
-  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
   for (const auto& c : truth["complements"]) {
     ASSERT_TRUE(Fbt({c["anchor"].get<std::string>()}, 100, &resp).ok());
     for (const auto& item : resp.items()) EXPECT_NE(item.item_id(), "POSTAGE");
@@ -109,11 +114,13 @@ TEST_F(DemoShopE2eTest, BadRequestsGetInvalidArgumentOverTheWire) {
 }
 
 TEST_F(DemoShopE2eTest, CliPrintsJson) {
-  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
   const std::string anchor = truth["complements"][0]["anchor"];
-  auto r = testing::Run({testing::BinDir() + "/boomerang", "--server",
-                         server_->Address(), "fbt", "--item", anchor, "--limit", "3"},
-                        tmp_->path());
+  auto r = testing::Run(
+      {testing::BinDir() + "/boomerang", "--server", server_->Address(), "fbt",
+       "--item", anchor, "--limit", "3"},
+      tmp_->path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto json = nlohmann::json::parse(r.out);
   EXPECT_EQ(json["items"].size(), 3u);
@@ -121,11 +128,27 @@ TEST_F(DemoShopE2eTest, CliPrintsJson) {
   EXPECT_THAT(json["items"][0]["explanation"].get<std::string>(),
               HasSubstr("bought together with " + anchor));
 
-  auto bad = testing::Run({testing::BinDir() + "/boomerang", "--server",
-                           server_->Address(), "fbt", "--item", anchor, "--limit", "500"},
-                          tmp_->path());
+  auto bad = testing::Run(
+      {testing::BinDir() + "/boomerang", "--server", server_->Address(), "fbt",
+       "--item", anchor, "--limit", "500"},
+      tmp_->path());
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT: limit 500 is out of range"));
+  EXPECT_THAT(bad.err,
+              HasSubstr("INVALID_ARGUMENT: limit 500 is out of range"));
+}
+
+TEST_F(DemoShopE2eTest, HealthAndReflectionAreOn) {
+  auto health = testing::Run({testing::BinDir() + "/boomerang", "--server",
+                              server_->Address(), "health"},
+                             tmp_->path());
+  ASSERT_EQ(health.exit_code, 0) << health.err;
+  EXPECT_THAT(health.out, HasSubstr("SERVING"));
+  auto services = testing::Run({testing::BinDir() + "/boomerang", "--server",
+                                server_->Address(), "services"},
+                               tmp_->path());
+  ASSERT_EQ(services.exit_code, 0) << services.err;
+  EXPECT_THAT(services.out, HasSubstr("boomerang.v1.Recommender"));
+  EXPECT_THAT(services.out, HasSubstr("grpc.health.v1.Health"));
 }
 
 TEST_F(DemoShopE2eTest, ServerRefusesToStartWithoutASnapshot) {
@@ -139,8 +162,8 @@ TEST_F(DemoShopE2eTest, ServerRefusesToStartWithoutASnapshot) {
 
 TEST_F(DemoShopE2eTest, SecondServerOnTheSamePortFails) {
   auto r = testing::Run({testing::BinDir() + "/boomerang-server", "--snapshots",
-                         tmp_->Sub("snaps"), "--port", std::to_string(server_->port()),
-                         "--skip-checksums"},
+                         tmp_->Sub("snaps"), "--port",
+                         std::to_string(server_->port()), "--skip-checksums"},
                         tmp_->path());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("cannot listen"));
@@ -148,7 +171,8 @@ TEST_F(DemoShopE2eTest, SecondServerOnTheSamePortFails) {
 
 TEST_F(DemoShopE2eTest, SigtermShutsDownCleanly) {
   testing::TempDir scratch;
-  testing::ServerProcess second(testing::BinDir(), tmp_->Sub("snaps"), scratch.path());
+  testing::ServerProcess second(testing::BinDir(), tmp_->Sub("snaps"),
+                                scratch.path());
   ASSERT_TRUE(second.WaitServing()) << second.Stderr();
   EXPECT_EQ(second.Stop(), 0);
   EXPECT_THAT(second.Stderr(), HasSubstr("stopped"));

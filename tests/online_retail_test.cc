@@ -23,14 +23,27 @@ class OnlineRetailTest : public ::testing::Test {
     if (data.empty()) return;
     tmp_ = new testing::TempDir();
     const std::string bin = testing::BinDir();
-    auto idx = testing::Run(
-        {bin + "/boomerang-indexer", "--purchases",
-         data + "/online-retail/online_retail.csv.gz", "--column", "order_id=InvoiceNo",
-         "--column", "item_id=StockCode", "--column", "customer_id=CustomerID",
-         "--column", "timestamp=InvoiceDate", "--column", "quantity=Quantity",
-         "--column", "price=UnitPrice", "--column", "title=Description", "--out",
-         tmp_->Sub("snaps"), "--quiet"},
-        tmp_->path());
+    auto idx = testing::Run({bin + "/boomerang-indexer",
+                             "--purchases",
+                             data + "/online-retail/online_retail.csv.gz",
+                             "--column",
+                             "order_id=InvoiceNo",
+                             "--column",
+                             "item_id=StockCode",
+                             "--column",
+                             "customer_id=CustomerID",
+                             "--column",
+                             "timestamp=InvoiceDate",
+                             "--column",
+                             "quantity=Quantity",
+                             "--column",
+                             "price=UnitPrice",
+                             "--column",
+                             "title=Description",
+                             "--out",
+                             tmp_->Sub("snaps"),
+                             "--quiet"},
+                            tmp_->path());
     summary_ = new testing::CommandResult(idx);
     if (idx.exit_code != 0) return;
     server_ = new testing::ServerProcess(bin, tmp_->Sub("snaps"), tmp_->path());
@@ -46,17 +59,19 @@ class OnlineRetailTest : public ::testing::Test {
   }
   void SetUp() override {
     if (testing::SharedDataDir().empty()) {
-      GTEST_SKIP() << "../shared/data is absent: skipping the Online Retail checks";
+      GTEST_SKIP()
+          << "../shared/data is absent: skipping the Online Retail checks";
     }
     ASSERT_EQ(summary_->exit_code, 0) << summary_->err;
     ASSERT_NE(server_, nullptr) << "server did not start";
   }
 
-  v1::FrequentlyBoughtTogetherResponse Fbt(const std::vector<std::string>& items,
-                                           int limit) {
+  v1::FrequentlyBoughtTogetherResponse Fbt(
+      const std::vector<std::string>& items, int limit) {
     auto stub = v1::Recommender::NewStub(server_->Channel());
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
     v1::FrequentlyBoughtTogetherRequest req;
     for (const auto& i : items) req.add_item_ids(i);
     req.set_limit(limit);
@@ -112,7 +127,8 @@ TEST_F(OnlineRetailTest, NoNonProductIsEverRecommended) {
       kFbtTable, [&](absl::string_view key, absl::string_view value) {
         EXPECT_FALSE(exclusion.Excluded(key)) << key;
         v1::FbtList list;
-        EXPECT_TRUE(list.ParseFromArray(value.data(), static_cast<int>(value.size())));
+        EXPECT_TRUE(
+            list.ParseFromArray(value.data(), static_cast<int>(value.size())));
         ++lists;
         for (const auto& n : list.neighbors()) {
           ++neighbors;

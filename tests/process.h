@@ -4,6 +4,7 @@
 #define BOOMERANG_TESTS_PROCESS_H_
 
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -15,8 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -42,14 +41,17 @@ inline pid_t Spawn(const std::vector<std::string>& argv, const std::string& out,
                    const std::string& err) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) pid = -1;
+  if (posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ) != 0)
+    pid = -1;
   posix_spawn_file_actions_destroy(&fa);
   return pid;
 }
@@ -84,8 +86,12 @@ class ServerProcess {
     port_file_ = scratch_dir + "/port";
     err_path_ = scratch_dir + "/server.err";
     ::unlink(port_file_.c_str());
-    std::vector<std::string> argv = {bin_dir + "/boomerang-server", "--snapshots",
-                                     snapshots, "--port", "0", "--port-file",
+    std::vector<std::string> argv = {bin_dir + "/boomerang-server",
+                                     "--snapshots",
+                                     snapshots,
+                                     "--port",
+                                     "0",
+                                     "--port-file",
                                      port_file_};
     for (auto& a : extra_args) argv.push_back(a);
     pid_ = Spawn(argv, scratch_dir + "/server.out", err_path_);
@@ -111,7 +117,8 @@ class ServerProcess {
         port_ = std::stoi(port);
         auto stub = grpc::health::v1::Health::NewStub(Channel());
         grpc::ClientContext ctx;
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+        ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(2));
         grpc::health::v1::HealthCheckRequest req;
         grpc::health::v1::HealthCheckResponse resp;
         if (stub->Check(&ctx, req, &resp).ok() &&

@@ -16,8 +16,9 @@ namespace boomerang::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() /
-                        "boomerang-test-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "boomerang-test-XXXXXX")
+            .string();
     path_ = ::mkdtemp(tmpl.data());
   }
   ~TempDir() {
@@ -36,7 +37,8 @@ inline std::string WriteFile(const std::string& path, const std::string& text) {
   return path;
 }
 
-inline std::string WriteGzFile(const std::string& path, const std::string& text) {
+inline std::string WriteGzFile(const std::string& path,
+                               const std::string& text) {
   gzFile f = gzopen(path.c_str(), "wb");
   gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
   gzclose(f);

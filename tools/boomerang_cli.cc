@@ -3,29 +3,43 @@
 //   boomerang fbt --item 22697 --limit 5          # prints JSON
 //   boomerang fbt --item 22697 --item 22698 --exclude 22699
 //   boomerang health
+//   boomerang services      # what the server offers (server reflection)
 //
 // --server (default 127.0.0.1:50051, or $BOOMERANG_SERVER) picks the
 // server. Exit status: 0 on success, 1 on a bad request or unreachable
 // server (the gRPC status is printed on stderr).
+#include <grpcpp/grpcpp.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-
-#include <grpcpp/grpcpp.h>
 
 #include "CLI/CLI.hpp"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
 namespace {
 
 const char* StatusName(grpc::StatusCode code) {
-  static const char* kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
   int c = static_cast<int>(code);
   return c >= 0 && c <= 16 ? kNames[c] : "UNKNOWN";
 }
@@ -73,16 +87,22 @@ int main(int argc, char** argv) {
   std::vector<std::string> items, excludes;
   int limit = 0;
   std::string frame_out;
-  CLI::App* fbt_cmd =
-      app.add_subcommand("fbt", "products frequently bought together with the given item(s)");
-  fbt_cmd->add_option("--item", items, "anchor item id (repeat for a cart)")->required();
-  fbt_cmd->add_option("--limit", limit, "how many items (default 10, at most 100)");
-  fbt_cmd->add_option("--exclude", excludes, "item id that must not be returned (repeatable)");
+  CLI::App* fbt_cmd = app.add_subcommand(
+      "fbt", "products frequently bought together with the given item(s)");
+  fbt_cmd->add_option("--item", items, "anchor item id (repeat for a cart)")
+      ->required();
+  fbt_cmd->add_option("--limit", limit,
+                      "how many items (default 10, at most 100)");
+  fbt_cmd->add_option("--exclude", excludes,
+                      "item id that must not be returned (repeatable)");
   fbt_cmd->add_option("--grpc-frame-out", frame_out,
                       "write the request as a gRPC frame to this file and exit "
                       "(for load tools such as h2load)");
 
-  CLI::App* health_cmd = app.add_subcommand("health", "ask the server's health service");
+  CLI::App* health_cmd =
+      app.add_subcommand("health", "ask the server's health service");
+  CLI::App* services_cmd = app.add_subcommand(
+      "services", "list the server's gRPC services (via server reflection)");
 
   try {
     app.parse(argc, argv);
@@ -90,9 +110,11 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
 
-  auto channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
   auto deadline = [&] {
-    return std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms);
+    return std::chrono::system_clock::now() +
+           std::chrono::milliseconds(timeout_ms);
   };
 
   if (*fbt_cmd) {
@@ -127,6 +149,42 @@ int main(int argc, char** argv) {
     grpc::Status s = stub->Check(&ctx, req, &resp);
     if (!s.ok()) return Fail(s, server);
     return PrintJson(resp);
+  }
+  if (*services_cmd) {
+    using grpc::reflection::v1alpha::ServerReflection;
+    auto stub = ServerReflection::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    auto stream = stub->ServerReflectionInfo(&ctx);
+    grpc::reflection::v1alpha::ServerReflectionRequest req;
+    req.set_list_services("");
+    grpc::reflection::v1alpha::ServerReflectionResponse resp;
+    if (stream->Write(req) && stream->WritesDone() && stream->Read(&resp)) {
+      for (const auto& s : resp.list_services_response().service()) {
+        std::cout << s.name() << "\n";
+      }
+    }
+    grpc::Status s = stream->Finish();
+    if (!s.ok()) return Fail(s, server);
+    return 0;
+  }
+  if (*services_cmd) {
+    using grpc::reflection::v1alpha::ServerReflection;
+    auto stub = ServerReflection::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    auto stream = stub->ServerReflectionInfo(&ctx);
+    grpc::reflection::v1alpha::ServerReflectionRequest req;
+    req.set_list_services("");
+    grpc::reflection::v1alpha::ServerReflectionResponse resp;
+    if (stream->Write(req) && stream->WritesDone() && stream->Read(&resp)) {
+      for (const auto& s : resp.list_services_response().service()) {
+        std::cout << s.name() << "\n";
+      }
+    }
+    grpc::Status s = stream->Finish();
+    if (!s.ok()) return Fail(s, server);
+    return 0;
   }
   return 1;
 }

@@ -45,11 +45,15 @@ int Main(int argc, char** argv) {
   std::string scorings = "llr,cosine,lift,count";
   int test_days = 30, k = 10, max_anchors = 20, max_test_items = 250;
   CLI::App app{"Hold-out evaluation of frequently-bought-together scoring."};
-  app.add_option("--purchases", opts.purchases_path, "purchase export")->required();
-  app.add_option("--column", column_flags, "column mapping canonical=TheirName");
-  app.add_option("--test-days", test_days, "last days held out")->capture_default_str();
+  app.add_option("--purchases", opts.purchases_path, "purchase export")
+      ->required();
+  app.add_option("--column", column_flags,
+                 "column mapping canonical=TheirName");
+  app.add_option("--test-days", test_days, "last days held out")
+      ->capture_default_str();
   app.add_option("--k", k, "cut-off")->capture_default_str();
-  app.add_option("--scorings", scorings, "comma-separated scorings")->capture_default_str();
+  app.add_option("--scorings", scorings, "comma-separated scorings")
+      ->capture_default_str();
   app.add_option("--max-anchors", max_anchors,
                  "at most this many other basket items act as anchors (a cart "
                  "rarely holds more)")
@@ -61,7 +65,8 @@ int Main(int argc, char** argv) {
                  "test baskets with more known items are skipped (kept fixed "
                  "so that training settings compare on the same cases)")
       ->capture_default_str();
-  app.add_option("--min-support", opts.cooccurrence.min_support)->capture_default_str();
+  app.add_option("--min-support", opts.cooccurrence.min_support)
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,7 +76,8 @@ int Main(int argc, char** argv) {
   for (const auto& c : OptionalPurchaseColumns()) all.push_back(c);
   auto columns = ParseColumnMappings(column_flags, all);
   if (!columns.ok()) {
-    std::cerr << "boomerang-fbt-eval: error: " << columns.status().message() << "\n";
+    std::cerr << "boomerang-fbt-eval: error: " << columns.status().message()
+              << "\n";
     return 1;
   }
   opts.columns = *columns;
@@ -79,7 +85,8 @@ int Main(int argc, char** argv) {
   IndexReport report;
   auto history = LoadOrderHistory(opts, &report);
   if (!history.ok()) {
-    std::cerr << "boomerang-fbt-eval: error: " << history.status().message() << "\n";
+    std::cerr << "boomerang-fbt-eval: error: " << history.status().message()
+              << "\n";
     return 1;
   }
   const int64_t split = report.data_end - int64_t{test_days} * 86400;
@@ -88,8 +95,9 @@ int Main(int argc, char** argv) {
   std::vector<std::vector<int32_t>> test;
   std::vector<int64_t> train_orders(n_items, 0);
   for (size_t o = 0; o < history->orders.num_orders(); ++o) {
-    std::vector<int32_t> items(history->orders.items.begin() + history->orders.offsets[o],
-                               history->orders.items.begin() + history->orders.offsets[o + 1]);
+    std::vector<int32_t> items(
+        history->orders.items.begin() + history->orders.offsets[o],
+        history->orders.items.begin() + history->orders.offsets[o + 1]);
     if (history->order_timestamps[o] < split) {
       for (int32_t i : items) ++train_orders[i];
       train.Add(std::move(items));
@@ -111,13 +119,16 @@ int Main(int argc, char** argv) {
   std::vector<int32_t> popular(n_items);
   for (int32_t i = 0; i < n_items; ++i) popular[i] = i;
   std::sort(popular.begin(), popular.end(), [&](int32_t a, int32_t b) {
-    return train_orders[a] != train_orders[b] ? train_orders[a] > train_orders[b] : a < b;
+    return train_orders[a] != train_orders[b]
+               ? train_orders[a] > train_orders[b]
+               : a < b;
   });
 
   std::cout << absl::StrFormat(
       "split at %d days before %s: %d train orders, %d test baskets with >= 2 "
       "known items\n",
-      test_days, FormatTimestamp(report.data_end), train.num_orders(), baskets.size());
+      test_days, FormatTimestamp(report.data_end), train.num_orders(),
+      baskets.size());
   std::cout << absl::StrFormat("%-12s %10s %10s %10s %8s\n", "method", "cases",
                                "HitRate@" + std::to_string(k),
                                "MRR@" + std::to_string(k), "secs");
@@ -131,7 +142,8 @@ int Main(int argc, char** argv) {
         for (int32_t p : popular) {
           if (rank >= k) break;
           bool in_rest = false;
-          for (size_t j = 0; j < b.size(); ++j) in_rest |= (j != h && b[j] == p);
+          for (size_t j = 0; j < b.size(); ++j)
+            in_rest |= (j != h && b[j] == p);
           if (in_rest) continue;
           if (p == b[h]) {
             found = rank;
@@ -143,13 +155,15 @@ int Main(int argc, char** argv) {
       }
     }
     std::cout << absl::StrFormat("%-12s %10d %10.4f %10.4f %8s\n", "popularity",
-                                 m.cases, double(m.hits) / m.cases, m.rr / m.cases, "-");
+                                 m.cases, double(m.hits) / m.cases,
+                                 m.rr / m.cases, "-");
   }
 
   for (absl::string_view name : absl::StrSplit(scorings, ',')) {
     auto scoring = ParseScoring(name);
     if (!scoring.ok()) {
-      std::cerr << "boomerang-fbt-eval: error: " << scoring.status().message() << "\n";
+      std::cerr << "boomerang-fbt-eval: error: " << scoring.status().message()
+                << "\n";
       return 1;
     }
     auto started = std::chrono::steady_clock::now();
@@ -158,17 +172,22 @@ int Main(int argc, char** argv) {
     CooccurrenceResult r = ComputeCooccurrence(train, n_items, co);
     Metrics m;
     google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
-    auto id_of = [&](int32_t i) -> absl::string_view { return history->item_ids[i]; };
+    auto id_of = [&](int32_t i) -> absl::string_view {
+      return history->item_ids[i];
+    };
     auto no_title = [](int32_t) -> absl::string_view { return {}; };
     for (const auto& b : baskets) {
       for (size_t h = 0; h < b.size(); ++h) {
         std::vector<FbtAnchor> anchors;
-        for (size_t j = 0; j < b.size() && static_cast<int>(anchors.size()) < max_anchors;
+        for (size_t j = 0;
+             j < b.size() && static_cast<int>(anchors.size()) < max_anchors;
              ++j) {
-          if (j != h) anchors.push_back({b[j], r.item_orders[b[j]], r.neighbors[b[j]]});
+          if (j != h)
+            anchors.push_back({b[j], r.item_orders[b[j]], r.neighbors[b[j]]});
         }
         out.Clear();
-        RankFrequentlyBoughtTogether(anchors, {}, k, FbtItemNames{id_of, no_title}, &out);
+        RankFrequentlyBoughtTogether(anchors, {}, k,
+                                     FbtItemNames{id_of, no_title}, &out);
         int found = -1;
         for (int i = 0; i < out.size(); ++i) {
           if (out[i].item_id() == history->item_ids[b[h]]) found = i;
@@ -176,9 +195,12 @@ int Main(int argc, char** argv) {
         m.Add(found, k);
       }
     }
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cout << absl::StrFormat("%-12s %10d %10.4f %10.4f %8.1f\n", name, m.cases,
-                                 double(m.hits) / m.cases, m.rr / m.cases, secs);
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+    std::cout << absl::StrFormat("%-12s %10d %10.4f %10.4f %8.1f\n", name,
+                                 m.cases, double(m.hits) / m.cases,
+                                 m.rr / m.cases, secs);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "server/store/snapshot_dir.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,13 +15,11 @@
 #include <random>
 #include <sstream>
 
-#include <openssl/evp.h>
-
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace boomerang {
@@ -109,8 +108,8 @@ absl::StatusOr<v1::SnapshotManifest> ReadManifest(const std::string& dir) {
   v1::SnapshotManifest manifest;
   google::protobuf::util::JsonParseOptions opts;
   opts.ignore_unknown_fields = true;  // newer writers may add fields
-  auto s = google::protobuf::util::JsonStringToMessage(buf.str(), &manifest,
-                                                        opts);
+  auto s =
+      google::protobuf::util::JsonStringToMessage(buf.str(), &manifest, opts);
   if (!s.ok()) {
     return absl::DataLossError(
         absl::StrCat("manifest ", path, " is unreadable: ", s.ToString()));
@@ -155,13 +154,13 @@ absl::Status VerifyChecksums(const std::string& dir,
     const std::string path = absl::StrCat(dir, "/", file.path());
     absl::StatusOr<std::string> sum = Sha256File(path);
     if (!sum.ok()) {
-      return absl::DataLossError(absl::StrCat("snapshot file ", path,
-                                              " is missing or unreadable"));
+      return absl::DataLossError(
+          absl::StrCat("snapshot file ", path, " is missing or unreadable"));
     }
     if (*sum != file.sha256()) {
-      return absl::DataLossError(absl::StrCat(
-          "snapshot file ", path, " is corrupt: checksum ", *sum,
-          " does not match the manifest's ", file.sha256()));
+      return absl::DataLossError(
+          absl::StrCat("snapshot file ", path, " is corrupt: checksum ", *sum,
+                       " does not match the manifest's ", file.sha256()));
     }
   }
   return absl::OkStatus();
@@ -253,7 +252,8 @@ absl::StatusOr<std::string> SnapshotBuilder::Publish(
     google::protobuf::util::JsonPrintOptions jopts;
     jopts.add_whitespace = true;
     jopts.preserve_proto_field_names = true;
-    auto js = google::protobuf::util::MessageToJsonString(manifest, &json, jopts);
+    auto js =
+        google::protobuf::util::MessageToJsonString(manifest, &json, jopts);
     if (!js.ok()) return absl::InternalError(js.ToString());
     absl::Status s =
         WriteFileSynced(absl::StrCat(tmp_dir_, "/", kManifestFile), json);

@@ -80,7 +80,8 @@ TEST(SnapshotDirTest, AbandonedBuildLeavesNothingAndPreviousIsUntouched) {
   }  // destroyed without Publish(): e.g. the run failed
   EXPECT_FALSE(fs::exists(tmp_dir));
   EXPECT_THAT(*ListCompleteVersions(root), ElementsAre(1));
-  EXPECT_TRUE(VerifyChecksums(root + "/000001", *ReadManifest(root + "/000001")).ok());
+  EXPECT_TRUE(
+      VerifyChecksums(root + "/000001", *ReadManifest(root + "/000001")).ok());
 }
 
 TEST(SnapshotDirTest, LeftoversOfDeadRunsAreCleanedUp) {

@@ -35,7 +35,8 @@ class NullLogger : public rocksdb::Logger {
   void Logv(const char* /*format*/, va_list /*ap*/) override {}
 };
 
-rocksdb::ColumnFamilyOptions TableOptions(std::shared_ptr<rocksdb::Cache> cache) {
+rocksdb::ColumnFamilyOptions TableOptions(
+    std::shared_ptr<rocksdb::Cache> cache) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = std::move(cache);
@@ -75,9 +76,9 @@ absl::StatusOr<std::unique_ptr<TableWriter>> TableWriter::Create(
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  absl::Status s = FromRocksStatus(
-      rocksdb::DB::Open(db_opts, dir, cfs, &handles, &db),
-      absl::StrCat("creating tables in ", dir));
+  absl::Status s =
+      FromRocksStatus(rocksdb::DB::Open(db_opts, dir, cfs, &handles, &db),
+                      absl::StrCat("creating tables in ", dir));
   if (!s.ok()) return s;
   w->db_.reset(db);
   for (size_t i = 0; i < cfs.size(); ++i) {
@@ -169,7 +170,8 @@ TableReader::~TableReader() {
   }
 }
 
-rocksdb::ColumnFamilyHandle* TableReader::Handle(absl::string_view table) const {
+rocksdb::ColumnFamilyHandle* TableReader::Handle(
+    absl::string_view table) const {
   auto it = handles_.find(table);
   return it == handles_.end() ? nullptr : it->second;
 }
@@ -209,8 +211,8 @@ absl::Status TableReader::ForEach(
 
 absl::Status TableReader::Warm() const {
   for (const auto& name : SnapshotTableNames()) {
-    absl::Status s =
-        ForEach(name, [](absl::string_view, absl::string_view) { return true; });
+    absl::Status s = ForEach(
+        name, [](absl::string_view, absl::string_view) { return true; });
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

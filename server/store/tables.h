@@ -48,8 +48,9 @@ class TableWriter {
 
   // Writes a whole table. Rows need not be sorted; duplicate keys are an
   // error. May be called once per table.
-  absl::Status WriteTable(const std::string& table,
-                          std::vector<std::pair<std::string, std::string>> rows);
+  absl::Status WriteTable(
+      const std::string& table,
+      std::vector<std::pair<std::string, std::string>> rows);
 
   // Flushes and closes the database. REQUIRES: called once, before the
   // directory is published.
@@ -75,10 +76,9 @@ class TableReader {
 
   // Calls fn(key, value) for every row, in key order; stops early when fn
   // returns false.
-  absl::Status ForEach(
-      absl::string_view table,
-      const std::function<bool(absl::string_view, absl::string_view)>& fn)
-      const;
+  absl::Status ForEach(absl::string_view table,
+                       const std::function<bool(absl::string_view,
+                                                absl::string_view)>& fn) const;
 
   // Reads every row once so that the block cache holds the data.
   absl::Status Warm() const;

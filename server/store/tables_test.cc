@@ -13,7 +13,9 @@ TEST(TablesTest, WriteThenReadBack) {
   {
     auto w = TableWriter::Create(dir);
     ASSERT_TRUE(w.ok()) << w.status();
-    ASSERT_TRUE((*w)->WriteTable(kItemsTable, {{"b", "2"}, {"a", "1"}, {"c", "3"}}).ok());
+    ASSERT_TRUE(
+        (*w)->WriteTable(kItemsTable, {{"b", "2"}, {"a", "1"}, {"c", "3"}})
+            .ok());
     ASSERT_TRUE((*w)->WriteTable(kFbtTable, {{"a", "x"}}).ok());
     ASSERT_TRUE((*w)->Close().ok());
   }
@@ -26,10 +28,12 @@ TEST(TablesTest, WriteThenReadBack) {
   EXPECT_TRUE(absl::IsNotFound((*r)->Get(kMetaTable, "a", &v)));
   EXPECT_TRUE(absl::IsInvalidArgument((*r)->Get("nope", "a", &v)));
   std::string keys;
-  ASSERT_TRUE((*r)->ForEach(kItemsTable, [&](absl::string_view k, absl::string_view) {
-                    keys += std::string(k);
-                    return true;
-                  }).ok());
+  ASSERT_TRUE((*r)->ForEach(kItemsTable,
+                            [&](absl::string_view k, absl::string_view) {
+                              keys += std::string(k);
+                              return true;
+                            })
+                  .ok());
   EXPECT_EQ(keys, "abc");
   EXPECT_TRUE((*r)->Warm().ok());
 }
