@@ -12,6 +12,16 @@ namespace boomerang {
 
 absl::StatusOr<std::unique_ptr<FileLineSource>> FileLineSource::Open(
     const std::string& path) {
+  if (path == "-") {  // standard input, e.g. a pipe from another program
+    std::unique_ptr<FileLineSource> src(new FileLineSource());
+    src->path_ = "<stdin>";
+    src->gz_ = gzdopen(::dup(0), "rb");
+    if (src->gz_ == nullptr) {
+      return absl::PermissionDeniedError("cannot read standard input");
+    }
+    src->buf_.resize(1 << 20);
+    return src;
+  }
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) {
@@ -24,7 +34,9 @@ absl::StatusOr<std::unique_ptr<FileLineSource>> FileLineSource::Open(
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": is a directory, not a CSV file"));
   }
-  if (st.st_size == 0) {
+  // Pipes and process substitutions (/dev/fd/N) report size 0: only a
+  // regular file can be known to be empty before reading it.
+  if (S_ISREG(st.st_mode) && st.st_size == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": file is empty (expected a CSV header line)"));
   }
@@ -53,12 +65,16 @@ bool FileLineSource::Fill() {
     end_ -= pos_;
     pos_ = 0;
   }
-  if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);  // a very long line
+  if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);  // a long line
   int n = gzread(gz_, buf_.data() + end_, buf_.size() - end_);
   if (n < 0) {
     int errnum = 0;
     const char* msg = gzerror(gz_, &errnum);
-    error_ = absl::StrCat(path_, ": read error: ", msg ? msg : "unknown");
+    // zlib's message may already start with the path.
+    std::string m = msg ? msg : "unknown";
+    if (m.rfind(path_ + ": ", 0) == 0) m = m.substr(path_.size() + 2);
+    error_ = absl::StrCat(path_, ": cannot read (", m,
+                          "): the file is truncated or corrupt");
     eof_ = true;
     return false;
   }
@@ -66,9 +82,12 @@ bool FileLineSource::Fill() {
     int errnum = 0;
     const char* msg = gzerror(gz_, &errnum);
     if (errnum != Z_OK && errnum != Z_STREAM_END) {
-      error_ = absl::StrCat(path_, ": ", msg ? msg : "corrupt gzip stream");
+      std::string m = msg ? msg : "corrupt gzip stream";
+      if (m.rfind(path_ + ": ", 0) == 0) m = m.substr(path_.size() + 2);
+      error_ = absl::StrCat(path_, ": cannot read (", m,
+                            "): the file is truncated or corrupt");
     } else if (!gzeof(gz_)) {
-      error_ = absl::StrCat(path_, ": unexpected end of data");
+      error_ = absl::StrCat(path_, ": unexpected end of data (truncated?)");
     }
     eof_ = true;
     return false;
@@ -84,11 +103,33 @@ bool FileLineSource::NextLine(std::string* line) {
     const void* nl = std::memchr(start, '\n', end_ - pos_);
     if (nl != nullptr) {
       size_t len = static_cast<const char*>(nl) - start;
+      if (skipping_) {  // the rest of an overlong line
+        skipping_ = false;
+        pos_ += len + 1;
+        continue;
+      }
       line->assign(start, len);
       pos_ += len + 1;
       return true;
     }
+    if (end_ - pos_ > kMaxLineBytes) {
+      // No newline within kMaxLineBytes: hand out the head of the line (the
+      // parser reports it as too long) and drop the rest, so that one
+      // newline-less file cannot take all memory.
+      if (!skipping_) {
+        line->assign(start, kMaxLineBytes);
+        skipping_ = true;
+        pos_ = end_;
+        return true;
+      }
+      pos_ = end_;
+    }
     if (!Fill()) {
+      if (skipping_) {
+        skipping_ = false;
+        pos_ = end_;
+        return false;
+      }
       if (pos_ < end_) {  // last line without a newline
         line->assign(buf_.data() + pos_, end_ - pos_);
         pos_ = end_;

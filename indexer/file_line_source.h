@@ -18,6 +18,11 @@ namespace boomerang {
 
 class FileLineSource : public LineSource {
  public:
+  // Longer lines are cut to this length (plus one byte, so that the CSV
+  // parser sees them as too long) and the rest of the line is dropped.
+  static constexpr size_t kMaxLineBytes = CsvParser::kMaxRecordBytes + 1;
+
+  // `path` "-" reads standard input.
   // Fails with NOT_FOUND / PERMISSION_DENIED / INVALID_ARGUMENT (a
   // directory, or an empty file) and a message naming the file.
   static absl::StatusOr<std::unique_ptr<FileLineSource>> Open(
@@ -40,6 +45,7 @@ class FileLineSource : public LineSource {
   std::vector<char> buf_;
   size_t pos_ = 0, end_ = 0;
   bool eof_ = false;
+  bool skipping_ = false;
   std::string error_;
   int64_t file_size_ = 0;
   int64_t bytes_read_ = 0;

@@ -33,13 +33,25 @@ TEST(FileLineSourceTest, ReadsPlainAndGzippedFilesAlike) {
 
 TEST(FileLineSourceTest, LongLinesSurviveBufferRefills) {
   testing::TempDir tmp;
-  std::string longline(3 << 20, 'x');
+  std::string longline(FileLineSource::kMaxLineBytes - 10, 'x');
   auto src = FileLineSource::Open(
       testing::WriteFile(tmp.Sub("long.csv"), "h\n" + longline + "\nz\n"));
   ASSERT_TRUE(src.ok());
   auto lines = ReadAll(src->get());
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[1].size(), longline.size());
+}
+
+TEST(FileLineSourceTest, OverlongLinesAreCutNotBuffered) {
+  testing::TempDir tmp;
+  std::string huge(5 * FileLineSource::kMaxLineBytes, 'x');
+  auto src = FileLineSource::Open(
+      testing::WriteGzFile(tmp.Sub("huge.csv.gz"), "h\n" + huge + "\nz\n"));
+  ASSERT_TRUE(src.ok());
+  auto lines = ReadAll(src->get());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1].size(), FileLineSource::kMaxLineBytes);
+  EXPECT_EQ(lines[2], "z");
 }
 
 TEST(FileLineSourceTest, ClearErrorsForMissingEmptyAndDirectory) {

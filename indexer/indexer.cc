@@ -165,12 +165,23 @@ absl::Status CheckReaderError(const LineSource& src) {
 }
 
 absl::StatusOr<std::vector<std::string>> ReadHeader(CsvParser* parser,
+                                                    const LineSource* source,
                                                     const std::string& path) {
   CsvRecord header;
   CsvStatus st;
   if (!parser->Next(&header, &st)) {
+    absl::Status read = CheckReaderError(*source);
+    if (!read.ok()) return read;
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": file is empty (expected a CSV header line)"));
+  }
+  for (const std::string& f : header.fields) {
+    if (f.find('\r') != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path,
+          ": lines end in a bare carriage return (old Mac format); "
+          "convert the file to LF or CRLF line endings"));
+    }
   }
   if (st != CsvStatus::kOk) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -185,8 +196,9 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
   stats->path = options.catalog_path;
   auto src = FileLineSource::Open(options.catalog_path);
   if (!src.ok()) return src.status();
-  CsvParser parser(src->get());
-  auto header = ReadHeader(&parser, options.catalog_path);
+  CsvParser parser(src->get(), options.delimiter ? options.delimiter : ',');
+  if (options.delimiter == 0) parser.DetectDelimiter();
+  auto header = ReadHeader(&parser, src->get(), options.catalog_path);
   if (!header.ok()) return header.status();
   auto columns = ColumnIndex::Resolve(
       *header, {"item_id"},
@@ -265,13 +277,13 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
     }
     ++stats->rows_used;
     if (!recommendable) {
-      not_products->insert(std::string(id));
+      not_products->insert(ToUtf8(id));
       continue;
     }
-    ItemAccumulator& item = shop->items()[shop->ItemIndex(id)];
+    ItemAccumulator& item = shop->items()[shop->ItemIndex(ToUtf8(id))];
     item.in_catalog = true;
-    item.title = std::string(field("title"));
-    item.category = std::string(field("category"));
+    item.title = ToUtf8(field("title"));
+    item.category = ToUtf8(field("category"));
     item.catalog_price = price;
     item.in_stock = in_stock;
   }
@@ -288,8 +300,9 @@ absl::Status ReadPurchases(const IndexerOptions& options,
   stats->path = options.purchases_path;
   auto src = FileLineSource::Open(options.purchases_path);
   if (!src.ok()) return src.status();
-  CsvParser parser(src->get());
-  auto header = ReadHeader(&parser, options.purchases_path);
+  CsvParser parser(src->get(), options.delimiter ? options.delimiter : ',');
+  if (options.delimiter == 0) parser.DetectDelimiter();
+  auto header = ReadHeader(&parser, src->get(), options.purchases_path);
   if (!header.ok()) return header.status();
   auto columns =
       ColumnIndex::Resolve(*header, RequiredPurchaseColumns(),
@@ -301,13 +314,17 @@ absl::Status ReadPurchases(const IndexerOptions& options,
   DecodeOptions decode;
   decode.cancel_order_prefix = options.cancel_order_prefix;
 
-  // Exclusion is decided once per distinct item id.
-  absl::flat_hash_map<std::string, bool> excluded_cache;
-  auto is_excluded = [&](const std::string& id) {
-    auto [it, inserted] = excluded_cache.try_emplace(id, false);
-    if (inserted)
-      it->second = exclusion.Excluded(id) || not_products.contains(id);
-    return it->second;
+  // Exclusion is decided once per distinct item id; -1 means "a product",
+  // otherwise the number of lines excluded so far.
+  absl::flat_hash_map<std::string, int64_t> excluded_cache;
+  auto exclude_line = [&](const std::string& id) {
+    auto [it, inserted] = excluded_cache.try_emplace(id, -1);
+    if (inserted && (exclusion.Excluded(id) || not_products.contains(id))) {
+      it->second = 0;
+    }
+    if (it->second < 0) return false;
+    ++it->second;
+    return true;
   };
 
   CsvRecord rec;
@@ -333,8 +350,12 @@ absl::Status ReadPurchases(const IndexerOptions& options,
       RecordBad(stats, r.reason, rec.line_number, r.field, r.detail);
       continue;
     }
+    if (r.kind == LineKind::kZeroQuantity) {
+      ++report->zero_quantity_lines;
+      continue;
+    }
     ++stats->rows_used;
-    if (is_excluded(line.item_id)) {
+    if (exclude_line(line.item_id)) {
       ++report->excluded_lines;
       continue;
     }
@@ -363,9 +384,46 @@ absl::Status ReadPurchases(const IndexerOptions& options,
     report->data_end = std::max(report->data_end, line.timestamp);
   }
   stats->lines_read = parser.lines_read();
-  if (report->data_start > report->data_end)
+  if (report->data_start > report->data_end) {
     report->data_start = report->data_end = 0;
+  }
+  for (const auto& [id, lines] : excluded_cache) {
+    if (lines > 0) report->excluded_items.emplace_back(id, lines);
+  }
+  std::sort(report->excluded_items.begin(), report->excluded_items.end(),
+            [](const auto& a, const auto& b) {
+              return a.second != b.second ? a.second > b.second
+                                          : a.first < b.first;
+            });
+  if (report->excluded_items.size() > 10) report->excluded_items.resize(10);
   return CheckReaderError(**src);
+}
+
+// Reads every row back the way the server will and parses it, so that a
+// snapshot the server could not load is never published.
+absl::Status VerifyTables(const std::string& dir) {
+  auto reader = TableReader::Open(dir, 8 << 20);
+  if (!reader.ok()) return reader.status();
+  absl::Status bad;
+  auto check = [&](const char* table, google::protobuf::Message* msg) {
+    return (*reader)->ForEach(
+        table, [&](absl::string_view k, absl::string_view v) {
+          if (!msg->ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+            bad = absl::InternalError(
+                absl::StrCat("snapshot check failed: ", table, " row '", k,
+                             "' does not read back; nothing was published"));
+            return false;
+          }
+          return true;
+        });
+  };
+  v1::ItemRecord item;
+  v1::FbtList fbt;
+  v1::PopularItems popular;
+  absl::Status s = check(kItemsTable, &item);
+  if (s.ok()) s = check(kFbtTable, &fbt);
+  if (s.ok()) s = check(kMetaTable, &popular);
+  return s.ok() ? bad : s;
 }
 
 std::string BadSummaryLine(const InputStats& stats) {
@@ -422,6 +480,17 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     return absl::InvalidArgumentError(
         "--top-k and --min-support must be >= 1 and --max-order-items >= 2");
   }
+  if (!(options.max_bad_share >= 0 && options.max_bad_share <= 1)) {
+    return absl::InvalidArgumentError("--max-bad-share must be in [0, 1]");
+  }
+  if (options.recent_days < 1 || options.cooccurrence.threads < 0) {
+    return absl::InvalidArgumentError(
+        "--recent-days must be >= 1 and --threads >= 0");
+  }
+  // Claim the output directory first: a bad --out fails now, not after
+  // reading the whole input.
+  auto builder = SnapshotBuilder::Begin(options.out_root);
+  if (!builder.ok()) return builder.status();
   Progress progress(options);
   Shop shop;
   ItemExclusion exclusion(options.excluded_item_patterns);
@@ -457,11 +526,16 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
           }()));
     }
   }
+  if (report->purchases.data_rows == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.purchases_path,
+        ": has a header but no data lines; nothing was published"));
+  }
   if (report->purchase_lines == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         options.purchases_path,
-        ": no usable purchase lines (every line was bad, a return, or a "
-        "non-product); nothing was published"));
+        ": no usable purchase lines (every line was bad, a return, a "
+        "zero quantity or a non-product); nothing was published"));
   }
 
   // Orders -> compact form; per-item order counts, recency and customers.
@@ -474,10 +548,14 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   compact.items.reserve(report->purchase_lines);
   std::vector<std::vector<int32_t>> customer_items(shop.customers());
   for (OrderAccumulator& o : orders) {
+    const int64_t lines = static_cast<int64_t>(o.items.size());
     compact.Add(std::move(o.items));
     o.items.clear();
     const int64_t b = compact.offsets[compact.offsets.size() - 2];
     const int64_t e = compact.offsets.back();
+    if (e - b > options.cooccurrence.max_order_items) {
+      report->huge_order_lines += lines;
+    }
     if (o.customer < 0) ++report->guest_orders;
     for (int64_t i = b; i < e; ++i) {
       ItemAccumulator& item = items[compact.items[i]];
@@ -504,8 +582,6 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
 
   // Tables.
   progress.Phase("writing snapshot");
-  auto builder = SnapshotBuilder::Begin(options.out_root);
-  if (!builder.ok()) return builder.status();
   auto writer =
       TableWriter::Create(absl::StrCat((*builder)->dir(), "/", kTablesDir));
   if (!writer.ok()) return writer.status();
@@ -574,6 +650,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   if (s.ok()) s = (*writer)->WriteTable(kFbtTable, std::move(fbt_rows));
   if (s.ok()) s = (*writer)->WriteTable(kMetaTable, std::move(meta_rows));
   if (s.ok()) s = (*writer)->Close();
+  if (s.ok())
+    s = VerifyTables(absl::StrCat((*builder)->dir(), "/", kTablesDir));
   if (!s.ok()) return s;
 
   v1::SnapshotManifest manifest;
@@ -588,7 +666,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     f->set_role(role);
     f->set_size_bytes(size);
     f->set_lines_read(in.lines_read);
-    f->set_rows_used(in.rows_used);
+    f->set_rows_used(role == "purchases" ? report->purchase_lines
+                                         : in.rows_used);
   };
   {
     std::error_code ec;
@@ -638,9 +717,23 @@ std::string FormatReport(const IndexReport& r) {
                         r.purchases.path, Thousands(r.purchases.data_rows));
   absl::StrAppendFormat(
       &out,
-      "  used      %s purchase lines, %s return lines, %s non-product lines\n",
+      "  used      %s purchase lines, %s return lines, %s non-product "
+      "lines%s\n",
       Thousands(r.purchase_lines), Thousands(r.return_lines),
-      Thousands(r.excluded_lines));
+      Thousands(r.excluded_lines),
+      r.zero_quantity_lines
+          ? absl::StrCat(", ", Thousands(r.zero_quantity_lines),
+                         " zero-quantity lines")
+          : "");
+  if (!r.excluded_items.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [id, n] : r.excluded_items) {
+      parts.push_back(absl::StrCat(id, " ", Thousands(n)));
+    }
+    absl::StrAppend(&out,
+                    "  excluded  non-product ids: ", absl::StrJoin(parts, ", "),
+                    "\n");
+  }
   absl::StrAppendFormat(
       &out, "  bad       %s lines%s%s\n", Thousands(r.purchases.bad_total()),
       r.purchases.bad_total() ? ": " : "", BadSummaryLine(r.purchases));
@@ -659,8 +752,13 @@ std::string FormatReport(const IndexReport& r) {
       Thousands(r.orders), Thousands(r.guest_orders), Thousands(r.customers),
       Thousands(r.items));
   absl::StrAppendFormat(
-      &out, "pairs kept  %s (%s huge orders left out of pair counting)\n",
-      Thousands(r.pairs_kept), Thousands(r.huge_orders_skipped));
+      &out,
+      "pairs kept  %s (%s orders of more than --max-order-items items, %s of "
+      "purchase lines, left out of pair counting)\n",
+      Thousands(r.pairs_kept), Thousands(r.huge_orders_skipped),
+      absl::StrFormat("%.0f%%", r.purchase_lines ? 100.0 * r.huge_order_lines /
+                                                       r.purchase_lines
+                                                 : 0.0));
   absl::StrAppendFormat(&out, "data        %s .. %s\n",
                         FormatTimestamp(r.data_start),
                         FormatTimestamp(r.data_end));

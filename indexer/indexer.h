@@ -34,9 +34,13 @@ struct IndexerOptions {
   std::string out_root;  // snapshot root, required
 
   CooccurrenceOptions cooccurrence;
-  // Lines of orders whose id starts with this are returns (Online Retail
-  // "C"); empty disables. Negative quantities are returns regardless.
-  std::string cancel_order_prefix = "C";
+  // Lines of orders whose id starts with this are returns; empty (the
+  // default) disables. Negative quantities are returns regardless, which
+  // already covers Online Retail's "C" invoices. A default of "C" would
+  // turn real orders such as "CA-2016-..." into returns.
+  std::string cancel_order_prefix;
+  // CSV delimiter; 0 detects ',', ';', tab or '|' from the header line.
+  char delimiter = 0;
   // Non-product item id patterns (see models/item_exclusion.h).
   std::vector<std::string> excluded_item_patterns;
   // The run fails (and publishes nothing) when bad lines exceed this share
@@ -74,6 +78,10 @@ struct IndexReport {
   int64_t purchase_lines = 0;
   int64_t return_lines = 0;
   int64_t excluded_lines = 0;  // non-product lines
+  int64_t zero_quantity_lines = 0;
+  // The non-product ids that were dropped, most lines first (at most 10).
+  std::vector<std::pair<std::string, int64_t>> excluded_items;
+  int64_t huge_order_lines = 0;  // purchase lines in orders left out of pairs
   int64_t orders = 0;
   int64_t guest_orders = 0;
   int64_t customers = 0;

@@ -51,6 +51,7 @@ IndexerOptions Options(const std::string& purchases, const std::string& out) {
   o.cooccurrence.min_support = 1;
   o.excluded_item_patterns = DefaultExcludedItemPatterns();
   o.max_bad_share = 0.5;
+  o.cancel_order_prefix = "C";
   return o;
 }
 
@@ -84,6 +85,7 @@ TEST(IndexerTest, CountsEveryKindOfLineAndPublishes) {
 
   std::string summary = FormatReport(r);
   EXPECT_THAT(summary, HasSubstr("bad_timestamp 1 (lines 19)"));
+  EXPECT_THAT(summary, HasSubstr("non-product ids: POSTAGE 1"));
   EXPECT_THAT(summary,
               HasSubstr("14 purchase lines, 2 return lines, 1 non-product"));
 
@@ -175,6 +177,67 @@ TEST(IndexerTest, ColumnMappingGzipAndCatalog) {
   EXPECT_FALSE(rec.in_stock());
 }
 
+TEST(IndexerTest, SpreadsheetExportsLoad) {
+  // Semicolons, CRLF, a BOM and Windows-1252 text, as Excel writes them.
+  testing::TempDir tmp;
+  std::string csv =
+      "\xEF\xBB\xBF"
+      "order_id;customer_id;item_id;timestamp;quantity;price;title\r\n";
+  for (int o = 0; o < 6; ++o) {
+    std::string id = "o" + std::to_string(o);
+    csv += id +
+           ";c1;CAF\xC9;2024-03-05T10:00:00+02:00;1;\xA3"
+           "3,50;Caf\xE9 cr\xE8me\r\n";
+    csv += id + ";c1;MUG;2024-03-05T10:00:00+02:00;1;2;Mug\r\n";
+  }
+  for (int o = 6; o < 12; ++o) {
+    csv += "o" + std::to_string(o) + ";c2;TEA;2024-03-06;1;2;Tea\r\n";
+  }
+  IndexerOptions opts =
+      Options(testing::WriteFile(tmp.Sub("excel.csv"), csv), tmp.Sub("snaps"));
+  IndexReport r;
+  absl::Status s = RunIndexer(opts, &r);
+  ASSERT_TRUE(s.ok()) << s;
+  // "£3,50" has a decimal comma, which is ambiguous (thousands or decimals):
+  // a bad number, counted and shown, never guessed.
+  EXPECT_EQ(r.purchases.bad[static_cast<int>(BadReason::kBadNumber)].count, 6);
+  auto tables = TableReader::Open(r.snapshot_dir + "/tables", 1 << 20);
+  ASSERT_TRUE(tables.ok());
+  std::string value;
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "MUG", &value).ok());
+  v1::ItemRecord rec;
+  ASSERT_TRUE(rec.ParseFromString(value));
+  EXPECT_EQ(rec.title(), "Mug");
+}
+
+TEST(IndexerTest, Windows1252TextBecomesUtf8AndTheSnapshotLoads) {
+  testing::TempDir tmp;
+  std::string csv = "order_id,customer_id,item_id,timestamp,title\n";
+  for (int o = 0; o < 6; ++o) {
+    std::string id = "o" + std::to_string(o);
+    csv += id + ",c1,CAF\xC9,2024-03-05,Caf\xE9 cr\xE8me\n";
+    csv += id + ",c1,MUG,2024-03-05,Mug\n";
+  }
+  for (int o = 6; o < 12; ++o)
+    csv += "o" + std::to_string(o) + ",c2,TEA,2024-03-06,Tea\n";
+  IndexReport r;
+  absl::Status s = RunIndexer(
+      Options(testing::WriteFile(tmp.Sub("latin1.csv"), csv), tmp.Sub("snaps")),
+      &r);
+  ASSERT_TRUE(s.ok()) << s;
+  auto tables = TableReader::Open(r.snapshot_dir + "/tables", 1 << 20);
+  ASSERT_TRUE(tables.ok());
+  std::string value;
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "CAF\xC3\x89", &value).ok());
+  v1::ItemRecord rec;
+  ASSERT_TRUE(rec.ParseFromString(value));
+  EXPECT_EQ(rec.title(), "Caf\xC3\xA9 cr\xC3\xA8me");
+  ASSERT_TRUE((*tables)->Get(kFbtTable, "MUG", &value).ok());
+  v1::FbtList list;
+  ASSERT_TRUE(list.ParseFromString(value));
+  EXPECT_EQ(list.neighbors(0).item_id(), "CAF\xC3\x89");
+}
+
 TEST(IndexerTest, ClearErrorsForBadInputFiles) {
   testing::TempDir tmp;
   IndexReport r;
@@ -194,7 +257,17 @@ TEST(IndexerTest, ClearErrorsForBadInputFiles) {
       run(testing::WriteFile(tmp.Sub("header-only.csv"),
                              "order_id,customer_id,item_id,timestamp\n"))
           .message(),
-      HasSubstr("no usable purchase lines"));
+      HasSubstr("has a header but no data lines"));
+  EXPECT_THAT(run(testing::WriteFile(tmp.Sub("returns-only.csv"),
+                                     "order_id,customer_id,item_id,timestamp,"
+                                     "quantity\n1,c,A,2024-01-01,-1\n"))
+                  .message(),
+              HasSubstr("no usable purchase lines"));
+  // A bad --out fails before any input is read.
+  IndexerOptions bad_out = Options(tmp.Sub("missing.csv"),
+                                   testing::WriteFile(tmp.Sub("a-file"), "x"));
+  EXPECT_THAT(RunIndexer(bad_out, &r).message(), HasSubstr("a-file"));
+  EXPECT_EQ(r.purchases.lines_read, 0);
   IndexerOptions o = Options(tmp.Sub("o.csv"), tmp.Sub("snaps"));
   testing::WriteFile(tmp.Sub("o.csv"), kShop);
   o.columns = {{"quantity", "Qty"}};

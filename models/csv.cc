@@ -33,6 +33,31 @@ bool CsvParser::Pull(std::string* line) {
   return true;
 }
 
+char CsvParser::DetectDelimiter() {
+  std::string line;
+  if (!Pull(&line)) return delimiter_;
+  const int64_t number = current_line_number_;
+  auto count = [&line](char c) {
+    int n = 0;
+    bool quoted = false;
+    for (char x : line) {
+      if (x == '"') quoted = !quoted;
+      n += !quoted && x == c;
+    }
+    return n;
+  };
+  int best = count(delimiter_);
+  for (char c : {';', '\t', '|'}) {
+    int n = count(c);
+    if (n > best) {
+      best = n;
+      delimiter_ = c;
+    }
+  }
+  pushed_back_.emplace_front(std::move(line), number);
+  return delimiter_;
+}
+
 CsvStatus CsvParser::Split(absl::string_view text,
                            std::vector<std::string>* fields,
                            bool* needs_more) const {
@@ -87,6 +112,11 @@ bool CsvParser::Next(CsvRecord* record, CsvStatus* status) {
   } while (line.empty());
   record->line_number = current_line_number_;
   *status = CsvStatus::kOk;
+  if (line.size() > kMaxRecordBytes) {
+    record->fields.clear();
+    *status = CsvStatus::kTooLong;
+    return true;
+  }
 
   bool needs_more = false;
   CsvStatus s = Split(line, &record->fields, &needs_more);
@@ -113,6 +143,13 @@ bool CsvParser::Next(CsvRecord* record, CsvStatus* status) {
     text.push_back('\n');
     text.append(next);
     s = Split(text, &record->fields, &needs_more);
+  }
+  if (s != CsvStatus::kOk) {
+    // The quote that opened on the first line was broken, so the lines read
+    // ahead were never part of it: they are records of their own.
+    for (auto it = extra.rbegin(); it != extra.rend(); ++it) {
+      pushed_back_.push_front(std::move(*it));
+    }
   }
   *status = s;
   return true;

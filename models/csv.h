@@ -54,7 +54,7 @@ enum class CsvStatus {
   // A quote that never closes (within kMaxRecordLines lines or before the
   // end of input), or text right after a closing quote (`"abc"def`).
   kBrokenQuote,
-  // A record longer than kMaxRecordBytes.
+  // A record (or a physical line) longer than kMaxRecordBytes.
   kTooLong,
 };
 
@@ -75,6 +75,11 @@ class CsvParser {
   // fields are unspecified; the parser has already resynchronised.
   // Blank lines are skipped.
   bool Next(CsvRecord* record, CsvStatus* status);
+
+  // Looks at the first line (without consuming it) and switches the
+  // delimiter to ';' or tab when that line has more of them than of the
+  // current delimiter. Returns the delimiter in use.
+  char DetectDelimiter();
 
   // Physical lines consumed so far.
   int64_t lines_read() const { return lines_read_; }

@@ -55,6 +55,24 @@ TEST(CsvParserTest, CrLfAndBomAndBlankLines) {
   EXPECT_EQ(p.lines[1], 3);
 }
 
+TEST(CsvParserTest, DetectsSemicolonAndTabDelimiters) {
+  for (char d : {';', '\t', ','}) {
+    std::string text = std::string("a") + d + "\"b" + d + "c\"" + d + "d\n1" +
+                       d + "2" + d + "3\n";
+    StringLineSource src(text);
+    CsvParser parser(&src);
+    EXPECT_EQ(parser.DetectDelimiter(), d);
+    CsvRecord rec;
+    CsvStatus st;
+    ASSERT_TRUE(parser.Next(&rec, &st));
+    EXPECT_EQ(rec.line_number, 1);
+    EXPECT_THAT(rec.fields, ElementsAre("a", std::string("b") + d + "c", "d"));
+    ASSERT_TRUE(parser.Next(&rec, &st));
+    EXPECT_THAT(rec.fields, ElementsAre("1", "2", "3"));
+    EXPECT_EQ(parser.lines_read(), 2);
+  }
+}
+
 TEST(CsvParserTest, QuotedFieldSpanningLines) {
   Parsed p = ParseAll("1,\"two\nlines\",3\n4,5,6\n");
   ASSERT_EQ(p.records.size(), 2u);
@@ -83,6 +101,27 @@ TEST(CsvParserTest, UnclosedQuoteDoesNotSwallowTheRestOfTheFile) {
   EXPECT_THAT(p.records[1], ElementsAre("x0", "y", "z"));
   EXPECT_EQ(p.lines[1], 2);
   EXPECT_EQ(p.lines.back(), 21);
+}
+
+TEST(CsvParserTest, BrokenQuoteDoesNotSwallowTheLinesReadAhead) {
+  // An unescaped inch mark opens a quote; a later line closes it with text
+  // after it. Every following line must still be read as its own record.
+  Parsed p =
+      ParseAll("o1,\"TV 55\"\" screen,1\nMUG,2,3\nCUP,\"ok\",4\nPLATE,5,6\n");
+  ASSERT_EQ(p.records.size(), 4u);
+  EXPECT_EQ(p.statuses[0], CsvStatus::kBrokenQuote);
+  EXPECT_THAT(p.records[1], ElementsAre("MUG", "2", "3"));
+  EXPECT_THAT(p.records[2], ElementsAre("CUP", "ok", "4"));
+  EXPECT_THAT(p.lines, ElementsAre(1, 2, 3, 4));
+}
+
+TEST(CsvParserTest, OverlongLinesAreReportedNotParsed) {
+  Parsed p = ParseAll(
+      "a,b\n" + std::string(CsvParser::kMaxRecordBytes + 1, 'x') + "\nc,d\n");
+  ASSERT_EQ(p.records.size(), 3u);
+  EXPECT_EQ(p.statuses[1], CsvStatus::kTooLong);
+  EXPECT_EQ(p.lines[1], 2);
+  EXPECT_THAT(p.records[2], ElementsAre("c", "d"));
 }
 
 TEST(CsvParserTest, UnclosedQuoteAtEndOfInput) {

@@ -11,7 +11,7 @@ namespace boomerang {
 
 void RankFrequentlyBoughtTogether(
     absl::Span<const FbtAnchor> anchors,
-    const absl::flat_hash_set<int32_t>& exclude, int limit,
+    absl::FunctionRef<bool(int32_t)> allowed, int limit,
     const FbtItemNames& names,
     google::protobuf::RepeatedPtrField<v1::RecommendedItem>* out) {
   struct Support {
@@ -44,7 +44,7 @@ void RankFrequentlyBoughtTogether(
     for (const Neighbor& nb : a.neighbors) best = std::max(best, nb.score);
     if (best <= 0) continue;
     for (const Neighbor& nb : a.neighbors) {
-      if (exclude.contains(nb.item) || is_anchor(nb.item)) continue;
+      if (is_anchor(nb.item) || !allowed(nb.item)) continue;
       auto [it, inserted] = position.try_emplace(
           nb.item, static_cast<int32_t>(candidates.size()));
       if (inserted) candidates.push_back(Candidate{nb.item, 0, 0, {}});
@@ -93,7 +93,8 @@ std::string ExplainCoPurchase(const v1::RecommendedItem& item) {
   if (item.evidence().empty()) return "";
   const auto& first = item.evidence(0);
   std::string s = absl::StrFormat(
-      "bought together with %s in %.0f%% of its orders (%d of %d, lift %.1f)",
+      "bought together with %s in %.0f%% of the orders that contain it (%d of "
+      "%d, lift %.1f)",
       first.anchor_item_id(), 100.0 * first.anchor_share(),
       first.co_purchase_orders(), first.anchor_orders(), first.lift());
   for (int i = 1; i < item.evidence_size(); ++i) {

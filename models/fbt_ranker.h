@@ -40,11 +40,13 @@ struct FbtItemNames {
   absl::FunctionRef<absl::string_view(int32_t)> title;
 };
 
-// Ranks the candidates of `anchors`, skipping every anchor and every index
-// in `exclude`, and appends at most `limit` items to `out`.
+// Ranks the candidates of `anchors`, skipping every anchor and every item
+// for which `allowed` is false (excluded by the request, out of stock), and
+// appends at most `limit` items to `out`. Filtering happens before
+// truncation, so `limit` items come back whenever enough qualify.
 void RankFrequentlyBoughtTogether(
     absl::Span<const FbtAnchor> anchors,
-    const absl::flat_hash_set<int32_t>& exclude, int limit,
+    absl::FunctionRef<bool(int32_t)> allowed, int limit,
     const FbtItemNames& names,
     google::protobuf::RepeatedPtrField<v1::RecommendedItem>* out);
 

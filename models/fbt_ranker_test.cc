@@ -35,6 +35,8 @@ std::vector<Neighbor> List(
   return out;
 }
 
+bool All(int32_t) { return true; }
+
 std::vector<std::string> Ids(
     const google::protobuf::RepeatedPtrField<v1::RecommendedItem>& items) {
   std::vector<std::string> out;
@@ -47,7 +49,7 @@ TEST(FbtRankerTest, SingleAnchorKeepsOrderAndEvidence) {
   auto a = List({{1, 50, 40}, {2, 20, 10}});
   google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
   std::vector<FbtAnchor> anchors{{0, 100, a}};
-  RankFrequentlyBoughtTogether(anchors, {}, 10, cat.Names(), &out);
+  RankFrequentlyBoughtTogether(anchors, All, 10, cat.Names(), &out);
   EXPECT_THAT(Ids(out), ElementsAre("i1", "i2"));
   ASSERT_EQ(out[0].evidence_size(), 1);
   EXPECT_EQ(out[0].evidence(0).anchor_item_id(), "i0");
@@ -56,7 +58,8 @@ TEST(FbtRankerTest, SingleAnchorKeepsOrderAndEvidence) {
   EXPECT_EQ(out[0].title(), "i1");
   EXPECT_EQ(
       out[0].explanation(),
-      "bought together with i0 in 40% of its orders (40 of 100, lift 2.5)");
+      "bought together with i0 in 40% of the orders that contain it (40 of "
+      "100, lift 2.5)");
 }
 
 TEST(FbtRankerTest, CartMergeNormalisesAndRewardsSharedComplements) {
@@ -67,7 +70,7 @@ TEST(FbtRankerTest, CartMergeNormalisesAndRewardsSharedComplements) {
   auto small = List({{3, 10, 20}, {4, 8, 15}});
   google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
   std::vector<FbtAnchor> anchors{{0, 10000, big}, {1, 50, small}};
-  RankFrequentlyBoughtTogether(anchors, {}, 10, cat.Names(), &out);
+  RankFrequentlyBoughtTogether(anchors, All, 10, cat.Names(), &out);
   // 4: 0.5 + 0.8 = 1.3 beats 2 (1.0) and 3 (1.0, fewer co-orders); 3 is not
   // drowned by the big anchor's raw scores.
   EXPECT_THAT(Ids(out), ElementsAre("i4", "i2", "i3"));
@@ -82,7 +85,8 @@ TEST(FbtRankerTest, NeverReturnsAnchorsOrExcludedAndHonoursLimit) {
   auto b = List({{0, 9, 9}, {8, 5, 5}});
   google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
   std::vector<FbtAnchor> anchors{{0, 100, a}, {1, 100, b}};
-  RankFrequentlyBoughtTogether(anchors, {5}, 2, cat.Names(), &out);
+  RankFrequentlyBoughtTogether(
+      anchors, [](int32_t i) { return i != 5; }, 2, cat.Names(), &out);
   // Scores: 6 -> 7/9, 7 -> 6/9, 8 -> 5/9; anchors 0, 1 and excluded 5 never.
   EXPECT_THAT(Ids(out), ElementsAre("i6", "i7"));
 }
@@ -91,7 +95,7 @@ TEST(FbtRankerTest, NoListsNoItems) {
   Catalog cat(2);
   google::protobuf::RepeatedPtrField<v1::RecommendedItem> out;
   std::vector<FbtAnchor> anchors{{0, 10, {}}};
-  RankFrequentlyBoughtTogether(anchors, {}, 10, cat.Names(), &out);
+  RankFrequentlyBoughtTogether(anchors, All, 10, cat.Names(), &out);
   EXPECT_TRUE(out.empty());
 }
 

@@ -6,37 +6,49 @@
 namespace boomerang {
 
 const std::vector<std::string>& DefaultExcludedItemPatterns() {
-  static const auto* kPatterns = new std::vector<std::string>{
-      // Online Retail's non-product stock codes.
-      "POST", "DOT", "M", "C2", "D", "S", "B", "BANK CHARGES", "AMAZONFEE",
-      "CRUK", "PADS", "DCGS*", "gift_0001_*",
-      // Generic shipping, fee, discount and adjustment lines.
-      "POSTAGE", "SHIPPING", "DELIVERY", "CARRIAGE", "FEE", "FEES",
-      "SERVICE FEE", "DISCOUNT", "COUPON", "VOUCHER", "GIFTCARD", "GIFT CARD",
-      "ADJUST*", "MANUAL", "TAX", "VAT", "DEPOSIT"};
+  static const auto* kPatterns = [] {
+    auto* p = new std::vector<std::string>{
+        // Online Retail's non-product stock codes, exactly as written there.
+        "POST", "DOT",          "M",         "m",    "C2",   "D",          "S",
+        "B",    "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "gift_0001_*"};
+    // Generic shipping, fee and discount lines, in the usual casings.
+    for (std::string word :
+         {"POSTAGE", "SHIPPING", "DELIVERY", "CARRIAGE", "FEE", "SERVICE FEE",
+          "SHIPPING FEE", "DISCOUNT", "COUPON", "GIFT WRAP", "GIFTWRAP"}) {
+      std::string lower = absl::AsciiStrToLower(word);
+      std::string title = lower;
+      bool start = true;
+      for (char& c : title) {
+        if (start) c = absl::ascii_toupper(c);
+        start = c == ' ';
+      }
+      p->push_back(word);
+      p->push_back(lower);
+      p->push_back(title);
+    }
+    return p;
+  }();
   return *kPatterns;
 }
 
 ItemExclusion::ItemExclusion(const std::vector<std::string>& patterns)
     : patterns_(patterns) {
   for (const std::string& p : patterns) {
-    std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(p));
-    if (lower.empty()) continue;
-    if (lower.back() == '*') {
-      lower.pop_back();
-      prefixes_.push_back(lower);
+    std::string pattern(absl::StripAsciiWhitespace(p));
+    if (pattern.empty()) continue;
+    if (pattern.back() == '*') {
+      pattern.pop_back();
+      prefixes_.push_back(pattern);
     } else {
-      exact_.insert(lower);
+      exact_.insert(pattern);
     }
   }
 }
 
 bool ItemExclusion::Excluded(absl::string_view item_id) const {
-  if (exact_.empty() && prefixes_.empty()) return false;
-  std::string lower = absl::AsciiStrToLower(item_id);
-  if (exact_.contains(lower)) return true;
+  if (exact_.contains(item_id)) return true;
   for (const std::string& prefix : prefixes_) {
-    if (absl::StartsWith(lower, prefix)) return true;
+    if (absl::StartsWith(item_id, prefix)) return true;
   }
   return false;
 }

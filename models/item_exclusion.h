@@ -1,10 +1,16 @@
 // Which item ids are not products (postage, fees, discounts, manual
 // adjustments, vouchers) and so must never be counted or recommended.
 //
-// Patterns are item ids matched case-insensitively; a trailing '*' matches
-// any suffix ("DCGS*", "gift_*"). The default list covers the obvious cases
-// seen in real exports (Online Retail's POST, DOT, M, C2, D, S, B, BANK
-// CHARGES, AMAZONFEE, ...) and generic names (POSTAGE, SHIPPING, FEE, ...).
+// Patterns are exact, case-sensitive item ids; a trailing '*' matches any
+// suffix ("gift_0001_*"). Case matters because short codes that mean "postage"
+// in one shop ("D", "S", "dot") can be real SKUs in another; the default list
+// is therefore narrow: Online Retail's non-product stock codes exactly as
+// they appear there (POST, DOT, M, m, C2, D, S, B, BANK CHARGES, AMAZONFEE,
+// CRUK, PADS, gift_0001_*; not DCGS*, whose lines are real products such as
+// party bags sold through a marketplace) and a few generic words in upper,
+// lower and title case (POSTAGE, SHIPPING, DELIVERY, FEE, DISCOUNT, ...). The
+// indexer reports every id it excluded, with counts, so a wrong match is
+// visible.
 //
 // Thread-safety: immutable after construction; safe to share.
 #ifndef BOOMERANG_MODELS_ITEM_EXCLUSION_H_
@@ -28,8 +34,8 @@ class ItemExclusion {
 
  private:
   std::vector<std::string> patterns_;
-  absl::flat_hash_set<std::string> exact_;  // lower-case
-  std::vector<std::string> prefixes_;       // lower-case, without '*'
+  absl::flat_hash_set<std::string> exact_;
+  std::vector<std::string> prefixes_;  // without the '*'
 };
 
 }  // namespace boomerang

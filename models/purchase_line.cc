@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "models/timestamp.h"
 
 namespace boomerang {
@@ -45,6 +46,106 @@ const std::vector<std::string>& OptionalPurchaseColumns() {
   return *kCols;
 }
 
+std::string DescribeHeader(const std::vector<std::string>& header) {
+  std::string out;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (out.size() > 200) {
+      absl::StrAppend(&out, ", ... (", header.size(), " columns)");
+      break;
+    }
+    absl::StrAppend(&out, i ? ", " : "", ToUtf8(header[i].substr(0, 60)));
+  }
+  if (header.size() == 1 && (header[0].find(';') != std::string::npos ||
+                             header[0].find('\t') != std::string::npos)) {
+    absl::StrAppend(&out,
+                    " (one column: is the file separated by ';' or tabs? "
+                    "use --delimiter)");
+  }
+  return out;
+}
+
+namespace {
+
+bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+bool IsValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int len = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (int k = 1; k < len; ++k) {
+      if (!IsContinuation(s[i + k])) return false;
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    }
+    // Overlong forms, surrogates and values beyond Unicode.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+        (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Windows-1252's 0x80-0x9F; 0 where it defines nothing.
+constexpr uint16_t kCp1252High[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+}  // namespace
+
+std::string ToUtf8(absl::string_view text) {
+  if (IsValidUtf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (unsigned char c : text) {
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0xA0) {
+      uint16_t cp = kCp1252High[c - 0x80];
+      AppendUtf8(cp ? cp : 0xFFFD, &out);
+    } else {
+      AppendUtf8(c, &out);  // Latin-1 and Windows-1252 agree here
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::map<std::string, std::string>> ParseColumnMappings(
     const std::vector<std::string>& flags,
     const std::vector<std::string>& allowed) {
@@ -65,6 +166,11 @@ absl::StatusOr<std::map<std::string, std::string>> ParseColumnMappings(
           "column mapping '", flag, "': unknown column '", canonical,
           "'; known columns are ", absl::StrJoin(allowed, ", ")));
     }
+    if (out.count(canonical)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column '", canonical, "' is mapped twice (to '", out[canonical],
+          "' and to '", flag.substr(eq + 1), "')"));
+    }
     out[canonical] = flag.substr(eq + 1);
   }
   return out;
@@ -77,9 +183,14 @@ absl::StatusOr<ColumnIndex> ColumnIndex::Resolve(
     const std::map<std::string, std::string>& mapping) {
   ColumnIndex index;
   auto find = [&](const std::string& name) -> int {
+    int found = -1;
     for (size_t i = 0; i < header.size(); ++i) {
-      if (absl::StripAsciiWhitespace(header[i]) == name) return i;
+      if (absl::StripAsciiWhitespace(header[i]) == name) {
+        if (found >= 0) return -2;  // ambiguous
+        found = static_cast<int>(i);
+      }
     }
+    if (found >= 0) return found;
     // Header names are matched case-insensitively as a second chance.
     for (size_t i = 0; i < header.size(); ++i) {
       if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(header[i]), name)) {
@@ -93,6 +204,17 @@ absl::StatusOr<ColumnIndex> ColumnIndex::Resolve(
     auto it = mapping.find(canonical);
     const std::string& name = it == mapping.end() ? canonical : it->second;
     int pos = find(name);
+    if (pos == -2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column '", name, "' appears more than once in the header"));
+    }
+    for (const auto& [other, other_pos] : index.positions_) {
+      if (other_pos == pos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("columns '", other, "' and '", canonical,
+                         "' are both read from header column '", name, "'"));
+      }
+    }
     if (pos < 0) {
       if (it != mapping.end()) {
         return absl::InvalidArgumentError(
@@ -104,7 +226,7 @@ absl::StatusOr<ColumnIndex> ColumnIndex::Resolve(
         return absl::InvalidArgumentError(absl::StrCat(
             "required column '", canonical,
             "' is not in the header (map it with --column ", canonical,
-            "=TheirName); the header has: ", absl::StrJoin(header, ", ")));
+            "=TheirName); the header has: ", DescribeHeader(header)));
       }
       return absl::OkStatus();
     }
@@ -136,7 +258,21 @@ std::string ColumnIndex::HeaderName(absl::string_view canonical) const {
 
 bool ParseNumber(absl::string_view text, double* out) {
   text = absl::StripAsciiWhitespace(text);
+  // A currency symbol before or after the number.
+  for (absl::string_view sym : {"\xC2\xA3", "\xE2\x82\xAC", "$", "\xC2\xA5"}) {
+    if (absl::ConsumePrefix(&text, sym) || absl::ConsumeSuffix(&text, sym)) {
+      text = absl::StripAsciiWhitespace(text);
+      break;
+    }
+  }
   if (text.empty()) return false;
+  // Plain decimal notation only: SimpleAtod would also take hex and "inf".
+  for (char c : text) {
+    if (!absl::ascii_isdigit(c) && c != '.' && c != '-' && c != '+' &&
+        c != 'e' && c != 'E') {
+      return false;
+    }
+  }
   if (!absl::SimpleAtod(text, out)) return false;
   return std::isfinite(*out);
 }
@@ -196,7 +332,7 @@ DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
                  absl::StrCat(columns.HeaderName(f.name), " is ", v.size(),
                               " bytes, more than ", kMaxIdBytes));
     }
-    *f.dest = f.is_customer ? NormalizeId(v) : std::string(v);
+    *f.dest = ToUtf8(f.is_customer ? NormalizeId(v) : v);
   }
   absl::string_view ts = field("timestamp");
   if (ts.empty()) {
@@ -219,8 +355,8 @@ DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
                               q.substr(0, 40), "' is not a number"));
     }
     if (out->quantity == 0) {
-      return bad(BadReason::kBadNumber, "quantity",
-                 absl::StrCat(columns.HeaderName("quantity"), " is 0"));
+      r.kind = LineKind::kZeroQuantity;
+      return r;
     }
   }
   out->has_price = false;
@@ -237,7 +373,7 @@ DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
     }
   }
   out->title.clear();
-  if (columns.Position("title") >= 0) out->title = std::string(field("title"));
+  if (columns.Position("title") >= 0) out->title = ToUtf8(field("title"));
 
   const bool cancelled =
       !options.cancel_order_prefix.empty() &&

@@ -83,7 +83,9 @@ struct PurchaseLine {
   bool has_price = false;
 };
 
-enum class LineKind { kPurchase, kReturn, kBad };
+// kZeroQuantity: a line with quantity 0 (seen in real exports as
+// placeholders); skipped and counted, but not a sign of a broken file.
+enum class LineKind { kPurchase, kReturn, kZeroQuantity, kBad };
 
 struct DecodeResult {
   LineKind kind = LineKind::kPurchase;
@@ -103,12 +105,23 @@ const std::vector<std::string>& RequiredPurchaseColumns();
 const std::vector<std::string>& OptionalPurchaseColumns();
 
 // Decodes one record. A negative quantity, or an order id with the cancel
-// prefix, makes a return; a zero quantity is a bad number.
+// prefix, makes a return. Text that is not valid UTF-8 is read as
+// Windows-1252 (what spreadsheet exports usually are) and converted.
 DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
                             const DecodeOptions& options, PurchaseLine* out);
 
-// Parses a decimal number ("3.50", "-2", "1e3"); false if it is not one.
+// Parses a decimal number ("3.50", "-2", "1e3", " 4 "), allowing a currency
+// symbol before or after it ("£9.99", "9.99 €"); false if it is not one
+// (hex, "1,5", "inf" and "nan" are not).
 bool ParseNumber(absl::string_view text, double* out);
+
+// `text` itself when it is valid UTF-8; otherwise `text` read as
+// Windows-1252 and converted to UTF-8 (bytes it leaves undefined become
+// U+FFFD). The result is always valid UTF-8.
+std::string ToUtf8(absl::string_view text);
+
+// A header list for messages: the names, cut short when long.
+std::string DescribeHeader(const std::vector<std::string>& header);
 
 // Online Retail writes customer ids as floats ("17850.0"): an id made of
 // digits followed by ".0..." is shortened to the digits.

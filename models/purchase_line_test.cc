@@ -98,9 +98,6 @@ TEST(PurchaseLineTest, EveryBadReasonNamesTheField) {
       {{"1", "X", "", "six", "2010-12-01", "1", "1", ""},
        BadReason::kBadNumber,
        "quantity"},
-      {{"1", "X", "", "0", "2010-12-01", "1", "1", ""},
-       BadReason::kBadNumber,
-       "quantity"},
       {{"1", "X", "", "1", "2010-12-01", "1,5", "1", ""},
        BadReason::kBadNumber,
        "price"},
@@ -123,6 +120,44 @@ TEST(PurchaseLineTest, EveryBadReasonNamesTheField) {
       Decode({"1", "X", "", "six", "2010-12-01", "1", "1", ""}, &line);
   EXPECT_THAT(r.detail, HasSubstr("Quantity 'six'"));
   EXPECT_EQ(BadReasonName(BadReason::kBrokenQuote), "broken_quote");
+}
+
+TEST(PurchaseLineTest, ZeroQuantityIsSkippedNotBad) {
+  PurchaseLine line;
+  EXPECT_EQ(Decode({"1", "X", "", "0", "2010-12-01", "1", "1", ""}, &line).kind,
+            LineKind::kZeroQuantity);
+}
+
+TEST(PurchaseLineTest, NumbersAllowCurrencySymbolsButNotHexOrCommas) {
+  double v = 0;
+  EXPECT_TRUE(
+      ParseNumber("\xC2\xA3"
+                  "9.99",
+                  &v));  // £9.99
+  EXPECT_DOUBLE_EQ(v, 9.99);
+  EXPECT_TRUE(ParseNumber("9.99 \xE2\x82\xAC", &v));  // 9.99 €
+  EXPECT_TRUE(ParseNumber("$ 3", &v));
+  EXPECT_DOUBLE_EQ(v, 3);
+  EXPECT_TRUE(ParseNumber(" -2.5e1 ", &v));
+  EXPECT_DOUBLE_EQ(v, -25);
+  for (const char* bad : {"0x10", "1,5", "inf", "nan", "", "12abc", "$"}) {
+    EXPECT_FALSE(ParseNumber(bad, &v)) << bad;
+  }
+}
+
+TEST(PurchaseLineTest, NonUtf8TextIsConvertedFromWindows1252) {
+  EXPECT_EQ(ToUtf8("Caf\xE9 cr\xE8me"), "Caf\xC3\xA9 cr\xC3\xA8me");
+  EXPECT_EQ(ToUtf8("\x80"
+                   "5"),
+            "\xE2\x82\xAC"
+            "5");  // the euro sign
+  EXPECT_EQ(ToUtf8("already \xC3\xA9"), "already \xC3\xA9");
+  EXPECT_EQ(ToUtf8("\xED\xA0\x80"),
+            "\xC3\xAD\xC2\xA0\xE2\x82\xAC");  // a surrogate
+  PurchaseLine line;
+  Decode({"1", "CAF\xC9", "Caf\xE9 mug", "1", "2010-12-01", "1", "7", ""},
+         &line);
+  EXPECT_EQ(line.item_id, "CAF\xC3\x89");
 }
 
 TEST(PurchaseLineTest, MappingErrorsAreClear) {

@@ -99,8 +99,12 @@ absl::StatusOr<int64_t> ParseTimestamp(absl::string_view text) {
         ++p;
         int oh = ReadDigits(text, &p, 2);
         int om = 0;
-        if (p < text.size() && text[p] == ':') ++p;
-        if (p < text.size()) om = ReadDigits(text, &p, 2);
+        if (p < text.size() && text[p] == ':') {
+          ++p;
+          om = ReadDigits(text, &p, 2);  // "+01:" alone is not an offset
+        } else if (p < text.size()) {
+          om = ReadDigits(text, &p, 2);
+        }
         if (oh < 0 || oh > 23 || om < 0 || om > 59 || p != text.size()) {
           return Bad(text, "bad zone offset");
         }

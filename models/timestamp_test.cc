@@ -28,7 +28,7 @@ TEST(TimestampTest, RejectsGarbageWithAReason) {
   for (const char* bad :
        {"", "yesterday", "2011-13-01", "2011-02-30", "2011-12-09X12:50",
         "2011-12-09T25:00", "2011-12-09T12:50:00 PST", "12/09/2011 12:50",
-        "2011-12-09T12:50:00+1x"}) {
+        "2011-12-09T12:50:00+1x", "2011-12-09T12:50:00+01:"}) {
     auto t = ParseTimestamp(bad);
     EXPECT_FALSE(t.ok()) << bad;
     if (!t.ok()) {

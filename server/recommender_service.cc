@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
 #include "models/fbt_ranker.h"
 #include "server/request_limits.h"
 #include "server/status_util.h"
@@ -21,7 +22,8 @@ absl::Status FrequentlyBoughtTogether(
 
   absl::InlinedVector<FbtAnchor, 4> anchors;
   for (const std::string& id : request.item_ids()) {
-    const int32_t index = snapshot.FindItem(id);
+    // Ids are stored trimmed (the indexer strips spaces around fields).
+    const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
     if (index < 0) {
       response->add_unknown_item_ids(id);
       continue;
@@ -35,7 +37,7 @@ absl::Status FrequentlyBoughtTogether(
   response->set_all_items_unknown(anchors.empty());
   absl::flat_hash_set<int32_t> exclude;
   for (const std::string& id : request.exclude_item_ids()) {
-    const int32_t index = snapshot.FindItem(id);
+    const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
     if (index >= 0) exclude.insert(index);
   }
   auto id_of = [&snapshot](int32_t i) -> absl::string_view {
@@ -44,7 +46,11 @@ absl::Status FrequentlyBoughtTogether(
   auto title_of = [&snapshot](int32_t i) -> absl::string_view {
     return snapshot.item(i).title();
   };
-  RankFrequentlyBoughtTogether(anchors, exclude, limit,
+  // Out-of-stock items (catalog in_stock=0) are never recommended.
+  auto allowed = [&snapshot, &exclude](int32_t i) {
+    return snapshot.item(i).in_stock() && !exclude.contains(i);
+  };
+  RankFrequentlyBoughtTogether(anchors, allowed, limit,
                                FbtItemNames{id_of, title_of},
                                response->mutable_items());
   return absl::OkStatus();

@@ -59,18 +59,31 @@ TEST_F(FbtTest, RanksComplementsWithEvidence) {
   EXPECT_EQ(r->items(0).evidence(0).co_purchase_orders(), 16);
   EXPECT_EQ(r->items(0).evidence(0).anchor_orders(), 20);
   EXPECT_DOUBLE_EQ(r->items(0).evidence(0).anchor_share(), 0.8);
-  EXPECT_THAT(r->items(0).explanation(), HasSubstr("in 80% of its orders"));
+  EXPECT_THAT(r->items(0).explanation(),
+              HasSubstr("in 80% of the orders that contain it"));
   EXPECT_FALSE(r->all_items_unknown());
 }
 
 TEST_F(FbtTest, InputsAndExclusionsAreNeverReturned) {
-  auto r = Ask({"CUP", "SAUCER"}, 10, {"SPOON"});
+  // SAUCER is CUP's top candidate; excluding it (even with stray spaces)
+  // must leave it out, and the input item never comes back.
+  auto r = Ask({"CUP"}, 10, {" SAUCER "});
   ASSERT_TRUE(r.ok());
   for (const auto& item : r->items()) {
     EXPECT_NE(item.item_id(), "CUP");
     EXPECT_NE(item.item_id(), "SAUCER");
-    EXPECT_NE(item.item_id(), "SPOON");
   }
+  auto both = Ask({"CUP", "SAUCER"});
+  ASSERT_TRUE(both.ok());
+  for (const auto& item : both->items()) {
+    EXPECT_NE(item.item_id(), "CUP");
+    EXPECT_NE(item.item_id(), "SAUCER");
+  }
+  // Spaces around a requested id are ignored.
+  auto spaced = Ask({" CUP "});
+  ASSERT_TRUE(spaced.ok());
+  ASSERT_GT(spaced->items_size(), 0);
+  EXPECT_EQ(spaced->items(0).item_id(), "SAUCER");
 }
 
 TEST_F(FbtTest, UnknownItemsAreFlaggedNotErrors) {

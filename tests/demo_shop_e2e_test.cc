@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "tests/process.h"
@@ -102,6 +104,30 @@ TEST_F(DemoShopE2eTest, PostageIsNeverRecommended) {
     ASSERT_TRUE(Fbt({c["anchor"].get<std::string>()}, 100, &resp).ok());
     for (const auto& item : resp.items()) EXPECT_NE(item.item_id(), "POSTAGE");
   }
+}
+
+TEST_F(DemoShopE2eTest, OutOfStockItemsAreNeverRecommended) {
+  std::set<std::string> out_of_stock, all;
+  std::istringstream catalog(testing::ReadAll(tmp_->Sub("demo/catalog.csv")));
+  std::string line;
+  std::getline(catalog, line);  // header: item_id,title,category,price,in_stock
+  while (std::getline(catalog, line)) {
+    std::string id = line.substr(0, line.find(','));
+    all.insert(id);
+    if (line.back() == '0') out_of_stock.insert(id);
+  }
+  ASSERT_FALSE(out_of_stock.empty());
+  int answers = 0;
+  for (const std::string& id : all) {
+    v1::FrequentlyBoughtTogetherResponse resp;
+    ASSERT_TRUE(Fbt({id}, 100, &resp).ok());
+    answers += resp.items_size();
+    for (const auto& item : resp.items()) {
+      EXPECT_EQ(out_of_stock.count(item.item_id()), 0u)
+          << item.item_id() << " is out of stock but recommended with " << id;
+    }
+  }
+  EXPECT_GT(answers, 1000);
 }
 
 TEST_F(DemoShopE2eTest, BadRequestsGetInvalidArgumentOverTheWire) {

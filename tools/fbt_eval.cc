@@ -186,8 +186,9 @@ int Main(int argc, char** argv) {
             anchors.push_back({b[j], r.item_orders[b[j]], r.neighbors[b[j]]});
         }
         out.Clear();
-        RankFrequentlyBoughtTogether(anchors, {}, k,
-                                     FbtItemNames{id_of, no_title}, &out);
+        RankFrequentlyBoughtTogether(
+            anchors, [](int32_t) { return true; }, k,
+            FbtItemNames{id_of, no_title}, &out);
         int found = -1;
         for (int i = 0; i < out.size(); ++i) {
           if (out[i].item_id() == history->item_ids[b[h]]) found = i;

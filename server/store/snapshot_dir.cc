@@ -188,9 +188,10 @@ absl::StatusOr<std::unique_ptr<SnapshotBuilder>> SnapshotBuilder::Begin(
   }
   std::unique_ptr<SnapshotBuilder> b(new SnapshotBuilder());
   b->root_ = root;
+  while (b->root_.size() > 1 && b->root_.back() == '/') b->root_.pop_back();
   std::random_device rd;
   b->tmp_dir_ =
-      absl::StrCat(root, "/.tmp-", ::getpid(), "-", rd() % 1000000000u);
+      absl::StrCat(b->root_, "/.tmp-", ::getpid(), "-", rd() % 1000000000u);
   if (!fs::create_directory(b->tmp_dir_, ec)) {
     return absl::UnavailableError(absl::StrCat(
         "cannot create ", b->tmp_dir_, ": ", ec ? ec.message() : "exists"));
