@@ -33,7 +33,9 @@ function(boomerang_test)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  # A test that skips (GTEST_SKIP, e.g. no ../shared/data) shows as skipped.
   set_tests_properties(${ARG_NAME} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
+    SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
     ENVIRONMENT "BOOMERANG_BIN_DIR=${PROJECT_BINARY_DIR}/bin;BOOMERANG_SHARED_DATA=${PROJECT_SOURCE_DIR}/../shared/data")
   if(ARG_LABELS)
     set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}")

@@ -103,7 +103,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "boomerang-indexer: error: " << e.what() << " (see --help)\n";
+    return 1;
   }
 
   auto fail = [](const absl::Status& s, int code) {

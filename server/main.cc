@@ -3,20 +3,28 @@
 //
 //   boomerang-server --snapshots snapshots/ --port 50051
 //
-// --port 0 lets the OS choose; the chosen port is printed
-// ("listening on 127.0.0.1:PORT") and written to --port-file if given.
-// SIGTERM/SIGINT: health turns NOT_SERVING, in-flight calls drain (up to
-// --drain-seconds), exit 0.
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
+// Start-up: find a snapshot (exit 1 with one line if there is none), bind
+// the port (exit 1 if it is taken), load the newest version that loads
+// (older versions are tried when the newest is corrupt; --version pins one),
+// then turn health to SERVING. --port 0 lets the OS choose; the chosen port
+// is printed ("listening on 127.0.0.1:PORT") and written to --port-file.
+//
+// SIGTERM/SIGINT: health turns NOT_SERVING, the server keeps answering for
+// --shutdown-grace-seconds (so load balancers see it leave), then stops
+// accepting calls, lets running ones finish (up to --drain-seconds) and
+// exits 0.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <thread>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -34,12 +42,24 @@ void Log(const std::string& msg) {
             << " boomerang-server: " << msg << std::endl;
 }
 
+int Fail(const std::string& msg) {
+  std::cerr << "boomerang-server: error: " << msg << "\n";
+  return 1;
+}
+
+std::chrono::system_clock::time_point After(double seconds) {
+  seconds = std::clamp(seconds, 0.0, 86400.0);
+  return std::chrono::system_clock::now() +
+         std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string snapshots, host = "127.0.0.1", port_file;
   int port = 50051;
-  double drain_seconds = 10;
+  int64_t version = 0;
+  double drain_seconds = 10, grace_seconds = 0;
   bool skip_verify = false;
   CLI::App app{"Boomerang recommendation server."};
   app.add_option("--snapshots", snapshots,
@@ -51,15 +71,26 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   app.add_option("--port-file", port_file, "write the bound port to this file");
+  app.add_option("--version", version,
+                 "serve exactly this snapshot version (e.g. 3 for 000003) "
+                 "instead of the newest: a rollback")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--drain-seconds", drain_seconds,
-                 "on SIGTERM, how long in-flight calls may finish")
-      ->capture_default_str();
+                 "on SIGTERM, how long running calls may take to finish")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--shutdown-grace-seconds", grace_seconds,
+                 "on SIGTERM, keep serving this long after health turns "
+                 "NOT_SERVING (give load balancers time to notice)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_flag("--skip-checksums", skip_verify,
                "do not verify snapshot checksums at load (faster start)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    return Fail(absl::StrCat(e.what(), " (see --help)"));
   }
 
   // Signals are taken by a dedicated thread with sigwait(); block them
@@ -74,27 +105,11 @@ int main(int argc, char** argv) {
   // showed it at ~2% of the server's CPU. Our locks are few and held briefly.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  auto dir = boomerang::Snapshot::FindNewest(snapshots);
-  if (!dir.ok()) {
-    std::cerr << "boomerang-server: error: " << dir.status().message() << "\n";
-    return 1;
-  }
-  boomerang::SnapshotOptions sopts;
-  sopts.verify_checksums = !skip_verify;
-  auto started = absl::Now();
-  auto snapshot = boomerang::Snapshot::Open(*dir, sopts);
-  if (!snapshot.ok()) {
-    std::cerr << "boomerang-server: error: cannot load snapshot " << *dir
-              << ": " << snapshot.status().message() << "\n";
-    return 1;
-  }
-  Log(absl::StrCat("loaded snapshot ", (*snapshot)->version(), " (",
-                   (*snapshot)->manifest().counts().items(), " items, ",
-                   (*snapshot)->manifest().counts().pairs_kept(), " pairs) in ",
-                   absl::FormatDuration(absl::Now() - started)));
-  boomerang::SnapshotHolder holder;
-  holder.Set(*snapshot);
+  // Fail fast, before binding, when there is nothing to serve.
+  auto newest = boomerang::Snapshot::FindNewest(snapshots);
+  if (!newest.ok()) return Fail(std::string(newest.status().message()));
 
+  boomerang::SnapshotHolder holder;
   boomerang::RecommenderService service(&holder);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -110,11 +125,35 @@ int main(int argc, char** argv) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
-    std::cerr << "boomerang-server: error: cannot listen on " << address
-              << " (in use, or not a local address)\n";
-    return 1;
+    return Fail(absl::StrCat("cannot listen on ", address,
+                             " (port in use, or not a local address)"));
   }
+  // Until a snapshot is loaded, health says NOT_SERVING and calls get
+  // UNAVAILABLE.
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus("boomerang.v1.Recommender", false);
+  health->SetServingStatus(false);
+
+  boomerang::SnapshotOptions sopts;
+  sopts.verify_checksums = !skip_verify;
+  const absl::Time started = absl::Now();
+  auto snapshot = boomerang::Snapshot::OpenNewest(
+      snapshots, version, sopts,
+      [](const std::string& dir, const absl::Status& why) {
+        Log(absl::StrCat("skipping snapshot ", dir, ": ", why.message(),
+                         "; trying the previous version"));
+      });
+  if (!snapshot.ok()) {
+    server->Shutdown(After(0));
+    return Fail(absl::StrCat("cannot load a snapshot from ", snapshots, ": ",
+                             snapshot.status().message()));
+  }
+  Log(absl::StrCat("loaded snapshot ", (*snapshot)->version(), " (",
+                   (*snapshot)->num_items(), " items, ",
+                   (*snapshot)->manifest().counts().pairs_kept(), " pairs) in ",
+                   absl::FormatDuration(absl::Now() - started)));
+  holder.Set(*snapshot);
+  snapshot->reset();
   health->SetServingStatus("boomerang.v1.Recommender", true);
   health->SetServingStatus(true);
   if (!port_file.empty()) {
@@ -122,17 +161,21 @@ int main(int argc, char** argv) {
     std::rename((port_file + ".tmp").c_str(), port_file.c_str());
   }
   std::cout << "listening on " << host << ":" << bound_port << std::endl;
-  Log(absl::StrCat("serving snapshot ", (*snapshot)->version(), " on ", host,
-                   ":", bound_port));
+  Log(absl::StrCat("serving snapshot ", holder.Current()->version(), " on ",
+                   host, ":", bound_port));
 
   int sig = 0;
   sigwait(&signals, &sig);
   Log(absl::StrCat("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                   ", draining"));
+                   ", health is NOT_SERVING"));
+  health->SetServingStatus("boomerang.v1.Recommender", false);
   health->SetServingStatus(false);
-  server->Shutdown(
-      std::chrono::system_clock::now() +
-      std::chrono::milliseconds(static_cast<int>(drain_seconds * 1000)));
+  if (grace_seconds > 0) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000)));
+  }
+  Log("draining running calls");
+  server->Shutdown(After(drain_seconds));
   server->Wait();
   Log("stopped");
   return 0;

@@ -1,5 +1,8 @@
 #include "server/snapshot.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "server/store/snapshot_dir.h"
 #include "server/store/tables.h"
@@ -7,6 +10,12 @@
 namespace boomerang {
 
 absl::StatusOr<std::string> Snapshot::FindNewest(const std::string& root) {
+  std::error_code ec;
+  if (std::filesystem::exists(root, ec) &&
+      !std::filesystem::is_directory(root, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(root, " is a file, not a snapshot directory"));
+  }
   auto versions = ListCompleteVersions(root);
   if (!versions.ok()) return versions.status();
   if (versions->empty()) {
@@ -16,6 +25,35 @@ absl::StatusOr<std::string> Snapshot::FindNewest(const std::string& root) {
         root));
   }
   return absl::StrCat(root, "/", VersionName(versions->back()));
+}
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::OpenNewest(
+    const std::string& root, int64_t version, const SnapshotOptions& options,
+    const std::function<void(const std::string&, const absl::Status&)>&
+        on_skip) {
+  absl::Status newest = FindNewest(root).status();
+  if (!newest.ok()) return newest;
+  auto versions = ListCompleteVersions(root);
+  if (!versions.ok()) return versions.status();
+  if (version != 0) {
+    if (std::find(versions->begin(), versions->end(), version) ==
+        versions->end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "snapshot version ", version, " is not a complete snapshot in ", root));
+    }
+    return Open(absl::StrCat(root, "/", VersionName(version)), options);
+  }
+  absl::Status last;
+  for (auto it = versions->rbegin(); it != versions->rend(); ++it) {
+    const std::string dir = absl::StrCat(root, "/", VersionName(*it));
+    auto snap = Open(dir, options);
+    if (snap.ok()) return snap;
+    last = snap.status();
+    if (on_skip) on_skip(dir, last);
+  }
+  return absl::DataLossError(absl::StrCat(
+      "none of the ", versions->size(), " snapshots in ", root,
+      " loads; the oldest failed with: ", last.message()));
 }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(

@@ -17,6 +17,7 @@
 #ifndef BOOMERANG_SERVER_SNAPSHOT_H_
 #define BOOMERANG_SERVER_SNAPSHOT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,15 @@ class Snapshot {
   // The newest complete version directory under `root`. NOT_FOUND with a
   // message telling the user how to make one when there is none.
   static absl::StatusOr<std::string> FindNewest(const std::string& root);
+
+  // Opens the newest complete version under `root` that loads, or exactly
+  // `version` when it is not 0. A version that fails to load (corrupt,
+  // unreadable) is skipped for the next older one; each failure is passed
+  // to `on_skip` (directory, why). Fails when no version loads.
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> OpenNewest(
+      const std::string& root, int64_t version, const SnapshotOptions& options,
+      const std::function<void(const std::string&, const absl::Status&)>&
+          on_skip);
 
   const std::string& version() const { return manifest_.version(); }
   const std::string& dir() const { return dir_; }

@@ -96,6 +96,48 @@ TEST(SnapshotTest, RefusesMissingOrCorruptSnapshots) {
   EXPECT_THAT(snap.status().message(), HasSubstr("is corrupt"));
 }
 
+void CorruptOneTableFile(const std::string& dir) {
+  for (const auto& e : fs::recursive_directory_iterator(dir + "/tables")) {
+    if (e.path().extension() == ".sst") {
+      std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(10);
+      f.put('\x7f');
+      return;
+    }
+  }
+}
+
+TEST(SnapshotTest, FallsBackToTheNewestVersionThatLoads) {
+  testing::TempDir tmp;
+  BuildSnapshot(tmp);
+  CorruptOneTableFile(BuildSnapshot(tmp));  // 000002 is corrupt
+  std::vector<std::string> skipped;
+  auto snap = Snapshot::OpenNewest(
+      tmp.Sub("snaps"), 0, SnapshotOptions(),
+      [&](const std::string& dir, const absl::Status& why) {
+        skipped.push_back(fs::path(dir).filename().string());
+        EXPECT_THAT(why.message(), HasSubstr("is corrupt"));
+      });
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ((*snap)->version(), "000001");
+  EXPECT_THAT(skipped, ::testing::ElementsAre("000002"));
+
+  // A pinned version is served exactly, or refused.
+  auto pinned = Snapshot::OpenNewest(tmp.Sub("snaps"), 1, SnapshotOptions(), {});
+  ASSERT_TRUE(pinned.ok());
+  EXPECT_EQ((*pinned)->version(), "000001");
+  EXPECT_TRUE(absl::IsDataLoss(
+      Snapshot::OpenNewest(tmp.Sub("snaps"), 2, SnapshotOptions(), {}).status()));
+  EXPECT_THAT(Snapshot::OpenNewest(tmp.Sub("snaps"), 7, SnapshotOptions(), {})
+                  .status()
+                  .message(),
+              HasSubstr("version 7 is not a complete snapshot"));
+
+  CorruptOneTableFile(tmp.Sub("snaps/000001"));
+  auto none = Snapshot::OpenNewest(tmp.Sub("snaps"), 0, SnapshotOptions(), {});
+  EXPECT_THAT(none.status().message(), HasSubstr("none of the 2 snapshots"));
+}
+
 TEST(SnapshotHolderTest, ARequestKeepsItsSnapshotAcrossASwap) {
   testing::TempDir tmp;
   auto first = Snapshot::Open(BuildSnapshot(tmp), SnapshotOptions());

@@ -70,7 +70,9 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "boomerang-fbt-eval: error: " << e.what() << " (see --help)\n";
+    return 1;
   }
   auto all = RequiredPurchaseColumns();
   for (const auto& c : OptionalPurchaseColumns()) all.push_back(c);

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,24 +174,35 @@ absl::StatusOr<std::unique_ptr<SnapshotBuilder>> SnapshotBuilder::Begin(
     return absl::UnavailableError(absl::StrCat(
         "cannot create snapshot directory ", root, ": ", ec.message()));
   }
-  // Remove temporary directories of runs that died (their pid is gone).
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    std::string name = entry.path().filename().string();
-    if (!absl::StartsWith(name, ".tmp-")) continue;
-    int pid = 0;
-    std::string pid_part = name.substr(5, name.find('-', 5) - 5);
-    if (absl::SimpleAtoi(pid_part, &pid) && pid > 0 &&
-        (::kill(pid, 0) == 0 || errno == EPERM)) {
-      continue;  // a live run is still writing it
-    }
-    fs::remove_all(entry.path(), ec);
-  }
   std::unique_ptr<SnapshotBuilder> b(new SnapshotBuilder());
   b->root_ = root;
   while (b->root_.size() > 1 && b->root_.back() == '/') b->root_.pop_back();
+
+  // Remove temporary directories of runs that died: their lock is free.
+  for (const auto& entry : fs::directory_iterator(b->root_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::StartsWith(name, ".tmp-") || !entry.is_directory()) continue;
+    const std::string lock = entry.path().string() + ".lock";
+    int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      std::error_code rm;
+      fs::remove_all(entry.path(), rm);
+      fs::remove(lock, rm);
+    }
+    ::close(fd);  // also releases the lock
+  }
+
   std::random_device rd;
-  b->tmp_dir_ =
-      absl::StrCat(b->root_, "/.tmp-", ::getpid(), "-", rd() % 1000000000u);
+  const std::string id = absl::StrCat(::getpid(), "-", rd() % 1000000000u);
+  b->tmp_dir_ = absl::StrCat(b->root_, "/.tmp-", id);
+  b->lock_path_ = b->tmp_dir_ + ".lock";
+  // Lock first, then create the directory: a cleaner never sees our
+  // directory without our lock held.
+  b->lock_fd_ = ::open(b->lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (b->lock_fd_ < 0 || ::flock(b->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return ErrnoError("cannot create or lock", b->lock_path_);
+  }
   if (!fs::create_directory(b->tmp_dir_, ec)) {
     return absl::UnavailableError(absl::StrCat(
         "cannot create ", b->tmp_dir_, ": ", ec ? ec.message() : "exists"));
@@ -200,9 +211,11 @@ absl::StatusOr<std::unique_ptr<SnapshotBuilder>> SnapshotBuilder::Begin(
 }
 
 SnapshotBuilder::~SnapshotBuilder() {
-  if (!published_) {
-    std::error_code ec;
-    fs::remove_all(tmp_dir_, ec);
+  std::error_code ec;
+  if (!published_) fs::remove_all(tmp_dir_, ec);
+  if (lock_fd_ >= 0) {
+    fs::remove(lock_path_, ec);
+    ::close(lock_fd_);
   }
 }
 
@@ -266,8 +279,9 @@ absl::StatusOr<std::string> SnapshotBuilder::Publish(
     // directory fails with ENOTEMPTY/EEXIST, which is what we want.
     if (::rename(tmp_dir_.c_str(), final_dir.c_str()) == 0) {
       published_ = true;
-      s = FsyncPath(root_, /*is_dir=*/true);
-      if (!s.ok()) return s;
+      // The rename is visible now; a failed fsync of the root only risks
+      // losing the new name in a power cut, so it does not undo success.
+      FsyncPath(root_, /*is_dir=*/true).IgnoreError();
       return final_dir;
     }
     if (errno != ENOTEMPTY && errno != EEXIST) {

@@ -8,6 +8,12 @@
 // the next six-digit version and fsyncs <root>. A run that dies leaves only
 // a .tmp-* directory, which readers ignore and the next builder removes.
 //
+// Whether a .tmp-* directory is dead is decided by a lock, not a pid: the
+// builder holds flock(2) on <root>/.tmp-<id>.lock for its whole life, and a
+// cleaner removes a directory only when it can take that lock. A pid check
+// would delete a live run's directory when two runs share the root from
+// different PID namespaces (containers sharing a volume).
+//
 // Thread-safety: SnapshotBuilder is single-threaded; the free functions are
 // thread-safe.
 #ifndef BOOMERANG_SERVER_STORE_SNAPSHOT_DIR_H_
@@ -66,6 +72,8 @@ class SnapshotBuilder {
   SnapshotBuilder() = default;
   std::string root_;
   std::string tmp_dir_;
+  std::string lock_path_;
+  int lock_fd_ = -1;
   bool published_ = false;
 };
 

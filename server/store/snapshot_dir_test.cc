@@ -93,6 +93,18 @@ TEST(SnapshotDirTest, LeftoversOfDeadRunsAreCleanedUp) {
   EXPECT_FALSE(fs::exists(root + "/.tmp-999999999-1"));
 }
 
+TEST(SnapshotDirTest, ALiveRunsDirectoryIsNeverCleanedUp) {
+  testing::TempDir tmp;
+  const std::string root = tmp.Sub("snaps");
+  auto running = SnapshotBuilder::Begin(root);  // holds its lock
+  ASSERT_TRUE(running.ok());
+  testing::WriteFile((*running)->dir() + "/partial", "x");
+  // A second run starting meanwhile (same pid here, as a run in another
+  // PID namespace could be) must leave the first one's directory alone.
+  ASSERT_TRUE(PublishOne(root, "two").ok());
+  EXPECT_TRUE(fs::exists((*running)->dir() + "/partial"));
+}
+
 TEST(SnapshotDirTest, CorruptionIsDetected) {
   testing::TempDir tmp;
   const std::string root = tmp.Sub("snaps");

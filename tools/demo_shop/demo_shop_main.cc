@@ -22,7 +22,8 @@ namespace {
 constexpr char kProgram[] = "boomerang-demo-shop";
 
 // Exit codes: 2 for a bad command line, 1 when writing the shop fails.
-int Fail(const std::string& message, int exit_code = 2) {
+// Exit status as for the other tools: 1 for bad flags, 2 for I/O failures.
+int Fail(const std::string& message, int exit_code = 1) {
   std::cerr << kProgram << ": error: " << message << "\n";
   return exit_code;
 }
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
   const absl::StatusOr<boomerang::demo::WrittenShop> written =
       boomerang::demo::WriteShop(options, out_dir);
   if (!written.ok())
-    return Fail(std::string(written.status().message()), /*exit_code=*/1);
+    return Fail(std::string(written.status().message()), /*exit_code=*/2);
 
   const boomerang::demo::GeneratedShop& shop = written->shop;
   const boomerang::demo::ShopStats& stats = shop.stats;
