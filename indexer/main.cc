@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   using boomerang::IndexerOptions;
   IndexerOptions opts;
   std::vector<std::string> column_flags, catalog_column_flags, exclude_items;
-  std::string exclude_file, scoring = "llr";
+  std::string exclude_file, scoring = "llr", delimiter = "auto";
   bool no_default_exclusions = false, quiet = false;
   int threads = 0;
 
@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
   app.add_option("--catalog-column", catalog_column_flags,
                  "map a catalog column, e.g. item_id=sku. Repeatable.");
   app.add_option("--out", opts.out_root, "snapshot root directory")->required();
+  app.add_option("--delimiter", delimiter,
+                 "field separator of the CSV files: auto (detect ',', ';', "
+                 "tab or '|' from the header), ',', ';', tab or '|'")
+      ->capture_default_str();
   app.add_option("--top-k", opts.cooccurrence.top_k,
                  "co-purchased items kept per item")
       ->capture_default_str();
@@ -76,10 +80,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--scoring", scoring, "pair score: llr, cosine, lift or count")
       ->capture_default_str();
-  app.add_option(
-         "--cancel-prefix", opts.cancel_order_prefix,
-         "order ids starting with this are cancellations (\"\" for none)")
-      ->capture_default_str();
+  app.add_option("--cancel-prefix", opts.cancel_order_prefix,
+                 "order ids starting with this are cancellations (returns); "
+                 "none by default: negative quantities are returns anyway");
   app.add_option("--exclude-item", exclude_items,
                  "item id pattern that is not a product (trailing * = prefix). "
                  "Repeatable.");
@@ -124,6 +127,19 @@ int main(int argc, char** argv) {
       {"item_id", "title", "category", "price", "in_stock", "recommendable"});
   if (!catalog_columns.ok()) return fail(catalog_columns.status(), 1);
   opts.catalog_columns = *catalog_columns;
+  if (delimiter == "auto") {
+    opts.delimiter = 0;
+  } else if (delimiter == "tab" || delimiter == "\\t" || delimiter == "\t") {
+    opts.delimiter = '\t';
+  } else if (delimiter.size() == 1 &&
+             std::string(",;|").find(delimiter) != std::string::npos) {
+    opts.delimiter = delimiter[0];
+  } else {
+    return fail(absl::InvalidArgumentError(
+                    absl::StrCat("--delimiter '", delimiter,
+                                 "' is not one of auto, ',', ';', tab, '|'")),
+                1);
+  }
   auto sc = boomerang::ParseScoring(scoring);
   if (!sc.ok()) return fail(sc.status(), 1);
   opts.cooccurrence.scoring = *sc;

@@ -13,6 +13,9 @@
 // --shutdown-grace-seconds (so load balancers see it leave), then stops
 // accepting calls, lets running ones finish (up to --drain-seconds) and
 // exits 0.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -21,10 +24,6 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"

@@ -38,8 +38,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::OpenNewest(
   if (version != 0) {
     if (std::find(versions->begin(), versions->end(), version) ==
         versions->end()) {
-      return absl::NotFoundError(absl::StrCat(
-          "snapshot version ", version, " is not a complete snapshot in ", root));
+      return absl::NotFoundError(absl::StrCat("snapshot version ", version,
+                                              " is not a complete snapshot in ",
+                                              root));
     }
     return Open(absl::StrCat(root, "/", VersionName(version)), options);
   }
@@ -51,9 +52,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::OpenNewest(
     last = snap.status();
     if (on_skip) on_skip(dir, last);
   }
-  return absl::DataLossError(absl::StrCat(
-      "none of the ", versions->size(), " snapshots in ", root,
-      " loads; the oldest failed with: ", last.message()));
+  return absl::DataLossError(
+      absl::StrCat("none of the ", versions->size(), " snapshots in ", root,
+                   " loads; the oldest failed with: ", last.message()));
 }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(

@@ -123,11 +123,13 @@ TEST(SnapshotTest, FallsBackToTheNewestVersionThatLoads) {
   EXPECT_THAT(skipped, ::testing::ElementsAre("000002"));
 
   // A pinned version is served exactly, or refused.
-  auto pinned = Snapshot::OpenNewest(tmp.Sub("snaps"), 1, SnapshotOptions(), {});
+  auto pinned =
+      Snapshot::OpenNewest(tmp.Sub("snaps"), 1, SnapshotOptions(), {});
   ASSERT_TRUE(pinned.ok());
   EXPECT_EQ((*pinned)->version(), "000001");
   EXPECT_TRUE(absl::IsDataLoss(
-      Snapshot::OpenNewest(tmp.Sub("snaps"), 2, SnapshotOptions(), {}).status()));
+      Snapshot::OpenNewest(tmp.Sub("snaps"), 2, SnapshotOptions(), {})
+          .status()));
   EXPECT_THAT(Snapshot::OpenNewest(tmp.Sub("snaps"), 7, SnapshotOptions(), {})
                   .status()
                   .message(),

@@ -21,8 +21,13 @@ build/bin/boomerang-server --snapshots demo/snapshots --host 127.0.0.1 --port "$
   > demo/server.out 2> demo/server.log &
 echo $! > demo/server.pid
 for _ in $(seq 1 100); do
-  build/bin/boomerang --server "127.0.0.1:$PORT" health > /dev/null 2>&1 && break
-  if ! kill -0 "$(cat demo/server.pid)" 2>/dev/null; then cat demo/server.log; exit 1; fi
+  build/bin/boomerang --server "127.0.0.1:$PORT" health 2>/dev/null | grep -q '"SERVING"' && break
+  if ! kill -0 "$(cat demo/server.pid)" 2>/dev/null; then
+    cat demo/server.log
+    echo "demo: the server did not start on port $PORT; if the port is taken, run" \
+         "again with another one: BOOMERANG_PORT=50777 $0"
+    exit 1
+  fi
   sleep 0.1
 done
 build/bin/boomerang --server "127.0.0.1:$PORT" health

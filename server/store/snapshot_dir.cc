@@ -199,7 +199,8 @@ absl::StatusOr<std::unique_ptr<SnapshotBuilder>> SnapshotBuilder::Begin(
   b->lock_path_ = b->tmp_dir_ + ".lock";
   // Lock first, then create the directory: a cleaner never sees our
   // directory without our lock held.
-  b->lock_fd_ = ::open(b->lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  b->lock_fd_ =
+      ::open(b->lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (b->lock_fd_ < 0 || ::flock(b->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return ErrnoError("cannot create or lock", b->lock_path_);
   }
