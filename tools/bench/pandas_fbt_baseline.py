@@ -8,14 +8,14 @@ import time
 
 import pandas as pd
 
-NON_PRODUCTS = {"POST", "DOT", "M", "C2", "D", "S", "B", "BANK CHARGES",
+NON_PRODUCTS = {"POST", "DOT", "M", "m", "C2", "D", "S", "B", "BANK CHARGES",
                 "AMAZONFEE", "CRUK", "PADS"}
 
 t0 = time.time()
 df = pd.read_csv(sys.argv[1], dtype={"InvoiceNo": str, "StockCode": str,
                                       "CustomerID": str})
 df = df[(df.Quantity > 0) & ~df.InvoiceNo.str.startswith("C")]
-df = df[~df.StockCode.isin(NON_PRODUCTS) & ~df.StockCode.str.startswith("DCGS")
+df = df[~df.StockCode.isin(NON_PRODUCTS)
         & ~df.StockCode.str.startswith("gift_0001_")]
 lines = df[["InvoiceNo", "StockCode"]].drop_duplicates()
 size = lines.groupby("InvoiceNo").StockCode.transform("size")
