@@ -190,18 +190,36 @@ absl::StatusOr<std::vector<std::string>> ReadHeader(CsvParser* parser,
   return header.fields;
 }
 
+// An open CSV input with its header read.
+struct CsvInput {
+  std::unique_ptr<FileLineSource> source;
+  std::unique_ptr<CsvParser> parser;
+  std::vector<std::string> header;
+};
+
+absl::StatusOr<CsvInput> OpenCsv(const std::string& path, char delimiter) {
+  CsvInput in;
+  auto src = FileLineSource::Open(path);
+  if (!src.ok()) return src.status();
+  in.source = std::move(*src);
+  in.parser =
+      std::make_unique<CsvParser>(in.source.get(), delimiter ? delimiter : ',');
+  if (delimiter == 0) in.parser->DetectDelimiter();
+  auto header = ReadHeader(in.parser.get(), in.source.get(), path);
+  if (!header.ok()) return header.status();
+  in.header = std::move(*header);
+  return in;
+}
+
 absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
                          absl::flat_hash_set<std::string>* not_products,
                          InputStats* stats, Progress* progress) {
   stats->path = options.catalog_path;
-  auto src = FileLineSource::Open(options.catalog_path);
-  if (!src.ok()) return src.status();
-  CsvParser parser(src->get(), options.delimiter ? options.delimiter : ',');
-  if (options.delimiter == 0) parser.DetectDelimiter();
-  auto header = ReadHeader(&parser, src->get(), options.catalog_path);
-  if (!header.ok()) return header.status();
+  auto input = OpenCsv(options.catalog_path, options.delimiter);
+  if (!input.ok()) return input.status();
+  CsvParser& parser = *input->parser;
   auto columns = ColumnIndex::Resolve(
-      *header, {"item_id"},
+      input->header, {"item_id"},
       {"title", "category", "price", "in_stock", "recommendable"},
       options.catalog_columns);
   if (!columns.ok()) {
@@ -288,7 +306,7 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
     item.in_stock = in_stock;
   }
   stats->lines_read = parser.lines_read();
-  return CheckReaderError(**src);
+  return CheckReaderError(*input->source);
 }
 
 absl::Status ReadPurchases(const IndexerOptions& options,
@@ -298,14 +316,11 @@ absl::Status ReadPurchases(const IndexerOptions& options,
                            Progress* progress) {
   InputStats* stats = &report->purchases;
   stats->path = options.purchases_path;
-  auto src = FileLineSource::Open(options.purchases_path);
-  if (!src.ok()) return src.status();
-  CsvParser parser(src->get(), options.delimiter ? options.delimiter : ',');
-  if (options.delimiter == 0) parser.DetectDelimiter();
-  auto header = ReadHeader(&parser, src->get(), options.purchases_path);
-  if (!header.ok()) return header.status();
+  auto input = OpenCsv(options.purchases_path, options.delimiter);
+  if (!input.ok()) return input.status();
+  CsvParser& parser = *input->parser;
   auto columns =
-      ColumnIndex::Resolve(*header, RequiredPurchaseColumns(),
+      ColumnIndex::Resolve(input->header, RequiredPurchaseColumns(),
                            OptionalPurchaseColumns(), options.columns);
   if (!columns.ok()) {
     return absl::InvalidArgumentError(
@@ -396,7 +411,7 @@ absl::Status ReadPurchases(const IndexerOptions& options,
                                           : a.first < b.first;
             });
   if (report->excluded_items.size() > 10) report->excluded_items.resize(10);
-  return CheckReaderError(**src);
+  return CheckReaderError(*input->source);
 }
 
 // Reads every row back the way the server will and parses it, so that a

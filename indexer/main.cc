@@ -115,11 +115,8 @@ int main(int argc, char** argv) {
     std::cerr << "boomerang-indexer: error: " << s.message() << "\n";
     return code;
   };
-  auto columns = boomerang::ParseColumnMappings(column_flags, [] {
-    auto all = boomerang::RequiredPurchaseColumns();
-    for (const auto& c : boomerang::OptionalPurchaseColumns()) all.push_back(c);
-    return all;
-  }());
+  auto columns = boomerang::ParseColumnMappings(
+      column_flags, boomerang::AllPurchaseColumns());
   if (!columns.ok()) return fail(columns.status(), 1);
   opts.columns = *columns;
   auto catalog_columns = boomerang::ParseColumnMappings(

@@ -146,6 +146,12 @@ std::string ToUtf8(absl::string_view text) {
   return out;
 }
 
+std::vector<std::string> AllPurchaseColumns() {
+  std::vector<std::string> all = RequiredPurchaseColumns();
+  for (const auto& c : OptionalPurchaseColumns()) all.push_back(c);
+  return all;
+}
+
 absl::StatusOr<std::map<std::string, std::string>> ParseColumnMappings(
     const std::vector<std::string>& flags,
     const std::vector<std::string>& allowed) {

@@ -103,6 +103,8 @@ struct DecodeOptions {
 // The canonical purchase columns.
 const std::vector<std::string>& RequiredPurchaseColumns();
 const std::vector<std::string>& OptionalPurchaseColumns();
+// Required then optional: every name `--column` accepts.
+std::vector<std::string> AllPurchaseColumns();
 
 // Decodes one record. A negative quantity, or an order id with the cancel
 // prefix, makes a return. Text that is not valid UTF-8 is read as

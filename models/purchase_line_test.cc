@@ -8,12 +8,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::vector<std::string> AllPurchaseColumns() {
-  auto all = RequiredPurchaseColumns();
-  for (const auto& c : OptionalPurchaseColumns()) all.push_back(c);
-  return all;
-}
-
 ColumnIndex RetailColumns() {
   auto mapping = ParseColumnMappings(
       {"order_id=InvoiceNo", "item_id=StockCode", "customer_id=CustomerID",

@@ -74,9 +74,7 @@ int Main(int argc, char** argv) {
     std::cerr << "boomerang-fbt-eval: error: " << e.what() << " (see --help)\n";
     return 1;
   }
-  auto all = RequiredPurchaseColumns();
-  for (const auto& c : OptionalPurchaseColumns()) all.push_back(c);
-  auto columns = ParseColumnMappings(column_flags, all);
+  auto columns = ParseColumnMappings(column_flags, AllPurchaseColumns());
   if (!columns.ok()) {
     std::cerr << "boomerang-fbt-eval: error: " << columns.status().message()
               << "\n";

@@ -65,6 +65,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/status.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 
 namespace {
@@ -76,25 +77,9 @@ using boomerang::v1::Recommender;
 
 constexpr int kNumStatusCodes = 17;  // grpc::StatusCode 0..16
 
-const char* StatusName(int c) {
-  static const char* kNames[kNumStatusCodes] = {"OK",
-                                                "CANCELLED",
-                                                "UNKNOWN",
-                                                "INVALID_ARGUMENT",
-                                                "DEADLINE_EXCEEDED",
-                                                "NOT_FOUND",
-                                                "ALREADY_EXISTS",
-                                                "PERMISSION_DENIED",
-                                                "RESOURCE_EXHAUSTED",
-                                                "FAILED_PRECONDITION",
-                                                "ABORTED",
-                                                "OUT_OF_RANGE",
-                                                "UNIMPLEMENTED",
-                                                "INTERNAL",
-                                                "UNAVAILABLE",
-                                                "DATA_LOSS",
-                                                "UNAUTHENTICATED"};
-  return c >= 0 && c < kNumStatusCodes ? kNames[c] : "UNKNOWN";
+// Canonical code names ("INVALID_ARGUMENT"); gRPC and absl share the codes.
+std::string StatusName(int c) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(c));
 }
 
 int64_t NowNs() {
@@ -312,8 +297,8 @@ class LoadGenerator {
       bool first = true;
       for (int c = 1; c < kNumStatusCodes; ++c) {
         if (total.codes[c] == 0) continue;
-        std::printf("%s\"%s\":%" PRId64, first ? "" : ",", StatusName(c),
-                    total.codes[c]);
+        std::printf("%s\"%s\":%" PRId64, first ? "" : ",",
+                    StatusName(c).c_str(), total.codes[c]);
         first = false;
       }
       std::printf(
@@ -348,7 +333,7 @@ class LoadGenerator {
     bool any = false;
     for (int c = 1; c < kNumStatusCodes; ++c) {
       if (total.codes[c] == 0) continue;
-      std::printf("%s%s=%" PRId64, any ? ", " : "", StatusName(c),
+      std::printf("%s%s=%" PRId64, any ? ", " : "", StatusName(c).c_str(),
                   total.codes[c]);
       any = true;
     }
