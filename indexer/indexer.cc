@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "boomerang/v1/snapshot.pb.h"
 #include "indexer/file_line_source.h"
@@ -107,6 +108,7 @@ struct ItemAccumulator {
   std::string id;
   std::string title;
   std::string category;
+  std::string brand;
   double catalog_price = -1;
   bool in_stock = true;
   bool in_catalog = false;
@@ -218,10 +220,30 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
   auto input = OpenCsv(options.catalog_path, options.delimiter);
   if (!input.ok()) return input.status();
   CsvParser& parser = *input->parser;
-  auto columns = ColumnIndex::Resolve(
-      input->header, {"item_id"},
-      {"title", "category", "price", "in_stock", "recommendable"},
-      options.catalog_columns);
+  // A category may be assembled from several columns, most general first:
+  // --catalog-column category=department+product_category+product_type
+  // gives "GROCERY/FRZN ICE/ICE - CRUSHED/CUBED".
+  std::map<std::string, std::string> mapping = options.catalog_columns;
+  std::vector<int> category_parts;
+  if (auto it = mapping.find("category");
+      it != mapping.end() && it->second.find('+') != std::string::npos) {
+    for (absl::string_view name : absl::StrSplit(it->second, '+')) {
+      int pos = -1;
+      for (size_t i = 0; i < input->header.size(); ++i) {
+        if (absl::StripAsciiWhitespace(input->header[i]) == name) pos = i;
+      }
+      if (pos < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            options.catalog_path, ": column '", name,
+            "' (part of category) is not in the header; the header has: ",
+            DescribeHeader(input->header)));
+      }
+      category_parts.push_back(pos);
+    }
+    mapping.erase(it);
+  }
+  auto columns = ColumnIndex::Resolve(input->header, {"item_id"},
+                                      CatalogOptionalColumns(), mapping);
   if (!columns.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(options.catalog_path, ": ", columns.status().message()));
@@ -301,7 +323,19 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
     ItemAccumulator& item = shop->items()[shop->ItemIndex(ToUtf8(id))];
     item.in_catalog = true;
     item.title = ToUtf8(field("title"));
-    item.category = ToUtf8(field("category"));
+    item.brand = ToUtf8(field("brand"));
+    if (category_parts.empty()) {
+      item.category = ToUtf8(field("category"));
+    } else {
+      std::vector<absl::string_view> parts;
+      for (int pos : category_parts) {
+        if (pos < static_cast<int>(rec.fields.size())) {
+          absl::string_view part = absl::StripAsciiWhitespace(rec.fields[pos]);
+          if (!part.empty()) parts.push_back(part);
+        }
+      }
+      item.category = ToUtf8(absl::StrJoin(parts, "/"));
+    }
     item.catalog_price = price;
     item.in_stock = in_stock;
   }
@@ -457,6 +491,12 @@ std::string BadSummaryLine(const InputStats& stats) {
 
 }  // namespace
 
+const std::vector<std::string>& CatalogOptionalColumns() {
+  static const auto* kCols = new std::vector<std::string>{
+      "title", "category", "brand", "price", "in_stock", "recommendable"};
+  return *kCols;
+}
+
 absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
                                               IndexReport* report) {
   Progress progress(options);
@@ -608,6 +648,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     v1::ItemRecord rec;
     rec.set_title(it.title);
     rec.set_category(it.category);
+    rec.set_brand(it.brand);
     double price = it.catalog_price;
     if (price < 0 && !it.prices.empty()) {
       // Median unit price: robust to quantity tiers and one-off errors.

@@ -109,6 +109,9 @@ struct OrderHistory {
 absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
                                               IndexReport* report);
 
+// The catalog's optional columns (item_id is required).
+const std::vector<std::string>& CatalogOptionalColumns();
+
 // Runs the pipeline. On failure the status says what went wrong (naming
 // the file, line and field where there is one) and `report` holds what was
 // counted so far.

@@ -238,6 +238,40 @@ TEST(IndexerTest, Windows1252TextBecomesUtf8AndTheSnapshotLoads) {
   EXPECT_EQ(list.neighbors(0).item_id(), "CAF\xC3\x89");
 }
 
+TEST(IndexerTest, CategoryPathFromSeveralCatalogColumns) {
+  testing::TempDir tmp;
+  std::string csv = "order_id,customer_id,item_id,timestamp\n";
+  for (int o = 0; o < 4; ++o)
+    csv += "o" + std::to_string(o) + ",c1,ICE,2024-01-01\n";
+  IndexerOptions o =
+      Options(testing::WriteFile(tmp.Sub("o.csv"), csv), tmp.Sub("snaps"));
+  o.catalog_path = testing::WriteFile(
+      tmp.Sub("products.csv"),
+      "product_id,department,brand,product_category,product_type\n"
+      "ICE,GROCERY,National,FRZN ICE,ICE - CRUSHED/CUBED\n"
+      "BAG,MISC,Private,,\n");
+  o.catalog_columns = {
+      {"item_id", "product_id"},
+      {"category", "department+product_category+product_type"}};
+  IndexReport r;
+  ASSERT_TRUE(RunIndexer(o, &r).ok());
+  auto tables = TableReader::Open(r.snapshot_dir + "/tables", 1 << 20);
+  ASSERT_TRUE(tables.ok());
+  std::string value;
+  v1::ItemRecord rec;
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "ICE", &value).ok());
+  rec.ParseFromString(value);
+  EXPECT_EQ(rec.category(), "GROCERY/FRZN ICE/ICE - CRUSHED/CUBED");
+  EXPECT_EQ(rec.brand(), "National");
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "BAG", &value).ok());
+  rec.ParseFromString(value);
+  EXPECT_EQ(rec.category(), "MISC");  // empty parts are skipped
+
+  o.catalog_columns["category"] = "department+aisle";
+  EXPECT_THAT(RunIndexer(o, &r).message(),
+              HasSubstr("'aisle' (part of category)"));
+}
+
 TEST(IndexerTest, ClearErrorsForBadInputFiles) {
   testing::TempDir tmp;
   IndexReport r;

@@ -59,10 +59,12 @@ int main(int argc, char** argv) {
                  "order_id=InvoiceNo (columns: order_id, customer_id, item_id, "
                  "timestamp; optional quantity, price, title). Repeatable.");
   app.add_option("--catalog", opts.catalog_path,
-                 "optional catalog CSV: item_id, title, category, price, "
-                 "in_stock, recommendable (0 marks a non-product)");
+                 "optional catalog CSV: item_id, title, category (a path such "
+                 "as Home/Kitchen/Mugs), brand, price, in_stock, "
+                 "recommendable (0 marks a non-product)");
   app.add_option("--catalog-column", catalog_column_flags,
-                 "map a catalog column, e.g. item_id=sku. Repeatable.");
+                 "map a catalog column, e.g. item_id=sku; a category may join "
+                 "several columns: category=department+aisle. Repeatable.");
   app.add_option("--out", opts.out_root, "snapshot root directory")->required();
   app.add_option("--delimiter", delimiter,
                  "field separator of the CSV files: auto (detect ',', ';', "
@@ -119,9 +121,11 @@ int main(int argc, char** argv) {
       column_flags, boomerang::AllPurchaseColumns());
   if (!columns.ok()) return fail(columns.status(), 1);
   opts.columns = *columns;
-  auto catalog_columns = boomerang::ParseColumnMappings(
-      catalog_column_flags,
-      {"item_id", "title", "category", "price", "in_stock", "recommendable"});
+  std::vector<std::string> catalog_names = {"item_id"};
+  for (const auto& c : boomerang::CatalogOptionalColumns())
+    catalog_names.push_back(c);
+  auto catalog_columns =
+      boomerang::ParseColumnMappings(catalog_column_flags, catalog_names);
   if (!catalog_columns.ok()) return fail(catalog_columns.status(), 1);
   opts.catalog_columns = *catalog_columns;
   if (delimiter == "auto") {

@@ -42,7 +42,7 @@ const std::vector<std::string>& RequiredPurchaseColumns() {
 
 const std::vector<std::string>& OptionalPurchaseColumns() {
   static const auto* kCols =
-      new std::vector<std::string>{"quantity", "price", "title"};
+      new std::vector<std::string>{"quantity", "price", "amount", "title"};
   return *kCols;
 }
 
@@ -375,6 +375,21 @@ DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
                    absl::StrCat(columns.HeaderName("price"), " '",
                                 p.substr(0, 40), "' is not a number"));
       }
+      out->has_price = true;
+    }
+  }
+  // A line total ("amount", e.g. dunnhumby's sales_value) gives the unit
+  // price when no price column is mapped.
+  if (!out->has_price && columns.Position("amount") >= 0) {
+    absl::string_view a = field("amount");
+    double amount = 0;
+    if (!a.empty()) {
+      if (!ParseNumber(a, &amount)) {
+        return bad(BadReason::kBadNumber, "amount",
+                   absl::StrCat(columns.HeaderName("amount"), " '",
+                                a.substr(0, 40), "' is not a number"));
+      }
+      out->price = amount / std::abs(out->quantity);
       out->has_price = true;
     }
   }

@@ -3,6 +3,8 @@
 // A PurchaseSchema maps the canonical columns (order_id, customer_id,
 // item_id, timestamp required; quantity, price optional) to the positions of
 // the user's header names, following `--column canonical=TheirName`.
+// Optional columns: quantity, price (unit price), amount (line total, used
+// for the unit price when there is no price column), title.
 // DecodePurchase() then classifies each record as a purchase, a return, or a
 // bad line with a reason and the offending field. Excluding non-product
 // items is the caller's job (see item_exclusion.h).

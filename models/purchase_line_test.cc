@@ -116,6 +116,26 @@ TEST(PurchaseLineTest, EveryBadReasonNamesTheField) {
   EXPECT_EQ(BadReasonName(BadReason::kBrokenQuote), "broken_quote");
 }
 
+TEST(PurchaseLineTest, LineTotalGivesTheUnitPrice) {
+  auto idx = ColumnIndex::Resolve(
+      {"basket", "household", "product", "ts", "qty", "sales_value"},
+      RequiredPurchaseColumns(), OptionalPurchaseColumns(),
+      {{"order_id", "basket"},
+       {"customer_id", "household"},
+       {"item_id", "product"},
+       {"timestamp", "ts"},
+       {"quantity", "qty"},
+       {"amount", "sales_value"}});
+  ASSERT_TRUE(idx.ok()) << idx.status();
+  CsvRecord rec;
+  rec.fields = {"b1", "h1", "p1", "2017-01-28 14:06:53-05:00", "2", "3.00"};
+  PurchaseLine line;
+  EXPECT_EQ(DecodePurchase(rec, *idx, {}, &line).kind, LineKind::kPurchase);
+  EXPECT_TRUE(line.has_price);
+  EXPECT_DOUBLE_EQ(line.price, 1.5);
+  EXPECT_EQ(line.timestamp, 1485630413);  // 19:06:53Z
+}
+
 TEST(PurchaseLineTest, ZeroQuantityIsSkippedNotBad) {
   PurchaseLine line;
   EXPECT_EQ(Decode({"1", "X", "", "0", "2010-12-01", "1", "1", ""}, &line).kind,
