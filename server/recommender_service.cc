@@ -6,6 +6,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "models/fbt_ranker.h"
+#include "models/item_filter.h"
 #include "server/request_limits.h"
 #include "server/status_util.h"
 
@@ -18,6 +19,8 @@ absl::Status FrequentlyBoughtTogether(
   int limit = 0;
   absl::Status s = ValidateFbtRequest(request, &limit);
   if (!s.ok()) return s;
+  auto filter = ItemFilter::Create(request.filter());
+  if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
 
   absl::InlinedVector<FbtAnchor, 4> anchors;
@@ -36,9 +39,12 @@ absl::Status FrequentlyBoughtTogether(
   }
   response->set_all_items_unknown(anchors.empty());
   absl::flat_hash_set<int32_t> exclude;
-  for (const std::string& id : request.exclude_item_ids()) {
-    const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
-    if (index >= 0) exclude.insert(index);
+  for (const auto* ids :
+       {&request.exclude_item_ids(), &request.filter().exclude_item_ids()}) {
+    for (const std::string& id : *ids) {
+      const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
+      if (index >= 0) exclude.insert(index);
+    }
   }
   auto id_of = [&snapshot](int32_t i) -> absl::string_view {
     return snapshot.item_id(i);
@@ -46,13 +52,23 @@ absl::Status FrequentlyBoughtTogether(
   auto title_of = [&snapshot](int32_t i) -> absl::string_view {
     return snapshot.item(i).title();
   };
-  // Out-of-stock items (catalog in_stock=0) are never recommended.
-  auto allowed = [&snapshot, &exclude](int32_t i) {
-    return snapshot.item(i).in_stock() && !exclude.contains(i);
+  auto allowed = [&snapshot, &exclude, &filter](int32_t i) {
+    return !exclude.contains(i) && filter->Allows(snapshot.item(i));
   };
   RankFrequentlyBoughtTogether(anchors, allowed, limit,
                                FbtItemNames{id_of, title_of},
                                response->mutable_items());
+  for (v1::RecommendedItem& item : *response->mutable_items()) {
+    const v1::ItemRecord& rec =
+        snapshot.item(snapshot.FindItem(item.item_id()));
+    item.set_category(rec.category());
+    item.set_price(rec.price());
+    item.mutable_reason()->set_code(v1::BOUGHT_TOGETHER);
+    if (item.evidence_size() > 0) {
+      item.mutable_reason()->set_anchor_item_id(
+          item.evidence(0).anchor_item_id());
+    }
+  }
   return absl::OkStatus();
 }
 

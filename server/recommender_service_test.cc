@@ -86,6 +86,29 @@ TEST_F(FbtTest, InputsAndExclusionsAreNeverReturned) {
   EXPECT_EQ(spaced->items(0).item_id(), "SAUCER");
 }
 
+TEST_F(FbtTest, CarriesAReasonCategoryAndPrice) {
+  auto r = Ask({"CUP"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_GT(r->items_size(), 0);
+  EXPECT_EQ(r->items(0).reason().code(), v1::BOUGHT_TOGETHER);
+  EXPECT_EQ(r->items(0).reason().anchor_item_id(), "CUP");
+}
+
+TEST_F(FbtTest, FilterIsAppliedAndValidated) {
+  v1::FrequentlyBoughtTogetherRequest req;
+  req.add_item_ids("CUP");
+  req.mutable_filter()->add_exclude_item_ids("SAUCER");
+  v1::FrequentlyBoughtTogetherResponse resp;
+  ASSERT_TRUE(FrequentlyBoughtTogether(*snapshot_, req, &resp).ok());
+  for (const auto& item : resp.items()) EXPECT_NE(item.item_id(), "SAUCER");
+
+  req.mutable_filter()->set_min_price(3);
+  req.mutable_filter()->set_max_price(2);
+  absl::Status s = FrequentlyBoughtTogether(*snapshot_, req, &resp);
+  EXPECT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_THAT(s.message(), HasSubstr("filter.min_price"));
+}
+
 TEST_F(FbtTest, UnknownItemsAreFlaggedNotErrors) {
   auto r = Ask({"NOPE"});
   ASSERT_TRUE(r.ok());

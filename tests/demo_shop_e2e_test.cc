@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -128,6 +129,49 @@ TEST_F(DemoShopE2eTest, OutOfStockItemsAreNeverRecommended) {
     }
   }
   EXPECT_GT(answers, 1000);
+}
+
+TEST_F(DemoShopE2eTest, FiltersAreNeverViolated) {
+  struct Item {
+    std::string category;
+    double price;
+  };
+  std::map<std::string, Item> catalog;
+  std::istringstream in(testing::ReadAll(tmp_->Sub("demo/catalog.csv")));
+  std::string line;
+  std::getline(in, line);  // item_id,title,category,price,in_stock
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    catalog[f[0]] = Item{f[2], std::stod(f[3])};
+  }
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  int checked = 0, full = 0;
+  for (const auto& [anchor, item] : catalog) {
+    const std::string top = item.category.substr(0, item.category.find('/'));
+    v1::FrequentlyBoughtTogetherRequest req;
+    req.add_item_ids(anchor);
+    req.set_limit(5);
+    req.mutable_filter()->add_exclude_categories(top);
+    req.mutable_filter()->set_min_price(5);
+    req.mutable_filter()->set_max_price(60);
+    grpc::ClientContext ctx;
+    v1::FrequentlyBoughtTogetherResponse resp;
+    ASSERT_TRUE(stub->FrequentlyBoughtTogether(&ctx, req, &resp).ok());
+    for (const auto& r : resp.items()) {
+      const Item& got = catalog.at(r.item_id());
+      EXPECT_NE(got.category.substr(0, got.category.find('/')), top)
+          << r.item_id();
+      EXPECT_GE(got.price, 5);
+      EXPECT_LE(got.price, 60);
+      EXPECT_EQ(r.price(), got.price);
+      ++checked;
+    }
+    full += resp.items_size() == 5;
+  }
+  EXPECT_GT(checked, 300);
+  EXPECT_GT(full, 50);  // filtering happens before truncation
 }
 
 TEST_F(DemoShopE2eTest, BadRequestsGetInvalidArgumentOverTheWire) {
