@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -123,6 +124,7 @@ struct OrderAccumulator {
   int64_t timestamp = 0;
   int32_t customer = -1;  // -1: guest
   std::vector<int32_t> items;
+  std::vector<float> quantities;  // per line, parallel to `items`
 };
 
 class Shop {
@@ -146,16 +148,19 @@ class Shop {
   int32_t CustomerIndex(absl::string_view id) {
     auto [it, inserted] = customer_index_.try_emplace(
         id, static_cast<int32_t>(customer_index_.size()));
+    if (inserted) customer_ids_.emplace_back(id);
     return it->second;
   }
   std::vector<ItemAccumulator>& items() { return items_; }
   std::vector<OrderAccumulator>& orders() { return orders_; }
   int64_t customers() const { return customer_index_.size(); }
+  const std::string& customer_id(int32_t c) const { return customer_ids_[c]; }
 
  private:
   absl::flat_hash_map<std::string, int32_t> item_index_;
   absl::flat_hash_map<std::string, int32_t> order_index_;
   absl::flat_hash_map<std::string, int32_t> customer_index_;
+  std::vector<std::string> customer_ids_;
   std::vector<ItemAccumulator> items_;
   std::vector<OrderAccumulator> orders_;
 };
@@ -429,6 +434,7 @@ absl::Status ReadPurchases(const IndexerOptions& options,
       order.customer = shop->CustomerIndex(line.customer_id);
     }
     order.items.push_back(item_idx);
+    order.quantities.push_back(static_cast<float>(line.quantity));
     report->data_start = std::min(report->data_start, line.timestamp);
     report->data_end = std::max(report->data_end, line.timestamp);
   }
@@ -468,10 +474,19 @@ absl::Status VerifyTables(const std::string& dir) {
   };
   v1::ItemRecord item;
   v1::FbtList fbt;
-  v1::PopularItems popular;
+  v1::SimilarList similar;
+  v1::CustomerRecord customer;
   absl::Status s = check(kItemsTable, &item);
   if (s.ok()) s = check(kFbtTable, &fbt);
-  if (s.ok()) s = check(kMetaTable, &popular);
+  if (s.ok()) s = check(kSimilarTable, &similar);
+  if (s.ok()) s = check(kCustomersTable, &customer);
+  // meta holds different messages per key; each parses as its own type.
+  std::string value;
+  v1::PopularItems popular;
+  if (s.ok() && (*reader)->Get(kMetaTable, "popular", &value).ok() &&
+      !popular.ParseFromString(value)) {
+    s = absl::InternalError("snapshot check failed: meta 'popular' does not read back");
+  }
   return s.ok() ? bad : s;
 }
 
@@ -601,11 +616,35 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       report->data_end - static_cast<int64_t>(options.recent_days) * 86400;
   OrderItems compact;
   compact.items.reserve(report->purchase_lines);
-  std::vector<std::vector<int32_t>> customer_items(shop.customers());
+  // Each known customer's history: per item, orders, units, first and last
+  // purchase.
+  struct CustomerItemAcc {
+    int32_t orders = 0;
+    double quantity = 0;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+  };
+  struct CustomerAcc {
+    absl::flat_hash_map<int32_t, CustomerItemAcc> items;
+    int64_t orders = 0, first = INT64_MAX, last = INT64_MIN;
+  };
+  std::vector<CustomerAcc> customers(shop.customers());
+  std::vector<int32_t> order_customers;
+  std::vector<int64_t> order_timestamps;
+  order_customers.reserve(orders.size());
+  order_timestamps.reserve(orders.size());
   for (OrderAccumulator& o : orders) {
     const int64_t lines = static_cast<int64_t>(o.items.size());
+    if (o.customer >= 0) {
+      CustomerAcc& c = customers[o.customer];
+      for (size_t k = 0; k < o.items.size(); ++k) {
+        c.items[o.items[k]].quantity += o.quantities[k];
+      }
+    }
+    std::vector<float>().swap(o.quantities);
     compact.Add(std::move(o.items));
     o.items.clear();
+    order_customers.push_back(o.customer);
+    order_timestamps.push_back(o.timestamp);
     const int64_t b = compact.offsets[compact.offsets.size() - 2];
     const int64_t e = compact.offsets.back();
     if (e - b > options.cooccurrence.max_order_items) {
@@ -616,15 +655,22 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       ItemAccumulator& item = items[compact.items[i]];
       ++item.orders;
       if (o.timestamp >= recent_from) ++item.recent_orders;
-      if (o.customer >= 0)
-        customer_items[o.customer].push_back(compact.items[i]);
+    }
+    if (o.customer >= 0) {
+      CustomerAcc& c = customers[o.customer];
+      ++c.orders;
+      c.first = std::min(c.first, o.timestamp);
+      c.last = std::max(c.last, o.timestamp);
+      for (int64_t i = b; i < e; ++i) {
+        CustomerItemAcc& ci = c.items[compact.items[i]];
+        ++ci.orders;
+        ci.first = std::min(ci.first, o.timestamp);
+        ci.last = std::max(ci.last, o.timestamp);
+      }
     }
   }
-  for (auto& ci : customer_items) {
-    std::sort(ci.begin(), ci.end());
-    ci.erase(std::unique(ci.begin(), ci.end()), ci.end());
-    for (int32_t it : ci) ++items[it].customers;
-    std::vector<int32_t>().swap(ci);
+  for (const CustomerAcc& c : customers) {
+    for (const auto& [item, unused] : c.items) ++items[item].customers;
   }
   report->orders = static_cast<int64_t>(orders.size());
   report->customers = shop.customers();
@@ -634,6 +680,35 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       compact, static_cast<int32_t>(items.size()), options.cooccurrence);
   report->pairs_kept = co.pairs_kept;
   report->huge_orders_skipped = co.huge_orders_skipped;
+
+  // Dense indices in the item table's key order: what the server uses, and
+  // the ids of the item vectors in items.faiss.
+  std::vector<int64_t> table_index(items.size());
+  {
+    std::vector<int32_t> by_id(items.size());
+    for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<int32_t>(i);
+    std::sort(by_id.begin(), by_id.end(),
+              [&](int32_t a, int32_t b) { return items[a].id < items[b].id; });
+    for (size_t r = 0; r < by_id.size(); ++r) table_index[by_id[r]] = r;
+  }
+
+  std::optional<EmbeddingResult> embeddings;
+  if (options.embeddings.enabled && shop.customers() > 0) {
+    progress.Phase("training embeddings");
+    EmbeddingInputs in;
+    in.num_items = static_cast<int32_t>(items.size());
+    in.num_customers = static_cast<int32_t>(shop.customers());
+    in.orders = &compact;
+    in.order_customers = &order_customers;
+    in.order_timestamps = &order_timestamps;
+    in.data_end = report->data_end;
+    in.external_ids = &table_index;
+    auto trained = TrainEmbeddings(in, options.embeddings, options.progress);
+    if (!trained.ok()) return trained.status();
+    embeddings = std::move(*trained);
+    report->embedding_seconds = embeddings->info.train_seconds();
+    report->ann_index = embeddings->info.ann_index();
+  }
 
   // Tables.
   progress.Phase("writing snapshot");
@@ -649,6 +724,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     rec.set_title(it.title);
     rec.set_category(it.category);
     rec.set_brand(it.brand);
+    rec.set_index(static_cast<int32_t>(table_index[a]));
     double price = it.catalog_price;
     if (price < 0 && !it.prices.empty()) {
       // Median unit price: robust to quantity tiers and one-off errors.
@@ -702,9 +778,59 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   std::vector<std::pair<std::string, std::string>> meta_rows;
   meta_rows.emplace_back("popular", popular.SerializeAsString());
 
+  std::vector<std::pair<std::string, std::string>> similar_rows, customer_rows;
+  if (embeddings) {
+    meta_rows.emplace_back("embeddings", embeddings->info.SerializeAsString());
+    for (size_t a = 0; a < items.size(); ++a) {
+      const auto& list = embeddings->similar[a];
+      if (list.empty()) continue;
+      v1::SimilarList out;
+      for (const auto& [b, sim] : list) {
+        v1::SimilarNeighbor* n = out.add_neighbors();
+        n->set_item_id(items[b].id);
+        n->set_similarity(sim);
+      }
+      report->similar_pairs += out.neighbors_size();
+      similar_rows.emplace_back(items[a].id, out.SerializeAsString());
+    }
+    s = embeddings->index->Save(absl::StrCat((*builder)->dir(), "/items.faiss"));
+    if (!s.ok()) return s;
+  }
+  customer_rows.reserve(customers.size());
+  for (size_t c = 0; c < customers.size(); ++c) {
+    const CustomerAcc& acc = customers[c];
+    v1::CustomerRecord rec;
+    if (embeddings) {
+      const float* v = embeddings->model.user(static_cast<int32_t>(c));
+      rec.mutable_vector()->Add(v, v + embeddings->model.factors);
+    }
+    std::vector<std::pair<int32_t, CustomerItemAcc>> bought(acc.items.begin(),
+                                                           acc.items.end());
+    std::sort(bought.begin(), bought.end(), [&](const auto& x, const auto& y) {
+      if (x.second.orders != y.second.orders) return x.second.orders > y.second.orders;
+      return items[x.first].id < items[y.first].id;
+    });
+    for (const auto& [item, ci] : bought) {
+      v1::CustomerItem* out = rec.add_items();
+      out->set_item_id(items[item].id);
+      out->set_orders(ci.orders);
+      out->set_quantity(ci.quantity);
+      out->set_first_purchase(ci.first);
+      out->set_last_purchase(ci.last);
+    }
+    rec.set_orders(acc.orders);
+    rec.set_first_order(acc.first);
+    rec.set_last_order(acc.last);
+    customer_rows.emplace_back(shop.customer_id(static_cast<int32_t>(c)),
+                               rec.SerializeAsString());
+  }
+  std::vector<CustomerAcc>().swap(customers);
+
   s = (*writer)->WriteTable(kItemsTable, std::move(item_rows));
   if (s.ok()) s = (*writer)->WriteTable(kFbtTable, std::move(fbt_rows));
   if (s.ok()) s = (*writer)->WriteTable(kMetaTable, std::move(meta_rows));
+  if (s.ok()) s = (*writer)->WriteTable(kSimilarTable, std::move(similar_rows));
+  if (s.ok()) s = (*writer)->WriteTable(kCustomersTable, std::move(customer_rows));
   if (s.ok()) s = (*writer)->Close();
   if (s.ok())
     s = VerifyTables(absl::StrCat((*builder)->dir(), "/", kTablesDir));

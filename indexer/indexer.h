@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "indexer/embeddings.h"
 #include "models/cooccurrence.h"
 #include "models/purchase_line.h"
 
@@ -34,6 +35,7 @@ struct IndexerOptions {
   std::string out_root;  // snapshot root, required
 
   CooccurrenceOptions cooccurrence;
+  EmbeddingOptions embeddings;
   // Lines of orders whose id starts with this are returns; empty (the
   // default) disables. Negative quantities are returns regardless, which
   // already covers Online Retail's "C" invoices. A default of "C" would
@@ -87,6 +89,9 @@ struct IndexReport {
   int64_t customers = 0;
   int64_t items = 0;
   int64_t pairs_kept = 0;
+  int64_t similar_pairs = 0;
+  double embedding_seconds = 0;
+  std::string ann_index;
   int64_t huge_orders_skipped = 0;
   int64_t data_start = 0, data_end = 0;
   std::string snapshot_dir;  // set when published

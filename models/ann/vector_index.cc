@@ -28,6 +28,10 @@
 namespace boomerang::ann {
 namespace {
 
+// Bounds on IndexOptions::max_ef_search (and what a loaded file may hold:
+// FAISS allocates a queue of this size per query).
+constexpr int kMaxEfSearchLimit = 4096;
+
 // At most this many results per Search() call (nq * k), so that a bad k
 // is an error rather than a multi-gigabyte allocation.
 constexpr int64_t kMaxResults = int64_t{1} << 30;
@@ -221,6 +225,9 @@ absl::Status ValidateIndex(const faiss::Index& index) {
   }
   // Our search path is the plain greedy descent (upper_beam == 1); the
   // beam variant is never built by us and would trust more fields.
+  if (g.efSearch < 1 || g.efSearch > kMaxEfSearchLimit) {
+    return absl::DataLossError(absl::StrCat("HNSW: bad efSearch ", g.efSearch));
+  }
   if (g.upper_beam != 1) {
     return absl::InvalidArgumentError("unsupported HNSW upper_beam");
   }
@@ -243,7 +250,8 @@ IndexChoice ChooseIndex(int64_t num_vectors, const IndexOptions& options) {
     choice.factory = absl::StrCat("IDMap,HNSW", options.hnsw_m);
     choice.reason = absl::StrCat(
         "HNSW (M=", options.hnsw_m, ", efConstruction=",
-        options.ef_construction, "): ", num_vectors,
+        options.ef_construction, ", maxEfSearch=", options.max_ef_search,
+        "): ", num_vectors,
         " vectors >= exact_below=", options.exact_below);
   }
   return choice;
@@ -265,6 +273,7 @@ VectorIndex::VectorIndex(std::unique_ptr<faiss::Index> index)
                   ? h->hnsw.nb_neighbors(1)
                   : h->hnsw.nb_neighbors(0) / 2;
     ef_construction_ = h->hnsw.efConstruction;
+    max_ef_search_ = h->hnsw.efSearch;
   }
 }
 
@@ -287,10 +296,12 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Build(
   }
   if (options.hnsw_m < 2 || options.hnsw_m > 512 ||
       options.ef_construction < 1 || options.exact_below < 0 ||
+      options.max_ef_search < 1 || options.max_ef_search > kMaxEfSearchLimit ||
       options.threads < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "bad IndexOptions: hnsw_m=", options.hnsw_m,
         " ef_construction=", options.ef_construction,
+        " max_ef_search=", options.max_ef_search,
         " exact_below=", options.exact_below, " threads=", options.threads));
   }
   for (size_t i = 0; i < vectors.size(); ++i) {
@@ -326,6 +337,10 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Build(
     }
     if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(idmap->index)) {
       hnsw->hnsw.efConstruction = options.ef_construction;
+      // Written once here, before anyone can search; saved with the index.
+      // In FAISS 1.7.3 it bounds every query's candidate queue (see
+      // IndexOptions::max_ef_search).
+      hnsw->hnsw.efSearch = options.max_ef_search;
     }
     if (n > 0) index->add_with_ids(n, vectors.data(), ids.data());
     if (absl::Status s = ValidateIndex(*index); !s.ok()) {
@@ -501,10 +516,13 @@ absl::Status VectorIndex::Search(absl::Span<const float> queries, int k,
     if (nq > 0 && size() > 0) {
       ScopedOmpThreads threads(SearchThreads(options.threads, nq));
       if (hnsw_ != nullptr) {
-        // Per-call parameters on the sub-index: the shared index's
-        // hnsw.efSearch is never written.
+        // Per-call parameters on the sub-index; the shared index's
+        // hnsw.efSearch is never written after Build()/Load(). FAISS 1.7.3
+        // takes the queue size from hnsw.efSearch (our max_ef_search_, or k
+        // if larger) and the stopping rule from params.efSearch, so clamp.
         faiss::SearchParametersHNSW params;
-        params.efSearch = std::max(options.ef_search, k);
+        params.efSearch =
+            std::max(std::min(options.ef_search, max_ef_search_), k);
         hnsw_->search(nq, queries.data(), k, distances.data(), labels.data(),
                       &params);
       } else {
@@ -538,7 +556,8 @@ std::string VectorIndex::description() const {
   absl::StrAppend(&s, " metric=", MetricName(metric_), " dim=", dim_,
                   " size=", size());
   if (hnsw_ != nullptr) {
-    absl::StrAppend(&s, " efConstruction=", ef_construction_);
+    absl::StrAppend(&s, " efConstruction=", ef_construction_,
+                    " maxEfSearch=", max_ef_search_);
   }
   return s;
 }

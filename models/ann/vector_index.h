@@ -73,6 +73,16 @@ struct IndexOptions {
   // seconds to build. 0 forces HNSW; INT64_MAX forces exact search.
   int64_t exact_below = 50000;
 
+  // Upper bound on SearchOptions::ef_search, fixed when the index is built
+  // and stored with it. Default 256. FAISS 1.7.3 sizes the HNSW candidate
+  // queue from the index (hnsw.efSearch) and takes only the stopping rule
+  // from the per-query SearchParametersHNSW (fixed upstream in FAISS 1.8,
+  // PR #3233), so a per-query ef above this bound cannot help and is
+  // clamped. Costs nothing in memory; a larger bound makes every query a
+  // little slower (measured at 20k x 32, ef 128: ~10% from 128 to 256, ~35%
+  // to 512). Range [1, 4096].
+  int max_ef_search = 256;
+
   // OpenMP threads for building (HNSW insertion is parallel). 0 = the
   // calling thread's OpenMP setting. Multi-threaded HNSW builds are not
   // bit-for-bit reproducible (insertion order races); 1 thread is.
@@ -81,8 +91,8 @@ struct IndexOptions {
 
 struct SearchOptions {
   // HNSW candidate list size per query; the effective value is
-  // max(ef_search, k). Default 128 (recall@10 >= 0.97 on the tests' data).
-  // Ignored by exact indexes. Must be >= 1.
+  // max(min(ef_search, the index's max_ef_search), k). Default 128 (recall@10
+  // >= 0.99 on the tests' data). Ignored by exact indexes. Must be >= 1.
   int ef_search = 128;
 
   // OpenMP threads for this call (queries are spread over them), capped at
@@ -156,7 +166,8 @@ class VectorIndex {
 
   // The index's FAISS factory string plus parameters, for the snapshot
   // manifest, e.g. "IDMap,HNSW32 metric=inner_product dim=64 size=100000
-  // efConstruction=200" or "IDMap,Flat metric=l2 dim=64 size=4000".
+  // efConstruction=200 maxEfSearch=256" or "IDMap,Flat metric=l2 dim=64
+  // size=4000".
   std::string description() const;
 
   ~VectorIndex();
@@ -179,6 +190,7 @@ class VectorIndex {
   Metric metric_ = Metric::kInnerProduct;
   int hnsw_m_ = 0;
   int ef_construction_ = 0;
+  int max_ef_search_ = 0;  // the HNSW's stored hnsw.efSearch
 };
 
 }  // namespace boomerang::ann

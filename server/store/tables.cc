@@ -54,7 +54,8 @@ rocksdb::ColumnFamilyOptions TableOptions(
 
 const std::vector<std::string>& SnapshotTableNames() {
   static const auto* kNames =
-      new std::vector<std::string>{kItemsTable, kFbtTable, kMetaTable};
+      new std::vector<std::string>{kItemsTable, kFbtTable, kMetaTable,
+                                   kSimilarTable, kCustomersTable};
   return *kNames;
 }
 

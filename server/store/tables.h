@@ -36,6 +36,8 @@ namespace boomerang {
 inline constexpr const char* kItemsTable = "items";
 inline constexpr const char* kFbtTable = "fbt";
 inline constexpr const char* kMetaTable = "meta";
+inline constexpr const char* kSimilarTable = "similar";
+inline constexpr const char* kCustomersTable = "customers";
 const std::vector<std::string>& SnapshotTableNames();
 
 class TableWriter {
