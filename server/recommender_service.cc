@@ -5,12 +5,57 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
 #include "models/fbt_ranker.h"
 #include "models/item_filter.h"
 #include "server/request_limits.h"
 #include "server/status_util.h"
 
 namespace boomerang {
+
+namespace {
+
+// The request's filter bound to a snapshot: rules plus excluded indices.
+class BoundFilter {
+ public:
+  static absl::StatusOr<BoundFilter> Create(
+      const Snapshot& snapshot, const v1::Filter& filter,
+      const google::protobuf::RepeatedPtrField<std::string>* more_excluded =
+          nullptr) {
+    auto rules = ItemFilter::Create(filter);
+    if (!rules.ok()) return rules.status();
+    BoundFilter f(snapshot, std::move(*rules));
+    for (const auto* ids : {&filter.exclude_item_ids(), more_excluded}) {
+      if (ids == nullptr) continue;
+      for (const std::string& id : *ids) {
+        const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
+        if (index >= 0) f.exclude_.insert(index);
+      }
+    }
+    return f;
+  }
+  bool Allows(int32_t i) const {
+    return !exclude_.contains(i) && rules_.Allows(snapshot_->item(i));
+  }
+
+ private:
+  BoundFilter(const Snapshot& snapshot, ItemFilter rules)
+      : snapshot_(&snapshot), rules_(std::move(rules)) {}
+  const Snapshot* snapshot_;
+  ItemFilter rules_;
+  absl::flat_hash_set<int32_t> exclude_;
+};
+
+// Fills the display fields of a returned item from the catalog.
+void Describe(const Snapshot& snapshot, int32_t index, v1::RecommendedItem* out) {
+  const v1::ItemRecord& rec = snapshot.item(index);
+  out->set_item_id(snapshot.item_id(index));
+  out->set_title(rec.title());
+  out->set_category(rec.category());
+  out->set_price(rec.price());
+}
+
+}  // namespace
 
 absl::Status FrequentlyBoughtTogether(
     const Snapshot& snapshot,
@@ -19,7 +64,8 @@ absl::Status FrequentlyBoughtTogether(
   int limit = 0;
   absl::Status s = ValidateFbtRequest(request, &limit);
   if (!s.ok()) return s;
-  auto filter = ItemFilter::Create(request.filter());
+  auto filter =
+      BoundFilter::Create(snapshot, request.filter(), &request.exclude_item_ids());
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
 
@@ -38,23 +84,13 @@ absl::Status FrequentlyBoughtTogether(
                                 snapshot.Fbt(index)});
   }
   response->set_all_items_unknown(anchors.empty());
-  absl::flat_hash_set<int32_t> exclude;
-  for (const auto* ids :
-       {&request.exclude_item_ids(), &request.filter().exclude_item_ids()}) {
-    for (const std::string& id : *ids) {
-      const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
-      if (index >= 0) exclude.insert(index);
-    }
-  }
   auto id_of = [&snapshot](int32_t i) -> absl::string_view {
     return snapshot.item_id(i);
   };
   auto title_of = [&snapshot](int32_t i) -> absl::string_view {
     return snapshot.item(i).title();
   };
-  auto allowed = [&snapshot, &exclude, &filter](int32_t i) {
-    return !exclude.contains(i) && filter->Allows(snapshot.item(i));
-  };
+  auto allowed = [&filter](int32_t i) { return filter->Allows(i); };
   RankFrequentlyBoughtTogether(anchors, allowed, limit,
                                FbtItemNames{id_of, title_of},
                                response->mutable_items());
@@ -72,10 +108,58 @@ absl::Status FrequentlyBoughtTogether(
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* RecommenderService::FrequentlyBoughtTogether(
-    grpc::CallbackServerContext* context,
-    const v1::FrequentlyBoughtTogetherRequest* request,
-    v1::FrequentlyBoughtTogetherResponse* response) {
+absl::Status SimilarItems(const Snapshot& snapshot,
+                          const v1::SimilarItemsRequest& request,
+                          v1::RecommendationsResponse* response) {
+  int limit = 0;
+  absl::Status s = ValidateSimilarRequest(request, &limit);
+  if (!s.ok()) return s;
+  auto filter = BoundFilter::Create(snapshot, request.filter());
+  if (!filter.ok()) return filter.status();
+  response->set_snapshot_version(snapshot.version());
+  const int32_t anchor =
+      snapshot.FindItem(absl::StripAsciiWhitespace(request.item_id()));
+  if (anchor < 0) {
+    response->add_unknown_item_ids(request.item_id());
+    return absl::OkStatus();
+  }
+  const std::string& anchor_id = snapshot.item_id(anchor);
+  for (const Snapshot::SimilarEdge& e : snapshot.Similar(anchor)) {
+    if (response->items_size() == limit) break;
+    if (e.item == anchor || !filter->Allows(e.item)) continue;
+    v1::RecommendedItem* item = response->add_items();
+    Describe(snapshot, e.item, item);
+    item->set_score(e.similarity);
+    item->mutable_reason()->set_code(v1::SIMILAR);
+    item->mutable_reason()->set_anchor_item_id(anchor_id);
+    item->set_explanation(absl::StrFormat(
+        "similar to %s: bought by the same customers (similarity %.2f)",
+        anchor_id, e.similarity));
+  }
+  if (response->items_size() > 0 || !snapshot.Similar(anchor).empty()) {
+    return absl::OkStatus();
+  }
+  // Cold start: no history for this item. Its category's best sellers.
+  const std::string& category = snapshot.item(anchor).category();
+  for (int32_t i : snapshot.CategoryBestSellers(category)) {
+    if (response->items_size() == limit) break;
+    if (i == anchor || !filter->Allows(i)) continue;
+    v1::RecommendedItem* item = response->add_items();
+    Describe(snapshot, i, item);
+    item->set_score(static_cast<double>(snapshot.item(i).orders()));
+    item->mutable_reason()->set_code(v1::CATEGORY_BEST_SELLER);
+    item->mutable_reason()->set_anchor_item_id(anchor_id);
+    item->set_explanation(absl::StrFormat(
+        "a best seller in %s (%d orders); %s has no purchase history yet",
+        category, snapshot.item(i).orders(), anchor_id));
+  }
+  response->set_fallback(response->items_size() > 0);
+  return absl::OkStatus();
+}
+
+template <typename Fn>
+grpc::ServerUnaryReactor* RecommenderService::Serve(
+    grpc::CallbackServerContext* context, Fn fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (context->deadline() < std::chrono::system_clock::now()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
@@ -84,13 +168,29 @@ grpc::ServerUnaryReactor* RecommenderService::FrequentlyBoughtTogether(
   }
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   if (snapshot == nullptr) {
-    reactor->Finish(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded"));
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "no snapshot loaded yet"));
     return reactor;
   }
-  reactor->Finish(ToGrpcStatus(
-      boomerang::FrequentlyBoughtTogether(*snapshot, *request, response)));
+  reactor->Finish(ToGrpcStatus(fn(*snapshot)));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
+    grpc::CallbackServerContext* context, const v1::SimilarItemsRequest* request,
+    v1::RecommendationsResponse* response) {
+  return Serve(context, [&](const Snapshot& snapshot) {
+    return boomerang::SimilarItems(snapshot, *request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::FrequentlyBoughtTogether(
+    grpc::CallbackServerContext* context,
+    const v1::FrequentlyBoughtTogetherRequest* request,
+    v1::FrequentlyBoughtTogetherResponse* response) {
+  return Serve(context, [&](const Snapshot& snapshot) {
+    return boomerang::FrequentlyBoughtTogether(snapshot, *request, response);
+  });
 }
 
 }  // namespace boomerang

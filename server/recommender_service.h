@@ -33,8 +33,17 @@ class RecommenderService final : public v1::Recommender::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::FrequentlyBoughtTogetherRequest* request,
       v1::FrequentlyBoughtTogetherResponse* response) override;
+  grpc::ServerUnaryReactor* SimilarItems(
+      grpc::CallbackServerContext* context,
+      const v1::SimilarItemsRequest* request,
+      v1::RecommendationsResponse* response) override;
 
  private:
+  // Runs `fn(snapshot)` for one unary call: deadline check, one snapshot
+  // handle for the whole call, status conversion.
+  template <typename Fn>
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, Fn fn);
+
   const SnapshotHolder* holder_;
 };
 

@@ -16,7 +16,8 @@ absl::Status CheckIds(
   for (int i = 0; i < ids.size(); ++i) {
     if (ids[i].empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", i, "] is empty"));
+          max_count == 1 ? absl::StrCat(field, " is empty")
+                         : absl::StrCat(field, "[", i, "] is empty"));
     }
     if (ids[i].size() > kMaxRequestIdBytes) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -27,7 +28,29 @@ absl::Status CheckIds(
   return absl::OkStatus();
 }
 
+absl::Status CheckLimit(int32_t requested, int* limit) {
+  if (requested < 0 || requested > kMaxLimit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "limit ", requested, " is out of range: use 1..", kMaxLimit,
+        " (0 means the default, ", kDefaultLimit, ")"));
+  }
+  *limit = requested == 0 ? kDefaultLimit : requested;
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status ValidateSimilarRequest(const v1::SimilarItemsRequest& request,
+                                    int* limit) {
+  google::protobuf::RepeatedPtrField<std::string> id;
+  *id.Add() = request.item_id();
+  absl::Status s = CheckIds(id, "item_id", 1);
+  if (!s.ok()) return s;
+  s = CheckIds(request.filter().exclude_item_ids(), "filter.exclude_item_ids",
+               kMaxExcludedItems);
+  if (!s.ok()) return s;
+  return CheckLimit(request.limit(), limit);
+}
 
 absl::Status ValidateFbtRequest(
     const v1::FrequentlyBoughtTogetherRequest& request, int* limit) {

@@ -17,6 +17,8 @@ inline constexpr size_t kMaxRequestIdBytes = 256;
 // Checks `request`; on success sets *limit to the effective limit.
 absl::Status ValidateFbtRequest(
     const v1::FrequentlyBoughtTogetherRequest& request, int* limit);
+absl::Status ValidateSimilarRequest(const v1::SimilarItemsRequest& request,
+                                    int* limit);
 
 }  // namespace boomerang
 

@@ -135,6 +135,48 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   if (!parse_error.ok()) return parse_error;
   for (; next <= n; ++next) snap->edge_offsets_[next] = snap->edges_.size();
 
+  // Similar-item lists, the same way.
+  snap->similar_offsets_.assign(n + 1, 0);
+  next = 0;
+  s = (*tables)->ForEach(
+      kSimilarTable, [&](absl::string_view key, absl::string_view value) {
+        int32_t a = snap->FindItem(key);
+        v1::SimilarList list;
+        if (a < 0 || a < next ||
+            !list.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = unreadable("similar-item list", key);
+          return false;
+        }
+        for (; next <= a; ++next) {
+          snap->similar_offsets_[next] = snap->similar_edges_.size();
+        }
+        for (const v1::SimilarNeighbor& nb : list.neighbors()) {
+          int32_t b = snap->FindItem(nb.item_id());
+          if (b < 0) {
+            parse_error = unreadable("similar-item list", key);
+            return false;
+          }
+          snap->similar_edges_.push_back(SimilarEdge{b, nb.similarity()});
+        }
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!parse_error.ok()) return parse_error;
+  for (; next <= n; ++next) {
+    snap->similar_offsets_[next] = snap->similar_edges_.size();
+  }
+
+  // Best sellers per category, for cold-start fallbacks.
+  for (int32_t i = 0; i < n; ++i) {
+    const std::string& c = snap->items_[i].category();
+    if (!c.empty()) snap->category_best_[c].push_back(i);
+  }
+  for (auto& [category, list] : snap->category_best_) {
+    std::stable_sort(list.begin(), list.end(), [&](int32_t x, int32_t y) {
+      return snap->items_[x].orders() > snap->items_[y].orders();
+    });
+  }
+
   std::string popular;
   s = (*tables)->Get(kMetaTable, "popular", &popular);
   if (s.ok() && !snap->popular_.ParseFromString(popular)) {
@@ -142,6 +184,13 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   }
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+absl::Span<const int32_t> Snapshot::CategoryBestSellers(
+    absl::string_view category) const {
+  auto it = category_best_.find(category);
+  if (it == category_best_.end()) return {};
+  return it->second;
 }
 
 int32_t Snapshot::FindItem(absl::string_view item_id) const {

@@ -81,6 +81,22 @@ class Snapshot {
 
   const v1::PopularItems& popular() const { return popular_; }
 
+  // Items nearest to `index` by embedding, best first (empty when the item
+  // has no vector).
+  struct SimilarEdge {
+    int32_t item;
+    float similarity;
+  };
+  absl::Span<const SimilarEdge> Similar(int32_t index) const {
+    return absl::MakeConstSpan(
+        similar_edges_.data() + similar_offsets_[index],
+        similar_edges_.data() + similar_offsets_[index + 1]);
+  }
+
+  // Items of exactly this category, most orders first (empty for an unknown
+  // or empty category).
+  absl::Span<const int32_t> CategoryBestSellers(absl::string_view category) const;
+
  private:
   Snapshot() = default;
 
@@ -93,6 +109,9 @@ class Snapshot {
   std::vector<int64_t> edge_offsets_;  // num_items + 1
   std::vector<Neighbor> edges_;
   std::vector<int64_t> anchor_orders_;
+  std::vector<int64_t> similar_offsets_;  // num_items + 1
+  std::vector<SimilarEdge> similar_edges_;
+  absl::flat_hash_map<std::string, std::vector<int32_t>> category_best_;
   v1::PopularItems popular_;
 };
 

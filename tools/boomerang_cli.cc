@@ -2,6 +2,7 @@
 //
 //   boomerang fbt --item 22697 --limit 5          # prints JSON
 //   boomerang fbt --item 22697 --item 22698 --exclude 22699
+//   boomerang similar --item 22697 --limit 5 --max-price 5
 //   boomerang health
 //   boomerang services      # what the server offers (server reflection)
 //
@@ -53,6 +54,35 @@ int Fail(const grpc::Status& s, const std::string& server) {
   return 1;
 }
 
+// The common filter's flags, shared by every list subcommand.
+struct FilterFlags {
+  std::vector<std::string> categories, exclude_categories, excludes;
+  double min_price = 0, max_price = 0;
+  bool include_out_of_stock = false;
+
+  void AddTo(CLI::App* cmd) {
+    cmd->add_option("--exclude", excludes,
+                    "item id that must not be returned (repeatable)");
+    cmd->add_option("--category", categories,
+                    "only items in this category path, e.g. Home/Kitchen "
+                    "(repeatable)");
+    cmd->add_option("--exclude-category", exclude_categories,
+                    "never items in this category path (repeatable)");
+    cmd->add_option("--min-price", min_price, "lowest price (0: no bound)");
+    cmd->add_option("--max-price", max_price, "highest price (0: no bound)");
+    cmd->add_flag("--include-out-of-stock", include_out_of_stock,
+                  "also return items the catalog marks out of stock");
+  }
+  void Fill(boomerang::v1::Filter* f) const {
+    for (const auto& c : categories) f->add_include_categories(c);
+    for (const auto& c : exclude_categories) f->add_exclude_categories(c);
+    for (const auto& e : excludes) f->add_exclude_item_ids(e);
+    f->set_min_price(min_price);
+    f->set_max_price(max_price);
+    if (include_out_of_stock) f->set_in_stock_only(false);
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,20 +98,28 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   boomerang::v1::FrequentlyBoughtTogetherRequest fbt;
-  std::vector<std::string> items, excludes;
+  std::vector<std::string> items;
+  std::string item;
   int limit = 0;
   std::string frame_out;
+  FilterFlags filter;
   CLI::App* fbt_cmd = app.add_subcommand(
       "fbt", "products frequently bought together with the given item(s)");
   fbt_cmd->add_option("--item", items, "anchor item id (repeat for a cart)")
       ->required();
   fbt_cmd->add_option("--limit", limit,
                       "how many items (default 10, at most 100)");
-  fbt_cmd->add_option("--exclude", excludes,
-                      "item id that must not be returned (repeatable)");
+  filter.AddTo(fbt_cmd);
   fbt_cmd->add_option("--grpc-frame-out", frame_out,
                       "write the request as a gRPC frame to this file and exit "
                       "(for load tools such as h2load)");
+
+  CLI::App* similar_cmd = app.add_subcommand(
+      "similar", "alternatives to an item (bought by the same customers)");
+  similar_cmd->add_option("--item", item, "the item")->required();
+  similar_cmd->add_option("--limit", limit,
+                          "how many items (default 10, at most 100)");
+  filter.AddTo(similar_cmd);
 
   CLI::App* health_cmd =
       app.add_subcommand("health", "ask the server's health service");
@@ -105,7 +143,7 @@ int main(int argc, char** argv) {
 
   if (*fbt_cmd) {
     for (const auto& i : items) fbt.add_item_ids(i);
-    for (const auto& e : excludes) fbt.add_exclude_item_ids(e);
+    filter.Fill(fbt.mutable_filter());
     fbt.set_limit(limit);
     if (!frame_out.empty()) {
       std::string body = fbt.SerializeAsString();
@@ -123,6 +161,19 @@ int main(int argc, char** argv) {
     ctx.set_deadline(deadline());
     boomerang::v1::FrequentlyBoughtTogetherResponse resp;
     grpc::Status s = stub->FrequentlyBoughtTogether(&ctx, fbt, &resp);
+    if (!s.ok()) return Fail(s, server);
+    return PrintJson(resp);
+  }
+  if (*similar_cmd) {
+    boomerang::v1::SimilarItemsRequest req;
+    req.set_item_id(item);
+    req.set_limit(limit);
+    filter.Fill(req.mutable_filter());
+    auto stub = boomerang::v1::Recommender::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    boomerang::v1::RecommendationsResponse resp;
+    grpc::Status s = stub->SimilarItems(&ctx, req, &resp);
     if (!s.ok()) return Fail(s, server);
     return PrintJson(resp);
   }

@@ -70,20 +70,34 @@ Flags Parse(int argc, char** argv) {
     auto integer = [&](int64_t* out) {
       if (!absl::SimpleAtoi(value, out)) Usage(arg);
     };
-    if (key == "--sizes") f.sizes = IntList(value, arg);
-    else if (key == "--threads") f.threads = IntList(value, arg);
-    else if (key == "--kinds") f.kinds = absl::StrSplit(value, ',');
-    else if (key == "--dim") integer(&f.dim);
-    else if (key == "--k") integer(&f.k);
-    else if (key == "--batch") integer(&f.batch);
-    else if (key == "--single") integer(&f.single);
-    else if (key == "--ef_search") integer(&f.ef_search);
-    else if (key == "--hnsw_m") integer(&f.hnsw_m);
-    else if (key == "--ef_construction") integer(&f.ef_construction);
-    else if (key == "--seed") integer(&f.seed);
-    else if (key == "--data") f.data = std::string(value);
-    else if (key == "--metric") f.metric = std::string(value);
-    else Usage(arg);
+    if (key == "--sizes")
+      f.sizes = IntList(value, arg);
+    else if (key == "--threads")
+      f.threads = IntList(value, arg);
+    else if (key == "--kinds")
+      f.kinds = absl::StrSplit(value, ',');
+    else if (key == "--dim")
+      integer(&f.dim);
+    else if (key == "--k")
+      integer(&f.k);
+    else if (key == "--batch")
+      integer(&f.batch);
+    else if (key == "--single")
+      integer(&f.single);
+    else if (key == "--ef_search")
+      integer(&f.ef_search);
+    else if (key == "--hnsw_m")
+      integer(&f.hnsw_m);
+    else if (key == "--ef_construction")
+      integer(&f.ef_construction);
+    else if (key == "--seed")
+      integer(&f.seed);
+    else if (key == "--data")
+      f.data = std::string(value);
+    else if (key == "--metric")
+      f.metric = std::string(value);
+    else
+      Usage(arg);
   }
   if (f.data != "gaussian" && f.data != "clustered") Usage("--data");
   if (f.metric != "ip" && f.metric != "l2") Usage("--metric");
@@ -106,7 +120,8 @@ std::vector<float> MakeVectors(int64_t n, int dim, const std::string& kind,
   std::uniform_int_distribution<int> pick(0, 99);
   for (int64_t i = 0; i < n; ++i) {
     const int c = pick(rng);
-    for (int j = 0; j < dim; ++j) v[i * dim + j] = centres[c * dim + j] + g(rng);
+    for (int j = 0; j < dim; ++j)
+      v[i * dim + j] = centres[c * dim + j] + g(rng);
   }
   return v;
 }
@@ -129,17 +144,18 @@ int main(int argc, char** argv) {
   const int dim = static_cast<int>(f.dim);
   const int k = static_cast<int>(f.k);
   const char* blas = std::getenv("OPENBLAS_NUM_THREADS");
-  std::printf("# dim=%d k=%d data=%s metric=%s M=%lld efC=%lld efS=%lld "
-              "batch=%lld single=%lld OPENBLAS_NUM_THREADS=%s\n",
-              dim, k, f.data.c_str(), f.metric.c_str(),
-              static_cast<long long>(f.hnsw_m),
-              static_cast<long long>(f.ef_construction),
-              static_cast<long long>(f.ef_search),
-              static_cast<long long>(f.batch),
-              static_cast<long long>(f.single), blas ? blas : "(unset)");
-  std::printf("| n | index | threads | build s | single query us (mean / p50 / "
-              "p99) | batch us/query | recall@%d |\n|---|---|---|---|---|---|---|\n",
-              k);
+  std::printf(
+      "# dim=%d k=%d data=%s metric=%s M=%lld efC=%lld efS=%lld "
+      "batch=%lld single=%lld OPENBLAS_NUM_THREADS=%s\n",
+      dim, k, f.data.c_str(), f.metric.c_str(),
+      static_cast<long long>(f.hnsw_m),
+      static_cast<long long>(f.ef_construction),
+      static_cast<long long>(f.ef_search), static_cast<long long>(f.batch),
+      static_cast<long long>(f.single), blas ? blas : "(unset)");
+  std::printf(
+      "| n | index | threads | build s | single query us (mean / p50 / "
+      "p99) | batch us/query | recall@%d |\n|---|---|---|---|---|---|---|\n",
+      k);
   std::fflush(stdout);
 
   const int64_t max_queries = std::max(f.batch, f.single);
@@ -188,10 +204,10 @@ int main(int argc, char** argv) {
         for (double x : lat_us) mean += x;
         mean /= std::max<size_t>(1, lat_us.size());
         auto pct = [&](double p) {
-          return lat_us.empty() ? 0.0
-                                : lat_us[std::min(lat_us.size() - 1,
-                                                  static_cast<size_t>(
-                                                      p * lat_us.size()))];
+          return lat_us.empty()
+                     ? 0.0
+                     : lat_us[std::min(lat_us.size() - 1,
+                                       static_cast<size_t>(p * lat_us.size()))];
         };
 
         const auto s0 = Clock::now();
@@ -216,11 +232,15 @@ int main(int argc, char** argv) {
         } else {
           recall = "-";
         }
-        std::printf("| %lld | %s | %lld | %.3f | %.0f / %.0f / %.0f | %.1f | %s |\n",
-                    static_cast<long long>(n),
-                    (*index)->description().substr(0, (*index)->description().find(' ')).c_str(),
-                    static_cast<long long>(t), build_s, mean, pct(0.5),
-                    pct(0.99), batch_us, recall.c_str());
+        std::printf(
+            "| %lld | %s | %lld | %.3f | %.0f / %.0f / %.0f | %.1f | %s |\n",
+            static_cast<long long>(n),
+            (*index)
+                ->description()
+                .substr(0, (*index)->description().find(' '))
+                .c_str(),
+            static_cast<long long>(t), build_s, mean, pct(0.5), pct(0.99),
+            batch_us, recall.c_str());
         std::fflush(stdout);
       }
     }

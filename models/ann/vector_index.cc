@@ -1,6 +1,15 @@
 #include "models/ann/vector_index.h"
 
 #include <errno.h>
+#include <faiss/Index.h>
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/HNSW.h>
+#include <faiss/impl/io.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
 #include <fcntl.h>
 #include <omp.h>
 #include <sys/stat.h>
@@ -15,15 +24,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include <faiss/Index.h>
-#include <faiss/IndexFlat.h>
-#include <faiss/IndexHNSW.h>
-#include <faiss/IndexIDMap.h>
-#include <faiss/impl/FaissException.h>
-#include <faiss/impl/HNSW.h>
-#include <faiss/impl/io.h>
-#include <faiss/index_factory.h>
-#include <faiss/index_io.h>
 
 namespace boomerang::ann {
 namespace {
@@ -77,8 +77,7 @@ T ReadLittleEndian(absl::string_view bytes, size_t offset) {
 }
 
 faiss::MetricType ToFaiss(Metric metric) {
-  return metric == Metric::kL2 ? faiss::METRIC_L2
-                               : faiss::METRIC_INNER_PRODUCT;
+  return metric == Metric::kL2 ? faiss::METRIC_L2 : faiss::METRIC_INNER_PRODUCT;
 }
 
 // The worst possible score, used for padding missing results.
@@ -162,9 +161,9 @@ absl::Status ValidateIndex(const faiss::Index& index) {
   }
   if (inner->d != d || inner->metric_type != idmap->metric_type ||
       inner->ntotal != n || static_cast<int64_t>(idmap->id_map.size()) != n) {
-    return absl::DataLossError(absl::StrCat(
-        "inconsistent index: dim ", d, "/", inner->d, ", size ", n, "/",
-        inner->ntotal, ", id map ", idmap->id_map.size()));
+    return absl::DataLossError(
+        absl::StrCat("inconsistent index: dim ", d, "/", inner->d, ", size ", n,
+                     "/", inner->ntotal, ", id map ", idmap->id_map.size()));
   }
   for (int64_t id : idmap->id_map) {
     if (id < 0) return absl::DataLossError(absl::StrCat("negative id ", id));
@@ -244,14 +243,15 @@ IndexChoice ChooseIndex(int64_t num_vectors, const IndexOptions& options) {
   IndexChoice choice;
   if (num_vectors < options.exact_below) {
     choice.factory = "IDMap,Flat";
-    choice.reason = absl::StrCat("exact search: ", num_vectors,
-                                 " vectors < exact_below=", options.exact_below);
+    choice.reason =
+        absl::StrCat("exact search: ", num_vectors,
+                     " vectors < exact_below=", options.exact_below);
   } else {
     choice.factory = absl::StrCat("IDMap,HNSW", options.hnsw_m);
     choice.reason = absl::StrCat(
-        "HNSW (M=", options.hnsw_m, ", efConstruction=",
-        options.ef_construction, ", maxEfSearch=", options.max_ef_search,
-        "): ", num_vectors,
+        "HNSW (M=", options.hnsw_m,
+        ", efConstruction=", options.ef_construction,
+        ", maxEfSearch=", options.max_ef_search, "): ", num_vectors,
         " vectors >= exact_below=", options.exact_below);
   }
   return choice;
@@ -283,7 +283,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Build(
     absl::Span<const float> vectors, absl::Span<const int64_t> ids, int dim,
     const IndexOptions& options) {
   if (dim < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("dim must be >= 1, got ", dim));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dim must be >= 1, got ", dim));
   }
   const int64_t n = static_cast<int64_t>(ids.size());
   if (vectors.size() / dim != ids.size() || vectors.size() % dim != 0) {
@@ -299,16 +300,15 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Build(
       options.max_ef_search < 1 || options.max_ef_search > kMaxEfSearchLimit ||
       options.threads < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "bad IndexOptions: hnsw_m=", options.hnsw_m,
-        " ef_construction=", options.ef_construction,
-        " max_ef_search=", options.max_ef_search,
+        "bad IndexOptions: hnsw_m=", options.hnsw_m, " ef_construction=",
+        options.ef_construction, " max_ef_search=", options.max_ef_search,
         " exact_below=", options.exact_below, " threads=", options.threads));
   }
   for (size_t i = 0; i < vectors.size(); ++i) {
     if (!std::isfinite(vectors[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "vector ", i / dim, " (id ", ids[i / dim], ") component ", i % dim,
-          " is not finite"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("vector ", i / dim, " (id ", ids[i / dim],
+                       ") component ", i % dim, " is not finite"));
     }
   }
   {
@@ -385,9 +385,9 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(
   const auto payload_size = ReadLittleEndian<uint64_t>(bytes, 16);
   const auto checksum = ReadLittleEndian<uint64_t>(bytes, 24);
   if (version != kFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "vector index format version ", version, ", this build reads ",
-        kFormatVersion));
+    return absl::InvalidArgumentError(
+        absl::StrCat("vector index format version ", version,
+                     ", this build reads ", kFormatVersion));
   }
   if (header_size != kHeaderSize ||
       payload_size != bytes.size() - kHeaderSize) {
@@ -404,9 +404,9 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(
     reader.data.assign(payload.begin(), payload.end());
     std::unique_ptr<faiss::Index> index(faiss::read_index(&reader));
     if (reader.rp != reader.data.size()) {
-      return absl::DataLossError(absl::StrCat(
-          "vector index has ", reader.data.size() - reader.rp,
-          " trailing bytes"));
+      return absl::DataLossError(absl::StrCat("vector index has ",
+                                              reader.data.size() - reader.rp,
+                                              " trailing bytes"));
     }
     if (absl::Status s = ValidateIndex(*index); !s.ok()) return s;
     return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(index)));
@@ -422,8 +422,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(
 absl::Status VectorIndex::Save(const std::string& path) const {
   absl::StatusOr<std::string> bytes = Serialize();
   if (!bytes.ok()) return bytes.status();
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        0644);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
   const char* p = bytes->data();
   size_t left = bytes->size();
@@ -484,7 +484,8 @@ absl::Status VectorIndex::Search(absl::Span<const float> queries, int k,
   if (ids == nullptr || scores == nullptr) {
     return absl::InvalidArgumentError("ids and scores must be non-null");
   }
-  if (k < 1) return absl::InvalidArgumentError(absl::StrCat("k must be >= 1, got ", k));
+  if (k < 1)
+    return absl::InvalidArgumentError(absl::StrCat("k must be >= 1, got ", k));
   if (options.ef_search < 1 || options.threads < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad SearchOptions: ef_search=", options.ef_search,

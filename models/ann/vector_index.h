@@ -104,8 +104,9 @@ struct SearchOptions {
 
 // Which index Build() makes for `num_vectors` vectors, and why.
 struct IndexChoice {
-  std::string factory;  // FAISS index_factory string: "IDMap,Flat", "IDMap,HNSW32"
-  std::string reason;   // one line for the snapshot manifest
+  std::string
+      factory;  // FAISS index_factory string: "IDMap,Flat", "IDMap,HNSW32"
+  std::string reason;  // one line for the snapshot manifest
 };
 IndexChoice ChooseIndex(int64_t num_vectors, const IndexOptions& options);
 
@@ -154,7 +155,8 @@ class VectorIndex {
   // REQUIRES: ids, scores non-null; k >= 1; queries.size() a multiple of
   //   dim(); all query values finite; nq * k <= 2^30.
   // Errors: InvalidArgument for any violated requirement or bad option (the
-  //   outputs are then left unchanged); ResourceExhausted / Internal from FAISS.
+  //   outputs are then left unchanged); ResourceExhausted / Internal from
+  //   FAISS.
   absl::Status Search(absl::Span<const float> queries, int k,
                       const SearchOptions& options, std::vector<int64_t>* ids,
                       std::vector<float>* scores) const;

@@ -1,5 +1,9 @@
 #include "models/ann/vector_index.h"
 
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/impl/io.h>
+#include <faiss/index_io.h>
 #include <omp.h>
 #include <unistd.h>
 
@@ -20,10 +24,6 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include <faiss/IndexHNSW.h>
-#include <faiss/IndexIDMap.h>
-#include <faiss/impl/io.h>
-#include <faiss/index_io.h>
 
 namespace boomerang::ann {
 namespace {
@@ -56,7 +56,8 @@ std::vector<float> ClusteredVectors(int64_t n, int dim, int clusters,
   std::vector<float> v(n * dim);
   for (int64_t i = 0; i < n; ++i) {
     const int c = pick(rng);
-    for (int j = 0; j < dim; ++j) v[i * dim + j] = centres[c * dim + j] + g(rng);
+    for (int j = 0; j < dim; ++j)
+      v[i * dim + j] = centres[c * dim + j] + g(rng);
   }
   return v;
 }
@@ -145,8 +146,8 @@ Results MustSearch(const VectorIndex& index, const std::vector<float>& queries,
 }
 
 std::unique_ptr<VectorIndex> MustBuild(const std::vector<float>& vectors,
-                                       const std::vector<int64_t>& ids,
-                                       int dim, const IndexOptions& options) {
+                                       const std::vector<int64_t>& ids, int dim,
+                                       const IndexOptions& options) {
   auto index = VectorIndex::Build(vectors, ids, dim, options);
   EXPECT_TRUE(index.ok()) << index.status();
   return index.ok() ? std::move(*index) : nullptr;
@@ -267,8 +268,9 @@ TEST_P(ByMetric, HnswRecallAgainstOracle) {
                          " dim=32 size=20000 efConstruction=100"
                          " maxEfSearch=256"));
 
-  const auto queries = metric == Metric::kL2 ? GaussianVectors(nq, dim, 13)
-                                             : ClusteredVectors(nq, dim, 50, 13);
+  const auto queries = metric == Metric::kL2
+                           ? GaussianVectors(nq, dim, 13)
+                           : ClusteredVectors(nq, dim, 50, 13);
   const Results want = BruteForce(metric, base, ids, queries, dim, k);
   SearchOptions search;
   search.threads = 2;
@@ -382,8 +384,8 @@ TEST(VectorIndexTest, BuildRejectsBadInput) {
   // 40 floats: not 10 ids of dim 3, nor 9 ids of dim 4.
   EXPECT_EQ(code(VectorIndex::Build(v, ids, 3, ok)),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(code(VectorIndex::Build(
-                v, absl::MakeConstSpan(ids).subspan(0, 9), 4, ok)),
+  EXPECT_EQ(code(VectorIndex::Build(v, absl::MakeConstSpan(ids).subspan(0, 9),
+                                    4, ok)),
             absl::StatusCode::kInvalidArgument);
 
   auto nan = v;
@@ -459,7 +461,8 @@ std::string WrapPayload(const std::string& payload) {
   }
   std::string out("BMGANN\r\n", 8);
   auto put = [&out](uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    for (int i = 0; i < bytes; ++i)
+      out.push_back(static_cast<char>(v >> (8 * i)));
   };
   put(1, 4);
   put(32, 4);
@@ -510,8 +513,8 @@ TEST(VectorIndexTest, LoadRejectsGarbageAndCorruptFiles) {
   EXPECT_EQ(code(absl::string_view(*bytes).substr(0, bytes->size() / 2)),
             absl::StatusCode::kDataLoss);
   EXPECT_EQ(code(*bytes + "x"), absl::StatusCode::kDataLoss);
-  for (size_t pos : {size_t{3}, size_t{40}, bytes->size() / 2,
-                     bytes->size() - 1}) {
+  for (size_t pos :
+       {size_t{3}, size_t{40}, bytes->size() / 2, bytes->size() - 1}) {
     std::string flipped = *bytes;
     flipped[pos] ^= 0x20;
     EXPECT_EQ(code(flipped), absl::StatusCode::kDataLoss) << pos;
@@ -520,8 +523,10 @@ TEST(VectorIndexTest, LoadRejectsGarbageAndCorruptFiles) {
   newer[8] = 9;  // format version
   EXPECT_EQ(code(newer), absl::StatusCode::kInvalidArgument);
 
-  // Valid checksum over bytes FAISS cannot parse.
-  EXPECT_EQ(code(WrapPayload("IxMpnot really an index")),
+  // Valid checksum over bytes FAISS cannot parse. (Not "IxMp" + garbage:
+  // FAISS 1.7.3's read_index leaks the half-read IndexIDMap, 80 bytes, when
+  // the sub-index fails to parse, which LeakSanitizer reports.)
+  EXPECT_EQ(code(WrapPayload("XXXXnot really an index")),
             absl::StatusCode::kDataLoss);
   // Valid checksum and valid FAISS file, but a graph link out of range:
   // would make FAISS read out of bounds during search.
@@ -618,8 +623,8 @@ TEST(VectorIndexTest, ThreadOptionsDoNotLeak) {
   options.exact_below = 0;
   options.ef_construction = 20;
   options.threads = before + 3;
-  auto index = MustBuild(GaussianVectors(300, 8, 71), ScatteredIds(300, 72), 8,
-                         options);
+  auto index =
+      MustBuild(GaussianVectors(300, 8, 71), ScatteredIds(300, 72), 8, options);
   ASSERT_NE(index, nullptr);
   EXPECT_EQ(omp_get_max_threads(), before);
   SearchOptions search;
