@@ -26,8 +26,7 @@ SparseMatrix PurchaseMatrix(const EmbeddingInputs& in,
       if (c >= 0) by_customer[fill[c]++] = static_cast<int32_t>(o);
     }
   }
-  const double half_life_s =
-      std::max(1, recency_half_life_days) * 86400.0;
+  const double half_life_s = std::max(1, recency_half_life_days) * 86400.0;
   SparseMatrix m;
   m.cols = in.num_items;
   std::vector<std::pair<int32_t, float>> row;
@@ -35,9 +34,11 @@ SparseMatrix PurchaseMatrix(const EmbeddingInputs& in,
     row.clear();
     for (int64_t j = start[c]; j < start[c + 1]; ++j) {
       const int32_t o = by_customer[j];
-      const double age = std::max<int64_t>(0, in.data_end - (*in.order_timestamps)[o]);
+      const double age =
+          std::max<int64_t>(0, in.data_end - (*in.order_timestamps)[o]);
       const float w = static_cast<float>(std::exp2(-age / half_life_s));
-      for (int64_t i = in.orders->offsets[o]; i < in.orders->offsets[o + 1]; ++i) {
+      for (int64_t i = in.orders->offsets[o]; i < in.orders->offsets[o + 1];
+           ++i) {
         row.emplace_back(in.orders->items[i], w);
       }
     }
@@ -54,14 +55,14 @@ absl::StatusOr<EmbeddingResult> TrainEmbeddings(
   const auto started = Clock::now();
   EmbeddingResult result;
   SparseMatrix matrix = PurchaseMatrix(inputs, options.recency_half_life_days);
-  auto model = TrainAls(matrix, options.als,
-                        [&](int iteration, double seconds, const AlsModel&) {
-                          if (progress) {
-                            progress(absl::StrFormat(
-                                "[embeddings] ALS iteration %d/%d, %.2f s",
-                                iteration + 1, options.als.iterations, seconds));
-                          }
-                        });
+  auto model = TrainAls(
+      matrix, options.als, [&](int iteration, double seconds, const AlsModel&) {
+        if (progress) {
+          progress(absl::StrFormat("[embeddings] ALS iteration %d/%d, %.2f s",
+                                   iteration + 1, options.als.iterations,
+                                   seconds));
+        }
+      });
   if (!model.ok()) return model.status();
   result.model = std::move(*model);
   const int f = result.model.factors;
@@ -120,6 +121,7 @@ absl::StatusOr<EmbeddingResult> TrainEmbeddings(
     if (!index.ok()) return index.status();
     result.index = std::move(*index);
   }
+  result.unit_vectors = std::move(unit);
 
   v1::EmbeddingInfo& info = result.info;
   info.set_factors(f);
@@ -128,7 +130,8 @@ absl::StatusOr<EmbeddingResult> TrainEmbeddings(
   info.set_alpha(options.als.alpha);
   info.set_recency_half_life_days(options.recency_half_life_days);
   info.set_seed(options.als.seed);
-  ann::IndexChoice choice = ann::ChooseIndex(static_cast<int64_t>(ids.size()), options.ann);
+  ann::IndexChoice choice =
+      ann::ChooseIndex(static_cast<int64_t>(ids.size()), options.ann);
   info.set_ann_index(result.index ? result.index->description() : "none");
   info.set_ann_index_reason(choice.reason);
   info.set_items(n);

@@ -39,7 +39,7 @@ struct EmbeddingOptions {
 struct EmbeddingInputs {
   int32_t num_items = 0;
   int32_t num_customers = 0;
-  const OrderItems* orders = nullptr;               // distinct items per order
+  const OrderItems* orders = nullptr;  // distinct items per order
   const std::vector<int32_t>* order_customers = nullptr;  // -1: guest
   const std::vector<int64_t>* order_timestamps = nullptr;
   int64_t data_end = 0;
@@ -52,6 +52,8 @@ struct EmbeddingResult {
   AlsModel model;
   // similar[i]: (item, cosine similarity), best first, never i itself.
   std::vector<std::vector<std::pair<int32_t, float>>> similar;
+  // Unit-length item vectors (n * factors), zero rows for items without one.
+  std::vector<float> unit_vectors;
   // Item vectors as trained (for personal scores x_u . y_i), ids from
   // EmbeddingInputs::external_ids.
   std::unique_ptr<ann::VectorIndex> index;

@@ -21,6 +21,7 @@
 #include "indexer/file_line_source.h"
 #include "models/csv.h"
 #include "models/item_exclusion.h"
+#include "models/item_similarity.h"
 #include "models/timestamp.h"
 #include "server/store/snapshot_dir.h"
 #include "server/store/tables.h"
@@ -485,7 +486,8 @@ absl::Status VerifyTables(const std::string& dir) {
   v1::PopularItems popular;
   if (s.ok() && (*reader)->Get(kMetaTable, "popular", &value).ok() &&
       !popular.ParseFromString(value)) {
-    s = absl::InternalError("snapshot check failed: meta 'popular' does not read back");
+    s = absl::InternalError(
+        "snapshot check failed: meta 'popular' does not read back");
   }
   return s.ok() ? bad : s;
 }
@@ -686,7 +688,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   std::vector<int64_t> table_index(items.size());
   {
     std::vector<int32_t> by_id(items.size());
-    for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<int32_t>(i);
+    for (size_t i = 0; i < by_id.size(); ++i)
+      by_id[i] = static_cast<int32_t>(i);
     std::sort(by_id.begin(), by_id.end(),
               [&](int32_t a, int32_t b) { return items[a].id < items[b].id; });
     for (size_t r = 0; r < by_id.size(); ++r) table_index[by_id[r]] = r;
@@ -778,23 +781,51 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   std::vector<std::pair<std::string, std::string>> meta_rows;
   meta_rows.emplace_back("popular", popular.SerializeAsString());
 
+  // Similar items: names, categories and (with embeddings) behaviour.
   std::vector<std::pair<std::string, std::string>> similar_rows, customer_rows;
-  if (embeddings) {
-    meta_rows.emplace_back("embeddings", embeddings->info.SerializeAsString());
+  {
+    std::vector<std::string> titles, categories;
+    std::vector<int64_t> item_orders;
+    for (const ItemAccumulator& it : items) {
+      titles.push_back(it.title);
+      categories.push_back(it.category);
+      item_orders.push_back(it.orders);
+    }
+    ItemSimilarityInputs in;
+    in.titles = &titles;
+    in.categories = &categories;
+    in.orders = &item_orders;
+    if (embeddings) {
+      in.unit_vectors = &embeddings->unit_vectors;
+      in.dim = embeddings->model.factors;
+      in.behavior_neighbors = &embeddings->similar;
+    }
+    ItemSimilarityOptions sim_opts;
+    sim_opts.k = options.embeddings.similar_k;
+    sim_opts.threads = options.cooccurrence.threads;
+    auto similar = ComputeItemSimilarity(in, sim_opts);
     for (size_t a = 0; a < items.size(); ++a) {
-      const auto& list = embeddings->similar[a];
-      if (list.empty()) continue;
+      if (similar[a].empty()) continue;
       v1::SimilarList out;
-      for (const auto& [b, sim] : list) {
-        v1::SimilarNeighbor* n = out.add_neighbors();
-        n->set_item_id(items[b].id);
-        n->set_similarity(sim);
+      for (const SimilarItem& si : similar[a]) {
+        v1::SimilarNeighbor* nb = out.add_neighbors();
+        nb->set_item_id(items[si.item].id);
+        nb->set_similarity(si.score);
+        nb->set_title_similarity(si.title);
+        nb->set_behavior_similarity(si.behavior);
+        nb->set_same_category(si.same_category);
       }
       report->similar_pairs += out.neighbors_size();
       similar_rows.emplace_back(items[a].id, out.SerializeAsString());
     }
-    s = embeddings->index->Save(absl::StrCat((*builder)->dir(), "/items.faiss"));
-    if (!s.ok()) return s;
+  }
+  if (embeddings) {
+    meta_rows.emplace_back("embeddings", embeddings->info.SerializeAsString());
+    if (embeddings->index) {
+      s = embeddings->index->Save(
+          absl::StrCat((*builder)->dir(), "/items.faiss"));
+      if (!s.ok()) return s;
+    }
   }
   customer_rows.reserve(customers.size());
   for (size_t c = 0; c < customers.size(); ++c) {
@@ -805,9 +836,10 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       rec.mutable_vector()->Add(v, v + embeddings->model.factors);
     }
     std::vector<std::pair<int32_t, CustomerItemAcc>> bought(acc.items.begin(),
-                                                           acc.items.end());
+                                                            acc.items.end());
     std::sort(bought.begin(), bought.end(), [&](const auto& x, const auto& y) {
-      if (x.second.orders != y.second.orders) return x.second.orders > y.second.orders;
+      if (x.second.orders != y.second.orders)
+        return x.second.orders > y.second.orders;
       return items[x.first].id < items[y.first].id;
     });
     for (const auto& [item, ci] : bought) {
@@ -830,7 +862,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   if (s.ok()) s = (*writer)->WriteTable(kFbtTable, std::move(fbt_rows));
   if (s.ok()) s = (*writer)->WriteTable(kMetaTable, std::move(meta_rows));
   if (s.ok()) s = (*writer)->WriteTable(kSimilarTable, std::move(similar_rows));
-  if (s.ok()) s = (*writer)->WriteTable(kCustomersTable, std::move(customer_rows));
+  if (s.ok())
+    s = (*writer)->WriteTable(kCustomersTable, std::move(customer_rows));
   if (s.ok()) s = (*writer)->Close();
   if (s.ok())
     s = VerifyTables(absl::StrCat((*builder)->dir(), "/", kTablesDir));

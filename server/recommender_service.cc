@@ -6,6 +6,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "models/fbt_ranker.h"
 #include "models/item_filter.h"
 #include "server/request_limits.h"
@@ -47,7 +48,8 @@ class BoundFilter {
 };
 
 // Fills the display fields of a returned item from the catalog.
-void Describe(const Snapshot& snapshot, int32_t index, v1::RecommendedItem* out) {
+void Describe(const Snapshot& snapshot, int32_t index,
+              v1::RecommendedItem* out) {
   const v1::ItemRecord& rec = snapshot.item(index);
   out->set_item_id(snapshot.item_id(index));
   out->set_title(rec.title());
@@ -64,8 +66,8 @@ absl::Status FrequentlyBoughtTogether(
   int limit = 0;
   absl::Status s = ValidateFbtRequest(request, &limit);
   if (!s.ok()) return s;
-  auto filter =
-      BoundFilter::Create(snapshot, request.filter(), &request.exclude_item_ids());
+  auto filter = BoundFilter::Create(snapshot, request.filter(),
+                                    &request.exclude_item_ids());
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
 
@@ -132,9 +134,17 @@ absl::Status SimilarItems(const Snapshot& snapshot,
     item->set_score(e.similarity);
     item->mutable_reason()->set_code(v1::SIMILAR);
     item->mutable_reason()->set_anchor_item_id(anchor_id);
-    item->set_explanation(absl::StrFormat(
-        "similar to %s: bought by the same customers (similarity %.2f)",
-        anchor_id, e.similarity));
+    std::vector<std::string> why;
+    if (e.same_category) why.push_back("same category");
+    if (e.title >= 0.2f)
+      why.push_back(absl::StrFormat("similar name (%.2f)", e.title));
+    if (e.behavior >= 0.2f) {
+      why.push_back(
+          absl::StrFormat("bought by the same customers (%.2f)", e.behavior));
+    }
+    item->set_explanation(
+        absl::StrCat("similar to ", anchor_id, ": ",
+                     why.empty() ? "related" : absl::StrJoin(why, ", ")));
   }
   if (response->items_size() > 0 || !snapshot.Similar(anchor).empty()) {
     return absl::OkStatus();
@@ -168,8 +178,8 @@ grpc::ServerUnaryReactor* RecommenderService::Serve(
   }
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   if (snapshot == nullptr) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                 "no snapshot loaded yet"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
     return reactor;
   }
   reactor->Finish(ToGrpcStatus(fn(*snapshot)));
@@ -177,7 +187,8 @@ grpc::ServerUnaryReactor* RecommenderService::Serve(
 }
 
 grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
-    grpc::CallbackServerContext* context, const v1::SimilarItemsRequest* request,
+    grpc::CallbackServerContext* context,
+    const v1::SimilarItemsRequest* request,
     v1::RecommendationsResponse* response) {
   return Serve(context, [&](const Snapshot& snapshot) {
     return boomerang::SimilarItems(snapshot, *request, response);

@@ -30,9 +30,9 @@ absl::Status CheckIds(
 
 absl::Status CheckLimit(int32_t requested, int* limit) {
   if (requested < 0 || requested > kMaxLimit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "limit ", requested, " is out of range: use 1..", kMaxLimit,
-        " (0 means the default, ", kDefaultLimit, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit ", requested, " is out of range: use 1..",
+                     kMaxLimit, " (0 means the default, ", kDefaultLimit, ")"));
   }
   *limit = requested == 0 ? kDefaultLimit : requested;
   return absl::OkStatus();

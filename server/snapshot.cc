@@ -138,28 +138,30 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   // Similar-item lists, the same way.
   snap->similar_offsets_.assign(n + 1, 0);
   next = 0;
-  s = (*tables)->ForEach(
-      kSimilarTable, [&](absl::string_view key, absl::string_view value) {
-        int32_t a = snap->FindItem(key);
-        v1::SimilarList list;
-        if (a < 0 || a < next ||
-            !list.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = unreadable("similar-item list", key);
-          return false;
-        }
-        for (; next <= a; ++next) {
-          snap->similar_offsets_[next] = snap->similar_edges_.size();
-        }
-        for (const v1::SimilarNeighbor& nb : list.neighbors()) {
-          int32_t b = snap->FindItem(nb.item_id());
-          if (b < 0) {
-            parse_error = unreadable("similar-item list", key);
-            return false;
-          }
-          snap->similar_edges_.push_back(SimilarEdge{b, nb.similarity()});
-        }
-        return true;
-      });
+  s = (*tables)->ForEach(kSimilarTable, [&](absl::string_view key,
+                                            absl::string_view value) {
+    int32_t a = snap->FindItem(key);
+    v1::SimilarList list;
+    if (a < 0 || a < next ||
+        !list.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = unreadable("similar-item list", key);
+      return false;
+    }
+    for (; next <= a; ++next) {
+      snap->similar_offsets_[next] = snap->similar_edges_.size();
+    }
+    for (const v1::SimilarNeighbor& nb : list.neighbors()) {
+      int32_t b = snap->FindItem(nb.item_id());
+      if (b < 0) {
+        parse_error = unreadable("similar-item list", key);
+        return false;
+      }
+      snap->similar_edges_.push_back(
+          SimilarEdge{b, nb.similarity(), nb.title_similarity(),
+                      nb.behavior_similarity(), nb.same_category()});
+    }
+    return true;
+  });
   if (!s.ok()) return s;
   if (!parse_error.ok()) return parse_error;
   for (; next <= n; ++next) {

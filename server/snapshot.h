@@ -85,7 +85,10 @@ class Snapshot {
   // has no vector).
   struct SimilarEdge {
     int32_t item;
-    float similarity;
+    float similarity;  // blended score
+    float title;       // title cosine
+    float behavior;    // embedding cosine
+    bool same_category;
   };
   absl::Span<const SimilarEdge> Similar(int32_t index) const {
     return absl::MakeConstSpan(
@@ -95,7 +98,8 @@ class Snapshot {
 
   // Items of exactly this category, most orders first (empty for an unknown
   // or empty category).
-  absl::Span<const int32_t> CategoryBestSellers(absl::string_view category) const;
+  absl::Span<const int32_t> CategoryBestSellers(
+      absl::string_view category) const;
 
  private:
   Snapshot() = default;

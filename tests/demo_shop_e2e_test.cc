@@ -94,6 +94,37 @@ TEST_F(DemoShopE2eTest, SubstitutesAreNotBoughtTogether) {
   }
 }
 
+TEST_F(DemoShopE2eTest, SimilarItemsFindThePlantedSubstitutes) {
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  ASSERT_FALSE(truth["substitutes"].empty());
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  for (const auto& group : truth["substitutes"]) {
+    std::vector<std::string> items = group["items"];
+    for (const std::string& anchor : items) {
+      v1::SimilarItemsRequest req;
+      req.set_item_id(anchor);
+      req.set_limit(5);
+      req.mutable_filter()->set_in_stock_only(false);
+      grpc::ClientContext ctx;
+      v1::RecommendationsResponse resp;
+      ASSERT_TRUE(stub->SimilarItems(&ctx, req, &resp).ok());
+      std::vector<std::string> got;
+      for (const auto& i : resp.items()) {
+        got.push_back(i.item_id());
+        EXPECT_EQ(i.reason().code(), v1::SIMILAR);
+        EXPECT_NE(i.item_id(), anchor);
+      }
+      for (const std::string& other : items) {
+        if (other != anchor) {
+          EXPECT_THAT(got, ::testing::Contains(other))
+              << "substitute " << other << " of " << anchor;
+        }
+      }
+    }
+  }
+}
+
 TEST_F(DemoShopE2eTest, PostageIsNeverRecommended) {
   EXPECT_THAT(*indexer_summary_, HasSubstr("non-product lines"));
   v1::FrequentlyBoughtTogetherResponse resp;

@@ -23,7 +23,7 @@ TEST(IndexerInterruptTest, KilledRunsNeverPublishHalfSnapshots) {
   // killed in each phase.
   auto gen =
       testing::Run({bin + "/boomerang-demo-shop", "--out", tmp.Sub("shop"),
-                    "--customers", "20000", "--items", "2000"},
+                    "--customers", "10000", "--items", "2000"},
                    tmp.path());
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   const std::string root = tmp.Sub("snaps");

@@ -117,6 +117,20 @@ TEST_F(OnlineRetailTest, RegencyTeacupsGoTogether) {
   EXPECT_EQ(Ids(Fbt({"22697", "22698"}, 1)), std::vector<std::string>{"22699"});
 }
 
+TEST_F(OnlineRetailTest, SimilarTeacupsAreTheOtherColours) {
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  v1::SimilarItemsRequest req;
+  req.set_item_id("22697");
+  req.set_limit(3);
+  grpc::ClientContext ctx;
+  v1::RecommendationsResponse resp;
+  ASSERT_TRUE(stub->SimilarItems(&ctx, req, &resp).ok());
+  std::vector<std::string> got;
+  for (const auto& i : resp.items()) got.push_back(i.item_id());
+  EXPECT_THAT(got, ::testing::IsSupersetOf({"22698", "22699"}));
+  EXPECT_FALSE(resp.fallback());
+}
+
 TEST_F(OnlineRetailTest, NoNonProductIsEverRecommended) {
   // Scan every list in the snapshot, not just a sample of answers.
   auto tables = TableReader::Open(tmp_->Sub("snaps/000001/tables"), 64 << 20);

@@ -53,9 +53,8 @@ rocksdb::ColumnFamilyOptions TableOptions(
 }  // namespace
 
 const std::vector<std::string>& SnapshotTableNames() {
-  static const auto* kNames =
-      new std::vector<std::string>{kItemsTable, kFbtTable, kMetaTable,
-                                   kSimilarTable, kCustomersTable};
+  static const auto* kNames = new std::vector<std::string>{
+      kItemsTable, kFbtTable, kMetaTable, kSimilarTable, kCustomersTable};
   return *kNames;
 }
 
