@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
@@ -826,6 +827,21 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
           absl::StrCat((*builder)->dir(), "/items.faiss"));
       if (!s.ok()) return s;
     }
+    // Raw item vectors in table order, for the server's scores and anchors.
+    const int f = embeddings->model.factors;
+    std::vector<float> ordered(items.size() * f, 0.f);
+    for (size_t a = 0; a < items.size(); ++a) {
+      const float* v = embeddings->model.item(static_cast<int32_t>(a));
+      std::copy(v, v + f, ordered.begin() + table_index[a] * f);
+    }
+    const std::string path =
+        absl::StrCat((*builder)->dir(), "/item_vectors.f32");
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(ordered.data()),
+              static_cast<std::streamsize>(ordered.size() * sizeof(float)));
+    out.close();
+    if (!out)
+      return absl::UnavailableError(absl::StrCat("cannot write ", path));
   }
   customer_rows.reserve(customers.size());
   for (size_t c = 0; c < customers.size(); ++c) {

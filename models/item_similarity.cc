@@ -68,7 +68,8 @@ std::vector<std::vector<SimilarItem>> ComputeItemSimilarity(
   // Categories -> items, most ordered first.
   absl::flat_hash_map<std::string, std::vector<int32_t>> by_category;
   for (int32_t i = 0; i < n; ++i) {
-    if (!(*in.categories)[i].empty()) by_category[(*in.categories)[i]].push_back(i);
+    if (!(*in.categories)[i].empty())
+      by_category[(*in.categories)[i]].push_back(i);
   }
   for (auto& [c, list] : by_category) {
     std::stable_sort(list.begin(), list.end(), [&](int32_t a, int32_t b) {
@@ -119,7 +120,8 @@ std::vector<std::vector<SimilarItem>> ComputeItemSimilarity(
       if (i >= n) break;
       candidates.clear();
       if (in.behavior_neighbors != nullptr) {
-        for (const auto& [j, sim] : (*in.behavior_neighbors)[i]) candidates.insert(j);
+        for (const auto& [j, sim] : (*in.behavior_neighbors)[i])
+          candidates.insert(j);
       }
       const std::string& category = (*in.categories)[i];
       if (!category.empty()) {

@@ -47,8 +47,8 @@ struct ItemSimilarityInputs {
   const std::vector<float>* unit_vectors = nullptr;
   int dim = 0;
   // Nearest items by embedding, per item (from an ANN search); may be null.
-  const std::vector<std::vector<std::pair<int32_t, float>>>* behavior_neighbors =
-      nullptr;
+  const std::vector<std::vector<std::pair<int32_t, float>>>*
+      behavior_neighbors = nullptr;
 };
 
 struct SimilarItem {

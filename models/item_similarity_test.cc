@@ -52,7 +52,8 @@ TEST(ItemSimilarityTest, SubstitutesByNameAndCategoryWithoutSharedBuyers) {
   for (const auto& s : sim[0]) has_hose = has_hose || s.item == 4;
   EXPECT_TRUE(has_hose);
   for (const auto& list : sim) {
-    for (size_t j = 1; j < list.size(); ++j) EXPECT_GE(list[j - 1].score, list[j].score);
+    for (size_t j = 1; j < list.size(); ++j)
+      EXPECT_GE(list[j - 1].score, list[j].score);
   }
   // Never the item itself.
   for (size_t i = 0; i < sim.size(); ++i) {

@@ -16,6 +16,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <omp.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -103,6 +104,10 @@ int main(int argc, char** argv) {
   // Debian's Abseil runs mutex deadlock detection on every lock; profiling
   // showed it at ~2% of the server's CPU. Our locks are few and held briefly.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // FAISS uses OpenMP, and libgomp makes a thread team per calling thread:
+  // with many gRPC threads that multiplies. One OpenMP thread per request
+  // thread; the server scales with gRPC threads instead (pitfalls.md).
+  omp_set_num_threads(1);
 
   // Fail fast, before binding, when there is nothing to serve.
   auto newest = boomerang::Snapshot::FindNewest(snapshots);

@@ -7,8 +7,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "models/fbt_ranker.h"
 #include "models/item_filter.h"
+#include "models/personal_picks.h"
 #include "server/request_limits.h"
 #include "server/status_util.h"
 
@@ -167,6 +170,123 @@ absl::Status SimilarItems(const Snapshot& snapshot,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Best sellers of the last days of the data, then of all time: the answer
+// when there is no history to personalise from.
+void AddPopular(const Snapshot& snapshot, const BoundFilter& filter, int limit,
+                absl::flat_hash_set<int32_t>* taken,
+                v1::RecommendationsResponse* response) {
+  for (const auto* list :
+       {&snapshot.popular().recent(), &snapshot.popular().overall()}) {
+    const bool recent = list == &snapshot.popular().recent();
+    for (const v1::PopularItem& p : *list) {
+      if (response->items_size() >= limit) return;
+      const int32_t i = snapshot.FindItem(p.item_id());
+      if (i < 0 || !filter.Allows(i) || !taken->insert(i).second) continue;
+      v1::RecommendedItem* item = response->add_items();
+      Describe(snapshot, i, item);
+      item->set_score(static_cast<double>(p.orders()));
+      item->mutable_reason()->set_code(v1::POPULAR);
+      item->set_explanation(
+          recent ? absl::StrFormat(
+                       "trending: %d orders in the last %d days", p.orders(),
+                       snapshot.manifest().parameters().recent_days())
+                 : absl::StrFormat("a best seller (%d orders)", p.orders()));
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status PersonalPicks(const Snapshot& snapshot,
+                           const v1::PersonalPicksRequest& request,
+                           v1::RecommendationsResponse* response) {
+  int limit = 0;
+  absl::Status s = ValidatePicksRequest(request, &limit);
+  if (!s.ok()) return s;
+  auto filter = BoundFilter::Create(snapshot, request.filter());
+  if (!filter.ok()) return filter.status();
+  response->set_snapshot_version(snapshot.version());
+  const int64_t as_of = request.has_as_of() ? request.as_of().seconds()
+                                            : absl::ToUnixSeconds(absl::Now());
+
+  v1::CustomerRecord customer;
+  s = snapshot.GetCustomer(absl::StripAsciiWhitespace(request.customer_id()),
+                           &customer);
+  if (!s.ok() && !absl::IsNotFound(s)) return s;
+  std::vector<HistoryItem> history;
+  if (s.ok()) {
+    for (const v1::CustomerItem& ci : customer.items()) {
+      const int32_t i = snapshot.FindItem(ci.item_id());
+      if (i < 0) continue;
+      history.push_back(HistoryItem{i, ci.orders(), ci.quantity(),
+                                    ci.first_purchase(), ci.last_purchase()});
+    }
+  }
+  std::vector<PicksCandidate> candidates;
+  if (customer.vector_size() == snapshot.dim() && snapshot.dim() > 0 &&
+      request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
+    // Enough candidates to survive the filter and the already-bought items.
+    const int k =
+        std::min<int>(1000, 4 * limit + static_cast<int>(history.size()) + 50);
+    std::vector<int64_t> ids;
+    std::vector<float> scores;
+    s = snapshot.SearchItems(customer.vector(), k, &ids, &scores);
+    if (!s.ok()) return s;
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if (ids[j] >= 0) {
+        candidates.push_back(
+            PicksCandidate{static_cast<int32_t>(ids[j]), scores[j]});
+      }
+    }
+  }
+  const PicksMode mode =
+      request.mode() == v1::PersonalPicksRequest::NEW_ONLY ? PicksMode::kNewOnly
+      : request.mode() == v1::PersonalPicksRequest::REPEAT_ONLY
+          ? PicksMode::kRepeatOnly
+          : PicksMode::kMixed;
+  std::vector<Pick> picks = RankPersonalPicks(
+      history, candidates, as_of, mode, limit,
+      [&](int32_t i) { return filter->Allows(i); },
+      [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); });
+  absl::flat_hash_set<int32_t> taken;
+  for (const Pick& p : picks) {
+    taken.insert(p.item);
+    v1::RecommendedItem* item = response->add_items();
+    Describe(snapshot, p.item, item);
+    item->set_score(p.score);
+    if (p.kind == Pick::kBuyAgain) {
+      item->mutable_reason()->set_code(v1::BUY_AGAIN);
+      item->mutable_reason()->set_anchor_item_id(snapshot.item_id(p.item));
+      item->set_explanation(absl::StrFormat(
+          "you buy this about every %.0f days (%d orders): it's been %.0f",
+          p.interval_days, p.orders, p.days_since));
+    } else {
+      item->mutable_reason()->set_code(v1::BECAUSE_YOU_BOUGHT);
+      if (p.anchor >= 0) {
+        const std::string& anchor = snapshot.item_id(p.anchor);
+        item->mutable_reason()->set_anchor_item_id(anchor);
+        const std::string& title = snapshot.item(p.anchor).title();
+        item->set_explanation(
+            absl::StrCat("because you bought ", anchor,
+                         title.empty() ? "" : " (" + title + ")"));
+      } else {
+        item->set_explanation("matches what you buy");
+      }
+    }
+  }
+  // Unknown customer, or too little history: best sellers, as a fallback.
+  if (response->items_size() < limit &&
+      request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY &&
+      candidates.empty()) {
+    for (const HistoryItem& h : history) taken.insert(h.item);
+    AddPopular(snapshot, *filter, limit, &taken, response);
+    response->set_fallback(true);
+  }
+  return absl::OkStatus();
+}
+
 template <typename Fn>
 grpc::ServerUnaryReactor* RecommenderService::Serve(
     grpc::CallbackServerContext* context, Fn fn) {
@@ -192,6 +312,15 @@ grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
     v1::RecommendationsResponse* response) {
   return Serve(context, [&](const Snapshot& snapshot) {
     return boomerang::SimilarItems(snapshot, *request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::PersonalPicks(
+    grpc::CallbackServerContext* context,
+    const v1::PersonalPicksRequest* request,
+    v1::RecommendationsResponse* response) {
+  return Serve(context, [&](const Snapshot& snapshot) {
+    return boomerang::PersonalPicks(snapshot, *request, response);
   });
 }
 

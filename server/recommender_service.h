@@ -37,6 +37,10 @@ class RecommenderService final : public v1::Recommender::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::SimilarItemsRequest* request,
       v1::RecommendationsResponse* response) override;
+  grpc::ServerUnaryReactor* PersonalPicks(
+      grpc::CallbackServerContext* context,
+      const v1::PersonalPicksRequest* request,
+      v1::RecommendationsResponse* response) override;
 
  private:
   // Runs `fn(snapshot)` for one unary call: deadline check, one snapshot

@@ -52,6 +52,26 @@ absl::Status ValidateSimilarRequest(const v1::SimilarItemsRequest& request,
   return CheckLimit(request.limit(), limit);
 }
 
+absl::Status ValidatePicksRequest(const v1::PersonalPicksRequest& request,
+                                  int* limit) {
+  google::protobuf::RepeatedPtrField<std::string> id;
+  *id.Add() = request.customer_id();
+  absl::Status s = CheckIds(id, "customer_id", 1);
+  if (!s.ok()) return s;
+  if (!v1::PersonalPicksRequest::Mode_IsValid(request.mode())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "mode ", request.mode(), " is not MIXED, NEW_ONLY or REPEAT_ONLY"));
+  }
+  if (request.has_as_of() &&
+      (request.as_of().seconds() < 0 || request.as_of().nanos() < 0)) {
+    return absl::InvalidArgumentError("as_of is before 1970");
+  }
+  s = CheckIds(request.filter().exclude_item_ids(), "filter.exclude_item_ids",
+               kMaxExcludedItems);
+  if (!s.ok()) return s;
+  return CheckLimit(request.limit(), limit);
+}
+
 absl::Status ValidateFbtRequest(
     const v1::FrequentlyBoughtTogetherRequest& request, int* limit) {
   if (request.item_ids().empty()) {

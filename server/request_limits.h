@@ -19,6 +19,8 @@ absl::Status ValidateFbtRequest(
     const v1::FrequentlyBoughtTogetherRequest& request, int* limit);
 absl::Status ValidateSimilarRequest(const v1::SimilarItemsRequest& request,
                                     int* limit);
+absl::Status ValidatePicksRequest(const v1::PersonalPicksRequest& request,
+                                  int* limit);
 
 }  // namespace boomerang
 

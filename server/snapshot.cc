@@ -1,7 +1,9 @@
 #include "server/snapshot.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "server/store/snapshot_dir.h"
@@ -185,6 +187,39 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
     return unreadable("table", "popular");
   }
   if (!s.ok() && !absl::IsNotFound(s)) return s;
+
+  // Embeddings, when trained.
+  std::string info_bytes;
+  s = (*tables)->Get(kMetaTable, "embeddings", &info_bytes);
+  if (s.ok()) {
+    v1::EmbeddingInfo info;
+    if (!info.ParseFromString(info_bytes))
+      return unreadable("table", "embeddings");
+    snap->dim_ = info.factors();
+    const std::string vectors_path = absl::StrCat(dir, "/item_vectors.f32");
+    std::ifstream in(vectors_path, std::ios::binary);
+    snap->item_vectors_.resize(static_cast<size_t>(n) * snap->dim_);
+    in.read(reinterpret_cast<char*>(snap->item_vectors_.data()),
+            static_cast<std::streamsize>(snap->item_vectors_.size() *
+                                         sizeof(float)));
+    if (!in.good()) {
+      return absl::DataLossError(absl::StrCat(
+          "snapshot ", dir, ": ", vectors_path, " is missing or short"));
+    }
+    snap->item_norms_.resize(n);
+    for (int32_t i = 0; i < n; ++i) {
+      double sum = 0;
+      const float* v = snap->item_vector(i);
+      for (int k = 0; k < snap->dim_; ++k) sum += double{v[k]} * v[k];
+      snap->item_norms_[i] = static_cast<float>(std::sqrt(sum));
+    }
+    auto index = ann::VectorIndex::Load(absl::StrCat(dir, "/items.faiss"));
+    if (!index.ok()) return index.status();
+    snap->item_index_ = std::move(*index);
+  } else if (!absl::IsNotFound(s)) {
+    return s;
+  }
+  snap->tables_ = std::move(*tables);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
@@ -193,6 +228,42 @@ absl::Span<const int32_t> Snapshot::CategoryBestSellers(
   auto it = category_best_.find(category);
   if (it == category_best_.end()) return {};
   return it->second;
+}
+
+float Snapshot::ItemCosine(int32_t a, int32_t b) const {
+  if (dim_ == 0 || item_norms_[a] == 0 || item_norms_[b] == 0) return 0;
+  const float* x = item_vector(a);
+  const float* y = item_vector(b);
+  float dot = 0;
+  for (int k = 0; k < dim_; ++k) dot += x[k] * y[k];
+  return dot / (item_norms_[a] * item_norms_[b]);
+}
+
+absl::Status Snapshot::SearchItems(absl::Span<const float> query, int k,
+                                   std::vector<int64_t>* ids,
+                                   std::vector<float>* scores) const {
+  if (item_index_ == nullptr) {
+    ids->clear();
+    scores->clear();
+    return absl::OkStatus();
+  }
+  ann::SearchOptions opts;
+  opts.threads = 1;  // request threads scale with gRPC, not OpenMP
+  opts.ef_search = std::max(128, k);
+  return item_index_->Search(query, std::min<int64_t>(k, item_index_->size()),
+                             opts, ids, scores);
+}
+
+absl::Status Snapshot::GetCustomer(absl::string_view customer_id,
+                                   v1::CustomerRecord* out) const {
+  std::string value;
+  absl::Status s = tables_->Get(kCustomersTable, customer_id, &value);
+  if (!s.ok()) return s;
+  if (!out->ParseFromString(value)) {
+    return absl::DataLossError(
+        absl::StrCat("customer record '", customer_id, "' is unreadable"));
+  }
+  return absl::OkStatus();
 }
 
 int32_t Snapshot::FindItem(absl::string_view item_id) const {

@@ -27,7 +27,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "boomerang/v1/snapshot.pb.h"
+#include "models/ann/vector_index.h"
 #include "models/cooccurrence.h"
+#include "server/store/tables.h"
 
 namespace boomerang {
 
@@ -101,6 +103,24 @@ class Snapshot {
   absl::Span<const int32_t> CategoryBestSellers(
       absl::string_view category) const;
 
+  // Embeddings (dim() == 0 when the snapshot has none).
+  int dim() const { return dim_; }
+  // REQUIRES: dim() > 0.
+  const float* item_vector(int32_t index) const {
+    return item_vectors_.data() + int64_t{index} * dim_;
+  }
+  // Cosine of two items' vectors (0 when either has none).
+  float ItemCosine(int32_t a, int32_t b) const;
+  // Nearest items to `query` by inner product (the customer's taste).
+  absl::Status SearchItems(absl::Span<const float> query, int k,
+                           std::vector<int64_t>* ids,
+                           std::vector<float>* scores) const;
+
+  // A customer's record (history, vector). NOT_FOUND for an unknown one.
+  // Reads the customers table (block cache, then disk).
+  absl::Status GetCustomer(absl::string_view customer_id,
+                           v1::CustomerRecord* out) const;
+
  private:
   Snapshot() = default;
 
@@ -115,6 +135,11 @@ class Snapshot {
   std::vector<int64_t> anchor_orders_;
   std::vector<int64_t> similar_offsets_;  // num_items + 1
   std::vector<SimilarEdge> similar_edges_;
+  int dim_ = 0;
+  std::vector<float> item_vectors_;
+  std::vector<float> item_norms_;
+  std::unique_ptr<ann::VectorIndex> item_index_;
+  std::unique_ptr<TableReader> tables_;
   absl::flat_hash_map<std::string, std::vector<int32_t>> category_best_;
   v1::PopularItems popular_;
 };

@@ -3,6 +3,7 @@
 //   boomerang fbt --item 22697 --limit 5          # prints JSON
 //   boomerang fbt --item 22697 --item 22698 --exclude 22699
 //   boomerang similar --item 22697 --limit 5 --max-price 5
+//   boomerang picks --customer 12347 --as-of 2011-12-01 --mode mixed
 //   boomerang health
 //   boomerang services      # what the server offers (server reflection)
 //
@@ -21,6 +22,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "models/timestamp.h"
 
 namespace {
 
@@ -121,6 +123,19 @@ int main(int argc, char** argv) {
                           "how many items (default 10, at most 100)");
   filter.AddTo(similar_cmd);
 
+  std::string customer, as_of, mode = "mixed";
+  CLI::App* picks_cmd = app.add_subcommand(
+      "picks", "a customer's personal picks (due repeats and new items)");
+  picks_cmd->add_option("--customer", customer, "customer id")->required();
+  picks_cmd->add_option("--limit", limit,
+                        "how many items (default 10, at most 100)");
+  picks_cmd->add_option("--as-of", as_of,
+                        "recommend for this moment (ISO 8601; default now)");
+  picks_cmd->add_option("--mode", mode, "mixed, new or repeat")
+      ->check(CLI::IsMember({"mixed", "new", "repeat"}))
+      ->capture_default_str();
+  filter.AddTo(picks_cmd);
+
   CLI::App* health_cmd =
       app.add_subcommand("health", "ask the server's health service");
   CLI::App* services_cmd = app.add_subcommand(
@@ -174,6 +189,32 @@ int main(int argc, char** argv) {
     ctx.set_deadline(deadline());
     boomerang::v1::RecommendationsResponse resp;
     grpc::Status s = stub->SimilarItems(&ctx, req, &resp);
+    if (!s.ok()) return Fail(s, server);
+    return PrintJson(resp);
+  }
+  if (*picks_cmd) {
+    boomerang::v1::PersonalPicksRequest req;
+    req.set_customer_id(customer);
+    req.set_limit(limit);
+    req.set_mode(mode == "new" ? boomerang::v1::PersonalPicksRequest::NEW_ONLY
+                 : mode == "repeat"
+                     ? boomerang::v1::PersonalPicksRequest::REPEAT_ONLY
+                     : boomerang::v1::PersonalPicksRequest::MIXED);
+    if (!as_of.empty()) {
+      auto t = boomerang::ParseTimestamp(as_of);
+      if (!t.ok()) {
+        std::cerr << "boomerang: error: --as-of: " << t.status().message()
+                  << "\n";
+        return 1;
+      }
+      req.mutable_as_of()->set_seconds(*t);
+    }
+    filter.Fill(req.mutable_filter());
+    auto stub = boomerang::v1::Recommender::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    boomerang::v1::RecommendationsResponse resp;
+    grpc::Status s = stub->PersonalPicks(&ctx, req, &resp);
     if (!s.ok()) return Fail(s, server);
     return PrintJson(resp);
   }

@@ -104,9 +104,11 @@ struct SearchOptions {
 
 // Which index Build() makes for `num_vectors` vectors, and why.
 struct IndexChoice {
-  std::string
-      factory;  // FAISS index_factory string: "IDMap,Flat", "IDMap,HNSW32"
-  std::string reason;  // one line for the snapshot manifest
+  // FAISS index_factory string: "IDMap,Flat" or "IDMap,HNSW32".
+  std::string factory;
+  // One line for the snapshot manifest, e.g. "exact search: 4000 vectors <
+  // exact_below=50000".
+  std::string reason;
 };
 IndexChoice ChooseIndex(int64_t num_vectors, const IndexOptions& options);
 
@@ -125,11 +127,12 @@ class VectorIndex {
       absl::Span<const float> vectors, absl::Span<const int64_t> ids, int dim,
       const IndexOptions& options);
 
-  // Same as Build(), but serialized bytes in and out (what Save()/Load()
-  // write and read). Deserialize() verifies a header and checksum before
-  // handing bytes to FAISS, then checks the index's structure (graph links in
-  // range, sizes consistent), so corrupt input is an error, never a crash.
-  // Errors: DataLoss for a wrong magic, size, checksum or structure;
+  // Save() and Load() without the file: the exact bytes they write and
+  // read, for callers that do their own I/O. Deserialize() verifies a header
+  // and checksum before handing bytes to FAISS, then checks the index's
+  // structure (graph links in range, sizes consistent), so corrupt input is an
+  // error, never a crash. Errors: DataLoss for a wrong magic, size, checksum or
+  // structure;
   //   InvalidArgument for a newer format version or an unsupported index type.
   absl::StatusOr<std::string> Serialize() const;
   static absl::StatusOr<std::unique_ptr<VectorIndex>> Deserialize(
