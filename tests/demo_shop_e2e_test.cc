@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "boomerang/v1/recommender.grpc.pb.h"
+#include "boomerang/v1/snapshot.pb.h"
+#include "server/store/tables.h"
 #include "tests/process.h"
 #include "tests/test_util.h"
 
@@ -123,6 +125,60 @@ TEST_F(DemoShopE2eTest, SimilarItemsFindThePlantedSubstitutes) {
       }
     }
   }
+}
+
+TEST_F(DemoShopE2eTest, PlantedRebuyCyclesSurfaceInPersonalPicks) {
+  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto tables = TableReader::Open(tmp_->Sub("snaps/000001/tables"), 16 << 20);
+  ASSERT_TRUE(tables.ok()) << tables.status();
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  int checked = 0, found = 0;
+  for (const auto& cycle : truth["cycles"]) {
+    if (checked == 150) break;
+    const std::string customer = cycle["customer_id"], item = cycle["item_id"];
+    const double days = cycle["days"];
+    std::string value;
+    ASSERT_TRUE((*tables)->Get(kCustomersTable, customer, &value).ok()) << customer;
+    v1::CustomerRecord rec;
+    ASSERT_TRUE(rec.ParseFromString(value));
+    int64_t last = 0;
+    for (const auto& ci : rec.items()) {
+      if (ci.item_id() == item) last = ci.last_purchase();
+    }
+    ASSERT_GT(last, 0) << customer << " never bought " << item;
+    // Ask on the day the next purchase is due.
+    v1::PersonalPicksRequest req;
+    req.set_customer_id(customer);
+    req.set_limit(10);
+    req.mutable_as_of()->set_seconds(last + static_cast<int64_t>(days * 86400));
+    req.mutable_filter()->set_in_stock_only(false);
+    grpc::ClientContext ctx;
+    v1::RecommendationsResponse resp;
+    ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &resp).ok());
+    ++checked;
+    for (const auto& r : resp.items()) {
+      if (r.item_id() == item) {
+        ++found;
+        EXPECT_EQ(r.reason().code(), v1::BUY_AGAIN);
+        EXPECT_THAT(r.explanation(), HasSubstr("you buy this about every"));
+      }
+    }
+  }
+  ASSERT_GT(checked, 100);
+  EXPECT_GE(found, checked * 9 / 10) << found << " of " << checked;
+}
+
+TEST_F(DemoShopE2eTest, UnknownCustomersGetBestSellersAsAFallback) {
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  v1::PersonalPicksRequest req;
+  req.set_customer_id("nobody-at-all");
+  req.set_limit(5);
+  grpc::ClientContext ctx;
+  v1::RecommendationsResponse resp;
+  ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &resp).ok());
+  EXPECT_TRUE(resp.fallback());
+  EXPECT_EQ(resp.items_size(), 5);
+  for (const auto& r : resp.items()) EXPECT_EQ(r.reason().code(), v1::POPULAR);
 }
 
 TEST_F(DemoShopE2eTest, PostageIsNeverRecommended) {
