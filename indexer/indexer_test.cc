@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "models/item_exclusion.h"
 #include "server/store/snapshot_dir.h"
@@ -270,6 +271,64 @@ TEST(IndexerTest, CategoryPathFromSeveralCatalogColumns) {
   o.catalog_columns["category"] = "department+aisle";
   EXPECT_THAT(RunIndexer(o, &r).message(),
               HasSubstr("'aisle' (part of category)"));
+}
+
+std::map<std::string, std::string> DumpTables(const std::string& dir) {
+  std::map<std::string, std::string> rows;
+  auto tables = TableReader::Open(dir + "/tables", 1 << 20);
+  EXPECT_TRUE(tables.ok());
+  for (const std::string& t : SnapshotTableNames()) {
+    EXPECT_TRUE((*tables)
+                    ->ForEach(t,
+                              [&](absl::string_view k, absl::string_view v) {
+                                rows[t + "/" + std::string(k)] = std::string(v);
+                                return true;
+                              })
+                    .ok());
+  }
+  return rows;
+}
+
+TEST(IndexerTest, SameSeedSameSnapshotContents) {
+  testing::TempDir tmp;
+  std::string csv = "order_id,customer_id,item_id,timestamp,title\n";
+  uint64_t x = 7;
+  for (int o = 0; o < 400; ++o) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    const int customer = static_cast<int>((x >> 33) % 40);
+    for (int k = 0; k < 3; ++k) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      const int item = static_cast<int>((x >> 33) % 30) + (customer % 2) * 10;
+      csv += "o" + std::to_string(o) + ",c" + std::to_string(customer) + ",I" +
+             std::to_string(item) + ",2024-01-" + std::to_string(1 + o % 28) +
+             ",Item " + std::to_string(item) + "\n";
+    }
+  }
+  const std::string path = testing::WriteFile(tmp.Sub("o.csv"), csv);
+  IndexReport a, b;
+  IndexerOptions opts = Options(path, tmp.Sub("snaps"));
+  opts.cooccurrence.threads = 1;
+  ASSERT_TRUE(RunIndexer(opts, &a).ok());
+  opts.cooccurrence.threads = 2;
+  opts.embeddings.als.threads = 2;
+  ASSERT_TRUE(RunIndexer(opts, &b).ok());
+  EXPECT_GT(a.similar_pairs, 0);
+  auto da = DumpTables(a.snapshot_dir), db = DumpTables(b.snapshot_dir);
+  EXPECT_EQ(da.size(), db.size());
+  int differ = 0;
+  for (const auto& [key, value] : da) {
+    if (db[key] != value && ++differ <= 3)
+      ADD_FAILURE() << "rows differ: " << key;
+  }
+  EXPECT_EQ(differ, 0);
+  EXPECT_EQ(testing::ReadFileBytes(a.snapshot_dir + "/item_vectors.f32"),
+            testing::ReadFileBytes(b.snapshot_dir + "/item_vectors.f32"));
+  // A different seed trains different vectors.
+  opts.embeddings.als.seed = 43;
+  IndexReport c;
+  ASSERT_TRUE(RunIndexer(opts, &c).ok());
+  EXPECT_NE(testing::ReadFileBytes(a.snapshot_dir + "/item_vectors.f32"),
+            testing::ReadFileBytes(c.snapshot_dir + "/item_vectors.f32"));
 }
 
 TEST(IndexerTest, ClearErrorsForBadInputFiles) {

@@ -104,6 +104,36 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", threads, "worker threads (0: all cores)")
       ->capture_default_str();
+  bool no_embeddings = false;
+  auto& emb = opts.embeddings;
+  app.add_flag("--no-embeddings", no_embeddings,
+               "skip item/customer embeddings (no personal picks; similar "
+               "items from names and categories only)");
+  app.add_option("--factors", emb.als.factors, "embedding size")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--iterations", emb.als.iterations, "ALS iterations")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  app.add_option("--regularization", emb.als.regularization,
+                 "ALS L2 regularization")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--alpha", emb.als.alpha,
+                 "ALS confidence scale: c = 1 + alpha * weight")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option(
+         "--recency-half-life-days", emb.recency_half_life_days,
+         "a purchase this many days before the end of the data weighs half")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--similar-k", emb.similar_k, "similar items kept per item")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--seed", emb.als.seed,
+                 "random seed (same seed, same snapshot)")
+      ->capture_default_str();
   app.add_flag("--quiet", quiet, "no progress lines");
   try {
     app.parse(argc, argv);
@@ -145,6 +175,9 @@ int main(int argc, char** argv) {
   if (!sc.ok()) return fail(sc.status(), 1);
   opts.cooccurrence.scoring = *sc;
   opts.cooccurrence.threads = threads;
+  opts.embeddings.enabled = !no_embeddings;
+  opts.embeddings.als.threads = threads;
+  opts.embeddings.ann.threads = threads;
   if (!no_default_exclusions) {
     opts.excluded_item_patterns = boomerang::DefaultExcludedItemPatterns();
   }

@@ -28,8 +28,8 @@ TEST(PersonalPicksTest, DueRepeatsComeFirstAndNewItemsFill) {
       {2, 4, 4, kNow - 93 * kDay, kNow - 3 * kDay},
       {3, 1, 1, kNow - 50 * kDay, kNow - 50 * kDay}};
   std::vector<PicksCandidate> candidates = {{3, 2.0f}, {7, 1.0f}, {8, 0.5f}};
-  auto picks = RankPersonalPicks(history, candidates, kNow, PicksMode::kMixed, 3,
-                                 All, NoSim);
+  auto picks = RankPersonalPicks(history, candidates, kNow, PicksMode::kMixed,
+                                 3, All, NoSim);
   ASSERT_EQ(picks.size(), 3u);
   EXPECT_EQ(picks[0].item, 1);
   EXPECT_EQ(picks[0].kind, Pick::kBuyAgain);
@@ -42,31 +42,35 @@ TEST(PersonalPicksTest, DueRepeatsComeFirstAndNewItemsFill) {
 }
 
 TEST(PersonalPicksTest, ModesAndFilter) {
-  std::vector<HistoryItem> history = {{1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay}};
+  std::vector<HistoryItem> history = {
+      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay}};
   std::vector<PicksCandidate> candidates = {{7, 1.0f}, {8, 0.5f}};
-  auto only_new = RankPersonalPicks(history, candidates, kNow, PicksMode::kNewOnly,
-                                    10, All, NoSim);
+  auto only_new = RankPersonalPicks(history, candidates, kNow,
+                                    PicksMode::kNewOnly, 10, All, NoSim);
   ASSERT_EQ(only_new.size(), 2u);
   EXPECT_EQ(only_new[0].item, 7);
   auto only_repeat = RankPersonalPicks(history, candidates, kNow,
                                        PicksMode::kRepeatOnly, 10, All, NoSim);
   ASSERT_EQ(only_repeat.size(), 1u);
   EXPECT_EQ(only_repeat[0].item, 1);
-  auto filtered = RankPersonalPicks(history, candidates, kNow, PicksMode::kMixed, 10,
-                                    [](int32_t i) { return i != 7; }, NoSim);
+  auto filtered = RankPersonalPicks(
+      history, candidates, kNow, PicksMode::kMixed, 10,
+      [](int32_t i) { return i != 7; }, NoSim);
   ASSERT_EQ(filtered.size(), 2u);
   EXPECT_EQ(filtered[1].item, 8);
 }
 
 TEST(PersonalPicksTest, AsOfBeforeTheLastPurchaseIgnoresTheFuture) {
-  std::vector<HistoryItem> history = {{1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay}};
-  auto picks = RankPersonalPicks(history, {}, kNow - 60 * kDay, PicksMode::kMixed, 5,
-                                 All, NoSim);
+  std::vector<HistoryItem> history = {
+      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay}};
+  auto picks = RankPersonalPicks(history, {}, kNow - 60 * kDay,
+                                 PicksMode::kMixed, 5, All, NoSim);
   EXPECT_TRUE(picks.empty());
 }
 
 TEST(PersonalPicksTest, NewPicksNameTheirAnchor) {
-  std::vector<HistoryItem> history = {{1, 1, 1, kNow, kNow}, {2, 1, 1, kNow, kNow}};
+  std::vector<HistoryItem> history = {{1, 1, 1, kNow, kNow},
+                                      {2, 1, 1, kNow, kNow}};
   std::vector<PicksCandidate> candidates = {{9, 1.0f}};
   auto picks = RankPersonalPicks(
       history, candidates, kNow, PicksMode::kMixed, 5, All,

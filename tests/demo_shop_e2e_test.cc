@@ -128,7 +128,8 @@ TEST_F(DemoShopE2eTest, SimilarItemsFindThePlantedSubstitutes) {
 }
 
 TEST_F(DemoShopE2eTest, PlantedRebuyCyclesSurfaceInPersonalPicks) {
-  auto truth = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
   auto tables = TableReader::Open(tmp_->Sub("snaps/000001/tables"), 16 << 20);
   ASSERT_TRUE(tables.ok()) << tables.status();
   auto stub = v1::Recommender::NewStub(server_->Channel());
@@ -138,7 +139,8 @@ TEST_F(DemoShopE2eTest, PlantedRebuyCyclesSurfaceInPersonalPicks) {
     const std::string customer = cycle["customer_id"], item = cycle["item_id"];
     const double days = cycle["days"];
     std::string value;
-    ASSERT_TRUE((*tables)->Get(kCustomersTable, customer, &value).ok()) << customer;
+    ASSERT_TRUE((*tables)->Get(kCustomersTable, customer, &value).ok())
+        << customer;
     v1::CustomerRecord rec;
     ASSERT_TRUE(rec.ParseFromString(value));
     int64_t last = 0;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace boomerang::testing {
@@ -43,6 +44,11 @@ inline std::string WriteGzFile(const std::string& path,
   gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
   gzclose(f);
   return path;
+}
+
+inline std::string ReadFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // Directory of the built binaries (set by CMake for every test).
