@@ -1,7 +1,9 @@
 #include "server/recommender_service.h"
 
 #include <chrono>
+#include <cmath>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
@@ -20,15 +22,74 @@ namespace boomerang {
 namespace {
 
 // The request's filter bound to a snapshot: rules plus excluded indices.
+// A known customer as the request handlers see them.
+struct Customer {
+  bool known = false;
+  v1::CustomerRecord record;
+  std::vector<HistoryItem> history;  // dense item indices
+};
+
+absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
+                                      absl::string_view customer_id) {
+  Customer c;
+  customer_id = absl::StripAsciiWhitespace(customer_id);
+  if (customer_id.empty()) return c;
+  absl::Status s = snapshot.GetCustomer(customer_id, &c.record);
+  if (absl::IsNotFound(s)) return c;
+  if (!s.ok()) return s;
+  c.known = true;
+  for (const v1::CustomerItem& ci : c.record.items()) {
+    const int32_t i = snapshot.FindItem(ci.item_id());
+    if (i < 0) continue;
+    c.history.push_back(HistoryItem{i, ci.orders(), ci.quantity(),
+                                    ci.first_purchase(), ci.last_purchase()});
+  }
+  return c;
+}
+
+// How much the customer's vector likes an item: cosine in [-1, 1], 0 when
+// either has no vector.
+float Affinity(const Snapshot& snapshot, const Customer& customer,
+               int32_t item) {
+  const int dim = snapshot.dim();
+  if (!customer.known || customer.record.vector_size() != dim || dim == 0)
+    return 0;
+  const float* v = snapshot.item_vector(item);
+  double dot = 0, nu = 0, nv = 0;
+  for (int k = 0; k < dim; ++k) {
+    dot += double{customer.record.vector(k)} * v[k];
+    nu += double{customer.record.vector(k)} * customer.record.vector(k);
+    nv += double{v[k]} * v[k];
+  }
+  return nu > 0 && nv > 0 ? static_cast<float>(dot / std::sqrt(nu * nv)) : 0.f;
+}
+
 class BoundFilter {
  public:
+  // `customer` is needed for filter.exclude_purchased (INVALID_ARGUMENT
+  // without one); items it bought are excluded unless due again at `as_of`.
   static absl::StatusOr<BoundFilter> Create(
       const Snapshot& snapshot, const v1::Filter& filter,
       const google::protobuf::RepeatedPtrField<std::string>* more_excluded =
-          nullptr) {
+          nullptr,
+      const Customer* customer = nullptr, int64_t as_of = 0) {
     auto rules = ItemFilter::Create(filter);
     if (!rules.ok()) return rules.status();
     BoundFilter f(snapshot, std::move(*rules));
+    if (filter.exclude_purchased()) {
+      if (customer == nullptr) {
+        return absl::InvalidArgumentError(
+            "filter.exclude_purchased needs the request's customer_id");
+      }
+      if (as_of == 0) as_of = absl::ToUnixSeconds(absl::Now());
+      for (const HistoryItem& h : customer->history) {
+        const double interval =
+            h.orders >= 2 ? (h.last - h.first) / 86400.0 / (h.orders - 1) : 0;
+        const bool due = interval > 0 &&
+                         DueScore((as_of - h.last) / 86400.0, interval) >= 0.5;
+        if (!due) f.exclude_.insert(h.item);
+      }
+    }
     for (const auto* ids : {&filter.exclude_item_ids(), more_excluded}) {
       if (ids == nullptr) continue;
       for (const std::string& id : *ids) {
@@ -205,25 +266,16 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
   int limit = 0;
   absl::Status s = ValidatePicksRequest(request, &limit);
   if (!s.ok()) return s;
-  auto filter = BoundFilter::Create(snapshot, request.filter());
-  if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
   const int64_t as_of = request.has_as_of() ? request.as_of().seconds()
                                             : absl::ToUnixSeconds(absl::Now());
-
-  v1::CustomerRecord customer;
-  s = snapshot.GetCustomer(absl::StripAsciiWhitespace(request.customer_id()),
-                           &customer);
-  if (!s.ok() && !absl::IsNotFound(s)) return s;
-  std::vector<HistoryItem> history;
-  if (s.ok()) {
-    for (const v1::CustomerItem& ci : customer.items()) {
-      const int32_t i = snapshot.FindItem(ci.item_id());
-      if (i < 0) continue;
-      history.push_back(HistoryItem{i, ci.orders(), ci.quantity(),
-                                    ci.first_purchase(), ci.last_purchase()});
-    }
-  }
+  auto loaded = LoadCustomer(snapshot, request.customer_id());
+  if (!loaded.ok()) return loaded.status();
+  auto filter =
+      BoundFilter::Create(snapshot, request.filter(), nullptr, &*loaded, as_of);
+  if (!filter.ok()) return filter.status();
+  const v1::CustomerRecord& customer = loaded->record;
+  const std::vector<HistoryItem>& history = loaded->history;
   std::vector<PicksCandidate> candidates;
   if (customer.vector_size() == snapshot.dim() && snapshot.dim() > 0 &&
       request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
@@ -287,6 +339,174 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
   return absl::OkStatus();
 }
 
+absl::Status CrossSell(const Snapshot& snapshot,
+                       const v1::CrossSellRequest& request,
+                       v1::RecommendationsResponse* response) {
+  int limit = 0;
+  absl::Status s = ValidateCrossSellRequest(request, &limit);
+  if (!s.ok()) return s;
+  response->set_snapshot_version(snapshot.version());
+  auto customer = LoadCustomer(snapshot, request.customer_id());
+  if (!customer.ok()) return customer.status();
+  auto filter =
+      BoundFilter::Create(snapshot, request.filter(), nullptr,
+                          request.customer_id().empty() ? nullptr : &*customer);
+  if (!filter.ok()) return filter.status();
+
+  absl::InlinedVector<FbtAnchor, 4> anchors;
+  absl::flat_hash_set<int32_t> substitutes;
+  for (const std::string& id : request.item_ids()) {
+    const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
+    if (index < 0) {
+      response->add_unknown_item_ids(id);
+      continue;
+    }
+    bool seen = false;
+    for (const FbtAnchor& a : anchors) seen = seen || a.item == index;
+    if (seen) continue;
+    anchors.push_back(FbtAnchor{index, snapshot.fbt_anchor_orders(index),
+                                snapshot.Fbt(index)});
+    // Look-alikes of a cart item: same category and a similar name. A
+    // second frying pan is not a complement of the first, but a printer and
+    // its ink look alike too: the co-purchase lift decides (below). Not
+    // "the same buyers": complements share buyers, that makes them
+    // complements.
+    for (const Snapshot::SimilarEdge& e : snapshot.Similar(index)) {
+      if (e.same_category && e.title >= 0.3f) substitutes.insert(e.item);
+    }
+  }
+  // Rank more than asked, then re-rank by the customer's taste.
+  const int fetch = std::min(kMaxLimit, 3 * limit);
+  auto id_of = [&snapshot](int32_t i) -> absl::string_view {
+    return snapshot.item_id(i);
+  };
+  auto title_of = [&snapshot](int32_t i) -> absl::string_view {
+    return snapshot.item(i).title();
+  };
+  google::protobuf::RepeatedPtrField<v1::RecommendedItem> ranked;
+  RankFrequentlyBoughtTogether(
+      anchors, [&](int32_t i) { return filter->Allows(i); }, fetch,
+      FbtItemNames{id_of, title_of}, &ranked);
+  // A look-alike bought with the cart only weakly (lift under
+  // kComplementLift) is a substitute: shoppers chose between them.
+  constexpr double kComplementLift = 3.0;
+  std::vector<std::pair<double, int>> order;
+  for (int j = 0; j < ranked.size(); ++j) {
+    const int32_t i = snapshot.FindItem(ranked[j].item_id());
+    if (substitutes.contains(i)) {
+      double lift = 0;
+      for (const auto& e : ranked[j].evidence())
+        lift = std::max(lift, e.lift());
+      if (lift < kComplementLift) continue;
+    }
+    // Multiplicative, so that taste reorders complements but never turns a
+    // weak complement into a strong one.
+    const double personal = std::max(0.f, Affinity(snapshot, *customer, i));
+    order.emplace_back(ranked[j].score() * (1 + 0.5 * personal), j);
+  }
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [score, j] : order) {
+    if (response->items_size() == limit) break;
+    v1::RecommendedItem* item = response->add_items();
+    *item = std::move(ranked[j]);
+    item->set_score(score);
+    Describe(snapshot, snapshot.FindItem(item->item_id()), item);
+    item->mutable_reason()->set_code(v1::CROSS_SELL);
+    if (item->evidence_size() > 0) {
+      item->mutable_reason()->set_anchor_item_id(
+          item->evidence(0).anchor_item_id());
+    }
+  }
+  if (response->items_size() == 0) {
+    // Nothing known about the cart: best sellers, as a fallback.
+    absl::flat_hash_set<int32_t> taken(substitutes);
+    for (const FbtAnchor& a : anchors) taken.insert(a.item);
+    AddPopular(snapshot, *filter, limit, &taken, response);
+    response->set_fallback(response->items_size() > 0);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
+                    v1::RecommendationsResponse* response) {
+  int limit = 0;
+  double low = 0, high = 0;
+  absl::Status s = ValidateUpsellRequest(request, &limit, &low, &high);
+  if (!s.ok()) return s;
+  response->set_snapshot_version(snapshot.version());
+  auto customer = LoadCustomer(snapshot, request.customer_id());
+  if (!customer.ok()) return customer.status();
+  auto filter =
+      BoundFilter::Create(snapshot, request.filter(), nullptr,
+                          request.customer_id().empty() ? nullptr : &*customer);
+  if (!filter.ok()) return filter.status();
+  const int32_t anchor =
+      snapshot.FindItem(absl::StripAsciiWhitespace(request.item_id()));
+  if (anchor < 0) {
+    response->add_unknown_item_ids(request.item_id());
+    return absl::OkStatus();
+  }
+  const v1::ItemRecord& base = snapshot.item(anchor);
+  if (base.price() <= 0) return absl::OkStatus();  // no price, no "pricier"
+  // Candidates: the anchor's category, and its similar items (the only
+  // relatives of an item without a category).
+  absl::flat_hash_map<int32_t, float> similarity;
+  for (const Snapshot::SimilarEdge& e : snapshot.Similar(anchor)) {
+    similarity[e.item] = e.similarity;
+  }
+  std::vector<int32_t> candidates;
+  for (int32_t i : snapshot.CategoryBestSellers(base.category()))
+    candidates.push_back(i);
+  if (base.category().empty()) {
+    for (const auto& [i, sim] : similarity) candidates.push_back(i);
+  }
+  int64_t most_orders = 1;
+  for (int32_t i : candidates)
+    most_orders = std::max(most_orders, snapshot.item(i).orders());
+  struct Scored {
+    int32_t item;
+    double score, personal, ratio;
+  };
+  std::vector<Scored> scored;
+  for (int32_t i : candidates) {
+    if (i == anchor || !filter->Allows(i)) continue;
+    const v1::ItemRecord& rec = snapshot.item(i);
+    if (rec.category() != base.category()) continue;
+    const double ratio = rec.price() / base.price();
+    if (ratio < low || ratio > high) continue;
+    auto it = similarity.find(i);
+    const double sim = it == similarity.end() ? 0.0 : it->second;
+    const double popular = std::log1p(rec.orders()) / std::log1p(most_orders);
+    const double personal = std::max(0.f, Affinity(snapshot, *customer, i));
+    // An alternative first (similarity to the anchor), then what sells and
+    // what this customer likes.
+    scored.push_back(
+        Scored{i, 2 * sim + 0.3 * popular + 0.5 * personal, personal, ratio});
+  }
+  std::stable_sort(
+      scored.begin(), scored.end(),
+      [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  for (const Scored& c : scored) {
+    if (response->items_size() == limit) break;
+    v1::RecommendedItem* item = response->add_items();
+    Describe(snapshot, c.item, item);
+    item->set_score(c.score);
+    item->mutable_reason()->set_code(v1::UPSELL);
+    item->mutable_reason()->set_anchor_item_id(snapshot.item_id(anchor));
+    std::string why = absl::StrFormat(
+        "a step up from %s: %.2f vs %.2f (%.1fx)%s, %d orders",
+        snapshot.item_id(anchor), item->price(), base.price(), c.ratio,
+        base.category().empty() ? ""
+                                : absl::StrCat(", also in ", base.category()),
+        snapshot.item(c.item).orders());
+    if (c.personal >= 0.3) absl::StrAppend(&why, "; matches what you buy");
+    item->set_explanation(why);
+  }
+  return absl::OkStatus();
+}
+
 template <typename Fn>
 grpc::ServerUnaryReactor* RecommenderService::Serve(
     grpc::CallbackServerContext* context, Fn fn) {
@@ -321,6 +541,22 @@ grpc::ServerUnaryReactor* RecommenderService::PersonalPicks(
     v1::RecommendationsResponse* response) {
   return Serve(context, [&](const Snapshot& snapshot) {
     return boomerang::PersonalPicks(snapshot, *request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::CrossSell(
+    grpc::CallbackServerContext* context, const v1::CrossSellRequest* request,
+    v1::RecommendationsResponse* response) {
+  return Serve(context, [&](const Snapshot& snapshot) {
+    return boomerang::CrossSell(snapshot, *request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::Upsell(
+    grpc::CallbackServerContext* context, const v1::UpsellRequest* request,
+    v1::RecommendationsResponse* response) {
+  return Serve(context, [&](const Snapshot& snapshot) {
+    return boomerang::Upsell(snapshot, *request, response);
   });
 }
 

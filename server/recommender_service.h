@@ -41,6 +41,12 @@ class RecommenderService final : public v1::Recommender::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::PersonalPicksRequest* request,
       v1::RecommendationsResponse* response) override;
+  grpc::ServerUnaryReactor* CrossSell(
+      grpc::CallbackServerContext* context, const v1::CrossSellRequest* request,
+      v1::RecommendationsResponse* response) override;
+  grpc::ServerUnaryReactor* Upsell(
+      grpc::CallbackServerContext* context, const v1::UpsellRequest* request,
+      v1::RecommendationsResponse* response) override;
 
  private:
   // Runs `fn(snapshot)` for one unary call: deadline check, one snapshot

@@ -72,6 +72,53 @@ absl::Status ValidatePicksRequest(const v1::PersonalPicksRequest& request,
   return CheckLimit(request.limit(), limit);
 }
 
+absl::Status CheckOptionalId(const std::string& id, absl::string_view field) {
+  if (id.size() > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", id.size(), " bytes; ids are at most ",
+                     kMaxRequestIdBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCrossSellRequest(const v1::CrossSellRequest& request,
+                                      int* limit) {
+  if (request.item_ids().empty()) {
+    return absl::InvalidArgumentError(
+        "item_ids is empty: name the cart's items");
+  }
+  absl::Status s = CheckIds(request.item_ids(), "item_ids", kMaxAnchorItems);
+  if (s.ok()) s = CheckOptionalId(request.customer_id(), "customer_id");
+  if (s.ok()) {
+    s = CheckIds(request.filter().exclude_item_ids(), "filter.exclude_item_ids",
+                 kMaxExcludedItems);
+  }
+  if (!s.ok()) return s;
+  return CheckLimit(request.limit(), limit);
+}
+
+absl::Status ValidateUpsellRequest(const v1::UpsellRequest& request, int* limit,
+                                   double* min_ratio, double* max_ratio) {
+  google::protobuf::RepeatedPtrField<std::string> id;
+  *id.Add() = request.item_id();
+  absl::Status s = CheckIds(id, "item_id", 1);
+  if (s.ok()) s = CheckOptionalId(request.customer_id(), "customer_id");
+  if (s.ok()) {
+    s = CheckIds(request.filter().exclude_item_ids(), "filter.exclude_item_ids",
+                 kMaxExcludedItems);
+  }
+  if (!s.ok()) return s;
+  *min_ratio =
+      request.min_price_ratio() == 0 ? 1.05 : request.min_price_ratio();
+  *max_ratio = request.max_price_ratio() == 0 ? 2.0 : request.max_price_ratio();
+  if (!(*min_ratio > 0) || !(*max_ratio >= *min_ratio) || *max_ratio > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "price band ", *min_ratio, "..", *max_ratio,
+        " is invalid: need 0 < min_price_ratio <= max_price_ratio <= 1000"));
+  }
+  return CheckLimit(request.limit(), limit);
+}
+
 absl::Status ValidateFbtRequest(
     const v1::FrequentlyBoughtTogetherRequest& request, int* limit) {
   if (request.item_ids().empty()) {

@@ -21,6 +21,11 @@ absl::Status ValidateSimilarRequest(const v1::SimilarItemsRequest& request,
                                     int* limit);
 absl::Status ValidatePicksRequest(const v1::PersonalPicksRequest& request,
                                   int* limit);
+absl::Status ValidateCrossSellRequest(const v1::CrossSellRequest& request,
+                                      int* limit);
+// Also sets the price band (defaults 1.05 and 2.0).
+absl::Status ValidateUpsellRequest(const v1::UpsellRequest& request, int* limit,
+                                   double* min_ratio, double* max_ratio);
 
 }  // namespace boomerang
 

@@ -183,6 +183,117 @@ TEST_F(DemoShopE2eTest, UnknownCustomersGetBestSellersAsAFallback) {
   for (const auto& r : resp.items()) EXPECT_EQ(r.reason().code(), v1::POPULAR);
 }
 
+struct CatalogRow {
+  std::string category;
+  double price;
+};
+
+std::map<std::string, CatalogRow> ReadCatalog(const std::string& path) {
+  std::map<std::string, CatalogRow> catalog;
+  std::istringstream in(testing::ReadAll(path));
+  std::string line;
+  std::getline(in, line);  // item_id,title,category,price,in_stock
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    catalog[f[0]] = CatalogRow{f[2], std::stod(f[3])};
+  }
+  return catalog;
+}
+
+TEST_F(DemoShopE2eTest, UpsellStaysInTheBandAndTheCategory) {
+  auto catalog = ReadCatalog(tmp_->Sub("demo/catalog.csv"));
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  int returned = 0;
+  for (const auto& [anchor, row] : catalog) {
+    v1::UpsellRequest req;
+    req.set_item_id(anchor);
+    req.set_limit(5);
+    grpc::ClientContext ctx;
+    v1::RecommendationsResponse resp;
+    ASSERT_TRUE(stub->Upsell(&ctx, req, &resp).ok());
+    for (const auto& r : resp.items()) {
+      const CatalogRow& got = catalog.at(r.item_id());
+      EXPECT_EQ(got.category, row.category) << anchor << " -> " << r.item_id();
+      EXPECT_GE(got.price, 1.05 * row.price - 1e-9)
+          << anchor << " -> " << r.item_id();
+      EXPECT_LE(got.price, 2.0 * row.price + 1e-9)
+          << anchor << " -> " << r.item_id();
+      EXPECT_EQ(r.reason().code(), v1::UPSELL);
+      ++returned;
+    }
+  }
+  EXPECT_GT(returned, 300);
+  // The budget tier's first upsell is its own standard tier when in band.
+  int standard_first = 0, in_band = 0;
+  for (const auto& group : truth["substitutes"]) {
+    std::vector<std::string> items = group["items"];
+    const double ratio =
+        catalog.at(items[1]).price / catalog.at(items[0]).price;
+    if (ratio < 1.05 || ratio > 2.0) continue;
+    ++in_band;
+    v1::UpsellRequest req;
+    req.set_item_id(items[0]);
+    req.set_limit(1);
+    req.mutable_filter()->set_in_stock_only(false);
+    grpc::ClientContext ctx;
+    v1::RecommendationsResponse resp;
+    ASSERT_TRUE(stub->Upsell(&ctx, req, &resp).ok());
+    standard_first +=
+        resp.items_size() == 1 && resp.items(0).item_id() == items[1];
+  }
+  ASSERT_GT(in_band, 5);
+  EXPECT_GE(standard_first, in_band * 9 / 10);
+}
+
+TEST_F(DemoShopE2eTest, CrossSellFindsComplementsNotSubstitutes) {
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  std::map<std::string, std::set<std::string>> substitutes_of;
+  for (const auto& group : truth["substitutes"]) {
+    std::vector<std::string> items = group["items"];
+    for (const auto& a : items) {
+      for (const auto& b : items) {
+        if (a != b) substitutes_of[a].insert(b);
+      }
+    }
+  }
+  int complements_found = 0, checked = 0;
+  for (const auto& c : truth["complements"]) {
+    const std::string anchor = c["anchor"], complement = c["complement"];
+    v1::CrossSellRequest req;
+    req.add_item_ids(anchor);
+    req.set_limit(5);
+    grpc::ClientContext ctx;
+    v1::RecommendationsResponse resp;
+    ASSERT_TRUE(stub->CrossSell(&ctx, req, &resp).ok());
+    ++checked;
+    for (const auto& r : resp.items()) {
+      EXPECT_NE(r.item_id(), anchor);
+      EXPECT_EQ(substitutes_of[anchor].count(r.item_id()), 0u)
+          << r.item_id() << " is a substitute of " << anchor;
+      complements_found += r.item_id() == complement;
+    }
+  }
+  EXPECT_EQ(complements_found, checked);
+  // Substitute groups: a cart with one tier never gets the others.
+  for (const auto& [item, subs] : substitutes_of) {
+    v1::CrossSellRequest req;
+    req.add_item_ids(item);
+    req.set_limit(10);
+    grpc::ClientContext ctx;
+    v1::RecommendationsResponse resp;
+    ASSERT_TRUE(stub->CrossSell(&ctx, req, &resp).ok());
+    for (const auto& r : resp.items()) {
+      EXPECT_EQ(subs.count(r.item_id()), 0u) << r.item_id() << " with " << item;
+    }
+  }
+}
+
 TEST_F(DemoShopE2eTest, PostageIsNeverRecommended) {
   EXPECT_THAT(*indexer_summary_, HasSubstr("non-product lines"));
   v1::FrequentlyBoughtTogetherResponse resp;

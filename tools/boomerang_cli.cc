@@ -4,6 +4,8 @@
 //   boomerang fbt --item 22697 --item 22698 --exclude 22699
 //   boomerang similar --item 22697 --limit 5 --max-price 5
 //   boomerang picks --customer 12347 --as-of 2011-12-01 --mode mixed
+//   boomerang crosssell --item 22697 --item 22698 --customer 12347
+//   boomerang upsell --item SKU-0252 --customer C00012
 //   boomerang health
 //   boomerang services      # what the server offers (server reflection)
 //
@@ -61,6 +63,7 @@ struct FilterFlags {
   std::vector<std::string> categories, exclude_categories, excludes;
   double min_price = 0, max_price = 0;
   bool include_out_of_stock = false;
+  bool exclude_purchased = false;
 
   void AddTo(CLI::App* cmd) {
     cmd->add_option("--exclude", excludes,
@@ -74,6 +77,8 @@ struct FilterFlags {
     cmd->add_option("--max-price", max_price, "highest price (0: no bound)");
     cmd->add_flag("--include-out-of-stock", include_out_of_stock,
                   "also return items the catalog marks out of stock");
+    cmd->add_flag("--exclude-purchased", exclude_purchased,
+                  "leave out what the customer bought (unless due again)");
   }
   void Fill(boomerang::v1::Filter* f) const {
     for (const auto& c : categories) f->add_include_categories(c);
@@ -82,6 +87,7 @@ struct FilterFlags {
     f->set_min_price(min_price);
     f->set_max_price(max_price);
     if (include_out_of_stock) f->set_in_stock_only(false);
+    f->set_exclude_purchased(exclude_purchased);
   }
 };
 
@@ -135,6 +141,28 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"mixed", "new", "repeat"}))
       ->capture_default_str();
   filter.AddTo(picks_cmd);
+
+  CLI::App* cross_cmd = app.add_subcommand(
+      "crosssell", "complements for a cart (never substitutes of its items)");
+  cross_cmd->add_option("--item", items, "cart item id (repeatable)")
+      ->required();
+  cross_cmd->add_option("--customer", customer, "customer id (personalises)");
+  cross_cmd->add_option("--limit", limit,
+                        "how many items (default 10, at most 100)");
+  filter.AddTo(cross_cmd);
+
+  double min_ratio = 0, max_ratio = 0;
+  CLI::App* upsell_cmd = app.add_subcommand(
+      "upsell", "a better, pricier alternative in the same category");
+  upsell_cmd->add_option("--item", item, "the item")->required();
+  upsell_cmd->add_option("--customer", customer, "customer id (personalises)");
+  upsell_cmd->add_option("--limit", limit,
+                         "how many items (default 10, at most 100)");
+  upsell_cmd->add_option("--min-ratio", min_ratio,
+                         "lowest price multiple (default 1.05)");
+  upsell_cmd->add_option("--max-ratio", max_ratio,
+                         "highest price multiple (default 2)");
+  filter.AddTo(upsell_cmd);
 
   CLI::App* health_cmd =
       app.add_subcommand("health", "ask the server's health service");
@@ -215,6 +243,32 @@ int main(int argc, char** argv) {
     ctx.set_deadline(deadline());
     boomerang::v1::RecommendationsResponse resp;
     grpc::Status s = stub->PersonalPicks(&ctx, req, &resp);
+    if (!s.ok()) return Fail(s, server);
+    return PrintJson(resp);
+  }
+  if (*cross_cmd || *upsell_cmd) {
+    auto stub = boomerang::v1::Recommender::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    boomerang::v1::RecommendationsResponse resp;
+    grpc::Status s;
+    if (*cross_cmd) {
+      boomerang::v1::CrossSellRequest req;
+      for (const auto& i : items) req.add_item_ids(i);
+      req.set_customer_id(customer);
+      req.set_limit(limit);
+      filter.Fill(req.mutable_filter());
+      s = stub->CrossSell(&ctx, req, &resp);
+    } else {
+      boomerang::v1::UpsellRequest req;
+      req.set_item_id(item);
+      req.set_customer_id(customer);
+      req.set_limit(limit);
+      req.set_min_price_ratio(min_ratio);
+      req.set_max_price_ratio(max_ratio);
+      filter.Fill(req.mutable_filter());
+      s = stub->Upsell(&ctx, req, &resp);
+    }
     if (!s.ok()) return Fail(s, server);
     return PrintJson(resp);
   }
