@@ -410,6 +410,10 @@ absl::Status ReadPurchases(const IndexerOptions& options,
       ++report->zero_quantity_lines;
       continue;
     }
+    if (options.until > 0 && line.timestamp >= options.until) {
+      ++report->after_until_lines;
+      continue;
+    }
     ++stats->rows_used;
     if (exclude_line(line.item_id)) {
       ++report->excluded_lines;
@@ -525,6 +529,9 @@ absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
   if (!s.ok()) return s;
   OrderHistory h;
   for (auto& item : shop.items()) h.item_ids.push_back(std::move(item.id));
+  for (int32_t c = 0; c < shop.customers(); ++c) {
+    h.customer_ids.push_back(shop.customer_id(c));
+  }
   for (auto& o : shop.orders()) {
     h.order_timestamps.push_back(o.timestamp);
     h.order_customers.push_back(o.customer);

@@ -43,6 +43,9 @@ struct IndexerOptions {
   std::string cancel_order_prefix;
   // CSV delimiter; 0 detects ',', ';', tab or '|' from the header line.
   char delimiter = 0;
+  // When > 0, purchase lines at or after this time (unix seconds) are left
+  // out: a snapshot "as of" a moment, for time-split evaluation.
+  int64_t until = 0;
   // Non-product item id patterns (see models/item_exclusion.h).
   std::vector<std::string> excluded_item_patterns;
   // The run fails (and publishes nothing) when bad lines exceed this share
@@ -81,6 +84,7 @@ struct IndexReport {
   int64_t return_lines = 0;
   int64_t excluded_lines = 0;  // non-product lines
   int64_t zero_quantity_lines = 0;
+  int64_t after_until_lines = 0;  // left out by IndexerOptions::until
   // The non-product ids that were dropped, most lines first (at most 10).
   std::vector<std::pair<std::string, int64_t>> excluded_items;
   int64_t huge_order_lines = 0;  // purchase lines in orders left out of pairs
@@ -105,8 +109,9 @@ struct IndexReport {
 struct OrderHistory {
   std::vector<std::string> item_ids;
   std::vector<int64_t> order_timestamps;
-  std::vector<int32_t> order_customers;  // -1 for a guest order
-  OrderItems orders;                     // sorted, unique items per order
+  std::vector<int32_t> order_customers;   // -1 for a guest order
+  std::vector<std::string> customer_ids;  // by the indices above
+  OrderItems orders;                      // sorted, unique items per order
 };
 
 // Reads and classifies the purchase file exactly as RunIndexer does (the

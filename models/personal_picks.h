@@ -1,16 +1,21 @@
 // Ranking a customer's personal picks: items they are due to buy again,
 // mixed with new items their taste vector points to.
 //
-// Repeat items (bought in at least two orders): the customer's own interval
-// is (last - first) / (orders - 1); how due an item is depends on the days
-// since the last purchase over that interval (ratio r):
+// Repeat items: habit = log(1 + orders) / log(1 + the customer's largest
+// order count), times (1 - w + w * due). For items bought in two or more
+// orders, the customer's own interval is (last - first) / (orders - 1) and
+// how due an item is depends on the days since the last purchase over that
+// interval (ratio r):
 //   due(r) = exp(-(r - 1)^2 / 0.5)   for r < 1   (rises toward the due date)
 //          = max(0.3, exp(-(r - 1) / 3)) for r >= 1 (overdue fades slowly)
-// weighted by habit strength 0.5 + 0.5 * min(1, log(1 + orders) / log(10)).
+// An item bought once: due = exp(-days since / 90). Then, for every repeat
+// item, score *= (1 - rw + rw * exp(-days since / 180)): recent habits
+// count more.
 // New items come from the caller (an ANN search on the customer vector);
 // their scores are divided by the best one, then scaled by `new_weight`.
-// Both lists are merged by score. Buy-again timing gets its own, more
-// careful model later (issue 4); this is the part picks need.
+// Both lists are merged by score. The weights were set on Online Retail's
+// time split (BENCHMARKS.md, `boomerang eval`). Buy-again timing gets its own,
+// more careful model later (issue 4); this is the part picks need.
 //
 // Thread-safety: pure function.
 #ifndef BOOMERANG_MODELS_PERSONAL_PICKS_H_
@@ -53,9 +58,18 @@ struct Pick {
 };
 
 struct PicksOptions {
-  double new_weight = 0.8;
-  // Repeat items less due than this are left to the new items.
-  double min_due = 0.05;
+  // Scale of new items' scores (1 for the best candidate) against repeat
+  // items' scores (1 for the customer's most frequent, due item).
+  double new_weight = 0.15;
+  // How much timing moves a repeat item: score = habit * (1 - w + w * due).
+  double due_weight = 0.1;
+  // Recent habits count more: score *= (1 - rw + rw * exp(-days / rd)).
+  double recency_weight = 0.8;
+  double recency_days = 90;
+  // An item bought once fades with this time constant (days).
+  double single_purchase_days = 365;
+  // Repeat items scoring below this are left out.
+  double min_due = 0.02;
 };
 
 // REQUIRES: `allowed` filters items (stock, categories, prices,

@@ -311,9 +311,12 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
     if (p.kind == Pick::kBuyAgain) {
       item->mutable_reason()->set_code(v1::BUY_AGAIN);
       item->mutable_reason()->set_anchor_item_id(snapshot.item_id(p.item));
-      item->set_explanation(absl::StrFormat(
-          "you buy this about every %.0f days (%d orders): it's been %.0f",
-          p.interval_days, p.orders, p.days_since));
+      item->set_explanation(
+          p.orders >= 2
+              ? absl::StrFormat("you buy this about every %.0f days (%d "
+                                "orders): it's been %.0f",
+                                p.interval_days, p.orders, p.days_since)
+              : absl::StrFormat("you bought this %.0f days ago", p.days_since));
     } else {
       item->mutable_reason()->set_code(v1::BECAUSE_YOU_BOUGHT);
       if (p.anchor >= 0) {

@@ -23,6 +23,17 @@ absl::Status FrequentlyBoughtTogether(
     const Snapshot& snapshot,
     const v1::FrequentlyBoughtTogetherRequest& request,
     v1::FrequentlyBoughtTogetherResponse* response);
+absl::Status SimilarItems(const Snapshot& snapshot,
+                          const v1::SimilarItemsRequest& request,
+                          v1::RecommendationsResponse* response);
+absl::Status PersonalPicks(const Snapshot& snapshot,
+                           const v1::PersonalPicksRequest& request,
+                           v1::RecommendationsResponse* response);
+absl::Status CrossSell(const Snapshot& snapshot,
+                       const v1::CrossSellRequest& request,
+                       v1::RecommendationsResponse* response);
+absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
+                    v1::RecommendationsResponse* response);
 
 class RecommenderService final : public v1::Recommender::CallbackService {
  public:

@@ -24,7 +24,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "models/item_exclusion.h"
+#include "models/purchase_line.h"
 #include "models/timestamp.h"
+#include "tools/eval.h"
 
 namespace {
 
@@ -164,6 +167,39 @@ int main(int argc, char** argv) {
                          "highest price multiple (default 2)");
   filter.AddTo(upsell_cmd);
 
+  boomerang::EvalOptions eval;
+  std::vector<std::string> eval_columns;
+  CLI::App* eval_cmd = app.add_subcommand(
+      "eval",
+      "offline evaluation: build a snapshot from all but the last --test-days "
+      "of a purchase file, ask PersonalPicks for every customer who buys in "
+      "those days, and compare with popularity, P-TopFreq and GP-TopFreq");
+  eval_cmd
+      ->add_option("--purchases", eval.indexer.purchases_path,
+                   "purchase export")
+      ->required();
+  eval_cmd->add_option("--column", eval_columns,
+                       "column mapping canonical=TheirName");
+  eval_cmd->add_option("--test-days", eval.test_days, "days held out")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  eval_cmd->add_option("--k", eval.k, "cut-off")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  eval_cmd->add_option(
+      "--work-dir", eval.work_dir,
+      "where to build the past snapshot (default: a temp dir)");
+  eval_cmd
+      ->add_option("--alpha", eval.indexer.embeddings.als.alpha,
+                   "ALS confidence scale")
+      ->capture_default_str();
+  eval_cmd->add_option("--factors", eval.indexer.embeddings.als.factors)
+      ->capture_default_str();
+  eval_cmd
+      ->add_option("--regularization",
+                   eval.indexer.embeddings.als.regularization)
+      ->capture_default_str();
+
   CLI::App* health_cmd =
       app.add_subcommand("health", "ask the server's health service");
   CLI::App* services_cmd = app.add_subcommand(
@@ -175,6 +211,19 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     std::cerr << "boomerang: error: " << e.what() << " (see --help)\n";
     return 1;
+  }
+
+  if (*eval_cmd) {
+    auto columns = boomerang::ParseColumnMappings(
+        eval_columns, boomerang::AllPurchaseColumns());
+    if (!columns.ok()) {
+      std::cerr << "boomerang: error: " << columns.status().message() << "\n";
+      return 1;
+    }
+    eval.indexer.columns = *columns;
+    eval.indexer.excluded_item_patterns =
+        boomerang::DefaultExcludedItemPatterns();
+    return boomerang::RunEval(eval);
   }
 
   auto channel =

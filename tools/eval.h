@@ -1,0 +1,26 @@
+// `boomerang eval`: time-split offline evaluation of PersonalPicks against
+// the baselines of Li et al., "A Next Basket Recommendation Reality Check"
+// (TOIS 2023), computed in the same run on the same split.
+#ifndef BOOMERANG_TOOLS_EVAL_H_
+#define BOOMERANG_TOOLS_EVAL_H_
+
+#include <cstdint>
+#include <string>
+
+#include "indexer/indexer.h"
+
+namespace boomerang {
+
+struct EvalOptions {
+  IndexerOptions indexer;  // purchases, columns, exclusions, embeddings...
+  int test_days = 30;      // the future window after the split
+  int k = 10;
+  std::string work_dir;  // where the past snapshot is built (temp if empty)
+};
+
+// Prints the table to stdout; returns a process exit code.
+int RunEval(const EvalOptions& options);
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_TOOLS_EVAL_H_
