@@ -46,8 +46,10 @@ std::vector<Pick> RankPersonalPicks(
       p.item = h.item;
       p.kind = Pick::kBuyAgain;
       const double recency = std::exp(-since / options.recency_days);
-      p.score = habit * (1 - options.due_weight + options.due_weight * due) *
-                (1 - options.recency_weight + options.recency_weight * recency);
+      p.score =
+          habit * (1 - options.due_weight + options.due_weight * due) *
+          (1 - options.recency_weight + options.recency_weight * recency) *
+          (1 + options.popularity_weight * h.popularity);
       if (p.score < options.min_due) continue;
       p.interval_days = interval;
       p.days_since = since;

@@ -35,6 +35,9 @@ struct HistoryItem {
   double quantity = 0;
   int64_t first = 0;  // unix seconds
   int64_t last = 0;
+  // The item's overall popularity in [0, 1] (log orders over log of the
+  // best seller's): breaks ties between equally strong habits.
+  float popularity = 0;
 };
 
 struct PicksCandidate {
@@ -60,12 +63,14 @@ struct Pick {
 struct PicksOptions {
   // Scale of new items' scores (1 for the best candidate) against repeat
   // items' scores (1 for the customer's most frequent, due item).
-  double new_weight = 0.15;
+  double new_weight = 0.1;
   // How much timing moves a repeat item: score = habit * (1 - w + w * due).
   double due_weight = 0.1;
   // Recent habits count more: score *= (1 - rw + rw * exp(-days / rd)).
   double recency_weight = 0.8;
   double recency_days = 90;
+  // Weight of the item's overall popularity: score *= (1 + pw * pop).
+  double popularity_weight = 0.3;
   // An item bought once fades with this time constant (days).
   double single_purchase_days = 365;
   // Repeat items scoring below this are left out.

@@ -42,7 +42,8 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
     const int32_t i = snapshot.FindItem(ci.item_id());
     if (i < 0) continue;
     c.history.push_back(HistoryItem{i, ci.orders(), ci.quantity(),
-                                    ci.first_purchase(), ci.last_purchase()});
+                                    ci.first_purchase(), ci.last_purchase(),
+                                    snapshot.Popularity(i)});
   }
   return c;
 }

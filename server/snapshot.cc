@@ -170,6 +170,16 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
     snap->similar_offsets_[next] = snap->similar_edges_.size();
   }
 
+  {
+    int64_t best = 1;
+    for (int32_t i = 0; i < n; ++i)
+      best = std::max(best, snap->items_[i].orders());
+    snap->popularity_.resize(n);
+    for (int32_t i = 0; i < n; ++i) {
+      snap->popularity_[i] = static_cast<float>(
+          std::log1p(snap->items_[i].orders()) / std::log1p(best));
+    }
+  }
   // Best sellers per category, for cold-start fallbacks.
   for (int32_t i = 0; i < n; ++i) {
     const std::string& c = snap->items_[i].category();

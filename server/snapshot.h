@@ -103,6 +103,9 @@ class Snapshot {
   absl::Span<const int32_t> CategoryBestSellers(
       absl::string_view category) const;
 
+  // log(1 + orders) / log(1 + the best seller's orders), in [0, 1].
+  float Popularity(int32_t index) const { return popularity_[index]; }
+
   // Embeddings (dim() == 0 when the snapshot has none).
   int dim() const { return dim_; }
   // REQUIRES: dim() > 0.
@@ -135,6 +138,7 @@ class Snapshot {
   std::vector<int64_t> anchor_orders_;
   std::vector<int64_t> similar_offsets_;  // num_items + 1
   std::vector<SimilarEdge> similar_edges_;
+  std::vector<float> popularity_;
   int dim_ = 0;
   std::vector<float> item_vectors_;
   std::vector<float> item_norms_;

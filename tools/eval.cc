@@ -143,10 +143,17 @@ int RunEval(const EvalOptions& options) {
 
     std::vector<std::pair<int32_t, Past>> freq(b->second.begin(),
                                                b->second.end());
-    std::sort(freq.begin(), freq.end(), [](const auto& x, const auto& y) {
-      if (x.second.orders != y.second.orders)
+    // P-TopFreq: most orders first; ties by recency, then by overall
+    // popularity (the same information PersonalPicks has, so the baseline
+    // is not handicapped by an arbitrary tie-break).
+    std::sort(freq.begin(), freq.end(), [&](const auto& x, const auto& y) {
+      if (x.second.orders != y.second.orders) {
         return x.second.orders > y.second.orders;
+      }
       if (x.second.last != y.second.last) return x.second.last > y.second.last;
+      if (item_orders[x.first] != item_orders[y.first]) {
+        return item_orders[x.first] > item_orders[y.first];
+      }
       return x.first < y.first;
     });
     std::vector<std::string> p_top, gp_top, pop_recs;

@@ -4,7 +4,8 @@
 //
 //   boomerang-ann-bench [--sizes=4000,50000,100000] [--dim=64] [--k=10]
 //       [--threads=1,2] [--batch=1000] [--single=300] [--ef_search=128]
-//       [--hnsw_m=32] [--ef_construction=200] [--data=gaussian|clustered]
+//       [--hnsw_m=32] [--ef_construction=200] [--max_ef_search=256]
+//       [--data=gaussian|clustered]
 //       [--metric=ip|l2] [--seed=1] [--kinds=flat,hnsw]
 //
 // For every size, kind and thread count it builds the index with that many
@@ -41,7 +42,7 @@ struct Flags {
   std::vector<int64_t> threads = {1, 2};
   std::vector<std::string> kinds = {"flat", "hnsw"};
   int64_t dim = 64, k = 10, batch = 1000, single = 300, ef_search = 128,
-          hnsw_m = 32, ef_construction = 200, seed = 1;
+          hnsw_m = 32, ef_construction = 200, max_ef_search = 256, seed = 1;
   std::string data = "gaussian", metric = "ip";
 };
 
@@ -90,6 +91,8 @@ Flags Parse(int argc, char** argv) {
       integer(&f.hnsw_m);
     else if (key == "--ef_construction")
       integer(&f.ef_construction);
+    else if (key == "--max_ef_search")
+      integer(&f.max_ef_search);
     else if (key == "--seed")
       integer(&f.seed);
     else if (key == "--data")
@@ -146,11 +149,12 @@ int main(int argc, char** argv) {
   const char* blas = std::getenv("OPENBLAS_NUM_THREADS");
   std::printf(
       "# dim=%d k=%d data=%s metric=%s M=%lld efC=%lld efS=%lld "
-      "batch=%lld single=%lld OPENBLAS_NUM_THREADS=%s\n",
+      "maxEfS=%lld batch=%lld single=%lld OPENBLAS_NUM_THREADS=%s\n",
       dim, k, f.data.c_str(), f.metric.c_str(),
       static_cast<long long>(f.hnsw_m),
       static_cast<long long>(f.ef_construction),
-      static_cast<long long>(f.ef_search), static_cast<long long>(f.batch),
+      static_cast<long long>(f.ef_search),
+      static_cast<long long>(f.max_ef_search), static_cast<long long>(f.batch),
       static_cast<long long>(f.single), blas ? blas : "(unset)");
   std::printf(
       "| n | index | threads | build s | single query us (mean / p50 / "
@@ -175,6 +179,7 @@ int main(int argc, char** argv) {
         options.metric = f.metric == "l2" ? Metric::kL2 : Metric::kInnerProduct;
         options.hnsw_m = static_cast<int>(f.hnsw_m);
         options.ef_construction = static_cast<int>(f.ef_construction);
+        options.max_ef_search = static_cast<int>(f.max_ef_search);
         options.exact_below =
             kind == "flat" ? std::numeric_limits<int64_t>::max() : 0;
         options.threads = static_cast<int>(t);

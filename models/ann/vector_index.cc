@@ -10,6 +10,7 @@
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <faiss/utils/distances.h>
 #include <fcntl.h>
 #include <omp.h>
 #include <sys/stat.h>
@@ -127,11 +128,19 @@ class ScopedOmpThreads {
   bool active_ = false;
 };
 
-// Threads for a search of nq queries: requested (0 = inherit), but never
-// more than nq. FAISS opens an OpenMP team even for one query, and with the
-// HNSW index every team member allocates a visited table of size(); a lone
+// OpenMP threads for a search of nq queries: requested (0 = inherit), but
+// never more than nq. FAISS opens an OpenMP team even for one query, and
+// with HNSW every team member allocates a visited table of size(); a lone
 // query on a 16-thread default would pay for 16 of them.
-int SearchThreads(int requested, int64_t nq) {
+//
+// Exact batches large enough for FAISS's BLAS path get one thread: there
+// the work is one sgemm (threaded by OpenBLAS itself) between many tiny
+// OpenMP regions that merge results into heaps, and libgomp's spin-waiting
+// workers fight the BLAS call for the cores. Measured on the 2-core VM, 50k
+// x 64, 1000 queries: 86 us/query with 1 thread, 403 with 2 (see
+// BENCHMARKS.md).
+int SearchThreads(int requested, int64_t nq, bool exact) {
+  if (exact && nq >= faiss::distance_compute_blas_threshold) return 1;
   const int64_t base = requested > 0 ? requested : omp_get_max_threads();
   return static_cast<int>(std::max<int64_t>(1, std::min(base, nq)));
 }
@@ -484,8 +493,9 @@ absl::Status VectorIndex::Search(absl::Span<const float> queries, int k,
   if (ids == nullptr || scores == nullptr) {
     return absl::InvalidArgumentError("ids and scores must be non-null");
   }
-  if (k < 1)
+  if (k < 1) {
     return absl::InvalidArgumentError(absl::StrCat("k must be >= 1, got ", k));
+  }
   if (options.ef_search < 1 || options.threads < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad SearchOptions: ef_search=", options.ef_search,
@@ -515,7 +525,8 @@ absl::Status VectorIndex::Search(absl::Span<const float> queries, int k,
     labels.assign(total, -1);
     distances.resize(total);
     if (nq > 0 && size() > 0) {
-      ScopedOmpThreads threads(SearchThreads(options.threads, nq));
+      ScopedOmpThreads threads(
+          SearchThreads(options.threads, nq, /*exact=*/hnsw_ == nullptr));
       if (hnsw_ != nullptr) {
         // Per-call parameters on the sub-index; the shared index's
         // hnsw.efSearch is never written after Build()/Load(). FAISS 1.7.3

@@ -67,11 +67,16 @@ struct IndexOptions {
   int ef_construction = 200;
 
   // Catalogs with fewer than this many vectors use exact (Flat) search;
-  // larger ones use HNSW. Default 50,000: measured on the development VM
-  // (models/ann/BENCHMARKS.md), exact search costs ~1.7 ms per single query at
-  // 50k x 64 but needs no build, while HNSW answers in ~0.1-0.2 ms and costs
-  // seconds to build. 0 forces HNSW; INT64_MAX forces exact search.
-  int64_t exact_below = 50000;
+  // larger ones use HNSW. 0 forces HNSW; INT64_MAX forces exact search.
+  // Default 20,000, measured on the 2-core VM at dim 64 (BENCHMARKS.md):
+  // one exact query costs ~25 us per 1,000 vectors (0.5 ms at 20k, 1.2 ms
+  // at 50k, 2.6 ms at 100k) and needs no build; HNSW answers in 0.11-0.24 ms
+  // (clustered data, recall@10 >= 0.997) but takes 0.1-0.3 ms per vector to
+  // build on one thread (3.4 s at 20k, 28 s at 100k) and several times that
+  // on unstructured data. Batched exact search (BLAS) is cheaper per query
+  // than HNSW up to at least 100k (75-150 us vs 120-210 us), so an index
+  // built only for one batch of self-queries should force exact search.
+  int64_t exact_below = 20000;
 
   // Upper bound on SearchOptions::ef_search, fixed when the index is built
   // and stored with it. Default 256. FAISS 1.7.3 sizes the HNSW candidate
@@ -98,7 +103,10 @@ struct SearchOptions {
   // OpenMP threads for this call (queries are spread over them), capped at
   // the number of queries. Default 1: right for request threads. Batch
   // callers (indexer) should pass their core count, or 0 to inherit the
-  // calling thread's OpenMP setting.
+  // calling thread's OpenMP setting. Exact indexes ignore it for batches of
+  // >= 20 queries: those run as one BLAS matrix product, threaded by
+  // OpenBLAS (OPENBLAS_NUM_THREADS), and extra OpenMP threads there measured
+  // 5x slower.
   int threads = 1;
 };
 
@@ -107,7 +115,7 @@ struct IndexChoice {
   // FAISS index_factory string: "IDMap,Flat" or "IDMap,HNSW32".
   std::string factory;
   // One line for the snapshot manifest, e.g. "exact search: 4000 vectors <
-  // exact_below=50000".
+  // exact_below=20000".
   std::string reason;
 };
 IndexChoice ChooseIndex(int64_t num_vectors, const IndexOptions& options);

@@ -634,11 +634,11 @@ TEST(VectorIndexTest, ThreadOptionsDoNotLeak) {
 }
 
 TEST(VectorIndexTest, ChooseIndexFollowsThreshold) {
-  IndexOptions options;  // exact_below = 50000, hnsw_m = 32
-  EXPECT_EQ(ChooseIndex(49999, options).factory, "IDMap,Flat");
-  EXPECT_EQ(ChooseIndex(50000, options).factory, "IDMap,HNSW32");
-  EXPECT_THAT(ChooseIndex(50000, options).reason,
-              HasSubstr("50000 vectors >= exact_below=50000"));
+  IndexOptions options;  // exact_below = 20000, hnsw_m = 32
+  EXPECT_EQ(ChooseIndex(19999, options).factory, "IDMap,Flat");
+  EXPECT_EQ(ChooseIndex(20000, options).factory, "IDMap,HNSW32");
+  EXPECT_THAT(ChooseIndex(20000, options).reason,
+              HasSubstr("20000 vectors >= exact_below=20000"));
   options.hnsw_m = 16;
   options.exact_below = 0;
   EXPECT_EQ(ChooseIndex(0, options).factory, "IDMap,HNSW16");
