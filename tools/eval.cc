@@ -126,8 +126,11 @@ int RunEval(const EvalOptions& options) {
   });
   popular.resize(std::min<size_t>(popular.size(), 200));
 
-  Metrics picks{"PersonalPicks"}, pop{"popularity"}, ptop{"P-TopFreq"},
-      gptop{"GP-TopFreq"};
+  Metrics picks, pop, ptop, gptop;
+  picks.name = "PersonalPicks";
+  pop.name = "popularity";
+  ptop.name = "P-TopFreq";
+  gptop.name = "GP-TopFreq";
   int64_t truth_items = 0, truth_repeats = 0;
   for (const auto& [c, truth_idx] : after) {
     auto b = before.find(c);
