@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -91,7 +92,12 @@ absl::StatusOr<EmbeddingResult> TrainEmbeddings(
   }
   result.similar.resize(n);
   if (!ids.empty()) {
-    auto similarity = ann::VectorIndex::Build(vectors, ids, f, options.ann);
+    // One batch of self-queries: exact search is cheaper per query than
+    // HNSW up to at least 100k items and needs no build (models/ann/
+    // BENCHMARKS.md), and it is exact.
+    ann::IndexOptions exact = options.ann;
+    exact.exact_below = std::numeric_limits<int64_t>::max();
+    auto similarity = ann::VectorIndex::Build(vectors, ids, f, exact);
     if (!similarity.ok()) return similarity.status();
     const int k = std::min<int64_t>(options.similar_k + 1, ids.size());
     std::vector<int64_t> found;

@@ -105,8 +105,11 @@ int main(int argc, char** argv) {
   // showed it at ~2% of the server's CPU. Our locks are few and held briefly.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // FAISS uses OpenMP, and libgomp makes a thread team per calling thread:
-  // with many gRPC threads that multiplies. One OpenMP thread per request
-  // thread; the server scales with gRPC threads instead (pitfalls.md).
+  // with many gRPC threads that multiplies. Every search on a request path
+  // passes threads=1 (Snapshot::SearchItems), which is what bounds it:
+  // omp_set_num_threads() here only sets this thread's own default (libgomp
+  // gives new threads the OMP_NUM_THREADS value), so it covers the loading
+  // done on this thread, not the gRPC threads.
   omp_set_num_threads(1);
 
   // Fail fast, before binding, when there is nothing to serve.

@@ -252,7 +252,7 @@ float Snapshot::ItemCosine(int32_t a, int32_t b) const {
 absl::Status Snapshot::SearchItems(absl::Span<const float> query, int k,
                                    std::vector<int64_t>* ids,
                                    std::vector<float>* scores) const {
-  if (item_index_ == nullptr) {
+  if (item_index_ == nullptr || item_index_->size() == 0 || k <= 0) {
     ids->clear();
     scores->clear();
     return absl::OkStatus();

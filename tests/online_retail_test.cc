@@ -131,6 +131,61 @@ TEST_F(OnlineRetailTest, SimilarTeacupsAreTheOtherColours) {
   EXPECT_FALSE(resp.fallback());
 }
 
+TEST_F(OnlineRetailTest, PicksUpsellAndCrossSellOnRealData) {
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  {
+    // 12347 re-buys many items: habits come first, each explained.
+    v1::PersonalPicksRequest req;
+    req.set_customer_id("12347");
+    req.set_limit(10);
+    req.mutable_as_of()->set_seconds(1322697600);  // 2011-12-01
+    grpc::ClientContext ctx;
+    v1::RecommendationsResponse resp;
+    ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.items_size(), 10);
+    EXPECT_FALSE(resp.fallback());
+    EXPECT_EQ(resp.items(0).reason().code(), v1::BUY_AGAIN);
+    for (const auto& i : resp.items()) EXPECT_FALSE(i.explanation().empty());
+  }
+  {
+    // No category in Online Retail: upsells come from similar items, in the
+    // price band around the anchor's (median) price.
+    double base = 0;
+    const v1::FrequentlyBoughtTogetherResponse fbt = Fbt({"22698"}, 100);
+    for (const auto& i : fbt.items()) {
+      if (i.item_id() == "22697") base = i.price();
+    }
+    ASSERT_GT(base, 0);
+    v1::UpsellRequest req;
+    req.set_item_id("22697");
+    grpc::ClientContext ctx;
+    v1::RecommendationsResponse resp;
+    ASSERT_TRUE(stub->Upsell(&ctx, req, &resp).ok());
+    ASSERT_GT(resp.items_size(), 0);
+    for (const auto& i : resp.items()) {
+      EXPECT_GE(i.price(), 1.05 * base - 1e-9) << i.item_id();
+      EXPECT_LE(i.price(), 2.0 * base + 1e-9) << i.item_id();
+    }
+  }
+  {
+    // A cart of two teacups: the third colour is a look-alike, but bought
+    // with them so strongly (lift > 3) that it is a complement here.
+    v1::CrossSellRequest req;
+    req.add_item_ids("22697");
+    req.add_item_ids("22698");
+    req.set_limit(5);
+    grpc::ClientContext ctx;
+    v1::RecommendationsResponse resp;
+    ASSERT_TRUE(stub->CrossSell(&ctx, req, &resp).ok());
+    ASSERT_GT(resp.items_size(), 0);
+    for (const auto& i : resp.items()) {
+      EXPECT_NE(i.item_id(), "22697");
+      EXPECT_NE(i.item_id(), "22698");
+      EXPECT_EQ(i.reason().code(), v1::CROSS_SELL);
+    }
+  }
+}
+
 TEST_F(OnlineRetailTest, NoNonProductIsEverRecommended) {
   // Scan every list in the snapshot, not just a sample of answers.
   auto tables = TableReader::Open(tmp_->Sub("snaps/000001/tables"), 64 << 20);

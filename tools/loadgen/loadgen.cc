@@ -1,5 +1,5 @@
-// boomerang-loadgen: a gRPC load generator for
-// Recommender.FrequentlyBoughtTogether.
+// boomerang-loadgen: a gRPC load generator for the list RPCs of
+// boomerang.v1.Recommender.
 //
 //   # open loop at a fixed rate:
 //   boomerang-loadgen --server 127.0.0.1:50051 --items items.txt --qps 1000
@@ -7,10 +7,34 @@
 //   # closed loop, as fast as possible:
 //   boomerang-loadgen --server 127.0.0.1:50051 --items items.txt --qps 0
 //       --concurrency 64 --duration 10
+//   # another RPC:
+//   boomerang-loadgen --server 127.0.0.1:50051 --rpc picks
+//       --customers customers.txt --qps 500
 //
-// It uses the asynchronous client API (PrepareAsync + StartCall + Finish
-// with a tag on a CompletionQueue) so that one thread keeps many calls in
-// flight; --threads CompletionQueue-polling threads each own one queue.
+// --rpc picks the RPC (default fbt):
+//   fbt        FrequentlyBoughtTogether{item_ids: --items-per-request items}
+//   similar    SimilarItems{item_id}
+//   picks      PersonalPicks{customer_id} (mode MIXED, as_of now); needs
+//              --customers, not --items
+//   crosssell  CrossSell{item_ids: --items-per-request items, customer_id
+//              when --customers is given}
+//   upsell     Upsell{item_id, customer_id when --customers is given}
+// all with limit --limit and no filter.
+//
+// It uses the asynchronous client API (PrepareUnaryCall + StartCall +
+// Finish with a tag on a CompletionQueue) so that one thread keeps many calls
+// in flight; --threads CompletionQueue-polling threads each own one queue.
+// The calls go through grpc::GenericStub with requests serialized once, up
+// front, into a pool of grpc::ByteBuffers, and answers are not parsed: one
+// code path serves every RPC (no template per request/response type), and
+// the client spends no CPU on protobuf in the loop, which matters when it
+// shares a small machine with the server. A ByteBuffer copy only takes
+// references on its slices, so every call can share the pool's buffers.
+// Before the run, one sample request (the pool's first) is sent and its
+// answer parsed: a warning is printed on stderr unless it is OK with a
+// non-empty item list (e.g. the ids are not in the snapshot, or the server
+// does not implement the RPC), since a load test of empty answers or errors
+// measures little.
 //
 // Concurrency model:
 //   --concurrency N  the most calls in flight at once.
@@ -38,12 +62,15 @@
 // calls in flight (each has --deadline-ms) before printing. Every loop is
 // bounded by the clock; the program always ends.
 //
-// Item ids come from --items (one per line). A deterministic pool of
-// requests is generated from --seed; calls take the pool's requests in order,
-// so the same flags send the same sequence of requests.
+// Item ids come from --items, customer ids from --customers (one per line).
+// A deterministic pool of requests is generated from --seed; calls take the
+// pool's requests in order, so the same flags send the same sequence of
+// requests (for fbt, the same sequence as before --rpc existed).
 //
-// Exit status: 0 when the run completed (look at the error counts), 1 on bad
-// flags, an unreadable items file, or a server that cannot be reached.
+// Exit status: 0 when the run completed (look at the error counts and the
+// sample warning), 1 on bad flags, an unreadable items or customers file, or
+// a server that cannot be reached.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/prctl.h>
 
@@ -60,6 +87,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,9 +99,38 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using boomerang::v1::CrossSellRequest;
 using boomerang::v1::FrequentlyBoughtTogetherRequest;
 using boomerang::v1::FrequentlyBoughtTogetherResponse;
-using boomerang::v1::Recommender;
+using boomerang::v1::PersonalPicksRequest;
+using boomerang::v1::RecommendationsResponse;
+using boomerang::v1::SimilarItemsRequest;
+using boomerang::v1::UpsellRequest;
+
+// The RPCs --rpc can drive.
+enum class Rpc { kFbt, kSimilar, kPicks, kCrossSell, kUpsell };
+
+struct RpcInfo {
+  Rpc rpc;
+  const char* flag;    // --rpc value
+  const char* method;  // gRPC method path
+  bool multi_item;     // takes --items-per-request item ids
+};
+
+constexpr RpcInfo kRpcs[] = {
+    {Rpc::kFbt, "fbt", "/boomerang.v1.Recommender/FrequentlyBoughtTogether",
+     true},
+    {Rpc::kSimilar, "similar", "/boomerang.v1.Recommender/SimilarItems", false},
+    {Rpc::kPicks, "picks", "/boomerang.v1.Recommender/PersonalPicks", false},
+    {Rpc::kCrossSell, "crosssell", "/boomerang.v1.Recommender/CrossSell", true},
+    {Rpc::kUpsell, "upsell", "/boomerang.v1.Recommender/Upsell", false},
+};
+
+const RpcInfo& Info(Rpc rpc) {
+  for (const RpcInfo& i : kRpcs)
+    if (i.rpc == rpc) return i;
+  return kRpcs[0];
+}
 
 constexpr int kNumStatusCodes = 17;  // grpc::StatusCode 0..16
 
@@ -164,6 +221,8 @@ class LatencyHistogram {
 
 struct Options {
   std::string server;
+  Rpc rpc = Rpc::kFbt;
+  std::string customers_file;
   int concurrency = 32;
   int channels = 0;  // 0: min(concurrency, 4)
   double qps = 0;
@@ -192,11 +251,9 @@ struct ThreadStats {
 // One RPC in flight; its address is the CompletionQueue tag.
 struct Call {
   grpc::ClientContext context;
-  FrequentlyBoughtTogetherResponse response;
+  grpc::ByteBuffer response;  // not parsed: only the status counts
   grpc::Status status;
-  std::unique_ptr<
-      grpc::ClientAsyncResponseReader<FrequentlyBoughtTogetherResponse>>
-      reader;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> reader;
   int64_t start_ns = 0;  // latency is measured from here
   int slot = 0;          // closed loop: which of the N callers this is
   bool measured = false;
@@ -204,9 +261,15 @@ struct Call {
 
 class LoadGenerator {
  public:
-  LoadGenerator(const Options& opts,
-                std::vector<FrequentlyBoughtTogetherRequest> pool)
-      : opts_(opts), pool_(std::move(pool)), stats_(opts.threads) {}
+  // `pool`: serialized requests of opts.rpc; `describe_first` says in words
+  // what pool[0] asks (for the sample check's messages).
+  LoadGenerator(const Options& opts, std::vector<grpc::ByteBuffer> pool,
+                std::string describe_first)
+      : opts_(opts),
+        method_(Info(opts.rpc).method),
+        pool_(std::move(pool)),
+        describe_first_(std::move(describe_first)),
+        stats_(opts.threads) {}
 
   // Opens the channels and waits (bounded) until each is connected.
   bool Connect() {
@@ -225,10 +288,81 @@ class LoadGenerator {
                   << " within 5 s (is boomerang-server running?)\n";
         return false;
       }
-      stubs_.push_back(Recommender::NewStub(channel));
+      stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
     }
     for (int i = 0; i < opts_.threads; ++i) {
       cqs_.push_back(std::make_unique<grpc::CompletionQueue>());
+    }
+    return true;
+  }
+
+  // Sends the pool's first request once and checks that the answer is OK
+  // with a non-empty item list; prints a warning on stderr otherwise.
+  // Returns whether it was.
+  bool CheckSample() {
+    grpc::CompletionQueue cq;
+    grpc::ClientContext context;
+    context.set_deadline(
+        std::chrono::system_clock::now() +
+        std::chrono::milliseconds(std::max(opts_.deadline_ms, 5000)));
+    grpc::ByteBuffer response;
+    grpc::Status status;
+    auto reader = stubs_[0]->PrepareUnaryCall(&context, method_, pool_[0], &cq);
+    reader->StartCall();
+    reader->Finish(&response, &status, &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    // Bounded by the deadline set above.
+    if (!cq.Next(&tag, &ok) || !ok)
+      status =
+          grpc::Status(grpc::StatusCode::UNKNOWN, "completion queue failed");
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    const std::string what =
+        std::string(Info(opts_.rpc).method + 1) + " " + describe_first_;
+    if (!status.ok()) {
+      std::cerr << "boomerang-loadgen: warning: sample request " << what
+                << " failed: " << StatusName(status.error_code()) << ": "
+                << status.error_message() << "\n";
+      return false;
+    }
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (response.Dump(&slices).ok()) {
+      for (const grpc::Slice& sl : slices)
+        bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    }
+    int items = -1;
+    std::string note;
+    if (opts_.rpc == Rpc::kFbt) {
+      FrequentlyBoughtTogetherResponse r;
+      if (r.ParseFromString(bytes)) {
+        items = r.items_size();
+        if (r.all_items_unknown()) note = " (all items unknown)";
+      }
+    } else {
+      RecommendationsResponse r;
+      if (r.ParseFromString(bytes)) {
+        items = r.items_size();
+        if (r.unknown_item_ids_size() > 0) note = " (unknown item ids)";
+        if (r.fallback()) note += " (fallback)";
+      }
+    }
+    if (items < 0) {
+      std::cerr << "boomerang-loadgen: warning: sample request " << what
+                << " returned OK but an answer that does not parse\n";
+      return false;
+    }
+    if (items == 0) {
+      std::cerr << "boomerang-loadgen: warning: sample request " << what
+                << " returned OK with no items" << note
+                << "; the load test may measure empty answers\n";
+      return false;
+    }
+    if (!opts_.json) {
+      std::printf("sample        %s -> OK, %d items%s\n", what.c_str(), items,
+                  note.c_str());
     }
     return true;
   }
@@ -283,8 +417,9 @@ class LoadGenerator {
     const LatencyHistogram& h = total.latency;
     int channels = static_cast<int>(stubs_.size());
     if (opts_.json) {
+      std::printf("{\"rpc\":\"%s\",", Info(opts_.rpc).flag);
       std::printf(
-          "{\"mode\":\"%s\",\"target_qps\":%.0f,\"concurrency\":%d,"
+          "\"mode\":\"%s\",\"target_qps\":%.0f,\"concurrency\":%d,"
           "\"channels\":%d,"
           "\"threads\":%d,\"items_per_request\":%d,\"duration_s\":%.3f,"
           "\"warmup_s\":%.3f,\"warmup_completed\":%" PRId64 ",\"sent\":%" PRId64
@@ -313,6 +448,8 @@ class LoadGenerator {
           us(send_lag_.max()));
       return;
     }
+    if (opts_.rpc != Rpc::kFbt)
+      std::printf("rpc           %s\n", Info(opts_.rpc).method + 1);
     std::printf("mode          %s",
                 opts_.qps > 0 ? "open loop" : "closed loop");
     if (opts_.qps > 0) std::printf(" at %.0f QPS", opts_.qps);
@@ -373,14 +510,14 @@ class LoadGenerator {
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::milliseconds(opts_.deadline_ms));
     const int cq_index = static_cast<int>(n % cqs_.size());
-    Recommender::Stub* stub = stubs_[n % stubs_.size()].get();
+    grpc::GenericStub* stub = stubs_[n % stubs_.size()].get();
     int64_t now = NowNs();
     if (call->measured) {
       sent_measured_.fetch_add(1, std::memory_order_relaxed);
       if (opts_.qps > 0) send_lag_.Record(now - start_ns);
     }
-    call->reader = stub->PrepareAsyncFrequentlyBoughtTogether(
-        &call->context, pool_[n % pool_.size()], cqs_[cq_index].get());
+    call->reader = stub->PrepareUnaryCall(
+        &call->context, method_, pool_[n % pool_.size()], cqs_[cq_index].get());
     call->reader->StartCall();
     call->reader->Finish(&call->response, &call->status, call);
   }
@@ -444,8 +581,10 @@ class LoadGenerator {
   }
 
   const Options opts_;
-  const std::vector<FrequentlyBoughtTogetherRequest> pool_;
-  std::vector<std::unique_ptr<Recommender::Stub>> stubs_;
+  const std::string method_;  // e.g. "/boomerang.v1.Recommender/SimilarItems"
+  const std::vector<grpc::ByteBuffer> pool_;
+  const std::string describe_first_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::vector<std::unique_ptr<grpc::CompletionQueue>> cqs_;
   // stats_[i] is written only by polling thread i; send_lag_ only by the
   // open-loop sender (the main thread). Read after those threads stopped.
@@ -462,11 +601,13 @@ class LoadGenerator {
   std::condition_variable slot_free_;
 };
 
-// Reads one id per line (blank lines and surrounding whitespace ignored).
-bool ReadItems(const std::string& path, std::vector<std::string>* items) {
+// Reads one id per line (blank lines and surrounding whitespace ignored);
+// `flag` names the file in messages ("--items").
+bool ReadIds(const std::string& path, const char* flag,
+             std::vector<std::string>* items) {
   std::ifstream in(path);
   if (!in) {
-    std::cerr << "boomerang-loadgen: error: cannot read --items " << path
+    std::cerr << "boomerang-loadgen: error: cannot read " << flag << " " << path
               << "\n";
     return false;
   }
@@ -478,38 +619,116 @@ bool ReadItems(const std::string& path, std::vector<std::string>* items) {
     items->push_back(line.substr(b, e - b + 1));
   }
   if (items->empty()) {
-    std::cerr << "boomerang-loadgen: error: --items " << path
-              << " has no item ids\n";
+    std::cerr << "boomerang-loadgen: error: " << flag << " " << path
+              << " has no ids\n";
     return false;
   }
   return true;
 }
 
-// A fixed pool of requests drawn uniformly from `items` with `seed`; a
-// cart-style request names K distinct items.
-std::vector<FrequentlyBoughtTogetherRequest> MakePool(
-    const std::vector<std::string>& items, const Options& opts) {
+// Picks K distinct indices of `items` (K <= items.size(), checked), as the
+// original fbt pool did, so that fbt pools are unchanged by --rpc.
+void PickDistinct(std::mt19937_64& rng, size_t n, int k,
+                  std::vector<size_t>* chosen) {
+  std::uniform_int_distribution<size_t> pick(0, n - 1);
+  chosen->clear();
+  // Distinct picks exist; the attempts are bounded anyway, falling back to
+  // repeats (the server dedupes).
+  for (int attempt = 0;
+       static_cast<int>(chosen->size()) < k && attempt < 100 * k; ++attempt) {
+    size_t i = pick(rng);
+    if (std::find(chosen->begin(), chosen->end(), i) == chosen->end())
+      chosen->push_back(i);
+  }
+  while (static_cast<int>(chosen->size()) < k) chosen->push_back(pick(rng));
+}
+
+grpc::ByteBuffer Serialize(const google::protobuf::MessageLite& m) {
+  std::string bytes = m.SerializeAsString();
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// A fixed pool of requests of opts.rpc drawn uniformly from `items` and
+// `customers` with opts.seed, serialized. `*describe_first` says what the
+// first one asks, for messages.
+std::vector<grpc::ByteBuffer> MakePool(
+    const std::vector<std::string>& items,
+    const std::vector<std::string>& customers, const Options& opts,
+    std::string* describe_first) {
   std::mt19937_64 rng(opts.seed);
-  std::uniform_int_distribution<size_t> pick(0, items.size() - 1);
-  std::vector<FrequentlyBoughtTogetherRequest> pool(opts.pool_size);
+  std::vector<grpc::ByteBuffer> pool;
+  pool.reserve(opts.pool_size);
   std::vector<size_t> chosen;
-  for (auto& req : pool) {
-    chosen.clear();
-    // K <= items.size() (checked), so distinct picks exist; the attempts
-    // are bounded anyway, falling back to repeats (the server dedupes).
-    for (int attempt = 0;
-         static_cast<int>(chosen.size()) < opts.items_per_request &&
-         attempt < 100 * opts.items_per_request;
-         ++attempt) {
-      size_t i = pick(rng);
-      if (std::find(chosen.begin(), chosen.end(), i) == chosen.end())
-        chosen.push_back(i);
+  auto customer = [&]() -> std::string {
+    if (customers.empty()) return "";
+    std::uniform_int_distribution<size_t> pick(0, customers.size() - 1);
+    return customers[pick(rng)];
+  };
+  for (int n = 0; n < opts.pool_size; ++n) {
+    std::ostringstream what;
+    switch (opts.rpc) {
+      case Rpc::kFbt: {
+        FrequentlyBoughtTogetherRequest req;
+        PickDistinct(rng, items.size(), opts.items_per_request, &chosen);
+        for (size_t i : chosen) req.add_item_ids(items[i]);
+        req.set_limit(opts.limit);
+        if (n == 0)
+          what << "item_ids [" << req.item_ids(0)
+               << (chosen.size() > 1 ? ", ...]" : "]");
+        pool.push_back(Serialize(req));
+        break;
+      }
+      case Rpc::kSimilar: {
+        SimilarItemsRequest req;
+        PickDistinct(rng, items.size(), 1, &chosen);
+        req.set_item_id(items[chosen[0]]);
+        req.set_limit(opts.limit);
+        if (n == 0) what << "item_id " << req.item_id();
+        pool.push_back(Serialize(req));
+        break;
+      }
+      case Rpc::kPicks: {
+        PersonalPicksRequest req;
+        req.set_customer_id(customer());
+        req.set_limit(opts.limit);
+        if (n == 0) what << "customer_id " << req.customer_id();
+        pool.push_back(Serialize(req));
+        break;
+      }
+      case Rpc::kCrossSell: {
+        CrossSellRequest req;
+        PickDistinct(rng, items.size(), opts.items_per_request, &chosen);
+        for (size_t i : chosen) req.add_item_ids(items[i]);
+        req.set_customer_id(customer());
+        req.set_limit(opts.limit);
+        if (n == 0) {
+          what << "item_ids [";
+          for (int i = 0; i < req.item_ids_size(); ++i)
+            what << (i ? ", " : "") << req.item_ids(i);
+          what << "]";
+          if (!req.customer_id().empty())
+            what << " customer_id " << req.customer_id();
+        }
+        pool.push_back(Serialize(req));
+        break;
+      }
+      case Rpc::kUpsell: {
+        UpsellRequest req;
+        PickDistinct(rng, items.size(), 1, &chosen);
+        req.set_item_id(items[chosen[0]]);
+        req.set_customer_id(customer());
+        req.set_limit(opts.limit);
+        if (n == 0) {
+          what << "item_id " << req.item_id();
+          if (!req.customer_id().empty())
+            what << " customer_id " << req.customer_id();
+        }
+        pool.push_back(Serialize(req));
+        break;
+      }
     }
-    while (static_cast<int>(chosen.size()) < opts.items_per_request) {
-      chosen.push_back(pick(rng));
-    }
-    for (size_t i : chosen) req.add_item_ids(items[i]);
-    req.set_limit(opts.limit);
+    if (n == 0) *describe_first = what.str();
   }
   return pool;
 }
@@ -518,10 +737,21 @@ std::vector<FrequentlyBoughtTogetherRequest> MakePool(
 
 int main(int argc, char** argv) {
   Options opts;
-  CLI::App app{
-      "Load generator for boomerang-server (FrequentlyBoughtTogether)."};
+  CLI::App app{"Load generator for boomerang-server's list RPCs."};
   app.add_option("--server", opts.server, "host:port of boomerang-server")
       ->required();
+  std::string rpc_name = "fbt";
+  std::vector<std::string> rpc_names;
+  for (const RpcInfo& i : kRpcs) rpc_names.push_back(i.flag);
+  app.add_option("--rpc", rpc_name,
+                 "the RPC: fbt (FrequentlyBoughtTogether), similar "
+                 "(SimilarItems), picks (PersonalPicks), crosssell "
+                 "(CrossSell), upsell (Upsell)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(rpc_names));
+  app.add_option("--customers", opts.customers_file,
+                 "file of customer ids, one per line: needed by picks; with "
+                 "crosssell or upsell, every request names a customer");
   app.add_option("--concurrency", opts.concurrency,
                  "most calls in flight; in closed loop, the number of callers")
       ->capture_default_str()
@@ -541,12 +771,14 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", opts.warmup_s, "seconds sent before measuring")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 600.0));
-  app.add_option("--items", opts.items_file, "file of item ids, one per line")
-      ->required();
-  app.add_option("--items-per-request", opts.items_per_request,
-                 "distinct item ids per request (cart-style when > 1)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
+  app.add_option("--items", opts.items_file,
+                 "file of item ids, one per line (every RPC but picks)");
+  CLI::Option* per_request =
+      app.add_option("--items-per-request", opts.items_per_request,
+                     "distinct item ids per request, fbt and crosssell "
+                     "(cart-style when > 1)")
+          ->capture_default_str()
+          ->check(CLI::Range(1, 1000));
   app.add_option("--limit", opts.limit, "limit field of each request")
       ->capture_default_str();
   app.add_option("--deadline-ms", opts.deadline_ms, "deadline of each call")
@@ -570,16 +802,44 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::vector<std::string> items;
-  if (!ReadItems(opts.items_file, &items)) return 1;
-  if (opts.items_per_request > static_cast<int>(items.size())) {
+  for (const RpcInfo& i : kRpcs)
+    if (rpc_name == i.flag) opts.rpc = i.rpc;
+  const RpcInfo& rpc = Info(opts.rpc);
+  auto flag_error = [](const std::string& message) {
+    std::cerr << "boomerang-loadgen: error: " << message << " (see --help)\n";
+    return 1;
+  };
+  if (opts.rpc == Rpc::kPicks && opts.customers_file.empty())
+    return flag_error("--rpc picks needs --customers");
+  if (opts.rpc != Rpc::kPicks && opts.items_file.empty())
+    return flag_error(std::string("--rpc ") + rpc.flag + " needs --items");
+  if (!rpc.multi_item && per_request->count() > 0 &&
+      opts.items_per_request != 1) {
+    return flag_error(std::string("--rpc ") + rpc.flag +
+                      " takes one item per request; --items-per-request is "
+                      "for fbt and crosssell");
+  }
+  if (!rpc.multi_item) opts.items_per_request = 1;
+  if (opts.rpc == Rpc::kFbt && !opts.customers_file.empty())
+    return flag_error("--rpc fbt takes no --customers");
+  std::vector<std::string> items, customers;
+  if (!opts.items_file.empty() && !ReadIds(opts.items_file, "--items", &items))
+    return 1;
+  if (!opts.customers_file.empty() &&
+      !ReadIds(opts.customers_file, "--customers", &customers))
+    return 1;
+  if (opts.rpc != Rpc::kPicks &&
+      opts.items_per_request > static_cast<int>(items.size())) {
     std::cerr << "boomerang-loadgen: error: --items-per-request "
               << opts.items_per_request << " is more than the " << items.size()
               << " ids in " << opts.items_file << "\n";
     return 1;
   }
-  LoadGenerator gen(opts, MakePool(items, opts));
+  std::string describe_first;
+  auto pool = MakePool(items, customers, opts, &describe_first);
+  LoadGenerator gen(opts, std::move(pool), std::move(describe_first));
   if (!gen.Connect()) return 1;
+  gen.CheckSample();
   gen.Run();
   gen.Report();
   return 0;
