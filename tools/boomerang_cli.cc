@@ -349,23 +349,5 @@ int main(int argc, char** argv) {
     if (!s.ok()) return Fail(s, server);
     return 0;
   }
-  if (*services_cmd) {
-    using grpc::reflection::v1alpha::ServerReflection;
-    auto stub = ServerReflection::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    auto stream = stub->ServerReflectionInfo(&ctx);
-    grpc::reflection::v1alpha::ServerReflectionRequest req;
-    req.set_list_services("");
-    grpc::reflection::v1alpha::ServerReflectionResponse resp;
-    if (stream->Write(req) && stream->WritesDone() && stream->Read(&resp)) {
-      for (const auto& s : resp.list_services_response().service()) {
-        std::cout << s.name() << "\n";
-      }
-    }
-    grpc::Status s = stream->Finish();
-    if (!s.ok()) return Fail(s, server);
-    return 0;
-  }
   return 1;
 }
