@@ -9,7 +9,11 @@ tools/build.sh
 
 echo "== generating the demo shop into demo/"
 build/bin/boomerang-demo-shop --out demo
-echo "== indexing it into demo/snapshots/"
+echo "== indexing it into demo/snapshots/ (a fresh demo each run)"
+if [ -f demo/server.pid ] && kill -0 "$(cat demo/server.pid)" 2>/dev/null; then
+  kill "$(cat demo/server.pid)"; sleep 1
+fi
+rm -rf demo/snapshots
 build/bin/boomerang-indexer --purchases demo/orders.csv.gz --catalog demo/catalog.csv \
   --out demo/snapshots --quiet
 
@@ -33,7 +37,7 @@ done
 build/bin/boomerang --server "127.0.0.1:$PORT" health
 
 # Ask about the first planted complement pair and a two-item cart.
-anchor=$(grep -o '"anchor": *"[^"]*"' demo/truth.json | head -1 | sed 's/.*"\([^"]*\)"$/\1/')
+anchor=$(grep -m1 -o '"anchor": *"[^"]*"' demo/truth.json | sed 's/.*"\([^"]*\)"$/\1/')
 second=$(grep -o '"anchor": *"[^"]*"' demo/truth.json | sed -n 2p | sed 's/.*"\([^"]*\)"$/\1/')
 title() { awk -F, -v id="$1" '$1==id {print $2}' demo/catalog.csv; }
 echo
@@ -44,11 +48,25 @@ echo
 echo "== A cart with $anchor and $second:"
 build/bin/boomerang --server "127.0.0.1:$PORT" fbt --item "$anchor" --item "$second" --limit 3 |
   grep -E '"(item_id|explanation)"' | grep -v anchor_item_id
+sub=$(grep -m1 -o '"items": *\[ *"[^"]*"' demo/truth.json | sed 's/.*"\([^"]*\)"$/\1/')
+cust=$(grep -m1 -o '"customer_id": *"[^"]*"' demo/truth.json | sed 's/.*"\([^"]*\)"$/\1/')
+echo
+echo "== Similar items to $sub ($(title "$sub")):"
+build/bin/boomerang --server "127.0.0.1:$PORT" similar --item "$sub" --limit 3 |
+  grep -E '"(item_id|explanation)"' | grep -v anchor_item_id
+echo
+echo "== Personal picks for customer $cust:"
+build/bin/boomerang --server "127.0.0.1:$PORT" picks --customer "$cust" --limit 4 \
+  --as-of 2025-12-31 | grep -E '"(item_id|explanation)"' | grep -v anchor_item_id
 cat <<MSG
 
 The server keeps running (pid $(cat demo/server.pid)) on 127.0.0.1:$PORT. Ask more:
   build/bin/boomerang --server 127.0.0.1:$PORT fbt --item $anchor --limit 5
   build/bin/boomerang --server 127.0.0.1:$PORT fbt --item $anchor --item $second --exclude SKU-0001
+  build/bin/boomerang --server 127.0.0.1:$PORT similar --item $sub
+  build/bin/boomerang --server 127.0.0.1:$PORT picks --customer $cust --mode repeat
+  build/bin/boomerang --server 127.0.0.1:$PORT crosssell --item $anchor --customer $cust
+  build/bin/boomerang --server 127.0.0.1:$PORT upsell --item $sub
 Planted truths are in demo/truth.json, the catalog in demo/catalog.csv.
 Stop it with: kill \$(cat demo/server.pid)
 MSG
