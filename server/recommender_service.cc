@@ -27,6 +27,7 @@ struct Customer {
   bool known = false;
   v1::CustomerRecord record;
   std::vector<HistoryItem> history;  // dense item indices
+  float norm = 0;                    // |record.vector|, 0 when it has none
 };
 
 absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
@@ -38,6 +39,11 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
   if (absl::IsNotFound(s)) return c;
   if (!s.ok()) return s;
   c.known = true;
+  if (c.record.vector_size() == snapshot.dim()) {
+    double sum = 0;
+    for (float x : c.record.vector()) sum += double{x} * x;
+    c.norm = static_cast<float>(std::sqrt(sum));
+  }
   for (const v1::CustomerItem& ci : c.record.items()) {
     const int32_t i = snapshot.FindItem(ci.item_id());
     if (i < 0) continue;
@@ -50,19 +56,14 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
 
 // How much the customer's vector likes an item: cosine in [-1, 1], 0 when
 // either has no vector.
-float Affinity(const Snapshot& snapshot, const Customer& customer,
-               int32_t item) {
+float Affinity(const Snapshot& snapshot, const Customer& customer, int32_t item) {
   const int dim = snapshot.dim();
-  if (!customer.known || customer.record.vector_size() != dim || dim == 0)
-    return 0;
+  if (customer.norm <= 0 || dim == 0 || snapshot.ItemNorm(item) <= 0) return 0;
   const float* v = snapshot.item_vector(item);
-  double dot = 0, nu = 0, nv = 0;
-  for (int k = 0; k < dim; ++k) {
-    dot += double{customer.record.vector(k)} * v[k];
-    nu += double{customer.record.vector(k)} * customer.record.vector(k);
-    nv += double{v[k]} * v[k];
-  }
-  return nu > 0 && nv > 0 ? static_cast<float>(dot / std::sqrt(nu * nv)) : 0.f;
+  const float* u = customer.record.vector().data();
+  float dot = 0;
+  for (int k = 0; k < dim; ++k) dot += u[k] * v[k];
+  return dot / (customer.norm * snapshot.ItemNorm(item));
 }
 
 class BoundFilter {
@@ -460,9 +461,17 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
   for (const Snapshot::SimilarEdge& e : snapshot.Similar(anchor)) {
     similarity[e.item] = e.similarity;
   }
+  // Only the price band of the category is scanned (items sorted by price).
   std::vector<int32_t> candidates;
-  for (int32_t i : snapshot.CategoryBestSellers(base.category()))
-    candidates.push_back(i);
+  absl::Span<const int32_t> by_price = snapshot.CategoryByPrice(base.category());
+  auto first = std::lower_bound(
+      by_price.begin(), by_price.end(), low * base.price() - 1e-9,
+      [&](int32_t i, double p) { return snapshot.item(i).price() < p; });
+  for (auto it = first; it != by_price.end() &&
+                        snapshot.item(*it).price() <= high * base.price() + 1e-9;
+       ++it) {
+    candidates.push_back(*it);
+  }
   if (base.category().empty()) {
     for (const auto& [i, sim] : similarity) candidates.push_back(i);
   }
@@ -479,7 +488,7 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
     const v1::ItemRecord& rec = snapshot.item(i);
     if (rec.category() != base.category()) continue;
     const double ratio = rec.price() / base.price();
-    if (ratio < low || ratio > high) continue;
+    if (ratio < low - 1e-9 || ratio > high + 1e-9) continue;
     auto it = similarity.find(i);
     const double sim = it == similarity.end() ? 0.0 : it->second;
     const double popular = std::log1p(rec.orders()) / std::log1p(most_orders);

@@ -186,6 +186,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
     if (!c.empty()) snap->category_best_[c].push_back(i);
   }
   for (auto& [category, list] : snap->category_best_) {
+    std::vector<int32_t>& by_price = snap->category_by_price_[category];
+    by_price = list;
+    std::stable_sort(by_price.begin(), by_price.end(), [&](int32_t x, int32_t y) {
+      return snap->items_[x].price() < snap->items_[y].price();
+    });
     std::stable_sort(list.begin(), list.end(), [&](int32_t x, int32_t y) {
       return snap->items_[x].orders() > snap->items_[y].orders();
     });
@@ -274,6 +279,13 @@ absl::Status Snapshot::GetCustomer(absl::string_view customer_id,
         absl::StrCat("customer record '", customer_id, "' is unreadable"));
   }
   return absl::OkStatus();
+}
+
+absl::Span<const int32_t> Snapshot::CategoryByPrice(
+    absl::string_view category) const {
+  auto it = category_by_price_.find(category);
+  if (it == category_by_price_.end()) return {};
+  return it->second;
 }
 
 int32_t Snapshot::FindItem(absl::string_view item_id) const {

@@ -103,6 +103,11 @@ class Snapshot {
   absl::Span<const int32_t> CategoryBestSellers(
       absl::string_view category) const;
 
+  // Items of exactly this category, cheapest first (for price bands).
+  absl::Span<const int32_t> CategoryByPrice(absl::string_view category) const;
+  // |item vector| (0 without one).
+  float ItemNorm(int32_t index) const { return item_norms_.empty() ? 0 : item_norms_[index]; }
+
   // log(1 + orders) / log(1 + the best seller's orders), in [0, 1].
   float Popularity(int32_t index) const { return popularity_[index]; }
 
@@ -145,6 +150,7 @@ class Snapshot {
   std::unique_ptr<ann::VectorIndex> item_index_;
   std::unique_ptr<TableReader> tables_;
   absl::flat_hash_map<std::string, std::vector<int32_t>> category_best_;
+  absl::flat_hash_map<std::string, std::vector<int32_t>> category_by_price_;
   v1::PopularItems popular_;
 };
 
