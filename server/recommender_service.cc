@@ -475,28 +475,34 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
   if (base.category().empty()) {
     for (const auto& [i, sim] : similarity) candidates.push_back(i);
   }
-  int64_t most_orders = 1;
-  for (int32_t i : candidates)
-    most_orders = std::max(most_orders, snapshot.item(i).orders());
   struct Scored {
     int32_t item;
     double score, personal, ratio;
   };
+  // Score = 2 * similarity + 0.3 * popularity + 0.5 * taste. Taste is the
+  // costly part (a 64-float dot product) and adds at most 0.5, so it is
+  // computed only for candidates that can still reach the top `limit`.
   std::vector<Scored> scored;
   for (int32_t i : candidates) {
     if (i == anchor || !filter->Allows(i)) continue;
     const v1::ItemRecord& rec = snapshot.item(i);
-    if (rec.category() != base.category()) continue;
+    if (base.category().empty() && !rec.category().empty()) continue;
     const double ratio = rec.price() / base.price();
     if (ratio < low - 1e-9 || ratio > high + 1e-9) continue;
     auto it = similarity.find(i);
     const double sim = it == similarity.end() ? 0.0 : it->second;
-    const double popular = std::log1p(rec.orders()) / std::log1p(most_orders);
-    const double personal = std::max(0.f, Affinity(snapshot, *customer, i));
-    // An alternative first (similarity to the anchor), then what sells and
-    // what this customer likes.
-    scored.push_back(
-        Scored{i, 2 * sim + 0.3 * popular + 0.5 * personal, personal, ratio});
+    scored.push_back(Scored{i, 2 * sim + 0.3 * snapshot.Popularity(i), 0, ratio});
+  }
+  if (customer->norm > 0 && !scored.empty()) {
+    const size_t k = std::min<size_t>(scored.size(), limit);
+    std::nth_element(scored.begin(), scored.begin() + (k - 1), scored.end(),
+                     [](const Scored& a, const Scored& b) { return a.score > b.score; });
+    const double reachable = scored[k - 1].score - 0.5;
+    for (Scored& c : scored) {
+      if (c.score < reachable) continue;
+      c.personal = std::max(0.f, Affinity(snapshot, *customer, c.item));
+      c.score += 0.5 * c.personal;
+    }
   }
   std::stable_sort(
       scored.begin(), scored.end(),
