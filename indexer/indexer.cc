@@ -921,6 +921,11 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
                     std::filesystem::file_size(options.catalog_path, ec)));
     }
   }
+  if (embeddings) {
+    manifest.set_ann_index(embeddings->info.ann_index());
+    manifest.set_ann_index_reason(embeddings->info.ann_index_reason());
+    *manifest.mutable_embeddings() = embeddings->info;
+  }
   v1::IndexParameters* p = manifest.mutable_parameters();
   p->set_top_k(options.cooccurrence.top_k);
   p->set_min_support(options.cooccurrence.min_support);

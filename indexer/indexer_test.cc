@@ -313,6 +313,11 @@ TEST(IndexerTest, SameSeedSameSnapshotContents) {
   opts.embeddings.als.threads = 2;
   ASSERT_TRUE(RunIndexer(opts, &b).ok());
   EXPECT_GT(a.similar_pairs, 0);
+  auto manifest = ReadManifest(a.snapshot_dir);
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_THAT(manifest->ann_index(), HasSubstr("Flat"));  // 40 items: exact
+  EXPECT_FALSE(manifest->ann_index_reason().empty());
+  EXPECT_EQ(manifest->embeddings().factors(), 64);
   auto da = DumpTables(a.snapshot_dir), db = DumpTables(b.snapshot_dir);
   EXPECT_EQ(da.size(), db.size());
   int differ = 0;

@@ -56,7 +56,8 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
 
 // How much the customer's vector likes an item: cosine in [-1, 1], 0 when
 // either has no vector.
-float Affinity(const Snapshot& snapshot, const Customer& customer, int32_t item) {
+float Affinity(const Snapshot& snapshot, const Customer& customer,
+               int32_t item) {
   const int dim = snapshot.dim();
   if (customer.norm <= 0 || dim == 0 || snapshot.ItemNorm(item) <= 0) return 0;
   const float* v = snapshot.item_vector(item);
@@ -132,8 +133,11 @@ absl::Status FrequentlyBoughtTogether(
   int limit = 0;
   absl::Status s = ValidateFbtRequest(request, &limit);
   if (!s.ok()) return s;
-  auto filter = BoundFilter::Create(snapshot, request.filter(),
-                                    &request.exclude_item_ids());
+  auto customer = LoadCustomer(snapshot, request.customer_id());
+  if (!customer.ok()) return customer.status();
+  auto filter = BoundFilter::Create(
+      snapshot, request.filter(), &request.exclude_item_ids(),
+      request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
 
@@ -182,7 +186,11 @@ absl::Status SimilarItems(const Snapshot& snapshot,
   int limit = 0;
   absl::Status s = ValidateSimilarRequest(request, &limit);
   if (!s.ok()) return s;
-  auto filter = BoundFilter::Create(snapshot, request.filter());
+  auto customer = LoadCustomer(snapshot, request.customer_id());
+  if (!customer.ok()) return customer.status();
+  auto filter =
+      BoundFilter::Create(snapshot, request.filter(), nullptr,
+                          request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
   const int32_t anchor =
@@ -463,12 +471,13 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
   }
   // Only the price band of the category is scanned (items sorted by price).
   std::vector<int32_t> candidates;
-  absl::Span<const int32_t> by_price = snapshot.CategoryByPrice(base.category());
+  absl::Span<const int32_t> by_price =
+      snapshot.CategoryByPrice(base.category());
   auto first = std::lower_bound(
       by_price.begin(), by_price.end(), low * base.price() - 1e-9,
       [&](int32_t i, double p) { return snapshot.item(i).price() < p; });
-  for (auto it = first; it != by_price.end() &&
-                        snapshot.item(*it).price() <= high * base.price() + 1e-9;
+  for (auto it = first; it != by_price.end() && snapshot.item(*it).price() <=
+                                                    high * base.price() + 1e-9;
        ++it) {
     candidates.push_back(*it);
   }
@@ -491,12 +500,14 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
     if (ratio < low - 1e-9 || ratio > high + 1e-9) continue;
     auto it = similarity.find(i);
     const double sim = it == similarity.end() ? 0.0 : it->second;
-    scored.push_back(Scored{i, 2 * sim + 0.3 * snapshot.Popularity(i), 0, ratio});
+    scored.push_back(
+        Scored{i, 2 * sim + 0.3 * snapshot.Popularity(i), 0, ratio});
   }
   if (customer->norm > 0 && !scored.empty()) {
     const size_t k = std::min<size_t>(scored.size(), limit);
-    std::nth_element(scored.begin(), scored.begin() + (k - 1), scored.end(),
-                     [](const Scored& a, const Scored& b) { return a.score > b.score; });
+    std::nth_element(
+        scored.begin(), scored.begin() + (k - 1), scored.end(),
+        [](const Scored& a, const Scored& b) { return a.score > b.score; });
     const double reachable = scored[k - 1].score - 0.5;
     for (Scored& c : scored) {
       if (c.score < reachable) continue;

@@ -28,6 +28,15 @@ absl::Status CheckIds(
   return absl::OkStatus();
 }
 
+absl::Status CheckOptionalId(const std::string& id, absl::string_view field) {
+  if (id.size() > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", id.size(), " bytes; ids are at most ",
+                     kMaxRequestIdBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckLimit(int32_t requested, int* limit) {
   if (requested < 0 || requested > kMaxLimit) {
     return absl::InvalidArgumentError(
@@ -48,6 +57,7 @@ absl::Status ValidateSimilarRequest(const v1::SimilarItemsRequest& request,
   if (!s.ok()) return s;
   s = CheckIds(request.filter().exclude_item_ids(), "filter.exclude_item_ids",
                kMaxExcludedItems);
+  if (s.ok()) s = CheckOptionalId(request.customer_id(), "customer_id");
   if (!s.ok()) return s;
   return CheckLimit(request.limit(), limit);
 }
@@ -70,15 +80,6 @@ absl::Status ValidatePicksRequest(const v1::PersonalPicksRequest& request,
                kMaxExcludedItems);
   if (!s.ok()) return s;
   return CheckLimit(request.limit(), limit);
-}
-
-absl::Status CheckOptionalId(const std::string& id, absl::string_view field) {
-  if (id.size() > kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is ", id.size(), " bytes; ids are at most ",
-                     kMaxRequestIdBytes, " bytes"));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status ValidateCrossSellRequest(const v1::CrossSellRequest& request,
@@ -127,17 +128,17 @@ absl::Status ValidateFbtRequest(
         "together with");
   }
   absl::Status s = CheckIds(request.item_ids(), "item_ids", kMaxAnchorItems);
-  if (!s.ok()) return s;
-  s = CheckIds(request.exclude_item_ids(), "exclude_item_ids",
-               kMaxExcludedItems);
-  if (!s.ok()) return s;
-  if (request.limit() < 0 || request.limit() > kMaxLimit) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("limit ", request.limit(), " is out of range: use 1..",
-                     kMaxLimit, " (0 means the default, ", kDefaultLimit, ")"));
+  if (s.ok()) {
+    s = CheckIds(request.exclude_item_ids(), "exclude_item_ids",
+                 kMaxExcludedItems);
   }
-  *limit = request.limit() == 0 ? kDefaultLimit : request.limit();
-  return absl::OkStatus();
+  if (s.ok()) {
+    s = CheckIds(request.filter().exclude_item_ids(), "filter.exclude_item_ids",
+                 kMaxExcludedItems - request.exclude_item_ids_size());
+  }
+  if (s.ok()) s = CheckOptionalId(request.customer_id(), "customer_id");
+  if (!s.ok()) return s;
+  return CheckLimit(request.limit(), limit);
 }
 
 }  // namespace boomerang

@@ -188,9 +188,10 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   for (auto& [category, list] : snap->category_best_) {
     std::vector<int32_t>& by_price = snap->category_by_price_[category];
     by_price = list;
-    std::stable_sort(by_price.begin(), by_price.end(), [&](int32_t x, int32_t y) {
-      return snap->items_[x].price() < snap->items_[y].price();
-    });
+    std::stable_sort(by_price.begin(), by_price.end(),
+                     [&](int32_t x, int32_t y) {
+                       return snap->items_[x].price() < snap->items_[y].price();
+                     });
     std::stable_sort(list.begin(), list.end(), [&](int32_t x, int32_t y) {
       return snap->items_[x].orders() > snap->items_[y].orders();
     });

@@ -106,7 +106,9 @@ class Snapshot {
   // Items of exactly this category, cheapest first (for price bands).
   absl::Span<const int32_t> CategoryByPrice(absl::string_view category) const;
   // |item vector| (0 without one).
-  float ItemNorm(int32_t index) const { return item_norms_.empty() ? 0 : item_norms_[index]; }
+  float ItemNorm(int32_t index) const {
+    return item_norms_.empty() ? 0 : item_norms_[index];
+  }
 
   // log(1 + orders) / log(1 + the best seller's orders), in [0, 1].
   float Popularity(int32_t index) const { return popularity_[index]; }

@@ -294,6 +294,95 @@ TEST_F(DemoShopE2eTest, CrossSellFindsComplementsNotSubstitutes) {
   }
 }
 
+TEST_F(DemoShopE2eTest, EveryListRpcHonoursTheFilter) {
+  auto catalog = ReadCatalog(tmp_->Sub("demo/catalog.csv"));
+  auto truth =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  auto top = [](const std::string& c) { return c.substr(0, c.find('/')); };
+  int checked = 0;
+  auto check = [&](const v1::RecommendationsResponse& resp,
+                   const std::string& banned, const std::string& what) {
+    for (const auto& r : resp.items()) {
+      const CatalogRow& got = catalog.at(r.item_id());
+      EXPECT_NE(top(got.category), banned) << what << " " << r.item_id();
+      EXPECT_GE(got.price, 5) << what;
+      EXPECT_LE(got.price, 60) << what;
+      ++checked;
+    }
+  };
+  int n = 0;
+  for (const auto& cycle : truth["cycles"]) {
+    if (++n > 40) break;
+    const std::string customer = cycle["customer_id"], item = cycle["item_id"];
+    const std::string banned =
+        top(catalog.at(item).category) == "Kitchen" ? "Garden" : "Kitchen";
+    v1::Filter filter;
+    filter.add_exclude_categories(banned);
+    filter.set_min_price(5);
+    filter.set_max_price(60);
+    {
+      v1::SimilarItemsRequest req;
+      req.set_item_id(item);
+      *req.mutable_filter() = filter;
+      grpc::ClientContext ctx;
+      v1::RecommendationsResponse resp;
+      ASSERT_TRUE(stub->SimilarItems(&ctx, req, &resp).ok());
+      check(resp, banned, "similar");
+    }
+    {
+      v1::PersonalPicksRequest req;
+      req.set_customer_id(customer);
+      *req.mutable_filter() = filter;
+      grpc::ClientContext ctx;
+      v1::RecommendationsResponse resp;
+      ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &resp).ok());
+      check(resp, banned, "picks");
+      EXPECT_EQ(resp.items_size(), 10) << "filtering happens before truncation";
+    }
+    {
+      v1::CrossSellRequest req;
+      req.add_item_ids(item);
+      req.set_customer_id(customer);
+      *req.mutable_filter() = filter;
+      grpc::ClientContext ctx;
+      v1::RecommendationsResponse resp;
+      ASSERT_TRUE(stub->CrossSell(&ctx, req, &resp).ok());
+      check(resp, banned, "crosssell");
+    }
+    {
+      v1::UpsellRequest req;
+      req.set_item_id(item);
+      req.set_customer_id(customer);
+      *req.mutable_filter() = filter;
+      grpc::ClientContext ctx;
+      v1::RecommendationsResponse resp;
+      ASSERT_TRUE(stub->Upsell(&ctx, req, &resp).ok());
+      check(resp, banned, "upsell");
+    }
+    {
+      // exclude_purchased: nothing the customer bought comes back unless due.
+      v1::FrequentlyBoughtTogetherRequest req;
+      req.add_item_ids(item);
+      req.set_customer_id(customer);
+      req.mutable_filter()->set_exclude_purchased(true);
+      grpc::ClientContext ctx;
+      v1::FrequentlyBoughtTogetherResponse resp;
+      ASSERT_TRUE(stub->FrequentlyBoughtTogether(&ctx, req, &resp).ok());
+    }
+  }
+  EXPECT_GT(checked, 500);
+  // exclude_purchased without a customer is a clear error.
+  v1::SimilarItemsRequest bad;
+  bad.set_item_id("SKU-0001");
+  bad.mutable_filter()->set_exclude_purchased(true);
+  grpc::ClientContext ctx;
+  v1::RecommendationsResponse resp;
+  grpc::Status s = stub->SimilarItems(&ctx, bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("exclude_purchased needs"));
+}
+
 TEST_F(DemoShopE2eTest, PostageIsNeverRecommended) {
   EXPECT_THAT(*indexer_summary_, HasSubstr("non-product lines"));
   v1::FrequentlyBoughtTogetherResponse resp;

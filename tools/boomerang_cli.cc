@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
 
   boomerang::v1::FrequentlyBoughtTogetherRequest fbt;
   std::vector<std::string> items;
-  std::string item;
+  std::string item, customer;
   int limit = 0;
   std::string frame_out;
   FilterFlags filter;
@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
   fbt_cmd->add_option("--limit", limit,
                       "how many items (default 10, at most 100)");
   filter.AddTo(fbt_cmd);
+  fbt_cmd->add_option("--customer", customer,
+                      "customer id (for --exclude-purchased)");
   fbt_cmd->add_option("--grpc-frame-out", frame_out,
                       "write the request as a gRPC frame to this file and exit "
                       "(for load tools such as h2load)");
@@ -131,8 +133,10 @@ int main(int argc, char** argv) {
   similar_cmd->add_option("--limit", limit,
                           "how many items (default 10, at most 100)");
   filter.AddTo(similar_cmd);
+  similar_cmd->add_option("--customer", customer,
+                          "customer id (for --exclude-purchased)");
 
-  std::string customer, as_of, mode = "mixed";
+  std::string as_of, mode = "mixed";
   CLI::App* picks_cmd = app.add_subcommand(
       "picks", "a customer's personal picks (due repeats and new items)");
   picks_cmd->add_option("--customer", customer, "customer id")->required();
@@ -236,6 +240,7 @@ int main(int argc, char** argv) {
   if (*fbt_cmd) {
     for (const auto& i : items) fbt.add_item_ids(i);
     filter.Fill(fbt.mutable_filter());
+    fbt.set_customer_id(customer);
     fbt.set_limit(limit);
     if (!frame_out.empty()) {
       std::string body = fbt.SerializeAsString();
@@ -260,6 +265,7 @@ int main(int argc, char** argv) {
     boomerang::v1::SimilarItemsRequest req;
     req.set_item_id(item);
     req.set_limit(limit);
+    req.set_customer_id(customer);
     filter.Fill(req.mutable_filter());
     auto stub = boomerang::v1::Recommender::NewStub(channel);
     grpc::ClientContext ctx;
