@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "boomerang/v1/snapshot.pb.h"
@@ -252,8 +253,41 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
   auto columns = ColumnIndex::Resolve(input->header, {"item_id"},
                                       CatalogOptionalColumns(), mapping);
   if (!columns.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(options.catalog_path, ": ", columns.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.catalog_path, ": ",
+        absl::StrReplaceAll(columns.status().message(),
+                            {{"--column ", "--catalog-column "}})));
+  }
+  // --catalog-lookup COLUMN=FILE: COLUMN's values are ids to translate with
+  // FILE (CSV, header, first column the id, second the name), e.g.
+  // Instacart's aisle_id=aisles.csv.gz.
+  absl::flat_hash_map<int, absl::flat_hash_map<std::string, std::string>>
+      lookups;
+  for (const auto& [column, path] : options.catalog_lookups) {
+    int pos = -1;
+    for (size_t i = 0; i < input->header.size(); ++i) {
+      if (absl::StripAsciiWhitespace(input->header[i]) == column) pos = i;
+    }
+    if (pos < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(options.catalog_path, ": lookup column '", column,
+                       "' is not in the header; the header has: ",
+                       DescribeHeader(input->header)));
+    }
+    auto table = OpenCsv(path, options.delimiter);
+    if (!table.ok()) return table.status();
+    if (table->header.size() < 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": a lookup file needs two columns (id, name)"));
+    }
+    CsvRecord row;
+    CsvStatus row_status;
+    auto& map = lookups[pos];
+    while (table->parser->Next(&row, &row_status)) {
+      if (row_status != CsvStatus::kOk || row.fields.size() < 2) continue;
+      map[std::string(absl::StripAsciiWhitespace(row.fields[0]))] =
+          ToUtf8(absl::StripAsciiWhitespace(row.fields[1]));
+    }
   }
   auto flag = [](absl::string_view v, bool* out) {
     std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(v));
@@ -284,12 +318,22 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
                              columns->min_fields()));
       continue;
     }
+    // A value, translated when its column has a lookup table (ids -> names).
+    auto value_at = [&](int pos) -> absl::string_view {
+      absl::string_view v = absl::StripAsciiWhitespace(rec.fields[pos]);
+      auto lookup = lookups.find(pos);
+      if (lookup != lookups.end()) {
+        auto name = lookup->second.find(v);
+        if (name != lookup->second.end()) return name->second;
+      }
+      return v;
+    };
     auto field = [&](absl::string_view name) -> absl::string_view {
       int pos = columns->Position(name);
-      return pos < 0 ? absl::string_view()
-                     : absl::StripAsciiWhitespace(rec.fields[pos]);
+      return pos < 0 ? absl::string_view() : value_at(pos);
     };
-    absl::string_view id = field("item_id");
+    absl::string_view id =
+        absl::StripAsciiWhitespace(rec.fields[columns->Position("item_id")]);
     if (id.empty()) {
       RecordBad(stats, BadReason::kMissingField, rec.line_number, "item_id",
                 "item_id is empty");
@@ -337,7 +381,7 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
       std::vector<absl::string_view> parts;
       for (int pos : category_parts) {
         if (pos < static_cast<int>(rec.fields.size())) {
-          absl::string_view part = absl::StripAsciiWhitespace(rec.fields[pos]);
+          absl::string_view part = value_at(pos);
           if (!part.empty()) parts.push_back(part);
         }
       }

@@ -32,6 +32,8 @@ struct IndexerOptions {
   std::map<std::string, std::string> columns;  // canonical -> header name
   std::string catalog_path;                    // optional
   std::map<std::string, std::string> catalog_columns;
+  // Catalog header column -> a CSV file translating its ids to names.
+  std::map<std::string, std::string> catalog_lookups;
   std::string out_root;  // snapshot root, required
 
   CooccurrenceOptions cooccurrence;

@@ -268,9 +268,30 @@ TEST(IndexerTest, CategoryPathFromSeveralCatalogColumns) {
   rec.ParseFromString(value);
   EXPECT_EQ(rec.category(), "MISC");  // empty parts are skipped
 
+  // Ids translated by lookup files (Instacart: aisle_id -> aisles.csv).
+  o.catalog_path = testing::WriteFile(tmp.Sub("products2.csv"),
+                                      "product_id,department_id,aisle_id\n"
+                                      "ICE,19,61\n");
+  o.catalog_columns = {{"item_id", "product_id"},
+                       {"category", "department_id+aisle_id"}};
+  o.catalog_lookups = {
+      {"department_id",
+       testing::WriteFile(tmp.Sub("departments.csv"),
+                          "department_id,department\n19,frozen\n")},
+      {"aisle_id", testing::WriteFile(tmp.Sub("aisles.csv"),
+                                      "aisle_id,aisle\n61,ice cream\n")}};
+  ASSERT_TRUE(RunIndexer(o, &r).ok());
+  {
+    auto t2 = TableReader::Open(r.snapshot_dir + "/tables", 1 << 20);
+    ASSERT_TRUE(t2.ok());
+    ASSERT_TRUE((*t2)->Get(kItemsTable, "ICE", &value).ok());
+    rec.ParseFromString(value);
+    EXPECT_EQ(rec.category(), "frozen/ice cream");
+  }
+  o.catalog_lookups.clear();
   o.catalog_columns["category"] = "department+aisle";
   EXPECT_THAT(RunIndexer(o, &r).message(),
-              HasSubstr("'aisle' (part of category)"));
+              HasSubstr("(part of category) is not in the header"));
 }
 
 std::map<std::string, std::string> DumpTables(const std::string& dir) {

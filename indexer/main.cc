@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
   app.add_option("--catalog-column", catalog_column_flags,
                  "map a catalog column, e.g. item_id=sku; a category may join "
                  "several columns: category=department+aisle. Repeatable.");
+  std::vector<std::string> catalog_lookup_flags;
+  app.add_option("--catalog-lookup", catalog_lookup_flags,
+                 "COLUMN=FILE: translate the catalog column's ids with FILE "
+                 "(CSV: id, name), e.g. aisle_id=aisles.csv.gz. Repeatable.");
   app.add_option("--out", opts.out_root, "snapshot root directory")->required();
   app.add_option("--delimiter", delimiter,
                  "field separator of the CSV files: auto (detect ',', ';', "
@@ -158,6 +162,15 @@ int main(int argc, char** argv) {
       boomerang::ParseColumnMappings(catalog_column_flags, catalog_names);
   if (!catalog_columns.ok()) return fail(catalog_columns.status(), 1);
   opts.catalog_columns = *catalog_columns;
+  for (const std::string& f : catalog_lookup_flags) {
+    const size_t eq = f.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == f.size()) {
+      return fail(absl::InvalidArgumentError(absl::StrCat(
+                      "--catalog-lookup '", f, "' must look like COLUMN=FILE")),
+                  1);
+    }
+    opts.catalog_lookups[f.substr(0, eq)] = f.substr(eq + 1);
+  }
   if (delimiter == "auto") {
     opts.delimiter = 0;
   } else if (delimiter == "tab" || delimiter == "\\t" || delimiter == "\t") {

@@ -433,9 +433,25 @@ absl::Status CrossSell(const Snapshot& snapshot,
     }
   }
   if (response->items_size() == 0) {
-    // Nothing known about the cart: best sellers, as a fallback.
+    // Nothing bought with the cart yet: best sellers of the cart items'
+    // categories (look-alikes excluded), then overall, as a fallback.
     absl::flat_hash_set<int32_t> taken(substitutes);
     for (const FbtAnchor& a : anchors) taken.insert(a.item);
+    for (const FbtAnchor& a : anchors) {
+      const std::string& category = snapshot.item(a.item).category();
+      for (int32_t i : snapshot.CategoryBestSellers(category)) {
+        if (response->items_size() >= limit) break;
+        if (!filter->Allows(i) || !taken.insert(i).second) continue;
+        v1::RecommendedItem* item = response->add_items();
+        Describe(snapshot, i, item);
+        item->set_score(static_cast<double>(snapshot.item(i).orders()));
+        item->mutable_reason()->set_code(v1::CATEGORY_BEST_SELLER);
+        item->mutable_reason()->set_anchor_item_id(snapshot.item_id(a.item));
+        item->set_explanation(absl::StrFormat(
+            "a best seller in %s (%d orders); nothing is bought with %s yet",
+            category, snapshot.item(i).orders(), snapshot.item_id(a.item)));
+      }
+    }
     AddPopular(snapshot, *filter, limit, &taken, response);
     response->set_fallback(response->items_size() > 0);
   }

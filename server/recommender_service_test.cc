@@ -148,3 +148,59 @@ TEST_F(FbtTest, MalformedRequestsAreInvalidArgument) {
 
 }  // namespace
 }  // namespace boomerang
+
+namespace boomerang {
+namespace {
+
+TEST(ColdStartTest, NewItemsGetTheirCategorysBestSellers) {
+  testing::TempDir tmp;
+  std::string csv = "order_id,customer_id,item_id,timestamp\n";
+  for (int o = 0; o < 30; ++o) {
+    const std::string id = "o" + std::to_string(o);
+    csv += id + ",c" + std::to_string(o % 5) + ",MUG,2024-01-01\n";
+    if (o % 3 == 0) csv += id + ",c1,KETTLE,2024-01-01\n";
+    if (o % 2 == 0) csv += id + ",c2,HOSE,2024-01-01\n";
+  }
+  IndexerOptions opts;
+  opts.purchases_path = testing::WriteFile(tmp.Sub("o.csv"), csv);
+  opts.catalog_path = testing::WriteFile(
+      tmp.Sub("catalog.csv"),
+      "item_id,title,category,price,in_stock\n"
+      "MUG,Mug,Home/Kitchen,5,1\nKETTLE,Kettle,Home/Kitchen,20,1\n"
+      "HOSE,Hose,Garden,15,1\nNEWPOT,Tea Pot,Home/Kitchen,18,1\n");
+  opts.out_root = tmp.Sub("snaps");
+  IndexReport report;
+  ASSERT_TRUE(RunIndexer(opts, &report).ok());
+  auto snap = Snapshot::Open(report.snapshot_dir, SnapshotOptions());
+  ASSERT_TRUE(snap.ok()) << snap.status();
+
+  v1::SimilarItemsRequest similar;
+  similar.set_item_id("NEWPOT");
+  v1::RecommendationsResponse resp;
+  ASSERT_TRUE(SimilarItems(**snap, similar, &resp).ok());
+  ASSERT_GT(resp.items_size(), 0);
+  // Its name and category still make kitchen items its nearest neighbours.
+  EXPECT_EQ(resp.items(0).category(), "Home/Kitchen");
+
+  v1::CrossSellRequest cross;
+  cross.add_item_ids("NEWPOT");
+  v1::RecommendationsResponse cross_resp;
+  ASSERT_TRUE(CrossSell(**snap, cross, &cross_resp).ok());
+  EXPECT_TRUE(cross_resp.fallback());
+  ASSERT_GT(cross_resp.items_size(), 1);
+  EXPECT_EQ(cross_resp.items(0).reason().code(), v1::CATEGORY_BEST_SELLER);
+  EXPECT_EQ(cross_resp.items(0).item_id(), "MUG");  // the kitchen best seller
+  for (const auto& i : cross_resp.items()) EXPECT_NE(i.item_id(), "NEWPOT");
+
+  v1::PersonalPicksRequest picks;
+  picks.set_customer_id("stranger");
+  picks.mutable_filter()->add_include_categories("Garden");
+  v1::RecommendationsResponse picks_resp;
+  ASSERT_TRUE(PersonalPicks(**snap, picks, &picks_resp).ok());
+  EXPECT_TRUE(picks_resp.fallback());
+  ASSERT_EQ(picks_resp.items_size(), 1);
+  EXPECT_EQ(picks_resp.items(0).item_id(), "HOSE");  // best sellers, filtered
+}
+
+}  // namespace
+}  // namespace boomerang
