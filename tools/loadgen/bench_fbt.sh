@@ -89,27 +89,11 @@ for t in h2load nghttp jq /usr/bin/time; do
   command -v "$t" >/dev/null || die "$t not found (h2load/nghttp: apt-get install nghttp2-client)"
 done
 
-work=$(mktemp -d /tmp/bench_fbt.XXXXXX)
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  if [[ $keep -eq 1 ]]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=tools/loadgen/bench_common.sh
+source "$script_dir/bench_common.sh"
+bench_init bench_fbt
 
-# ---- the machine ----------------------------------------------------------
-echo "== machine"
-echo "date        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "nproc       $(nproc)"
-echo "cpu         $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "kernel      $(uname -r)"
-echo "memory      $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+bench_print_machine
 echo "load        $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; other work on the machine makes numbers noisy)"
 echo "commit      $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (+ local changes)')"
 
