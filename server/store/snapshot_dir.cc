@@ -178,16 +178,29 @@ absl::StatusOr<std::unique_ptr<SnapshotBuilder>> SnapshotBuilder::Begin(
   b->root_ = root;
   while (b->root_.size() > 1 && b->root_.back() == '/') b->root_.pop_back();
 
-  // Remove temporary directories of runs that died: their lock is free.
+  // Remove what runs that died left behind: their lock is free. That is a
+  // .tmp-<id> directory with its .tmp-<id>.lock, or a lone lock file (a run
+  // killed just before creating its directory, or just after publishing).
+  std::vector<fs::path> leftovers;
   for (const auto& entry : fs::directory_iterator(b->root_, ec)) {
     const std::string name = entry.path().filename().string();
-    if (!absl::StartsWith(name, ".tmp-") || !entry.is_directory()) continue;
-    const std::string lock = entry.path().string() + ".lock";
+    if (!absl::StartsWith(name, ".tmp-")) continue;
+    if (entry.is_directory()) {
+      leftovers.push_back(entry.path());
+    } else if (absl::EndsWith(name, ".lock") &&
+               !fs::exists(entry.path().string().substr(
+                   0, entry.path().string().size() - 5))) {
+      leftovers.push_back(
+          entry.path().string().substr(0, entry.path().string().size() - 5));
+    }
+  }
+  for (const fs::path& dir : leftovers) {
+    const std::string lock = dir.string() + ".lock";
     int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) continue;
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
       std::error_code rm;
-      fs::remove_all(entry.path(), rm);
+      fs::remove_all(dir, rm);
       fs::remove(lock, rm);
     }
     ::close(fd);  // also releases the lock

@@ -87,10 +87,13 @@ TEST(SnapshotDirTest, AbandonedBuildLeavesNothingAndPreviousIsUntouched) {
 TEST(SnapshotDirTest, LeftoversOfDeadRunsAreCleanedUp) {
   testing::TempDir tmp;
   const std::string root = tmp.Sub("snaps");
-  // pid 999999999 does not exist: a killed run's directory.
+  // A killed run's directory, and a lone lock file of another one.
   fs::create_directories(root + "/.tmp-999999999-1/tables");
+  testing::WriteFile(root + "/.tmp-999999999-2.lock", "");
   ASSERT_TRUE(PublishOne(root, "one").ok());
   EXPECT_FALSE(fs::exists(root + "/.tmp-999999999-1"));
+  EXPECT_FALSE(fs::exists(root + "/.tmp-999999999-1.lock"));
+  EXPECT_FALSE(fs::exists(root + "/.tmp-999999999-2.lock"));
 }
 
 TEST(SnapshotDirTest, ALiveRunsDirectoryIsNeverCleanedUp) {
