@@ -761,11 +761,10 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     auto trained = TrainEmbeddings(in, options.embeddings, options.progress);
     if (!trained.ok()) return trained.status();
     embeddings = std::move(*trained);
-    report->embedding_seconds = embeddings->info.train_seconds();
-    // Timings vary run to run; the tables hold only what the data and the
-    // seed determine (same seed, same tables).
+    // Timings vary run to run (the progress lines show them); the tables
+    // hold only what the data and the seed determine (same seed, same
+    // tables).
     embeddings->info.clear_train_seconds();
-    report->ann_index = embeddings->info.ann_index();
   }
 
   // Tables.

@@ -96,8 +96,6 @@ struct IndexReport {
   int64_t items = 0;
   int64_t pairs_kept = 0;
   int64_t similar_pairs = 0;
-  double embedding_seconds = 0;
-  std::string ann_index;
   int64_t huge_orders_skipped = 0;
   int64_t data_start = 0, data_end = 0;
   std::string snapshot_dir;  // set when published
