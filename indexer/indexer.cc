@@ -22,8 +22,10 @@
 #include "boomerang/v1/snapshot.pb.h"
 #include "indexer/file_line_source.h"
 #include "models/csv.h"
+#include "models/customer_value.h"
 #include "models/item_exclusion.h"
 #include "models/item_similarity.h"
+#include "models/repurchase.h"
 #include "models/timestamp.h"
 #include "server/store/snapshot_dir.h"
 #include "server/store/tables.h"
@@ -128,6 +130,7 @@ struct OrderAccumulator {
   int32_t customer = -1;  // -1: guest
   std::vector<int32_t> items;
   std::vector<float> quantities;  // per line, parallel to `items`
+  double revenue = 0;  // sum of quantity x unit price of priced lines
 };
 
 class Shop {
@@ -485,6 +488,9 @@ absl::Status ReadPurchases(const IndexerOptions& options,
     }
     order.items.push_back(item_idx);
     order.quantities.push_back(static_cast<float>(line.quantity));
+    if (line.has_price && line.price > 0) {
+      order.revenue += line.quantity * line.price;
+    }
     report->data_start = std::min(report->data_start, line.timestamp);
     report->data_end = std::max(report->data_end, line.timestamp);
   }
@@ -538,7 +544,69 @@ absl::Status VerifyTables(const std::string& dir) {
     s = absl::InternalError(
         "snapshot check failed: meta 'popular' does not read back");
   }
+  v1::CustomerModel model;
+  if (s.ok() && (*reader)->Get(kMetaTable, "customer_model", &value).ok() &&
+      !model.ParseFromString(value)) {
+    s = absl::InternalError(
+        "snapshot check failed: meta 'customer_model' does not read back");
+  }
   return s.ok() ? bad : s;
+}
+
+// Fits BG/NBD, Gamma-Gamma and the RFM cutoffs on every known customer as
+// of the day after `data_end`. `orders_of(c)` gives a customer's order times
+// and values. A model that cannot be fitted (too few customers, no repeat
+// purchases) is left out with a note; the snapshot is still useful.
+template <typename Customers, typename OrdersOf>
+v1::CustomerModel FitCustomerModel(const Customers& customers,
+                                   OrdersOf orders_of, int64_t data_end) {
+  v1::CustomerModel model;
+  const int64_t as_of = (data_end / 86400 + 1) * 86400;
+  model.set_fitted_as_of(as_of);
+  std::vector<CustomerSummary> summaries;
+  summaries.reserve(customers.size());
+  for (const auto& c : customers) {
+    auto [times, values] = orders_of(c);
+    if (times.empty()) continue;
+    summaries.push_back(SummarizeCustomer(times, values, as_of));
+  }
+  std::vector<std::string> notes;
+  FitReport fit;
+  auto bg = FitBgNbd(summaries, &fit);
+  if (bg.ok()) {
+    auto* m = model.mutable_bg_nbd();
+    m->set_r(bg->r);
+    m->set_alpha(bg->alpha);
+    m->set_a(bg->a);
+    m->set_b(bg->b);
+    m->set_log_likelihood(fit.log_likelihood);
+    m->set_customers(fit.customers);
+    m->set_converged(fit.converged);
+  } else {
+    notes.push_back(absl::StrCat("BG/NBD not fitted: ", bg.status().message()));
+  }
+  fit = FitReport();
+  auto gg = FitGammaGamma(summaries, &fit);
+  if (gg.ok()) {
+    auto* m = model.mutable_gamma_gamma();
+    m->set_p(gg->p);
+    m->set_q(gg->q);
+    m->set_gamma(gg->gamma);
+    m->set_log_likelihood(fit.log_likelihood);
+    m->set_customers(fit.customers);
+    m->set_converged(fit.converged);
+  } else {
+    notes.push_back(
+        absl::StrCat("Gamma-Gamma not fitted: ", gg.status().message()));
+  }
+  if (!summaries.empty()) {
+    const RfmCutoffs cut = ComputeRfmCutoffs(summaries);
+    for (double v : cut.recency_days) model.add_recency_cutoffs(v);
+    for (double v : cut.frequency) model.add_frequency_cutoffs(v);
+    for (double v : cut.monetary) model.add_monetary_cutoffs(v);
+  }
+  model.set_note(absl::StrJoin(notes, "; "));
+  return model;
 }
 
 std::string BadSummaryLine(const InputStats& stats) {
@@ -579,6 +647,7 @@ absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
   for (auto& o : shop.orders()) {
     h.order_timestamps.push_back(o.timestamp);
     h.order_customers.push_back(o.customer);
+    h.order_revenue.push_back(o.revenue);
     h.orders.Add(std::move(o.items));
   }
   return h;
@@ -676,22 +745,39 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     int32_t orders = 0;
     double quantity = 0;
     int64_t first = INT64_MAX, last = INT64_MIN;
+    // Per order: time and units (several lines of one order add up).
+    int64_t seen_order = -1;
+    std::vector<int64_t> times;
+    std::vector<float> quantities;
   };
   struct CustomerAcc {
     absl::flat_hash_map<int32_t, CustomerItemAcc> items;
     int64_t orders = 0, first = INT64_MAX, last = INT64_MIN;
+    std::vector<int64_t> order_times;
+    std::vector<double> order_values;
   };
   std::vector<CustomerAcc> customers(shop.customers());
   std::vector<int32_t> order_customers;
   std::vector<int64_t> order_timestamps;
   order_customers.reserve(orders.size());
   order_timestamps.reserve(orders.size());
-  for (OrderAccumulator& o : orders) {
+  for (size_t order_no = 0; order_no < orders.size(); ++order_no) {
+    OrderAccumulator& o = orders[order_no];
     const int64_t lines = static_cast<int64_t>(o.items.size());
     if (o.customer >= 0) {
       CustomerAcc& c = customers[o.customer];
+      c.order_times.push_back(o.timestamp);
+      c.order_values.push_back(o.revenue);
       for (size_t k = 0; k < o.items.size(); ++k) {
-        c.items[o.items[k]].quantity += o.quantities[k];
+        CustomerItemAcc& ci = c.items[o.items[k]];
+        ci.quantity += o.quantities[k];
+        if (ci.seen_order != static_cast<int64_t>(order_no)) {
+          ci.seen_order = static_cast<int64_t>(order_no);
+          ci.times.push_back(o.timestamp);
+          ci.quantities.push_back(o.quantities[k]);
+        } else {
+          ci.quantities.back() += o.quantities[k];
+        }
       }
     }
     std::vector<float>().swap(o.quantities);
@@ -726,6 +812,27 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   for (const CustomerAcc& c : customers) {
     for (const auto& [item, unused] : c.items) ++items[item].customers;
   }
+  // Repurchase cycles: each item's buyers' purchase times.
+  std::vector<ItemCycle> cycles(items.size());
+  {
+    std::vector<std::vector<absl::Span<const int64_t>>> buyers(items.size());
+    for (const CustomerAcc& c : customers) {
+      for (const auto& [item, ci] : c.items) {
+        buyers[item].push_back(absl::MakeConstSpan(ci.times));
+      }
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      cycles[i] = EstimateItemCycle(absl::MakeConstSpan(buyers[i]));
+    }
+  }
+  // Customer value models, fitted as of the day after the last purchase.
+  v1::CustomerModel customer_model = FitCustomerModel(
+      customers,
+      [](const CustomerAcc& c) {
+        return std::make_pair(absl::MakeConstSpan(c.order_times),
+                              absl::MakeConstSpan(c.order_values));
+      },
+      report->data_end);
   report->orders = static_cast<int64_t>(orders.size());
   report->customers = shop.customers();
   report->items = static_cast<int64_t>(items.size());
@@ -795,6 +902,9 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     rec.set_recent_orders(it.recent_orders);
     rec.set_quantity(it.quantity);
     rec.set_customers(it.customers);
+    rec.set_repurchase_interval_days(cycles[a].interval_days);
+    rec.set_repeat_buyers(cycles[a].repeat_buyers);
+    rec.set_habitual(cycles[a].habitual);
     item_rows.emplace_back(it.id, rec.SerializeAsString());
     std::vector<float>().swap(it.prices);
 
@@ -834,6 +944,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   }
   std::vector<std::pair<std::string, std::string>> meta_rows;
   meta_rows.emplace_back("popular", popular.SerializeAsString());
+  meta_rows.emplace_back("customer_model", customer_model.SerializeAsString());
 
   // Similar items: names, categories and (with embeddings) behaviour.
   std::vector<std::pair<std::string, std::string>> similar_rows, customer_rows;
@@ -911,6 +1022,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
         return x.second.orders > y.second.orders;
       return items[x.first].id < items[y.first].id;
     });
+    std::vector<size_t> by_time;
     for (const auto& [item, ci] : bought) {
       v1::CustomerItem* out = rec.add_items();
       out->set_item_id(items[item].id);
@@ -918,7 +1030,28 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       out->set_quantity(ci.quantity);
       out->set_first_purchase(ci.first);
       out->set_last_purchase(ci.last);
+      by_time.resize(ci.times.size());
+      for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
+      std::stable_sort(by_time.begin(), by_time.end(), [&](size_t x, size_t y) {
+        return ci.times[x] < ci.times[y];
+      });
+      for (size_t k : by_time) {
+        out->add_purchase_times(ci.times[k]);
+        out->add_purchase_quantities(ci.quantities[k]);
+      }
     }
+    by_time.resize(acc.order_times.size());
+    for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
+    std::stable_sort(by_time.begin(), by_time.end(), [&](size_t x, size_t y) {
+      return acc.order_times[x] < acc.order_times[y];
+    });
+    double revenue = 0;
+    for (size_t k : by_time) {
+      rec.add_order_times(acc.order_times[k]);
+      rec.add_order_values(acc.order_values[k]);
+      revenue += acc.order_values[k];
+    }
+    rec.set_revenue(revenue);
     rec.set_orders(acc.orders);
     rec.set_first_order(acc.first);
     rec.set_last_order(acc.last);

@@ -110,6 +110,9 @@ struct OrderHistory {
   std::vector<std::string> item_ids;
   std::vector<int64_t> order_timestamps;
   std::vector<int32_t> order_customers;   // -1 for a guest order
+  // Sum of quantity x unit price over the order's priced purchase lines
+  // (returns are not netted); 0 when the export has no prices.
+  std::vector<double> order_revenue;
   std::vector<std::string> customer_ids;  // by the indices above
   OrderItems orders;                      // sorted, unique items per order
 };

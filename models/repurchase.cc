@@ -9,7 +9,9 @@ namespace {
 constexpr double kDay = 86400.0;
 
 // Gaps in days between purchases at least min_gap_days apart.
-std::vector<double> Gaps(std::vector<int64_t> times, double min_gap_days) {
+std::vector<double> Gaps(absl::Span<const int64_t> sorted_or_not,
+                         double min_gap_days) {
+  std::vector<int64_t> times(sorted_or_not.begin(), sorted_or_not.end());
   std::sort(times.begin(), times.end());
   std::vector<double> gaps;
   int64_t last = 0;
@@ -41,6 +43,12 @@ double Median(std::vector<double> v) {
 
 ItemCycle EstimateItemCycle(const std::vector<std::vector<int64_t>>& buyers,
                             const RepurchaseOptions& options) {
+  std::vector<absl::Span<const int64_t>> spans(buyers.begin(), buyers.end());
+  return EstimateItemCycle(absl::MakeConstSpan(spans), options);
+}
+
+ItemCycle EstimateItemCycle(absl::Span<const absl::Span<const int64_t>> buyers,
+                            const RepurchaseOptions& options) {
   ItemCycle cycle;
   std::vector<double> per_buyer;
   for (const auto& times : buyers) {
@@ -64,14 +72,17 @@ std::optional<RepurchaseEstimate> EstimateRepurchase(
     const RepurchaseOptions& options) {
   if (purchases.empty()) return std::nullopt;
   const int64_t last = *std::max_element(purchases.begin(), purchases.end());
-  std::vector<double> gaps =
-      Gaps({purchases.begin(), purchases.end()}, options.min_gap_days);
+  std::vector<double> gaps = Gaps(purchases, options.min_gap_days);
   RepurchaseEstimate e;
   e.gaps = static_cast<int32_t>(gaps.size());
   const bool have_population = item.interval_days > 0;
   if (gaps.empty()) {
     if (!item.habitual || !have_population) return std::nullopt;
     e.interval_days = item.interval_days;
+    e.log_spread = options.prior_log_spread;
+    e.keep_buying = item.buyers > 0
+                        ? static_cast<double>(item.repeat_buyers) / item.buyers
+                        : 0;
     // Only the population speaks: confidence is the prior's share.
     e.confidence = 0.25 * std::min(1.0, item.repeat_buyers / 20.0);
   } else {
@@ -87,13 +98,45 @@ std::optional<RepurchaseEstimate> EstimateRepurchase(
     for (double l : logs) dev.push_back(std::fabs(l - own));
     const double spread = Median(dev);  // MAD of log-gaps; 0.7 ~ x2 off
     e.confidence = (n / (n + options.prior_gaps)) / (1 + 2 * spread);
+    // MAD x 1.4826 estimates sigma for a normal; shrink like the interval,
+    // and keep a floor: nobody re-buys to the day.
+    const double sigma = 1.4826 * spread;
+    const double k_spread = options.prior_gaps;
+    e.log_spread = std::max(
+        0.15,
+        std::sqrt((n * sigma * sigma + k_spread * options.prior_log_spread *
+                                           options.prior_log_spread) /
+                  (n + k_spread)));
   }
+  if (!gaps.empty()) {
+    e.keep_buying = (gaps.size() + 1.0) / (gaps.size() + 2.0);
+  }
+  e.last_purchase = last;
   e.next_purchase = last + static_cast<int64_t>(e.interval_days * kDay);
   return e;
 }
 
 double DaysUntilDue(const RepurchaseEstimate& estimate, int64_t as_of) {
   return (estimate.next_purchase - as_of) / kDay;
+}
+
+double ProbabilityWithin(const RepurchaseEstimate& estimate, int64_t as_of,
+                         double horizon_days) {
+  if (estimate.interval_days <= 0 || horizon_days <= 0) return 0;
+  const double sigma = std::max(estimate.log_spread, 0.05);
+  const double mu = std::log(estimate.interval_days);
+  // Log-normal CDF of the gap since the last purchase.
+  auto cdf = [&](double days) {
+    if (days <= 0) return 0.0;
+    return 0.5 * std::erfc(-(std::log(days) - mu) / (sigma * std::sqrt(2.0)));
+  };
+  const double since = std::max(0.0, (as_of - estimate.last_purchase) / kDay);
+  const double survive = 1 - cdf(since);
+  if (survive <= 1e-12) return 0;
+  const double pi = std::clamp(estimate.keep_buying, 0.0, 1.0);
+  const double alive = pi * survive / (pi * survive + (1 - pi));
+  return std::clamp(alive * (cdf(since + horizon_days) - cdf(since)) / survive,
+                    0.0, 1.0);
 }
 
 }  // namespace boomerang

@@ -36,6 +36,10 @@ struct RepurchaseOptions {
   // buyers bought it more than once, and at least `min_repeat_buyers` did.
   double habitual_share = 0.2;
   int min_repeat_buyers = 3;
+  // Spread (sigma of log-gaps) assumed before a customer's own gaps say
+  // otherwise; 0.6 means a gap of half or double the interval is about one
+  // sigma away. Shrunk toward like the interval.
+  double prior_log_spread = 0.6;
 };
 
 // What the population says about one item.
@@ -50,12 +54,21 @@ struct ItemCycle {
 // seconds, any order, one vector per buyer).
 ItemCycle EstimateItemCycle(const std::vector<std::vector<int64_t>>& buyers,
                             const RepurchaseOptions& options = {});
+ItemCycle EstimateItemCycle(absl::Span<const absl::Span<const int64_t>> buyers,
+                            const RepurchaseOptions& options = {});
 
 struct RepurchaseEstimate {
   double interval_days = 0;   // expected days between purchases
   int64_t next_purchase = 0;  // unix seconds
   double confidence = 0;      // [0, 1]
   int32_t gaps = 0;           // the customer's own gaps used
+  int64_t last_purchase = 0;  // unix seconds
+  double log_spread = 0;      // sigma of the log-normal gap model
+  // The prior probability that the customer keeps buying the item at all
+  // (the habit may stop): Laplace's rule of succession over the customer's
+  // re-purchases, (gaps + 1) / (gaps + 2), or for an item bought once the
+  // share of the item's buyers who bought it again.
+  double keep_buying = 1;
 };
 
 // One customer's estimate for one item from their purchase times. Nullopt
@@ -67,6 +80,17 @@ std::optional<RepurchaseEstimate> EstimateRepurchase(
 
 // Days from `as_of` until the estimate's next purchase (negative: overdue).
 double DaysUntilDue(const RepurchaseEstimate& estimate, int64_t as_of);
+
+// The probability that the next purchase falls in (as_of, as_of + horizon]
+// given that none happened between the last purchase and as_of, with gaps
+// log-normal around the interval (median) with sigma `log_spread`. It is
+// highest around the due date and fades for long-overdue items, because
+// the habit may have stopped: a long silence moves the posterior of
+// `keep_buying` toward "stopped" (Bayes: P(silence | stopped) = 1,
+// P(silence | buying) = the gap survival function). That is what a reminder
+// wants.
+double ProbabilityWithin(const RepurchaseEstimate& estimate, int64_t as_of,
+                         double horizon_days);
 
 }  // namespace boomerang
 

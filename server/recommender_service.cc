@@ -14,117 +14,18 @@
 #include "models/fbt_ranker.h"
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
+#include "server/request_helpers.h"
 #include "server/request_limits.h"
+#include "server/retention.h"
 #include "server/status_util.h"
 
 namespace boomerang {
 
-namespace {
-
-// The request's filter bound to a snapshot: rules plus excluded indices.
-// A known customer as the request handlers see them.
-struct Customer {
-  bool known = false;
-  v1::CustomerRecord record;
-  std::vector<HistoryItem> history;  // dense item indices
-  float norm = 0;                    // |record.vector|, 0 when it has none
-};
-
-absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
-                                      absl::string_view customer_id) {
-  Customer c;
-  customer_id = absl::StripAsciiWhitespace(customer_id);
-  if (customer_id.empty()) return c;
-  absl::Status s = snapshot.GetCustomer(customer_id, &c.record);
-  if (absl::IsNotFound(s)) return c;
-  if (!s.ok()) return s;
-  c.known = true;
-  if (c.record.vector_size() == snapshot.dim()) {
-    double sum = 0;
-    for (float x : c.record.vector()) sum += double{x} * x;
-    c.norm = static_cast<float>(std::sqrt(sum));
-  }
-  for (const v1::CustomerItem& ci : c.record.items()) {
-    const int32_t i = snapshot.FindItem(ci.item_id());
-    if (i < 0) continue;
-    c.history.push_back(HistoryItem{i, ci.orders(), ci.quantity(),
-                                    ci.first_purchase(), ci.last_purchase(),
-                                    snapshot.Popularity(i)});
-  }
-  return c;
-}
-
-// How much the customer's vector likes an item: cosine in [-1, 1], 0 when
-// either has no vector.
-float Affinity(const Snapshot& snapshot, const Customer& customer,
-               int32_t item) {
-  const int dim = snapshot.dim();
-  if (customer.norm <= 0 || dim == 0 || snapshot.ItemNorm(item) <= 0) return 0;
-  const float* v = snapshot.item_vector(item);
-  const float* u = customer.record.vector().data();
-  float dot = 0;
-  for (int k = 0; k < dim; ++k) dot += u[k] * v[k];
-  return dot / (customer.norm * snapshot.ItemNorm(item));
-}
-
-class BoundFilter {
- public:
-  // `customer` is needed for filter.exclude_purchased (INVALID_ARGUMENT
-  // without one); items it bought are excluded unless due again at `as_of`.
-  static absl::StatusOr<BoundFilter> Create(
-      const Snapshot& snapshot, const v1::Filter& filter,
-      const google::protobuf::RepeatedPtrField<std::string>* more_excluded =
-          nullptr,
-      const Customer* customer = nullptr, int64_t as_of = 0) {
-    auto rules = ItemFilter::Create(filter);
-    if (!rules.ok()) return rules.status();
-    BoundFilter f(snapshot, std::move(*rules));
-    if (filter.exclude_purchased()) {
-      if (customer == nullptr) {
-        return absl::InvalidArgumentError(
-            "filter.exclude_purchased needs the request's customer_id");
-      }
-      if (as_of == 0) as_of = absl::ToUnixSeconds(absl::Now());
-      for (const HistoryItem& h : customer->history) {
-        const double interval =
-            h.orders >= 2 ? (h.last - h.first) / 86400.0 / (h.orders - 1) : 0;
-        const bool due = interval > 0 &&
-                         DueScore((as_of - h.last) / 86400.0, interval) >= 0.5;
-        if (!due) f.exclude_.insert(h.item);
-      }
-    }
-    for (const auto* ids : {&filter.exclude_item_ids(), more_excluded}) {
-      if (ids == nullptr) continue;
-      for (const std::string& id : *ids) {
-        const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
-        if (index >= 0) f.exclude_.insert(index);
-      }
-    }
-    return f;
-  }
-  bool Allows(int32_t i) const {
-    return !exclude_.contains(i) && rules_.Allows(snapshot_->item(i));
-  }
-
- private:
-  BoundFilter(const Snapshot& snapshot, ItemFilter rules)
-      : snapshot_(&snapshot), rules_(std::move(rules)) {}
-  const Snapshot* snapshot_;
-  ItemFilter rules_;
-  absl::flat_hash_set<int32_t> exclude_;
-};
-
-// Fills the display fields of a returned item from the catalog.
-void Describe(const Snapshot& snapshot, int32_t index,
-              v1::RecommendedItem* out) {
-  const v1::ItemRecord& rec = snapshot.item(index);
-  out->set_item_id(snapshot.item_id(index));
-  out->set_title(rec.title());
-  out->set_category(rec.category());
-  out->set_price(rec.price());
-}
-
-}  // namespace
+using internal::Affinity;
+using internal::BoundFilter;
+using internal::Customer;
+using internal::Describe;
+using internal::LoadCustomer;
 
 absl::Status FrequentlyBoughtTogether(
     const Snapshot& snapshot,
@@ -603,6 +504,22 @@ grpc::ServerUnaryReactor* RecommenderService::Upsell(
     v1::RecommendationsResponse* response) {
   return Serve(context, [&](const Snapshot& snapshot) {
     return boomerang::Upsell(snapshot, *request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::BuyAgain(
+    grpc::CallbackServerContext* context, const v1::BuyAgainRequest* request,
+    v1::BuyAgainResponse* response) {
+  return Serve(context, [&](const Snapshot& snapshot) {
+    return boomerang::BuyAgain(snapshot, *request, response);
+  });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::GetCustomerProfile(
+    grpc::CallbackServerContext* context,
+    const v1::CustomerProfileRequest* request, v1::CustomerProfile* response) {
+  return Serve(context, [&](const Snapshot& snapshot) {
+    return boomerang::GetCustomerProfile(snapshot, *request, response);
   });
 }
 

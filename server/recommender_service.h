@@ -58,6 +58,21 @@ class RecommenderService final : public v1::Recommender::CallbackService {
   grpc::ServerUnaryReactor* Upsell(
       grpc::CallbackServerContext* context, const v1::UpsellRequest* request,
       v1::RecommendationsResponse* response) override;
+  grpc::ServerUnaryReactor* BuyAgain(grpc::CallbackServerContext* context,
+                                     const v1::BuyAgainRequest* request,
+                                     v1::BuyAgainResponse* response) override;
+  grpc::ServerUnaryReactor* GetCustomerProfile(
+      grpc::CallbackServerContext* context,
+      const v1::CustomerProfileRequest* request,
+      v1::CustomerProfile* response) override;
+  // Streams (server/streams.cc): each keeps one snapshot handle for its
+  // whole life and does a bounded step of work per message.
+  grpc::ServerWriteReactor<v1::DueReplenishmentsResponse>* DueReplenishments(
+      grpc::CallbackServerContext* context,
+      const v1::DueReplenishmentsRequest* request) override;
+  grpc::ServerBidiReactor<v1::StreamPersonalPicksRequest,
+                          v1::StreamPersonalPicksResponse>*
+  StreamPersonalPicks(grpc::CallbackServerContext* context) override;
 
  private:
   // Runs `fn(snapshot)` for one unary call: deadline check, one snapshot

@@ -203,6 +203,12 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
     return unreadable("table", "popular");
   }
   if (!s.ok() && !absl::IsNotFound(s)) return s;
+  std::string model_bytes;
+  s = (*tables)->Get(kMetaTable, "customer_model", &model_bytes);
+  if (s.ok() && !snap->customer_model_.ParseFromString(model_bytes)) {
+    return unreadable("table", "customer_model");
+  }
+  if (!s.ok() && !absl::IsNotFound(s)) return s;
 
   // Embeddings, when trained.
   std::string info_bytes;
@@ -280,6 +286,15 @@ absl::Status Snapshot::GetCustomer(absl::string_view customer_id,
         absl::StrCat("customer record '", customer_id, "' is unreadable"));
   }
   return absl::OkStatus();
+}
+
+absl::Status Snapshot::ScanCustomers(
+    absl::string_view after,
+    const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
+  return tables_->ScanAfter(
+      kCustomersTable,
+      after.empty() ? std::nullopt : std::optional<absl::string_view>(after),
+      fn);
 }
 
 absl::Span<const int32_t> Snapshot::CategoryByPrice(

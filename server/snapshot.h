@@ -131,6 +131,18 @@ class Snapshot {
   absl::Status GetCustomer(absl::string_view customer_id,
                            v1::CustomerRecord* out) const;
 
+  // Customer records in key order, from the first id after `after` (from
+  // the start when empty); stops when fn returns false. For batch jobs.
+  absl::Status ScanCustomers(
+      absl::string_view after,
+      const std::function<bool(absl::string_view, absl::string_view)>& fn)
+      const;
+  int64_t num_customers() const { return manifest_.counts().customers(); }
+
+  // BG/NBD, Gamma-Gamma and RFM cutoffs (empty in snapshots made before
+  // they existed: profiles then have no predictions).
+  const v1::CustomerModel& customer_model() const { return customer_model_; }
+
  private:
   Snapshot() = default;
 
@@ -154,6 +166,7 @@ class Snapshot {
   absl::flat_hash_map<std::string, std::vector<int32_t>> category_best_;
   absl::flat_hash_map<std::string, std::vector<int32_t>> category_by_price_;
   v1::PopularItems popular_;
+  v1::CustomerModel customer_model_;
 };
 
 class SnapshotHolder {

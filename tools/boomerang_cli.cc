@@ -6,6 +6,11 @@
 //   boomerang picks --customer 12347 --as-of 2011-12-01 --mode mixed
 //   boomerang crosssell --item 22697 --item 22698 --customer 12347
 //   boomerang upsell --item SKU-0252 --customer C00012
+//   boomerang buyagain --customer 12347 --as-of 2011-11-01 --horizon-days 30
+//   boomerang profile --customer 12347
+//   boomerang due --as-of 2011-11-01 --lead-days 7 --out due.jsonl
+//   boomerang batch-picks --ids customers.txt --out picks.jsonl
+//   boomerang batch-picks --segment at_risk --out picks.jsonl
 //   boomerang health
 //   boomerang services      # what the server offers (server reflection)
 //
@@ -17,6 +22,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -27,7 +33,9 @@
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
+#include "tools/batch_client.h"
 #include "tools/eval.h"
+#include "tools/report/report_command.h"
 
 namespace {
 
@@ -204,6 +212,69 @@ int main(int argc, char** argv) {
                    eval.indexer.embeddings.als.regularization)
       ->capture_default_str();
 
+  int horizon_days = 0;
+  CLI::App* buyagain_cmd = app.add_subcommand(
+      "buyagain", "items a customer is due to re-buy, with expected dates");
+  buyagain_cmd->add_option("--customer", customer, "customer id")->required();
+  buyagain_cmd->add_option("--as-of", as_of,
+                           "predict for this moment (ISO 8601; default now)");
+  buyagain_cmd->add_option("--horizon-days", horizon_days,
+                           "items expected within this many days (default 30)");
+  buyagain_cmd->add_option("--limit", limit,
+                           "how many items (default 10, at most 100)");
+  filter.AddTo(buyagain_cmd);
+
+  CLI::App* profile_cmd = app.add_subcommand(
+      "profile", "a customer's orders, RFM segment, churn risk and value");
+  profile_cmd->add_option("--customer", customer, "customer id")->required();
+  profile_cmd->add_option("--as-of", as_of,
+                          "profile as of this moment (ISO 8601; default now)");
+
+  boomerang::v1::DueReplenishmentsRequest due;
+  std::string out_path;
+  int lead_days = 0, overdue_days = 0, max_items = 0;
+  double min_confidence = 0;
+  bool quiet = false;
+  CLI::App* due_cmd = app.add_subcommand(
+      "due",
+      "every customer with an item due soon (JSON lines: one customer each)");
+  due_cmd->add_option("--as-of", as_of, "the mailing day (default now)");
+  due_cmd->add_option("--lead-days", lead_days,
+                      "items expected within this many days (default 7)");
+  due_cmd->add_option("--overdue-days", overdue_days,
+                      "also items overdue by up to this many days");
+  due_cmd->add_option("--min-confidence", min_confidence,
+                      "leave out items below this confidence (0-1)");
+  due_cmd->add_option("--max-items", max_items,
+                      "items per customer (default 10)");
+  due_cmd->add_option("--out", out_path, "JSON lines file (default stdout)");
+  due_cmd->add_flag("--quiet", quiet, "no progress on stderr");
+  filter.AddTo(due_cmd);
+
+  std::string ids_path, segment;
+  CLI::App* batch_cmd = app.add_subcommand(
+      "batch-picks",
+      "personal picks for many customers (JSON lines: one customer each)");
+  auto* ids_opt = batch_cmd->add_option(
+      "--ids", ids_path, "file with one customer id per line ('-': stdin)");
+  batch_cmd
+      ->add_option("--segment", segment,
+                   "or every customer of this RFM segment (e.g. at_risk)")
+      ->excludes(ids_opt);
+  batch_cmd->add_option("--out", out_path, "JSON lines file (default stdout)");
+  batch_cmd->add_option("--limit", limit,
+                        "items per customer (default 10, at most 100)");
+  batch_cmd->add_option("--as-of", as_of,
+                        "recommend for this moment (ISO 8601; default now)");
+  batch_cmd->add_option("--mode", mode, "mixed, new or repeat")
+      ->check(CLI::IsMember({"mixed", "new", "repeat"}))
+      ->capture_default_str();
+  batch_cmd->add_flag("--quiet", quiet, "no progress on stderr");
+  filter.AddTo(batch_cmd);
+
+  int report_exit = -1;  // set by the report subcommand's callback
+  boomerang::RegisterReportCommand(&app, &report_exit);
+
   CLI::App* health_cmd =
       app.add_subcommand("health", "ask the server's health service");
   CLI::App* services_cmd = app.add_subcommand(
@@ -216,6 +287,7 @@ int main(int argc, char** argv) {
     std::cerr << "boomerang: error: " << e.what() << " (see --help)\n";
     return 1;
   }
+  if (report_exit >= 0) return report_exit;  // `report` ran during parse
 
   if (*eval_cmd) {
     auto columns = boomerang::ParseColumnMappings(
@@ -326,6 +398,70 @@ int main(int argc, char** argv) {
     }
     if (!s.ok()) return Fail(s, server);
     return PrintJson(resp);
+  }
+  std::optional<int64_t> as_of_seconds;
+  if (!as_of.empty()) {
+    auto t = boomerang::ParseTimestamp(as_of);
+    if (!t.ok()) {
+      std::cerr << "boomerang: error: --as-of: " << t.status().message()
+                << "\n";
+      return 1;
+    }
+    as_of_seconds = *t;
+  }
+  if (*buyagain_cmd) {
+    boomerang::v1::BuyAgainRequest req;
+    req.set_customer_id(customer);
+    req.set_horizon_days(horizon_days);
+    req.set_limit(limit);
+    if (as_of_seconds) req.mutable_as_of()->set_seconds(*as_of_seconds);
+    filter.Fill(req.mutable_filter());
+    auto stub = boomerang::v1::Recommender::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    boomerang::v1::BuyAgainResponse resp;
+    grpc::Status s = stub->BuyAgain(&ctx, req, &resp);
+    if (!s.ok()) return Fail(s, server);
+    return PrintJson(resp);
+  }
+  if (*profile_cmd) {
+    boomerang::v1::CustomerProfileRequest req;
+    req.set_customer_id(customer);
+    if (as_of_seconds) req.mutable_as_of()->set_seconds(*as_of_seconds);
+    auto stub = boomerang::v1::Recommender::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    boomerang::v1::CustomerProfile resp;
+    grpc::Status s = stub->GetCustomerProfile(&ctx, req, &resp);
+    if (!s.ok()) return Fail(s, server);
+    return PrintJson(resp);
+  }
+  if (*due_cmd) {
+    if (as_of_seconds) due.mutable_as_of()->set_seconds(*as_of_seconds);
+    due.set_lead_days(lead_days);
+    due.set_overdue_days(overdue_days);
+    due.set_min_confidence(min_confidence);
+    due.set_max_items_per_customer(max_items);
+    filter.Fill(due.mutable_filter());
+    return boomerang::RunDueReplenishments(channel, server, due, out_path,
+                                           quiet);
+  }
+  if (*batch_cmd) {
+    if (ids_path.empty() && segment.empty()) {
+      std::cerr << "boomerang: error: batch-picks needs --ids or --segment\n";
+      return 1;
+    }
+    boomerang::v1::StreamPersonalPicksRequest opts;
+    opts.set_limit(limit);
+    opts.set_mode(mode == "new" ? boomerang::v1::PersonalPicksRequest::NEW_ONLY
+                  : mode == "repeat"
+                      ? boomerang::v1::PersonalPicksRequest::REPEAT_ONLY
+                      : boomerang::v1::PersonalPicksRequest::MIXED);
+    if (as_of_seconds) opts.mutable_as_of()->set_seconds(*as_of_seconds);
+    filter.Fill(opts.mutable_filter());
+    opts.set_segment(segment);
+    return boomerang::RunBatchPicks(channel, server, opts, ids_path, out_path,
+                                    quiet);
   }
   if (*health_cmd) {
     auto stub = grpc::health::v1::Health::NewStub(channel);

@@ -197,13 +197,26 @@ absl::Status TableReader::Get(absl::string_view table, absl::string_view key,
 absl::Status TableReader::ForEach(
     absl::string_view table,
     const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
+  return ScanAfter(table, std::nullopt, fn);
+}
+
+absl::Status TableReader::ScanAfter(
+    absl::string_view table, std::optional<absl::string_view> after,
+    const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
   rocksdb::ColumnFamilyHandle* h = Handle(table);
   if (h == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("no table '", table, "'"));
   }
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, h));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  if (after.has_value()) {
+    it->Seek(rocksdb::Slice(after->data(), after->size()));
+    if (it->Valid() && it->key() == rocksdb::Slice(after->data(), after->size()))
+      it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key(), v = it->value();
     if (!fn(absl::string_view(k.data(), k.size()),
             absl::string_view(v.data(), v.size()))) {

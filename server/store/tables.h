@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,6 +83,13 @@ class TableReader {
                        const std::function<bool(absl::string_view,
                                                 absl::string_view)>& fn) const;
 
+  // Like ForEach, from the first key after `after` (from the start when
+  // absent): a long scan resumed in steps, e.g. one step per message of a
+  // stream.
+  absl::Status ScanAfter(
+      absl::string_view table, std::optional<absl::string_view> after,
+      const std::function<bool(absl::string_view, absl::string_view)>& fn)
+      const;
   // Reads every row once so that the block cache holds the data.
   absl::Status Warm() const;
 

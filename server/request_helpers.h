@@ -1,0 +1,67 @@
+// Request plumbing shared by the RPC handlers: the request's customer as
+// loaded from a snapshot, and the request's filter bound to a snapshot.
+//
+// Thread-safety: values, used by one request at a time.
+#ifndef BOOMERANG_SERVER_REQUEST_HELPERS_H_
+#define BOOMERANG_SERVER_REQUEST_HELPERS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "boomerang/v1/recommender.pb.h"
+#include "models/item_filter.h"
+#include "models/personal_picks.h"
+#include "server/snapshot.h"
+
+namespace boomerang {
+namespace internal {
+
+// The request's filter bound to a snapshot: rules plus excluded indices.
+// A known customer as the request handlers see them.
+struct Customer {
+  bool known = false;
+  v1::CustomerRecord record;
+  std::vector<HistoryItem> history;  // dense item indices
+  float norm = 0;                    // |record.vector|, 0 when it has none
+};
+
+absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
+                                      absl::string_view customer_id);
+
+// How much the customer's vector likes an item: cosine in [-1, 1], 0 when
+// either has no vector.
+float Affinity(const Snapshot& snapshot, const Customer& customer,
+               int32_t item);
+
+class BoundFilter {
+ public:
+  // `customer` is needed for filter.exclude_purchased (INVALID_ARGUMENT
+  // without one); items it bought are excluded unless due again at `as_of`.
+  static absl::StatusOr<BoundFilter> Create(
+      const Snapshot& snapshot, const v1::Filter& filter,
+      const google::protobuf::RepeatedPtrField<std::string>* more_excluded =
+          nullptr,
+      const Customer* customer = nullptr, int64_t as_of = 0);
+  bool Allows(int32_t i) const {
+    return !exclude_.contains(i) && rules_.Allows(snapshot_->item(i));
+  }
+
+ private:
+  BoundFilter(const Snapshot& snapshot, ItemFilter rules)
+      : snapshot_(&snapshot), rules_(std::move(rules)) {}
+  const Snapshot* snapshot_;
+  ItemFilter rules_;
+  absl::flat_hash_set<int32_t> exclude_;
+};
+
+// Fills the display fields of a returned item from the catalog.
+void Describe(const Snapshot& snapshot, int32_t index,
+              v1::RecommendedItem* out);
+
+}  // namespace internal
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_REQUEST_HELPERS_H_

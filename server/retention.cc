@@ -1,0 +1,408 @@
+#include "server/retention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "models/repurchase.h"
+#include "server/request_limits.h"
+
+namespace boomerang {
+namespace {
+
+using internal::BoundFilter;
+
+constexpr double kDay = 86400.0;
+// A reminder for an item the customer has very likely stopped buying is
+// noise: below this probability of a purchase within the horizon an item is
+// not "due", however overdue.
+constexpr double kMinProbability = 0.02;
+
+int64_t NowOr(bool has, const google::protobuf::Timestamp& t) {
+  return has ? t.seconds() : absl::ToUnixSeconds(absl::Now());
+}
+
+void SetTime(int64_t unix_seconds, google::protobuf::Timestamp* out) {
+  out->set_seconds(unix_seconds);
+  out->set_nanos(0);
+}
+
+absl::Status CheckAsOf(bool has, const google::protobuf::Timestamp& t) {
+  if (has && (t.seconds() < 0 || t.nanos() < 0)) {
+    return absl::InvalidArgumentError("as_of is before 1970");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCustomerId(absl::string_view id) {
+  if (absl::StripAsciiWhitespace(id).empty()) {
+    return absl::InvalidArgumentError("customer_id is empty");
+  }
+  if (id.size() > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "customer_id is longer than ", kMaxRequestIdBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) {
+    m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
+  }
+  return m;
+}
+
+// One history item's timing at `as_of`: purchases after it are ignored.
+struct Timing {
+  int32_t item = -1;
+  RepurchaseEstimate estimate;
+  double probability = 0;  // of a purchase within the horizon
+  double days_until_due = 0;
+  double typical_quantity = 0;
+  int32_t orders = 0;
+};
+
+bool TimeItem(const Snapshot& snapshot, const v1::CustomerItem& ci,
+              int64_t as_of, double horizon_days, Timing* out) {
+  const int32_t index = snapshot.FindItem(ci.item_id());
+  if (index < 0) return false;
+  // Purchase times are ascending; keep those up to as_of.
+  const auto& times = ci.purchase_times();
+  const int n = static_cast<int>(
+      std::upper_bound(times.begin(), times.end(), as_of) - times.begin());
+  if (n == 0) return false;
+  const v1::ItemRecord& rec = snapshot.item(index);
+  ItemCycle cycle;
+  cycle.interval_days = rec.repurchase_interval_days();
+  cycle.repeat_buyers = static_cast<int32_t>(rec.repeat_buyers());
+  cycle.buyers = static_cast<int32_t>(rec.customers());
+  cycle.habitual = rec.habitual();
+  auto estimate =
+      EstimateRepurchase(absl::MakeConstSpan(times.data(), n), cycle);
+  if (!estimate.has_value()) return false;
+  out->item = index;
+  out->estimate = *estimate;
+  out->days_until_due = DaysUntilDue(*estimate, as_of);
+  out->probability = ProbabilityWithin(*estimate, as_of, horizon_days);
+  out->orders = n;
+  std::vector<double> q;
+  for (int k = 0; k < n && k < ci.purchase_quantities_size(); ++k) {
+    q.push_back(ci.purchase_quantities(k));
+  }
+  out->typical_quantity = Median(std::move(q));
+  return true;
+}
+
+// Most likely first; the more certain habit breaks near-ties.
+double Score(const Timing& t) {
+  return t.probability * (0.5 + 0.5 * t.estimate.confidence);
+}
+
+void FillDueItem(const Snapshot& snapshot, const Timing& t, int64_t as_of,
+                 v1::DueItem* out) {
+  const v1::ItemRecord& rec = snapshot.item(t.item);
+  out->set_item_id(snapshot.item_id(t.item));
+  out->set_title(rec.title());
+  out->set_category(rec.category());
+  out->set_price(rec.price());
+  SetTime(t.estimate.next_purchase, out->mutable_expected_date());
+  out->set_days_until_due(t.days_until_due);
+  out->set_interval_days(t.estimate.interval_days);
+  out->set_confidence(t.estimate.confidence);
+  out->set_probability(t.probability);
+  out->set_typical_quantity(t.typical_quantity);
+  out->set_orders(t.orders);
+  SetTime(t.estimate.last_purchase, out->mutable_last_purchase());
+  const double since = (as_of - t.estimate.last_purchase) / kDay;
+  out->set_days_since_last(since);
+  std::string when =
+      t.days_until_due >= 0.5
+          ? absl::StrFormat("due in about %.0f days", t.days_until_due)
+      : t.days_until_due > -0.5
+          ? "due now"
+          : absl::StrFormat("%.0f days overdue", -t.days_until_due);
+  if (t.estimate.gaps > 0) {
+    out->set_explanation(absl::StrFormat(
+        "you re-buy this about every %.0f days (%d orders): it's been %.0f, "
+        "%s",
+        t.estimate.interval_days, t.orders, since, when));
+  } else {
+    out->set_explanation(absl::StrFormat(
+        "its buyers re-buy it about every %.0f days; you bought it %.0f days "
+        "ago, %s",
+        t.estimate.interval_days, since, when));
+  }
+}
+
+}  // namespace
+
+bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg) {
+  const v1::CustomerModel& m = snapshot.customer_model();
+  if (!m.has_bg_nbd() || !m.has_gamma_gamma()) return false;
+  *bg = BgNbdParams{m.bg_nbd().r(), m.bg_nbd().alpha(), m.bg_nbd().a(),
+                    m.bg_nbd().b()};
+  *gg = GammaGammaParams{m.gamma_gamma().p(), m.gamma_gamma().q(),
+                         m.gamma_gamma().gamma()};
+  return bg->r > 0 && bg->alpha > 0 && bg->a > 0 && bg->b > 0 && gg->p > 0 &&
+         gg->q > 0 && gg->gamma > 0;
+}
+
+absl::StatusOr<BoundFilter> DueFilter(const Snapshot& snapshot,
+                                      const v1::Filter& filter) {
+  v1::Filter f = filter;
+  f.set_exclude_purchased(false);
+  return BoundFilter::Create(snapshot, f);
+}
+
+absl::Status BuyAgain(const Snapshot& snapshot,
+                      const v1::BuyAgainRequest& request,
+                      v1::BuyAgainResponse* response) {
+  absl::Status s = CheckCustomerId(request.customer_id());
+  if (s.ok()) s = CheckAsOf(request.has_as_of(), request.as_of());
+  if (!s.ok()) return s;
+  if (request.horizon_days() < 0 || request.horizon_days() > 3650) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "horizon_days ", request.horizon_days(), " is not in [0, 3650]"));
+  }
+  if (request.limit() < 0 || request.limit() > kMaxLimit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "limit ", request.limit(), " is not in [0, ", kMaxLimit, "]"));
+  }
+  if (request.filter().exclude_item_ids_size() > kMaxExcludedItems) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "filter.exclude_item_ids has more than ", kMaxExcludedItems, " ids"));
+  }
+  const int limit = request.limit() == 0 ? 10 : request.limit();
+  const double horizon =
+      request.horizon_days() == 0 ? 30 : request.horizon_days();
+  const int64_t as_of = NowOr(request.has_as_of(), request.as_of());
+  auto filter = DueFilter(snapshot, request.filter());
+  if (!filter.ok()) return filter.status();
+  response->set_snapshot_version(snapshot.version());
+  v1::CustomerRecord record;
+  s = snapshot.GetCustomer(absl::StripAsciiWhitespace(request.customer_id()),
+                           &record);
+  if (absl::IsNotFound(s)) return absl::OkStatus();
+  if (!s.ok()) return s;
+  response->set_known_customer(true);
+  std::vector<Timing> due;
+  for (const v1::CustomerItem& ci : record.items()) {
+    Timing t;
+    if (!TimeItem(snapshot, ci, as_of, horizon, &t)) continue;
+    if (t.days_until_due > horizon || t.probability < kMinProbability) continue;
+    if (!filter->Allows(t.item)) continue;
+    due.push_back(t);
+  }
+  std::stable_sort(
+      due.begin(), due.end(),
+      [](const Timing& a, const Timing& b) { return Score(a) > Score(b); });
+  for (const Timing& t : due) {
+    if (response->items_size() == limit) break;
+    FillDueItem(snapshot, t, as_of, response->add_items());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateDueRequest(const v1::DueReplenishmentsRequest& request,
+                                DueOptions* options) {
+  absl::Status s = CheckAsOf(request.has_as_of(), request.as_of());
+  if (!s.ok()) return s;
+  auto in_range = [](int v, int lo, int hi, const char* name) {
+    if (v < lo || v > hi) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " ", v, " is not in [", lo, ", ", hi, "]"));
+    }
+    return absl::OkStatus();
+  };
+  s = in_range(request.lead_days(), 0, 365, "lead_days");
+  if (s.ok()) s = in_range(request.overdue_days(), 0, 365, "overdue_days");
+  if (s.ok()) {
+    s = in_range(request.max_items_per_customer(), 0, kMaxLimit,
+                 "max_items_per_customer");
+  }
+  if (s.ok()) s = in_range(request.batch_size(), 0, 10000, "batch_size");
+  if (!s.ok()) return s;
+  if (!(request.min_confidence() >= 0 && request.min_confidence() <= 1)) {
+    return absl::InvalidArgumentError("min_confidence is not in [0, 1]");
+  }
+  if (request.filter().exclude_item_ids_size() > kMaxExcludedItems) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "filter.exclude_item_ids has more than ", kMaxExcludedItems, " ids"));
+  }
+  options->as_of = NowOr(request.has_as_of(), request.as_of());
+  options->lead_days = request.lead_days() == 0 ? 7 : request.lead_days();
+  options->overdue_days = request.overdue_days();
+  options->min_confidence = request.min_confidence();
+  options->max_items = request.max_items_per_customer() == 0
+                           ? 10
+                           : request.max_items_per_customer();
+  options->batch_size = request.batch_size() == 0 ? 256 : request.batch_size();
+  return absl::OkStatus();
+}
+
+bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
+                const DueOptions& options, const BoundFilter& filter,
+                google::protobuf::RepeatedPtrField<v1::DueItem>* out) {
+  std::vector<Timing> due;
+  for (const v1::CustomerItem& ci : record.items()) {
+    // Cheap test first: nothing in the window when even the population's
+    // cycle or the last purchase put it far away is decided by TimeItem.
+    Timing t;
+    if (!TimeItem(snapshot, ci, options.as_of, options.lead_days, &t)) {
+      continue;
+    }
+    if (t.days_until_due > options.lead_days ||
+        t.days_until_due < -options.overdue_days ||
+        t.estimate.confidence < options.min_confidence ||
+        !filter.Allows(t.item)) {
+      continue;
+    }
+    due.push_back(t);
+  }
+  if (due.empty()) return false;
+  std::stable_sort(due.begin(), due.end(),
+                   [](const Timing& a, const Timing& b) {
+                     if (a.days_until_due != b.days_until_due) {
+                       return a.days_until_due < b.days_until_due;
+                     }
+                     return a.estimate.confidence > b.estimate.confidence;
+                   });
+  if (static_cast<int>(due.size()) > options.max_items) {
+    due.resize(options.max_items);
+  }
+  for (const Timing& t : due)
+    FillDueItem(snapshot, t, options.as_of, out->Add());
+  return true;
+}
+
+absl::string_view SegmentOf(const Snapshot& snapshot,
+                            const v1::CustomerRecord& record, int64_t as_of) {
+  const v1::CustomerModel& m = snapshot.customer_model();
+  if (m.recency_cutoffs_size() != 4 || m.frequency_cutoffs_size() != 4 ||
+      m.monetary_cutoffs_size() != 4) {
+    return "";
+  }
+  CustomerSummary summary =
+      SummarizeCustomer(absl::MakeConstSpan(record.order_times().data(),
+                                            record.order_times_size()),
+                        absl::MakeConstSpan(record.order_values().data(),
+                                            record.order_values_size()),
+                        as_of);
+  if (summary.orders == 0) return "";
+  RfmCutoffs cut;
+  for (int k = 0; k < 4; ++k) {
+    cut.recency_days[k] = m.recency_cutoffs(k);
+    cut.frequency[k] = m.frequency_cutoffs(k);
+    cut.monetary[k] = m.monetary_cutoffs(k);
+  }
+  return RfmSegment(ScoreRfm(cut, summary));
+}
+
+absl::Status GetCustomerProfile(const Snapshot& snapshot,
+                                const v1::CustomerProfileRequest& request,
+                                v1::CustomerProfile* response) {
+  absl::Status s = CheckCustomerId(request.customer_id());
+  if (s.ok()) s = CheckAsOf(request.has_as_of(), request.as_of());
+  if (!s.ok()) return s;
+  const int64_t as_of = NowOr(request.has_as_of(), request.as_of());
+  const absl::string_view id =
+      absl::StripAsciiWhitespace(request.customer_id());
+  v1::CustomerRecord record;
+  s = snapshot.GetCustomer(id, &record);
+  if (absl::IsNotFound(s)) {
+    return absl::NotFoundError(absl::StrCat(
+        "customer '", id, "' is not in snapshot ", snapshot.version()));
+  }
+  if (!s.ok()) return s;
+  const auto times = absl::MakeConstSpan(record.order_times().data(),
+                                         record.order_times_size());
+  const auto values = absl::MakeConstSpan(record.order_values().data(),
+                                          record.order_values_size());
+  const CustomerSummary c = SummarizeCustomer(times, values, as_of);
+  if (c.orders == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("customer '", id, "' has no orders before as_of"));
+  }
+  response->set_customer_id(std::string(id));
+  response->set_snapshot_version(snapshot.version());
+  response->set_orders(c.orders);
+  int64_t first = times.front(), last = times.front();
+  for (int64_t t : times) {
+    if (t > as_of) continue;
+    first = std::min(first, t);
+    last = std::max(last, t);
+  }
+  SetTime(first, response->mutable_first_order());
+  SetTime(last, response->mutable_last_order());
+  response->set_revenue(c.revenue);
+  response->set_average_order_value(c.revenue / c.orders);
+  const double age_days = std::max(1.0, (as_of - first) / kDay);
+  response->set_orders_per_month(c.orders / age_days * 30);
+  response->set_days_since_last_order(std::max(0.0, (as_of - last) / kDay));
+  response->set_frequency(c.frequency);
+  response->set_recency_days(c.recency);
+  response->set_age_days(c.age);
+
+  const v1::CustomerModel& m = snapshot.customer_model();
+  std::vector<std::string> notes;
+  if (m.recency_cutoffs_size() == 4) {
+    RfmCutoffs cut;
+    for (int k = 0; k < 4; ++k) {
+      cut.recency_days[k] = m.recency_cutoffs(k);
+      cut.frequency[k] = m.frequency_cutoffs(k);
+      cut.monetary[k] = m.monetary_cutoffs(k);
+    }
+    const RfmScore rfm = ScoreRfm(cut, c);
+    response->mutable_rfm()->set_recency(rfm.recency);
+    response->mutable_rfm()->set_frequency(rfm.frequency);
+    response->mutable_rfm()->set_monetary(rfm.monetary);
+    response->set_segment(std::string(RfmSegment(rfm)));
+  } else {
+    notes.push_back(
+        "the snapshot has no RFM cutoffs (made by an older indexer)");
+  }
+  // The next order: the customer's own mean gap after the last order day.
+  if (c.frequency > 0) {
+    SetTime(last + static_cast<int64_t>(c.recency / c.frequency * kDay),
+            response->mutable_predicted_next_order());
+  }
+  BgNbdParams bg;
+  GammaGammaParams gg;
+  if (ModelsOf(snapshot, &bg, &gg)) {
+    response->set_churn_risk(1 - BgNbdProbabilityAlive(bg, c));
+    response->set_expected_orders_12_months(BgNbdExpectedPurchases(bg, c, 365));
+    response->set_expected_order_value(GammaGammaExpectedValue(gg, c));
+    response->set_predicted_ltv_12_months(PredictedLtv(bg, gg, c, 365));
+    if (c.frequency == 0) {
+      // One purchase day: no own gap. The day by which BG/NBD expects one
+      // more order (if within two years).
+      double lo = 0, hi = 730;
+      if (BgNbdExpectedPurchases(bg, c, hi) >= 1) {
+        for (int k = 0; k < 40; ++k) {
+          const double mid = (lo + hi) / 2;
+          (BgNbdExpectedPurchases(bg, c, mid) >= 1 ? hi : lo) = mid;
+        }
+        SetTime(as_of + static_cast<int64_t>(hi * kDay),
+                response->mutable_predicted_next_order());
+      }
+    }
+  } else {
+    notes.push_back(m.note().empty()
+                        ? "no BG/NBD or Gamma-Gamma model in the snapshot"
+                        : m.note());
+  }
+  response->set_model_note(absl::StrJoin(notes, "; "));
+  return absl::OkStatus();
+}
+
+}  // namespace boomerang

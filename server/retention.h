@@ -1,0 +1,64 @@
+// The retention RPCs' request logic, separate from gRPC for tests and
+// benchmarks: buy-again timing (models/repurchase.h) and customer profiles
+// (models/customer_value.h) computed from a snapshot's customer records at
+// request time, so that `as_of` can move freely.
+//
+// Thread-safety: pure functions of an immutable snapshot.
+#ifndef BOOMERANG_SERVER_RETENTION_H_
+#define BOOMERANG_SERVER_RETENTION_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "boomerang/v1/recommender.pb.h"
+#include "models/customer_value.h"
+#include "server/request_helpers.h"
+#include "server/snapshot.h"
+
+namespace boomerang {
+
+absl::Status BuyAgain(const Snapshot& snapshot,
+                      const v1::BuyAgainRequest& request,
+                      v1::BuyAgainResponse* response);
+
+absl::Status GetCustomerProfile(const Snapshot& snapshot,
+                                const v1::CustomerProfileRequest& request,
+                                v1::CustomerProfile* response);
+
+// Checks a DueReplenishments request and fills the defaults.
+struct DueOptions {
+  int64_t as_of = 0;
+  int lead_days = 7;
+  int overdue_days = 0;
+  double min_confidence = 0;
+  int max_items = 10;
+  int batch_size = 256;
+};
+absl::Status ValidateDueRequest(const v1::DueReplenishmentsRequest& request,
+                                DueOptions* options);
+
+// A filter for items a customer already bought: `exclude_purchased` would
+// exclude every due item, so it is ignored here.
+absl::StatusOr<internal::BoundFilter> DueFilter(const Snapshot& snapshot,
+                                                const v1::Filter& filter);
+
+// The items of `record` expected in [as_of - overdue_days, as_of +
+// lead_days], most urgent first, at most `max_items`. Returns false when
+// there are none.
+bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
+                const DueOptions& options, const internal::BoundFilter& filter,
+                google::protobuf::RepeatedPtrField<v1::DueItem>* out);
+
+// The customer's RFM segment at `as_of` ("" when the snapshot has no RFM
+// cutoffs or the customer had no order by then).
+absl::string_view SegmentOf(const Snapshot& snapshot,
+                            const v1::CustomerRecord& record, int64_t as_of);
+
+// The BG/NBD and Gamma-Gamma parameters of a snapshot; false when missing.
+bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg);
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_RETENTION_H_
