@@ -9,6 +9,7 @@ packages=(
   libfaiss-dev libopenblas-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   nghttp2-client
+  chromium fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do
