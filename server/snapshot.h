@@ -145,6 +145,9 @@ class Snapshot {
 
  private:
   Snapshot() = default;
+  // SearchItems for exact indexes, from item_vectors_.
+  void ExactTopK(const float* query, int k, std::vector<int64_t>* ids,
+                 std::vector<float>* scores) const;
 
   // Constant after construction.
   std::string dir_;

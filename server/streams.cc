@@ -8,6 +8,7 @@
 // through the pending write) and no thread blocks waiting on a client.
 // Each stream holds one snapshot handle for its whole life: a long batch
 // job sees one consistent version.
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
+#include "server/parallel.h"
 #include "server/recommender_service.h"
 #include "server/request_limits.h"
 #include "server/retention.h"
@@ -51,54 +53,76 @@ class DueStream final
   void OnDone() override { delete this; }
 
  private:
-  // Scans customers after the last one sent until a batch of due customers
-  // is full (or enough were scanned to report progress), then writes it.
+  // Fills the next message with up to batch_size due customers (fewer
+  // when many customers in a row have nothing due, so that progress keeps
+  // coming) and writes it.
   void NextBatch() {
     response_.Clear();
     response_.set_snapshot_version(snapshot_->version());
     const int64_t max_scan = std::max(4096, 16 * options_.batch_size);
-    int found = 0;
     int64_t scanned = 0;
-    bool stopped = false;
-    absl::Status bad;
-    absl::Status s = snapshot_->ScanCustomers(
-        last_key_, [&](absl::string_view key, absl::string_view value) {
-          last_key_.assign(key.data(), key.size());
-          ++scanned;
-          if (!record_.ParseFromArray(value.data(),
-                                      static_cast<int>(value.size()))) {
-            bad = absl::DataLossError(
-                absl::StrCat("customer record '", key, "' is unreadable"));
-            stopped = true;
-            return false;
-          }
-          v1::CustomerDue* due = response_.add_customers();
-          if (DueItemsOf(*snapshot_, record_, options_, filter_,
-                         due->mutable_items())) {
-            due->set_customer_id(std::string(key));
-            ++found;
-          } else {
-            response_.mutable_customers()->RemoveLast();
-          }
-          if (found >= options_.batch_size || scanned >= max_scan) {
-            stopped = true;
-            return false;
-          }
-          return true;
-        });
-    if (s.ok()) s = bad;
-    if (!s.ok()) {
-      Finish(ToGrpcStatus(s));
-      return;
+    while (static_cast<int>(ready_.size()) < options_.batch_size &&
+           !scan_end_ && scanned < max_scan) {
+      absl::Status s = ScanBlock(&scanned);
+      if (!s.ok()) {
+        Finish(ToGrpcStatus(s));
+        return;
+      }
     }
-    scanned_ += scanned;
+    while (!ready_.empty() &&
+           response_.customers_size() < options_.batch_size) {
+      response_.mutable_customers()->Add(std::move(ready_.front()));
+      ready_.pop_front();
+    }
     response_.set_customers_scanned(scanned_);
     response_.set_customers_total(snapshot_->num_customers());
-    if (!stopped) {
+    if (scan_end_ && ready_.empty()) {
       response_.set_done(true);
       done_sent_ = true;
     }
     StartWrite(&response_);
+  }
+
+  // Reads the next block of customer records and computes their due items
+  // in parallel; the due ones join `ready_` in key order.
+  absl::Status ScanBlock(int64_t* scanned) {
+    constexpr int kBlock = 1024;
+    keys_.clear();
+    values_.clear();
+    absl::Status s = snapshot_->ScanCustomers(
+        last_key_, [&](absl::string_view key, absl::string_view value) {
+          keys_.emplace_back(key);
+          values_.emplace_back(value);
+          return static_cast<int>(keys_.size()) < kBlock;
+        });
+    if (!s.ok()) return s;
+    if (static_cast<int>(keys_.size()) < kBlock) scan_end_ = true;
+    if (keys_.empty()) return absl::OkStatus();
+    last_key_ = keys_.back();
+    const int n = static_cast<int>(keys_.size());
+    std::vector<v1::CustomerDue> slots(n);
+    std::vector<char> due(n, 0), unreadable(n, 0);
+    ParallelFor(n, DefaultWorkers(), [&](int i) {
+      v1::CustomerRecord record;
+      if (!record.ParseFromString(values_[i])) {
+        unreadable[i] = 1;
+        return;
+      }
+      due[i] = DueItemsOf(*snapshot_, record, options_, filter_,
+                          slots[i].mutable_items());
+    });
+    for (int i = 0; i < n; ++i) {
+      if (unreadable[i]) {
+        return absl::DataLossError(
+            absl::StrCat("customer record '", keys_[i], "' is unreadable"));
+      }
+      if (!due[i]) continue;
+      slots[i].set_customer_id(keys_[i]);
+      ready_.push_back(std::move(slots[i]));
+    }
+    scanned_ += n;
+    *scanned += n;
+    return absl::OkStatus();
   }
 
   const std::shared_ptr<const Snapshot> snapshot_;
@@ -106,8 +130,10 @@ class DueStream final
   const BoundFilter filter_;
   std::string last_key_;
   int64_t scanned_ = 0;
+  bool scan_end_ = false;
   bool done_sent_ = false;
-  v1::CustomerRecord record_;
+  std::vector<std::string> keys_, values_;
+  std::deque<v1::CustomerDue> ready_;
   v1::DueReplenishmentsResponse response_;
 };
 
@@ -193,8 +219,13 @@ class PicksStream final
     return absl::OkStatus();
   }
 
-  // Writes the next answer, or reads the next request when all are out.
+  // Writes the next answer (computing a chunk of them in parallel when
+  // none is ready), or reads the next request when all are out.
   void Pump() {
+    if (out_next_ < out_.size()) {
+      StartWrite(&out_[out_next_++]);
+      return;
+    }
     while (next_ == ids_.size() && !scan_done_) {
       absl::Status s = ScanSegment();
       if (!s.ok()) {
@@ -203,8 +234,15 @@ class PicksStream final
       }
     }
     if (next_ < ids_.size()) {
-      Answer(ids_[next_++]);
-      StartWrite(&response_);
+      constexpr size_t kChunk = 128;
+      const size_t n = std::min(kChunk, ids_.size() - next_);
+      out_.clear();
+      out_.resize(n);
+      out_next_ = 0;
+      ParallelFor(static_cast<int>(n), DefaultWorkers(),
+                  [&](int j) { Answer(ids_[next_ + j], &out_[j]); });
+      next_ += n;
+      StartWrite(&out_[out_next_++]);
       return;
     }
     StartRead(&request_);
@@ -241,19 +279,21 @@ class PicksStream final
     return s.ok() ? bad : s;
   }
 
-  void Answer(const std::string& id) {
-    response_.Clear();
-    response_.set_customer_id(id);
-    response_.set_snapshot_version(snapshot_->version());
-    options_.set_customer_id(id);
+  // Thread-safe: reads only the stream's current options.
+  void Answer(const std::string& id,
+              v1::StreamPersonalPicksResponse* out) const {
+    out->set_customer_id(id);
+    out->set_snapshot_version(snapshot_->version());
+    v1::PersonalPicksRequest request = options_;
+    request.set_customer_id(id);
     v1::RecommendationsResponse picks;
-    absl::Status s = PersonalPicks(*snapshot_, options_, &picks);
+    absl::Status s = PersonalPicks(*snapshot_, request, &picks);
     if (!s.ok()) {
-      response_.set_error(std::string(s.message()));
+      out->set_error(std::string(s.message()));
       return;
     }
-    response_.mutable_items()->Swap(picks.mutable_items());
-    response_.set_fallback(picks.fallback());
+    out->mutable_items()->Swap(picks.mutable_items());
+    out->set_fallback(picks.fallback());
   }
 
   const std::shared_ptr<const Snapshot> snapshot_;
@@ -266,7 +306,8 @@ class PicksStream final
   std::string scan_key_;
   bool scan_done_ = true;
   v1::CustomerRecord record_;
-  v1::StreamPersonalPicksResponse response_;
+  std::vector<v1::StreamPersonalPicksResponse> out_;  // answers to write
+  size_t out_next_ = 0;
 };
 
 // A stream that fails before it starts.

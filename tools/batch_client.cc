@@ -65,7 +65,7 @@ class ProgressBar {
   const bool quiet_, tty_;
   const char* what_;
   const Clock::time_point start_ = Clock::now();
-  Clock::time_point last_draw_{};
+  Clock::time_point last_draw_ = start_;
 };
 
 class JsonLines {
