@@ -1,0 +1,1068 @@
+// boomerang-retention-eval: a time-split benchmark of the retention features,
+// buy-again timing (server/retention.h, models/repurchase.h) and customer
+// value (models/customer_value.h), each next to naive baselines computed in
+// the same run on the same customers.
+//
+// The purchases before a split build a snapshot exactly as the indexer
+// would (IndexerOptions::until); the same file read in full
+// (LoadOrderHistory) gives what happened after it. Three parts:
+//   1. BuyAgain lists at the split vs what each customer re-bought in the
+//      next --buy-again-days, against "most orders first" and "most recent
+//      first" lists of their past items, plus alternative orderings of the
+//      same repurchase estimates (to measure, not guess, the scoring).
+//   2. The predicted next purchase date of every customer-item bought on two
+//      or more days before the split and again after it, against "last
+//      purchase + last gap" and other naive predictors.
+//   3. Predicted revenue (BG/NBD x Gamma-Gamma, the snapshot's fitted models)
+//      over --ltv-days after a second split, against the customer's historic
+//      revenue per day, by decile of prediction.
+//
+//   boomerang-retention-eval --purchases online_retail.csv.gz
+//       --column order_id=InvoiceNo ... --ltv-split 2011-06-10 --ltv-days 180
+//
+// Exit codes: 0 ok, 1 bad input (flags, file, a split outside the data).
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "indexer/indexer.h"
+#include "models/customer_value.h"
+#include "models/item_exclusion.h"
+#include "models/purchase_line.h"
+#include "models/repurchase.h"
+#include "models/timestamp.h"
+#include "server/retention.h"
+#include "server/snapshot.h"
+
+namespace boomerang {
+namespace {
+
+constexpr char kProgram[] = "boomerang-retention-eval";
+constexpr double kDay = 86400.0;
+constexpr int64_t kDaySeconds = 86400;
+// Mirrors server/retention.cc (kMinProbability): the replica below must
+// rank exactly as BuyAgain does, which the run checks and reports.
+constexpr double kServerMinProbability = 0.02;
+
+int Fail(absl::string_view message) {
+  std::cerr << kProgram << ": error: " << message << "\n";
+  return 1;
+}
+
+std::string Day(int64_t t) { return FormatTimestamp(t).substr(0, 10); }
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t mid = v.size() / 2;
+  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+// Builds the snapshot of the purchases before `split` under `root` and
+// opens it.
+absl::StatusOr<std::shared_ptr<const Snapshot>> BuildPast(
+    const IndexerOptions& base, int64_t split, const std::string& root,
+    IndexReport* report) {
+  IndexerOptions past = base;
+  past.out_root = root;
+  past.until = split;
+  past.progress = nullptr;
+  absl::Status s = RunIndexer(past, report);
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("building the snapshot before ",
+                                               Day(split), ": ", s.message()));
+  }
+  return Snapshot::Open(report->snapshot_dir, SnapshotOptions());
+}
+
+struct Customer {
+  std::string id;
+  v1::CustomerRecord record;
+};
+
+// Every customer record of the snapshot, in key order.
+absl::StatusOr<std::vector<Customer>> AllCustomers(const Snapshot& snapshot) {
+  std::vector<Customer> out;
+  absl::Status bad;
+  absl::Status s = snapshot.ScanCustomers(
+      "", [&](absl::string_view key, absl::string_view value) {
+        Customer c;
+        c.id = std::string(key);
+        if (!c.record.ParseFromArray(value.data(),
+                                     static_cast<int>(value.size()))) {
+          bad = absl::DataLossError(
+              absl::StrCat("customer record '", key, "' is unreadable"));
+          return false;
+        }
+        out.push_back(std::move(c));
+        return true;
+      });
+  if (s.ok()) s = bad;
+  if (!s.ok()) return s;
+  return out;
+}
+
+// The orders of each known customer at or after `from`, by customer id.
+absl::flat_hash_map<std::string, std::vector<size_t>> FutureOrders(
+    const OrderHistory& h, int64_t from) {
+  absl::flat_hash_map<std::string, std::vector<size_t>> out;
+  for (size_t o = 0; o < h.orders.num_orders(); ++o) {
+    const int32_t c = h.order_customers[o];
+    if (c < 0 || h.order_timestamps[o] < from) continue;
+    out[h.customer_ids[c]].push_back(o);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Repurchase timing of one history item, as server/retention.cc computes it
+// (TimeItem there), so that alternative orderings of the same estimates can
+// be measured next to the server's own.
+
+struct Timing {
+  RepurchaseEstimate estimate;
+  double probability = 0;
+  double days_until_due = 0;
+};
+
+ItemCycle CycleOf(const v1::ItemRecord& rec) {
+  ItemCycle cycle;
+  cycle.interval_days = rec.repurchase_interval_days();
+  cycle.repeat_buyers = static_cast<int32_t>(rec.repeat_buyers());
+  cycle.buyers = static_cast<int32_t>(rec.customers());
+  cycle.habitual = rec.habitual();
+  return cycle;
+}
+
+std::optional<Timing> TimeItem(const Snapshot& snapshot,
+                               const v1::CustomerItem& ci, int64_t as_of,
+                               double horizon_days) {
+  const int32_t index = snapshot.FindItem(ci.item_id());
+  if (index < 0) return std::nullopt;
+  const auto& times = ci.purchase_times();
+  const int n = static_cast<int>(
+      std::upper_bound(times.begin(), times.end(), as_of) - times.begin());
+  if (n == 0) return std::nullopt;
+  auto estimate = EstimateRepurchase(absl::MakeConstSpan(times.data(), n),
+                                     CycleOf(snapshot.item(index)));
+  if (!estimate.has_value()) return std::nullopt;
+  Timing t;
+  t.estimate = *estimate;
+  t.days_until_due = DaysUntilDue(*estimate, as_of);
+  t.probability = ProbabilityWithin(*estimate, as_of, horizon_days);
+  return t;
+}
+
+// Gaps in days between trips at least a day apart, as models/repurchase.cc
+// counts them (a purchase within a day of the previous trip is the same
+// trip).
+std::vector<double> TripGaps(absl::Span<const int64_t> sorted_times) {
+  std::vector<double> gaps;
+  for (size_t k = 0, last = 0; k < sorted_times.size(); ++k) {
+    if (k == 0) continue;
+    const double gap = (sorted_times[k] - sorted_times[last]) / kDay;
+    if (gap < 1) continue;
+    gaps.push_back(gap);
+    last = k;
+  }
+  return gaps;
+}
+
+// ---------------------------------------------------------------------------
+// Part 1: lists of a customer's past items.
+
+// List quality of one method. A list is indices into the customer's record
+// items; `truth` the indices re-bought in the window.
+struct ListMetrics {
+  std::string name;
+  // Over customers for whom the method returned a non-empty list.
+  int64_t listed = 0, listed_hit = 0, listed_hits = 0;
+  double listed_precision = 0, listed_length = 0;
+  // Over customers with a non-empty truth.
+  int64_t truth = 0, truth_hit = 0;
+  double recall = 0, ndcg = 0, precision_k = 0, precision_len = 0,
+         truth_length = 0;
+
+  void Add(const std::vector<int>& list, const absl::flat_hash_set<int>& t,
+           int k) {
+    const int n = std::min<int>(k, static_cast<int>(list.size()));
+    int hits = 0;
+    double dcg = 0, idcg = 0;
+    for (int i = 0; i < n; ++i) {
+      if (t.contains(list[i])) {
+        ++hits;
+        dcg += 1 / std::log2(i + 2.0);
+      }
+    }
+    for (int i = 0; i < std::min<int>(k, static_cast<int>(t.size())); ++i) {
+      idcg += 1 / std::log2(i + 2.0);
+    }
+    if (n > 0) {
+      ++listed;
+      listed_hit += hits > 0;
+      listed_hits += hits;
+      listed_precision += static_cast<double>(hits) / n;
+      listed_length += n;
+    }
+    if (!t.empty()) {
+      ++truth;
+      truth_hit += hits > 0;
+      recall += static_cast<double>(hits) / t.size();
+      ndcg += dcg / idcg;
+      precision_k += static_cast<double>(hits) / k;
+      precision_len += n > 0 ? static_cast<double>(hits) / n : 0;
+      truth_length += n;
+    }
+  }
+};
+
+double Ratio(double a, int64_t b) { return b > 0 ? a / b : 0; }
+
+// The customer's past items with a repurchase estimate at `as_of`, ordered
+// by `better` (a stable sort over the record's order, as the server does),
+// kept when `keep` says so.
+std::vector<int> RankTimed(
+    const std::vector<std::optional<Timing>>& timing,
+    const std::function<bool(const Timing&)>& keep,
+    const std::function<bool(const Timing&, const Timing&)>& better) {
+  std::vector<int> out;
+  for (int i = 0; i < static_cast<int>(timing.size()); ++i) {
+    if (timing[i].has_value() && keep(*timing[i])) out.push_back(i);
+  }
+  std::stable_sort(out.begin(), out.end(), [&](int a, int b) {
+    return better(*timing[a], *timing[b]);
+  });
+  return out;
+}
+
+int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
+                    const std::vector<Customer>& customers, int64_t split,
+                    int window_days, int k) {
+  const int64_t window_end = split + int64_t{window_days} * kDaySeconds;
+  const auto future = FutureOrders(history, split);
+  const double horizon = window_days;
+
+  // Methods, in print order. Index 0 is the server's BuyAgain.
+  enum {
+    kServer,
+    kTopFreq,
+    kRecency,
+    kProbability,
+    kConfidence,
+    kDue,
+    kScoreNoDueCut,
+    kScoreNoProbCut,
+    kScoreAll,
+    kProbabilityAll,
+    kServerFilled,
+    kProbabilityAllFilled,
+    kMethods
+  };
+  std::vector<ListMetrics> own(kMethods), matched(kMethods);
+  const char* names[] = {"BuyAgain (server)",      "base: TopFreq",
+                         "base: Recency",          "alt: probability",
+                         "alt: confidence",        "alt: days-until-due",
+                         "alt: score, p cut only", "alt: score, due cut only",
+                         "alt: score, no cuts",    "alt: prob, no cuts",
+                         "alt: BuyAgain+TopFreq",  "alt: prob no cuts+TopFreq"};
+  static_assert(std::size(names) == kMethods, "a name per method");
+  for (int m = 0; m < kMethods; ++m) own[m].name = matched[m].name = names[m];
+
+  // Calibration of ProbabilityWithin over every estimated customer-item.
+  static constexpr std::array<double, 9> kProbabilityBins = {
+      0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0000001};
+  struct CalibrationBin {
+    int64_t items = 0, rebought = 0, due_cut = 0;
+    double predicted = 0;
+  };
+  std::vector<CalibrationBin> calibration(kProbabilityBins.size() - 1);
+  int64_t no_estimate_rebought = 0;
+
+  int64_t known = 0, active = 0, with_truth = 0, window_items = 0,
+          repeat_items = 0, replica_mismatch = 0, no_estimate_items = 0,
+          past_items = 0;
+  for (const Customer& c : customers) {
+    const v1::CustomerRecord& rec = c.record;
+    if (rec.items_size() == 0) continue;
+    ++known;
+    absl::flat_hash_map<std::string, int> index_of;
+    for (int i = 0; i < rec.items_size(); ++i) {
+      index_of[rec.items(i).item_id()] = i;
+    }
+    // What they bought in the window, and which of it they had bought
+    // before.
+    absl::flat_hash_set<int> truth;
+    absl::flat_hash_set<int32_t> bought;
+    if (auto f = future.find(c.id); f != future.end()) {
+      for (size_t o : f->second) {
+        if (history.order_timestamps[o] >= window_end) continue;
+        for (int64_t i = history.orders.offsets[o];
+             i < history.orders.offsets[o + 1]; ++i) {
+          bought.insert(history.orders.items[i]);
+        }
+      }
+    }
+    for (int32_t item : bought) {
+      auto it = index_of.find(history.item_ids[item]);
+      if (it != index_of.end()) truth.insert(it->second);
+    }
+    active += !bought.empty();
+    window_items += bought.size();
+    repeat_items += truth.size();
+    with_truth += !truth.empty();
+
+    // The server's answer.
+    v1::BuyAgainRequest req;
+    req.set_customer_id(c.id);
+    req.mutable_as_of()->set_seconds(split);
+    req.set_horizon_days(window_days);
+    req.set_limit(k);
+    req.mutable_filter()->set_in_stock_only(false);
+    v1::BuyAgainResponse resp;
+    absl::Status s = BuyAgain(snapshot, req, &resp);
+    if (!s.ok()) return Fail(absl::StrCat("BuyAgain: ", s.message()));
+    std::vector<std::vector<int>> lists(kMethods);
+    for (const v1::DueItem& d : resp.items()) {
+      auto it = index_of.find(d.item_id());
+      if (it == index_of.end()) {
+        return Fail(absl::StrCat("BuyAgain returned '", d.item_id(),
+                                 "', which customer '", c.id,
+                                 "' never bought"));
+      }
+      lists[kServer].push_back(it->second);
+    }
+
+    // Baselines over all past items.
+    std::vector<int> all(rec.items_size());
+    std::iota(all.begin(), all.end(), 0);
+    auto by_orders = [&](int a, int b) {
+      const auto &x = rec.items(a), &y = rec.items(b);
+      if (x.orders() != y.orders()) return x.orders() > y.orders();
+      if (x.last_purchase() != y.last_purchase()) {
+        return x.last_purchase() > y.last_purchase();
+      }
+      return x.item_id() < y.item_id();
+    };
+    auto by_recency = [&](int a, int b) {
+      const auto &x = rec.items(a), &y = rec.items(b);
+      if (x.last_purchase() != y.last_purchase()) {
+        return x.last_purchase() > y.last_purchase();
+      }
+      if (x.orders() != y.orders()) return x.orders() > y.orders();
+      return x.item_id() < y.item_id();
+    };
+    lists[kTopFreq] = all;
+    std::sort(lists[kTopFreq].begin(), lists[kTopFreq].end(), by_orders);
+    lists[kRecency] = all;
+    std::sort(lists[kRecency].begin(), lists[kRecency].end(), by_recency);
+
+    // Alternatives on the same estimates.
+    std::vector<std::optional<Timing>> timing(rec.items_size());
+    for (int i = 0; i < rec.items_size(); ++i) {
+      timing[i] = TimeItem(snapshot, rec.items(i), split, horizon);
+      no_estimate_items += !timing[i].has_value();
+    }
+    past_items += rec.items_size();
+    auto server_cut = [&](const Timing& t) {
+      return t.days_until_due <= horizon &&
+             t.probability >= kServerMinProbability;
+    };
+    auto server_score = [](const Timing& t) {
+      return t.probability * (0.5 + 0.5 * t.estimate.confidence);
+    };
+    std::vector<int> replica =
+        RankTimed(timing, server_cut, [&](const Timing& a, const Timing& b) {
+          return server_score(a) > server_score(b);
+        });
+    if (replica.size() > static_cast<size_t>(k)) replica.resize(k);
+    replica_mismatch += replica != lists[kServer];
+    lists[kProbability] =
+        RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
+          return a.probability > b.probability;
+        });
+    lists[kConfidence] =
+        RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
+          return a.estimate.confidence > b.estimate.confidence;
+        });
+    // Most urgent first, as DueReplenishments orders (most overdue first).
+    lists[kDue] =
+        RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
+          if (a.days_until_due != b.days_until_due) {
+            return a.days_until_due < b.days_until_due;
+          }
+          return a.estimate.confidence > b.estimate.confidence;
+        });
+    auto by_score = [&](const Timing& a, const Timing& b) {
+      return server_score(a) > server_score(b);
+    };
+    lists[kScoreNoDueCut] = RankTimed(
+        timing,
+        [](const Timing& t) { return t.probability >= kServerMinProbability; },
+        by_score);
+    lists[kScoreNoProbCut] = RankTimed(
+        timing, [&](const Timing& t) { return t.days_until_due <= horizon; },
+        by_score);
+    lists[kScoreAll] = RankTimed(
+        timing, [](const Timing&) { return true; }, by_score);
+    lists[kProbabilityAll] = RankTimed(
+        timing, [](const Timing&) { return true; },
+        [](const Timing& a, const Timing& b) {
+          return a.probability > b.probability;
+        });
+    // Filled to full length with the TopFreq order: what the model adds on
+    // top of the strongest baseline when list lengths are equal.
+    auto filled = [&](std::vector<int> head) {
+      absl::flat_hash_set<int> seen(head.begin(), head.end());
+      for (int i : lists[kTopFreq]) {
+        if (static_cast<int>(head.size()) >= k) break;
+        if (seen.insert(i).second) head.push_back(i);
+      }
+      return head;
+    };
+    lists[kServerFilled] = filled(lists[kServer]);
+    lists[kProbabilityAllFilled] = filled(lists[kProbabilityAll]);
+
+    for (int i = 0; i < rec.items_size(); ++i) {
+      const bool rebought = truth.contains(i);
+      if (!timing[i].has_value()) {
+        no_estimate_rebought += rebought;
+        continue;
+      }
+      const Timing& t = *timing[i];
+      const int b = static_cast<int>(std::upper_bound(kProbabilityBins.begin(),
+                                                      kProbabilityBins.end(),
+                                                      t.probability) -
+                                     kProbabilityBins.begin() - 1);
+      CalibrationBin& bin = calibration[b];
+      ++bin.items;
+      bin.predicted += t.probability;
+      bin.rebought += rebought;
+      bin.due_cut += t.days_until_due > horizon;
+    }
+
+    const size_t server_len = lists[kServer].size();
+    for (int m = 0; m < kMethods; ++m) {
+      if (static_cast<int>(lists[m].size()) > k) lists[m].resize(k);
+      own[m].Add(lists[m], truth, k);
+      if (server_len > 0) {
+        std::vector<int> cut = lists[m];
+        if (cut.size() > server_len) cut.resize(server_len);
+        matched[m].Add(cut, truth, k);
+      }
+    }
+  }
+
+  std::cout << absl::StrFormat(
+      "\n== 1. BuyAgain: re-bought within %d days of the split\n"
+      "split %s (as_of), window [%s, %s); k = %d, horizon_days = %d, "
+      "in_stock_only = false\n",
+      window_days, FormatTimestamp(split), FormatTimestamp(split),
+      FormatTimestamp(window_end), k, window_days);
+  std::cout << absl::StrFormat(
+      "customers known before the split: %d; buying in the window: %d; with "
+      "a non-empty truth (re-bought a past item): %d\n",
+      known, active, with_truth);
+  std::cout << absl::StrFormat(
+      "customer-items bought in the window by known customers: %d, of which "
+      "re-buys of a past item (the truth): %d (%.1f%%), %.2f per customer "
+      "with a non-empty truth\n",
+      window_items, repeat_items, 100 * Ratio(repeat_items, window_items),
+      Ratio(repeat_items, with_truth));
+  std::cout << absl::StrFormat(
+      "past customer-items with no repurchase estimate (bought on one day and "
+      "the item not habitual): %d of %d (%.1f%%)\n",
+      no_estimate_items, past_items,
+      100 * Ratio(no_estimate_items, past_items));
+  std::cout << absl::StrFormat(
+      "replica of the server's ranking (retention.cc Score, kMinProbability) "
+      "differs for %d of %d customers\n",
+      replica_mismatch, known);
+
+  std::cout << absl::StrFormat(
+      "rows: TopFreq = past items by orders, ties by the latest purchase; "
+      "Recency = by the latest purchase, ties by orders. alt rows re-rank the "
+      "server's own estimates (EstimateRepurchase, ProbabilityWithin at the "
+      "split): \"cuts\" are BuyAgain's filters, p >= %.2f "
+      "(kMinProbability) and days_until_due <= %d; score = p x (0.5 + 0.5 "
+      "confidence), BuyAgain's order; +TopFreq = filled up to %d with the "
+      "TopFreq list\n",
+      kServerMinProbability, window_days, k);
+  std::cout << absl::StrFormat(
+      "\n1a. Each method on its own population: P@%d = mean hits/len over the "
+      "customers with a non-empty list\n",
+      k);
+  std::cout << absl::StrFormat("%-26s %9s %9s %9s %9s %9s\n", "method",
+                               "listed", "mean len", "P@k", "HR", "hits");
+  for (const ListMetrics& m : own) {
+    std::cout << absl::StrFormat("%-26s %9d %9.2f %9.4f %9.4f %9d\n", m.name,
+                                 m.listed, Ratio(m.listed_length, m.listed),
+                                 Ratio(m.listed_precision, m.listed),
+                                 Ratio(m.listed_hit, m.listed), m.listed_hits);
+  }
+
+  std::cout << absl::StrFormat(
+      "\n1b. Same customers: the %d with a non-empty truth. Lists as "
+      "returned (baselines min(%d, #past items) long, BuyAgain possibly "
+      "shorter or empty). P@k/len = hits/len (empty list: 0), P@k/%d = "
+      "hits/%d\n",
+      with_truth, k, k, k);
+  std::cout << absl::StrFormat("%-26s %9s %9s %9s %9s %9s %9s\n", "method",
+                               "mean len", "P@k/len", absl::StrCat("P@k/", k),
+                               absl::StrCat("R@", k), absl::StrCat("HR@", k),
+                               absl::StrCat("NDCG@", k));
+  for (const ListMetrics& m : own) {
+    std::cout << absl::StrFormat(
+        "%-26s %9.2f %9.4f %9.4f %9.4f %9.4f %9.4f\n", m.name,
+        Ratio(m.truth_length, m.truth), Ratio(m.precision_len, m.truth),
+        Ratio(m.precision_k, m.truth), Ratio(m.recall, m.truth),
+        Ratio(m.truth_hit, m.truth), Ratio(m.ndcg, m.truth));
+  }
+
+  const int64_t server_listed = own[kServer].listed;
+  std::cout << absl::StrFormat(
+      "\n1c. Length-matched: the %d customers with a non-empty BuyAgain list; "
+      "every method cut to BuyAgain's length L for that customer (its top "
+      "L). P = hits/L; HR = share of these customers with a hit; R over the "
+      "%d of them with a non-empty truth\n",
+      server_listed, matched[kServer].truth);
+  std::cout << absl::StrFormat("%-26s %9s %9s %9s %9s %9s\n", "method", "P@L",
+                               "HR", "hits", "R@L", "NDCG@L");
+  for (const ListMetrics& m : matched) {
+    std::cout << absl::StrFormat(
+        "%-26s %9.4f %9.4f %9d %9.4f %9.4f\n", m.name,
+        Ratio(m.listed_precision, m.listed), Ratio(m.listed_hit, m.listed),
+        m.listed_hits, Ratio(m.recall, m.truth), Ratio(m.ndcg, m.truth));
+  }
+
+  std::cout << absl::StrFormat(
+      "\n1d. Calibration of ProbabilityWithin(as_of = split, %d days) over "
+      "every customer-item with an estimate; \"due > horizon\" = how many "
+      "of the bin BuyAgain drops for days_until_due > %d\n",
+      window_days, window_days);
+  std::cout << absl::StrFormat("%-12s %9s %11s %11s %14s\n", "probability",
+                               "items", "mean pred", "re-bought",
+                               "due > horizon");
+  for (size_t b = 0; b < calibration.size(); ++b) {
+    const CalibrationBin& bin = calibration[b];
+    std::cout << absl::StrFormat("[%.2f,%.2f) %9d %11.4f %11.4f %14d\n",
+                                 kProbabilityBins[b],
+                                 std::min(1.0, kProbabilityBins[b + 1]),
+                                 bin.items, Ratio(bin.predicted, bin.items),
+                                 Ratio(bin.rebought, bin.items), bin.due_cut);
+  }
+  std::cout << absl::StrFormat("%-12s %9d %11s %11.4f\n", "no estimate",
+                               no_estimate_items, "-",
+                               Ratio(no_estimate_rebought, no_estimate_items));
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Part 2: next purchase date.
+
+struct DateErrors {
+  std::string name;
+  std::vector<double> abs_err, signed_err;
+  void Add(double predicted, double actual) {
+    signed_err.push_back((predicted - actual) / kDay);
+    abs_err.push_back(std::fabs(predicted - actual) / kDay);
+  }
+};
+
+void PrintDateErrors(const std::vector<DateErrors>& rows) {
+  std::cout << absl::StrFormat("%-26s %8s %9s %9s %10s %8s %8s\n", "predictor",
+                               "pairs", "MAE d", "MedAE d", "med bias d",
+                               "<=7 d", "<=14 d");
+  for (const DateErrors& e : rows) {
+    const double n = static_cast<double>(e.abs_err.size());
+    const double mae =
+        std::accumulate(e.abs_err.begin(), e.abs_err.end(), 0.0) /
+        std::max(1.0, n);
+    auto within = [&](double d) {
+      return std::count_if(e.abs_err.begin(), e.abs_err.end(),
+                           [&](double x) { return x <= d; }) /
+             std::max(1.0, n);
+    };
+    std::cout << absl::StrFormat(
+        "%-26s %8d %9.2f %9.2f %10.2f %7.1f%% %7.1f%%\n", e.name,
+        e.abs_err.size(), mae, Median(e.abs_err), Median(e.signed_err),
+        100 * within(7), 100 * within(14));
+  }
+}
+
+void RunNextDatePart(const Snapshot& snapshot, const OrderHistory& history,
+                     const std::vector<Customer>& customers, int64_t split,
+                     int64_t data_end, absl::string_view title) {
+  const auto future = FutureOrders(history, split);
+  enum { kModel, kLastGap, kOwnMedian, kOwnMean, kPopulation, kRows };
+  std::vector<DateErrors> rows(kRows);
+  rows[kModel].name = "model (BuyAgain expected)";
+  rows[kLastGap].name = "base: last + last gap";
+  rows[kOwnMedian].name = "alt: last + own median gap";
+  rows[kOwnMean].name = "alt: last + own mean gap";
+  rows[kPopulation].name = "alt: last + item cycle";
+  // By the customer's own gaps: model and last-gap MedAE.
+  const std::vector<std::pair<int, int>> buckets = {
+      {1, 1}, {2, 2}, {3, 4}, {5, 1 << 30}};
+  std::vector<DateErrors> by_gaps_model(buckets.size()),
+      by_gaps_last(buckets.size());
+
+  int64_t eligible = 0, rebought = 0, no_cycle = 0, same_day_only = 0,
+          early_model = 0, early_last = 0;
+  for (const Customer& c : customers) {
+    const v1::CustomerRecord& rec = c.record;
+    absl::flat_hash_map<std::string, int64_t> first_after;
+    if (auto f = future.find(c.id); f != future.end()) {
+      for (size_t o : f->second) {
+        const int64_t t = history.order_timestamps[o];
+        for (int64_t i = history.orders.offsets[o];
+             i < history.orders.offsets[o + 1]; ++i) {
+          auto [it, inserted] = first_after.try_emplace(
+              history.item_ids[history.orders.items[i]], t);
+          if (!inserted) it->second = std::min(it->second, t);
+        }
+      }
+    }
+    for (const v1::CustomerItem& ci : rec.items()) {
+      if (ci.purchase_times_size() < 2) continue;
+      std::vector<int64_t> times(ci.purchase_times().begin(),
+                                 ci.purchase_times().end());
+      std::sort(times.begin(), times.end());
+      const std::vector<double> gaps = TripGaps(times);
+      if (gaps.empty()) {
+        ++same_day_only;  // two or more orders, all within one day
+        continue;
+      }
+      ++eligible;
+      auto actual_it = first_after.find(ci.item_id());
+      if (actual_it == first_after.end()) continue;
+      ++rebought;
+      const double actual = static_cast<double>(actual_it->second);
+      const int32_t index = snapshot.FindItem(ci.item_id());
+      if (index < 0) continue;
+      const ItemCycle cycle = CycleOf(snapshot.item(index));
+      auto estimate = EstimateRepurchase(times, cycle);
+      if (!estimate.has_value()) continue;  // cannot happen with a gap
+      const double last = static_cast<double>(times.back());
+      auto clamp = [&](double t) {
+        return std::max(t, static_cast<double>(split));
+      };
+      const double model = static_cast<double>(estimate->next_purchase);
+      const double last_gap = last + gaps.back() * kDay;
+      early_model += model < split;
+      early_last += last_gap < split;
+      rows[kModel].Add(clamp(model), actual);
+      rows[kLastGap].Add(clamp(last_gap), actual);
+      rows[kOwnMedian].Add(clamp(last + Median(gaps) * kDay), actual);
+      rows[kOwnMean].Add(
+          clamp(last + std::accumulate(gaps.begin(), gaps.end(), 0.0) /
+                           gaps.size() * kDay),
+          actual);
+      if (cycle.interval_days > 0) {
+        rows[kPopulation].Add(clamp(last + cycle.interval_days * kDay), actual);
+      } else {
+        ++no_cycle;
+      }
+      for (size_t b = 0; b < buckets.size(); ++b) {
+        const int g = static_cast<int>(gaps.size());
+        if (g >= buckets[b].first && g <= buckets[b].second) {
+          by_gaps_model[b].Add(clamp(model), actual);
+          by_gaps_last[b].Add(clamp(last_gap), actual);
+        }
+      }
+    }
+  }
+  std::cout << absl::StrFormat(
+      "\n== %s\nsnapshot before %s; model = EstimateRepurchase's "
+      "next_purchase (what BuyAgain returns as expected_date); actual = the "
+      "first purchase of the item by the customer in [%s, %s] (data end)\n",
+      title, FormatTimestamp(split), FormatTimestamp(split),
+      FormatTimestamp(data_end));
+  std::cout << absl::StrFormat(
+      "customer-items bought on >= 2 days (>= 1 gap of >= 1 day, the model's "
+      "trip rule) before the split: %d (plus %d bought 2+ times within one "
+      "day only, left out); re-bought after the split: %d = the pairs below\n",
+      eligible, same_day_only, rebought);
+  std::cout << absl::StrFormat(
+      "every prediction is clamped to >= the split (a date already past is "
+      "read as \"now\"): model %d (%.1f%%), last gap %d (%.1f%%) were before "
+      "it. Pairs re-bought only after the data end are not seen, so errors "
+      "are censored at %.0f days after the split.\n",
+      early_model, 100 * Ratio(early_model, rebought), early_last,
+      100 * Ratio(early_last, rebought), (data_end - split) / kDay);
+  if (no_cycle > 0) {
+    std::cout << absl::StrFormat(
+        "(item cycle row: %d pairs whose item has no population cycle are "
+        "left out)\n",
+        no_cycle);
+  }
+  PrintDateErrors(rows);
+  std::cout << "by the customer's own gaps before the split:\n";
+  std::vector<DateErrors> split_rows;
+  for (size_t b = 0; b < buckets.size(); ++b) {
+    const std::string range =
+        buckets[b].second == buckets[b].first ? absl::StrCat(buckets[b].first)
+        : buckets[b].second > 1000
+            ? absl::StrCat(buckets[b].first, "+")
+            : absl::StrCat(buckets[b].first, "-", buckets[b].second);
+    by_gaps_model[b].name = absl::StrCat("  gaps ", range, ": model");
+    by_gaps_last[b].name = absl::StrCat("  gaps ", range, ": last gap");
+    split_rows.push_back(by_gaps_model[b]);
+    split_rows.push_back(by_gaps_last[b]);
+  }
+  PrintDateErrors(split_rows);
+}
+
+// ---------------------------------------------------------------------------
+// Part 3: LTV calibration.
+
+// Spearman's rank correlation with average ranks for ties.
+double Spearman(const std::vector<double>& x, const std::vector<double>& y) {
+  auto ranks = [](const std::vector<double>& v) {
+    std::vector<size_t> order(v.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return v[a] < v[b]; });
+    std::vector<double> r(v.size());
+    for (size_t i = 0; i < order.size();) {
+      size_t j = i;
+      while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+      for (size_t t = i; t <= j; ++t) r[order[t]] = (i + j) / 2.0 + 1;
+      i = j + 1;
+    }
+    return r;
+  };
+  const std::vector<double> rx = ranks(x), ry = ranks(y);
+  const double n = static_cast<double>(x.size());
+  if (n < 2) return 0;
+  const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / n;
+  const double my = std::accumulate(ry.begin(), ry.end(), 0.0) / n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < rx.size(); ++i) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) * (rx[i] - mx);
+    syy += (ry[i] - my) * (ry[i] - my);
+  }
+  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0;
+}
+
+struct LtvRow {
+  std::string name;
+  std::vector<double> predicted;
+};
+
+void PrintLtv(const LtvRow& row, const std::vector<double>& actual) {
+  const size_t n = actual.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  // Ascending prediction; the stable sort keeps customer-id order in ties.
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return row.predicted[a] < row.predicted[b];
+  });
+  const double total_pred =
+      std::accumulate(row.predicted.begin(), row.predicted.end(), 0.0);
+  const double total_actual =
+      std::accumulate(actual.begin(), actual.end(), 0.0);
+  double abs_err = 0;
+  for (size_t i = 0; i < n; ++i)
+    abs_err += std::fabs(row.predicted[i] - actual[i]);
+  std::cout << absl::StrFormat("\n%s\n", row.name);
+  std::cout << absl::StrFormat("%-8s %9s %14s %14s %8s %12s\n", "decile",
+                               "customers", "mean predicted", "mean actual",
+                               "ratio", "actual share");
+  for (int d = 0; d < 10; ++d) {
+    const size_t lo = n * d / 10, hi = n * (d + 1) / 10;
+    double p = 0, a = 0;
+    for (size_t i = lo; i < hi; ++i) {
+      p += row.predicted[order[i]];
+      a += actual[order[i]];
+    }
+    const double m = std::max<double>(1, hi - lo);
+    std::cout << absl::StrFormat("%-8d %9d %14.2f %14.2f %8s %11.1f%%\n", d + 1,
+                                 hi - lo, p / m, a / m,
+                                 p > 0 ? absl::StrFormat("%.2f", a / p) : "-",
+                                 total_actual > 0 ? 100 * a / total_actual : 0);
+  }
+  std::cout << absl::StrFormat(
+      "total predicted %.0f vs actual %.0f (actual/predicted %.3f); MAE per "
+      "customer %.2f; Spearman %.4f\n",
+      total_pred, total_actual, total_pred > 0 ? total_actual / total_pred : 0,
+      abs_err / std::max<size_t>(1, n), Spearman(row.predicted, actual));
+}
+
+int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
+               const std::vector<Customer>& customers, int64_t split,
+               int ltv_days, int64_t data_start) {
+  const int64_t end = split + int64_t{ltv_days} * kDaySeconds;
+  BgNbdParams bg;
+  GammaGammaParams gg;
+  if (!ModelsOf(snapshot, &bg, &gg)) {
+    return Fail(absl::StrCat("the snapshot before ", Day(split),
+                             " has no BG/NBD or Gamma-Gamma model: ",
+                             snapshot.customer_model().note()));
+  }
+  const auto future = FutureOrders(history, split);
+  LtvRow model{"BG/NBD x Gamma-Gamma (PredictedLtv, no discount)", {}};
+  LtvRow shop_rate{
+      absl::StrFormat("base: revenue before the split / %.0f days of data x "
+                      "%d",
+                      (split - data_start) / kDay, ltv_days),
+      {}};
+  LtvRow own_rate{absl::StrFormat("base: revenue / max(30, days since first "
+                                  "order) x %d",
+                                  ltv_days),
+                  {}};
+  std::vector<double> actual;
+  double expected_days = 0, actual_days = 0, actual_orders = 0;
+  int64_t buyers = 0, one_day = 0;
+  const double observed_days = std::max(1.0, (split - data_start) / kDay);
+  for (const Customer& c : customers) {
+    const v1::CustomerRecord& rec = c.record;
+    const CustomerSummary summary = SummarizeCustomer(
+        absl::MakeConstSpan(rec.order_times().data(), rec.order_times_size()),
+        absl::MakeConstSpan(rec.order_values().data(), rec.order_values_size()),
+        split);
+    if (summary.orders == 0) continue;
+    one_day += summary.frequency == 0;
+    model.predicted.push_back(PredictedLtv(bg, gg, summary, ltv_days));
+    expected_days += BgNbdExpectedPurchases(bg, summary, ltv_days);
+    shop_rate.predicted.push_back(summary.revenue / observed_days * ltv_days);
+    const double tenure = (split - rec.order_times(0)) / kDay;
+    own_rate.predicted.push_back(summary.revenue / std::max(30.0, tenure) *
+                                 ltv_days);
+    double a = 0;
+    absl::flat_hash_set<int64_t> days;
+    if (auto f = future.find(c.id); f != future.end()) {
+      for (size_t o : f->second) {
+        const int64_t t = history.order_timestamps[o];
+        if (t >= end) continue;
+        a += history.order_revenue[o];
+        days.insert(t / kDaySeconds);
+        ++actual_orders;
+      }
+    }
+    buyers += !days.empty();
+    actual_days += days.size();
+    actual.push_back(a);
+  }
+  std::cout << absl::StrFormat(
+      "\n== 3. LTV calibration: revenue in [%s, %s) (%d days)\n"
+      "snapshot before %s; customers known before it: %d (%d with one "
+      "purchase day, frequency 0); %d of them buy in the window (%d orders "
+      "on %d customer-days)\n",
+      FormatTimestamp(split), FormatTimestamp(end), ltv_days,
+      FormatTimestamp(split), actual.size(), one_day, buyers,
+      static_cast<int64_t>(actual_orders), static_cast<int64_t>(actual_days));
+  std::cout << absl::StrFormat(
+      "model: BG/NBD r=%.4f alpha=%.4f a=%.4f b=%.4f; Gamma-Gamma p=%.4f "
+      "q=%.4f gamma=%.4f; summaries at as_of = the split. BG/NBD expects %.0f "
+      "purchase days in the window, actual %.0f (x%.3f)\n",
+      bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.gamma, expected_days,
+      actual_days, expected_days > 0 ? actual_days / expected_days : 0);
+  const double predicted_total =
+      std::accumulate(model.predicted.begin(), model.predicted.end(), 0.0);
+  const double actual_total =
+      std::accumulate(actual.begin(), actual.end(), 0.0);
+  std::cout << absl::StrFormat(
+      "value per purchase day: predicted %.2f (total / expected days), actual "
+      "%.2f (x%.3f)\n",
+      expected_days > 0 ? predicted_total / expected_days : 0,
+      actual_days > 0 ? actual_total / actual_days : 0,
+      expected_days > 0 && actual_days > 0 && predicted_total > 0
+          ? (actual_total / actual_days) / (predicted_total / expected_days)
+          : 0);
+  std::cout << "deciles of the prediction, 1 = lowest; ratio = mean actual / "
+               "mean predicted; actual share = the decile's share of all "
+               "actual revenue\n";
+  for (const LtvRow* row : {&model, &shop_rate, &own_rate}) {
+    PrintLtv(*row, actual);
+  }
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  IndexerOptions opts;
+  std::vector<std::string> column_flags;
+  std::string split_text, ltv_split_text, work_dir;
+  int window_days = 30, k = 10, ltv_days = 180;
+  bool no_embeddings = true;
+  CLI::App app{
+      "Time-split benchmark of BuyAgain timing, next-purchase dates and "
+      "predicted customer value against naive baselines."};
+  app.add_option("--purchases", opts.purchases_path, "purchase export")
+      ->required();
+  app.add_option("--column", column_flags,
+                 "column mapping canonical=TheirName (repeatable)");
+  app.add_option("--split", split_text,
+                 "ISO date of the BuyAgain / next-date split (default: "
+                 "--buy-again-days before the data end)");
+  app.add_option("--buy-again-days", window_days,
+                 "BuyAgain horizon_days and the truth window after --split")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
+  app.add_option("--k", k, "BuyAgain limit and the lists' cut-off")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  app.add_option("--ltv-split", ltv_split_text,
+                 "ISO date of the LTV split (default: --ltv-days before the "
+                 "data end)");
+  app.add_option("--ltv-days", ltv_days, "LTV horizon after --ltv-split")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
+  app.add_option("--work-dir", work_dir,
+                 "where the snapshots are built (default: a temp dir, "
+                 "removed at the end)");
+  app.add_flag("--no-embeddings,!--embeddings", no_embeddings,
+               "skip the embeddings (not used here) when indexing")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    return Fail(absl::StrCat(e.what(), " (see --help)"));
+  }
+  auto columns = ParseColumnMappings(column_flags, AllPurchaseColumns());
+  if (!columns.ok()) return Fail(columns.status().message());
+  opts.columns = *columns;
+  opts.excluded_item_patterns = DefaultExcludedItemPatterns();
+  opts.embeddings.enabled = !no_embeddings;
+
+  IndexReport full;
+  auto history = LoadOrderHistory(opts, &full);
+  if (!history.ok()) return Fail(history.status().message());
+  if (history->orders.num_orders() == 0) {
+    return Fail(absl::StrCat(opts.purchases_path, " has no purchases"));
+  }
+  const int64_t data_start = full.data_start, data_end = full.data_end;
+  // A window is observed when it ends by the end of the last day of data.
+  const int64_t observed_until = (data_end / kDaySeconds + 1) * kDaySeconds;
+  auto parse_split = [&](const std::string& text, int days,
+                         const char* flag) -> absl::StatusOr<int64_t> {
+    int64_t t = data_end - int64_t{days} * kDaySeconds;
+    if (!text.empty()) {
+      auto parsed = ParseTimestamp(text);
+      if (!parsed.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(flag, ": ", parsed.status().message()));
+      }
+      t = *parsed;
+    }
+    if (t <= data_start || t + int64_t{days} * kDaySeconds > observed_until) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " ", FormatTimestamp(t), " with a ", days,
+          "-day window does not fit in the data (", FormatTimestamp(data_start),
+          " .. ", FormatTimestamp(data_end),
+          "): the split must be after the first purchase and the window must "
+          "end by the last day"));
+    }
+    return t;
+  };
+  auto split = parse_split(split_text, window_days, "--split");
+  if (!split.ok()) return Fail(split.status().message());
+  auto ltv_split = parse_split(ltv_split_text, ltv_days, "--ltv-split");
+  if (!ltv_split.ok()) return Fail(ltv_split.status().message());
+
+  std::string work = work_dir;
+  bool temp = false;
+  if (work.empty()) {
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "boomerang-retention-XXXXXX")
+            .string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return Fail(
+          absl::StrCat("cannot create a temp dir in ",
+                       std::filesystem::temp_directory_path().string()));
+    }
+    work = tmpl;
+    temp = true;
+  }
+  auto cleanup = [&] {
+    if (!temp) return;
+    std::error_code ec;
+    std::filesystem::remove_all(work, ec);
+  };
+
+  std::cout << absl::StrFormat(
+      "%s: %d orders (%d guest), %d customers, %d items, %s .. %s; "
+      "embeddings %s\n",
+      opts.purchases_path, history->orders.num_orders(),
+      std::count(history->order_customers.begin(),
+                 history->order_customers.end(), -1),
+      history->customer_ids.size(), history->item_ids.size(),
+      FormatTimestamp(data_start), FormatTimestamp(data_end),
+      opts.embeddings.enabled ? "on" : "off");
+
+  int rc = 0;
+  {
+    IndexReport report;
+    auto snapshot =
+        BuildPast(opts, *split,
+                  (std::filesystem::path(work) / "split").string(), &report);
+    if (!snapshot.ok()) {
+      cleanup();
+      return Fail(snapshot.status().message());
+    }
+    auto customers = AllCustomers(**snapshot);
+    if (!customers.ok()) {
+      cleanup();
+      return Fail(customers.status().message());
+    }
+    std::cout << absl::StrFormat(
+        "snapshot before %s: %d orders, %d customers, %d items\n",
+        FormatTimestamp(*split), report.orders, report.customers, report.items);
+    rc = RunBuyAgainPart(**snapshot, *history, *customers, *split, window_days,
+                         k);
+    if (rc == 0) {
+      RunNextDatePart(**snapshot, *history, *customers, *split, data_end,
+                      "2. Next purchase date (split of part 1)");
+    }
+  }
+  if (rc == 0) {
+    IndexReport report;
+    auto snapshot = BuildPast(
+        opts, *ltv_split, (std::filesystem::path(work) / "ltv-split").string(),
+        &report);
+    if (!snapshot.ok()) {
+      cleanup();
+      return Fail(snapshot.status().message());
+    }
+    auto customers = AllCustomers(**snapshot);
+    if (!customers.ok()) {
+      cleanup();
+      return Fail(customers.status().message());
+    }
+    std::cout << absl::StrFormat(
+        "\nsnapshot before %s: %d orders, %d customers, %d items\n",
+        FormatTimestamp(*ltv_split), report.orders, report.customers,
+        report.items);
+    // The same dates measured with the LTV split's longer holdout: less
+    // censored than part 2's.
+    RunNextDatePart(**snapshot, *history, *customers, *ltv_split, data_end,
+                    "2b. Next purchase date (LTV split, longer holdout)");
+    rc = RunLtvPart(**snapshot, *history, *customers, *ltv_split, ltv_days,
+                    data_start);
+  }
+  cleanup();
+  return rc;
+}
+
+}  // namespace
+}  // namespace boomerang
+
+int main(int argc, char** argv) { return boomerang::Main(argc, argv); }
