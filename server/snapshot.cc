@@ -269,7 +269,7 @@ namespace {
 // batch-picks profile); OpenBLAS's sgemv would start its own threads inside
 // request threads. This loop, compiled once per instruction set and picked
 // at load time, is what both would do on one core.
-__attribute__((target_clones("avx2", "default"))) void InnerProducts(
+__attribute__((target_clones("arch=haswell", "default"))) void InnerProducts(
     const float* rows, int64_t n, int dim, const float* query, float* out) {
   for (int64_t i = 0; i < n; ++i) {
     const float* r = rows + i * dim;
@@ -287,31 +287,37 @@ void Snapshot::ExactTopK(const float* query, int k, std::vector<int64_t>* ids,
                          std::vector<float>* scores) const {
   const int64_t n = num_items();
   thread_local std::vector<float> dots;
-  thread_local std::vector<std::pair<float, int32_t>> scored;
+  thread_local std::vector<std::pair<float, int32_t>> heap;
   dots.resize(n);
   InnerProducts(item_vectors_.data(), n, dim_, query, dots.data());
-  scored.clear();
-  for (int32_t i = 0; i < n; ++i) {
-    // Items without a vector are not in the index either.
-    if (item_norms_[i] > 0) scored.emplace_back(dots[i], i);
-  }
-  const size_t top = std::min<size_t>(k, scored.size());
+  // Top k by a min-heap of the best so far: after the first k, almost
+  // every item loses one predictable comparison with the heap's minimum
+  // (nth_element's partitioning mispredicts half its branches on floats).
+  // Better = higher score, then lower index (deterministic ties).
   auto better = [](const std::pair<float, int32_t>& a,
                    const std::pair<float, int32_t>& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   };
-  // Selection then a sort of the top only: k is often in the hundreds,
-  // where partial_sort's heap costs more than the dot products.
-  if (top < scored.size()) {
-    std::nth_element(scored.begin(), scored.begin() + top, scored.end(),
-                     better);
+  heap.clear();
+  const size_t cap = static_cast<size_t>(std::max(k, 0));
+  for (int32_t i = 0; i < n; ++i) {
+    if (item_norms_[i] <= 0) continue;  // no vector: not in the index
+    const std::pair<float, int32_t> c(dots[i], i);
+    if (heap.size() < cap) {
+      heap.push_back(c);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (cap > 0 && better(c, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = c;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
   }
-  std::sort(scored.begin(), scored.begin() + top, better);
-  ids->resize(top);
-  scores->resize(top);
-  for (size_t j = 0; j < top; ++j) {
-    (*ids)[j] = scored[j].second;
-    (*scores)[j] = scored[j].first;
+  std::sort_heap(heap.begin(), heap.end(), better);
+  ids->resize(heap.size());
+  scores->resize(heap.size());
+  for (size_t j = 0; j < heap.size(); ++j) {
+    (*ids)[j] = heap[j].second;
+    (*scores)[j] = heap[j].first;
   }
 }
 

@@ -247,6 +247,9 @@ int main(int argc, char** argv) {
                       "leave out items below this confidence (0-1)");
   due_cmd->add_option("--max-items", max_items,
                       "items per customer (default 10)");
+  int batch_size = 0;
+  due_cmd->add_option("--batch-size", batch_size,
+                      "customers per stream message (default 256)");
   due_cmd->add_option("--out", out_path, "JSON lines file (default stdout)");
   due_cmd->add_flag("--quiet", quiet, "no progress on stderr");
   filter.AddTo(due_cmd);
@@ -442,6 +445,7 @@ int main(int argc, char** argv) {
     due.set_overdue_days(overdue_days);
     due.set_min_confidence(min_confidence);
     due.set_max_items_per_customer(max_items);
+    due.set_batch_size(batch_size);
     filter.Fill(due.mutable_filter());
     return boomerang::RunDueReplenishments(channel, server, due, out_path,
                                            quiet);

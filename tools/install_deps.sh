@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev zlib1g-dev
-  libfaiss-dev libopenblas-dev
+  libfaiss-dev libopenblas-dev libjemalloc-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   nghttp2-client
   chromium fonts-dejavu-core
