@@ -220,6 +220,9 @@ int main(int argc, char** argv) {
                            "predict for this moment (ISO 8601; default now)");
   buyagain_cmd->add_option("--horizon-days", horizon_days,
                            "items expected within this many days (default 30)");
+  bool dated_only = false;
+  buyagain_cmd->add_flag("--dated-only", dated_only,
+                         "only items with a repurchase cycle");
   buyagain_cmd->add_option("--limit", limit,
                            "how many items (default 10, at most 100)");
   filter.AddTo(buyagain_cmd);
@@ -416,6 +419,7 @@ int main(int argc, char** argv) {
     boomerang::v1::BuyAgainRequest req;
     req.set_customer_id(customer);
     req.set_horizon_days(horizon_days);
+    req.set_dated_only(dated_only);
     req.set_limit(limit);
     if (as_of_seconds) req.mutable_as_of()->set_seconds(*as_of_seconds);
     filter.Fill(req.mutable_filter());

@@ -57,8 +57,11 @@ namespace {
 constexpr char kProgram[] = "boomerang-retention-eval";
 constexpr double kDay = 86400.0;
 constexpr int64_t kDaySeconds = 86400;
-// Mirrors server/retention.cc (kMinProbability): the replica below must
-// rank exactly as BuyAgain does, which the run checks and reports.
+// The first BuyAgain ranking ("v1"): items due within the horizon with a
+// probability >= 0.02, by probability x (0.5 + 0.5 confidence). It measured
+// worse than ranking every dated item by probability and filling up with
+// TopFreq, which BuyAgain now does; the run checks that its replica of the
+// server's ranking matches the server exactly.
 constexpr double kServerMinProbability = 0.02;
 
 int Fail(absl::string_view message) {
@@ -281,7 +284,7 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
                          "alt: confidence",        "alt: days-until-due",
                          "alt: score, p cut only", "alt: score, due cut only",
                          "alt: score, no cuts",    "alt: prob, no cuts",
-                         "alt: BuyAgain+TopFreq",  "alt: prob no cuts+TopFreq"};
+                         "alt: v1+TopFreq",        "alt: prob no cuts+TopFreq"};
   static_assert(std::size(names) == kMethods, "a name per method");
   for (int m = 0; m < kMethods; ++m) own[m].name = matched[m].name = names[m];
 
@@ -387,12 +390,11 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
     auto server_score = [](const Timing& t) {
       return t.probability * (0.5 + 0.5 * t.estimate.confidence);
     };
-    std::vector<int> replica =
+    std::vector<int> v1 =
         RankTimed(timing, server_cut, [&](const Timing& a, const Timing& b) {
           return server_score(a) > server_score(b);
         });
-    if (replica.size() > static_cast<size_t>(k)) replica.resize(k);
-    replica_mismatch += replica != lists[kServer];
+    if (v1.size() > static_cast<size_t>(k)) v1.resize(k);
     lists[kProbability] =
         RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
           return a.probability > b.probability;
@@ -421,14 +423,19 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
         by_score);
     lists[kScoreAll] = RankTimed(
         timing, [](const Timing&) { return true; }, by_score);
+    // Ties broken as the server does (server/retention.cc MoreLikely).
     lists[kProbabilityAll] = RankTimed(
         timing, [](const Timing&) { return true; },
         [](const Timing& a, const Timing& b) {
-          return a.probability > b.probability;
+          if (a.probability != b.probability) {
+            return a.probability > b.probability;
+          }
+          return a.estimate.confidence > b.estimate.confidence;
         });
     // Filled to full length with the TopFreq order: what the model adds on
     // top of the strongest baseline when list lengths are equal.
     auto filled = [&](std::vector<int> head) {
+      if (head.size() > static_cast<size_t>(k)) head.resize(k);
       absl::flat_hash_set<int> seen(head.begin(), head.end());
       for (int i : lists[kTopFreq]) {
         if (static_cast<int>(head.size()) >= k) break;
@@ -436,8 +443,9 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
       }
       return head;
     };
-    lists[kServerFilled] = filled(lists[kServer]);
+    lists[kServerFilled] = filled(v1);
     lists[kProbabilityAllFilled] = filled(lists[kProbabilityAll]);
+    replica_mismatch += lists[kProbabilityAllFilled] != lists[kServer];
 
     for (int i = 0; i < rec.items_size(); ++i) {
       const bool rebought = truth.contains(i);
@@ -491,18 +499,17 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
       no_estimate_items, past_items,
       100 * Ratio(no_estimate_items, past_items));
   std::cout << absl::StrFormat(
-      "replica of the server's ranking (retention.cc Score, kMinProbability) "
-      "differs for %d of %d customers\n",
+      "replica of the server's ranking (every dated item by probability, then "
+      "TopFreq) differs for %d of %d customers\n",
       replica_mismatch, known);
 
   std::cout << absl::StrFormat(
       "rows: TopFreq = past items by orders, ties by the latest purchase; "
       "Recency = by the latest purchase, ties by orders. alt rows re-rank the "
       "server's own estimates (EstimateRepurchase, ProbabilityWithin at the "
-      "split): \"cuts\" are BuyAgain's filters, p >= %.2f "
-      "(kMinProbability) and days_until_due <= %d; score = p x (0.5 + 0.5 "
-      "confidence), BuyAgain's order; +TopFreq = filled up to %d with the "
-      "TopFreq list\n",
+      "split): \"cuts\" are the first BuyAgain's (v1) filters, p >= %.2f "
+      "and days_until_due <= %d; score = p x (0.5 + 0.5 confidence), v1's "
+      "order; +TopFreq = filled up to %d with the TopFreq list\n",
       kServerMinProbability, window_days, k);
   std::cout << absl::StrFormat(
       "\n1a. Each method on its own population: P@%d = mean hits/len over the "
