@@ -58,6 +58,24 @@ echo
 echo "== Personal picks for customer $cust:"
 build/bin/boomerang --server "127.0.0.1:$PORT" picks --customer "$cust" --limit 4 \
   --as-of 2025-12-31 | grep -E '"(item_id|explanation)"' | grep -v anchor_item_id
+echo
+echo "== Buy again for customer $cust (what they will likely re-buy in the next 30 days):"
+build/bin/boomerang --server "127.0.0.1:$PORT" buyagain --customer "$cust" --limit 3 \
+  --as-of 2025-12-31 | grep -E '"(item_id|explanation)"'
+echo
+echo "== Profile of customer $cust:"
+build/bin/boomerang --server "127.0.0.1:$PORT" profile --customer "$cust" --as-of 2025-12-31 |
+  grep -E '"(orders|revenue|segment|churn_risk|predicted_ltv_12_months|predicted_next_order)"'
+echo
+echo "== Replenishment emails for 2025-12-31 (customers with an item due within 7 days):"
+build/bin/boomerang --server "127.0.0.1:$PORT" due --as-of 2025-12-31 --lead-days 7 \
+  --out demo/due.jsonl --quiet
+echo "$(wc -l < demo/due.jsonl) customers -> demo/due.jsonl; the first:"
+head -c 300 demo/due.jsonl; echo " ..."
+echo
+echo "== Retention report of the demo shop -> demo/report.html (open it in a browser)"
+build/bin/boomerang report --purchases demo/orders.csv.gz --json demo/report.json \
+  --html demo/report.html --quiet
 cat <<MSG
 
 The server keeps running (pid $(cat demo/server.pid)) on 127.0.0.1:$PORT. Ask more:
@@ -67,6 +85,7 @@ The server keeps running (pid $(cat demo/server.pid)) on 127.0.0.1:$PORT. Ask mo
   build/bin/boomerang --server 127.0.0.1:$PORT picks --customer $cust --mode repeat
   build/bin/boomerang --server 127.0.0.1:$PORT crosssell --item $anchor --customer $cust
   build/bin/boomerang --server 127.0.0.1:$PORT upsell --item $sub
+  build/bin/boomerang --server 127.0.0.1:$PORT batch-picks --segment at_risk --out demo/winback.jsonl
 Planted truths are in demo/truth.json, the catalog in demo/catalog.csv.
 Stop it with: kill \$(cat demo/server.pid)
 MSG
