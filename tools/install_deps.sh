@@ -8,7 +8,7 @@ packages=(
   libabsl-dev librocksdb-dev libssl-dev zlib1g-dev
   libfaiss-dev libopenblas-dev libjemalloc-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-  nghttp2-client
+  nghttp2-client jq time
   chromium fonts-dejavu-core
 )
 missing=()

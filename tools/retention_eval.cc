@@ -835,6 +835,23 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
                                   "order) x %d",
                                   ltv_days),
                   {}};
+  // Alternative: Gamma-Gamma over every purchase day, the first included
+  // (lifetimes leaves it out), so one-day customers' value is their own.
+  std::vector<CustomerSummary> all_days;
+  for (const Customer& c : customers) {
+    const v1::CustomerRecord& rec = c.record;
+    CustomerSummary s = SummarizeCustomer(
+        absl::MakeConstSpan(rec.order_times().data(), rec.order_times_size()),
+        absl::MakeConstSpan(rec.order_values().data(), rec.order_values_size()),
+        split);
+    if (s.orders == 0) continue;
+    s.monetary = s.revenue / (s.frequency + 1);
+    s.frequency += 1;
+    all_days.push_back(s);
+  }
+  auto gg_all = FitGammaGamma(all_days);
+  LtvRow with_first{"alt: BG/NBD x Gamma-Gamma on every purchase day", {}};
+  size_t next_all = 0;
   std::vector<double> actual;
   double expected_days = 0, actual_days = 0, actual_orders = 0;
   int64_t buyers = 0, one_day = 0;
@@ -848,6 +865,11 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
     if (summary.orders == 0) continue;
     one_day += summary.frequency == 0;
     model.predicted.push_back(PredictedLtv(bg, gg, summary, ltv_days));
+    if (gg_all.ok()) {
+      with_first.predicted.push_back(
+          BgNbdExpectedPurchases(bg, summary, ltv_days) *
+          GammaGammaExpectedValue(*gg_all, all_days[next_all++]));
+    }
     expected_days += BgNbdExpectedPurchases(bg, summary, ltv_days);
     shop_rate.predicted.push_back(summary.revenue / observed_days * ltv_days);
     const double tenure = (split - rec.order_times(0)) / kDay;
@@ -900,6 +922,7 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
   for (const LtvRow* row : {&model, &shop_rate, &own_rate}) {
     PrintLtv(*row, actual);
   }
+  if (gg_all.ok()) PrintLtv(with_first, actual);
   return 0;
 }
 
