@@ -95,5 +95,86 @@ TEST(RepurchaseTest, AsOfMovesTheDueDate) {
   EXPECT_LT(DaysUntilDue(*e, last + 40 * kDay), 0);  // overdue
 }
 
+// A steady 30-day habit: seven gaps of exactly 30 days, so the interval is
+// 30, the spread the shrunk prior's (about 0.28) and keep_buying 8/9.
+RepurchaseEstimate SteadyMonthly() {
+  auto e =
+      EstimateRepurchase(Cycle(8, 30, 0.0, 5), ItemCycle{30, 50, 100, true});
+  return e.value_or(RepurchaseEstimate{});
+}
+
+// P(a purchase in the week after `days` since the last one).
+double WeekAfter(const RepurchaseEstimate& e, double days) {
+  return ProbabilityWithin(
+      e, e.last_purchase + static_cast<int64_t>(days * kDay), 7);
+}
+
+TEST(ProbabilityWithinTest, PeaksAroundTheDueDate) {
+  const RepurchaseEstimate e = SteadyMonthly();
+  ASSERT_NEAR(e.interval_days, 30, 1e-9);
+  ASSERT_GT(e.log_spread, 0.2);
+  ASSERT_LT(e.log_spread, 0.35);
+  // The week with the highest chance starts within a week of the due date.
+  int best_day = -1;
+  double best = -1;
+  for (int day = 0; day <= 180; ++day) {
+    const double p = WeekAfter(e, day);
+    EXPECT_GE(p, 0);
+    EXPECT_LE(p, 1);
+    if (p > best) best = p, best_day = day;
+  }
+  EXPECT_GE(best_day, 30 - 7);
+  EXPECT_LE(best_day, 30 + 7);
+  EXPECT_GT(best, 0.3);
+  // Just after a purchase another one within a week is unlikely.
+  EXPECT_LT(WeekAfter(e, 0), 0.01);
+  EXPECT_LT(WeekAfter(e, 0), WeekAfter(e, 20));
+  EXPECT_LT(WeekAfter(e, 20), WeekAfter(e, 28));
+}
+
+TEST(ProbabilityWithinTest, FadesForLongOverdueItems) {
+  const RepurchaseEstimate e = SteadyMonthly();
+  const double due = WeekAfter(e, 28);
+  // Past the due date every silent week makes it likelier that the habit
+  // has stopped: by twice the interval a reminder is mostly noise.
+  EXPECT_GT(due, WeekAfter(e, 45));
+  EXPECT_GT(WeekAfter(e, 45), WeekAfter(e, 60));
+  EXPECT_GT(WeekAfter(e, 60), WeekAfter(e, 90));
+  EXPECT_LT(WeekAfter(e, 60), due / 4);
+  EXPECT_LT(WeekAfter(e, 120), 0.001);
+  // A long horizon does not bring a dead habit back.
+  EXPECT_LT(ProbabilityWithin(e, e.last_purchase + 150 * kDay, 365), 0.01);
+}
+
+TEST(ProbabilityWithinTest, KeepBuyingScalesTheChance) {
+  RepurchaseEstimate sure = SteadyMonthly();
+  RepurchaseEstimate doubtful = sure;
+  doubtful.keep_buying = 0.5;
+  sure.keep_buying = 0.99;
+  for (double days : {0.0, 10.0, 25.0, 30.0, 40.0, 60.0}) {
+    EXPECT_LT(WeekAfter(doubtful, days), WeekAfter(sure, days)) << days;
+  }
+  // Right after a purchase nothing is known beyond the prior: the chance is
+  // keep_buying times the timing model's.
+  const double at_last = ProbabilityWithin(sure, sure.last_purchase, 40);
+  EXPECT_NEAR(ProbabilityWithin(doubtful, doubtful.last_purchase, 40),
+              at_last * 0.5 / 0.99, 1e-9);
+  doubtful.keep_buying = 0;
+  EXPECT_EQ(WeekAfter(doubtful, 30), 0);
+}
+
+TEST(ProbabilityWithinTest, ZeroForAnEmptyHorizonOrNoInterval) {
+  RepurchaseEstimate e = SteadyMonthly();
+  const int64_t due = e.last_purchase + 30 * kDay;
+  EXPECT_GT(ProbabilityWithin(e, due, 7), 0);
+  EXPECT_EQ(ProbabilityWithin(e, due, 0), 0);
+  EXPECT_EQ(ProbabilityWithin(e, due, -5), 0);
+  // More horizon, more chance.
+  EXPECT_LT(ProbabilityWithin(e, due, 1), ProbabilityWithin(e, due, 7));
+  EXPECT_LT(ProbabilityWithin(e, due, 7), ProbabilityWithin(e, due, 30));
+  e.interval_days = 0;
+  EXPECT_EQ(ProbabilityWithin(e, due, 7), 0);
+}
+
 }  // namespace
 }  // namespace boomerang
