@@ -80,9 +80,9 @@ std::optional<RepurchaseEstimate> EstimateRepurchase(
     if (!item.habitual || !have_population) return std::nullopt;
     e.interval_days = item.interval_days;
     e.log_spread = options.prior_log_spread;
-    e.keep_buying = item.buyers > 0
-                        ? static_cast<double>(item.repeat_buyers) / item.buyers
-                        : 0;
+    // Smoothed like the customer's own (Laplace): 3 of 3 buyers re-buying
+    // is not certainty.
+    e.keep_buying = (item.repeat_buyers + 1.0) / (item.buyers + 2.0);
     // Only the population speaks: confidence is the prior's share.
     e.confidence = 0.25 * std::min(1.0, item.repeat_buyers / 20.0);
   } else {
@@ -125,18 +125,19 @@ double ProbabilityWithin(const RepurchaseEstimate& estimate, int64_t as_of,
   if (estimate.interval_days <= 0 || horizon_days <= 0) return 0;
   const double sigma = std::max(estimate.log_spread, 0.05);
   const double mu = std::log(estimate.interval_days);
-  // Log-normal CDF of the gap since the last purchase.
-  auto cdf = [&](double days) {
-    if (days <= 0) return 0.0;
-    return 0.5 * std::erfc(-(std::log(days) - mu) / (sigma * std::sqrt(2.0)));
+  // Log-normal survival function of the gap since the last purchase,
+  // computed directly (1 - CDF loses the tail's precision).
+  auto survival = [&](double days) {
+    if (days <= 0) return 1.0;
+    return 0.5 * std::erfc((std::log(days) - mu) / (sigma * std::sqrt(2.0)));
   };
   const double since = std::max(0.0, (as_of - estimate.last_purchase) / kDay);
-  const double survive = 1 - cdf(since);
-  if (survive <= 1e-12) return 0;
+  const double survive = survival(since);
+  if (survive <= 1e-300) return 0;
   const double pi = std::clamp(estimate.keep_buying, 0.0, 1.0);
   const double alive = pi * survive / (pi * survive + (1 - pi));
-  return std::clamp(alive * (cdf(since + horizon_days) - cdf(since)) / survive,
-                    0.0, 1.0);
+  return std::clamp(
+      alive * (survive - survival(since + horizon_days)) / survive, 0.0, 1.0);
 }
 
 }  // namespace boomerang

@@ -76,6 +76,11 @@ absl::Status ValidatePicksRequest(const v1::PersonalPicksRequest& request,
       (request.as_of().seconds() < 0 || request.as_of().nanos() < 0)) {
     return absl::InvalidArgumentError("as_of is before 1970");
   }
+  if (request.has_as_of() &&
+      (request.as_of().seconds() > kMaxTimestampSeconds ||
+       request.as_of().nanos() > 999999999)) {
+    return absl::InvalidArgumentError("as_of is after 9999-12-31");
+  }
   s = CheckIds(request.filter().exclude_item_ids(), "filter.exclude_item_ids",
                kMaxExcludedItems);
   if (!s.ok()) return s;

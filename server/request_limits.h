@@ -13,6 +13,9 @@ inline constexpr int kMaxLimit = 100;
 inline constexpr int kMaxAnchorItems = 100;
 inline constexpr int kMaxExcludedItems = 1000;
 inline constexpr size_t kMaxRequestIdBytes = 256;
+// 9999-12-31T23:59:59Z: the last moment RFC 3339 (and protobuf's JSON) can
+// write.
+inline constexpr int64_t kMaxTimestampSeconds = 253402300799;
 
 // Checks `request`; on success sets *limit to the effective limit.
 absl::Status ValidateFbtRequest(

@@ -30,8 +30,12 @@ void SetTime(int64_t unix_seconds, google::protobuf::Timestamp* out) {
 }
 
 absl::Status CheckAsOf(bool has, const google::protobuf::Timestamp& t) {
-  if (has && (t.seconds() < 0 || t.nanos() < 0)) {
+  if (!has) return absl::OkStatus();
+  if (t.seconds() < 0 || t.nanos() < 0) {
     return absl::InvalidArgumentError("as_of is before 1970");
+  }
+  if (t.seconds() > kMaxTimestampSeconds || t.nanos() > 999999999) {
+    return absl::InvalidArgumentError("as_of is after 9999-12-31");
   }
   return absl::OkStatus();
 }
@@ -114,6 +118,7 @@ void FillDueItem(const Snapshot& snapshot, const Timing& t, int64_t as_of,
                  v1::DueItem* out) {
   const v1::ItemRecord& rec = snapshot.item(t.item);
   out->set_item_id(snapshot.item_id(t.item));
+  out->set_has_cycle(true);
   out->set_title(rec.title());
   out->set_category(rec.category());
   out->set_price(rec.price());
@@ -147,6 +152,11 @@ void FillDueItem(const Snapshot& snapshot, const Timing& t, int64_t as_of,
 }
 
 }  // namespace
+
+int64_t DefaultProfileAsOf(const Snapshot& snapshot) {
+  const int64_t fitted = snapshot.customer_model().fitted_as_of();
+  return fitted > 0 ? fitted : absl::ToUnixSeconds(absl::Now());
+}
 
 bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg) {
   const v1::CustomerModel& m = snapshot.customer_model();
@@ -226,12 +236,11 @@ absl::Status BuyAgain(const Snapshot& snapshot,
         std::upper_bound(times.begin(), times.end(), as_of) - times.begin());
     if (n > 0) fill.emplace_back(ci, n);
   }
-  std::stable_sort(fill.begin(), fill.end(),
-                   [](const auto& a, const auto& b) {
-                     if (a.second != b.second) return a.second > b.second;
-                     return a.first->purchase_times(a.second - 1) >
-                            b.first->purchase_times(b.second - 1);
-                   });
+  std::stable_sort(fill.begin(), fill.end(), [](const auto& a, const auto& b) {
+    if (a.second != b.second) return a.second > b.second;
+    return a.first->purchase_times(a.second - 1) >
+           b.first->purchase_times(b.second - 1);
+  });
   for (const auto& [ci, n] : fill) {
     if (response->items_size() == limit) break;
     const int32_t index = snapshot.FindItem(ci->item_id());
@@ -352,7 +361,11 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
   absl::Status s = CheckCustomerId(request.customer_id());
   if (s.ok()) s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
-  const int64_t as_of = NowOr(request.has_as_of(), request.as_of());
+  // Unset: the end of the snapshot's data, where the RFM cutoffs were
+  // fitted. "Now" would age every customer by the snapshot's age and drift
+  // them all toward at_risk and hibernating.
+  const int64_t as_of = request.has_as_of() ? request.as_of().seconds()
+                                            : DefaultProfileAsOf(snapshot);
   const absl::string_view id =
       absl::StripAsciiWhitespace(request.customer_id());
   v1::CustomerRecord record;
@@ -384,7 +397,9 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
   SetTime(last, response->mutable_last_order());
   response->set_revenue(c.revenue);
   response->set_average_order_value(c.revenue / c.orders);
-  const double age_days = std::max(1.0, (as_of - first) / kDay);
+  // Over at least a month: two orders on a customer's first day are not a
+  // rate of 60 a month.
+  const double age_days = std::max(30.0, (as_of - first) / kDay);
   response->set_orders_per_month(c.orders / age_days * 30);
   response->set_days_since_last_order(std::max(0.0, (as_of - last) / kDay));
   response->set_frequency(c.frequency);

@@ -56,6 +56,11 @@ bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
 absl::string_view SegmentOf(const Snapshot& snapshot,
                             const v1::CustomerRecord& record, int64_t as_of);
 
+// The as_of of profiles and segments when a request has none: the moment
+// the snapshot's customer models were fitted (the day after its data ends),
+// or now for snapshots without them.
+int64_t DefaultProfileAsOf(const Snapshot& snapshot);
+
 // The BG/NBD and Gamma-Gamma parameters of a snapshot; false when missing.
 bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg);
 

@@ -269,7 +269,7 @@ namespace {
 // batch-picks profile); OpenBLAS's sgemv would start its own threads inside
 // request threads. This loop, compiled once per instruction set and picked
 // at load time, is what both would do on one core.
-__attribute__((target_clones("arch=haswell", "default"))) void InnerProducts(
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void InnerProducts(
     const float* rows, int64_t n, int dim, const float* query, float* out) {
   for (int64_t i = 0; i < n; ++i) {
     const float* r = rows + i * dim;

@@ -69,8 +69,14 @@ class DueStream final
         return;
       }
     }
+    // At most batch_size customers and about 1 MiB, far below gRPC's
+    // default 4 MiB receive limit (a customer may have 100 items).
+    constexpr size_t kMaxMessageBytes = size_t{1} << 20;
+    size_t bytes = 0;
     while (!ready_.empty() &&
-           response_.customers_size() < options_.batch_size) {
+           response_.customers_size() < options_.batch_size &&
+           (bytes < kMaxMessageBytes || response_.customers_size() == 0)) {
+      bytes += ready_.front().ByteSizeLong();
       response_.mutable_customers()->Add(std::move(ready_.front()));
       ready_.pop_front();
     }
@@ -209,8 +215,9 @@ class PicksStream final
     int limit = 0;
     absl::Status s = ValidatePicksRequest(options_, &limit);
     if (!s.ok()) return s;
+    // Segments as GetCustomerProfile assigns them (same default as_of).
     as_of_ = request_.has_as_of() ? request_.as_of().seconds()
-                                  : absl::ToUnixSeconds(absl::Now());
+                                  : DefaultProfileAsOf(*snapshot_);
     ids_.assign(request_.customer_ids().begin(), request_.customer_ids().end());
     next_ = 0;
     segment_ = request_.segment();

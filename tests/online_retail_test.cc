@@ -186,6 +186,75 @@ TEST_F(OnlineRetailTest, PicksUpsellAndCrossSellOnRealData) {
   }
 }
 
+TEST_F(OnlineRetailTest, RetentionRpcsOnRealData) {
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  {
+    // The customer every RFM tutorial on this data shows: 7 orders, 4,310
+    // in spend, bought within the last days of the data.
+    v1::CustomerProfileRequest req;
+    req.set_customer_id("12347");
+    req.mutable_as_of()->set_seconds(1323475200);  // 2011-12-10
+    grpc::ClientContext ctx;
+    v1::CustomerProfile p;
+    ASSERT_TRUE(stub->GetCustomerProfile(&ctx, req, &p).ok());
+    EXPECT_EQ(p.orders(), 7);
+    EXPECT_NEAR(p.revenue(), 4310.0, 0.01);
+    EXPECT_NEAR(p.average_order_value(), 4310.0 / 7, 0.01);
+    EXPECT_EQ(p.segment(), "champions");
+    EXPECT_EQ(p.rfm().recency(), 5);
+    EXPECT_EQ(p.rfm().frequency(), 5);
+    EXPECT_LT(p.churn_risk(), 0.1);
+    EXPECT_GT(p.predicted_ltv_12_months(), 0);
+    EXPECT_TRUE(p.model_note().empty()) << p.model_note();
+  }
+  {
+    v1::BuyAgainRequest req;
+    req.set_customer_id("12347");
+    req.mutable_as_of()->set_seconds(1320105600);  // 2011-11-01
+    req.set_dated_only(true);
+    req.mutable_filter()->set_in_stock_only(false);
+    grpc::ClientContext ctx;
+    v1::BuyAgainResponse resp;
+    ASSERT_TRUE(stub->BuyAgain(&ctx, req, &resp).ok());
+    EXPECT_TRUE(resp.known_customer());
+    ASSERT_EQ(resp.items_size(), 10);
+    for (int i = 0; i < resp.items_size(); ++i) {
+      const v1::DueItem& d = resp.items(i);
+      EXPECT_GT(d.interval_days(), 0) << d.item_id();
+      EXPECT_TRUE(d.has_expected_date()) << d.item_id();
+      EXPECT_LE(d.last_purchase().seconds(), req.as_of().seconds());
+      if (i > 0) {
+        EXPECT_LE(d.probability(), resp.items(i - 1).probability());
+      }
+    }
+  }
+  {
+    // The daily job over every customer.
+    v1::DueReplenishmentsRequest req;
+    req.mutable_as_of()->set_seconds(1320105600);
+    grpc::ClientContext ctx;
+    auto reader = stub->DueReplenishments(&ctx, req);
+    v1::DueReplenishmentsResponse batch;
+    int64_t customers = 0, scanned = 0;
+    bool done = false;
+    while (reader->Read(&batch)) {
+      customers += batch.customers_size();
+      scanned = batch.customers_scanned();
+      done = batch.done();
+      for (const auto& c : batch.customers()) {
+        for (const auto& d : c.items()) {
+          EXPECT_LE(d.days_until_due(), 7.0 + 1e-6) << c.customer_id();
+          EXPECT_GE(d.days_until_due(), -1e-6) << c.customer_id();
+        }
+      }
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_TRUE(done);
+    EXPECT_EQ(scanned, 4335);
+    EXPECT_GT(customers, 300);
+  }
+}
+
 TEST_F(OnlineRetailTest, NoNonProductIsEverRecommended) {
   // Scan every list in the snapshot, not just a sample of answers.
   auto tables = TableReader::Open(tmp_->Sub("snaps/000001/tables"), 64 << 20);

@@ -75,10 +75,19 @@ class JsonLines {
       out_ = &std::cout;
       return true;
     }
-    file_.open(path, std::ios::binary | std::ios::trunc);
+    // Written next to the target and renamed on success: a failed job
+    // never leaves a half list that looks complete to the next step.
+    tmp_path_ = path + ".tmp";
+    file_.open(tmp_path_, std::ios::binary | std::ios::trunc);
     out_ = &file_;
     path_ = path;
     return file_.is_open();
+  }
+  // Removes the unfinished file (after an error).
+  void Abandon() {
+    if (!file_.is_open()) return;
+    file_.close();
+    std::remove(tmp_path_.c_str());
   }
   bool Write(const google::protobuf::Message& m) {
     std::string json;
@@ -92,8 +101,10 @@ class JsonLines {
   }
   bool Close() {
     out_->flush();
-    if (file_.is_open()) file_.close();
-    return !file_.fail() && static_cast<bool>(*out_);
+    if (!file_.is_open()) return static_cast<bool>(*out_);
+    file_.close();
+    if (file_.fail()) return false;
+    return std::rename(tmp_path_.c_str(), path_.c_str()) == 0;
   }
   const std::string& path() const { return path_; }
 
@@ -101,6 +112,7 @@ class JsonLines {
   std::ofstream file_;
   std::ostream* out_ = nullptr;
   std::string path_ = "stdout";
+  std::string tmp_path_;
 };
 
 int Fail(const grpc::Status& s, const std::string& server) {
@@ -136,6 +148,8 @@ int RunDueReplenishments(const std::shared_ptr<grpc::Channel>& channel,
     for (const v1::CustomerDue& c : batch.customers()) {
       if (!out.Write(c)) {
         ctx.TryCancel();
+        reader->Finish();
+        out.Abandon();
         std::cerr << "boomerang: error: cannot write " << out.path() << "\n";
         return 2;
       }
@@ -147,7 +161,10 @@ int RunDueReplenishments(const std::shared_ptr<grpc::Channel>& channel,
     bar.Update(scanned, total, customers);
   }
   grpc::Status s = reader->Finish();
-  if (!s.ok()) return Fail(s, server);
+  if (!s.ok()) {
+    out.Abandon();
+    return Fail(s, server);
+  }
   bar.Update(scanned, total, customers, /*final=*/true);
   if (!out.Close()) {
     std::cerr << "boomerang: error: cannot write " << out.path() << "\n";
@@ -231,11 +248,19 @@ int RunBatchPicks(const std::shared_ptr<grpc::Channel>& channel,
   }
   writer.join();
   grpc::Status s = stream->Finish();
-  if (write_failed || !out.Close()) {
+  if (write_failed) {
+    out.Abandon();
     std::cerr << "boomerang: error: cannot write " << out.path() << "\n";
     return 2;
   }
-  if (!s.ok()) return Fail(s, server);
+  if (!s.ok()) {
+    out.Abandon();
+    return Fail(s, server);
+  }
+  if (!out.Close()) {
+    std::cerr << "boomerang: error: cannot write " << out.path() << "\n";
+    return 2;
+  }
   bar.Update(done, static_cast<int64_t>(ids.size()), with_items, true);
   if (!quiet) {
     std::cerr << absl::StrFormat(

@@ -197,22 +197,33 @@ absl::Status TableReader::Get(absl::string_view table, absl::string_view key,
 absl::Status TableReader::ForEach(
     absl::string_view table,
     const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
-  return ScanAfter(table, std::nullopt, fn);
+  return Scan(table, std::nullopt, /*fill_cache=*/true, fn);
 }
 
 absl::Status TableReader::ScanAfter(
     absl::string_view table, std::optional<absl::string_view> after,
+    const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
+  // A batch job's scan must not push the hot blocks of point lookups out
+  // of the block cache.
+  return Scan(table, after, /*fill_cache=*/false, fn);
+}
+
+absl::Status TableReader::Scan(
+    absl::string_view table, std::optional<absl::string_view> after,
+    bool fill_cache,
     const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
   rocksdb::ColumnFamilyHandle* h = Handle(table);
   if (h == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("no table '", table, "'"));
   }
   rocksdb::ReadOptions ro;
+  ro.fill_cache = fill_cache;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, h));
   if (after.has_value()) {
-    it->Seek(rocksdb::Slice(after->data(), after->size()));
-    if (it->Valid() && it->key() == rocksdb::Slice(after->data(), after->size()))
-      it->Next();
+    // A copy: callers often pass a key that `fn` overwrites.
+    const std::string start(*after);
+    it->Seek(start);
+    if (it->Valid() && it->key() == rocksdb::Slice(start)) it->Next();
   } else {
     it->SeekToFirst();
   }

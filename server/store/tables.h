@@ -85,7 +85,7 @@ class TableReader {
 
   // Like ForEach, from the first key after `after` (from the start when
   // absent): a long scan resumed in steps, e.g. one step per message of a
-  // stream.
+  // stream. Does not fill the block cache.
   absl::Status ScanAfter(
       absl::string_view table, std::optional<absl::string_view> after,
       const std::function<bool(absl::string_view, absl::string_view)>& fn)
@@ -96,6 +96,10 @@ class TableReader {
  private:
   TableReader() = default;
   rocksdb::ColumnFamilyHandle* Handle(absl::string_view table) const;
+  absl::Status Scan(absl::string_view table,
+                    std::optional<absl::string_view> after, bool fill_cache,
+                    const std::function<bool(absl::string_view,
+                                             absl::string_view)>& fn) const;
 
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
