@@ -124,6 +124,10 @@ int main(int argc, char** argv) {
   // gRPC 1.51 binds with SO_REUSEPORT by default: a second server on the same
   // port would "start" and steal connections. Make it fail instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Detect vanished clients (a batch job's machine rebooted): their streams
+  // are cancelled instead of holding a reactor and a snapshot forever.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   int bound_port = 0;
   const std::string address = absl::StrCat(
       host.find(':') != std::string::npos ? "[" + host + "]" : host, ":", port);

@@ -59,7 +59,9 @@ class DueStream final
   void NextBatch() {
     response_.Clear();
     response_.set_snapshot_version(snapshot_->version());
-    const int64_t max_scan = std::max(4096, 16 * options_.batch_size);
+    // Bounded work per message whatever batch_size asks for (~0.1 s); a
+    // message may then carry fewer customers, or none, with the progress.
+    constexpr int64_t max_scan = 16384;
     int64_t scanned = 0;
     while (static_cast<int>(ready_.size()) < options_.batch_size &&
            !scan_end_ && scanned < max_scan) {
@@ -146,6 +148,8 @@ class DueStream final
 // Customer ids per request message, and per step of a segment scan.
 constexpr int kMaxStreamIds = 10000;
 constexpr int kSegmentStep = 256;
+// Scan steps (of up to 16 x kSegmentStep records) between two messages.
+constexpr int kMaxSegmentStepsPerMessage = 4;
 
 class PicksStream final
     : public grpc::ServerBidiReactor<v1::StreamPersonalPicksRequest,
@@ -221,6 +225,7 @@ class PicksStream final
     ids_.assign(request_.customer_ids().begin(), request_.customer_ids().end());
     next_ = 0;
     segment_ = request_.segment();
+    segment_scanned_ = 0;
     scan_key_.clear();
     scan_done_ = segment_.empty();
     return absl::OkStatus();
@@ -233,7 +238,17 @@ class PicksStream final
       StartWrite(&out_[out_next_++]);
       return;
     }
-    while (next_ == ids_.size() && !scan_done_) {
+    // A rare segment may need a long scan before the next member: after a
+    // bounded amount of it, send a progress message instead of going
+    // silent (and holding this thread) until the end of the table.
+    for (int steps = 0; next_ == ids_.size() && !scan_done_; ++steps) {
+      if (steps == kMaxSegmentStepsPerMessage) {
+        progress_.Clear();
+        progress_.set_snapshot_version(snapshot_->version());
+        progress_.set_customers_scanned(segment_scanned_);
+        StartWrite(&progress_);
+        return;
+      }
       absl::Status s = ScanSegment();
       if (!s.ok()) {
         Finish(ToGrpcStatus(s));
@@ -275,6 +290,7 @@ class PicksStream final
           if (SegmentOf(*snapshot_, record_, as_of_) == segment_) {
             ids_.emplace_back(key);
           }
+          ++segment_scanned_;
           if (static_cast<int>(ids_.size()) >= kSegmentStep ||
               ++scanned >= 16 * kSegmentStep) {
             stopped = true;
@@ -314,6 +330,8 @@ class PicksStream final
   bool scan_done_ = true;
   v1::CustomerRecord record_;
   std::vector<v1::StreamPersonalPicksResponse> out_;  // answers to write
+  v1::StreamPersonalPicksResponse progress_;  // a segment scan's heartbeat
+  int64_t segment_scanned_ = 0;
   size_t out_next_ = 0;
 };
 

@@ -237,6 +237,7 @@ int RunBatchPicks(const std::shared_ptr<grpc::Channel>& channel,
   int64_t done = 0, with_items = 0, errors = 0;
   bool write_failed = false;
   while (stream->Read(&resp)) {
+    if (resp.customer_id().empty()) continue;  // a segment scan's progress
     ++done;
     if (resp.items_size() > 0) ++with_items;
     if (!resp.error().empty()) ++errors;
