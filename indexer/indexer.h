@@ -109,7 +109,7 @@ struct IndexReport {
 struct OrderHistory {
   std::vector<std::string> item_ids;
   std::vector<int64_t> order_timestamps;
-  std::vector<int32_t> order_customers;   // -1 for a guest order
+  std::vector<int32_t> order_customers;  // -1 for a guest order
   // Sum of quantity x unit price over the order's priced purchase lines
   // (returns are not netted); 0 when the export has no prices.
   std::vector<double> order_revenue;
@@ -121,6 +121,11 @@ struct OrderHistory {
 // catalog is not read).
 absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
                                               IndexReport* report);
+
+// Reads a list file: one entry per line, surrounding spaces trimmed, blank
+// lines and lines starting with '#' skipped (--exclude-items-file, customer
+// id lists). NOT_FOUND when it cannot be opened.
+absl::StatusOr<std::vector<std::string>> ReadListFile(const std::string& path);
 
 // The catalog's optional columns (item_id is required).
 const std::vector<std::string>& CatalogOptionalColumns();

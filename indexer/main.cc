@@ -20,24 +20,6 @@
 #include "indexer/indexer.h"
 #include "models/item_exclusion.h"
 
-namespace {
-
-absl::StatusOr<std::vector<std::string>> ReadPatternFile(
-    const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view v = absl::StripAsciiWhitespace(line);
-    if (v.empty() || v[0] == '#') continue;
-    out.emplace_back(v);
-  }
-  return out;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using boomerang::IndexerOptions;
   IndexerOptions opts;
@@ -196,7 +178,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& p : exclude_items) opts.excluded_item_patterns.push_back(p);
   if (!exclude_file.empty()) {
-    auto patterns = ReadPatternFile(exclude_file);
+    auto patterns = boomerang::ReadListFile(exclude_file);
     if (!patterns.ok()) return fail(patterns.status(), 1);
     for (const auto& p : *patterns) opts.excluded_item_patterns.push_back(p);
   }

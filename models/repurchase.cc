@@ -28,17 +28,6 @@ std::vector<double> Gaps(absl::Span<const int64_t> sorted_or_not,
   return gaps;
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  const size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  double m = v[mid];
-  if (v.size() % 2 == 0) {
-    m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
-  }
-  return m;
-}
-
 }  // namespace
 
 ItemCycle EstimateItemCycle(const std::vector<std::vector<int64_t>>& buyers,
@@ -114,6 +103,17 @@ std::optional<RepurchaseEstimate> EstimateRepurchase(
   e.last_purchase = last;
   e.next_purchase = last + static_cast<int64_t>(e.interval_days * kDay);
   return e;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) {
+    m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
+  }
+  return m;
 }
 
 double DaysUntilDue(const RepurchaseEstimate& estimate, int64_t as_of) {

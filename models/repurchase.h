@@ -78,6 +78,10 @@ std::optional<RepurchaseEstimate> EstimateRepurchase(
     absl::Span<const int64_t> purchases, const ItemCycle& item,
     const RepurchaseOptions& options = {});
 
+// The median of `values` (the mean of the middle two for an even count; 0
+// for none).
+double Median(std::vector<double> values);
+
 // Days from `as_of` until the estimate's next purchase (negative: overdue).
 double DaysUntilDue(const RepurchaseEstimate& estimate, int64_t as_of);
 

@@ -51,17 +51,6 @@ absl::Status CheckCustomerId(absl::string_view id) {
   return absl::OkStatus();
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  const size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  double m = v[mid];
-  if (v.size() % 2 == 0) {
-    m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
-  }
-  return m;
-}
-
 // One history item's timing at `as_of`: purchases after it are ignored.
 struct Timing {
   int32_t item = -1;

@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "indexer/indexer.h"
 
 namespace boomerang {
 namespace {
@@ -184,22 +185,12 @@ int RunBatchPicks(const std::shared_ptr<grpc::Channel>& channel,
                   bool quiet) {
   std::vector<std::string> ids;
   if (!ids_path.empty()) {
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (ids_path != "-") {
-      file.open(ids_path);
-      if (!file) {
-        std::cerr << "boomerang: error: cannot read " << ids_path << "\n";
-        return 2;
-      }
-      in = &file;
+    auto read = ReadListFile(ids_path == "-" ? "/dev/stdin" : ids_path);
+    if (!read.ok()) {
+      std::cerr << "boomerang: error: cannot read " << ids_path << "\n";
+      return 2;
     }
-    std::string line;
-    while (std::getline(*in, line)) {
-      absl::string_view id = absl::StripAsciiWhitespace(line);
-      if (id.empty() || id[0] == '#') continue;
-      ids.emplace_back(id);
-    }
+    ids = std::move(*read);
     if (ids.empty()) {
       std::cerr << "boomerang: error: " << ids_path
                 << " has no customer ids (one per line)\n";

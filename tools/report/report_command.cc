@@ -47,21 +47,6 @@ struct ReportFlags {
   RetentionReportOptions report;
 };
 
-// As boomerang-indexer reads --exclude-items-file (a static helper there).
-absl::StatusOr<std::vector<std::string>> ReadPatternFile(
-    const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view v = absl::StripAsciiWhitespace(line);
-    if (v.empty() || v[0] == '#') continue;
-    out.emplace_back(v);
-  }
-  return out;
-}
-
 // Fills the indexer options from the flags as boomerang-indexer does.
 absl::Status ResolveFlags(ReportFlags* f) {
   auto columns = ParseColumnMappings(f->columns, AllPurchaseColumns());
@@ -85,7 +70,7 @@ absl::Status ResolveFlags(ReportFlags* f) {
     f->indexer.excluded_item_patterns.push_back(p);
   }
   if (!f->exclude_file.empty()) {
-    auto patterns = ReadPatternFile(f->exclude_file);
+    auto patterns = ReadListFile(f->exclude_file);
     if (!patterns.ok()) return patterns.status();
     for (const auto& p : *patterns)
       f->indexer.excluded_item_patterns.push_back(p);
