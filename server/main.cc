@@ -1,5 +1,7 @@
 // boomerang-server: serves the newest complete snapshot under --snapshots
-// over gRPC (boomerang.v1.Recommender, grpc.health.v1, reflection).
+// over gRPC (boomerang.v1.Recommender, boomerang.v1.Admin, grpc.health.v1,
+// reflection), and swaps in newer versions as the indexer publishes them
+// (polled every --poll-seconds, or at once on Admin.Reload).
 //
 //   boomerang-server --snapshots snapshots/ --port 50051
 //
@@ -31,8 +33,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/admin_service.h"
 #include "server/recommender_service.h"
 #include "server/snapshot.h"
+#include "server/snapshot_manager.h"
 
 namespace {
 
@@ -59,7 +63,7 @@ int main(int argc, char** argv) {
   std::string snapshots, host = "127.0.0.1", port_file;
   int port = 50051;
   int64_t version = 0;
-  double drain_seconds = 10, grace_seconds = 0;
+  double drain_seconds = 10, grace_seconds = 0, poll_seconds = 10;
   bool skip_verify = false;
   CLI::App app{"Boomerang recommendation server."};
   app.add_option("--snapshots", snapshots,
@@ -84,6 +88,11 @@ int main(int argc, char** argv) {
                  "NOT_SERVING (give load balancers time to notice)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--poll-seconds", poll_seconds,
+                 "look for a new snapshot version this often and swap it in "
+                 "(0: only on an Admin Reload)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   app.add_flag("--skip-checksums", skip_verify,
                "do not verify snapshot checksums at load (faster start)");
   try {
@@ -118,6 +127,7 @@ int main(int argc, char** argv) {
 
   boomerang::SnapshotHolder holder;
   boomerang::RecommenderService service(&holder);
+  boomerang::AdminService admin;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -134,6 +144,7 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
                            &bound_port);
   builder.RegisterService(&service);
+  builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return Fail(absl::StrCat("cannot listen on ", address,
@@ -145,26 +156,19 @@ int main(int argc, char** argv) {
   health->SetServingStatus("boomerang.v1.Recommender", false);
   health->SetServingStatus(false);
 
-  boomerang::SnapshotOptions sopts;
-  sopts.verify_checksums = !skip_verify;
-  const absl::Time started = absl::Now();
-  auto snapshot = boomerang::Snapshot::OpenNewest(
-      snapshots, version, sopts,
-      [](const std::string& dir, const absl::Status& why) {
-        Log(absl::StrCat("skipping snapshot ", dir, ": ", why.message(),
-                         "; trying the previous version"));
-      });
-  if (!snapshot.ok()) {
+  boomerang::SnapshotManagerOptions mopts;
+  mopts.root = snapshots;
+  mopts.pinned_version = version;
+  mopts.poll_seconds = poll_seconds;
+  mopts.load.verify_checksums = !skip_verify;
+  mopts.log = Log;
+  auto manager = boomerang::SnapshotManager::Start(mopts, &holder);
+  if (!manager.ok()) {
     server->Shutdown(After(0));
     return Fail(absl::StrCat("cannot load a snapshot from ", snapshots, ": ",
-                             snapshot.status().message()));
+                             manager.status().message()));
   }
-  Log(absl::StrCat("loaded snapshot ", (*snapshot)->version(), " (",
-                   (*snapshot)->num_items(), " items, ",
-                   (*snapshot)->manifest().counts().pairs_kept(), " pairs) in ",
-                   absl::FormatDuration(absl::Now() - started)));
-  holder.Set(*snapshot);
-  snapshot->reset();
+  admin.set_manager(manager->get());
   health->SetServingStatus("boomerang.v1.Recommender", true);
   health->SetServingStatus(true);
   if (!port_file.empty()) {

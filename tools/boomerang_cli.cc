@@ -11,6 +11,9 @@
 //   boomerang due --as-of 2011-11-01 --lead-days 7 --out due.jsonl
 //   boomerang batch-picks --ids customers.txt --out picks.jsonl
 //   boomerang batch-picks --segment at_risk --out picks.jsonl
+//   boomerang admin status          # which snapshot serves; reload; pin
+//   boomerang admin reload
+//   boomerang admin pin 3           # serve 000003 (rollback); pin 0 unpins
 //   boomerang health
 //   boomerang services      # what the server offers (server reflection)
 //
@@ -26,6 +29,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "boomerang/v1/admin.grpc.pb.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -281,6 +285,16 @@ int main(int argc, char** argv) {
   int report_exit = -1;  // set by the report subcommand's callback
   boomerang::RegisterReportCommand(&app, &report_exit);
 
+  std::string admin_action;
+  int64_t pin_version = 0;
+  CLI::App* admin_cmd = app.add_subcommand(
+      "admin", "the server's snapshot: status, reload now, pin a version");
+  admin_cmd->add_option("action", admin_action, "status, reload or pin")
+      ->required()
+      ->check(CLI::IsMember({"status", "reload", "pin"}));
+  admin_cmd->add_option("version", pin_version,
+                        "for pin: the version to serve (0: follow the newest)");
+
   CLI::App* health_cmd =
       app.add_subcommand("health", "ask the server's health service");
   CLI::App* services_cmd = app.add_subcommand(
@@ -470,6 +484,27 @@ int main(int argc, char** argv) {
     opts.set_segment(segment);
     return boomerang::RunBatchPicks(channel, server, opts, ids_path, out_path,
                                     quiet);
+  }
+  if (*admin_cmd) {
+    auto stub = boomerang::v1::Admin::NewStub(channel);
+    grpc::ClientContext ctx;
+    // A reload or pin loads a snapshot: allow for a large one.
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::milliseconds(
+                         admin_action == "status" ? timeout_ms : 600 * 1000));
+    boomerang::v1::ServerStatus resp;
+    grpc::Status s;
+    if (admin_action == "status") {
+      s = stub->GetStatus(&ctx, boomerang::v1::GetStatusRequest(), &resp);
+    } else if (admin_action == "reload") {
+      s = stub->Reload(&ctx, boomerang::v1::ReloadRequest(), &resp);
+    } else {
+      boomerang::v1::PinRequest req;
+      req.set_version(pin_version);
+      s = stub->Pin(&ctx, req, &resp);
+    }
+    if (!s.ok()) return Fail(s, server);
+    return PrintJson(resp);
   }
   if (*health_cmd) {
     auto stub = grpc::health::v1::Health::NewStub(channel);

@@ -1,0 +1,40 @@
+// The gRPC service boomerang.v1.Admin (proto/boomerang/v1/admin.proto): a
+// thin layer over SnapshotManager. Reload and Pin finish when the manager's
+// thread has finished the attempt; the handler itself never blocks.
+//
+// Thread-safety: thread-safe.
+#ifndef BOOMERANG_SERVER_ADMIN_SERVICE_H_
+#define BOOMERANG_SERVER_ADMIN_SERVICE_H_
+
+#include <atomic>
+
+#include "boomerang/v1/admin.grpc.pb.h"
+#include "server/snapshot_manager.h"
+
+namespace boomerang {
+
+class AdminService final : public v1::Admin::CallbackService {
+ public:
+  // Calls get UNAVAILABLE until set_manager(); the server binds its port
+  // before the first snapshot is loaded.
+  AdminService() = default;
+  // REQUIRES: `manager` outlives the service's calls.
+  void set_manager(SnapshotManager* manager) { manager_.store(manager); }
+
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                      const v1::GetStatusRequest* request,
+                                      v1::ServerStatus* response) override;
+  grpc::ServerUnaryReactor* Reload(grpc::CallbackServerContext* context,
+                                   const v1::ReloadRequest* request,
+                                   v1::ServerStatus* response) override;
+  grpc::ServerUnaryReactor* Pin(grpc::CallbackServerContext* context,
+                                const v1::PinRequest* request,
+                                v1::ServerStatus* response) override;
+
+ private:
+  std::atomic<SnapshotManager*> manager_{nullptr};
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_ADMIN_SERVICE_H_
