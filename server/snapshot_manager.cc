@@ -1,5 +1,9 @@
 #include "server/snapshot_manager.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -141,6 +145,10 @@ void SnapshotManager::Log(const std::string& line) const {
 }
 
 void SnapshotManager::Loop() {
+  // Loading checksums and decodes a whole snapshot: on a busy machine it
+  // should take the cores the request threads leave, not theirs. Linux
+  // applies a nice value per thread (measured in BENCHMARKS.md).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
   const absl::Duration poll = options_.poll_seconds > 0
                                   ? absl::Seconds(options_.poll_seconds)
                                   : absl::InfiniteDuration();
