@@ -14,6 +14,7 @@
 #include "models/fbt_ranker.h"
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
+#include "server/metrics.h"
 #include "server/request_helpers.h"
 #include "server/request_limits.h"
 #include "server/retention.h"
@@ -456,20 +457,27 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
 
 template <typename Fn>
 grpc::ServerUnaryReactor* RecommenderService::Serve(
-    grpc::CallbackServerContext* context, Fn fn) {
+    grpc::CallbackServerContext* context, const char* method, Fn fn) {
+  const absl::Time started = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finish = [&](const grpc::Status& status) {
+    Metrics::Global().Record(method, "grpc",
+                             static_cast<absl::StatusCode>(status.error_code()),
+                             absl::ToDoubleSeconds(absl::Now() - started));
+    reactor->Finish(status);
+  };
   if (context->deadline() < std::chrono::system_clock::now()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "deadline passed before the request started"));
+    finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        "deadline passed before the request started"));
     return reactor;
   }
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   if (snapshot == nullptr) {
-    reactor->Finish(
+    finish(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
     return reactor;
   }
-  reactor->Finish(ToGrpcStatus(fn(*snapshot)));
+  finish(ToGrpcStatus(fn(*snapshot)));
   return reactor;
 }
 
@@ -477,7 +485,7 @@ grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
     grpc::CallbackServerContext* context,
     const v1::SimilarItemsRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, [&](const Snapshot& snapshot) {
+  return Serve(context, "SimilarItems", [&](const Snapshot& snapshot) {
     return boomerang::SimilarItems(snapshot, *request, response);
   });
 }
@@ -486,7 +494,7 @@ grpc::ServerUnaryReactor* RecommenderService::PersonalPicks(
     grpc::CallbackServerContext* context,
     const v1::PersonalPicksRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, [&](const Snapshot& snapshot) {
+  return Serve(context, "PersonalPicks", [&](const Snapshot& snapshot) {
     return boomerang::PersonalPicks(snapshot, *request, response);
   });
 }
@@ -494,7 +502,7 @@ grpc::ServerUnaryReactor* RecommenderService::PersonalPicks(
 grpc::ServerUnaryReactor* RecommenderService::CrossSell(
     grpc::CallbackServerContext* context, const v1::CrossSellRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, [&](const Snapshot& snapshot) {
+  return Serve(context, "CrossSell", [&](const Snapshot& snapshot) {
     return boomerang::CrossSell(snapshot, *request, response);
   });
 }
@@ -502,7 +510,7 @@ grpc::ServerUnaryReactor* RecommenderService::CrossSell(
 grpc::ServerUnaryReactor* RecommenderService::Upsell(
     grpc::CallbackServerContext* context, const v1::UpsellRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, [&](const Snapshot& snapshot) {
+  return Serve(context, "Upsell", [&](const Snapshot& snapshot) {
     return boomerang::Upsell(snapshot, *request, response);
   });
 }
@@ -510,7 +518,7 @@ grpc::ServerUnaryReactor* RecommenderService::Upsell(
 grpc::ServerUnaryReactor* RecommenderService::BuyAgain(
     grpc::CallbackServerContext* context, const v1::BuyAgainRequest* request,
     v1::BuyAgainResponse* response) {
-  return Serve(context, [&](const Snapshot& snapshot) {
+  return Serve(context, "BuyAgain", [&](const Snapshot& snapshot) {
     return boomerang::BuyAgain(snapshot, *request, response);
   });
 }
@@ -518,7 +526,7 @@ grpc::ServerUnaryReactor* RecommenderService::BuyAgain(
 grpc::ServerUnaryReactor* RecommenderService::GetCustomerProfile(
     grpc::CallbackServerContext* context,
     const v1::CustomerProfileRequest* request, v1::CustomerProfile* response) {
-  return Serve(context, [&](const Snapshot& snapshot) {
+  return Serve(context, "GetCustomerProfile", [&](const Snapshot& snapshot) {
     return boomerang::GetCustomerProfile(snapshot, *request, response);
   });
 }
@@ -527,9 +535,11 @@ grpc::ServerUnaryReactor* RecommenderService::FrequentlyBoughtTogether(
     grpc::CallbackServerContext* context,
     const v1::FrequentlyBoughtTogetherRequest* request,
     v1::FrequentlyBoughtTogetherResponse* response) {
-  return Serve(context, [&](const Snapshot& snapshot) {
-    return boomerang::FrequentlyBoughtTogether(snapshot, *request, response);
-  });
+  return Serve(context, "FrequentlyBoughtTogether",
+               [&](const Snapshot& snapshot) {
+                 return boomerang::FrequentlyBoughtTogether(snapshot, *request,
+                                                            response);
+               });
 }
 
 }  // namespace boomerang

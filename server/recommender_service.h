@@ -76,9 +76,10 @@ class RecommenderService final : public v1::Recommender::CallbackService {
 
  private:
   // Runs `fn(snapshot)` for one unary call: deadline check, one snapshot
-  // handle for the whole call, status conversion.
+  // handle for the whole call, status conversion, metrics under `method`.
   template <typename Fn>
-  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, Fn fn);
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
+                                  const char* method, Fn fn);
 
   const SnapshotHolder* holder_;
 };

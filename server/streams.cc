@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
+#include "server/metrics.h"
 #include "server/parallel.h"
 #include "server/recommender_service.h"
 #include "server/request_limits.h"
@@ -40,19 +41,31 @@ class DueStream final
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                          "the client stopped reading"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED,
+                       "the client stopped reading"));
       return;
     }
     if (done_sent_) {
-      Finish(grpc::Status::OK);
+      End(grpc::Status::OK);
       return;
     }
     NextBatch();
   }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    Metrics::Global().Record(kMethod, "grpc",
+                             static_cast<absl::StatusCode>(code_),
+                             absl::ToDoubleSeconds(absl::Now() - started_));
+    delete this;
+  }
 
  private:
+  static constexpr const char* kMethod = "DueReplenishments";
+  void End(const grpc::Status& status) {
+    code_ = status.error_code();
+    Finish(status);
+  }
+  const absl::Time started_ = absl::Now();
+  grpc::StatusCode code_ = grpc::StatusCode::OK;
   // Fills the next message with up to batch_size due customers (fewer
   // when many customers in a row have nothing due, so that progress keeps
   // coming) and writes it.
@@ -67,7 +80,7 @@ class DueStream final
            !scan_end_ && scanned < max_scan) {
       absl::Status s = ScanBlock(&scanned);
       if (!s.ok()) {
-        Finish(ToGrpcStatus(s));
+        End(ToGrpcStatus(s));
         return;
       }
     }
@@ -162,27 +175,39 @@ class PicksStream final
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client sent everything and we answered all of it
-      Finish(grpc::Status::OK);
+      End(grpc::Status::OK);
       return;
     }
     absl::Status s = Accept();
     if (!s.ok()) {
-      Finish(ToGrpcStatus(s));
+      End(ToGrpcStatus(s));
       return;
     }
     Pump();
   }
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                          "the client stopped reading"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED,
+                       "the client stopped reading"));
       return;
     }
     Pump();
   }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    Metrics::Global().Record(kMethod, "grpc",
+                             static_cast<absl::StatusCode>(code_),
+                             absl::ToDoubleSeconds(absl::Now() - started_));
+    delete this;
+  }
 
  private:
+  static constexpr const char* kMethod = "StreamPersonalPicks";
+  void End(const grpc::Status& status) {
+    code_ = status.error_code();
+    Finish(status);
+  }
+  const absl::Time started_ = absl::Now();
+  grpc::StatusCode code_ = grpc::StatusCode::OK;
   // Takes the options and ids (or segment) of the request just read.
   absl::Status Accept() {
     const bool has_ids = request_.customer_ids_size() > 0;
@@ -251,7 +276,7 @@ class PicksStream final
       }
       absl::Status s = ScanSegment();
       if (!s.ok()) {
-        Finish(ToGrpcStatus(s));
+        End(ToGrpcStatus(s));
         return;
       }
     }
