@@ -625,19 +625,6 @@ std::string BadSummaryLine(const InputStats& stats) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::string>> ReadListFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view v = absl::StripAsciiWhitespace(line);
-    if (v.empty() || v[0] == '#') continue;
-    out.emplace_back(v);
-  }
-  return out;
-}
-
 const std::vector<std::string>& CatalogOptionalColumns() {
   static const auto* kCols = new std::vector<std::string>{
       "title", "category", "brand", "price", "in_stock", "recommendable"};

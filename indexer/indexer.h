@@ -122,11 +122,6 @@ struct OrderHistory {
 absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
                                               IndexReport* report);
 
-// Reads a list file: one entry per line, surrounding spaces trimmed, blank
-// lines and lines starting with '#' skipped (--exclude-items-file, customer
-// id lists). NOT_FOUND when it cannot be opened.
-absl::StatusOr<std::vector<std::string>> ReadListFile(const std::string& path);
-
 // The catalog's optional columns (item_id is required).
 const std::vector<std::string>& CatalogOptionalColumns();
 

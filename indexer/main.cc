@@ -18,6 +18,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "indexer/indexer.h"
+#include "server/store/list_file.h"
 #include "models/item_exclusion.h"
 
 int main(int argc, char** argv) {

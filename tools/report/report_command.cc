@@ -22,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "indexer/indexer.h"
+#include "server/store/list_file.h"
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
