@@ -7,7 +7,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev zlib1g-dev
   libfaiss-dev libopenblas-dev libjemalloc-dev
-  libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcpp-httplib-dev
   nghttp2-client jq time
   chromium fonts-dejavu-core
 )

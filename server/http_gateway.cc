@@ -1,0 +1,630 @@
+#include "server/http_gateway.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "boomerang/v1/recommender.pb.h"
+#include "boomerang/v1/snapshot.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "models/timestamp.h"
+#include "server/http_demo_page.h"
+#include "server/metrics.h"
+#include "server/recommender_service.h"
+#include "server/retention.h"
+
+namespace boomerang {
+namespace {
+
+constexpr char kJson[] = "application/json";
+constexpr char kDemoDefaultsPath[] = "demo-defaults";
+constexpr int kListenBacklog = 512;
+
+// ---- JSON and Prometheus text -------------------------------------------
+
+// `text` as a JSON string literal (quotes included). Our strings are UTF-8
+// (request strings passed protobuf's JSON parser; snapshot text was made
+// UTF-8 by the indexer), so only quotes, backslashes and control characters
+// need escaping.
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// A Prometheus label value: backslash, quote and newline escaped.
+std::string LabelValue(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// ---- Status codes -----------------------------------------------------------
+
+int HttpStatusOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+void SetError(int http_status, absl::StatusCode code, absl::string_view message,
+              httplib::Response& res) {
+  res.status = http_status;
+  res.set_content(
+      absl::StrCat("{\"code\":", JsonString(absl::StatusCodeToString(code)),
+                   ",\"message\":", JsonString(message), "}\n"),
+      kJson);
+}
+
+void SetError(const absl::Status& status, httplib::Response& res) {
+  if (status.code() == absl::StatusCode::kUnauthenticated) {
+    res.set_header("WWW-Authenticate", "Bearer");
+  }
+  SetError(HttpStatusOf(status.code()), status.code(), status.message(), res);
+}
+
+// OK when `auth` is null or off, or the request carries a read token.
+absl::Status Authorize(const Authenticator* auth, const httplib::Request& req) {
+  if (auth == nullptr || !auth->enabled()) return absl::OkStatus();
+  return auth->Check(req.get_header_value("Authorization"), Scope::kRead);
+}
+
+// The JSON endpoints are called from shop pages on other origins.
+void AllowCrossOrigin(httplib::Response& res) {
+  res.set_header("Access-Control-Allow-Origin", "*");
+  res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization");
+  res.set_header("Access-Control-Max-Age", "600");
+}
+
+void MethodNotAllowed(const char* allow, httplib::Response& res) {
+  res.set_header("Allow", allow);
+  SetError(405, absl::StatusCode::kInvalidArgument,
+           absl::StrCat("method not allowed; use ", allow), res);
+}
+
+// ---- The JSON methods -----------------------------------------------------
+
+// protobuf 3.21's own Status: its message as a string.
+std::string MessageOf(const google::protobuf::util::Status& s) {
+  const auto message = s.message();
+  return std::string(message.data(), message.size());
+}
+
+// Parses `body` (JSON, protobuf's mapping) into `request`, runs `fn` on one
+// snapshot handle and prints the response as JSON into *out.
+using JsonCall = std::function<absl::Status(
+    const SnapshotHolder&, const std::string& body, std::string* out)>;
+
+template <typename Request, typename Response>
+JsonCall MakeJsonCall(absl::Status (*fn)(const Snapshot&, const Request&,
+                                         Response*)) {
+  return [fn](const SnapshotHolder& holder, const std::string& body,
+              std::string* out) -> absl::Status {
+    Request request;
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "empty request body: send a ", Request::descriptor()->full_name(),
+          " as JSON (at least {})"));
+    }
+    google::protobuf::util::JsonParseOptions parse;
+    parse.ignore_unknown_fields = false;
+    auto parsed =
+        google::protobuf::util::JsonStringToMessage(body, &request, parse);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid JSON for ", Request::descriptor()->full_name(),
+                       ": ", MessageOf(parsed)));
+    }
+    // One handle for the whole request: a swap does not change its data.
+    std::shared_ptr<const Snapshot> snapshot = holder.Current();
+    if (snapshot == nullptr) {
+      return absl::UnavailableError("no snapshot loaded yet");
+    }
+    Response response;
+    absl::Status s = fn(*snapshot, request, &response);
+    if (!s.ok()) return s;
+    google::protobuf::util::JsonPrintOptions print;
+    print.preserve_proto_field_names = true;
+    print.always_print_primitive_fields = true;
+    auto printed =
+        google::protobuf::util::MessageToJsonString(response, out, print);
+    if (!printed.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "cannot print the response as JSON: ", MessageOf(printed)));
+    }
+    out->push_back('\n');
+    return absl::OkStatus();
+  };
+}
+
+const std::map<std::string, JsonCall>& JsonMethods() {
+  static const auto* methods = new std::map<std::string, JsonCall>{
+      {"FrequentlyBoughtTogether", MakeJsonCall(&FrequentlyBoughtTogether)},
+      {"SimilarItems", MakeJsonCall(&SimilarItems)},
+      {"PersonalPicks", MakeJsonCall(&PersonalPicks)},
+      {"CrossSell", MakeJsonCall(&CrossSell)},
+      {"Upsell", MakeJsonCall(&Upsell)},
+      {"BuyAgain", MakeJsonCall(&BuyAgain)},
+      {"GetCustomerProfile", MakeJsonCall(&GetCustomerProfile)},
+  };
+  return *methods;
+}
+
+std::string MethodList() {
+  std::vector<std::string> names;
+  for (const auto& [name, call] : JsonMethods()) names.push_back(name);
+  return absl::StrJoin(names, ", ");
+}
+
+bool IsGetPath(const std::string& path, bool demo) {
+  return path == "/metrics" || path == "/healthz" ||
+         (demo && (path == "/" || path == "/demo" ||
+                   path == absl::StrCat("/v1/", kDemoDefaultsPath)));
+}
+
+// ---- /metrics -------------------------------------------------------------
+
+std::string SnapshotGauges(const Snapshot* snapshot,
+                           const SnapshotManager* manager) {
+  std::string out;
+  if (snapshot != nullptr) {
+    absl::StrAppend(&out,
+                    "# HELP boomerang_snapshot_info The snapshot version "
+                    "serving now.\n"
+                    "# TYPE boomerang_snapshot_info gauge\n"
+                    "boomerang_snapshot_info{version=\"",
+                    LabelValue(snapshot->version()), "\"} 1\n");
+    auto created = ParseTimestamp(snapshot->manifest().created_at());
+    if (created.ok()) {
+      const double age =
+          absl::ToDoubleSeconds(absl::Now() - absl::FromUnixSeconds(*created));
+      absl::StrAppendFormat(&out,
+                            "# HELP boomerang_snapshot_age_seconds Seconds "
+                            "since the serving snapshot was created.\n"
+                            "# TYPE boomerang_snapshot_age_seconds gauge\n"
+                            "boomerang_snapshot_age_seconds %.3f\n",
+                            age);
+    }
+  }
+  if (manager != nullptr) {
+    const v1::ServerStatus status = manager->Status();
+    absl::StrAppendFormat(
+        &out,
+        "# HELP boomerang_snapshot_swaps_total Snapshot versions swapped in "
+        "since start.\n"
+        "# TYPE boomerang_snapshot_swaps_total counter\n"
+        "boomerang_snapshot_swaps_total %d\n"
+        "# HELP boomerang_snapshot_failed_loads_total Snapshot versions that "
+        "failed to load since start.\n"
+        "# TYPE boomerang_snapshot_failed_loads_total counter\n"
+        "boomerang_snapshot_failed_loads_total %d\n"
+        "# HELP boomerang_snapshot_load_seconds How long the last snapshot "
+        "load took.\n"
+        "# TYPE boomerang_snapshot_load_seconds gauge\n"
+        "boomerang_snapshot_load_seconds %.6f\n",
+        status.swaps(), status.failed_loads(), status.last_load_seconds());
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- HttpGateway ------------------------------------------------------------
+
+HttpGateway::HttpGateway(const HttpGatewayOptions& options,
+                         const SnapshotHolder* holder,
+                         const SnapshotManager* manager)
+    : options_(options),
+      holder_(holder),
+      manager_(manager),
+      server_(std::make_unique<httplib::Server>()) {}
+
+HttpGateway::~HttpGateway() { Stop(); }
+
+absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
+    const HttpGatewayOptions& options, const SnapshotHolder* holder,
+    const SnapshotManager* manager) {
+  if (options.threads < 1) {
+    return absl::InvalidArgumentError("the HTTP gateway needs a thread");
+  }
+  std::unique_ptr<HttpGateway> gateway(
+      new HttpGateway(options, holder, manager));
+  httplib::Server& server = *gateway->server_;
+  const size_t threads = options.threads;
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(threads);
+  };
+  // cpp-httplib binds with SO_REUSEPORT by default: a second server on the
+  // same port would "start" and steal connections. SO_REUSEADDR only, so a
+  // taken port fails and a restart does not wait for TIME_WAIT.
+  auto listen_socket = std::make_shared<socket_t>(INVALID_SOCKET);
+  server.set_socket_options([listen_socket](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    *listen_socket = sock;  // the last one tried is the one bound
+  });
+  auto micros = [](double seconds) {
+    return std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+  };
+  server.set_read_timeout(micros(options.read_timeout_seconds));
+  server.set_write_timeout(micros(options.write_timeout_seconds));
+  server.set_keep_alive_timeout(options.keep_alive_seconds);
+  server.set_payload_max_length(options.max_body_bytes);
+  gateway->Route();
+
+  if (options.port == 0) {
+    gateway->port_ = server.bind_to_any_port(options.host);
+  } else {
+    gateway->port_ =
+        server.bind_to_port(options.host, options.port) ? options.port : -1;
+  }
+  if (gateway->port_ <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.host, ":", options.port,
+                     " for HTTP (port in use, or not a local address)"));
+  }
+  // cpp-httplib listens with a backlog of 5 (compiled into Debian's
+  // library): a burst of new connections overflows it and the kernel drops
+  // their SYNs, which clients retry after a second. Calling listen() again
+  // on the bound socket raises it.
+  if (*listen_socket != INVALID_SOCKET) {
+    ::listen(*listen_socket, kListenBacklog);
+  }
+  auto listening = std::make_shared<std::atomic<bool>>(true);
+  {
+    absl::MutexLock lock(&gateway->stop_mu_);
+    gateway->listener_ = std::thread([&server, listening] {
+      server.listen_after_bind();
+      listening->store(false);
+    });
+  }
+  // stop() only stops a server that is running: wait for the listener to
+  // start, so that an early Stop() cannot miss it (milliseconds).
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!server.is_running() && listening->load() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  if (!server.is_running()) {
+    gateway->Stop();
+    return absl::InternalError("the HTTP server did not start");
+  }
+  return gateway;
+}
+
+void HttpGateway::Stop() {
+  absl::MutexLock lock(&stop_mu_);
+  if (!listener_.joinable()) return;
+  // Closes the listening socket; listen_after_bind() then shuts the thread
+  // pool down, which lets every running request finish.
+  server_->stop();
+  listener_.join();
+}
+
+HttpGateway::DemoDefaults HttpGateway::DemoDefaultsFor(
+    const Snapshot& snapshot) {
+  absl::MutexLock lock(&demo_mu_);
+  if (demo_.version == snapshot.version()) return demo_;
+  DemoDefaults d;
+  d.version = snapshot.version();
+  // The best seller that has something to show in every section, else the
+  // best seller.
+  const auto& popular = snapshot.popular().overall();
+  for (const v1::PopularItem& p : popular) {
+    const int32_t i = snapshot.FindItem(p.item_id());
+    if (i < 0) continue;
+    if (d.item_id.empty()) d.item_id = p.item_id();
+    if (!snapshot.Fbt(i).empty() && !snapshot.Similar(i).empty() &&
+        snapshot.item(i).in_stock()) {
+      d.item_id = p.item_id();
+      break;
+    }
+  }
+  if (d.item_id.empty() && snapshot.num_items() > 0) {
+    d.item_id = snapshot.item_id(0);
+  }
+  // A regular customer (the most orders among the first customers in key
+  // order): a bounded scan, done once per version.
+  int64_t best_orders = 0, scanned = 0;
+  snapshot
+      .ScanCustomers("",
+                     [&](absl::string_view id, absl::string_view value) {
+                       v1::CustomerRecord record;
+                       if (record.ParseFromArray(value.data(), value.size()) &&
+                           record.orders() > best_orders) {
+                         best_orders = record.orders();
+                         d.customer_id = std::string(id);
+                       }
+                       return ++scanned < 2000;
+                     })
+      .IgnoreError();  // no customer: the page asks for one
+  demo_ = d;
+  return d;
+}
+
+void HttpGateway::Route() {
+  httplib::Server& server = *server_;
+  const bool demo = options_.demo;
+
+  server.Get(
+      "/healthz", [this](const httplib::Request&, httplib::Response& res) {
+        std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+        const bool serving = serving_.load() && snapshot != nullptr;
+        res.status = serving ? 200 : 503;
+        res.set_header("Cache-Control", "no-store");
+        res.set_content(
+            absl::StrCat(
+                "{\"status\":", serving ? "\"SERVING\"" : "\"NOT_SERVING\"",
+                ",\"snapshot_version\":",
+                JsonString(snapshot ? snapshot->version() : ""), "}\n"),
+            kJson);
+      });
+
+  server.Get("/metrics",
+             [this](const httplib::Request&, httplib::Response& res) {
+               std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+               std::string extra = SnapshotGauges(snapshot.get(), manager_);
+               // Event-store size and lag come here with live events
+               // (extra_metrics).
+               if (options_.extra_metrics) extra += options_.extra_metrics();
+               res.set_header("Cache-Control", "no-store");
+               res.set_content(Metrics::Global().RenderPrometheus(extra),
+                               "text/plain; version=0.0.4");
+             });
+
+  if (demo) {
+    auto page = [](const httplib::Request&, httplib::Response& res) {
+      // The page fetches only from this origin and loads nothing else.
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; script-src 'unsafe-inline'; "
+                     "style-src 'unsafe-inline'; connect-src 'self'; "
+                     "img-src data:; base-uri 'none'; form-action 'none'");
+      res.set_content(kHttpDemoPage, "text/html; charset=utf-8");
+    };
+    server.Get("/", page);
+    server.Get("/demo", page);
+  }
+
+  // GET /v1/...: the demo defaults; the RPCs want POST.
+  server.Get(R"(/v1/([^/]*))", [this, demo](const httplib::Request& req,
+                                            httplib::Response& res) {
+    AllowCrossOrigin(res);
+    const std::string name = req.matches[1];
+    if (JsonMethods().count(name) > 0) {
+      MethodNotAllowed("POST, OPTIONS", res);
+      return;
+    }
+    if (!demo || name != kDemoDefaultsPath) {
+      SetError(404, absl::StatusCode::kNotFound,
+               absl::StrCat("no method ", name, "; methods: ", MethodList()),
+               res);
+      return;
+    }
+    absl::Status allowed = Authorize(options_.authenticator, req);
+    if (!allowed.ok()) {
+      SetError(allowed, res);
+      return;
+    }
+    std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+    if (snapshot == nullptr) {
+      SetError(absl::UnavailableError("no snapshot loaded yet"), res);
+      return;
+    }
+    const DemoDefaults d = DemoDefaultsFor(*snapshot);
+    // ?item_id=X describes that item instead (the page's product header).
+    const std::string item_id =
+        req.has_param("item_id") ? req.get_param_value("item_id") : d.item_id;
+    std::string item = "null";
+    const int32_t i = snapshot->FindItem(item_id);
+    if (i >= 0) {
+      const v1::ItemRecord& rec = snapshot->item(i);
+      item = absl::StrFormat(
+          "{\"item_id\":%s,\"title\":%s,\"category\":%s,\"price\":%.2f,"
+          "\"in_stock\":%s,\"orders\":%d}",
+          JsonString(item_id), JsonString(rec.title()),
+          JsonString(rec.category()), rec.price(),
+          rec.in_stock() ? "true" : "false", rec.orders());
+    }
+    res.set_content(
+        absl::StrCat("{\"snapshot_version\":", JsonString(d.version),
+                     ",\"item_id\":", JsonString(d.item_id),
+                     ",\"customer_id\":", JsonString(d.customer_id),
+                     // Recommendations "as of" the end of the data: the
+                     // demo's timing sentences then read as on that day.
+                     ",\"as_of\":", JsonString(snapshot->manifest().data_end()),
+                     ",\"item\":", item, "}\n"),
+        kJson);
+  });
+
+  // Every POST, PUT, PATCH and DELETE. A content-reader handler, so that the
+  // body is read here, bounded (also when chunked or compressed), and only
+  // where one is expected.
+  server.Post(R"(/.*)", [this, demo](const httplib::Request& req,
+                                     httplib::Response& res,
+                                     const httplib::ContentReader& reader) {
+    const bool is_v1 = absl::StartsWith(req.path, "/v1/");
+    if (is_v1) AllowCrossOrigin(res);
+    const std::string name = is_v1 ? req.path.substr(4) : "";
+    auto method = JsonMethods().find(name);
+    if (method == JsonMethods().end()) {
+      // Its body is not read: close the connection after the answer.
+      res.set_header("Connection", "close");
+      if (IsGetPath(req.path, demo)) {
+        MethodNotAllowed("GET", res);
+      } else {
+        SetError(404, absl::StatusCode::kNotFound,
+                 is_v1 ? absl::StrCat("no method ", name,
+                                      "; methods: ", MethodList())
+                       : absl::StrCat("no such path: ", req.path),
+                 res);
+      }
+      return;
+    }
+    const absl::Time started = absl::Now();
+    Metrics::Global().AddInFlight(1);
+    struct Done {
+      ~Done() { Metrics::Global().AddInFlight(-1); }
+    } done;
+    absl::Status status = Authorize(options_.authenticator, req);
+    if (!status.ok()) {
+      // The body is not read.
+      res.set_header("Connection", "close");
+      SetError(status, res);
+      Metrics::Global().Record(name, "http", status.code(),
+                               absl::ToDoubleSeconds(absl::Now() - started));
+      return;
+    }
+    std::string body, out;
+    bool too_large = false;
+    const bool read = reader([&](const char* data, size_t size) {
+      if (body.size() + size > options_.max_body_bytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, size);
+      return true;
+    });
+    // cpp-httplib refuses a Content-Length over the limit itself (413).
+    too_large = too_large || res.status == 413;
+    if (too_large) {
+      // gRPC says RESOURCE_EXHAUSTED for a message over its size limit.
+      status = absl::ResourceExhaustedError(absl::StrCat(
+          "request body over ", options_.max_body_bytes, " bytes"));
+      SetError(413, status.code(), status.message(), res);
+      res.set_header("Connection", "close");
+    } else if (!read) {
+      status = absl::InvalidArgumentError("cannot read the request body");
+      SetError(status, res);
+      res.set_header("Connection", "close");
+    } else {
+      status = method->second(*holder_, body, &out);
+      if (status.ok()) {
+        res.status = 200;
+        res.set_content(out, kJson);
+      } else {
+        SetError(status, res);
+      }
+    }
+    Metrics::Global().Record(name, "http", status.code(),
+                             absl::ToDoubleSeconds(absl::Now() - started));
+  });
+
+  auto not_allowed = [demo](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader&) {
+    res.set_header("Connection", "close");
+    const bool is_v1 = absl::StartsWith(req.path, "/v1/");
+    if (is_v1) AllowCrossOrigin(res);
+    if (IsGetPath(req.path, demo)) {
+      MethodNotAllowed("GET", res);
+    } else if (is_v1 && JsonMethods().count(req.path.substr(4)) > 0) {
+      MethodNotAllowed("POST, OPTIONS", res);
+    } else {
+      SetError(404, absl::StatusCode::kNotFound,
+               absl::StrCat("no such path: ", req.path), res);
+    }
+  };
+  server.Put(R"(/.*)", not_allowed);
+  server.Patch(R"(/.*)", not_allowed);
+  server.Delete(R"(/.*)", not_allowed);
+  // A DELETE without a body skips the content-reader handlers.
+  server.Delete(R"(/.*)", [not_allowed](const httplib::Request& req,
+                                        httplib::Response& res) {
+    not_allowed(req, res, httplib::ContentReader(nullptr, nullptr));
+  });
+
+  // CORS preflight: a page on another origin asks before POSTing JSON.
+  server.Options(R"(/v1/.*)",
+                 [](const httplib::Request&, httplib::Response& res) {
+                   AllowCrossOrigin(res);
+                   res.set_header("Allow", "GET, POST, OPTIONS");
+                   res.status = 204;
+                 });
+
+  // cpp-httplib's own errors (no route: 404; an unreadable request: 400)
+  // get the JSON error body too.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        const absl::StatusCode code =
+            res.status == 404   ? absl::StatusCode::kNotFound
+            : res.status == 413 ? absl::StatusCode::kResourceExhausted
+            : res.status >= 500 ? absl::StatusCode::kInternal
+                                : absl::StatusCode::kInvalidArgument;
+        const std::string message =
+            res.status == 404   ? absl::StrCat("no such path: ", req.path)
+            : res.status == 413 ? "request body too large"
+                                : absl::StrCat("HTTP ", res.status);
+        if (absl::StartsWith(req.path, "/v1/")) AllowCrossOrigin(res);
+        SetError(res.status, code, message, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SetError(500, absl::StatusCode::kInternal, "internal error", res);
+      });
+}
+
+}  // namespace boomerang
