@@ -1,5 +1,6 @@
 #include "server/admin_service.h"
 
+#include "server/grpc_auth.h"
 #include "server/status_util.h"
 
 namespace boomerang {
@@ -8,6 +9,11 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(
     grpc::CallbackServerContext* context, const v1::GetStatusRequest*,
     v1::ServerStatus* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
+  if (!allowed.ok()) {
+    reactor->Finish(allowed);
+    return reactor;
+  }
   SnapshotManager* manager = manager_.load();
   if (manager == nullptr) {
     reactor->Finish(
@@ -23,6 +29,11 @@ grpc::ServerUnaryReactor* AdminService::Reload(
     grpc::CallbackServerContext* context, const v1::ReloadRequest*,
     v1::ServerStatus* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kWrite);
+  if (!allowed.ok()) {
+    reactor->Finish(allowed);
+    return reactor;
+  }
   SnapshotManager* manager = manager_.load();
   if (manager == nullptr) {
     reactor->Finish(
@@ -41,6 +52,11 @@ grpc::ServerUnaryReactor* AdminService::Pin(
     grpc::CallbackServerContext* context, const v1::PinRequest* request,
     v1::ServerStatus* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kWrite);
+  if (!allowed.ok()) {
+    reactor->Finish(allowed);
+    return reactor;
+  }
   SnapshotManager* manager = manager_.load();
   if (manager == nullptr) {
     reactor->Finish(

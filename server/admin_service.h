@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include "boomerang/v1/admin.grpc.pb.h"
+#include "server/auth.h"
 #include "server/snapshot_manager.h"
 
 namespace boomerang {
@@ -20,6 +21,9 @@ class AdminService final : public v1::Admin::CallbackService {
   AdminService() = default;
   // REQUIRES: `manager` outlives the service's calls.
   void set_manager(SnapshotManager* manager) { manager_.store(manager); }
+  // GetStatus needs a read token, Reload and Pin a write token (null: no
+  // authorization). Set before the server starts.
+  void set_authenticator(const Authenticator* auth) { auth_ = auth; }
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
@@ -33,6 +37,7 @@ class AdminService final : public v1::Admin::CallbackService {
 
  private:
   std::atomic<SnapshotManager*> manager_{nullptr};
+  const Authenticator* auth_ = nullptr;
 };
 
 }  // namespace boomerang

@@ -5,6 +5,9 @@
 //
 //   boomerang-server --snapshots snapshots/ --port 50051
 //
+// --http-port N adds the HTTP side door (server/http_gateway.h): /metrics,
+// /healthz, the RPCs as JSON and a demo page.
+//
 // Start-up: find a snapshot (exit 1 with one line if there is none), bind
 // the port (exit 1 if it is taken), load the newest version that loads
 // (older versions are tried when the newest is corrupt; --version pins one),
@@ -34,9 +37,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/admin_service.h"
+#include "server/auth.h"
+#include "server/http_gateway.h"
 #include "server/recommender_service.h"
 #include "server/snapshot.h"
 #include "server/snapshot_manager.h"
+#include "server/tls.h"
 
 namespace {
 
@@ -95,6 +101,42 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 86400.0));
   app.add_flag("--skip-checksums", skip_verify,
                "do not verify snapshot checksums at load (faster start)");
+  // The HTTP side door (server/http_gateway.h): off unless --http-port.
+  int http_port = -1;
+  std::string http_port_file;
+  bool no_http_demo = false;
+  app.add_option("--http-port", http_port,
+                 "also serve /metrics, /healthz, JSON versions of the RPCs "
+                 "(POST /v1/Method) and a demo page over HTTP on this port "
+                 "(same --host); 0 lets the OS choose")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--http-port-file", http_port_file,
+                 "write the bound HTTP port to this file");
+  app.add_flag("--no-http-demo", no_http_demo,
+               "do not serve the demo page (/, /demo) on the HTTP port");
+  // Security. Secrets live in files named here, never on the command line.
+  std::string read_tokens_file, write_tokens_file, tls_cert, tls_key,
+      tls_client_ca;
+  bool require_client_cert = false;
+  app.add_option("--read-tokens-file", read_tokens_file,
+                 "bearer tokens (one per line) allowed to call the "
+                 "recommendation RPCs and Admin.GetStatus");
+  app.add_option("--write-tokens-file", write_tokens_file,
+                 "bearer tokens allowed to call everything, including "
+                 "Admin.Reload and Admin.Pin");
+  app.add_option("--tls-cert", tls_cert,
+                 "server certificate chain (PEM); with --tls-key turns TLS on");
+  app.add_option("--tls-key", tls_key, "server private key (PEM)");
+  app.add_option(
+      "--tls-client-ca", tls_client_ca,
+      "CA certificates (PEM) that client certificates must chain to");
+  app.add_flag("--require-client-cert", require_client_cert,
+               "mutual TLS: refuse clients without a certificate signed by "
+               "--tls-client-ca");
+  app.set_config("--config", "",
+                 "read settings from this TOML file (keys are the flag names "
+                 "without dashes, e.g. port = 50051); flags given on the "
+                 "command line win");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -141,8 +183,20 @@ int main(int argc, char** argv) {
   int bound_port = 0;
   const std::string address = absl::StrCat(
       host.find(':') != std::string::npos ? "[" + host + "]" : host, ":", port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
-                           &bound_port);
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (!tls_cert.empty() || !tls_key.empty() || require_client_cert) {
+    auto tls = boomerang::MakeServerTlsCredentials(
+        tls_cert, tls_key, tls_client_ca, require_client_cert);
+    if (!tls.ok()) return Fail(std::string(tls.status().message()));
+    credentials = *tls;
+  }
+  auto auth =
+      boomerang::Authenticator::FromFiles(read_tokens_file, write_tokens_file);
+  if (!auth.ok()) return Fail(std::string(auth.status().message()));
+  service.set_authenticator(auth->get());
+  admin.set_authenticator(auth->get());
+  builder.AddListeningPort(address, credentials, &bound_port);
   builder.RegisterService(&service);
   builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -169,7 +223,38 @@ int main(int argc, char** argv) {
                              manager.status().message()));
   }
   admin.set_manager(manager->get());
+  Log(absl::StrCat(
+      "transport: ", tls_cert.empty() ? "plaintext" : "TLS",
+      require_client_cert ? " with client certificates required" : "",
+      "; authorization: ",
+      (*auth)->enabled()
+          ? absl::StrCat((*auth)->read_tokens(), " read and ",
+                         (*auth)->write_tokens(), " write tokens")
+          : "off (no token files)"));
   health->SetServingStatus("boomerang.v1.Recommender", true);
+  // The HTTP side door, once a snapshot serves; its port file is written
+  // before the gRPC one, so whoever waits for that finds both.
+  std::unique_ptr<boomerang::HttpGateway> http;
+  if (http_port >= 0) {
+    boomerang::HttpGatewayOptions hopts;
+    hopts.host = host;
+    hopts.port = http_port;
+    hopts.demo = !no_http_demo;
+    hopts.authenticator = auth->get();
+    auto started =
+        boomerang::HttpGateway::Start(hopts, &holder, manager->get());
+    if (!started.ok()) {
+      server->Shutdown(After(0));
+      return Fail(std::string(started.status().message()));
+    }
+    http = std::move(*started);
+    if (!http_port_file.empty()) {
+      std::ofstream(http_port_file + ".tmp") << http->port() << "\n";
+      std::rename((http_port_file + ".tmp").c_str(), http_port_file.c_str());
+    }
+    std::cout << "HTTP side door on " << host << ":" << http->port()
+              << std::endl;
+  }
   health->SetServingStatus(true);
   if (!port_file.empty()) {
     std::ofstream(port_file + ".tmp") << bound_port << "\n";
@@ -185,13 +270,19 @@ int main(int argc, char** argv) {
                    ", health is NOT_SERVING"));
   health->SetServingStatus("boomerang.v1.Recommender", false);
   health->SetServingStatus(false);
+  if (http) http->SetServing(false);  // /healthz: 503
   if (grace_seconds > 0) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000)));
   }
   Log("draining running calls");
+  // HTTP stops accepting at the same time and finishes its running requests.
+  std::thread http_stop([&http] {
+    if (http) http->Stop();
+  });
   server->Shutdown(After(drain_seconds));
   server->Wait();
+  http_stop.join();
   Log("stopped");
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "models/fbt_ranker.h"
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
+#include "server/grpc_auth.h"
 #include "server/metrics.h"
 #include "server/request_helpers.h"
 #include "server/request_limits.h"
@@ -466,6 +467,11 @@ grpc::ServerUnaryReactor* RecommenderService::Serve(
                              absl::ToDoubleSeconds(absl::Now() - started));
     reactor->Finish(status);
   };
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
+  if (!allowed.ok()) {
+    finish(allowed);
+    return reactor;
+  }
   if (context->deadline() < std::chrono::system_clock::now()) {
     finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                         "deadline passed before the request started"));

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
+#include "server/auth.h"
 #include "server/snapshot.h"
 
 namespace boomerang {
@@ -39,6 +40,9 @@ class RecommenderService final : public v1::Recommender::CallbackService {
  public:
   // REQUIRES: `holder` outlives the service and holds a snapshot.
   explicit RecommenderService(const SnapshotHolder* holder) : holder_(holder) {}
+  // Calls need a read token from `auth` (null: no authorization). Set
+  // before the server starts.
+  void set_authenticator(const Authenticator* auth) { auth_ = auth; }
 
   grpc::ServerUnaryReactor* FrequentlyBoughtTogether(
       grpc::CallbackServerContext* context,
@@ -82,6 +86,7 @@ class RecommenderService final : public v1::Recommender::CallbackService {
                                   const char* method, Fn fn);
 
   const SnapshotHolder* holder_;
+  const Authenticator* auth_ = nullptr;
 };
 
 }  // namespace boomerang

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
+#include "server/grpc_auth.h"
 #include "server/metrics.h"
 #include "server/parallel.h"
 #include "server/recommender_service.h"
@@ -376,6 +377,8 @@ RecommenderService::DueReplenishments(
     const v1::DueReplenishmentsRequest* request) {
   using Failed =
       FailedWrite<grpc::ServerWriteReactor<v1::DueReplenishmentsResponse>>;
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
+  if (!allowed.ok()) return new Failed(allowed);
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   if (snapshot == nullptr) {
     return new Failed(
@@ -386,7 +389,6 @@ RecommenderService::DueReplenishments(
   if (!s.ok()) return new Failed(ToGrpcStatus(s));
   auto filter = DueFilter(*snapshot, request->filter());
   if (!filter.ok()) return new Failed(ToGrpcStatus(filter.status()));
-  (void)context;
   return new DueStream(std::move(snapshot), options, std::move(*filter));
 }
 
@@ -396,12 +398,13 @@ RecommenderService::StreamPersonalPicks(grpc::CallbackServerContext* context) {
   using Failed =
       FailedWrite<grpc::ServerBidiReactor<v1::StreamPersonalPicksRequest,
                                           v1::StreamPersonalPicksResponse>>;
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
+  if (!allowed.ok()) return new Failed(allowed);
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   if (snapshot == nullptr) {
     return new Failed(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
   }
-  (void)context;
   return new PicksStream(std::move(snapshot));
 }
 

@@ -37,7 +37,9 @@
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
+#include "server/store/list_file.h"
 #include "tools/batch_client.h"
+#include "tools/client_channel.h"
 #include "tools/eval.h"
 #include "tools/report/report_command.h"
 
@@ -118,6 +120,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--timeout-ms", timeout_ms, "deadline of each call")
       ->capture_default_str();
+  boomerang::ClientChannelOptions channel_options;
+  std::string token_file;
+  app.add_option("--token-file", token_file,
+                 "file holding the bearer token to send (or set "
+                 "$BOOMERANG_TOKEN)");
+  app.add_option("--tls-ca", channel_options.tls_ca,
+                 "CA certificate (PEM) of the server: connect with TLS");
+  app.add_option("--tls-cert", channel_options.tls_cert,
+                 "client certificate (PEM) for mutual TLS");
+  app.add_option("--tls-key", channel_options.tls_key, "client key (PEM)");
+  app.add_option("--tls-server-name", channel_options.tls_server_name,
+                 "the name the server's certificate is checked against "
+                 "(default: the host of --server)");
   app.require_subcommand(1);
 
   boomerang::v1::FrequentlyBoughtTogetherRequest fbt;
@@ -322,8 +337,25 @@ int main(int argc, char** argv) {
     return boomerang::RunEval(eval);
   }
 
-  auto channel =
-      grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  channel_options.target = server;
+  if (const char* env = std::getenv("BOOMERANG_TOKEN")) {
+    channel_options.token = env;
+  }
+  if (!token_file.empty()) {
+    auto tokens = boomerang::ReadListFile(token_file);
+    if (!tokens.ok() || tokens->empty()) {
+      std::cerr << "boomerang: error: --token-file " << token_file
+                << ": cannot read a token\n";
+      return 1;
+    }
+    channel_options.token = tokens->front();
+  }
+  auto made = boomerang::MakeClientChannel(channel_options);
+  if (!made.ok()) {
+    std::cerr << "boomerang: error: " << made.status().message() << "\n";
+    return 1;
+  }
+  auto channel = *made;
   auto deadline = [&] {
     return std::chrono::system_clock::now() +
            std::chrono::milliseconds(timeout_ms);
