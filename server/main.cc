@@ -39,9 +39,11 @@
 #include "server/admin_service.h"
 #include "server/auth.h"
 #include "server/http_gateway.h"
+#include "server/live_events.h"
 #include "server/recommender_service.h"
 #include "server/snapshot.h"
 #include "server/snapshot_manager.h"
+#include "server/store/event_store.h"
 #include "server/tls.h"
 
 namespace {
@@ -118,6 +120,10 @@ int main(int argc, char** argv) {
   std::string read_tokens_file, write_tokens_file, tls_cert, tls_key,
       tls_client_ca;
   bool require_client_cert = false;
+  std::string events_dir;
+  app.add_option("--events-dir", events_dir,
+                 "keep live events (RecordEvents) in this directory, durably; "
+                 "without it RecordEvents is refused");
   app.add_option("--read-tokens-file", read_tokens_file,
                  "bearer tokens (one per line) allowed to call the "
                  "recommendation RPCs and Admin.GetStatus");
@@ -195,6 +201,15 @@ int main(int argc, char** argv) {
       boomerang::Authenticator::FromFiles(read_tokens_file, write_tokens_file);
   if (!auth.ok()) return Fail(std::string(auth.status().message()));
   service.set_authenticator(auth->get());
+  std::unique_ptr<boomerang::EventStore> events;
+  if (!events_dir.empty()) {
+    auto opened = boomerang::EventStore::Open(events_dir);
+    if (!opened.ok()) return Fail(std::string(opened.status().message()));
+    events = std::move(*opened);
+    boomerang::SetEventStore(events.get());
+    Log(absl::StrCat("live events in ", events_dir, " (about ",
+                     events->ApproximateEvents(), " stored)"));
+  }
   admin.set_authenticator(auth->get());
   builder.AddListeningPort(address, credentials, &bound_port);
   builder.RegisterService(&service);
@@ -241,6 +256,15 @@ int main(int argc, char** argv) {
     hopts.port = http_port;
     hopts.demo = !no_http_demo;
     hopts.authenticator = auth->get();
+    hopts.extra_metrics = [&events]() -> std::string {
+      if (events == nullptr) return "";
+      return absl::StrCat(
+          "# HELP boomerang_events_stored Live events in the event store "
+          "(RocksDB estimate).\n"
+          "# TYPE boomerang_events_stored gauge\n"
+          "boomerang_events_stored ",
+          events->ApproximateEvents(), "\n");
+    };
     auto started =
         boomerang::HttpGateway::Start(hopts, &holder, manager->get());
     if (!started.ok()) {
@@ -283,6 +307,7 @@ int main(int argc, char** argv) {
   server->Shutdown(After(drain_seconds));
   server->Wait();
   http_stop.join();
+  boomerang::SetEventStore(nullptr);
   Log("stopped");
   return 0;
 }

@@ -206,6 +206,40 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
       }
     }
   }
+  // What they looked at since the snapshot steers the new items: the viewed
+  // items themselves and their look-alikes join the candidates, as strong
+  // as the best taste match (scaled by similarity).
+  if (!loaded->live.views.empty() &&
+      request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
+    float best = 0;
+    for (const PicksCandidate& c : candidates) best = std::max(best, c.score);
+    if (best <= 0) best = 1;
+    absl::flat_hash_map<int32_t, float> boost;
+    for (size_t v = 0; v < loaded->live.views.size() && v < 10; ++v) {
+      const int32_t viewed = snapshot.FindItem(loaded->live.views[v]);
+      if (viewed < 0) continue;
+      // Newer views count more.
+      const float recency = 1.0f / (1.0f + 0.2f * static_cast<float>(v));
+      boost[viewed] = std::max(boost[viewed], 1.2f * best * recency);
+      for (const Snapshot::SimilarEdge& e : snapshot.Similar(viewed)) {
+        float& b = boost[e.item];
+        b = std::max(b, best * recency * e.similarity);
+      }
+    }
+    for (PicksCandidate& c : candidates) {
+      auto it = boost.find(c.item);
+      if (it == boost.end()) continue;
+      c.score = std::max(c.score, it->second);
+      boost.erase(it);
+    }
+    for (const auto& [item, score] : boost) {
+      candidates.push_back(PicksCandidate{item, score});
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const PicksCandidate& a, const PicksCandidate& b) {
+                return a.score != b.score ? a.score > b.score : a.item < b.item;
+              });
+  }
   const PicksMode mode =
       request.mode() == v1::PersonalPicksRequest::NEW_ONLY ? PicksMode::kNewOnly
       : request.mode() == v1::PersonalPicksRequest::REPEAT_ONLY
@@ -258,6 +292,18 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
 absl::Status CrossSell(const Snapshot& snapshot,
                        const v1::CrossSellRequest& request,
                        v1::RecommendationsResponse* response) {
+  // Only the customer named: their live cart (RecordEvents) is the cart.
+  if (request.item_ids().empty() && !request.customer_id().empty()) {
+    auto customer = LoadCustomer(snapshot, request.customer_id());
+    if (!customer.ok()) return customer.status();
+    if (!customer->live.cart.empty()) {
+      v1::CrossSellRequest with_cart = request;
+      for (const std::string& item : customer->live.cart) {
+        with_cart.add_item_ids(item);
+      }
+      return CrossSell(snapshot, with_cart, response);
+    }
+  }
   int limit = 0;
   absl::Status s = ValidateCrossSellRequest(request, &limit);
   if (!s.ok()) return s;
@@ -527,6 +573,25 @@ grpc::ServerUnaryReactor* RecommenderService::BuyAgain(
   return Serve(context, "BuyAgain", [&](const Snapshot& snapshot) {
     return boomerang::BuyAgain(snapshot, *request, response);
   });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
+    grpc::CallbackServerContext* context,
+    const v1::RecordEventsRequest* request,
+    v1::RecordEventsResponse* response) {
+  // A synced RocksDB write (~ms): bounded, and the acknowledgement must
+  // wait for it.
+  const absl::Time started = absl::Now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status status = AuthorizeCall(*context, auth_, Scope::kWrite);
+  if (status.ok()) {
+    status = ToGrpcStatus(boomerang::RecordEvents(*request, response));
+  }
+  Metrics::Global().Record("RecordEvents", "grpc",
+                           static_cast<absl::StatusCode>(status.error_code()),
+                           absl::ToDoubleSeconds(absl::Now() - started));
+  reactor->Finish(status);
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* RecommenderService::GetCustomerProfile(

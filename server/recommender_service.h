@@ -65,6 +65,11 @@ class RecommenderService final : public v1::Recommender::CallbackService {
   grpc::ServerUnaryReactor* BuyAgain(grpc::CallbackServerContext* context,
                                      const v1::BuyAgainRequest* request,
                                      v1::BuyAgainResponse* response) override;
+  // Needs a write token (when tokens are on).
+  grpc::ServerUnaryReactor* RecordEvents(
+      grpc::CallbackServerContext* context,
+      const v1::RecordEventsRequest* request,
+      v1::RecordEventsResponse* response) override;
   grpc::ServerUnaryReactor* GetCustomerProfile(
       grpc::CallbackServerContext* context,
       const v1::CustomerProfileRequest* request,

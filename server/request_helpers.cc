@@ -15,9 +15,15 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
   customer_id = absl::StripAsciiWhitespace(customer_id);
   if (customer_id.empty()) return c;
   absl::Status s = snapshot.GetCustomer(customer_id, &c.record);
-  if (absl::IsNotFound(s)) return c;
-  if (!s.ok()) return s;
-  c.known = true;
+  if (!s.ok() && !absl::IsNotFound(s)) return s;
+  c.known = s.ok();
+  // What they did since the snapshot (purchases join the record).
+  absl::Status live =
+      ApplyLiveEvents(snapshot, customer_id, absl::ToUnixSeconds(absl::Now()),
+                      &c.record, &c.live);
+  if (!live.ok()) return live;
+  c.known = c.known || c.live.purchases > 0;
+  if (!c.known) return c;
   if (c.record.vector_size() == snapshot.dim()) {
     double sum = 0;
     for (float x : c.record.vector()) sum += double{x} * x;
@@ -44,6 +50,12 @@ float Affinity(const Snapshot& snapshot, const Customer& customer,
   return dot / (customer.norm * snapshot.ItemNorm(item));
 }
 
+bool DueAgain(const HistoryItem& h, int64_t as_of) {
+  const double interval =
+      h.orders >= 2 ? (h.last - h.first) / 86400.0 / (h.orders - 1) : 0;
+  return interval > 0 && DueScore((as_of - h.last) / 86400.0, interval) >= 0.5;
+}
+
 absl::StatusOr<BoundFilter> BoundFilter::Create(
     const Snapshot& snapshot, const v1::Filter& filter,
     const google::protobuf::RepeatedPtrField<std::string>* more_excluded,
@@ -58,11 +70,19 @@ absl::StatusOr<BoundFilter> BoundFilter::Create(
     }
     if (as_of == 0) as_of = absl::ToUnixSeconds(absl::Now());
     for (const HistoryItem& h : customer->history) {
-      const double interval =
-          h.orders >= 2 ? (h.last - h.first) / 86400.0 / (h.orders - 1) : 0;
-      const bool due =
-          interval > 0 && DueScore((as_of - h.last) / 86400.0, interval) >= 0.5;
-      if (!due) f.exclude_.insert(h.item);
+      if (!DueAgain(h, as_of)) f.exclude_.insert(h.item);
+    }
+  }
+  // Bought since the snapshot (live events): out unless due again, as
+  // exclude_purchased does for everything bought.
+  if (customer != nullptr && !customer->live.bought.empty()) {
+    if (as_of == 0) as_of = absl::ToUnixSeconds(absl::Now());
+    absl::flat_hash_set<absl::string_view> bought(customer->live.bought.begin(),
+                                                  customer->live.bought.end());
+    for (const HistoryItem& h : customer->history) {
+      if (bought.contains(snapshot.item_id(h.item)) && !DueAgain(h, as_of)) {
+        f.exclude_.insert(h.item);
+      }
     }
   }
   for (const auto* ids : {&filter.exclude_item_ids(), more_excluded}) {

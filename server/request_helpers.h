@@ -14,6 +14,7 @@
 #include "boomerang/v1/recommender.pb.h"
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
+#include "server/live_events.h"
 #include "server/snapshot.h"
 
 namespace boomerang {
@@ -26,6 +27,7 @@ struct Customer {
   v1::CustomerRecord record;
   std::vector<HistoryItem> history;  // dense item indices
   float norm = 0;                    // |record.vector|, 0 when it has none
+  LiveActivity live;                 // cart and views since the snapshot
 };
 
 absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
@@ -35,6 +37,9 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
 // either has no vector.
 float Affinity(const Snapshot& snapshot, const Customer& customer,
                int32_t item);
+
+// Whether a bought item is due again at `as_of` (its mean gap says so).
+bool DueAgain(const HistoryItem& h, int64_t as_of);
 
 class BoundFilter {
  public:

@@ -91,7 +91,8 @@ absl::Status ValidateCrossSellRequest(const v1::CrossSellRequest& request,
                                       int* limit) {
   if (request.item_ids().empty()) {
     return absl::InvalidArgumentError(
-        "item_ids is empty: name the cart's items");
+        "item_ids is empty: name the cart's items (or a customer_id whose "
+        "live cart has some)");
   }
   absl::Status s = CheckIds(request.item_ids(), "item_ids", kMaxAnchorItems);
   if (s.ok()) s = CheckOptionalId(request.customer_id(), "customer_id");

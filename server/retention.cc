@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "models/repurchase.h"
+#include "server/live_events.h"
 #include "server/request_limits.h"
 
 namespace boomerang {
@@ -142,6 +143,19 @@ void FillDueItem(const Snapshot& snapshot, const Timing& t, int64_t as_of,
 
 }  // namespace
 
+absl::StatusOr<bool> LoadRecord(const Snapshot& snapshot,
+                                absl::string_view customer_id,
+                                v1::CustomerRecord* record) {
+  absl::Status s = snapshot.GetCustomer(customer_id, record);
+  if (!s.ok() && !absl::IsNotFound(s)) return s;
+  const bool in_snapshot = s.ok();
+  LiveActivity live;
+  s = ApplyLiveEvents(snapshot, customer_id, absl::ToUnixSeconds(absl::Now()),
+                      record, &live);
+  if (!s.ok()) return s;
+  return in_snapshot || live.purchases > 0;
+}
+
 int64_t DefaultProfileAsOf(const Snapshot& snapshot) {
   const int64_t fitted = snapshot.customer_model().fitted_as_of();
   return fitted > 0 ? fitted : absl::ToUnixSeconds(absl::Now());
@@ -191,10 +205,10 @@ absl::Status BuyAgain(const Snapshot& snapshot,
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
   v1::CustomerRecord record;
-  s = snapshot.GetCustomer(absl::StripAsciiWhitespace(request.customer_id()),
-                           &record);
-  if (absl::IsNotFound(s)) return absl::OkStatus();
-  if (!s.ok()) return s;
+  auto known = LoadRecord(
+      snapshot, absl::StripAsciiWhitespace(request.customer_id()), &record);
+  if (!known.ok()) return known.status();
+  if (!*known) return absl::OkStatus();
   response->set_known_customer(true);
   std::vector<Timing> due;
   // Items without a cycle (bought on one day, not a habitual item), for
@@ -358,12 +372,13 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
   const absl::string_view id =
       absl::StripAsciiWhitespace(request.customer_id());
   v1::CustomerRecord record;
-  s = snapshot.GetCustomer(id, &record);
-  if (absl::IsNotFound(s)) {
-    return absl::NotFoundError(absl::StrCat(
-        "customer '", id, "' is not in snapshot ", snapshot.version()));
+  auto known = LoadRecord(snapshot, id, &record);
+  if (!known.ok()) return known.status();
+  if (!*known) {
+    return absl::NotFoundError(
+        absl::StrCat("customer '", id, "' is not in snapshot ",
+                     snapshot.version(), " and has no live purchases"));
   }
-  if (!s.ok()) return s;
   const auto times = absl::MakeConstSpan(record.order_times().data(),
                                          record.order_times_size());
   const auto values = absl::MakeConstSpan(record.order_values().data(),

@@ -61,6 +61,12 @@ absl::string_view SegmentOf(const Snapshot& snapshot,
 // or now for snapshots without them.
 int64_t DefaultProfileAsOf(const Snapshot& snapshot);
 
+// The customer's record from the snapshot with their live purchases
+// (server/live_events.h) applied; false when neither knows them.
+absl::StatusOr<bool> LoadRecord(const Snapshot& snapshot,
+                                absl::string_view customer_id,
+                                v1::CustomerRecord* record);
+
 // The BG/NBD and Gamma-Gamma parameters of a snapshot; false when missing.
 bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg);
 

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
 #include "server/grpc_auth.h"
+#include "server/live_events.h"
 #include "server/metrics.h"
 #include "server/parallel.h"
 #include "server/recommender_service.h"
@@ -127,6 +128,13 @@ class DueStream final
     ParallelFor(n, DefaultWorkers(), [&](int i) {
       v1::CustomerRecord record;
       if (!record.ParseFromString(values_[i])) {
+        unreadable[i] = 1;
+        return;
+      }
+      // Live purchases move due dates (a no-op without an event store).
+      LiveActivity live;
+      if (!ApplyLiveEvents(*snapshot_, keys_[i], options_.as_of, &record, &live)
+               .ok()) {
         unreadable[i] = 1;
         return;
       }

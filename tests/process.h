@@ -96,10 +96,14 @@ class ServerProcess {
     for (auto& a : extra_args) argv.push_back(a);
     pid_ = Spawn(argv, scratch_dir + "/server.out", err_path_);
   }
-  ~ServerProcess() {
+  ~ServerProcess() { Kill(); }
+
+  // kill -9: no chance to flush or clean up.
+  void Kill() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
       WaitExit(pid_);
+      pid_ = -1;
     }
   }
 

@@ -9,21 +9,12 @@
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
+#include "server/store/rocks_status.h"
 
 namespace boomerang {
 namespace {
 
-// The one place where RocksDB errors become absl::Status.
-absl::Status FromRocksStatus(const rocksdb::Status& s,
-                             absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = absl::StrCat(context, ": ", s.ToString());
-  if (s.IsNotFound()) return absl::NotFoundError(msg);
-  if (s.IsCorruption()) return absl::DataLossError(msg);
-  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
-  if (s.IsIOError()) return absl::UnavailableError(msg);
-  return absl::InternalError(msg);
-}
+using internal::FromRocksStatus;
 
 // RocksDB's info log would be a file inside the snapshot: written by the
 // indexer (and covered by the checksums) and rotated by every reader that

@@ -1,0 +1,210 @@
+#include "server/live_events.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "models/timestamp.h"
+
+namespace boomerang {
+namespace {
+
+std::atomic<EventStore*> g_store{nullptr};
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kCartDays = 30;
+constexpr int64_t kViewDays = 7;
+constexpr size_t kMaxViews = 20;
+
+// Inserts (time, value) keeping `times` ascending, `values` parallel.
+template <typename Times, typename Values, typename V>
+void InsertSorted(Times* times, Values* values, int64_t t, V v) {
+  times->Add(t);
+  values->Add(v);
+  for (int i = times->size() - 1; i > 0 && times->Get(i - 1) > t; --i) {
+    times->SwapElements(i, i - 1);
+    values->SwapElements(i, i - 1);
+  }
+}
+
+}  // namespace
+
+void SetEventStore(EventStore* store) { g_store.store(store); }
+
+absl::Status RecordEvents(const v1::RecordEventsRequest& request,
+                          v1::RecordEventsResponse* response) {
+  EventStore* store = GetEventStore();
+  if (store == nullptr) {
+    return absl::FailedPreconditionError(
+        "this server keeps no live events: start it with --events-dir");
+  }
+  constexpr int kMaxEvents = 1000;
+  constexpr size_t kMaxIdBytes = 256;
+  if (request.events_size() == 0) {
+    return absl::InvalidArgumentError("events is empty");
+  }
+  if (request.events_size() > kMaxEvents) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        request.events_size(), " events in one call; at most ", kMaxEvents));
+  }
+  std::vector<v1::Event> events;
+  events.reserve(request.events_size());
+  for (int i = 0; i < request.events_size(); ++i) {
+    v1::Event e = request.events(i);
+    auto bad = [i](absl::string_view field, absl::string_view why) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("events[", i, "].", field, " ", why));
+    };
+    if (e.type() == v1::Event::TYPE_UNSPECIFIED ||
+        !v1::Event::Type_IsValid(e.type())) {
+      return bad("type",
+                 "must be VIEW, ADD_TO_CART, REMOVE_FROM_CART or "
+                 "PURCHASE");
+    }
+    for (auto [field, value] :
+         {std::pair<absl::string_view, std::string*>{"customer_id",
+                                                     e.mutable_customer_id()},
+          {"item_id", e.mutable_item_id()},
+          {"idempotency_key", e.mutable_idempotency_key()}}) {
+      *value = std::string(absl::StripAsciiWhitespace(*value));
+      if (value->empty()) return bad(field, "is empty");
+      if (value->size() > kMaxIdBytes) {
+        return bad(field,
+                   absl::StrCat("is longer than ", kMaxIdBytes, " bytes"));
+      }
+    }
+    if (e.order_id().size() > kMaxIdBytes) {
+      return bad("order_id", "is longer than 256 bytes");
+    }
+    if (!e.has_timestamp() || e.timestamp().seconds() <= 0 ||
+        e.timestamp().seconds() > 253402300799 || e.timestamp().nanos() < 0 ||
+        e.timestamp().nanos() > 999999999) {
+      return bad("timestamp", "is missing or not between 1970 and 9999");
+    }
+    if (!(e.quantity() >= 0 && e.quantity() < 1e9)) {
+      return bad("quantity", "must be >= 0 (0 means 1)");
+    }
+    if (!(e.price() >= 0 && e.price() < 1e12)) {
+      return bad("price", "must be >= 0");
+    }
+    events.push_back(std::move(e));
+  }
+  auto result = store->Append(events);
+  if (!result.ok()) return result.status();
+  response->set_accepted(result->accepted);
+  response->set_duplicates(result->duplicates);
+  return absl::OkStatus();
+}
+EventStore* GetEventStore() { return g_store.load(); }
+
+absl::Status ApplyLiveEvents(const Snapshot& snapshot,
+                             absl::string_view customer_id, int64_t now,
+                             v1::CustomerRecord* record,
+                             LiveActivity* activity) {
+  *activity = LiveActivity();
+  EventStore* store = GetEventStore();
+  if (store == nullptr || customer_id.empty()) return absl::OkStatus();
+  std::vector<v1::Event> events;
+  absl::Status s = store->ForCustomer(customer_id, &events);
+  if (!s.ok() || events.empty()) return s;
+  int64_t data_end = 0;
+  if (auto t = ParseTimestamp(snapshot.manifest().data_end()); t.ok()) {
+    data_end = *t;
+  }
+  // Purchases after the snapshot: per item, and grouped into orders.
+  struct Order {
+    int64_t time = INT64_MAX;
+    double value = 0;
+  };
+  std::map<std::string, Order> orders;  // by order id (or time)
+  absl::flat_hash_map<std::string, int> item_index;
+  for (int i = 0; i < record->items_size(); ++i) {
+    item_index[record->items(i).item_id()] = i;
+  }
+  std::vector<std::pair<std::string, double>> cart;  // item, units
+  auto cart_find = [&cart](const std::string& item) {
+    return std::find_if(cart.begin(), cart.end(),
+                        [&](const auto& c) { return c.first == item; });
+  };
+  std::vector<const v1::Event*> views;
+  for (const v1::Event& e : events) {  // in time order
+    const int64_t t = e.timestamp().seconds();
+    if (t <= data_end) continue;
+    const double q = e.quantity() > 0 ? e.quantity() : 1;
+    switch (e.type()) {
+      case v1::Event::PURCHASE: {
+        auto [it, added] =
+            item_index.try_emplace(e.item_id(), record->items_size());
+        if (added) {
+          v1::CustomerItem* ci = record->add_items();
+          ci->set_item_id(e.item_id());
+          ci->set_first_purchase(t);
+          ci->set_last_purchase(t);
+        }
+        v1::CustomerItem* ci = record->mutable_items(it->second);
+        InsertSorted(ci->mutable_purchase_times(),
+                     ci->mutable_purchase_quantities(), t,
+                     static_cast<float>(q));
+        ci->set_orders(ci->orders() + 1);
+        ci->set_quantity(ci->quantity() + q);
+        ci->set_first_purchase(std::min(ci->first_purchase(), t));
+        ci->set_last_purchase(std::max(ci->last_purchase(), t));
+        Order& o =
+            orders[e.order_id().empty() ? absl::StrCat("@", t) : e.order_id()];
+        o.time = std::min(o.time, t);
+        o.value += q * std::max(0.0, e.price());
+        if (auto c = cart_find(e.item_id()); c != cart.end()) cart.erase(c);
+        ++activity->purchases;
+        if (std::find(activity->bought.begin(), activity->bought.end(),
+                      e.item_id()) == activity->bought.end()) {
+          activity->bought.push_back(e.item_id());
+        }
+        break;
+      }
+      case v1::Event::ADD_TO_CART:
+        if (t < now - kCartDays * kDay) break;
+        if (auto c = cart_find(e.item_id()); c != cart.end()) {
+          c->second += q;
+        } else {
+          cart.emplace_back(e.item_id(), q);
+        }
+        break;
+      case v1::Event::REMOVE_FROM_CART:
+        if (auto c = cart_find(e.item_id()); c != cart.end()) {
+          c->second -= q;
+          if (c->second <= 1e-9) cart.erase(c);
+        }
+        break;
+      case v1::Event::VIEW:
+        if (t >= now - kViewDays * kDay) views.push_back(&e);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const auto& [id, o] : orders) {
+    InsertSorted(record->mutable_order_times(), record->mutable_order_values(),
+                 o.time, o.value);
+    record->set_orders(record->orders() + 1);
+    record->set_revenue(record->revenue() + o.value);
+    record->set_first_order(record->first_order() == 0
+                                ? o.time
+                                : std::min(record->first_order(), o.time));
+    record->set_last_order(std::max(record->last_order(), o.time));
+  }
+  for (const auto& [item, units] : cart) activity->cart.push_back(item);
+  absl::flat_hash_set<std::string> seen;
+  for (auto it = views.rbegin();
+       it != views.rend() && activity->views.size() < kMaxViews; ++it) {
+    if (seen.insert((*it)->item_id()).second) {
+      activity->views.push_back((*it)->item_id());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace boomerang

@@ -1,0 +1,59 @@
+// Live events on top of a snapshot: what a customer did since the snapshot
+// was built (server/store/event_store.h), applied per request so that the
+// next answer reflects it.
+//
+// Only events after the snapshot's data end count: earlier ones are taken
+// to be in the export the snapshot was built from. Purchases join the
+// customer's record (orders, per-item purchase times), so BuyAgain timing,
+// profiles, "due again" and "already bought" all see them; the live cart
+// (adds minus removes minus purchases, last 30 days) and recent views (last
+// 7 days) are returned for CrossSell and PersonalPicks.
+//
+// The store is process-wide (set once at start-up, before serving): the
+// request logic takes a Snapshot and a request, and live events are the
+// server's state beside snapshots, not part of any.
+//
+// Thread-safety: thread-safe.
+#ifndef BOOMERANG_SERVER_LIVE_EVENTS_H_
+#define BOOMERANG_SERVER_LIVE_EVENTS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "boomerang/v1/recommender.pb.h"
+#include "boomerang/v1/snapshot.pb.h"
+#include "server/snapshot.h"
+#include "server/store/event_store.h"
+
+namespace boomerang {
+
+// REQUIRES: called before the server serves (or with no requests running).
+void SetEventStore(EventStore* store);
+EventStore* GetEventStore();
+
+struct LiveActivity {
+  std::vector<std::string> cart;    // item ids, oldest first
+  std::vector<std::string> views;   // item ids, newest first, distinct
+  int purchases = 0;                // live purchases applied
+  std::vector<std::string> bought;  // their item ids, distinct
+};
+
+// Validates and stores a RecordEvents batch: INVALID_ARGUMENT naming the
+// event (by position) and the field; FAILED_PRECONDITION without a store.
+absl::Status RecordEvents(const v1::RecordEventsRequest& request,
+                          v1::RecordEventsResponse* response);
+
+// Applies the live events of `customer_id` to `record` (which may be empty
+// for a customer the snapshot does not know) and fills `activity`. `now`
+// bounds the cart and view windows. No-op without an event store.
+absl::Status ApplyLiveEvents(const Snapshot& snapshot,
+                             absl::string_view customer_id, int64_t now,
+                             v1::CustomerRecord* record,
+                             LiveActivity* activity);
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_LIVE_EVENTS_H_

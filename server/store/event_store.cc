@@ -1,0 +1,157 @@
+#include "server/store/event_store.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+#include "server/store/rocks_status.h"
+
+namespace boomerang {
+namespace {
+
+using internal::FromRocksStatus;
+
+constexpr char kEventsFamily[] = "events";
+constexpr char kKeysFamily[] = "keys";
+
+std::string CustomerPrefix(absl::string_view customer_id) {
+  std::string p(customer_id);
+  p.push_back('\0');
+  return p;
+}
+
+std::string EventKey(const v1::Event& e) {
+  std::string key = CustomerPrefix(e.customer_id());
+  const int64_t micros =
+      e.timestamp().seconds() * 1000000 + e.timestamp().nanos() / 1000;
+  // Big-endian, sign bit flipped: byte order = time order.
+  const uint64_t u = static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((u >> shift) & 0xff));
+  }
+  key += e.idempotency_key();
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
+    const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("--events-dir ", dir, ": cannot create: ", ec.message()));
+  }
+  std::unique_ptr<EventStore> store(new EventStore());
+  store->dir_ = dir;
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kEventsFamily, rocksdb::ColumnFamilyOptions()},
+      {kKeysFamily, rocksdb::ColumnFamilyOptions()}};
+  rocksdb::DB* db = nullptr;
+  absl::Status s = FromRocksStatus(
+      rocksdb::DB::Open(db_opts, dir, cfs, &store->handles_, &db),
+      absl::StrCat("opening the event store ", dir));
+  if (!s.ok()) return s;
+  store->db_.reset(db);
+  store->events_ = store->handles_[1];
+  store->keys_ = store->handles_[2];
+  return store;
+}
+
+EventStore::~EventStore() {
+  if (db_ == nullptr) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  db_->Close().PermitUncheckedError();
+}
+
+absl::StatusOr<EventStore::AppendResult> EventStore::Append(
+    const std::vector<v1::Event>& events) {
+  AppendResult result;
+  absl::MutexLock lock(&append_mu_);
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_set<absl::string_view> in_batch;
+  std::string unused;
+  for (const v1::Event& e : events) {
+    const std::string& key = e.idempotency_key();
+    if (!in_batch.insert(key).second) {
+      ++result.duplicates;
+      continue;
+    }
+    rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), keys_, key, &unused);
+    if (got.ok()) {
+      ++result.duplicates;
+      continue;
+    }
+    if (!got.IsNotFound()) {
+      return FromRocksStatus(got, "reading the event store");
+    }
+    batch.Put(events_, EventKey(e), e.SerializeAsString());
+    batch.Put(keys_, key, "");
+    ++result.accepted;
+  }
+  if (result.accepted == 0) return result;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;  // on disk before the call is acknowledged
+  absl::Status s =
+      FromRocksStatus(db_->Write(wo, &batch), "writing to the event store");
+  if (!s.ok()) return s;
+  return result;
+}
+
+absl::Status EventStore::ForCustomer(absl::string_view customer_id,
+                                     std::vector<v1::Event>* out,
+                                     size_t max_events) const {
+  out->clear();
+  const std::string prefix = CustomerPrefix(customer_id);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), events_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    v1::Event e;
+    if (!e.ParseFromArray(it->value().data(),
+                          static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("event store ", dir_,
+                                              ": an event of customer '",
+                                              customer_id, "' is unreadable"));
+    }
+    out->push_back(std::move(e));
+  }
+  absl::Status s = FromRocksStatus(it->status(), "reading the event store");
+  if (out->size() > max_events) {
+    out->erase(out->begin(), out->end() - max_events);
+  }
+  return s;
+}
+
+absl::Status EventStore::ForEach(
+    const std::function<bool(const v1::Event&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), events_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    v1::Event e;
+    if (!e.ParseFromArray(it->value().data(),
+                          static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("event store ", dir_, ": an event is unreadable"));
+    }
+    if (!fn(e)) break;
+  }
+  return FromRocksStatus(it->status(), "reading the event store");
+}
+
+int64_t EventStore::ApproximateEvents() const {
+  uint64_t n = 0;
+  db_->GetIntProperty(events_, "rocksdb.estimate-num-keys", &n);
+  return static_cast<int64_t>(n);
+}
+
+}  // namespace boomerang

@@ -1,0 +1,77 @@
+// The live event store: what customers did since the last snapshot (views,
+// cart changes, purchases), appended durably and read back per customer.
+//
+// A RocksDB database (read-write, unlike snapshots) in its own directory:
+//   events -- key: customer id, '\0', timestamp (8 bytes big-endian micro-
+//             seconds since 1970, so a customer's events scan in time
+//             order), idempotency key; value: a v1::Event.
+//   keys   -- idempotency key -> "" (what was seen, for de-duplication).
+// Append() writes one batch with the write-ahead log synced to disk before
+// it returns: an acknowledged event survives kill -9 and power loss.
+//
+// Thread-safety: thread-safe. Appends are serialised (a mutex around the
+// duplicate check and the write); reads run concurrently.
+#ifndef BOOMERANG_SERVER_STORE_EVENT_STORE_H_
+#define BOOMERANG_SERVER_STORE_EVENT_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "boomerang/v1/recommender.pb.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace boomerang {
+
+class EventStore {
+ public:
+  // Opens (creating when missing) the store in `dir`. Fails if another
+  // process has it open.
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(
+      const std::string& dir);
+  ~EventStore();
+
+  struct AppendResult {
+    int accepted = 0;
+    int duplicates = 0;
+  };
+  // Stores the events whose idempotency key is new (also within the batch)
+  // and syncs them to disk before returning. REQUIRES: events validated
+  // (non-empty customer, item and key; a timestamp).
+  absl::StatusOr<AppendResult> Append(const std::vector<v1::Event>& events);
+
+  // The customer's events in time order (at most `max_events`, the newest).
+  absl::Status ForCustomer(absl::string_view customer_id,
+                           std::vector<v1::Event>* out,
+                           size_t max_events = 10000) const;
+
+  // Every event in key order (customer, then time); stops when fn returns
+  // false. For the indexer's nightly rebuild.
+  absl::Status ForEach(const std::function<bool(const v1::Event&)>& fn) const;
+
+  // Events stored since the store was created (estimate from RocksDB).
+  int64_t ApproximateEvents() const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  EventStore() = default;
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* keys_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  absl::Mutex append_mu_;
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_STORE_EVENT_STORE_H_

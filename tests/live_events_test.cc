@@ -1,0 +1,280 @@
+// Live events across processes: RecordEvents into a server started with
+// --events-dir on the demo shop, and the next requests reflect them; events
+// survive kill -9 right after their acknowledgement.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "boomerang/v1/recommender.grpc.pb.h"
+#include "tests/process.h"
+#include "tests/test_util.h"
+
+namespace boomerang {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The demo shop's data ends on 2025-12-31; live events come after it.
+constexpr int64_t kAfterData = 1767312000;  // 2026-01-02T00:00:00Z
+
+class LiveEventsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new testing::TempDir();
+    const std::string bin = testing::BinDir();
+    auto gen =
+        testing::Run({bin + "/boomerang-demo-shop", "--out", tmp_->Sub("demo")},
+                     tmp_->path());
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
+    auto idx = testing::Run(
+        {bin + "/boomerang-indexer", "--purchases",
+         tmp_->Sub("demo/orders.csv.gz"), "--catalog",
+         tmp_->Sub("demo/catalog.csv"), "--out", tmp_->Sub("snaps"), "--quiet"},
+        tmp_->path());
+    ASSERT_EQ(idx.exit_code, 0) << idx.err;
+    truth_ = new nlohmann::json(
+        nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json"))));
+    StartServer();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete truth_;
+    delete tmp_;
+  }
+  static void StartServer() {
+    delete server_;
+    server_ = new testing::ServerProcess(
+        testing::BinDir(), tmp_->Sub("snaps"), tmp_->path(),
+        {"--events-dir", tmp_->Sub("events"), "--poll-seconds", "0"});
+    ASSERT_TRUE(server_->WaitServing()) << server_->Stderr();
+  }
+
+  static v1::Event MakeEvent(v1::Event::Type type, const std::string& customer,
+                             const std::string& item, int64_t t,
+                             const std::string& key) {
+    v1::Event e;
+    e.set_type(type);
+    e.set_customer_id(customer);
+    e.set_item_id(item);
+    e.mutable_timestamp()->set_seconds(t);
+    e.set_idempotency_key(key);
+    e.set_quantity(1);
+    e.set_price(9.5);
+    return e;
+  }
+  static grpc::Status Record(const std::vector<v1::Event>& events,
+                             v1::RecordEventsResponse* resp) {
+    auto stub = v1::Recommender::NewStub(server_->Channel());
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    v1::RecordEventsRequest req;
+    for (const auto& e : events) *req.add_events() = e;
+    return stub->RecordEvents(&ctx, req, resp);
+  }
+  static v1::BuyAgainResponse BuyAgain(const std::string& customer,
+                                       int64_t as_of) {
+    auto stub = v1::Recommender::NewStub(server_->Channel());
+    grpc::ClientContext ctx;
+    v1::BuyAgainRequest req;
+    req.set_customer_id(customer);
+    req.mutable_as_of()->set_seconds(as_of);
+    req.set_limit(100);
+    req.set_dated_only(true);
+    req.mutable_filter()->set_in_stock_only(false);
+    v1::BuyAgainResponse resp;
+    EXPECT_TRUE(stub->BuyAgain(&ctx, req, &resp).ok());
+    return resp;
+  }
+  static const v1::DueItem* Find(const v1::BuyAgainResponse& r,
+                                 const std::string& item) {
+    for (const auto& d : r.items()) {
+      if (d.item_id() == item) return &d;
+    }
+    return nullptr;
+  }
+
+  static testing::TempDir* tmp_;
+  static testing::ServerProcess* server_;
+  static nlohmann::json* truth_;
+};
+testing::TempDir* LiveEventsTest::tmp_ = nullptr;
+testing::ServerProcess* LiveEventsTest::server_ = nullptr;
+nlohmann::json* LiveEventsTest::truth_ = nullptr;
+
+TEST_F(LiveEventsTest, APurchaseCountsForBuyAgainAndLeavesPicks) {
+  const auto& cycle = (*truth_)["cycles"][0];
+  const std::string customer = cycle["customer_id"], item = cycle["item_id"];
+  const int64_t bought = kAfterData + 3600;
+  const int64_t as_of = bought + 6 * 3600;
+  const v1::BuyAgainResponse before = BuyAgain(customer, as_of);
+  const v1::DueItem* b = Find(before, item);
+  ASSERT_NE(b, nullptr) << "planted cycle " << customer << "/" << item;
+  ASSERT_LT(b->last_purchase().seconds(), bought);
+
+  v1::RecordEventsResponse resp;
+  grpc::Status s = Record(
+      {MakeEvent(v1::Event::PURCHASE, customer, item, bought, "p-1")}, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.accepted(), 1);
+
+  const v1::BuyAgainResponse after = BuyAgain(customer, as_of);
+  const v1::DueItem* a = Find(after, item);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->last_purchase().seconds(), bought);
+  EXPECT_EQ(a->orders(), b->orders() + 1);
+  EXPECT_GT(a->days_until_due(), 0) << "just bought: not due";
+
+  // PersonalPicks no longer offers it as a repeat (just bought).
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  grpc::ClientContext ctx;
+  v1::PersonalPicksRequest req;
+  req.set_customer_id(customer);
+  req.mutable_as_of()->set_seconds(as_of);
+  req.set_mode(v1::PersonalPicksRequest::REPEAT_ONLY);
+  req.set_limit(100);
+  req.mutable_filter()->set_in_stock_only(false);
+  v1::RecommendationsResponse picks;
+  ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &picks).ok());
+  for (const auto& p : picks.items()) EXPECT_NE(p.item_id(), item);
+}
+
+TEST_F(LiveEventsTest, DuplicateKeysAreIgnored) {
+  const v1::Event e =
+      MakeEvent(v1::Event::VIEW, "C-dup", "SKU-0001", kAfterData, "dup-1");
+  v1::RecordEventsResponse resp;
+  ASSERT_TRUE(Record({e, e}, &resp).ok());
+  EXPECT_EQ(resp.accepted(), 1);
+  EXPECT_EQ(resp.duplicates(), 1);
+  ASSERT_TRUE(Record({e}, &resp).ok());
+  EXPECT_EQ(resp.accepted(), 0);
+  EXPECT_EQ(resp.duplicates(), 1);
+}
+
+TEST_F(LiveEventsTest, BadEventsAreRefusedNamingTheField) {
+  v1::RecordEventsResponse resp;
+  v1::Event e = MakeEvent(v1::Event::PURCHASE, "C1", "", kAfterData, "k");
+  grpc::Status s = Record({e}, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("events[0].item_id"));
+  e = MakeEvent(v1::Event::TYPE_UNSPECIFIED, "C1", "SKU-0001", kAfterData, "k");
+  s = Record({e}, &resp);
+  EXPECT_THAT(s.error_message(), HasSubstr("events[0].type"));
+  e = MakeEvent(v1::Event::VIEW, "C1", "SKU-0001", kAfterData, "");
+  s = Record({e}, &resp);
+  EXPECT_THAT(s.error_message(), HasSubstr("idempotency_key"));
+}
+
+TEST_F(LiveEventsTest, TheLiveCartDrivesCrossSell) {
+  const std::string anchor = (*truth_)["complements"][0]["anchor"];
+  const std::string other = (*truth_)["complements"][1]["anchor"];
+  v1::RecordEventsResponse resp;
+  // The live cart keeps 30 days before now: record it now.
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  ASSERT_TRUE(
+      Record(
+          {MakeEvent(v1::Event::ADD_TO_CART, "C-cart", anchor, now - 30, "c-1"),
+           MakeEvent(v1::Event::ADD_TO_CART, "C-cart", other, now - 20, "c-2"),
+           MakeEvent(v1::Event::REMOVE_FROM_CART, "C-cart", other, now - 10,
+                     "c-3")},
+          &resp)
+          .ok());
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  v1::RecommendationsResponse by_customer, by_items;
+  {
+    grpc::ClientContext ctx;
+    v1::CrossSellRequest req;
+    req.set_customer_id("C-cart");
+    req.set_limit(5);
+    grpc::Status s = stub->CrossSell(&ctx, req, &by_customer);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::CrossSellRequest req;
+    req.add_item_ids(anchor);
+    req.set_customer_id("C-cart");
+    req.set_limit(5);
+    ASSERT_TRUE(stub->CrossSell(&ctx, req, &by_items).ok());
+  }
+  ASSERT_GT(by_customer.items_size(), 0);
+  ASSERT_EQ(by_customer.items_size(), by_items.items_size());
+  for (int i = 0; i < by_customer.items_size(); ++i) {
+    EXPECT_EQ(by_customer.items(i).item_id(), by_items.items(i).item_id());
+    EXPECT_NE(by_customer.items(i).item_id(), anchor);
+  }
+}
+
+TEST_F(LiveEventsTest, RecentViewsSteerPicksOfANewCustomer) {
+  const std::string viewed = (*truth_)["substitutes"][0]["items"][0];
+  v1::RecordEventsResponse resp;
+  // Views are kept for 7 days before now: record them now.
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  ASSERT_TRUE(Record({MakeEvent(v1::Event::VIEW, "C-new-viewer", viewed,
+                                now - 60, "v-1")},
+                     &resp)
+                  .ok());
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  grpc::ClientContext ctx;
+  v1::PersonalPicksRequest req;
+  req.set_customer_id("C-new-viewer");
+  req.set_limit(5);
+  req.mutable_filter()->set_in_stock_only(false);
+  v1::RecommendationsResponse picks;
+  ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &picks).ok());
+  EXPECT_FALSE(picks.fallback());
+  std::set<std::string> got;
+  for (const auto& p : picks.items()) got.insert(p.item_id());
+  EXPECT_TRUE(got.count(viewed)) << "the viewed item leads a new customer's "
+                                    "picks";
+}
+
+TEST_F(LiveEventsTest, AcknowledgedEventsSurviveKill9) {
+  // A writer sends batches; the server is killed while it does; every
+  // acknowledged event must be there after the restart (re-sending it is
+  // then a duplicate).
+  std::vector<std::vector<v1::Event>> acked;  // the writer's until joined
+  std::atomic<int> acked_count{0};
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int batch = 0; !stop.load() && batch < 2000; ++batch) {
+      std::vector<v1::Event> events;
+      for (int k = 0; k < 5; ++k) {
+        events.push_back(MakeEvent(v1::Event::PURCHASE,
+                                   absl::StrCat("C-crash-", k), "SKU-0002",
+                                   kAfterData + batch * 10 + k,
+                                   absl::StrCat("crash-", batch, "-", k)));
+      }
+      v1::RecordEventsResponse resp;
+      if (!Record(events, &resp).ok()) break;
+      acked.push_back(events);
+      ++acked_count;
+    }
+  });
+  while (acked_count.load() < 20) std::this_thread::yield();
+  server_->Kill();
+  stop = true;
+  writer.join();
+  ASSERT_GE(acked.size(), 20u);
+  StartServer();
+  int64_t acked_events = 0;
+  for (const auto& events : acked) {
+    v1::RecordEventsResponse resp;
+    ASSERT_TRUE(Record(events, &resp).ok());
+    EXPECT_EQ(resp.accepted(), 0) << "an acknowledged event was lost";
+    acked_events += resp.duplicates();
+  }
+  EXPECT_EQ(acked_events, static_cast<int64_t>(acked.size() * 5));
+}
+
+}  // namespace
+}  // namespace boomerang
