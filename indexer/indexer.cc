@@ -27,6 +27,7 @@
 #include "models/item_similarity.h"
 #include "models/repurchase.h"
 #include "models/timestamp.h"
+#include "server/store/event_store.h"
 #include "server/store/snapshot_dir.h"
 #include "server/store/tables.h"
 
@@ -397,6 +398,90 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
   return CheckReaderError(*input->source);
 }
 
+// Counts one purchase line into the shop: item, order, customer, data span.
+void AddPurchaseLine(const PurchaseLine& line, Shop* shop,
+                     IndexReport* report) {
+  ++report->purchase_lines;
+  const int32_t item_idx = shop->ItemIndex(line.item_id);
+  ItemAccumulator& item = shop->items()[item_idx];
+  if (item.title.empty() && !line.title.empty()) item.title = line.title;
+  item.quantity += line.quantity;
+  if (line.has_price && line.price > 0) {
+    item.prices.push_back(static_cast<float>(line.price));
+  }
+  OrderAccumulator& order = shop->orders()[shop->OrderIndex(line.order_id)];
+  if (order.items.empty()) order.timestamp = line.timestamp;
+  order.timestamp = std::min(order.timestamp, line.timestamp);
+  if (!line.customer_id.empty() && order.customer < 0) {
+    order.customer = shop->CustomerIndex(line.customer_id);
+  }
+  order.items.push_back(item_idx);
+  order.quantities.push_back(static_cast<float>(line.quantity));
+  if (line.has_price && line.price > 0) {
+    order.revenue += line.quantity * line.price;
+  }
+  report->data_start = std::min(report->data_start, line.timestamp);
+  report->data_end = std::max(report->data_end, line.timestamp);
+}
+
+// Adds the event store's purchases after the export's last purchase as
+// purchase lines (orders "live:<order id>", or per customer and time).
+absl::Status ReadLiveEvents(
+    const IndexerOptions& options, const ItemExclusion& exclusion,
+    const absl::flat_hash_set<std::string>& not_products, Shop* shop,
+    IndexReport* report) {
+  if (options.events_dir.empty()) return absl::OkStatus();
+  const int64_t export_end = report->data_end;
+  std::string scratch = "/tmp/boomerang-events-XXXXXX";
+  if (mkdtemp(scratch.data()) == nullptr) {
+    return absl::UnavailableError("cannot make a temporary directory");
+  }
+  absl::Status s;
+  {
+    auto store = EventStore::OpenReader(options.events_dir, scratch);
+    s = store.status();
+    if (s.ok()) {
+      s = (*store)->ForEach([&](const v1::Event& e) {
+        if (e.type() != v1::Event::PURCHASE) return true;
+        const int64_t t = e.timestamp().seconds();
+        if (t <= export_end) {
+          ++report->live_purchases_in_export;
+          return true;
+        }
+        if (options.until > 0 && t >= options.until) {
+          ++report->after_until_lines;
+          return true;
+        }
+        if (exclusion.Excluded(e.item_id()) ||
+            not_products.contains(e.item_id())) {
+          ++report->excluded_lines;
+          return true;
+        }
+        PurchaseLine line;
+        line.order_id = e.order_id().empty()
+                            ? absl::StrCat("live:", e.customer_id(), ":", t)
+                            : absl::StrCat("live:", e.order_id());
+        line.customer_id = e.customer_id();
+        line.item_id = e.item_id();
+        line.timestamp = t;
+        line.quantity = e.quantity() > 0 ? e.quantity() : 1;
+        line.price = e.price();
+        line.has_price = e.price() > 0;
+        AddPurchaseLine(line, shop, report);
+        ++report->live_purchase_lines;
+        return true;
+      });
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(scratch, ec);
+  if (!s.ok()) return s;
+  if (report->data_start > report->data_end) {
+    report->data_start = report->data_end = 0;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadPurchases(const IndexerOptions& options,
                            const ItemExclusion& exclusion,
                            const absl::flat_hash_set<std::string>& not_products,
@@ -472,27 +557,7 @@ absl::Status ReadPurchases(const IndexerOptions& options,
       ++report->return_lines;
       continue;
     }
-    ++report->purchase_lines;
-    const int32_t item_idx = shop->ItemIndex(line.item_id);
-    ItemAccumulator& item = shop->items()[item_idx];
-    if (item.title.empty() && !line.title.empty()) item.title = line.title;
-    item.quantity += line.quantity;
-    if (line.has_price && line.price > 0) {
-      item.prices.push_back(static_cast<float>(line.price));
-    }
-    OrderAccumulator& order = shop->orders()[shop->OrderIndex(line.order_id)];
-    if (order.items.empty()) order.timestamp = line.timestamp;
-    order.timestamp = std::min(order.timestamp, line.timestamp);
-    if (!line.customer_id.empty() && order.customer < 0) {
-      order.customer = shop->CustomerIndex(line.customer_id);
-    }
-    order.items.push_back(item_idx);
-    order.quantities.push_back(static_cast<float>(line.quantity));
-    if (line.has_price && line.price > 0) {
-      order.revenue += line.quantity * line.price;
-    }
-    report->data_start = std::min(report->data_start, line.timestamp);
-    report->data_end = std::max(report->data_end, line.timestamp);
+    AddPurchaseLine(line, shop, report);
   }
   stats->lines_read = parser.lines_read();
   if (report->data_start > report->data_end) {
@@ -699,6 +764,11 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   absl::Status s =
       ReadPurchases(options, exclusion, not_products, &shop, report, &progress);
   if (!s.ok()) return s;
+  if (!options.events_dir.empty()) {
+    progress.Phase("reading live events");
+    s = ReadLiveEvents(options, exclusion, not_products, &shop, report);
+    if (!s.ok()) return s;
+  }
 
   // Too many bad lines means the mapping or the file is wrong: refuse to
   // publish something built from a fraction of the data.
@@ -1096,6 +1166,12 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
                 static_cast<int64_t>(
                     std::filesystem::file_size(options.catalog_path, ec)));
     }
+    if (!options.events_dir.empty()) {
+      v1::InputFile* f = manifest.add_inputs();
+      f->set_path(options.events_dir);
+      f->set_role("events");
+      f->set_rows_used(report->live_purchase_lines);
+    }
   }
   if (embeddings) {
     manifest.set_ann_index(embeddings->info.ann_index());
@@ -1147,6 +1223,14 @@ std::string FormatReport(const IndexReport& r) {
           ? absl::StrCat(", ", Thousands(r.zero_quantity_lines),
                          " zero-quantity lines")
           : "");
+  if (r.live_purchase_lines > 0 || r.live_purchases_in_export > 0) {
+    absl::StrAppendFormat(
+        &out,
+        "  live      %s purchases from the event store after the export, %s "
+        "already covered by it\n",
+        Thousands(r.live_purchase_lines),
+        Thousands(r.live_purchases_in_export));
+  }
   if (!r.excluded_items.empty()) {
     std::vector<std::string> parts;
     for (const auto& [id, n] : r.excluded_items) {

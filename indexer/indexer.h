@@ -35,6 +35,10 @@ struct IndexerOptions {
   // Catalog header column -> a CSV file translating its ids to names.
   std::map<std::string, std::string> catalog_lookups;
   std::string out_root;  // snapshot root, required
+  // The server's live event store (--events-dir), optional: its purchases
+  // after the export's last purchase are added as purchase lines (earlier
+  // ones are taken to be in the export already: no double counting).
+  std::string events_dir;
 
   CooccurrenceOptions cooccurrence;
   EmbeddingOptions embeddings;
@@ -87,6 +91,10 @@ struct IndexReport {
   int64_t excluded_lines = 0;  // non-product lines
   int64_t zero_quantity_lines = 0;
   int64_t after_until_lines = 0;  // left out by IndexerOptions::until
+  // From the event store: purchases added, and purchases left out because
+  // the export already covers their time.
+  int64_t live_purchase_lines = 0;
+  int64_t live_purchases_in_export = 0;
   // The non-product ids that were dropped, most lines first (at most 10).
   std::vector<std::pair<std::string, int64_t>> excluded_items;
   int64_t huge_order_lines = 0;  // purchase lines in orders left out of pairs

@@ -18,8 +18,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "indexer/indexer.h"
-#include "server/store/list_file.h"
 #include "models/item_exclusion.h"
+#include "server/store/list_file.h"
 
 int main(int argc, char** argv) {
   using boomerang::IndexerOptions;
@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
                  "map a canonical column to your header name, e.g. "
                  "order_id=InvoiceNo (columns: order_id, customer_id, item_id, "
                  "timestamp; optional quantity, price, title). Repeatable.");
+  app.add_option("--events", opts.events_dir,
+                 "the server's live event store (its --events-dir): adds its "
+                 "purchases after the export's last one (safe while the server "
+                 "runs)");
   app.add_option("--catalog", opts.catalog_path,
                  "optional catalog CSV: item_id, title, category (a path such "
                  "as Home/Kitchen/Mugs), brand, price, in_stock, "

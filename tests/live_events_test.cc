@@ -276,5 +276,39 @@ TEST_F(LiveEventsTest, AcknowledgedEventsSurviveKill9) {
   EXPECT_EQ(acked_events, static_cast<int64_t>(acked.size() * 5));
 }
 
+TEST_F(LiveEventsTest, NightlyRebuildTakesTheEventsWithoutDoubleCounting) {
+  const auto& cycle = (*truth_)["cycles"][1];
+  const std::string customer = cycle["customer_id"], item = cycle["item_id"];
+  const int64_t bought = kAfterData + 7200;
+  const int64_t as_of = bought + 3600;
+  const v1::DueItem* b = nullptr;
+  const v1::BuyAgainResponse before = BuyAgain(customer, as_of);
+  b = Find(before, item);
+  ASSERT_NE(b, nullptr);
+  v1::Event e = MakeEvent(v1::Event::PURCHASE, customer, item, bought, "n-1");
+  e.set_order_id("web-991");
+  v1::RecordEventsResponse resp;
+  ASSERT_TRUE(Record({e}, &resp).ok());
+
+  // The nightly job: the export plus the live event store, while the server
+  // runs; then the server swaps the new snapshot in.
+  auto idx = testing::Run(
+      {testing::BinDir() + "/boomerang-indexer", "--purchases",
+       tmp_->Sub("demo/orders.csv.gz"), "--catalog",
+       tmp_->Sub("demo/catalog.csv"), "--events", tmp_->Sub("events"), "--out",
+       tmp_->Sub("snaps"), "--no-embeddings"},
+      tmp_->path());
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  EXPECT_THAT(idx.out, HasSubstr("purchases from the event store"));
+  StartServer();  // loads the newest snapshot, with the same events
+  const v1::BuyAgainResponse after = BuyAgain(customer, as_of);
+  const v1::DueItem* a = Find(after, item);
+  ASSERT_NE(a, nullptr);
+  // Counted once: in the snapshot now, and the store's copy is not applied
+  // again (it is not after the new snapshot's data end).
+  EXPECT_EQ(a->orders(), b->orders() + 1);
+  EXPECT_EQ(a->last_purchase().seconds(), bought);
+}
+
 }  // namespace
 }  // namespace boomerang

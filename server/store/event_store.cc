@@ -67,6 +67,36 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   return store;
 }
 
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::OpenReader(
+    const std::string& dir, const std::string& scratch_dir) {
+  if (!std::filesystem::exists(absl::StrCat(dir, "/CURRENT"))) {
+    return absl::NotFoundError(
+        absl::StrCat("--events ", dir, ": not an event store (no CURRENT)"));
+  }
+  std::unique_ptr<EventStore> store(new EventStore());
+  store->dir_ = dir;
+  store->read_only_ = true;
+  rocksdb::DBOptions db_opts;
+  db_opts.max_open_files = -1;  // required for secondary instances
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kEventsFamily, rocksdb::ColumnFamilyOptions()},
+      {kKeysFamily, rocksdb::ColumnFamilyOptions()}};
+  rocksdb::DB* db = nullptr;
+  absl::Status s =
+      FromRocksStatus(rocksdb::DB::OpenAsSecondary(db_opts, dir, scratch_dir,
+                                                   cfs, &store->handles_, &db),
+                      absl::StrCat("opening the event store ", dir));
+  if (!s.ok()) return s;
+  store->db_.reset(db);
+  store->events_ = store->handles_[1];
+  store->keys_ = store->handles_[2];
+  s = FromRocksStatus(db->TryCatchUpWithPrimary(),
+                      absl::StrCat("reading the event store ", dir));
+  if (!s.ok()) return s;
+  return store;
+}
+
 EventStore::~EventStore() {
   if (db_ == nullptr) return;
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -76,6 +106,9 @@ EventStore::~EventStore() {
 absl::StatusOr<EventStore::AppendResult> EventStore::Append(
     const std::vector<v1::Event>& events) {
   AppendResult result;
+  if (read_only_) {
+    return absl::FailedPreconditionError("the event store is open read-only");
+  }
   absl::MutexLock lock(&append_mu_);
   rocksdb::WriteBatch batch;
   absl::flat_hash_set<absl::string_view> in_batch;

@@ -38,6 +38,13 @@ class EventStore {
   // process has it open.
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(
       const std::string& dir);
+  // Opens a store that a running server may have open, for reading only
+  // (the indexer's nightly rebuild): a RocksDB secondary instance, which is
+  // safe beside the primary (a plain read-only open is not), caught up with
+  // the primary's writes at open. `scratch_dir` holds the secondary's own
+  // files. Append() fails on it.
+  static absl::StatusOr<std::unique_ptr<EventStore>> OpenReader(
+      const std::string& dir, const std::string& scratch_dir);
   ~EventStore();
 
   struct AppendResult {
@@ -70,6 +77,7 @@ class EventStore {
   rocksdb::ColumnFamilyHandle* keys_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   absl::Mutex append_mu_;
+  bool read_only_ = false;
 };
 
 }  // namespace boomerang
