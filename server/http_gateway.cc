@@ -20,6 +20,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "models/timestamp.h"
 #include "server/http_demo_page.h"
+#include "server/live_events.h"
 #include "server/metrics.h"
 #include "server/recommender_service.h"
 #include "server/retention.h"
@@ -125,10 +126,22 @@ void SetError(const absl::Status& status, httplib::Response& res) {
   SetError(HttpStatusOf(status.code()), status.code(), status.message(), res);
 }
 
-// OK when `auth` is null or off, or the request carries a read token.
-absl::Status Authorize(const Authenticator* auth, const httplib::Request& req) {
+// OK when `auth` is null or off, or the request carries a token of `scope`.
+absl::Status Authorize(const Authenticator* auth, const httplib::Request& req,
+                       Scope scope = Scope::kRead) {
   if (auth == nullptr || !auth->enabled()) return absl::OkStatus();
-  return auth->Check(req.get_header_value("Authorization"), Scope::kRead);
+  return auth->Check(req.get_header_value("Authorization"), scope);
+}
+
+// RecordEvents changes the server: it needs a write token.
+Scope ScopeOf(const std::string& method) {
+  return method == "RecordEvents" ? Scope::kWrite : Scope::kRead;
+}
+
+// RecordEvents as a JSON call (it needs no snapshot).
+absl::Status RecordEventsCall(const Snapshot&, const v1::RecordEventsRequest& r,
+                              v1::RecordEventsResponse* out) {
+  return RecordEvents(r, out);
 }
 
 // The JSON endpoints are called from shop pages on other origins.
@@ -209,6 +222,7 @@ const std::map<std::string, JsonCall>& JsonMethods() {
       {"Upsell", MakeJsonCall(&Upsell)},
       {"BuyAgain", MakeJsonCall(&BuyAgain)},
       {"GetCustomerProfile", MakeJsonCall(&GetCustomerProfile)},
+      {"RecordEvents", MakeJsonCall(&RecordEventsCall)},
   };
   return *methods;
 }
@@ -527,7 +541,7 @@ void HttpGateway::Route() {
     struct Done {
       ~Done() { Metrics::Global().AddInFlight(-1); }
     } done;
-    absl::Status status = Authorize(options_.authenticator, req);
+    absl::Status status = Authorize(options_.authenticator, req, ScopeOf(name));
     if (!status.ok()) {
       // The body is not read.
       res.set_header("Connection", "close");
