@@ -41,6 +41,7 @@
 #include "server/http_gateway.h"
 #include "server/live_events.h"
 #include "server/recommender_service.h"
+#include "server/request_queue.h"
 #include "server/snapshot.h"
 #include "server/snapshot_manager.h"
 #include "server/store/event_store.h"
@@ -120,6 +121,15 @@ int main(int argc, char** argv) {
   std::string read_tokens_file, write_tokens_file, tls_cert, tls_key,
       tls_client_ca;
   bool require_client_cert = false;
+  int workers = 0, max_queued = 256;
+  app.add_option("--workers", workers,
+                 "threads answering unary calls (0: one per core)")
+      ->check(CLI::Range(0, 256));
+  app.add_option("--max-queued", max_queued,
+                 "unary calls allowed to wait for a worker; beyond it calls "
+                 "get RESOURCE_EXHAUSTED at once (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
   std::string events_dir;
   app.add_option("--events-dir", events_dir,
                  "keep live events (RecordEvents) in this directory, durably; "
@@ -174,7 +184,14 @@ int main(int argc, char** argv) {
   if (!newest.ok()) return Fail(std::string(newest.status().message()));
 
   boomerang::SnapshotHolder holder;
+  // Declared before the gRPC server so that it outlives the server's calls.
+  boomerang::RequestQueue request_queue(
+      workers > 0
+          ? workers
+          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+      max_queued);
   boomerang::RecommenderService service(&holder);
+  service.set_request_queue(&request_queue);
   boomerang::AdminService admin;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

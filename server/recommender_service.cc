@@ -507,7 +507,7 @@ grpc::ServerUnaryReactor* RecommenderService::Serve(
     grpc::CallbackServerContext* context, const char* method, Fn fn) {
   const absl::Time started = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [&](const grpc::Status& status) {
+  auto finish = [reactor, method, started](const grpc::Status& status) {
     Metrics::Global().Record(method, "grpc",
                              static_cast<absl::StatusCode>(status.error_code()),
                              absl::ToDoubleSeconds(absl::Now() - started));
@@ -518,18 +518,32 @@ grpc::ServerUnaryReactor* RecommenderService::Serve(
     finish(allowed);
     return reactor;
   }
-  if (context->deadline() < std::chrono::system_clock::now()) {
-    finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                        "deadline passed before the request started"));
-    return reactor;
+  // Runs on a queue worker (or here without a queue). Everything it uses
+  // lives until Finish: the context, request and response belong to the
+  // call.
+  auto run = [this, context, finish, fn]() {
+    if (context->deadline() < std::chrono::system_clock::now()) {
+      finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          "deadline passed before the request started"));
+      return;
+    }
+    std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+    if (snapshot == nullptr) {
+      finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "no snapshot loaded yet"));
+      return;
+    }
+    finish(ToGrpcStatus(fn(*snapshot)));
+  };
+  if (queue_ == nullptr) {
+    run();
+  } else if (!queue_->TrySubmit(run)) {
+    Metrics::Global().CountRejected(method);
+    finish(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("server overloaded: ", queue_->max_queued(),
+                     " calls already waiting; retry with backoff")));
   }
-  std::shared_ptr<const Snapshot> snapshot = holder_->Current();
-  if (snapshot == nullptr) {
-    finish(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
-    return reactor;
-  }
-  finish(ToGrpcStatus(fn(*snapshot)));
   return reactor;
 }
 
@@ -537,42 +551,47 @@ grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
     grpc::CallbackServerContext* context,
     const v1::SimilarItemsRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, "SimilarItems", [&](const Snapshot& snapshot) {
-    return boomerang::SimilarItems(snapshot, *request, response);
-  });
+  return Serve(context, "SimilarItems",
+               [request, response](const Snapshot& snapshot) {
+                 return boomerang::SimilarItems(snapshot, *request, response);
+               });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::PersonalPicks(
     grpc::CallbackServerContext* context,
     const v1::PersonalPicksRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, "PersonalPicks", [&](const Snapshot& snapshot) {
-    return boomerang::PersonalPicks(snapshot, *request, response);
-  });
+  return Serve(context, "PersonalPicks",
+               [request, response](const Snapshot& snapshot) {
+                 return boomerang::PersonalPicks(snapshot, *request, response);
+               });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::CrossSell(
     grpc::CallbackServerContext* context, const v1::CrossSellRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, "CrossSell", [&](const Snapshot& snapshot) {
-    return boomerang::CrossSell(snapshot, *request, response);
-  });
+  return Serve(context, "CrossSell",
+               [request, response](const Snapshot& snapshot) {
+                 return boomerang::CrossSell(snapshot, *request, response);
+               });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::Upsell(
     grpc::CallbackServerContext* context, const v1::UpsellRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, "Upsell", [&](const Snapshot& snapshot) {
-    return boomerang::Upsell(snapshot, *request, response);
-  });
+  return Serve(context, "Upsell",
+               [request, response](const Snapshot& snapshot) {
+                 return boomerang::Upsell(snapshot, *request, response);
+               });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::BuyAgain(
     grpc::CallbackServerContext* context, const v1::BuyAgainRequest* request,
     v1::BuyAgainResponse* response) {
-  return Serve(context, "BuyAgain", [&](const Snapshot& snapshot) {
-    return boomerang::BuyAgain(snapshot, *request, response);
-  });
+  return Serve(context, "BuyAgain",
+               [request, response](const Snapshot& snapshot) {
+                 return boomerang::BuyAgain(snapshot, *request, response);
+               });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
@@ -597,9 +616,11 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
 grpc::ServerUnaryReactor* RecommenderService::GetCustomerProfile(
     grpc::CallbackServerContext* context,
     const v1::CustomerProfileRequest* request, v1::CustomerProfile* response) {
-  return Serve(context, "GetCustomerProfile", [&](const Snapshot& snapshot) {
-    return boomerang::GetCustomerProfile(snapshot, *request, response);
-  });
+  return Serve(context, "GetCustomerProfile",
+               [request, response](const Snapshot& snapshot) {
+                 return boomerang::GetCustomerProfile(snapshot, *request,
+                                                      response);
+               });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::FrequentlyBoughtTogether(
@@ -607,7 +628,7 @@ grpc::ServerUnaryReactor* RecommenderService::FrequentlyBoughtTogether(
     const v1::FrequentlyBoughtTogetherRequest* request,
     v1::FrequentlyBoughtTogetherResponse* response) {
   return Serve(context, "FrequentlyBoughtTogether",
-               [&](const Snapshot& snapshot) {
+               [request, response](const Snapshot& snapshot) {
                  return boomerang::FrequentlyBoughtTogether(snapshot, *request,
                                                             response);
                });

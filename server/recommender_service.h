@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "server/auth.h"
+#include "server/request_queue.h"
 #include "server/snapshot.h"
 
 namespace boomerang {
@@ -43,6 +44,10 @@ class RecommenderService final : public v1::Recommender::CallbackService {
   // Calls need a read token from `auth` (null: no authorization). Set
   // before the server starts.
   void set_authenticator(const Authenticator* auth) { auth_ = auth; }
+  // Unary calls run on `queue`'s workers and are refused with
+  // RESOURCE_EXHAUSTED when it is full (null: run in the handler). Set
+  // before the server starts; it must outlive the server's calls.
+  void set_request_queue(RequestQueue* queue) { queue_ = queue; }
 
   grpc::ServerUnaryReactor* FrequentlyBoughtTogether(
       grpc::CallbackServerContext* context,
@@ -92,6 +97,7 @@ class RecommenderService final : public v1::Recommender::CallbackService {
 
   const SnapshotHolder* holder_;
   const Authenticator* auth_ = nullptr;
+  RequestQueue* queue_ = nullptr;
 };
 
 }  // namespace boomerang

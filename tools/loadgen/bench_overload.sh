@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Overload (issue #5): PersonalPicks at twice the saturation rate, with the
+# server's bounded request queue (--max-queued, default 256) and without it
+# (--max-queued 0), same run. Saturation is measured first (closed loop).
+#
+#   tools/loadgen/bench_overload.sh [--items 5000] [--customers 50000]
+#                                   [--duration 10] [--keep]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tools/loadgen/bench_common.sh
+items=5000 customers=50000 duration=10 keep=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --items) items=$2; shift 2 ;;
+    --customers) customers=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    *) echo "unknown flag $1" >&2; exit 1 ;;
+  esac
+done
+bench_init boomerang-bench-overload
+bin=build/bin
+$bin/boomerang-demo-shop --out "$work/shop" --items "$items" --customers "$customers" \
+  --gzip-level 1 > /dev/null
+$bin/boomerang-indexer --purchases "$work/shop/orders.csv.gz" \
+  --catalog "$work/shop/catalog.csv" --out "$work/snaps" --quiet > /dev/null
+zcat "$work/shop/orders.csv.gz" | awk -F, 'NR>1 && $2!="" {print $2}' |
+  sort -u > "$work/all_customers.txt"
+awk 'NR <= 20000' "$work/all_customers.txt" > "$work/customers.txt"
+bench_print_machine
+start_server() {  # extra flags
+  rm -f "$work/port"
+  $bin/boomerang-server --snapshots "$work/snaps" --port 0 --port-file "$work/port" \
+    --poll-seconds 0 "$@" > "$work/server.out" 2> "$work/server.log" &
+  server_pid=$!
+  for _ in $(seq 600); do
+    [[ -s "$work/port" ]] && $bin/boomerang --server "127.0.0.1:$(cat "$work/port")" \
+      health 2>/dev/null | grep -q '"SERVING"' && break
+    sleep 0.1
+  done
+  server="127.0.0.1:$(cat "$work/port")"
+}
+stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""; }
+load() {  # loadgen flags
+  $bin/boomerang-loadgen --server "$server" --rpc picks --customers "$work/customers.txt" \
+    --duration "$duration" --warmup 1 --deadline-ms 1000 "$@"
+}
+start_server
+echo "== saturation: closed loop, concurrency 64"
+sat=$(load --concurrency 64 | tee /dev/stderr | awk '/^achieved/ {print $2}')
+stop_server
+rate=$(awk -v s="$sat" 'BEGIN {printf "%.0f", 2 * s}')
+for mode in "bounded queue (--max-queued 256)|--max-queued 256" \
+            "no limit (--max-queued 0)|--max-queued 0"; do
+  echo "== $rate QPS (2x saturation), ${mode%%|*}"
+  start_server ${mode##*|}
+  load --qps "$rate" --concurrency 100000 | grep -E "requests|errors|achieved|latency"
+  stop_server
+done
