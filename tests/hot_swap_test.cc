@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -227,6 +228,47 @@ TEST_F(HotSwapTest, PollingFindsANewVersionAlone) {
   v1::ServerStatus status;
   ASSERT_TRUE(Admin(server, "status", 0, &status).ok());
   EXPECT_EQ(status.swaps(), 1);
+}
+
+TEST_F(HotSwapTest, IndexerKilledAtRandomPointsNeverDisturbsServing) {
+  testing::TempDir tmp;
+  const std::string root = tmp.Sub("snaps");
+  Index(root);
+  testing::ServerProcess server(testing::BinDir(), root, tmp.path(),
+                                {"--poll-seconds", "0.05"});
+  ASSERT_TRUE(server.WaitServing()) << server.Stderr();
+  // Kill -9 the indexer at pseudo-random moments of its run (fixed seed),
+  // while the server polls the root every 50 ms: it must never see, try or
+  // serve a half-written version.
+  std::mt19937 rng(20261122);
+  std::uniform_int_distribution<int> delay_ms(5, 400);
+  int killed = 0;
+  for (int round = 0; round < 8; ++round) {
+    pid_t pid = testing::Spawn(
+        {testing::BinDir() + "/boomerang-indexer", "--purchases",
+         shop_->Sub("demo/orders.csv.gz"), "--catalog",
+         shop_->Sub("demo/catalog.csv"), "--out", root, "--quiet"},
+        tmp.Sub("run.out"), tmp.Sub("run.err"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    ::kill(pid, SIGKILL);
+    killed += testing::WaitExit(pid) == 128 + SIGKILL;
+    EXPECT_EQ(ServingVersion(server), "000001") << "round " << round;
+  }
+  v1::ServerStatus status;
+  ASSERT_TRUE(Admin(server, "status", 0, &status).ok());
+  EXPECT_EQ(status.failed_loads(), 0) << status.last_error();
+  EXPECT_EQ(status.swaps(), 0);
+  EXPECT_EQ(status.newest_version(), "000001");
+  EXPECT_GE(killed, 4) << "runs finished before they could be killed";
+  // And a run that completes is picked up.
+  Index(root);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline &&
+         ServingVersion(server) != "000002") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(ServingVersion(server), "000002");
 }
 
 }  // namespace
