@@ -280,7 +280,18 @@ int main(int argc, char** argv) {
           "(RocksDB estimate).\n"
           "# TYPE boomerang_events_stored gauge\n"
           "boomerang_events_stored ",
-          events->ApproximateEvents(), "\n");
+          events->ApproximateEvents(), "\n",
+          "# HELP boomerang_events_newest_timestamp_seconds The newest event "
+          "time accepted since start (0: none); compare with the snapshot's "
+          "data end for how much live data the snapshot lacks.\n"
+          "# TYPE boomerang_events_newest_timestamp_seconds gauge\n"
+          "boomerang_events_newest_timestamp_seconds ",
+          events->newest_event_time(), "\n",
+          "# HELP boomerang_events_last_append_timestamp_seconds When events "
+          "were last stored (0: not since start).\n"
+          "# TYPE boomerang_events_last_append_timestamp_seconds gauge\n"
+          "boomerang_events_last_append_timestamp_seconds ",
+          events->last_append_time(), "\n");
     };
     auto started =
         boomerang::HttpGateway::Start(hopts, &holder, manager->get());

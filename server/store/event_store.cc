@@ -5,6 +5,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
@@ -137,6 +139,12 @@ absl::StatusOr<EventStore::AppendResult> EventStore::Append(
   absl::Status s =
       FromRocksStatus(db_->Write(wo, &batch), "writing to the event store");
   if (!s.ok()) return s;
+  int64_t newest = newest_event_.load();
+  for (const v1::Event& e : events) {
+    newest = std::max<int64_t>(newest, e.timestamp().seconds());
+  }
+  newest_event_.store(newest);
+  last_append_.store(absl::ToUnixSeconds(absl::Now()));
   return result;
 }
 

@@ -14,7 +14,9 @@
 #ifndef BOOMERANG_SERVER_STORE_EVENT_STORE_H_
 #define BOOMERANG_SERVER_STORE_EVENT_STORE_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +69,10 @@ class EventStore {
 
   // Events stored since the store was created (estimate from RocksDB).
   int64_t ApproximateEvents() const;
+  // The newest event time accepted since this process opened the store
+  // (unix seconds; 0 when none), and when the last append happened.
+  int64_t newest_event_time() const { return newest_event_.load(); }
+  int64_t last_append_time() const { return last_append_.load(); }
   const std::string& dir() const { return dir_; }
 
  private:
@@ -77,6 +83,8 @@ class EventStore {
   rocksdb::ColumnFamilyHandle* keys_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   absl::Mutex append_mu_;
+  std::atomic<int64_t> newest_event_{0};
+  std::atomic<int64_t> last_append_{0};
   bool read_only_ = false;
 };
 
