@@ -391,7 +391,23 @@ DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
       }
       out->price = amount / std::abs(out->quantity);
       out->has_price = true;
+      if (!std::isfinite(out->price)) {
+        return bad(
+            BadReason::kBadNumber, "amount",
+            absl::StrCat(columns.HeaderName("amount"), " '", a.substr(0, 40),
+                         "' over quantity '", field("quantity").substr(0, 40),
+                         "' is not a finite unit price"));
+      }
     }
+  }
+  // Each number is finite, but a line total that is not (1e300 x 1e300)
+  // would make an order's revenue infinite and poison every mean and
+  // quantile over customers (found by tests/fuzz/csv_fuzz).
+  if (out->has_price && !std::isfinite(out->quantity * out->price)) {
+    return bad(BadReason::kBadNumber, "price",
+               absl::StrCat("quantity x price is not a finite number (",
+                            columns.HeaderName("quantity"), " '",
+                            field("quantity").substr(0, 40), "')"));
   }
   out->title.clear();
   if (columns.Position("title") >= 0) out->title = ToUtf8(field("title"));

@@ -136,6 +136,32 @@ TEST(PurchaseLineTest, LineTotalGivesTheUnitPrice) {
   EXPECT_EQ(line.timestamp, 1485630413);  // 19:06:53Z
 }
 
+// Found by tests/fuzz/csv_fuzz: finite numbers whose unit price or line
+// total is not finite (1e300 / 1e-300) made an infinite price or revenue.
+TEST(PurchaseLineTest, NonFinitePriceOrLineTotalIsABadNumber) {
+  auto idx =
+      ColumnIndex::Resolve(AllPurchaseColumns(), RequiredPurchaseColumns(),
+                           OptionalPurchaseColumns(), {});
+  ASSERT_TRUE(idx.ok()) << idx.status();
+  PurchaseLine line;
+  CsvRecord rec;
+  // order_id, customer_id, item_id, timestamp, quantity, price, amount, title
+  rec.fields = {"o1", "c1", "i1", "2024-01-01", "1e-300", "", "1e300", ""};
+  DecodeResult r = DecodePurchase(rec, *idx, {}, &line);
+  EXPECT_EQ(r.kind, LineKind::kBad);
+  EXPECT_EQ(r.reason, BadReason::kBadNumber);
+  EXPECT_EQ(r.field, "amount");
+  rec.fields = {"o1", "c1", "i1", "2024-01-01", "1e300", "1e300", "", ""};
+  r = DecodePurchase(rec, *idx, {}, &line);
+  EXPECT_EQ(r.kind, LineKind::kBad);
+  EXPECT_EQ(r.reason, BadReason::kBadNumber);
+  EXPECT_EQ(r.field, "price");
+  // Large but finite totals are fine.
+  rec.fields = {"o1", "c1", "i1", "2024-01-01", "1e6", "1e6", "", ""};
+  EXPECT_EQ(DecodePurchase(rec, *idx, {}, &line).kind, LineKind::kPurchase);
+  EXPECT_DOUBLE_EQ(line.price, 1e6);
+}
+
 TEST(PurchaseLineTest, ZeroQuantityIsSkippedNotBad) {
   PurchaseLine line;
   EXPECT_EQ(Decode({"1", "X", "", "0", "2010-12-01", "1", "1", ""}, &line).kind,

@@ -10,6 +10,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcpp-httplib-dev
   nghttp2-client jq time
   chromium fonts-dejavu-core
+  # The fuzz job (tools/test.sh): clang with libFuzzer and its OpenMP (the
+  # FAISS target links OpenMP), llvm-symbolizer for readable reports.
+  clang-14 libfuzzer-14-dev libomp-14-dev llvm-14
 )
 missing=()
 for p in "${packages[@]}"; do
