@@ -1102,9 +1102,12 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       out->set_last_purchase(ci.last);
       by_time.resize(ci.times.size());
       for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
-      std::stable_sort(by_time.begin(), by_time.end(), [&](size_t x, size_t y) {
-        return ci.times[x] < ci.times[y];
-      });
+      // A named reference: C++17 lambdas cannot capture structured
+      // bindings (gcc allows it, clang does not).
+      const std::vector<int64_t>& times = ci.times;
+      std::stable_sort(
+          by_time.begin(), by_time.end(),
+          [&times](size_t x, size_t y) { return times[x] < times[y]; });
       for (size_t k : by_time) {
         out->add_purchase_times(ci.times[k]);
         out->add_purchase_quantities(ci.quantities[k]);
