@@ -5,21 +5,28 @@
 
 namespace boomerang {
 
-grpc::ServerUnaryReactor* AdminService::GetStatus(
-    grpc::CallbackServerContext* context, const v1::GetStatusRequest*,
-    v1::ServerStatus* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
+SnapshotManager* AdminService::Admit(const grpc::CallbackServerContext& context,
+                                     Scope scope,
+                                     grpc::ServerUnaryReactor* reactor) const {
+  grpc::Status allowed = AuthorizeCall(context, auth_, scope);
   if (!allowed.ok()) {
     reactor->Finish(allowed);
-    return reactor;
+    return nullptr;
   }
   SnapshotManager* manager = manager_.load();
   if (manager == nullptr) {
     reactor->Finish(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
-    return reactor;
   }
+  return manager;
+}
+
+grpc::ServerUnaryReactor* AdminService::GetStatus(
+    grpc::CallbackServerContext* context, const v1::GetStatusRequest*,
+    v1::ServerStatus* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  SnapshotManager* manager = Admit(*context, Scope::kRead, reactor);
+  if (manager == nullptr) return reactor;
   *response = manager->Status();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -29,17 +36,8 @@ grpc::ServerUnaryReactor* AdminService::Reload(
     grpc::CallbackServerContext* context, const v1::ReloadRequest*,
     v1::ServerStatus* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kWrite);
-  if (!allowed.ok()) {
-    reactor->Finish(allowed);
-    return reactor;
-  }
-  SnapshotManager* manager = manager_.load();
-  if (manager == nullptr) {
-    reactor->Finish(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
-    return reactor;
-  }
+  SnapshotManager* manager = Admit(*context, Scope::kWrite, reactor);
+  if (manager == nullptr) return reactor;
   manager->Reload([reactor, response](const absl::Status& s,
                                       const v1::ServerStatus& status) {
     *response = status;
@@ -52,17 +50,8 @@ grpc::ServerUnaryReactor* AdminService::Pin(
     grpc::CallbackServerContext* context, const v1::PinRequest* request,
     v1::ServerStatus* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kWrite);
-  if (!allowed.ok()) {
-    reactor->Finish(allowed);
-    return reactor;
-  }
-  SnapshotManager* manager = manager_.load();
-  if (manager == nullptr) {
-    reactor->Finish(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
-    return reactor;
-  }
+  SnapshotManager* manager = Admit(*context, Scope::kWrite, reactor);
+  if (manager == nullptr) return reactor;
   manager->Pin(request->version(),
                [reactor, response](const absl::Status& s,
                                    const v1::ServerStatus& status) {

@@ -36,6 +36,10 @@ class AdminService final : public v1::Admin::CallbackService {
                                 v1::ServerStatus* response) override;
 
  private:
+  // The call's manager when its token allows `scope` and a snapshot is
+  // loaded; otherwise finishes `reactor` with the reason and returns null.
+  SnapshotManager* Admit(const grpc::CallbackServerContext& context,
+                         Scope scope, grpc::ServerUnaryReactor* reactor) const;
   std::atomic<SnapshotManager*> manager_{nullptr};
   const Authenticator* auth_ = nullptr;
 };

@@ -335,13 +335,24 @@ bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
   return true;
 }
 
-absl::string_view SegmentOf(const Snapshot& snapshot,
-                            const v1::CustomerRecord& record, int64_t as_of) {
-  const v1::CustomerModel& m = snapshot.customer_model();
+// The snapshot's RFM quintile cutoffs; false for snapshots without them.
+bool CutoffsOf(const v1::CustomerModel& m, RfmCutoffs* cut) {
   if (m.recency_cutoffs_size() != 4 || m.frequency_cutoffs_size() != 4 ||
       m.monetary_cutoffs_size() != 4) {
-    return "";
+    return false;
   }
+  for (int k = 0; k < 4; ++k) {
+    cut->recency_days[k] = m.recency_cutoffs(k);
+    cut->frequency[k] = m.frequency_cutoffs(k);
+    cut->monetary[k] = m.monetary_cutoffs(k);
+  }
+  return true;
+}
+
+absl::string_view SegmentOf(const Snapshot& snapshot,
+                            const v1::CustomerRecord& record, int64_t as_of) {
+  RfmCutoffs cut;
+  if (!CutoffsOf(snapshot.customer_model(), &cut)) return "";
   CustomerSummary summary =
       SummarizeCustomer(absl::MakeConstSpan(record.order_times().data(),
                                             record.order_times_size()),
@@ -349,12 +360,6 @@ absl::string_view SegmentOf(const Snapshot& snapshot,
                                             record.order_values_size()),
                         as_of);
   if (summary.orders == 0) return "";
-  RfmCutoffs cut;
-  for (int k = 0; k < 4; ++k) {
-    cut.recency_days[k] = m.recency_cutoffs(k);
-    cut.frequency[k] = m.frequency_cutoffs(k);
-    cut.monetary[k] = m.monetary_cutoffs(k);
-  }
   return RfmSegment(ScoreRfm(cut, summary));
 }
 
@@ -412,13 +417,7 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
 
   const v1::CustomerModel& m = snapshot.customer_model();
   std::vector<std::string> notes;
-  if (m.recency_cutoffs_size() == 4) {
-    RfmCutoffs cut;
-    for (int k = 0; k < 4; ++k) {
-      cut.recency_days[k] = m.recency_cutoffs(k);
-      cut.frequency[k] = m.frequency_cutoffs(k);
-      cut.monetary[k] = m.monetary_cutoffs(k);
-    }
+  if (RfmCutoffs cut; CutoffsOf(m, &cut)) {
     const RfmScore rfm = ScoreRfm(cut, c);
     response->mutable_rfm()->set_recency(rfm.recency);
     response->mutable_rfm()->set_frequency(rfm.frequency);

@@ -22,10 +22,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "indexer/indexer.h"
-#include "server/store/list_file.h"
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
+#include "server/store/list_file.h"
 #include "tools/report/report_html.h"
 #include "tools/report/retention_report.h"
 
