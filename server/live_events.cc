@@ -8,6 +8,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "models/timestamp.h"
 
 namespace boomerang {
@@ -51,6 +53,7 @@ absl::Status RecordEvents(const v1::RecordEventsRequest& request,
     return absl::InvalidArgumentError(absl::StrCat(
         request.events_size(), " events in one call; at most ", kMaxEvents));
   }
+  const int64_t now_seconds = absl::ToUnixSeconds(absl::Now());
   std::vector<v1::Event> events;
   events.reserve(request.events_size());
   for (int i = 0; i < request.events_size(); ++i) {
@@ -84,6 +87,16 @@ absl::Status RecordEvents(const v1::RecordEventsRequest& request,
         e.timestamp().seconds() > 253402300799 || e.timestamp().nanos() < 0 ||
         e.timestamp().nanos() > 999999999) {
       return bad("timestamp", "is missing or not between 1970 and 9999");
+    }
+    // An event from the future is a client bug (milliseconds sent as
+    // seconds, a wrong clock): it would count as the newest purchase for
+    // ever. A day of slack covers clock skew and time zones done wrong.
+    if (e.timestamp().seconds() > now_seconds + 86400) {
+      return bad("timestamp",
+                 absl::StrCat("is ", FormatTimestamp(e.timestamp().seconds()),
+                              ", more than a day after the server's clock (",
+                              FormatTimestamp(now_seconds),
+                              "); send seconds since 1970 in UTC"));
     }
     if (!(e.quantity() >= 0 && e.quantity() < 1e9)) {
       return bad("quantity", "must be >= 0 (0 means 1)");

@@ -36,6 +36,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "models/timestamp.h"
 #include "server/admin_service.h"
 #include "server/auth.h"
 #include "server/http_gateway.h"
@@ -122,14 +123,23 @@ int main(int argc, char** argv) {
       tls_client_ca;
   bool require_client_cert = false;
   int workers = 0, max_queued = 256;
-  app.add_option("--workers", workers,
-                 "threads answering unary calls (0: one per core)")
+  app.add_option(
+         "--workers", workers,
+         "threads answering unary calls (0: one per core this process may use)")
       ->check(CLI::Range(0, 256));
   app.add_option("--max-queued", max_queued,
                  "unary calls allowed to wait for a worker; beyond it calls "
                  "get RESOURCE_EXHAUSTED at once (0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000000));
+  int max_queue_ms = 5;
+  app.add_option("--max-queue-ms", max_queue_ms,
+                 "longest a unary call may wait for a worker: when the oldest "
+                 "waiting call has waited longer, new calls get "
+                 "RESOURCE_EXHAUSTED at once, and calls still waiting that "
+                 "long are answered so instead of run (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600000));
   std::string events_dir;
   app.add_option("--events-dir", events_dir,
                  "keep live events (RecordEvents) in this directory, durably; "
@@ -186,10 +196,8 @@ int main(int argc, char** argv) {
   boomerang::SnapshotHolder holder;
   // Declared before the gRPC server so that it outlives the server's calls.
   boomerang::RequestQueue request_queue(
-      workers > 0
-          ? workers
-          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-      max_queued);
+      boomerang::RequestQueue::DefaultWorkers(workers), max_queued,
+      absl::Milliseconds(max_queue_ms));
   boomerang::RecommenderService service(&holder);
   service.set_request_queue(&request_queue);
   boomerang::AdminService admin;
@@ -224,8 +232,8 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return Fail(std::string(opened.status().message()));
     events = std::move(*opened);
     boomerang::SetEventStore(events.get());
-    Log(absl::StrCat("live events in ", events_dir, " (about ",
-                     events->ApproximateEvents(), " stored)"));
+    Log(absl::StrCat("live events in ", events_dir, " (",
+                     events->events_stored(), " stored)"));
   }
   admin.set_authenticator(auth->get());
   builder.AddListeningPort(address, credentials, &bound_port);
@@ -273,20 +281,37 @@ int main(int argc, char** argv) {
     hopts.port = http_port;
     hopts.demo = !no_http_demo;
     hopts.authenticator = auth->get();
-    hopts.extra_metrics = [&events]() -> std::string {
+    hopts.extra_metrics = [&events, &holder]() -> std::string {
       if (events == nullptr) return "";
+      // How far the serving snapshot's data is behind the live events: the
+      // overlay covers the gap until the nightly rebuild takes the events
+      // in. Growing past a day means the rebuild is not running.
+      int64_t lag = 0;
+      const int64_t newest = events->newest_event_time();
+      if (std::shared_ptr<const boomerang::Snapshot> snapshot =
+              holder.Current();
+          snapshot != nullptr && newest > 0) {
+        auto end = boomerang::ParseTimestamp(snapshot->manifest().data_end());
+        lag = end.ok() ? std::max<int64_t>(0, newest - *end) : 0;
+      }
       return absl::StrCat(
           "# HELP boomerang_events_stored Live events in the event store "
-          "(RocksDB estimate).\n"
+          "(duplicates not counted).\n"
           "# TYPE boomerang_events_stored gauge\n"
           "boomerang_events_stored ",
-          events->ApproximateEvents(), "\n",
+          events->events_stored(), "\n",
           "# HELP boomerang_events_newest_timestamp_seconds The newest event "
-          "time accepted since start (0: none); compare with the snapshot's "
-          "data end for how much live data the snapshot lacks.\n"
+          "time stored (0: none).\n"
           "# TYPE boomerang_events_newest_timestamp_seconds gauge\n"
           "boomerang_events_newest_timestamp_seconds ",
-          events->newest_event_time(), "\n",
+          newest, "\n",
+          "# HELP boomerang_events_snapshot_lag_seconds How much newer the "
+          "newest live event is than the serving snapshot's data (its data "
+          "end): what the live overlay carries until the nightly rebuild "
+          "takes the events in (0: no newer events).\n"
+          "# TYPE boomerang_events_snapshot_lag_seconds gauge\n"
+          "boomerang_events_snapshot_lag_seconds ",
+          lag, "\n",
           "# HELP boomerang_events_last_append_timestamp_seconds When events "
           "were last stored (0: not since start).\n"
           "# TYPE boomerang_events_last_append_timestamp_seconds gauge\n"

@@ -1,5 +1,7 @@
 #include "server/parallel.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <deque>
@@ -77,10 +79,16 @@ Pool& GetPool() {
 
 }  // namespace
 
-int DefaultWorkers() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return static_cast<int>(std::clamp(n, 1u, 8u));
+int UsableCores() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
+    return std::max(1, CPU_COUNT(&cpus));
+  }
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
+
+int DefaultWorkers() { return std::clamp(UsableCores(), 1, 8); }
 
 void ParallelFor(int n, int workers, const std::function<void(int)>& fn) {
   if (n <= 0) return;

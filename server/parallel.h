@@ -18,7 +18,12 @@
 
 namespace boomerang {
 
-// Hardware threads, at most 8: the pool's helpers plus the caller.
+// Cores this process may run on: its CPU affinity, which taskset, cgroups'
+// cpusets and container runtimes set (std::thread::hardware_concurrency
+// counts every core of the machine).
+int UsableCores();
+
+// UsableCores(), at most 8: the pool's helpers plus the caller.
 int DefaultWorkers();
 
 // Runs fn(i) for i in [0, n) on up to `workers` threads (the caller

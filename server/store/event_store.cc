@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rocksdb/db.h"
@@ -19,6 +21,13 @@ using internal::FromRocksStatus;
 
 constexpr char kEventsFamily[] = "events";
 constexpr char kKeysFamily[] = "keys";
+// In the default column family: "<events> <newest event seconds>", written
+// in the same batch as the events it counts.
+constexpr char kStatsKey[] = "stats";
+
+std::string EncodeStats(int64_t events, int64_t newest) {
+  return absl::StrCat(events, " ", newest);
+}
 
 std::string CustomerPrefix(absl::string_view customer_id) {
   std::string p(customer_id);
@@ -66,6 +75,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   store->db_.reset(db);
   store->events_ = store->handles_[1];
   store->keys_ = store->handles_[2];
+  s = store->LoadStats(/*writable=*/true);
+  if (!s.ok()) return s;
   return store;
 }
 
@@ -96,7 +107,47 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::OpenReader(
   s = FromRocksStatus(db->TryCatchUpWithPrimary(),
                       absl::StrCat("reading the event store ", dir));
   if (!s.ok()) return s;
+  s = store->LoadStats(/*writable=*/false);
+  if (!s.ok()) return s;
   return store;
+}
+
+absl::Status EventStore::LoadStats(bool writable) {
+  std::string value;
+  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(),
+                                 db_->DefaultColumnFamily(), kStatsKey, &value);
+  int64_t events = 0, newest = 0;
+  if (got.ok()) {
+    std::pair<absl::string_view, absl::string_view> parts =
+        absl::StrSplit(value, ' ');
+    if (!absl::SimpleAtoi(parts.first, &events) ||
+        !absl::SimpleAtoi(parts.second, &newest)) {
+      return absl::DataLossError(
+          absl::StrCat("event store ", dir_, ": its counters are unreadable ('",
+                       value, "')"));
+    }
+  } else if (got.IsNotFound()) {
+    // A store written before the counters existed: count once.
+    absl::Status s = ForEach([&](const v1::Event& e) {
+      ++events;
+      newest = std::max<int64_t>(newest, e.timestamp().seconds());
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (writable && events > 0) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      s = FromRocksStatus(db_->Put(wo, db_->DefaultColumnFamily(), kStatsKey,
+                                   EncodeStats(events, newest)),
+                          "writing to the event store");
+      if (!s.ok()) return s;
+    }
+  } else {
+    return FromRocksStatus(got, "reading the event store");
+  }
+  events_stored_.store(events);
+  newest_event_.store(newest);
+  return absl::OkStatus();
 }
 
 EventStore::~EventStore() {
@@ -134,15 +185,18 @@ absl::StatusOr<EventStore::AppendResult> EventStore::Append(
     ++result.accepted;
   }
   if (result.accepted == 0) return result;
+  int64_t newest = newest_event_.load();
+  for (const v1::Event& e : events) {
+    newest = std::max<int64_t>(newest, e.timestamp().seconds());
+  }
+  const int64_t stored = events_stored_.load() + result.accepted;
+  batch.Put(db_->DefaultColumnFamily(), kStatsKey, EncodeStats(stored, newest));
   rocksdb::WriteOptions wo;
   wo.sync = true;  // on disk before the call is acknowledged
   absl::Status s =
       FromRocksStatus(db_->Write(wo, &batch), "writing to the event store");
   if (!s.ok()) return s;
-  int64_t newest = newest_event_.load();
-  for (const v1::Event& e : events) {
-    newest = std::max<int64_t>(newest, e.timestamp().seconds());
-  }
+  events_stored_.store(stored);
   newest_event_.store(newest);
   last_append_.store(absl::ToUnixSeconds(absl::Now()));
   return result;
@@ -187,12 +241,6 @@ absl::Status EventStore::ForEach(
     if (!fn(e)) break;
   }
   return FromRocksStatus(it->status(), "reading the event store");
-}
-
-int64_t EventStore::ApproximateEvents() const {
-  uint64_t n = 0;
-  db_->GetIntProperty(events_, "rocksdb.estimate-num-keys", &n);
-  return static_cast<int64_t>(n);
 }
 
 }  // namespace boomerang

@@ -6,6 +6,8 @@
 //             seconds since 1970, so a customer's events scan in time
 //             order), idempotency key; value: a v1::Event.
 //   keys   -- idempotency key -> "" (what was seen, for de-duplication).
+//   default -- "stats": how many events are stored and the newest event
+//             time, kept exact in the same batches as the events.
 // Append() writes one batch with the write-ahead log synced to disk before
 // it returns: an acknowledged event survives kill -9 and power loss.
 //
@@ -67,22 +69,27 @@ class EventStore {
   // false. For the indexer's nightly rebuild.
   absl::Status ForEach(const std::function<bool(const v1::Event&)>& fn) const;
 
-  // Events stored since the store was created (estimate from RocksDB).
-  int64_t ApproximateEvents() const;
-  // The newest event time accepted since this process opened the store
-  // (unix seconds; 0 when none), and when the last append happened.
+  // Events stored since the store was created (duplicates not counted).
+  // A reader (OpenReader) sees the count as of its open.
+  int64_t events_stored() const { return events_stored_.load(); }
+  // The newest event time ever stored (unix seconds; 0 when none), and when
+  // this process last stored events (0: not since it opened the store).
   int64_t newest_event_time() const { return newest_event_.load(); }
   int64_t last_append_time() const { return last_append_.load(); }
   const std::string& dir() const { return dir_; }
 
  private:
   EventStore() = default;
+  // Reads the stored counters; a store without them (written by an older
+  // version) is counted once, and the counters written when `writable`.
+  absl::Status LoadStats(bool writable);
   std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
   rocksdb::ColumnFamilyHandle* keys_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   absl::Mutex append_mu_;
+  std::atomic<int64_t> events_stored_{0};
   std::atomic<int64_t> newest_event_{0};
   std::atomic<int64_t> last_append_{0};
   bool read_only_ = false;

@@ -241,6 +241,11 @@ struct Options {
 // What one polling thread saw during the measured window.
 struct ThreadStats {
   LatencyHistogram latency;  // intended (open) or actual (closed) send -> done
+  // The same, split: calls answered OK, and calls refused with
+  // RESOURCE_EXHAUSTED (under overload, what matters is that accepted calls
+  // stay fast and refusals come back quickly).
+  LatencyHistogram ok_latency;
+  LatencyHistogram rejected_latency;
   int64_t codes[kNumStatusCodes] = {};
   int64_t warmup_done = 0;
   // Calls that finished inside the window, whenever they were due: the
@@ -405,6 +410,8 @@ class LoadGenerator {
     ThreadStats total;
     for (const ThreadStats& s : stats_) {
       total.latency.Merge(s.latency);
+      total.ok_latency.Merge(s.ok_latency);
+      total.rejected_latency.Merge(s.rejected_latency);
       for (int c = 0; c < kNumStatusCodes; ++c) total.codes[c] += s.codes[c];
       total.warmup_done += s.warmup_done;
       total.finished_in_window += s.finished_in_window;
@@ -440,12 +447,17 @@ class LoadGenerator {
           "},\"qps\":%.1f,\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%."
           "1f,"
           "\"p999\":%.1f,\"max\":%.1f,\"mean\":%.1f,\"min\":%.1f},"
-          "\"send_lag_us\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f}}\n",
+          "\"send_lag_us\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
+          "\"ok_latency_us\":{\"p50\":%.1f,\"p99\":%.1f},"
+          "\"rejected_latency_us\":{\"p50\":%.1f,\"p99\":%.1f}}\n",
           qps, us(h.Quantile(0.5)), us(h.Quantile(0.9)), us(h.Quantile(0.99)),
           us(h.Quantile(0.999)), us(h.max()),
           us(static_cast<int64_t>(h.mean())), us(h.min()),
           us(send_lag_.Quantile(0.5)), us(send_lag_.Quantile(0.99)),
-          us(send_lag_.max()));
+          us(send_lag_.max()), us(total.ok_latency.Quantile(0.5)),
+          us(total.ok_latency.Quantile(0.99)),
+          us(total.rejected_latency.Quantile(0.5)),
+          us(total.rejected_latency.Quantile(0.99)));
       return;
     }
     if (opts_.rpc != Rpc::kFbt)
@@ -488,6 +500,16 @@ class LoadGenerator {
         "(mean %.1f)\n",
         us(h.Quantile(0.5)), us(h.Quantile(0.9)), us(h.Quantile(0.99)),
         us(h.Quantile(0.999)), us(h.max()), us(static_cast<int64_t>(h.mean())));
+    if (ok != done && ok > 0) {
+      std::printf("ok calls (us) p50 %.1f  p99 %.1f\n",
+                  us(total.ok_latency.Quantile(0.5)),
+                  us(total.ok_latency.Quantile(0.99)));
+    }
+    if (total.rejected_latency.count() > 0) {
+      std::printf("refused (us)  p50 %.1f  p99 %.1f  (RESOURCE_EXHAUSTED)\n",
+                  us(total.rejected_latency.Quantile(0.5)),
+                  us(total.rejected_latency.Quantile(0.99)));
+    }
     if (opts_.qps > 0) {
       std::printf(
           "send lag (us) p50 %.1f  p99 %.1f  max %.1f  (intended -> actual "
@@ -535,6 +557,10 @@ class LoadGenerator {
         int code = static_cast<int>(call->status.error_code());
         stats.codes[code >= 0 && code < kNumStatusCodes ? code : 2]++;
         stats.latency.Record(now - call->start_ns);
+        if (code == 0) stats.ok_latency.Record(now - call->start_ns);
+        if (code == static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED)) {
+          stats.rejected_latency.Record(now - call->start_ns);
+        }
       } else {
         ++stats.warmup_done;
       }
