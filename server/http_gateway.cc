@@ -1,9 +1,13 @@
 #include "server/http_gateway.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <utility>
@@ -13,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "boomerang/v1/recommender.pb.h"
@@ -31,6 +36,133 @@ namespace {
 constexpr char kJson[] = "application/json";
 constexpr char kDemoDefaultsPath[] = "demo-defaults";
 constexpr int kListenBacklog = 512;
+
+// ---- Connections under overload -----------------------------------------
+
+// Whether this thread is SheddingTaskQueue's shedding thread.
+thread_local bool t_shedding = false;
+
+// cpp-httplib serves each connection on one pool thread, for as long as the
+// client keeps it alive; its ThreadPool queues the others without bound, so
+// under overload every new connection waits for seconds behind the others'
+// keep-alive. This queue lets at most `max_waiting` connections wait; one
+// beyond that goes to the shedding thread, where the pre-routing handler
+// answers its request 503 with Retry-After and closes it (a request takes
+// microseconds there, and a client that sends nothing is dropped by the read
+// timeout). Our own because cpp-httplib 0.11's TaskQueue cannot refuse a
+// connection (later versions return false from enqueue for that).
+class SheddingTaskQueue : public httplib::TaskQueue {
+ public:
+  SheddingTaskQueue(int threads, int max_waiting) : max_waiting_(max_waiting) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] { Work(&jobs_, false); });
+    }
+    threads_.emplace_back([this] { Work(&shed_, true); });
+  }
+  ~SheddingTaskQueue() override = default;
+
+  void enqueue(std::function<void()> fn) override {
+    absl::MutexLock lock(&mu_);
+    // Connections that no idle thread will take at once wait; at most
+    // max_waiting_ of them.
+    if (static_cast<int>(jobs_.size()) >= idle_ + max_waiting_) {
+      shed_.push_back(std::move(fn));
+    } else {
+      jobs_.push_back(std::move(fn));
+    }
+  }
+
+  // Lets every queued connection be served, then joins the threads.
+  void shutdown() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    for (std::thread& t : threads_) t.join();
+  }
+
+ private:
+  void Work(std::deque<std::function<void()>>* jobs, bool shedding) {
+    t_shedding = shedding;
+    for (;;) {
+      std::function<void()> fn;
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [this, jobs]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stop_ || !jobs->empty();
+        };
+        if (!shedding) ++idle_;
+        mu_.Await(absl::Condition(&ready));
+        if (!shedding) --idle_;
+        if (jobs->empty()) return;  // stopping, and nothing left
+        fn = std::move(jobs->front());
+        jobs->pop_front();
+      }
+      fn();
+    }
+  }
+
+  const int max_waiting_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> jobs_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::function<void()>> shed_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  int idle_ ABSL_GUARDED_BY(mu_) = 0;  // pool threads waiting for a job
+  std::vector<std::thread> threads_;
+};
+
+// ---- TLS ----------------------------------------------------------------
+
+// The OpenSSL error queue as text, emptied.
+std::string OpenSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    absl::StrAppend(&out, out.empty() ? "" : "; ", buf);
+  }
+  return out.empty() ? "unknown error" : out;
+}
+
+// Sets up `ctx` from the options' PEM files; the error names the file.
+absl::Status SetUpTls(const HttpGatewayOptions& o, SSL_CTX* ctx) {
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(ctx, o.tls_cert_file.c_str()) != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls-cert ", o.tls_cert_file,
+                     ": cannot use it as a PEM certificate chain for HTTPS (",
+                     OpenSslErrors(), ")"));
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, o.tls_key_file.c_str(),
+                                  SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls-key ", o.tls_key_file,
+        ": cannot use it as the PEM private key of --tls-cert for HTTPS (",
+        OpenSslErrors(), ")"));
+  }
+  if (!o.tls_client_ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, o.tls_client_ca_file.c_str(),
+                                      nullptr) != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--tls-client-ca ", o.tls_client_ca_file,
+          ": cannot read PEM CA certificates from it (", OpenSslErrors(), ")"));
+    }
+    STACK_OF(X509_NAME)* names =
+        SSL_load_client_CA_file(o.tls_client_ca_file.c_str());
+    if (names != nullptr) SSL_CTX_set_client_CA_list(ctx, names);
+    SSL_CTX_set_verify(
+        ctx,
+        SSL_VERIFY_PEER |
+            (o.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+        nullptr);
+  } else if (o.require_client_cert) {
+    return absl::InvalidArgumentError(
+        "--require-client-cert needs --tls-client-ca (the CA that signs "
+        "client certificates)");
+  }
+  return absl::OkStatus();
+}
 
 // ---- JSON and Prometheus text -------------------------------------------
 
@@ -291,10 +423,7 @@ std::string SnapshotGauges(const Snapshot* snapshot,
 HttpGateway::HttpGateway(const HttpGatewayOptions& options,
                          const SnapshotHolder* holder,
                          const SnapshotManager* manager)
-    : options_(options),
-      holder_(holder),
-      manager_(manager),
-      server_(std::make_unique<httplib::Server>()) {}
+    : options_(options), holder_(holder), manager_(manager) {}
 
 HttpGateway::~HttpGateway() { Stop(); }
 
@@ -306,10 +435,27 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   }
   std::unique_ptr<HttpGateway> gateway(
       new HttpGateway(options, holder, manager));
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    absl::Status tls;
+    auto https =
+        std::make_unique<httplib::SSLServer>([&options, &tls](SSL_CTX& ctx) {
+          tls = SetUpTls(options, &ctx);
+          return tls.ok();
+        });
+    if (!tls.ok()) return tls;
+    if (!https->is_valid()) {
+      return absl::InternalError(
+          absl::StrCat("cannot set up HTTPS: ", OpenSslErrors()));
+    }
+    gateway->server_ = std::move(https);
+  } else {
+    gateway->server_ = std::make_unique<httplib::Server>();
+  }
   httplib::Server& server = *gateway->server_;
-  const size_t threads = options.threads;
-  server.new_task_queue = [threads] {
-    return new httplib::ThreadPool(threads);
+  const int threads = options.threads;
+  const int max_waiting = std::max(0, options.max_waiting_connections);
+  server.new_task_queue = [threads, max_waiting] {
+    return new SheddingTaskQueue(threads, max_waiting);
   };
   // cpp-httplib binds with SO_REUSEPORT by default: a second server on the
   // same port would "start" and steal connections. SO_REUSEADDR only, so a
@@ -377,6 +523,26 @@ void HttpGateway::Stop() {
   listener_.join();
 }
 
+absl::Status HttpGateway::Admitted(const std::string& method,
+                                   const std::function<absl::Status()>& call) {
+  if (options_.queue == nullptr || ScopeOf(method) == Scope::kWrite) {
+    return call();
+  }
+  absl::Status status;
+  absl::Notification done;
+  const RequestQueue::Refusal refusal = options_.queue->TrySubmit([&] {
+    status = call();
+    done.Notify();
+  });
+  if (refusal != RequestQueue::Refusal::kNone) {
+    Metrics::Global().CountRejected(method, "http");
+    return absl::ResourceExhaustedError(
+        options_.queue->RefusalMessage(refusal));
+  }
+  done.WaitForNotification();
+  return status;
+}
+
 HttpGateway::DemoDefaults HttpGateway::DemoDefaultsFor(
     const Snapshot& snapshot) {
   absl::MutexLock lock(&demo_mu_);
@@ -421,6 +587,22 @@ HttpGateway::DemoDefaults HttpGateway::DemoDefaultsFor(
 void HttpGateway::Route() {
   httplib::Server& server = *server_;
   const bool demo = options_.demo;
+
+  // A connection the pool had no room for (SheddingTaskQueue): refuse at
+  // once and close, so that the client retries later or elsewhere.
+  server.set_pre_routing_handler(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (!t_shedding) return httplib::Server::HandlerResponse::Unhandled;
+        Metrics::Global().CountRejected("(connection)", "http");
+        if (absl::StartsWith(req.path, "/v1/")) AllowCrossOrigin(res);
+        SetError(503, absl::StatusCode::kUnavailable,
+                 "server overloaded: too many HTTP connections waiting; "
+                 "retry with backoff",
+                 res);
+        res.set_header("Retry-After", "1");
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      });
 
   server.Get(
       "/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -573,7 +755,11 @@ void HttpGateway::Route() {
       SetError(status, res);
       res.set_header("Connection", "close");
     } else {
-      status = method->second(*holder_, body, &out);
+      status =
+          Admitted(name, [&] { return method->second(*holder_, body, &out); });
+      if (status.code() == absl::StatusCode::kResourceExhausted) {
+        res.set_header("Retry-After", "1");
+      }
       if (status.ok()) {
         res.status = 200;
         res.set_content(out, kJson);

@@ -24,8 +24,12 @@
 //
 // Served by cpp-httplib on a bounded thread pool; its connections have read,
 // write and keep-alive timeouts, so a slow client holds a thread for seconds
-// at most. Not meant to face the internet without a proxy in front (no TLS,
-// no auth yet).
+// at most. Overload: at most `max_waiting_connections` connections wait for
+// a thread; beyond that a connection is answered 503 with Retry-After at
+// once and closed, instead of waiting behind others' keep-alive. The
+// recommendation methods also pass the server's RequestQueue, the same
+// admission as gRPC calls (429 RESOURCE_EXHAUSTED when refused). TLS and
+// mutual TLS from the same PEM files as gRPC; tokens as for gRPC.
 //
 // Thread-safety: thread-safe. Stop() may be called from any thread, once
 // or more; the destructor calls it.
@@ -43,6 +47,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/auth.h"
+#include "server/request_queue.h"
 #include "server/snapshot.h"
 #include "server/snapshot_manager.h"
 
@@ -74,6 +79,18 @@ struct HttpGatewayOptions {
   // read token in "Authorization: Bearer ..." (401 without a valid one);
   // /healthz and /metrics stay open, for load balancers and scrapers.
   const Authenticator* authenticator = nullptr;
+  // At most this many connections wait for a thread (see above).
+  int max_waiting_connections = 64;
+  // When set, the recommendation methods run on its workers, admitted like
+  // gRPC calls (RecordEvents runs on the HTTP thread, as on gRPC's).
+  RequestQueue* queue = nullptr;
+  // TLS: with a certificate chain and key (PEM), the port speaks HTTPS
+  // only. With a client CA, client certificates are verified when sent, and
+  // required with require_client_cert.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  bool require_client_cert = false;
   // More gauges for /metrics, already in Prometheus text format (may be
   // null). The place for the event store's size and lag once live events
   // exist.
@@ -111,6 +128,10 @@ class HttpGateway {
   HttpGateway(const HttpGatewayOptions& options, const SnapshotHolder* holder,
               const SnapshotManager* manager);
   void Route();
+  // Runs `call` through options_.queue (when set, and for read methods):
+  // RESOURCE_EXHAUSTED when the queue refuses or sheds it.
+  absl::Status Admitted(const std::string& method,
+                        const std::function<absl::Status()>& call);
 
   // Constant after construction.
   const HttpGatewayOptions options_;

@@ -118,6 +118,17 @@ int main(int argc, char** argv) {
                  "write the bound HTTP port to this file");
   app.add_flag("--no-http-demo", no_http_demo,
                "do not serve the demo page (/, /demo) on the HTTP port");
+  int http_threads = 8, http_max_waiting = 64;
+  app.add_option("--http-threads", http_threads,
+                 "threads serving HTTP connections (one connection each at a "
+                 "time)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--http-max-waiting-connections", http_max_waiting,
+                 "HTTP connections allowed to wait for a thread; beyond it a "
+                 "connection is answered 503 with Retry-After and closed")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   // Security. Secrets live in files named here, never on the command line.
   std::string read_tokens_file, write_tokens_file, tls_cert, tls_key,
       tls_client_ca;
@@ -134,12 +145,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000000));
   int max_queue_ms = 5;
   app.add_option("--max-queue-ms", max_queue_ms,
-                 "longest a unary call may wait for a worker: when the oldest "
-                 "waiting call has waited longer, new calls get "
-                 "RESOURCE_EXHAUSTED at once, and calls still waiting that "
-                 "long are answered so instead of run (0: no limit)")
+                 "refuse a unary call (RESOURCE_EXHAUSTED) when the calls "
+                 "already waiting would keep it waiting longer than this for "
+                 "a worker, at the recent pace (0: no limit)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 3600000));
+      ->check(CLI::Range(0, 600000));
   std::string events_dir;
   app.add_option("--events-dir", events_dir,
                  "keep live events (RecordEvents) in this directory, durably; "
@@ -177,6 +187,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client that disconnects while we write must not kill the server:
+  // OpenSSL (HTTPS) writes with write(), which raises SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
 
   // Debian's Abseil runs mutex deadlock detection on every lock; profiling
   // showed it at ~2% of the server's CPU. Our locks are few and held briefly.
@@ -195,9 +208,11 @@ int main(int argc, char** argv) {
 
   boomerang::SnapshotHolder holder;
   // Declared before the gRPC server so that it outlives the server's calls.
-  boomerang::RequestQueue request_queue(
-      boomerang::RequestQueue::DefaultWorkers(workers), max_queued,
-      absl::Milliseconds(max_queue_ms));
+  boomerang::RequestQueueOptions qopts;
+  qopts.workers = boomerang::RequestQueue::DefaultWorkers(workers);
+  qopts.max_queued = max_queued;
+  qopts.max_wait = absl::Milliseconds(max_queue_ms);
+  boomerang::RequestQueue request_queue(qopts);
   boomerang::RecommenderService service(&holder);
   service.set_request_queue(&request_queue);
   boomerang::AdminService admin;
@@ -281,6 +296,14 @@ int main(int argc, char** argv) {
     hopts.port = http_port;
     hopts.demo = !no_http_demo;
     hopts.authenticator = auth->get();
+    hopts.threads = http_threads;
+    hopts.max_waiting_connections = http_max_waiting;
+    hopts.queue = &request_queue;
+    // The same certificate, key and client CA as gRPC.
+    hopts.tls_cert_file = tls_cert;
+    hopts.tls_key_file = tls_key;
+    hopts.tls_client_ca_file = tls_client_ca;
+    hopts.require_client_cert = require_client_cert;
     hopts.extra_metrics = [&events, &holder]() -> std::string {
       if (events == nullptr) return "";
       // How far the serving snapshot's data is behind the live events: the
@@ -329,8 +352,8 @@ int main(int argc, char** argv) {
       std::ofstream(http_port_file + ".tmp") << http->port() << "\n";
       std::rename((http_port_file + ".tmp").c_str(), http_port_file.c_str());
     }
-    std::cout << "HTTP side door on " << host << ":" << http->port()
-              << std::endl;
+    std::cout << (tls_cert.empty() ? "HTTP" : "HTTPS") << " side door on "
+              << host << ":" << http->port() << std::endl;
   }
   health->SetServingStatus(true);
   if (!port_file.empty()) {

@@ -30,9 +30,10 @@ void Metrics::AddInFlight(int delta) {
   in_flight_ += delta;
 }
 
-void Metrics::CountRejected(absl::string_view method) {
+void Metrics::CountRejected(absl::string_view method,
+                            absl::string_view transport) {
   absl::MutexLock lock(&mu_);
-  ++series_[{std::string(method), "grpc"}].rejected;
+  ++series_[{std::string(method), std::string(transport)}].rejected;
 }
 
 std::string Metrics::RenderPrometheus(const std::string& extra) const {
@@ -91,14 +92,15 @@ std::string Metrics::RenderPrometheus(const std::string& extra) const {
   }
   absl::StrAppend(&out,
                   "# HELP boomerang_requests_rejected_total Calls refused "
-                  "with RESOURCE_EXHAUSTED because too many were in flight.\n"
+                  "for overload (RESOURCE_EXHAUSTED; over HTTP also "
+                  "connections answered 503, method \"(connection)\").\n"
                   "# TYPE boomerang_requests_rejected_total counter\n");
   for (const auto& [key, s] : series_) {
     if (s.rejected == 0) continue;
     absl::StrAppendFormat(&out,
-                          "boomerang_requests_rejected_total{method=\"%s\"} "
-                          "%d\n",
-                          key.first, s.rejected);
+                          "boomerang_requests_rejected_total{method=\"%s\","
+                          "transport=\"%s\"} %d\n",
+                          key.first, key.second, s.rejected);
   }
   absl::StrAppendFormat(&out,
                         "# HELP boomerang_requests_in_flight Calls being "

@@ -38,7 +38,8 @@ class Metrics {
 
   // Calls currently being served, and calls refused for overload.
   void AddInFlight(int delta);
-  void CountRejected(absl::string_view method);
+  void CountRejected(absl::string_view method,
+                     absl::string_view transport = "grpc");
 
   // The families above, in Prometheus text format. `extra` (other gauges,
   // already formatted) is appended.

@@ -521,19 +521,7 @@ grpc::ServerUnaryReactor* RecommenderService::Serve(
   // Runs on a queue worker (or here without a queue). Everything it uses
   // lives until Finish: the context, request and response belong to the
   // call.
-  auto run = [this, context, finish, fn, method](bool shed,
-                                                 absl::Duration waited) {
-    if (shed) {
-      Metrics::Global().CountRejected(method);
-      finish(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          absl::StrCat(
-              "server overloaded: the call waited ",
-              absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1))),
-              " for a worker (limit ", absl::FormatDuration(queue_->max_wait()),
-              "); retry with backoff")));
-      return;
-    }
+  auto run = [this, context, finish, fn]() {
     if (context->deadline() < std::chrono::system_clock::now()) {
       finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                           "deadline passed before the request started"));
@@ -548,27 +536,14 @@ grpc::ServerUnaryReactor* RecommenderService::Serve(
     finish(ToGrpcStatus(fn(*snapshot)));
   };
   if (queue_ == nullptr) {
-    run(false, absl::ZeroDuration());
+    run();
     return reactor;
   }
-  switch (queue_->TrySubmit(run)) {
-    case RequestQueue::Refusal::kNone:
-      break;
-    case RequestQueue::Refusal::kFull:
-      Metrics::Global().CountRejected(method);
-      finish(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          absl::StrCat("server overloaded: ", queue_->max_queued(),
-                       " calls already waiting; retry with backoff")));
-      break;
-    case RequestQueue::Refusal::kStanding:
-      Metrics::Global().CountRejected(method);
-      finish(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          absl::StrCat("server overloaded: calls wait longer than ",
-                       absl::FormatDuration(queue_->max_wait()),
-                       " for a worker; retry with backoff")));
-      break;
+  const RequestQueue::Refusal refusal = queue_->TrySubmit(run);
+  if (refusal != RequestQueue::Refusal::kNone) {
+    Metrics::Global().CountRejected(method);
+    finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        queue_->RefusalMessage(refusal)));
   }
   return reactor;
 }

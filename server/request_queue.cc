@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "server/parallel.h"
 
 namespace boomerang {
 
-RequestQueue::RequestQueue(int workers, int max_queued, absl::Duration max_wait)
-    : max_queued_(max_queued),
-      max_wait_(max_wait),
-      workers_(std::max(1, workers)) {
-  for (int i = 0; i < workers_; ++i) {
+RequestQueue::RequestQueue(const RequestQueueOptions& options)
+    : options_(options) {
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
     threads_.emplace_back([this] { Loop(); });
   }
 }
@@ -28,25 +27,39 @@ int RequestQueue::DefaultWorkers(int requested) {
   return requested > 0 ? requested : UsableCores();
 }
 
-RequestQueue::Refusal RequestQueue::TrySubmit(Work work) {
-  const absl::Time now = absl::Now();
+double RequestQueue::PredictedWaitNs() const {
+  return static_cast<double>(queue_.size()) * mean_service_ns_ /
+         static_cast<double>(std::max(1, options_.workers));
+}
+
+absl::Duration RequestQueue::PredictedWait() const {
   absl::MutexLock lock(&mu_);
-  if (max_queued_ > 0 && static_cast<int>(queue_.size()) >= max_queued_) {
+  return absl::Nanoseconds(PredictedWaitNs());
+}
+
+RequestQueue::Refusal RequestQueue::TrySubmit(std::function<void()> work) {
+  absl::MutexLock lock(&mu_);
+  if (options_.max_queued > 0 &&
+      static_cast<int>(queue_.size()) >= options_.max_queued) {
     return Refusal::kFull;
   }
-  if (max_wait_ > absl::ZeroDuration() && !queue_.empty()) {
-    // The queue stands (its oldest call has waited too long), or the calls
-    // ahead would take longer than max_wait to run at the recent pace: the
-    // new call would be shed when it got to a worker anyway, so say so now.
-    if (now - queue_.front().queued_at > max_wait_) return Refusal::kStanding;
-    const double ahead_ns = static_cast<double>(queue_.size()) *
-                            mean_service_ns_ / static_cast<double>(workers_);
-    if (ahead_ns > absl::ToDoubleNanoseconds(max_wait_)) {
-      return Refusal::kStanding;
-    }
+  if (options_.max_wait > absl::ZeroDuration() &&
+      PredictedWaitNs() > absl::ToDoubleNanoseconds(options_.max_wait)) {
+    return Refusal::kTooSlow;
   }
-  queue_.push_back(Item{std::move(work), now});
+  queue_.push_back(std::move(work));
   return Refusal::kNone;
+}
+
+std::string RequestQueue::RefusalMessage(Refusal refusal) const {
+  if (refusal == Refusal::kFull) {
+    return absl::StrCat("server overloaded: ", options_.max_queued,
+                        " calls already waiting; retry with backoff");
+  }
+  return absl::StrCat(
+      "server overloaded: the calls already waiting would "
+      "keep this one waiting longer than ",
+      absl::FormatDuration(options_.max_wait), "; retry with backoff");
 }
 
 int RequestQueue::queued() const {
@@ -57,7 +70,7 @@ int RequestQueue::queued() const {
 void RequestQueue::Loop() {
   double last_service_ns = -1;  // the previous call's, not yet averaged in
   for (;;) {
-    Item item;
+    std::function<void()> work;
     {
       absl::MutexLock lock(&mu_);
       if (last_service_ns >= 0) {
@@ -69,16 +82,12 @@ void RequestQueue::Loop() {
       };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping, and nothing left
-      item = std::move(queue_.front());
+      work = std::move(queue_.front());
       queue_.pop_front();
     }
     const absl::Time started = absl::Now();
-    const absl::Duration waited = started - item.queued_at;
-    const bool shed = max_wait_ > absl::ZeroDuration() && waited > max_wait_;
-    item.work(shed, waited);
-    // Shed calls cost next to nothing and would drag the pace down.
-    last_service_ns =
-        shed ? -1 : absl::ToDoubleNanoseconds(absl::Now() - started);
+    work();
+    last_service_ns = absl::ToDoubleNanoseconds(absl::Now() - started);
   }
 }
 

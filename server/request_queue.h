@@ -1,16 +1,20 @@
 // RequestQueue: bounded admission for the unary RPCs. A handler hands its
 // work to the queue and returns at once; a fixed set of worker threads (one
-// per usable core by default) runs it and finishes the call. A new call is
-// refused at once (the caller answers RESOURCE_EXHAUSTED) when `max_queued`
-// calls already wait, or when it would wait longer than `max_wait`: the
-// oldest waiting call has waited longer (the queue stands), or the calls
-// ahead of it would take longer at the recent pace (mean time per call over
-// about the last 64, divided among the workers). A call that still waits longer
-// than `max_wait` is not run but shed with RESOURCE_EXHAUSTED when a worker
-// reaches it, and one whose deadline passed while it waited is not run either.
-// Under overload, accepted calls keep their latency (at most about max_wait of
-// waiting) and the excess fails fast, so clients can back off or go elsewhere;
-// a bound on time, not only on count, holds whatever a call costs.
+// per usable core by default) runs it and finishes the call.
+//
+// A new call is refused at once (the caller answers RESOURCE_EXHAUSTED)
+// when the calls already waiting would keep it waiting longer than
+// `max_wait` at the recent pace (mean time per call over about the last 64,
+// divided among the workers), or when `max_queued` calls already wait.
+// Under overload, accepted calls keep their latency (about max_wait of
+// waiting) and the excess fails fast, so clients can back off or go
+// elsewhere; bounding predicted time, not only count, holds whatever the
+// calls cost. The queue's length, not how long calls happened to wait, is
+// what refuses: when the workers are merely slow for a moment (a snapshot
+// being loaded beside them, another process taking the cores), the few
+// calls waiting are not refused, because refusing them would not make the
+// server any less loaded. A call whose deadline passed while it waited is
+// not run (the caller answers DEADLINE_EXCEEDED).
 //
 // Why our own queue: the gRPC callback API has no admission control of its
 // own (ResourceQuota::SetMaxThreads bounds only the sync server), and
@@ -23,6 +27,7 @@
 
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -32,47 +37,48 @@
 
 namespace boomerang {
 
+struct RequestQueueOptions {
+  // Worker threads (at least one).
+  int workers = 1;
+  // At most this many calls wait (0: no limit).
+  int max_queued = 256;
+  // The longest predicted wait a new call is admitted with (zero: no
+  // limit).
+  absl::Duration max_wait = absl::Milliseconds(5);
+};
+
 class RequestQueue {
  public:
-  // Called once on a worker: with `shed` false it must do the call's work;
-  // with `shed` true the call waited longer than max_wait (`waited`) and
-  // must only be answered with RESOURCE_EXHAUSTED.
-  using Work = std::function<void(bool shed, absl::Duration waited)>;
-
-  // `workers` threads; at most `max_queued` calls waiting (0: no limit), for
-  // at most `max_wait` each (zero: no limit).
-  RequestQueue(int workers, int max_queued, absl::Duration max_wait);
+  explicit RequestQueue(const RequestQueueOptions& options);
   // Runs what is queued, then stops the workers.
   ~RequestQueue();
 
   // Why TrySubmit refused a call.
-  enum class Refusal { kNone, kFull, kStanding };
+  enum class Refusal { kNone, kFull, kTooSlow };
   // Queues `work`; on refusal `work` is dropped and the reason returned.
-  Refusal TrySubmit(Work work);
+  Refusal TrySubmit(std::function<void()> work);
+
+  // What a refused caller is told (for RESOURCE_EXHAUSTED).
+  std::string RefusalMessage(Refusal refusal) const;
 
   int queued() const;
-  int max_queued() const { return max_queued_; }
-  absl::Duration max_wait() const { return max_wait_; }
+  // The wait a call submitted now is predicted to have.
+  absl::Duration PredictedWait() const;
 
   // Worker threads for `requested` (> 0: that many), otherwise one per core
   // this process may run on (UsableCores()).
   static int DefaultWorkers(int requested);
 
  private:
-  struct Item {
-    Work work;
-    absl::Time queued_at;
-  };
   void Loop();
+  double PredictedWaitNs() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const int max_queued_;
-  const absl::Duration max_wait_;
-  const int workers_;
+  const RequestQueueOptions options_;
   mutable absl::Mutex mu_;
-  std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
-  // Recent mean time a worker spends on one call, for predicting waits.
-  double mean_service_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  // Recent mean time a worker spends on one call.
+  double mean_service_ns_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::thread> threads_;
 };
 

@@ -9,24 +9,42 @@
 namespace boomerang {
 namespace {
 
+RequestQueueOptions Options(int workers, int max_queued, int max_wait_ms) {
+  RequestQueueOptions o;
+  o.workers = workers;
+  o.max_queued = max_queued;
+  o.max_wait = absl::Milliseconds(max_wait_ms);
+  return o;
+}
+
 // A work item that blocks its worker until `release` is notified.
-RequestQueue::Work Blocker(absl::Notification* started,
-                           absl::Notification* release) {
-  return [started, release](bool, absl::Duration) {
+std::function<void()> Blocker(absl::Notification* started,
+                              absl::Notification* release) {
+  return [started, release] {
     started->Notify();
     release->WaitForNotification();
   };
 }
 
+// Teaches `queue` (one worker) a pace of `ms` per call.
+void TeachPace(RequestQueue* queue, int ms) {
+  for (int i = 0; i < 128; ++i) {
+    absl::Notification done;
+    ASSERT_EQ(queue->TrySubmit([&done, ms] {
+      absl::SleepFor(absl::Milliseconds(ms));
+      done.Notify();
+    }),
+              RequestQueue::Refusal::kNone);
+    done.WaitForNotification();
+  }
+}
+
 TEST(RequestQueueTest, RunsEverySubmittedCallOnce) {
   std::atomic<int> ran{0};
   {
-    RequestQueue queue(2, 0, absl::ZeroDuration());
+    RequestQueue queue(Options(2, 0, 0));
     for (int i = 0; i < 1000; ++i) {
-      ASSERT_EQ(queue.TrySubmit([&ran](bool shed, absl::Duration) {
-        EXPECT_FALSE(shed);
-        ran.fetch_add(1);
-      }),
+      ASSERT_EQ(queue.TrySubmit([&ran] { ran.fetch_add(1); }),
                 RequestQueue::Refusal::kNone);
     }
   }  // the destructor runs what is queued
@@ -35,92 +53,101 @@ TEST(RequestQueueTest, RunsEverySubmittedCallOnce) {
 
 TEST(RequestQueueTest, RefusesWhenTheQueueIsFull) {
   absl::Notification started, release;
-  RequestQueue queue(1, 3, absl::ZeroDuration());
+  RequestQueue queue(Options(1, 3, 0));
   ASSERT_EQ(queue.TrySubmit(Blocker(&started, &release)),
             RequestQueue::Refusal::kNone);
   started.WaitForNotification();  // the only worker is busy
   std::atomic<int> ran{0};
-  auto count = [&ran](bool, absl::Duration) { ran.fetch_add(1); };
+  auto count = [&ran] { ran.fetch_add(1); };
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(queue.TrySubmit(count), RequestQueue::Refusal::kNone);
   }
   EXPECT_EQ(queue.queued(), 3);
   EXPECT_EQ(queue.TrySubmit(count), RequestQueue::Refusal::kFull);
+  EXPECT_NE(queue.RefusalMessage(RequestQueue::Refusal::kFull)
+                .find("3 calls already waiting"),
+            std::string::npos);
   release.Notify();
   while (queue.queued() > 0) absl::SleepFor(absl::Milliseconds(1));
   // Room again once the worker drained the queue.
   EXPECT_EQ(queue.TrySubmit(count), RequestQueue::Refusal::kNone);
 }
 
-TEST(RequestQueueTest, ShedsCallsThatWaitedTooLongAndRefusesNewOnes) {
-  absl::Notification started, release;
-  RequestQueue queue(1, 0, absl::Milliseconds(20));
-  ASSERT_EQ(queue.TrySubmit(Blocker(&started, &release)),
-            RequestQueue::Refusal::kNone);
-  started.WaitForNotification();
-  std::atomic<int> run{0}, shed{0};
-  absl::Duration longest_shed_wait;
-  absl::Notification done;
-  ASSERT_EQ(queue.TrySubmit([&](bool is_shed, absl::Duration waited) {
-    (is_shed ? shed : run).fetch_add(1);
-    longest_shed_wait = waited;
-    done.Notify();
-  }),
-            RequestQueue::Refusal::kNone);
-  absl::SleepFor(absl::Milliseconds(60));
-  // The waiting call is older than the limit: the queue stands, and a new
-  // call is refused at once instead of joining it.
-  EXPECT_EQ(queue.TrySubmit([](bool, absl::Duration) {}),
-            RequestQueue::Refusal::kStanding);
-  release.Notify();
-  done.WaitForNotification();
-  EXPECT_EQ(run.load(), 0);
-  EXPECT_EQ(shed.load(), 1);
-  EXPECT_GE(longest_shed_wait, absl::Milliseconds(60));
-  // Once the queue drained, calls are accepted and run again.
-  absl::Notification ran_fresh;
-  bool fresh_shed = true;
-  ASSERT_EQ(queue.TrySubmit([&](bool is_shed, absl::Duration) {
-    fresh_shed = is_shed;
-    ran_fresh.Notify();
-  }),
-            RequestQueue::Refusal::kNone);
-  ran_fresh.WaitForNotification();
-  EXPECT_FALSE(fresh_shed);
-}
-
 TEST(RequestQueueTest, RefusesAtOnceWhenTheCallsAheadWouldTakeTooLong) {
-  RequestQueue queue(1, 0, absl::Milliseconds(50));
-  // Teach the queue its pace: calls of 5 ms each.
-  for (int i = 0; i < 64; ++i) {
-    absl::Notification done;
-    ASSERT_EQ(queue.TrySubmit([&done](bool, absl::Duration) {
-      absl::SleepFor(absl::Milliseconds(5));
-      done.Notify();
-    }),
-              RequestQueue::Refusal::kNone);
-    done.WaitForNotification();
-  }
+  RequestQueue queue(Options(1, 0, 50));
+  TeachPace(&queue, 5);
   absl::Notification started, release;
   ASSERT_EQ(queue.TrySubmit(Blocker(&started, &release)),
             RequestQueue::Refusal::kNone);
   started.WaitForNotification();
-  // The oldest waiting call is young, so only the predicted wait (calls
-  // ahead x their pace) can refuse: 64 calls of ~5 ms would need ~320 ms.
+  // Calls of ~5 ms each: about 10 fit in 50 ms of waiting; the next ones
+  // are refused at once, long before any of them waited 50 ms.
   const absl::Time first = absl::Now();
   int accepted = 0;
   RequestQueue::Refusal refusal = RequestQueue::Refusal::kNone;
   for (int i = 0; i < 64 && refusal == RequestQueue::Refusal::kNone; ++i) {
-    refusal = queue.TrySubmit([](bool, absl::Duration) {});
+    refusal = queue.TrySubmit([] {});
     if (refusal == RequestQueue::Refusal::kNone) ++accepted;
   }
   const absl::Duration took = absl::Now() - first;
+  EXPECT_GE(queue.PredictedWait(), absl::Milliseconds(40));
   release.Notify();
-  EXPECT_EQ(refusal, RequestQueue::Refusal::kStanding);
-  EXPECT_GE(accepted, 1);
-  EXPECT_LT(accepted, 64);
-  // Refused at once, not after the call would have waited 50 ms.
+  EXPECT_EQ(refusal, RequestQueue::Refusal::kTooSlow);
+  EXPECT_GE(accepted, 3);
+  EXPECT_LE(accepted, 20);
   EXPECT_LT(took, absl::Milliseconds(50));
+}
+
+TEST(RequestQueueTest, SlowWorkersAloneRefuseNothing) {
+  // The workers stall for 100 ms (a snapshot loading beside them, another
+  // process on the cores) while two callers wait: the queue is short, so
+  // refusing them would not lower the load, and they run.
+  RequestQueue queue(Options(1, 0, 5));
+  TeachPace(&queue, 1);
+  absl::Notification started, release;
+  ASSERT_EQ(queue.TrySubmit(Blocker(&started, &release)),
+            RequestQueue::Refusal::kNone);
+  started.WaitForNotification();
+  std::atomic<int> ran{0};
+  EXPECT_EQ(queue.TrySubmit([&ran] { ran.fetch_add(1); }),
+            RequestQueue::Refusal::kNone);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(queue.TrySubmit([&ran] { ran.fetch_add(1); }),
+            RequestQueue::Refusal::kNone);
+  release.Notify();
+  while (queue.queued() > 0) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(ran.load(), 2);
+}
+
+TEST(RequestQueueTest, UnderOverloadTheCallsThatRunWaitAboutTheLimit) {
+  // One worker, calls of 1 ms, two submitted per millisecond for 300 ms:
+  // twice what it can do. Without a limit the backlog (and every wait)
+  // would grow to ~150 ms; with 10 ms, the calls that run wait about that.
+  RequestQueue queue(Options(1, 0, 10));
+  TeachPace(&queue, 1);
+  std::atomic<int> run{0}, refused{0};
+  std::atomic<int64_t> longest_wait_us{0};
+  const absl::Time begin = absl::Now();
+  while (absl::Now() - begin < absl::Milliseconds(300)) {
+    for (int i = 0; i < 2; ++i) {
+      const absl::Time submitted = absl::Now();
+      auto r = queue.TrySubmit([&, submitted] {
+        const int64_t us = absl::ToInt64Microseconds(absl::Now() - submitted);
+        int64_t seen = longest_wait_us.load();
+        while (us > seen && !longest_wait_us.compare_exchange_weak(seen, us)) {
+        }
+        run.fetch_add(1);
+        absl::SleepFor(absl::Milliseconds(1));
+      });
+      if (r != RequestQueue::Refusal::kNone) refused.fetch_add(1);
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  while (queue.queued() > 0) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_GT(run.load(), 50);
+  EXPECT_GT(refused.load(), 50);
+  EXPECT_LT(longest_wait_us.load(), 60000);
 }
 
 TEST(RequestQueueTest, DefaultWorkersFollowTheRequestOrTheUsableCores) {

@@ -3,6 +3,7 @@
 // survive kill -9 right after their acknowledgement.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "tests/process.h"
 #include "tests/test_util.h"
@@ -50,7 +53,8 @@ class LiveEventsTest : public ::testing::Test {
     delete server_;
     server_ = new testing::ServerProcess(
         testing::BinDir(), tmp_->Sub("snaps"), tmp_->path(),
-        {"--events-dir", tmp_->Sub("events"), "--poll-seconds", "0"});
+        {"--events-dir", tmp_->Sub("events"), "--poll-seconds", "0",
+         "--http-port", "0", "--http-port-file", tmp_->Sub("http_port")});
     ASSERT_TRUE(server_->WaitServing()) << server_->Stderr();
   }
 
@@ -97,6 +101,22 @@ class LiveEventsTest : public ::testing::Test {
       if (d.item_id() == item) return &d;
     }
     return nullptr;
+  }
+
+  // GET on the server's HTTP port: the body ("" on failure).
+  static std::string HttpGet(const std::string& path) {
+    httplib::Client client("127.0.0.1",
+                           std::stoi(testing::ReadAll(tmp_->Sub("http_port"))));
+    auto res = client.Get(path);
+    EXPECT_TRUE(res && res->status == 200) << path;
+    return res ? res->body : "";
+  }
+  // A /metrics sample's value (-1 when absent).
+  static int64_t Metric(const std::string& name) {
+    const std::string body = HttpGet("/metrics");
+    const size_t at = body.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stoll(body.substr(at + name.size() + 2));
   }
 
   static testing::TempDir* tmp_;
@@ -236,6 +256,61 @@ TEST_F(LiveEventsTest, RecentViewsSteerPicksOfANewCustomer) {
   for (const auto& p : picks.items()) got.insert(p.item_id());
   EXPECT_TRUE(got.count(viewed)) << "the viewed item leads a new customer's "
                                     "picks";
+}
+
+TEST_F(LiveEventsTest, MetricsShowTheStoreSizeAndHowFarTheSnapshotIsBehind) {
+  const int64_t stored = Metric("boomerang_events_stored");
+  const int64_t newest = Metric("boomerang_events_newest_timestamp_seconds");
+  ASSERT_GE(stored, 0);
+  // Later than anything the other tests record (their newest is "now").
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const int64_t t = std::max(newest, now) + 3600;
+  v1::RecordEventsResponse resp;
+  ASSERT_TRUE(
+      Record(
+          {MakeEvent(v1::Event::VIEW, "C-metrics", "SKU-0001", t - 60, "m-1"),
+           MakeEvent(v1::Event::VIEW, "C-metrics", "SKU-0002", t, "m-2"),
+           MakeEvent(v1::Event::VIEW, "C-metrics", "SKU-0003", t, "m-1")},
+          &resp)
+          .ok());
+  ASSERT_EQ(resp.accepted(), 2);
+  EXPECT_EQ(Metric("boomerang_events_stored"), stored + 2);
+  EXPECT_EQ(Metric("boomerang_events_newest_timestamp_seconds"), t);
+  // The lag: the newest event against the serving snapshot's data end.
+  const nlohmann::json defaults =
+      nlohmann::json::parse(HttpGet("/v1/demo-defaults"));
+  absl::Time data_end;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full,
+                              defaults["as_of"].get<std::string>(), &data_end,
+                              &error))
+      << error;
+  EXPECT_EQ(Metric("boomerang_events_snapshot_lag_seconds"),
+            t - absl::ToUnixSeconds(data_end));
+  EXPECT_GT(Metric("boomerang_events_last_append_timestamp_seconds"), 0);
+
+  // The counts are the store's, not the process's: they survive kill -9.
+  StartServer();
+  EXPECT_EQ(Metric("boomerang_events_stored"), stored + 2);
+  EXPECT_EQ(Metric("boomerang_events_newest_timestamp_seconds"), t);
+  EXPECT_EQ(Metric("boomerang_events_last_append_timestamp_seconds"), 0);
+}
+
+TEST_F(LiveEventsTest, EventsFromTheFutureAreRefused) {
+  v1::RecordEventsResponse resp;
+  // Milliseconds sent as seconds are beyond year 9999; a wrong clock or a
+  // day's error is caught by the server's clock.
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  grpc::Status s = Record({MakeEvent(v1::Event::PURCHASE, "C-future",
+                                     "SKU-0001", now + 3 * 86400, "f-1")},
+                          &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("events[0].timestamp"));
+  EXPECT_THAT(s.error_message(), HasSubstr("after the server's clock"));
+  s = Record({MakeEvent(v1::Event::PURCHASE, "C-future", "SKU-0001", now * 1000,
+                        "f-2")},
+             &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(LiveEventsTest, AcknowledgedEventsSurviveKill9) {

@@ -5,9 +5,12 @@
 // test time with the openssl command (skipped when it is absent).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -34,6 +37,9 @@ std::string Slurp(const std::string& path) {
 class SecurityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    // httplib's TLS client writes with write(): a server that drops the
+    // connection (no client certificate) must not kill the test.
+    signal(SIGPIPE, SIG_IGN);
     if (::access("/usr/bin/openssl", X_OK) != 0) return;
     tmp_ = new testing::TempDir();
     const std::string d = tmp_->path();
@@ -79,7 +85,9 @@ class SecurityTest : public ::testing::Test {
         << "tls-client-ca = \"" << d << "/ca.pem\"\n"
         << "require-client-cert = true\n"
         << "read-tokens-file = \"" << d << "/read.txt\"\n"
-        << "write-tokens-file = \"" << d << "/write.txt\"\n";
+        << "write-tokens-file = \"" << d << "/write.txt\"\n"
+        << "http-port = 0\n"
+        << "http-port-file = \"" << d << "/http_port\"\n";
     server_ = new testing::ServerProcess(bin, tmp_->Sub("snaps"), d,
                                          {"--config", d + "/server.toml"});
   }
@@ -104,6 +112,35 @@ class SecurityTest : public ::testing::Test {
                                grpc::SslCredentials(ssl));
   }
   static int Port() { return std::stoi(Slurp(tmp_->Sub("port"))); }
+  static int HttpPort() { return std::stoi(Slurp(tmp_->Sub("http_port"))); }
+
+  // POST /v1/FrequentlyBoughtTogether over HTTPS; with `client_cert`
+  // presenting the client's certificate. The HTTP status, 0 when the
+  // connection failed (`error` says why).
+  static int HttpsFbt(bool client_cert, const std::string& token,
+                      std::string* error) {
+    std::unique_ptr<httplib::SSLClient> client;
+    if (client_cert) {
+      client = std::make_unique<httplib::SSLClient>("localhost", HttpPort(),
+                                                    tmp_->Sub("client.pem"),
+                                                    tmp_->Sub("client.key"));
+    } else {
+      client = std::make_unique<httplib::SSLClient>("localhost", HttpPort());
+    }
+    client->set_ca_cert_path(tmp_->Sub("ca.pem").c_str());
+    client->enable_server_certificate_verification(true);
+    client->set_connection_timeout(std::chrono::seconds(5));
+    client->set_read_timeout(std::chrono::seconds(10));
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    auto res = client->Post("/v1/FrequentlyBoughtTogether", headers,
+                            R"({"item_ids":["SKU-0001"]})", "application/json");
+    if (!res) {
+      *error = httplib::to_string(res.error());
+      return 0;
+    }
+    return res->status;
+  }
 
   static grpc::Status Fbt(const std::shared_ptr<grpc::Channel>& channel,
                           const std::string& token) {
@@ -178,6 +215,22 @@ TEST_F(SecurityTest, ClientWithoutCertificateIsRefused) {
                               grpc::InsecureChannelCredentials()),
           kReadToken);
   EXPECT_FALSE(s.ok());
+}
+
+TEST_F(SecurityTest, HttpSideDoorUsesTheSameTlsCertificatesAndTokens) {
+  std::string error;
+  EXPECT_EQ(HttpsFbt(true, kReadToken, &error), 200) << error;
+  EXPECT_EQ(HttpsFbt(true, "", &error), 401);
+  EXPECT_EQ(HttpsFbt(true, "not-a-known-token-000000", &error), 401);
+  // No client certificate: the handshake fails.
+  EXPECT_EQ(HttpsFbt(false, kReadToken, &error), 0);
+  EXPECT_FALSE(error.empty());
+  // Plaintext HTTP to the HTTPS port gets no answer.
+  httplib::Client plain("127.0.0.1", HttpPort());
+  plain.set_connection_timeout(std::chrono::seconds(5));
+  plain.set_read_timeout(std::chrono::seconds(5));
+  auto res = plain.Get("/healthz");
+  EXPECT_FALSE(res) << res->status;
 }
 
 TEST_F(SecurityTest, TokensAreNeverLogged) {
