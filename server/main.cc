@@ -143,6 +143,13 @@ int main(int argc, char** argv) {
                  "get RESOURCE_EXHAUSTED at once (0: no limit)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000000));
+  int max_message_bytes = 4 << 20;
+  app.add_option("--max-message-bytes", max_message_bytes,
+                 "largest gRPC request message accepted; larger ones get "
+                 "RESOURCE_EXHAUSTED before any handler runs (the HTTP side "
+                 "door takes bodies up to 1 MiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 64 << 20));
   int max_queue_ms = 5;
   app.add_option("--max-queue-ms", max_queue_ms,
                  "refuse a unary call (RESOURCE_EXHAUSTED) when the calls "
@@ -222,6 +229,7 @@ int main(int argc, char** argv) {
   // gRPC 1.51 binds with SO_REUSEPORT by default: a second server on the same
   // port would "start" and steal connections. Make it fail instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(max_message_bytes);
   // Detect vanished clients (a batch job's machine rebooted): their streams
   // are cancelled instead of holding a reactor and a snapshot forever.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);

@@ -5,7 +5,10 @@
 // then the request logic of server/recommender_service.h and
 // server/retention.h (validation included) on a small real snapshot, then
 // MessageToJsonString of the response. The DueReplenishments request type
-// (gRPC only) goes through its validation too.
+// (gRPC only) goes through its validation too. RecordEvents (the one write
+// method) appends to a live event store opened in the temporary directory,
+// so that the recommendation methods that follow read the fuzzed events
+// back through the live overlay (server/live_events.h).
 //
 // The snapshot is indexed once per process, at start-up, from a generated
 // shop (a catalog, repeat customers, guests) into a temporary directory, by
@@ -39,9 +42,11 @@
 #include "absl/strings/str_format.h"
 #include "boomerang/v1/recommender.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/live_events.h"
 #include "server/recommender_service.h"
 #include "server/retention.h"
 #include "server/snapshot.h"
+#include "server/store/event_store.h"
 
 namespace boomerang {
 namespace {
@@ -115,8 +120,14 @@ class Fixture {
                              [](const std::string&, const absl::Status&) {});
     if (!snapshot.ok()) Die(snapshot.status().ToString());
     snapshot_ = *snapshot;
+    auto events = EventStore::Open(dir_ + "/events");
+    if (!events.ok()) Die(events.status().ToString());
+    events_ = std::move(*events);
+    SetEventStore(events_.get());
   }
   ~Fixture() {
+    SetEventStore(nullptr);
+    events_.reset();
     snapshot_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -154,6 +165,7 @@ class Fixture {
 
   std::string dir_;
   std::shared_ptr<const Snapshot> snapshot_;
+  std::unique_ptr<EventStore> events_;
 };
 
 Fixture* fixture = nullptr;
@@ -217,6 +229,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The gateway rejects a blank body before parsing; and bodies over 1 MiB.
   const std::string body(reinterpret_cast<const char*>(data), size);
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return 0;
+  v1::RecordEventsRequest record;
+  if (ParseJson(body, &record)) {
+    v1::RecordEventsResponse recorded;
+    absl::Status s = RecordEvents(record, &recorded);
+    CheckStatus("RecordEvents", s, body);
+    if (s.ok() && recorded.accepted() + recorded.duplicates() !=
+                      record.events_size()) {
+      Die(absl::StrCat("RecordEvents accounted for ",
+                       recorded.accepted() + recorded.duplicates(), " of ",
+                       record.events_size(), " events: ", body));
+    }
+  }
   Call("FrequentlyBoughtTogether", &FrequentlyBoughtTogether, body);
   Call("SimilarItems", &SimilarItems, body);
   Call("PersonalPicks", &PersonalPicks, body);

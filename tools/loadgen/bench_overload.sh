@@ -60,7 +60,9 @@ load() {  # loadgen flags
 }
 start_server --max-queued 0 --max-queue-ms 0  # its raw capacity
 echo "== saturation: closed loop, concurrency 64, no admission control"
-sat=$(load --concurrency 64 | tee /dev/stderr | awk '/^achieved/ {print $2}')
+sat_out=$(load --concurrency 64)
+echo "$sat_out"
+sat=$(awk '/^achieved/ {print $2}' <<< "$sat_out")
 stop_server
 for mode in "admission control (defaults)|" \
             "no limit (--max-queued 0 --max-queue-ms 0)|--max-queued 0 --max-queue-ms 0"; do
