@@ -622,8 +622,7 @@ void HttpGateway::Route() {
              [this](const httplib::Request&, httplib::Response& res) {
                std::shared_ptr<const Snapshot> snapshot = holder_->Current();
                std::string extra = SnapshotGauges(snapshot.get(), manager_);
-               // Event-store size and lag come here with live events
-               // (extra_metrics).
+               // The event store's size and lag (main.cc).
                if (options_.extra_metrics) extra += options_.extra_metrics();
                res.set_header("Cache-Control", "no-store");
                res.set_content(Metrics::Global().RenderPrometheus(extra),

@@ -1,14 +1,16 @@
 // The HTTP side door of boomerang-server, on a second port next to gRPC:
 //
 //   GET  /metrics           Prometheus text (request counters and latency
-//                           histograms per method and transport, the serving
-//                           snapshot's version, age, swaps and failed loads)
+//                           histograms per method and transport, refusals,
+//                           the serving snapshot's version, age, swaps and
+//                           failed loads, the event store's size and lag)
 //   GET  /healthz           200 {"status":"SERVING",...} or 503 NOT_SERVING
 //   POST /v1/{Method}       the recommendation RPCs in protobuf's JSON
 //                           mapping: FrequentlyBoughtTogether, SimilarItems,
 //                           PersonalPicks, CrossSell, Upsell, BuyAgain,
-//                           GetCustomerProfile (CORS open to any origin, so a
-//                           shop's page can call them with fetch)
+//                           GetCustomerProfile, and RecordEvents (CORS open to
+//                           any origin, so a shop's page can call them with
+//                           fetch)
 //   GET  /, /demo           a self-contained demo product page (optional)
 //   GET  /v1/demo-defaults  the demo page's default item and customer
 //
@@ -92,8 +94,7 @@ struct HttpGatewayOptions {
   std::string tls_client_ca_file;
   bool require_client_cert = false;
   // More gauges for /metrics, already in Prometheus text format (may be
-  // null). The place for the event store's size and lag once live events
-  // exist.
+  // null): the server's main.cc adds the event store's size and lag here.
   std::function<std::string()> extra_metrics;
 };
 
