@@ -46,18 +46,25 @@ thread_local bool t_shedding = false;
 // client keeps it alive; its ThreadPool queues the others without bound, so
 // under overload every new connection waits for seconds behind the others'
 // keep-alive. This queue lets at most `max_waiting` connections wait; one
-// beyond that goes to the shedding thread, where the pre-routing handler
-// answers its request 503 with Retry-After and closes it (a request takes
-// microseconds there, and a client that sends nothing is dropped by the read
-// timeout). Our own because cpp-httplib 0.11's TaskQueue cannot refuse a
-// connection (later versions return false from enqueue for that).
+// beyond that goes to the shedding threads, where the pre-routing handler
+// answers its requests 503 with Retry-After and "Connection: close" (a
+// request takes microseconds there). Limits: cpp-httplib 0.11 ends a
+// connection only when the client's request says "Connection: close" (as
+// clients do on seeing it in a response) or at the keep-alive timeout, and
+// a client that sends nothing holds a thread until the read timeout; so
+// connections that misbehave on purpose can still delay the shedding
+// threads by seconds each (a reason for a proxy in front on the open
+// internet). Our own queue because cpp-httplib 0.11's TaskQueue cannot
+// refuse a connection (later versions return false from enqueue for that).
 class SheddingTaskQueue : public httplib::TaskQueue {
  public:
   SheddingTaskQueue(int threads, int max_waiting) : max_waiting_(max_waiting) {
     for (int i = 0; i < threads; ++i) {
       threads_.emplace_back([this] { Work(&jobs_, false); });
     }
-    threads_.emplace_back([this] { Work(&shed_, true); });
+    for (int i = 0; i < kSheddingThreads; ++i) {
+      threads_.emplace_back([this] { Work(&shed_, true); });
+    }
   }
   ~SheddingTaskQueue() override = default;
 
@@ -102,6 +109,7 @@ class SheddingTaskQueue : public httplib::TaskQueue {
     }
   }
 
+  static constexpr int kSheddingThreads = 2;
   const int max_waiting_;
   absl::Mutex mu_;
   std::deque<std::function<void()>> jobs_ ABSL_GUARDED_BY(mu_);
@@ -127,6 +135,11 @@ std::string OpenSslErrors() {
 // Sets up `ctx` from the options' PEM files; the error names the file.
 absl::Status SetUpTls(const HttpGatewayOptions& o, SSL_CTX* ctx) {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // Without a session id context, OpenSSL fails a TLS 1.2 client that
+  // resumes a session once client certificates are asked for.
+  static constexpr unsigned char kSessionContext[] = "boomerang-http";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext,
+                                 sizeof(kSessionContext) - 1);
   if (SSL_CTX_use_certificate_chain_file(ctx, o.tls_cert_file.c_str()) != 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("--tls-cert ", o.tls_cert_file,
@@ -594,6 +607,8 @@ void HttpGateway::Route() {
       [](const httplib::Request& req, httplib::Response& res) {
         if (!t_shedding) return httplib::Server::HandlerResponse::Unhandled;
         Metrics::Global().CountRejected("(connection)", "http");
+        Metrics::Global().Record("(connection)", "http",
+                                 absl::StatusCode::kUnavailable, 0);
         if (absl::StartsWith(req.path, "/v1/")) AllowCrossOrigin(res);
         SetError(503, absl::StatusCode::kUnavailable,
                  "server overloaded: too many HTTP connections waiting; "

@@ -130,7 +130,7 @@ class HttpGateway {
               const SnapshotManager* manager);
   void Route();
   // Runs `call` through options_.queue (when set, and for read methods):
-  // RESOURCE_EXHAUSTED when the queue refuses or sheds it.
+  // RESOURCE_EXHAUSTED when the queue refuses it.
   absl::Status Admitted(const std::string& method,
                         const std::function<absl::Status()>& call);
 

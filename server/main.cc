@@ -319,11 +319,15 @@ int main(int argc, char** argv) {
       // in. Growing past a day means the rebuild is not running.
       int64_t lag = 0;
       const int64_t newest = events->newest_event_time();
+      // Events may be dated up to a day ahead (clock skew): the lag counts
+      // to now at most, so that they cannot raise a false alert.
+      const int64_t newest_past =
+          std::min<int64_t>(newest, absl::ToUnixSeconds(absl::Now()));
       if (std::shared_ptr<const boomerang::Snapshot> snapshot =
               holder.Current();
           snapshot != nullptr && newest > 0) {
         auto end = boomerang::ParseTimestamp(snapshot->manifest().data_end());
-        lag = end.ok() ? std::max<int64_t>(0, newest - *end) : 0;
+        lag = end.ok() ? std::max<int64_t>(0, newest_past - *end) : 0;
       }
       return absl::StrCat(
           "# HELP boomerang_events_stored Live events in the event store "
@@ -337,8 +341,9 @@ int main(int argc, char** argv) {
           "boomerang_events_newest_timestamp_seconds ",
           newest, "\n",
           "# HELP boomerang_events_snapshot_lag_seconds How much newer the "
-          "newest live event is than the serving snapshot's data (its data "
-          "end): what the live overlay carries until the nightly rebuild "
+          "newest live event (at most now) is than the serving snapshot's "
+          "data (its data end): what the live overlay carries until the "
+          "nightly rebuild "
           "takes the events in (0: no newer events).\n"
           "# TYPE boomerang_events_snapshot_lag_seconds gauge\n"
           "boomerang_events_snapshot_lag_seconds ",

@@ -18,9 +18,10 @@
 
 namespace boomerang {
 
-// Cores this process may run on: its CPU affinity, which taskset, cgroups'
-// cpusets and container runtimes set (std::thread::hardware_concurrency
-// counts every core of the machine).
+// Cores this process may run on: its CPU affinity, which taskset and cgroup
+// cpusets (docker --cpuset-cpus) set; std::thread::hardware_concurrency
+// counts every core of the machine. A CPU quota (docker --cpus, Kubernetes
+// limits) is not an affinity and is not seen here.
 int UsableCores();
 
 // UsableCores(), at most 8: the pool's helpers plus the caller.

@@ -74,8 +74,16 @@ void RequestQueue::Loop() {
     {
       absl::MutexLock lock(&mu_);
       if (last_service_ns >= 0) {
-        // Exponentially weighted over roughly the last 64 calls.
-        mean_service_ns_ += (last_service_ns - mean_service_ns_) / 64;
+        // Exponentially weighted over roughly the last 64 calls. A sample is
+        // capped at max_wait: one slow call (a huge customer, page faults
+        // after a swap) must not make the queue refuse for the next hundred,
+        // and with the cap a queue no longer than the number of workers is
+        // never refused.
+        const double cap = options_.max_wait > absl::ZeroDuration()
+                               ? absl::ToDoubleNanoseconds(options_.max_wait)
+                               : last_service_ns;
+        mean_service_ns_ +=
+            (std::min(last_service_ns, cap) - mean_service_ns_) / 64;
       }
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stop_ || !queue_.empty();

@@ -5,7 +5,9 @@
 // A new call is refused at once (the caller answers RESOURCE_EXHAUSTED)
 // when the calls already waiting would keep it waiting longer than
 // `max_wait` at the recent pace (mean time per call over about the last 64,
-// divided among the workers), or when `max_queued` calls already wait.
+// each counted at most max_wait, divided among the workers), or when
+// `max_queued` calls already wait. Before the first calls finish the pace is
+// unknown and only `max_queued` applies.
 // Under overload, accepted calls keep their latency (about max_wait of
 // waiting) and the excess fails fast, so clients can back off or go
 // elsewhere; bounding predicted time, not only count, holds whatever the
@@ -13,7 +15,8 @@
 // what refuses: when the workers are merely slow for a moment (a snapshot
 // being loaded beside them, another process taking the cores), the few
 // calls waiting are not refused, because refusing them would not make the
-// server any less loaded. A call whose deadline passed while it waited is
+// server any less loaded; a queue no longer than the number of workers is
+// never refused. A call whose deadline passed while it waited is
 // not run (the caller answers DEADLINE_EXCEEDED).
 //
 // Why our own queue: the gRPC callback API has no admission control of its

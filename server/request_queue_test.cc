@@ -1,6 +1,7 @@
 #include "server/request_queue.h"
 
 #include <atomic>
+#include <memory>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
@@ -8,6 +9,9 @@
 
 namespace boomerang {
 namespace {
+
+// Every test declares what its calls use before the queue, so that the
+// queue (whose destructor runs what is still queued) goes first.
 
 RequestQueueOptions Options(int workers, int max_queued, int max_wait_ms) {
   RequestQueueOptions o;
@@ -39,6 +43,11 @@ void TeachPace(RequestQueue* queue, int ms) {
   }
 }
 
+// Waits until `n` calls counted by `counter` ran.
+void AwaitCount(const std::atomic<int>& counter, int n) {
+  while (counter.load() < n) absl::SleepFor(absl::Milliseconds(1));
+}
+
 TEST(RequestQueueTest, RunsEverySubmittedCallOnce) {
   std::atomic<int> ran{0};
   {
@@ -53,12 +62,12 @@ TEST(RequestQueueTest, RunsEverySubmittedCallOnce) {
 
 TEST(RequestQueueTest, RefusesWhenTheQueueIsFull) {
   absl::Notification started, release;
+  std::atomic<int> ran{0};
+  auto count = [&ran] { ran.fetch_add(1); };
   RequestQueue queue(Options(1, 3, 0));
   ASSERT_EQ(queue.TrySubmit(Blocker(&started, &release)),
             RequestQueue::Refusal::kNone);
   started.WaitForNotification();  // the only worker is busy
-  std::atomic<int> ran{0};
-  auto count = [&ran] { ran.fetch_add(1); };
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(queue.TrySubmit(count), RequestQueue::Refusal::kNone);
   }
@@ -68,20 +77,23 @@ TEST(RequestQueueTest, RefusesWhenTheQueueIsFull) {
                 .find("3 calls already waiting"),
             std::string::npos);
   release.Notify();
-  while (queue.queued() > 0) absl::SleepFor(absl::Milliseconds(1));
+  AwaitCount(ran, 3);
   // Room again once the worker drained the queue.
   EXPECT_EQ(queue.TrySubmit(count), RequestQueue::Refusal::kNone);
+  AwaitCount(ran, 4);
 }
 
 TEST(RequestQueueTest, RefusesAtOnceWhenTheCallsAheadWouldTakeTooLong) {
+  absl::Notification started, release;
   RequestQueue queue(Options(1, 0, 50));
   TeachPace(&queue, 5);
-  absl::Notification started, release;
   ASSERT_EQ(queue.TrySubmit(Blocker(&started, &release)),
             RequestQueue::Refusal::kNone);
   started.WaitForNotification();
-  // Calls of ~5 ms each: about 10 fit in 50 ms of waiting; the next ones
-  // are refused at once, long before any of them waited 50 ms.
+  // Calls of 5 ms or more each (sleeps overrun on a busy machine; the
+  // moving mean, started at 0, has reached ~87% of the pace): about 12 fit
+  // in 50 ms of waiting; the next ones are refused at once, long before any
+  // of them waited 50 ms.
   const absl::Time first = absl::Now();
   int accepted = 0;
   RequestQueue::Refusal refusal = RequestQueue::Refusal::kNone;
@@ -93,43 +105,50 @@ TEST(RequestQueueTest, RefusesAtOnceWhenTheCallsAheadWouldTakeTooLong) {
   EXPECT_GE(queue.PredictedWait(), absl::Milliseconds(40));
   release.Notify();
   EXPECT_EQ(refusal, RequestQueue::Refusal::kTooSlow);
-  EXPECT_GE(accepted, 3);
-  EXPECT_LE(accepted, 20);
+  EXPECT_GE(accepted, 1);
+  EXPECT_LE(accepted, 16);
   EXPECT_LT(took, absl::Milliseconds(50));
 }
 
-TEST(RequestQueueTest, SlowWorkersAloneRefuseNothing) {
-  // The workers stall for 100 ms (a snapshot loading beside them, another
-  // process on the cores) while two callers wait: the queue is short, so
-  // refusing them would not lower the load, and they run.
+TEST(RequestQueueTest, AShortQueueIsNeverRefused) {
+  // The worker stalls for 100 ms (a snapshot loading beside it, another
+  // process on the cores) while a caller waits; before that, one call took
+  // a whole second. A queue no longer than the number of workers is still
+  // admitted: refusing it would not lower the load.
+  absl::Notification started, release;
+  std::atomic<int> ran{0};
   RequestQueue queue(Options(1, 0, 5));
   TeachPace(&queue, 1);
-  absl::Notification started, release;
+  {
+    absl::Notification done;
+    ASSERT_EQ(queue.TrySubmit([&done] {
+      absl::SleepFor(absl::Seconds(1));
+      done.Notify();
+    }),
+              RequestQueue::Refusal::kNone);
+    done.WaitForNotification();
+  }
   ASSERT_EQ(queue.TrySubmit(Blocker(&started, &release)),
             RequestQueue::Refusal::kNone);
   started.WaitForNotification();
-  std::atomic<int> ran{0};
   EXPECT_EQ(queue.TrySubmit([&ran] { ran.fetch_add(1); }),
             RequestQueue::Refusal::kNone);
   absl::SleepFor(absl::Milliseconds(100));
-  EXPECT_EQ(queue.TrySubmit([&ran] { ran.fetch_add(1); }),
-            RequestQueue::Refusal::kNone);
+  EXPECT_LE(queue.PredictedWait(), absl::Milliseconds(5));
   release.Notify();
-  while (queue.queued() > 0) absl::SleepFor(absl::Milliseconds(1));
-  absl::SleepFor(absl::Milliseconds(10));
-  EXPECT_EQ(ran.load(), 2);
+  AwaitCount(ran, 1);
 }
 
 TEST(RequestQueueTest, UnderOverloadTheCallsThatRunWaitAboutTheLimit) {
-  // One worker, calls of 1 ms, two submitted per millisecond for 300 ms:
+  // One worker, calls of 1 ms, two submitted per millisecond for 500 ms:
   // twice what it can do. Without a limit the backlog (and every wait)
-  // would grow to ~150 ms; with 10 ms, the calls that run wait about that.
-  RequestQueue queue(Options(1, 0, 10));
-  TeachPace(&queue, 1);
+  // would grow to ~250 ms; with 10 ms, the calls that run wait about that.
   std::atomic<int> run{0}, refused{0};
   std::atomic<int64_t> longest_wait_us{0};
+  RequestQueue queue(Options(1, 0, 10));
+  TeachPace(&queue, 1);
   const absl::Time begin = absl::Now();
-  while (absl::Now() - begin < absl::Milliseconds(300)) {
+  while (absl::Now() - begin < absl::Milliseconds(500)) {
     for (int i = 0; i < 2; ++i) {
       const absl::Time submitted = absl::Now();
       auto r = queue.TrySubmit([&, submitted] {
@@ -137,17 +156,21 @@ TEST(RequestQueueTest, UnderOverloadTheCallsThatRunWaitAboutTheLimit) {
         int64_t seen = longest_wait_us.load();
         while (us > seen && !longest_wait_us.compare_exchange_weak(seen, us)) {
         }
-        run.fetch_add(1);
         absl::SleepFor(absl::Milliseconds(1));
+        run.fetch_add(1);
       });
       if (r != RequestQueue::Refusal::kNone) refused.fetch_add(1);
     }
     absl::SleepFor(absl::Milliseconds(1));
   }
-  while (queue.queued() > 0) absl::SleepFor(absl::Milliseconds(5));
-  EXPECT_GT(run.load(), 50);
+  const int submitted = run.load() + refused.load() + queue.queued();
   EXPECT_GT(refused.load(), 50);
-  EXPECT_LT(longest_wait_us.load(), 60000);
+  EXPECT_LT(longest_wait_us.load(), 120000);
+  // Drain before the counters go out of scope.
+  while (run.load() + refused.load() < submitted) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_GT(run.load(), 50);
 }
 
 TEST(RequestQueueTest, DefaultWorkersFollowTheRequestOrTheUsableCores) {

@@ -1,9 +1,9 @@
 // Overload across processes: a boomerang-server with a deliberately small
-// admission limit (one worker, a short queue) flooded by boomerang-loadgen
-// over gRPC and by concurrent clients over HTTP. The excess is refused with
-// RESOURCE_EXHAUSTED (HTTP 429 with Retry-After), the rest is answered, no
-// call fails any other way, and /metrics counts the refusals. An HTTP
-// connection beyond the waiting limit is answered 503 at once instead of
+// admission limit (one worker, one call waiting at most) flooded by
+// boomerang-loadgen over gRPC and by concurrent clients over HTTP. The excess
+// is refused with RESOURCE_EXHAUSTED (HTTP 429 with Retry-After), the rest is
+// answered, no call fails any other way, and /metrics counts the refusals. An
+// HTTP connection beyond the waiting limit is answered 503 at once instead of
 // waiting behind another client's keep-alive.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -97,7 +97,7 @@ testing::TempDir* OverloadTest::tmp_ = nullptr;
 TEST_F(OverloadTest, ExcessCallsAreRefusedFastAndTheRestAnswered) {
   int http_port = 0;
   auto server = Start(tmp_->Sub("small"),
-                      {"--workers", "1", "--max-queued", "4"}, &http_port);
+                      {"--workers", "1", "--max-queued", "1"}, &http_port);
   ASSERT_NE(server, nullptr);
 
   // gRPC: 256 callers without pause against one worker.

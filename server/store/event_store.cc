@@ -51,7 +51,7 @@ std::string EventKey(const v1::Event& e) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
-    const std::string& dir) {
+    const std::string& dir, bool sync_writes) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   }
   std::unique_ptr<EventStore> store(new EventStore());
   store->dir_ = dir;
+  store->sync_writes_ = sync_writes;
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
@@ -165,6 +166,7 @@ absl::StatusOr<EventStore::AppendResult> EventStore::Append(
   absl::MutexLock lock(&append_mu_);
   rocksdb::WriteBatch batch;
   absl::flat_hash_set<absl::string_view> in_batch;
+  std::vector<const v1::Event*> accepted;
   std::string unused;
   for (const v1::Event& e : events) {
     const std::string& key = e.idempotency_key();
@@ -181,18 +183,19 @@ absl::StatusOr<EventStore::AppendResult> EventStore::Append(
       return FromRocksStatus(got, "reading the event store");
     }
     batch.Put(events_, EventKey(e), e.SerializeAsString());
+    accepted.push_back(&e);
     batch.Put(keys_, key, "");
     ++result.accepted;
   }
   if (result.accepted == 0) return result;
   int64_t newest = newest_event_.load();
-  for (const v1::Event& e : events) {
-    newest = std::max<int64_t>(newest, e.timestamp().seconds());
+  for (const v1::Event* e : accepted) {
+    newest = std::max<int64_t>(newest, e->timestamp().seconds());
   }
   const int64_t stored = events_stored_.load() + result.accepted;
   batch.Put(db_->DefaultColumnFamily(), kStatsKey, EncodeStats(stored, newest));
   rocksdb::WriteOptions wo;
-  wo.sync = true;  // on disk before the call is acknowledged
+  wo.sync = sync_writes_;  // on disk before the call is acknowledged
   absl::Status s =
       FromRocksStatus(db_->Write(wo, &batch), "writing to the event store");
   if (!s.ok()) return s;

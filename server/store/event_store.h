@@ -39,9 +39,10 @@ namespace boomerang {
 class EventStore {
  public:
   // Opens (creating when missing) the store in `dir`. Fails if another
-  // process has it open.
+  // process has it open. `sync_writes` false skips the sync before Append
+  // returns (for the fuzzer only: then an acknowledged event can be lost).
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(
-      const std::string& dir);
+      const std::string& dir, bool sync_writes = true);
   // Opens a store that a running server may have open, for reading only
   // (the indexer's nightly rebuild): a RocksDB secondary instance, which is
   // safe beside the primary (a plain read-only open is not), caught up with
@@ -93,6 +94,7 @@ class EventStore {
   std::atomic<int64_t> newest_event_{0};
   std::atomic<int64_t> last_append_{0};
   bool read_only_ = false;
+  bool sync_writes_ = true;
 };
 
 }  // namespace boomerang

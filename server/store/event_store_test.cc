@@ -54,6 +54,12 @@ TEST_F(EventStoreTest, StoresOnceReadsInTimeOrderAndKeepsExactCounters) {
     EXPECT_EQ((*store)->events_stored(), 4);
     EXPECT_EQ((*store)->newest_event_time(), 3000);
     EXPECT_GT((*store)->last_append_time(), 0);
+    // A repeated key with a later time is not stored and moves nothing.
+    r = (*store)->Append({Event("C1", "A", 9000, "k1")});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->duplicates, 1);
+    EXPECT_EQ((*store)->events_stored(), 4);
+    EXPECT_EQ((*store)->newest_event_time(), 3000);
 
     std::vector<v1::Event> c1;
     ASSERT_TRUE((*store)->ForCustomer("C1", &c1).ok());
