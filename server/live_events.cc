@@ -96,7 +96,8 @@ absl::Status RecordEvents(const v1::RecordEventsRequest& request,
                  absl::StrCat("is ", FormatTimestamp(e.timestamp().seconds()),
                               ", more than a day after the server's clock (",
                               FormatTimestamp(now_seconds),
-                              "); send seconds since 1970 in UTC"));
+                              "); send the event's real time, in UTC (seconds, "
+                              "not milliseconds)"));
     }
     if (!(e.quantity() >= 0 && e.quantity() < 1e9)) {
       return bad("quantity", "must be >= 0 (0 means 1)");
