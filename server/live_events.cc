@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "models/timestamp.h"
@@ -37,13 +38,12 @@ void InsertSorted(Times* times, Values* values, int64_t t, V v) {
 
 void SetEventStore(EventStore* store) { g_store.store(store); }
 
-absl::Status RecordEvents(const v1::RecordEventsRequest& request,
-                          v1::RecordEventsResponse* response) {
-  EventStore* store = GetEventStore();
-  if (store == nullptr) {
-    return absl::FailedPreconditionError(
-        "this server keeps no live events: start it with --events-dir");
-  }
+namespace {
+
+// The request's events, validated and trimmed, or INVALID_ARGUMENT naming
+// the event (by position) and the field.
+absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
+                            std::vector<v1::Event>* out) {
   constexpr int kMaxEvents = 1000;
   constexpr size_t kMaxIdBytes = 256;
   if (request.events_size() == 0) {
@@ -107,11 +107,50 @@ absl::Status RecordEvents(const v1::RecordEventsRequest& request,
     }
     events.push_back(std::move(e));
   }
-  auto result = store->Append(events);
-  if (!result.ok()) return result.status();
-  response->set_accepted(result->accepted);
-  response->set_duplicates(result->duplicates);
+  *out = std::move(events);
   return absl::OkStatus();
+}
+
+}  // namespace
+
+void RecordEventsAsync(const v1::RecordEventsRequest& request,
+                       v1::RecordEventsResponse* response,
+                       std::function<void(absl::Status)> done) {
+  EventStore* store = GetEventStore();
+  if (store == nullptr) {
+    done(absl::FailedPreconditionError(
+        "this server keeps no live events: start it with --events-dir"));
+    return;
+  }
+  std::vector<v1::Event> events;
+  absl::Status valid = ValidateEvents(request, &events);
+  if (!valid.ok()) {
+    done(valid);
+    return;
+  }
+  store->AppendAsync(std::move(events),
+                     [response, done = std::move(done)](
+                         absl::StatusOr<EventStore::AppendResult> result) {
+                       if (!result.ok()) {
+                         done(result.status());
+                         return;
+                       }
+                       response->set_accepted(result->accepted);
+                       response->set_duplicates(result->duplicates);
+                       done(absl::OkStatus());
+                     });
+}
+
+absl::Status RecordEvents(const v1::RecordEventsRequest& request,
+                          v1::RecordEventsResponse* response) {
+  absl::Status status;
+  absl::Notification done;
+  RecordEventsAsync(request, response, [&](absl::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return status;
 }
 EventStore* GetEventStore() { return g_store.load(); }
 

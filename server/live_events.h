@@ -18,6 +18,7 @@
 #define BOOMERANG_SERVER_LIVE_EVENTS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,16 @@ struct LiveActivity {
   std::vector<std::string> bought;  // their item ids, distinct
 };
 
-// Validates and stores a RecordEvents batch: INVALID_ARGUMENT naming the
-// event (by position) and the field; FAILED_PRECONDITION without a store.
+// Validates and stores a RecordEvents batch, then calls `done` (on the
+// event store's writer thread once the events are on disk, or at once on an
+// error): INVALID_ARGUMENT naming the event (by position) and the field;
+// FAILED_PRECONDITION without a store; RESOURCE_EXHAUSTED when the store's
+// writer is too far behind. `response` is filled before `done` and must
+// live until then.
+void RecordEventsAsync(const v1::RecordEventsRequest& request,
+                       v1::RecordEventsResponse* response,
+                       std::function<void(absl::Status)> done);
+// The same, waiting for the result.
 absl::Status RecordEvents(const v1::RecordEventsRequest& request,
                           v1::RecordEventsResponse* response);
 

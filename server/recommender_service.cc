@@ -599,18 +599,25 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     grpc::CallbackServerContext* context,
     const v1::RecordEventsRequest* request,
     v1::RecordEventsResponse* response) {
-  // A synced RocksDB write (~ms): bounded, and the acknowledgement must
-  // wait for it.
+  // Answered from the event store's writer thread once the events are on
+  // disk: no gRPC thread waits for the sync (the store groups the calls that
+  // arrive meanwhile into one synced write).
   const absl::Time started = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  grpc::Status status = AuthorizeCall(*context, auth_, Scope::kWrite);
-  if (status.ok()) {
-    status = ToGrpcStatus(boomerang::RecordEvents(*request, response));
+  auto finish = [reactor, started](const grpc::Status& status) {
+    Metrics::Global().Record("RecordEvents", "grpc",
+                             static_cast<absl::StatusCode>(status.error_code()),
+                             absl::ToDoubleSeconds(absl::Now() - started));
+    reactor->Finish(status);
+  };
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kWrite);
+  if (!allowed.ok()) {
+    finish(allowed);
+    return reactor;
   }
-  Metrics::Global().Record("RecordEvents", "grpc",
-                           static_cast<absl::StatusCode>(status.error_code()),
-                           absl::ToDoubleSeconds(absl::Now() - started));
-  reactor->Finish(status);
+  RecordEventsAsync(*request, response, [finish](absl::Status status) {
+    finish(ToGrpcStatus(status));
+  });
   return reactor;
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rocksdb/db.h"
@@ -78,6 +79,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   store->keys_ = store->handles_[2];
   s = store->LoadStats(/*writable=*/true);
   if (!s.ok()) return s;
+  EventStore* raw = store.get();
+  store->writer_ = std::thread([raw] { raw->WriterLoop(); });
   return store;
 }
 
@@ -152,57 +155,128 @@ absl::Status EventStore::LoadStats(bool writable) {
 }
 
 EventStore::~EventStore() {
+  {
+    absl::MutexLock lock(&writer_mu_);
+    writer_stop_ = true;
+  }
+  // Writes (and acknowledges) what is pending, then ends.
+  if (writer_.joinable()) writer_.join();
   if (db_ == nullptr) return;
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   db_->Close().PermitUncheckedError();
 }
 
 absl::StatusOr<EventStore::AppendResult> EventStore::Append(
-    const std::vector<v1::Event>& events) {
-  AppendResult result;
+    std::vector<v1::Event> events) {
+  absl::StatusOr<AppendResult> result;
+  absl::Notification done;
+  AppendAsync(std::move(events), [&](absl::StatusOr<AppendResult> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+void EventStore::AppendAsync(std::vector<v1::Event> events,
+                             AppendCallback done) {
   if (read_only_) {
-    return absl::FailedPreconditionError("the event store is open read-only");
+    done(absl::FailedPreconditionError("the event store is open read-only"));
+    return;
   }
-  absl::MutexLock lock(&append_mu_);
+  bool stopping = false;
+  {
+    absl::MutexLock lock(&writer_mu_);
+    stopping = writer_stop_;
+    if (!stopping && pending_events_ + static_cast<int64_t>(events.size()) <=
+                         kMaxPendingEvents) {
+      pending_events_ += static_cast<int64_t>(events.size());
+      pending_.push_back(Pending{std::move(events), std::move(done)});
+      return;
+    }
+  }
+  if (stopping) {
+    done(absl::UnavailableError("the event store is closing"));
+    return;
+  }
+  done(absl::ResourceExhaustedError(
+      absl::StrCat("the event store is behind: ", kMaxPendingEvents,
+                   " events already wait to be written; retry with backoff")));
+}
+
+void EventStore::WriterLoop() {
+  for (;;) {
+    std::vector<Pending> group;
+    {
+      absl::MutexLock lock(&writer_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) {
+        return writer_stop_ || !pending_.empty();
+      };
+      writer_mu_.Await(absl::Condition(&ready));
+      if (pending_.empty()) return;  // stopping, and nothing left
+      group.swap(pending_);
+      pending_events_ = 0;
+    }
+    std::vector<absl::StatusOr<AppendResult>> results = WriteGroup(group);
+    for (size_t i = 0; i < group.size(); ++i) {
+      group[i].done(std::move(results[i]));
+    }
+  }
+}
+
+std::vector<absl::StatusOr<EventStore::AppendResult>> EventStore::WriteGroup(
+    const std::vector<Pending>& group) {
+  std::vector<absl::StatusOr<AppendResult>> results(group.size());
   rocksdb::WriteBatch batch;
-  absl::flat_hash_set<absl::string_view> in_batch;
-  std::vector<const v1::Event*> accepted;
-  std::string unused;
-  for (const v1::Event& e : events) {
-    const std::string& key = e.idempotency_key();
-    if (!in_batch.insert(key).second) {
-      ++result.duplicates;
-      continue;
-    }
-    rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), keys_, key, &unused);
-    if (got.ok()) {
-      ++result.duplicates;
-      continue;
-    }
-    if (!got.IsNotFound()) {
-      return FromRocksStatus(got, "reading the event store");
-    }
-    batch.Put(events_, EventKey(e), e.SerializeAsString());
-    accepted.push_back(&e);
-    batch.Put(keys_, key, "");
-    ++result.accepted;
-  }
-  if (result.accepted == 0) return result;
+  // Keys seen in this group, across its calls: the first call to send a key
+  // stores it, the others count it as a duplicate.
+  absl::flat_hash_set<absl::string_view> in_group;
+  int64_t accepted = 0;
   int64_t newest = newest_event_.load();
-  for (const v1::Event* e : accepted) {
-    newest = std::max<int64_t>(newest, e->timestamp().seconds());
+  std::string unused;
+  for (size_t i = 0; i < group.size(); ++i) {
+    AppendResult r;
+    for (const v1::Event& e : group[i].events) {
+      const std::string& key = e.idempotency_key();
+      if (!in_group.insert(key).second) {
+        ++r.duplicates;
+        continue;
+      }
+      rocksdb::Status got =
+          db_->Get(rocksdb::ReadOptions(), keys_, key, &unused);
+      if (got.ok()) {
+        ++r.duplicates;
+        continue;
+      }
+      if (!got.IsNotFound()) {
+        const absl::Status error =
+            FromRocksStatus(got, "reading the event store");
+        return std::vector<absl::StatusOr<AppendResult>>(group.size(), error);
+      }
+      batch.Put(events_, EventKey(e), e.SerializeAsString());
+      batch.Put(keys_, key, "");
+      newest = std::max<int64_t>(newest, e.timestamp().seconds());
+      ++r.accepted;
+    }
+    accepted += r.accepted;
+    results[i] = r;
   }
-  const int64_t stored = events_stored_.load() + result.accepted;
+  if (accepted == 0) return results;
+  const int64_t stored = events_stored_.load() + accepted;
   batch.Put(db_->DefaultColumnFamily(), kStatsKey, EncodeStats(stored, newest));
   rocksdb::WriteOptions wo;
-  wo.sync = sync_writes_;  // on disk before the call is acknowledged
-  absl::Status s =
+  wo.sync = sync_writes_;  // on disk before any call is acknowledged
+  const absl::Status s =
       FromRocksStatus(db_->Write(wo, &batch), "writing to the event store");
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    // The batch is atomic: none of the group's events is stored.
+    return std::vector<absl::StatusOr<AppendResult>>(group.size(), s);
+  }
   events_stored_.store(stored);
   newest_event_.store(newest);
   last_append_.store(absl::ToUnixSeconds(absl::Now()));
-  return result;
+  write_groups_.fetch_add(1);
+  return results;
 }
 
 absl::Status EventStore::ForCustomer(absl::string_view customer_id,

@@ -8,11 +8,16 @@
 //   keys   -- idempotency key -> "" (what was seen, for de-duplication).
 //   default -- "stats": how many events are stored and the newest event
 //             time, kept exact in the same batches as the events.
-// Append() writes one batch with the write-ahead log synced to disk before
-// it returns: an acknowledged event survives kill -9 and power loss.
+// Appends are written by one writer thread with group commit: the calls
+// that arrive while a write is being synced wait, and the next write takes
+// all of them in one batch, synced once (the write-ahead log on disk before
+// any of them is acknowledged: an acknowledged event survives kill -9 and
+// power loss). So the store takes as many calls per second as calls arrive
+// per sync, not one call per sync, and no caller's thread is held while
+// others write (AppendAsync). At most kMaxPendingEvents wait; beyond that an
+// append is refused with RESOURCE_EXHAUSTED.
 //
-// Thread-safety: thread-safe. Appends are serialised (a mutex around the
-// duplicate check and the write); reads run concurrently.
+// Thread-safety: thread-safe; reads run concurrently with the writer.
 #ifndef BOOMERANG_SERVER_STORE_EVENT_STORE_H_
 #define BOOMERANG_SERVER_STORE_EVENT_STORE_H_
 
@@ -21,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -56,10 +62,20 @@ class EventStore {
     int accepted = 0;
     int duplicates = 0;
   };
-  // Stores the events whose idempotency key is new (also within the batch)
-  // and syncs them to disk before returning. REQUIRES: events validated
-  // (non-empty customer, item and key; a timestamp).
-  absl::StatusOr<AppendResult> Append(const std::vector<v1::Event>& events);
+  using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
+  // Stores the events whose idempotency key is new (also within the call,
+  // and among calls written together: the first to send a key stores it)
+  // and calls `done` once they are synced to disk, on the writer thread (or
+  // at once on an error). REQUIRES: events validated (non-empty customer,
+  // item and key; a timestamp).
+  void AppendAsync(std::vector<v1::Event> events, AppendCallback done);
+  // The same, waiting for the result.
+  absl::StatusOr<AppendResult> Append(std::vector<v1::Event> events);
+
+  // Events allowed to wait for the writer.
+  static constexpr int64_t kMaxPendingEvents = 100000;
+  // Synced writes so far (each took one or more calls).
+  int64_t write_groups() const { return write_groups_.load(); }
 
   // The customer's events in time order (at most `max_events`, the newest).
   absl::Status ForCustomer(absl::string_view customer_id,
@@ -84,12 +100,25 @@ class EventStore {
   // Reads the stored counters; a store without them (written by an older
   // version) is counted once, and the counters written when `writable`.
   absl::Status LoadStats(bool writable);
+  struct Pending {
+    std::vector<v1::Event> events;
+    AppendCallback done;
+  };
+  void WriterLoop();
+  // Writes one group in one synced batch; a result per call.
+  std::vector<absl::StatusOr<AppendResult>> WriteGroup(
+      const std::vector<Pending>& group);
   std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
   rocksdb::ColumnFamilyHandle* keys_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  absl::Mutex append_mu_;
+  absl::Mutex writer_mu_;
+  std::vector<Pending> pending_ ABSL_GUARDED_BY(writer_mu_);
+  int64_t pending_events_ ABSL_GUARDED_BY(writer_mu_) = 0;
+  bool writer_stop_ ABSL_GUARDED_BY(writer_mu_) = false;
+  std::thread writer_;  // not for readers
+  std::atomic<int64_t> write_groups_{0};
   std::atomic<int64_t> events_stored_{0};
   std::atomic<int64_t> newest_event_{0};
   std::atomic<int64_t> last_append_{0};

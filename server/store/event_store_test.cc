@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
@@ -91,6 +94,53 @@ TEST_F(EventStoreTest, StoresOnceReadsInTimeOrderAndKeepsExactCounters) {
   EXPECT_FALSE((*reader)->Append({Event("C9", "A", 1, "k9")}).ok());
   reader->reset();
   std::filesystem::remove_all(scratch);
+}
+
+TEST_F(EventStoreTest, ConcurrentCallsAreGroupedAndEachKeyStoredOnce) {
+  auto store = EventStore::Open(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  // 16 callers at once, 40 calls each of 5 events: 4 keys of their own and
+  // one of 20 keys every caller also sends.
+  constexpr int kThreads = 16, kCalls = 40;
+  std::atomic<int64_t> accepted{0}, duplicates{0}, bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int c = 0; c < kCalls; ++c) {
+        std::vector<v1::Event> events;
+        for (int k = 0; k < 4; ++k) {
+          const std::string key = "t" + std::to_string(t) + "-" +
+                                  std::to_string(c) + "-" + std::to_string(k);
+          events.push_back(Event("C" + std::to_string(t), "I", 1000 + c, key));
+        }
+        events.push_back(Event("C" + std::to_string(t), "S", 2000,
+                               "shared-" + std::to_string(c % 20)));
+        auto r = (*store)->Append(events);
+        if (!r.ok() || r->accepted + r->duplicates != 5) {
+          ++bad;
+          continue;
+        }
+        accepted += r->accepted;
+        duplicates += r->duplicates;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(accepted.load(), kThreads * kCalls * 4 + 20);
+  EXPECT_EQ(duplicates.load(), kThreads * kCalls - 20);
+  EXPECT_EQ((*store)->events_stored(), kThreads * kCalls * 4 + 20);
+  EXPECT_EQ((*store)->newest_event_time(), 2000);
+  // Group commit: fewer synced writes than calls.
+  EXPECT_LT((*store)->write_groups(), kThreads * kCalls);
+  int seen = 0;
+  ASSERT_TRUE((*store)
+                  ->ForEach([&seen](const v1::Event&) {
+                    ++seen;
+                    return true;
+                  })
+                  .ok());
+  EXPECT_EQ(seen, kThreads * kCalls * 4 + 20);
 }
 
 TEST_F(EventStoreTest, AStoreWithoutCountersIsCountedOnce) {

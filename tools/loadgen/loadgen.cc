@@ -104,11 +104,13 @@ using boomerang::v1::FrequentlyBoughtTogetherRequest;
 using boomerang::v1::FrequentlyBoughtTogetherResponse;
 using boomerang::v1::PersonalPicksRequest;
 using boomerang::v1::RecommendationsResponse;
+using boomerang::v1::RecordEventsRequest;
+using boomerang::v1::RecordEventsResponse;
 using boomerang::v1::SimilarItemsRequest;
 using boomerang::v1::UpsellRequest;
 
 // The RPCs --rpc can drive.
-enum class Rpc { kFbt, kSimilar, kPicks, kCrossSell, kUpsell };
+enum class Rpc { kFbt, kSimilar, kPicks, kCrossSell, kUpsell, kEvents };
 
 struct RpcInfo {
   Rpc rpc;
@@ -124,6 +126,10 @@ constexpr RpcInfo kRpcs[] = {
     {Rpc::kPicks, "picks", "/boomerang.v1.Recommender/PersonalPicks", false},
     {Rpc::kCrossSell, "crosssell", "/boomerang.v1.Recommender/CrossSell", true},
     {Rpc::kUpsell, "upsell", "/boomerang.v1.Recommender/Upsell", false},
+    // --items-per-request events per call, each with its own idempotency
+    // key: size --pool to at least the calls sent, or later calls repeat
+    // keys and store nothing.
+    {Rpc::kEvents, "events", "/boomerang.v1.Recommender/RecordEvents", true},
 };
 
 const RpcInfo& Info(Rpc rpc) {
@@ -340,7 +346,10 @@ class LoadGenerator {
     }
     int items = -1;
     std::string note;
-    if (opts_.rpc == Rpc::kFbt) {
+    if (opts_.rpc == Rpc::kEvents) {
+      RecordEventsResponse r;
+      if (r.ParseFromString(bytes)) items = r.accepted() + r.duplicates();
+    } else if (opts_.rpc == Rpc::kFbt) {
       FrequentlyBoughtTogetherResponse r;
       if (r.ParseFromString(bytes)) {
         items = r.items_size();
@@ -739,6 +748,32 @@ std::vector<grpc::ByteBuffer> MakePool(
         pool.push_back(Serialize(req));
         break;
       }
+      case Rpc::kEvents: {
+        // Views (a shop's most frequent event) of random items by random
+        // customers, a minute ago.
+        RecordEventsRequest req;
+        const int64_t now =
+            std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        PickDistinct(rng, items.size(), opts.items_per_request, &chosen);
+        const std::string who = customers.empty()
+                                    ? "loadgen-" + std::to_string(n % 1000)
+                                    : customer();
+        for (size_t i : chosen) {
+          boomerang::v1::Event* e = req.add_events();
+          e->set_type(boomerang::v1::Event::VIEW);
+          e->set_customer_id(who);
+          e->set_item_id(items[i]);
+          e->mutable_timestamp()->set_seconds(now - 60);
+          e->set_idempotency_key("loadgen-" + std::to_string(opts.seed) + "-" +
+                                 std::to_string(now) + "-" + std::to_string(n) +
+                                 "-" + items[i]);
+        }
+        if (n == 0) what << req.events_size() << " view event(s) of " << who;
+        pool.push_back(Serialize(req));
+        break;
+      }
       case Rpc::kUpsell: {
         UpsellRequest req;
         PickDistinct(rng, items.size(), 1, &chosen);
@@ -772,7 +807,9 @@ int main(int argc, char** argv) {
   app.add_option("--rpc", rpc_name,
                  "the RPC: fbt (FrequentlyBoughtTogether), similar "
                  "(SimilarItems), picks (PersonalPicks), crosssell "
-                 "(CrossSell), upsell (Upsell)")
+                 "(CrossSell), upsell (Upsell), events (RecordEvents: "
+                 "--items-per-request views per call, unique keys; make "
+                 "--pool at least the calls sent)")
       ->capture_default_str()
       ->check(CLI::IsMember(rpc_names));
   app.add_option("--customers", opts.customers_file,
