@@ -158,6 +158,13 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 600000));
   std::string events_dir;
+  int events_retention_days = 30;
+  app.add_option("--events-retention-days", events_retention_days,
+                 "drop live events older than the serving snapshot's data end "
+                 "minus this many days (the nightly export has them by then; "
+                 "done as the store compacts, at least daily); 0 keeps all")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 36500));
   app.add_option("--events-dir", events_dir,
                  "keep live events (RecordEvents) in this directory, durably; "
                  "without it RecordEvents is refused");
@@ -251,12 +258,25 @@ int main(int argc, char** argv) {
   service.set_authenticator(auth->get());
   std::unique_ptr<boomerang::EventStore> events;
   if (!events_dir.empty()) {
-    auto opened = boomerang::EventStore::Open(events_dir);
+    boomerang::EventStoreOptions eopts;
+    if (events_retention_days > 0) {
+      // Asked by RocksDB's compaction threads; the store closes before the
+      // holder goes.
+      eopts.keep_after = [&holder, events_retention_days]() -> int64_t {
+        std::shared_ptr<const boomerang::Snapshot> snapshot = holder.Current();
+        if (snapshot == nullptr) return 0;
+        auto end = boomerang::ParseTimestamp(snapshot->manifest().data_end());
+        if (!end.ok() || *end <= 0) return 0;
+        return *end - int64_t{events_retention_days} * 86400;
+      };
+    }
+    auto opened = boomerang::EventStore::Open(events_dir, eopts);
     if (!opened.ok()) return Fail(std::string(opened.status().message()));
     events = std::move(*opened);
     boomerang::SetEventStore(events.get());
     Log(absl::StrCat("live events in ", events_dir, " (",
-                     events->events_stored(), " stored)"));
+                     events->events_accepted(), " accepted so far, ",
+                     events->ApproximateBytes() >> 20, " MiB)"));
   }
   admin.set_authenticator(auth->get());
   builder.AddListeningPort(address, credentials, &bound_port);
@@ -330,11 +350,18 @@ int main(int argc, char** argv) {
         lag = end.ok() ? std::max<int64_t>(0, newest_past - *end) : 0;
       }
       return absl::StrCat(
-          "# HELP boomerang_events_stored Live events in the event store "
-          "(duplicates not counted).\n"
-          "# TYPE boomerang_events_stored gauge\n"
-          "boomerang_events_stored ",
-          events->events_stored(), "\n",
+          "# HELP boomerang_events_accepted_total Live events accepted "
+          "into the event store since it was created (duplicates not "
+          "counted).\n"
+          "# TYPE boomerang_events_accepted_total counter\n"
+          "boomerang_events_accepted_total ",
+          events->events_accepted(), "\n",
+          "# HELP boomerang_event_store_bytes What the event store takes "
+          "now (files and memory tables; old events leave with "
+          "--events-retention-days).\n"
+          "# TYPE boomerang_event_store_bytes gauge\n"
+          "boomerang_event_store_bytes ",
+          events->ApproximateBytes(), "\n",
           "# HELP boomerang_events_newest_timestamp_seconds The newest event "
           "time stored (0: none).\n"
           "# TYPE boomerang_events_newest_timestamp_seconds gauge\n"

@@ -259,7 +259,7 @@ TEST_F(LiveEventsTest, RecentViewsSteerPicksOfANewCustomer) {
 }
 
 TEST_F(LiveEventsTest, MetricsShowTheStoreSizeAndHowFarTheSnapshotIsBehind) {
-  const int64_t stored = Metric("boomerang_events_stored");
+  const int64_t stored = Metric("boomerang_events_accepted_total");
   const int64_t newest = Metric("boomerang_events_newest_timestamp_seconds");
   ASSERT_GE(stored, 0);
   // Now: later than anything the other tests recorded.
@@ -274,7 +274,7 @@ TEST_F(LiveEventsTest, MetricsShowTheStoreSizeAndHowFarTheSnapshotIsBehind) {
           &resp)
           .ok());
   ASSERT_EQ(resp.accepted(), 2);
-  EXPECT_EQ(Metric("boomerang_events_stored"), stored + 2);
+  EXPECT_EQ(Metric("boomerang_events_accepted_total"), stored + 2);
   EXPECT_EQ(Metric("boomerang_events_newest_timestamp_seconds"), t);
   // The lag: the newest event against the serving snapshot's data end.
   const nlohmann::json defaults =
@@ -288,10 +288,11 @@ TEST_F(LiveEventsTest, MetricsShowTheStoreSizeAndHowFarTheSnapshotIsBehind) {
   EXPECT_EQ(Metric("boomerang_events_snapshot_lag_seconds"),
             t - absl::ToUnixSeconds(data_end));
   EXPECT_GT(Metric("boomerang_events_last_append_timestamp_seconds"), 0);
+  EXPECT_GT(Metric("boomerang_event_store_bytes"), 0);
 
   // The counts are the store's, not the process's: they survive kill -9.
   StartServer();
-  EXPECT_EQ(Metric("boomerang_events_stored"), stored + 2);
+  EXPECT_EQ(Metric("boomerang_events_accepted_total"), stored + 2);
   EXPECT_EQ(Metric("boomerang_events_newest_timestamp_seconds"), t);
   EXPECT_EQ(Metric("boomerang_events_last_append_timestamp_seconds"), 0);
 }

@@ -1,6 +1,7 @@
 #include "server/store/event_store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/container/flat_hash_set.h"
@@ -10,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "rocksdb/compaction_filter.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
@@ -26,6 +28,64 @@ constexpr char kKeysFamily[] = "keys";
 // in the same batch as the events it counts.
 constexpr char kStatsKey[] = "stats";
 
+void PutBigEndian(int64_t v, std::string* out) {
+  const uint64_t u = static_cast<uint64_t>(v) ^ (uint64_t{1} << 63);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((u >> shift) & 0xff));
+  }
+}
+
+int64_t GetBigEndian(const char* p) {
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i) u = (u << 8) | static_cast<unsigned char>(p[i]);
+  return static_cast<int64_t>(u ^ (uint64_t{1} << 63));
+}
+
+// Retention, applied by RocksDB as it compacts: drops events (their time is
+// in the key) and idempotency keys (their time is the value) older than
+// keep_after(), asked once per compaction.
+class RetentionFilter : public rocksdb::CompactionFilter {
+ public:
+  RetentionFilter(bool events, int64_t cutoff_seconds)
+      : events_(events), cutoff_seconds_(cutoff_seconds) {}
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value,
+              std::string*, bool*) const override {
+    if (events_) {
+      // customer id, '\0', 8 bytes of microseconds, idempotency key.
+      const char* zero =
+          static_cast<const char*>(std::memchr(key.data(), '\0', key.size()));
+      if (zero == nullptr || key.data() + key.size() - (zero + 1) < 8) {
+        return false;
+      }
+      return GetBigEndian(zero + 1) / 1000000 < cutoff_seconds_;
+    }
+    return value.size() == 8 && GetBigEndian(value.data()) < cutoff_seconds_;
+  }
+  const char* Name() const override { return "BoomerangEventRetention"; }
+
+ private:
+  const bool events_;
+  const int64_t cutoff_seconds_;
+};
+
+class RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
+ public:
+  RetentionFilterFactory(bool events,
+                         std::shared_ptr<const std::function<int64_t()>> keep)
+      : events_(events), keep_(std::move(keep)) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context&) override {
+    const int64_t cutoff = *keep_ ? (*keep_)() : 0;
+    if (cutoff <= 0) return nullptr;  // keep everything
+    return std::make_unique<RetentionFilter>(events_, cutoff);
+  }
+  const char* Name() const override { return "BoomerangEventRetention"; }
+
+ private:
+  const bool events_;
+  const std::shared_ptr<const std::function<int64_t()>> keep_;
+};
+
 std::string EncodeStats(int64_t events, int64_t newest) {
   return absl::StrCat(events, " ", newest);
 }
@@ -41,10 +101,7 @@ std::string EventKey(const v1::Event& e) {
   const int64_t micros =
       e.timestamp().seconds() * 1000000 + e.timestamp().nanos() / 1000;
   // Big-endian, sign bit flipped: byte order = time order.
-  const uint64_t u = static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63);
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    key.push_back(static_cast<char>((u >> shift) & 0xff));
-  }
+  PutBigEndian(micros, &key);
   key += e.idempotency_key();
   return key;
 }
@@ -52,7 +109,7 @@ std::string EventKey(const v1::Event& e) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
-    const std::string& dir, bool sync_writes) {
+    const std::string& dir, const EventStoreOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -61,14 +118,27 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   }
   std::unique_ptr<EventStore> store(new EventStore());
   store->dir_ = dir;
-  store->sync_writes_ = sync_writes;
+  store->sync_writes_ = options.sync_writes;
+  store->keep_after_ =
+      std::make_shared<const std::function<int64_t()>>(options.keep_after);
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
+  // Periodic compaction (below) needs every file open.
+  db_opts.max_open_files = -1;
+  auto family = [&store](bool events) {
+    rocksdb::ColumnFamilyOptions o;
+    o.compaction_filter_factory =
+        std::make_shared<RetentionFilterFactory>(events, store->keep_after_);
+    // Rewrite files at least daily, so that retention applies even when
+    // few new events cause compactions.
+    o.periodic_compaction_seconds = 86400;
+    return o;
+  };
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kEventsFamily, rocksdb::ColumnFamilyOptions()},
-      {kKeysFamily, rocksdb::ColumnFamilyOptions()}};
+      {kEventsFamily, family(true)},
+      {kKeysFamily, family(false)}};
   rocksdb::DB* db = nullptr;
   absl::Status s = FromRocksStatus(
       rocksdb::DB::Open(db_opts, dir, cfs, &store->handles_, &db),
@@ -254,7 +324,9 @@ std::vector<absl::StatusOr<EventStore::AppendResult>> EventStore::WriteGroup(
         return std::vector<absl::StatusOr<AppendResult>>(group.size(), error);
       }
       batch.Put(events_, EventKey(e), e.SerializeAsString());
-      batch.Put(keys_, key, "");
+      std::string when;
+      PutBigEndian(e.timestamp().seconds(), &when);
+      batch.Put(keys_, key, when);
       newest = std::max<int64_t>(newest, e.timestamp().seconds());
       ++r.accepted;
     }
@@ -277,6 +349,30 @@ std::vector<absl::StatusOr<EventStore::AppendResult>> EventStore::WriteGroup(
   last_append_.store(absl::ToUnixSeconds(absl::Now()));
   write_groups_.fetch_add(1);
   return results;
+}
+
+int64_t EventStore::ApproximateBytes() const {
+  uint64_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* h : {events_, keys_}) {
+    for (const char* property :
+         {"rocksdb.total-sst-files-size", "rocksdb.cur-size-all-mem-tables"}) {
+      uint64_t v = 0;
+      if (db_->GetIntProperty(h, property, &v)) total += v;
+    }
+  }
+  return static_cast<int64_t>(total);
+}
+
+absl::Status EventStore::Compact() {
+  for (rocksdb::ColumnFamilyHandle* h : {events_, keys_}) {
+    rocksdb::CompactRangeOptions o;
+    o.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForceOptimized;
+    absl::Status s = FromRocksStatus(db_->CompactRange(o, h, nullptr, nullptr),
+                                     "compacting the event store");
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status EventStore::ForCustomer(absl::string_view customer_id,

@@ -5,7 +5,9 @@
 //   events -- key: customer id, '\0', timestamp (8 bytes big-endian micro-
 //             seconds since 1970, so a customer's events scan in time
 //             order), idempotency key; value: a v1::Event.
-//   keys   -- idempotency key -> "" (what was seen, for de-duplication).
+//   keys   -- idempotency key -> the event's time (8 bytes big-endian
+//             seconds; "" in stores written before retention) (what was
+//             seen, for de-duplication).
 //   default -- "stats": how many events are stored and the newest event
 //             time, kept exact in the same batches as the events.
 // Appends are written by one writer thread with group commit: the calls
@@ -16,6 +18,10 @@
 // per sync, not one call per sync, and no caller's thread is held while
 // others write (AppendAsync). At most kMaxPendingEvents wait; beyond that an
 // append is refused with RESOURCE_EXHAUSTED.
+//
+// Retention: with EventStoreOptions::keep_after, events (and their keys)
+// older than the time it returns are dropped as RocksDB compacts, which it
+// does at least daily: they are in the nightly export by then.
 //
 // Thread-safety: thread-safe; reads run concurrently with the writer.
 #ifndef BOOMERANG_SERVER_STORE_EVENT_STORE_H_
@@ -42,13 +48,22 @@ class ColumnFamilyHandle;
 
 namespace boomerang {
 
+struct EventStoreOptions {
+  // Sync each write before acknowledging it. Off only for the fuzzer: then
+  // an acknowledged event can be lost.
+  bool sync_writes = true;
+  // Unix seconds before which events may be dropped (0: keep everything);
+  // asked at every compaction, so it may move (the server's follows the
+  // serving snapshot's data end). Null: keep everything.
+  std::function<int64_t()> keep_after;
+};
+
 class EventStore {
  public:
   // Opens (creating when missing) the store in `dir`. Fails if another
-  // process has it open. `sync_writes` false skips the sync before Append
-  // returns (for the fuzzer only: then an acknowledged event can be lost).
+  // process has it open.
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(
-      const std::string& dir, bool sync_writes = true);
+      const std::string& dir, const EventStoreOptions& options = {});
   // Opens a store that a running server may have open, for reading only
   // (the indexer's nightly rebuild): a RocksDB secondary instance, which is
   // safe beside the primary (a plain read-only open is not), caught up with
@@ -86,9 +101,15 @@ class EventStore {
   // false. For the indexer's nightly rebuild.
   absl::Status ForEach(const std::function<bool(const v1::Event&)>& fn) const;
 
-  // Events stored since the store was created (duplicates not counted).
-  // A reader (OpenReader) sees the count as of its open.
-  int64_t events_stored() const { return events_stored_.load(); }
+  // Events accepted since the store was created (duplicates not counted;
+  // events dropped by retention still counted). A reader (OpenReader) sees
+  // the count as of its open.
+  int64_t events_accepted() const { return events_stored_.load(); }
+  // Bytes the store takes now (files and memory tables of events and keys).
+  int64_t ApproximateBytes() const;
+  // Compacts everything now, applying retention (normally RocksDB does it
+  // in the background); for tests and operators.
+  absl::Status Compact();
   // The newest event time ever stored (unix seconds; 0 when none), and when
   // this process last stored events (0: not since it opened the store).
   int64_t newest_event_time() const { return newest_event_.load(); }
@@ -124,6 +145,7 @@ class EventStore {
   std::atomic<int64_t> last_append_{0};
   bool read_only_ = false;
   bool sync_writes_ = true;
+  std::shared_ptr<const std::function<int64_t()>> keep_after_;
 };
 
 }  // namespace boomerang

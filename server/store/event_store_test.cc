@@ -40,7 +40,7 @@ TEST_F(EventStoreTest, StoresOnceReadsInTimeOrderAndKeepsExactCounters) {
   {
     auto store = EventStore::Open(dir_);
     ASSERT_TRUE(store.ok()) << store.status();
-    EXPECT_EQ((*store)->events_stored(), 0);
+    EXPECT_EQ((*store)->events_accepted(), 0);
     EXPECT_EQ((*store)->newest_event_time(), 0);
     auto r = (*store)->Append({Event("C1", "B", 2000, "k2"),
                                Event("C1", "A", 1000, "k1"),
@@ -54,14 +54,14 @@ TEST_F(EventStoreTest, StoresOnceReadsInTimeOrderAndKeepsExactCounters) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->accepted, 1);
     EXPECT_EQ(r->duplicates, 1);
-    EXPECT_EQ((*store)->events_stored(), 4);
+    EXPECT_EQ((*store)->events_accepted(), 4);
     EXPECT_EQ((*store)->newest_event_time(), 3000);
     EXPECT_GT((*store)->last_append_time(), 0);
     // A repeated key with a later time is not stored and moves nothing.
     r = (*store)->Append({Event("C1", "A", 9000, "k1")});
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->duplicates, 1);
-    EXPECT_EQ((*store)->events_stored(), 4);
+    EXPECT_EQ((*store)->events_accepted(), 4);
     EXPECT_EQ((*store)->newest_event_time(), 3000);
 
     std::vector<v1::Event> c1;
@@ -76,13 +76,13 @@ TEST_F(EventStoreTest, StoresOnceReadsInTimeOrderAndKeepsExactCounters) {
   // The counters survive a restart, and a reader sees them too.
   auto again = EventStore::Open(dir_);
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ((*again)->events_stored(), 4);
+  EXPECT_EQ((*again)->events_accepted(), 4);
   EXPECT_EQ((*again)->newest_event_time(), 3000);
   EXPECT_EQ((*again)->last_append_time(), 0);  // not in this process
   const std::string scratch = dir_.string() + "-reader";
   auto reader = EventStore::OpenReader(dir_, scratch);
   ASSERT_TRUE(reader.ok()) << reader.status();
-  EXPECT_EQ((*reader)->events_stored(), 4);
+  EXPECT_EQ((*reader)->events_accepted(), 4);
   int seen = 0;
   ASSERT_TRUE((*reader)
                   ->ForEach([&seen](const v1::Event&) {
@@ -129,7 +129,7 @@ TEST_F(EventStoreTest, ConcurrentCallsAreGroupedAndEachKeyStoredOnce) {
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(accepted.load(), kThreads * kCalls * 4 + 20);
   EXPECT_EQ(duplicates.load(), kThreads * kCalls - 20);
-  EXPECT_EQ((*store)->events_stored(), kThreads * kCalls * 4 + 20);
+  EXPECT_EQ((*store)->events_accepted(), kThreads * kCalls * 4 + 20);
   EXPECT_EQ((*store)->newest_event_time(), 2000);
   // Group commit: fewer synced writes than calls.
   EXPECT_LT((*store)->write_groups(), kThreads * kCalls);
@@ -141,6 +141,47 @@ TEST_F(EventStoreTest, ConcurrentCallsAreGroupedAndEachKeyStoredOnce) {
                   })
                   .ok());
   EXPECT_EQ(seen, kThreads * kCalls * 4 + 20);
+}
+
+TEST_F(EventStoreTest, RetentionDropsOldEventsAndTheirKeysAtCompaction) {
+  std::atomic<int64_t> cutoff{0};
+  EventStoreOptions options;
+  options.keep_after = [&cutoff] { return cutoff.load(); };
+  auto store = EventStore::Open(dir_, options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)
+                  ->Append({Event("C1", "A", 1000, "old-1"),
+                            Event("C1", "B", 5000, "new-1"),
+                            Event("C2", "A", 2000, "old-2")})
+                  .ok());
+  auto count = [&store] {
+    int n = 0;
+    EXPECT_TRUE((*store)
+                    ->ForEach([&n](const v1::Event&) {
+                      ++n;
+                      return true;
+                    })
+                    .ok());
+    return n;
+  };
+  ASSERT_TRUE((*store)->Compact().ok());
+  EXPECT_EQ(count(), 3);  // no cutoff: everything kept
+  cutoff = 3000;
+  ASSERT_TRUE((*store)->Compact().ok());
+  EXPECT_EQ(count(), 1);
+  std::vector<v1::Event> c1;
+  ASSERT_TRUE((*store)->ForCustomer("C1", &c1).ok());
+  ASSERT_EQ(c1.size(), 1u);
+  EXPECT_EQ(c1[0].item_id(), "B");
+  EXPECT_EQ((*store)->events_accepted(), 3);  // what came in, not what is
+  // The newer key is still known; the dropped one is forgotten with its
+  // event (a retry that late is older than any snapshot would use).
+  auto r = (*store)->Append(
+      {Event("C1", "B", 5000, "new-1"), Event("C1", "A", 1000, "old-1")});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->duplicates, 1);
+  EXPECT_EQ(r->accepted, 1);
+  EXPECT_GT((*store)->ApproximateBytes(), 0);
 }
 
 TEST_F(EventStoreTest, AStoreWithoutCountersIsCountedOnce) {
@@ -169,10 +210,10 @@ TEST_F(EventStoreTest, AStoreWithoutCountersIsCountedOnce) {
   }
   auto store = EventStore::Open(dir_);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->events_stored(), 2);
+  EXPECT_EQ((*store)->events_accepted(), 2);
   EXPECT_EQ((*store)->newest_event_time(), 4000);
   ASSERT_TRUE((*store)->Append({Event("C3", "A", 2000, "k3")}).ok());
-  EXPECT_EQ((*store)->events_stored(), 3);
+  EXPECT_EQ((*store)->events_accepted(), 3);
   EXPECT_EQ((*store)->newest_event_time(), 4000);
 }
 

@@ -123,7 +123,9 @@ class Fixture {
                              [](const std::string&, const absl::Status&) {});
     if (!snapshot.ok()) Die(snapshot.status().ToString());
     snapshot_ = *snapshot;
-    auto events = EventStore::Open(dir_ + "/events", /*sync_writes=*/false);
+    EventStoreOptions options;
+    options.sync_writes = false;
+    auto events = EventStore::Open(dir_ + "/events", options);
     if (!events.ok()) Die(events.status().ToString());
     events_ = std::move(*events);
     SetEventStore(events_.get());
