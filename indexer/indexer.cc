@@ -764,6 +764,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   absl::Status s =
       ReadPurchases(options, exclusion, not_products, &shop, report, &progress);
   if (!s.ok()) return s;
+  report->export_data_end = report->data_end;
   if (!options.events_dir.empty()) {
     progress.Phase("reading live events");
     s = ReadLiveEvents(options, exclusion, not_products, &shop, report);
@@ -1149,6 +1150,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   manifest.set_boomerang_version(BOOMERANG_VERSION);
   manifest.set_data_start(FormatTimestamp(report->data_start));
   manifest.set_data_end(FormatTimestamp(report->data_end));
+  manifest.set_export_data_end(FormatTimestamp(report->export_data_end));
   auto add_input = [&](const InputStats& in, const std::string& role,
                        int64_t size) {
     v1::InputFile* f = manifest.add_inputs();

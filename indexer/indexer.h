@@ -95,6 +95,9 @@ struct IndexReport {
   // the export already covers their time.
   int64_t live_purchase_lines = 0;
   int64_t live_purchases_in_export = 0;
+  // The latest purchase of the export alone (data_end also counts live
+  // purchases).
+  int64_t export_data_end = 0;
   // The non-product ids that were dropped, most lines first (at most 10).
   std::vector<std::pair<std::string, int64_t>> excluded_items;
   int64_t huge_order_lines = 0;  // purchase lines in orders left out of pairs

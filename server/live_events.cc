@@ -40,6 +40,14 @@ void SetEventStore(EventStore* store) { g_store.store(store); }
 
 namespace {
 
+bool HasControlCharacter(absl::string_view s) {
+  for (const char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
 // The request's events, validated and trimmed, or INVALID_ARGUMENT naming
 // the event (by position) and the field.
 absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
@@ -79,9 +87,17 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
         return bad(field,
                    absl::StrCat("is longer than ", kMaxIdBytes, " bytes"));
       }
+      // The store keys events by customer id, '\0', time: a control
+      // character (NUL above all) would let one id read as another.
+      if (HasControlCharacter(*value)) {
+        return bad(field, "contains a control character");
+      }
     }
     if (e.order_id().size() > kMaxIdBytes) {
       return bad("order_id", "is longer than 256 bytes");
+    }
+    if (HasControlCharacter(e.order_id())) {
+      return bad("order_id", "contains a control character");
     }
     if (!e.has_timestamp() || e.timestamp().seconds() <= 0 ||
         e.timestamp().seconds() > 253402300799 || e.timestamp().nanos() < 0 ||
@@ -153,6 +169,13 @@ absl::Status RecordEvents(const v1::RecordEventsRequest& request,
   return status;
 }
 EventStore* GetEventStore() { return g_store.load(); }
+
+int64_t ExportDataEnd(const Snapshot& snapshot) {
+  const v1::SnapshotManifest& m = snapshot.manifest();
+  auto t = ParseTimestamp(m.export_data_end().empty() ? m.data_end()
+                                                      : m.export_data_end());
+  return t.ok() && *t > 0 ? *t : 0;
+}
 
 absl::Status ApplyLiveEvents(const Snapshot& snapshot,
                              absl::string_view customer_id, int64_t now,

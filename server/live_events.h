@@ -55,6 +55,11 @@ void RecordEventsAsync(const v1::RecordEventsRequest& request,
 absl::Status RecordEvents(const v1::RecordEventsRequest& request,
                           v1::RecordEventsResponse* response);
 
+// The latest purchase of the export `snapshot` was built from, unix
+// seconds (its data end counts live purchases from the event store too);
+// 0 when unknown. Live events up to this are in the export.
+int64_t ExportDataEnd(const Snapshot& snapshot);
+
 // Applies the live events of `customer_id` to `record` (which may be empty
 // for a customer the snapshot does not know) and fills `activity`. `now`
 // bounds the cart and view windows. No-op without an event store.

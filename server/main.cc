@@ -265,9 +265,11 @@ int main(int argc, char** argv) {
       eopts.keep_after = [&holder, events_retention_days]() -> int64_t {
         std::shared_ptr<const boomerang::Snapshot> snapshot = holder.Current();
         if (snapshot == nullptr) return 0;
-        auto end = boomerang::ParseTimestamp(snapshot->manifest().data_end());
-        if (!end.ok() || *end <= 0) return 0;
-        return *end - int64_t{events_retention_days} * 86400;
+        // The export's end, not the data end: with --events, snapshots take
+        // live purchases too, and those exist nowhere else until an export
+        // has them.
+        const int64_t end = boomerang::ExportDataEnd(*snapshot);
+        return end > 0 ? end - int64_t{events_retention_days} * 86400 : 0;
       };
     }
     auto opened = boomerang::EventStore::Open(events_dir, eopts);
@@ -337,9 +339,9 @@ int main(int argc, char** argv) {
       // How far the serving snapshot's data is behind the live events: the
       // overlay covers the gap until the nightly rebuild takes the events
       // in. Growing past a day means the rebuild is not running.
-      int64_t lag = 0;
+      int64_t lag = 0, export_lag = 0;
       const int64_t newest = events->newest_event_time();
-      // Events may be dated up to a day ahead (clock skew): the lag counts
+      // Events may be dated up to a day ahead (clock skew): the lags count
       // to now at most, so that they cannot raise a false alert.
       const int64_t newest_past =
           std::min<int64_t>(newest, absl::ToUnixSeconds(absl::Now()));
@@ -348,6 +350,9 @@ int main(int argc, char** argv) {
           snapshot != nullptr && newest > 0) {
         auto end = boomerang::ParseTimestamp(snapshot->manifest().data_end());
         lag = end.ok() ? std::max<int64_t>(0, newest_past - *end) : 0;
+        const int64_t export_end = boomerang::ExportDataEnd(*snapshot);
+        export_lag =
+            export_end > 0 ? std::max<int64_t>(0, newest_past - export_end) : 0;
       }
       return absl::StrCat(
           "# HELP boomerang_events_accepted_total Live events accepted "
@@ -375,6 +380,14 @@ int main(int argc, char** argv) {
           "# TYPE boomerang_events_snapshot_lag_seconds gauge\n"
           "boomerang_events_snapshot_lag_seconds ",
           lag, "\n",
+          "# HELP boomerang_events_export_lag_seconds How much newer the "
+          "newest live event (at most now) is than the purchase export the "
+          "serving snapshot was built from: live purchases in this window "
+          "exist only in the event store (and snapshots built with "
+          "--events). Growing past a day means the export has stopped.\n"
+          "# TYPE boomerang_events_export_lag_seconds gauge\n"
+          "boomerang_events_export_lag_seconds ",
+          export_lag, "\n",
           "# HELP boomerang_events_last_append_timestamp_seconds When events "
           "were last stored (0: not since start).\n"
           "# TYPE boomerang_events_last_append_timestamp_seconds gauge\n"

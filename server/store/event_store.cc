@@ -130,9 +130,10 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
     rocksdb::ColumnFamilyOptions o;
     o.compaction_filter_factory =
         std::make_shared<RetentionFilterFactory>(events, store->keep_after_);
-    // Rewrite files at least daily, so that retention applies even when
-    // few new events cause compactions.
-    o.periodic_compaction_seconds = 86400;
+    // Rewrite files at least every 3 days, so that retention applies even
+    // when few new events cause compactions (daily would rewrite the whole
+    // store daily).
+    o.periodic_compaction_seconds = 3 * 86400;
     return o;
   };
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
@@ -160,6 +161,19 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::OpenReader(
     return absl::NotFoundError(
         absl::StrCat("--events ", dir, ": not an event store (no CURRENT)"));
   }
+  // The server compacts while we open: a file listed in its manifest can
+  // be gone by the time we open it. Try again a few times.
+  absl::StatusOr<std::unique_ptr<EventStore>> store;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Milliseconds(200 * attempt));
+    store = OpenReaderOnce(dir, scratch_dir);
+    if (store.ok()) break;
+  }
+  return store;
+}
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::OpenReaderOnce(
+    const std::string& dir, const std::string& scratch_dir) {
   std::unique_ptr<EventStore> store(new EventStore());
   store->dir_ = dir;
   store->read_only_ = true;
@@ -285,9 +299,17 @@ void EventStore::WriterLoop() {
       writer_mu_.Await(absl::Condition(&ready));
       if (pending_.empty()) return;  // stopping, and nothing left
       group.swap(pending_);
-      pending_events_ = 0;
     }
     std::vector<absl::StatusOr<AppendResult>> results = WriteGroup(group);
+    {
+      // The group counted against the bound until it was written.
+      int64_t written = 0;
+      for (const Pending& p : group) {
+        written += static_cast<int64_t>(p.events.size());
+      }
+      absl::MutexLock lock(&writer_mu_);
+      pending_events_ -= written;
+    }
     for (size_t i = 0; i < group.size(); ++i) {
       group[i].done(std::move(results[i]));
     }

@@ -118,6 +118,8 @@ class EventStore {
 
  private:
   EventStore() = default;
+  static absl::StatusOr<std::unique_ptr<EventStore>> OpenReaderOnce(
+      const std::string& dir, const std::string& scratch_dir);
   // Reads the stored counters; a store without them (written by an older
   // version) is counted once, and the counters written when `writable`.
   absl::Status LoadStats(bool writable);
