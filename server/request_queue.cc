@@ -44,6 +44,8 @@ RequestQueue::Refusal RequestQueue::TrySubmit(std::function<void()> work) {
     return Refusal::kFull;
   }
   if (options_.max_wait > absl::ZeroDuration() &&
+      static_cast<int>(queue_.size()) >=
+          kMinQueuedPerWorker * std::max(1, options_.workers) &&
       PredictedWaitNs() > absl::ToDoubleNanoseconds(options_.max_wait)) {
     return Refusal::kTooSlow;
   }
@@ -76,9 +78,7 @@ void RequestQueue::Loop() {
       if (last_service_ns >= 0) {
         // Exponentially weighted over roughly the last 64 calls. A sample is
         // capped at max_wait: one slow call (a huge customer, page faults
-        // after a swap) must not make the queue refuse for the next hundred,
-        // and with the cap a queue no longer than the number of workers is
-        // never refused.
+        // after a swap) must not make the queue refuse for the next hundred.
         const double cap = options_.max_wait > absl::ZeroDuration()
                                ? absl::ToDoubleNanoseconds(options_.max_wait)
                                : last_service_ns;

@@ -15,9 +15,11 @@
 // what refuses: when the workers are merely slow for a moment (a snapshot
 // being loaded beside them, another process taking the cores), the few
 // calls waiting are not refused, because refusing them would not make the
-// server any less loaded; a queue no longer than the number of workers is
-// never refused. A call whose deadline passed while it waited is
-// not run (the caller answers DEADLINE_EXCEEDED).
+// server any less loaded. Nor is a queue of fewer than kMinQueuedPerWorker
+// calls per worker: where calls are slow (a big catalog, a sanitizer
+// build), the time budget alone would refuse a handful of concurrent
+// callers, which is not overload. A call whose deadline passed while it waited
+// is not run (the caller answers DEADLINE_EXCEEDED).
 //
 // Why our own queue: the gRPC callback API has no admission control of its
 // own (ResourceQuota::SetMaxThreads bounds only the sync server), and
@@ -60,6 +62,10 @@ class RequestQueue {
   enum class Refusal { kNone, kFull, kTooSlow };
   // Queues `work`; on refusal `work` is dropped and the reason returned.
   Refusal TrySubmit(std::function<void()> work);
+
+  // A queue shorter than this many calls per worker is never refused for
+  // time.
+  static constexpr int kMinQueuedPerWorker = 8;
 
   // What a refused caller is told (for RESOURCE_EXHAUSTED).
   std::string RefusalMessage(Refusal refusal) const;

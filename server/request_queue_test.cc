@@ -110,6 +110,29 @@ TEST(RequestQueueTest, RefusesAtOnceWhenTheCallsAheadWouldTakeTooLong) {
   EXPECT_LT(took, absl::Milliseconds(50));
 }
 
+TEST(RequestQueueTest, AFewCallsPerWorkerAreNeverRefusedForTime) {
+  // Slow calls (6 ms each, as under a sanitizer or on a huge catalog) and
+  // a 5 ms budget: 8 calls waiting for the one worker would wait ~40 ms,
+  // but a handful of concurrent callers is not overload.
+  absl::Notification started, release;
+  std::atomic<int> ran{0};
+  RequestQueue queue(Options(1, 0, 5));
+  TeachPace(&queue, 6);
+  ASSERT_EQ(queue.TrySubmit(Blocker(&started, &release)),
+            RequestQueue::Refusal::kNone);
+  started.WaitForNotification();
+  for (int i = 0; i < RequestQueue::kMinQueuedPerWorker; ++i) {
+    EXPECT_EQ(queue.TrySubmit([&ran] { ran.fetch_add(1); }),
+              RequestQueue::Refusal::kNone)
+        << i;
+  }
+  // One more per worker than that is refused.
+  EXPECT_EQ(queue.TrySubmit([&ran] { ran.fetch_add(1); }),
+            RequestQueue::Refusal::kTooSlow);
+  release.Notify();
+  AwaitCount(ran, RequestQueue::kMinQueuedPerWorker);
+}
+
 TEST(RequestQueueTest, AShortQueueIsNeverRefused) {
   // The worker stalls for 100 ms (a snapshot loading beside it, another
   // process on the cores) while a caller waits; before that, one call took
