@@ -502,17 +502,27 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
   return absl::OkStatus();
 }
 
-template <typename Fn>
-grpc::ServerUnaryReactor* RecommenderService::Serve(
-    grpc::CallbackServerContext* context, const char* method, Fn fn) {
+namespace {
+
+// What finishes a unary call: records it (transport grpc, latency since
+// now) and hands its status to gRPC. Called once, from any thread.
+auto CallFinisher(grpc::ServerUnaryReactor* reactor, const char* method) {
   const absl::Time started = absl::Now();
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [reactor, method, started](const grpc::Status& status) {
+  return [reactor, method, started](const grpc::Status& status) {
     Metrics::Global().Record(method, "grpc",
                              static_cast<absl::StatusCode>(status.error_code()),
                              absl::ToDoubleSeconds(absl::Now() - started));
     reactor->Finish(status);
   };
+}
+
+}  // namespace
+
+template <typename Fn>
+grpc::ServerUnaryReactor* RecommenderService::Serve(
+    grpc::CallbackServerContext* context, const char* method, Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finish = CallFinisher(reactor, method);
   grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
   if (!allowed.ok()) {
     finish(allowed);
@@ -602,14 +612,8 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
   // Answered from the event store's writer thread once the events are on
   // disk: no gRPC thread waits for the sync (the store groups the calls that
   // arrive meanwhile into one synced write).
-  const absl::Time started = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [reactor, started](const grpc::Status& status) {
-    Metrics::Global().Record("RecordEvents", "grpc",
-                             static_cast<absl::StatusCode>(status.error_code()),
-                             absl::ToDoubleSeconds(absl::Now() - started));
-    reactor->Finish(status);
-  };
+  auto finish = CallFinisher(reactor, "RecordEvents");
   grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kWrite);
   if (!allowed.ok()) {
     finish(allowed);

@@ -24,15 +24,7 @@ class DemoShopE2eTest : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new testing::TempDir();
     const std::string bin = testing::BinDir();
-    auto gen =
-        testing::Run({bin + "/boomerang-demo-shop", "--out", tmp_->Sub("demo")},
-                     tmp_->path());
-    ASSERT_EQ(gen.exit_code, 0) << gen.err;
-    auto idx = testing::Run(
-        {bin + "/boomerang-indexer", "--purchases",
-         tmp_->Sub("demo/orders.csv.gz"), "--catalog",
-         tmp_->Sub("demo/catalog.csv"), "--out", tmp_->Sub("snaps"), "--quiet"},
-        tmp_->path());
+    auto idx = testing::BuildDemoSnapshot(bin, tmp_->path());
     ASSERT_EQ(idx.exit_code, 0) << idx.err;
     indexer_summary_ = new std::string(idx.out);
     server_ = new testing::ServerProcess(bin, tmp_->Sub("snaps"), tmp_->path());

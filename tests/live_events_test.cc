@@ -30,15 +30,7 @@ class LiveEventsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new testing::TempDir();
     const std::string bin = testing::BinDir();
-    auto gen =
-        testing::Run({bin + "/boomerang-demo-shop", "--out", tmp_->Sub("demo")},
-                     tmp_->path());
-    ASSERT_EQ(gen.exit_code, 0) << gen.err;
-    auto idx = testing::Run(
-        {bin + "/boomerang-indexer", "--purchases",
-         tmp_->Sub("demo/orders.csv.gz"), "--catalog",
-         tmp_->Sub("demo/catalog.csv"), "--out", tmp_->Sub("snaps"), "--quiet"},
-        tmp_->path());
+    auto idx = testing::BuildDemoSnapshot(bin, tmp_->path());
     ASSERT_EQ(idx.exit_code, 0) << idx.err;
     truth_ = new nlohmann::json(
         nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json"))));
@@ -110,6 +102,22 @@ class LiveEventsTest : public ::testing::Test {
     auto res = client.Get(path);
     EXPECT_TRUE(res && res->status == 200) << path;
     return res ? res->body : "";
+  }
+  // The serving snapshot's data end (unix seconds), from the demo page's
+  // defaults ("as_of"); -1 when unreadable.
+  static int64_t ServingDataEnd() {
+    const nlohmann::json defaults =
+        nlohmann::json::parse(HttpGet("/v1/demo-defaults"), nullptr, false);
+    absl::Time data_end;
+    std::string error;
+    if (!defaults.is_object() || !defaults["as_of"].is_string() ||
+        !absl::ParseTime(absl::RFC3339_full,
+                         defaults["as_of"].get<std::string>(), &data_end,
+                         &error)) {
+      ADD_FAILURE() << "no data end in the demo defaults: " << error;
+      return -1;
+    }
+    return absl::ToUnixSeconds(data_end);
   }
   // A /metrics sample's value (-1 when absent).
   static int64_t Metric(const std::string& name) {
@@ -284,16 +292,8 @@ TEST_F(LiveEventsTest, MetricsShowTheStoreSizeAndHowFarTheSnapshotIsBehind) {
   EXPECT_EQ(Metric("boomerang_events_accepted_total"), stored + 2);
   EXPECT_EQ(Metric("boomerang_events_newest_timestamp_seconds"), t);
   // The lag: the newest event against the serving snapshot's data end.
-  const nlohmann::json defaults =
-      nlohmann::json::parse(HttpGet("/v1/demo-defaults"));
-  absl::Time data_end;
-  std::string error;
-  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full,
-                              defaults["as_of"].get<std::string>(), &data_end,
-                              &error))
-      << error;
   EXPECT_EQ(Metric("boomerang_events_snapshot_lag_seconds"),
-            t - absl::ToUnixSeconds(data_end));
+            t - ServingDataEnd());
   EXPECT_GT(Metric("boomerang_events_last_append_timestamp_seconds"), 0);
   EXPECT_GE(Metric("boomerang_event_store_bytes"), 0);  // present
   // Built from the export alone, the snapshot's export end is its data end.
@@ -399,15 +399,7 @@ TEST_F(LiveEventsTest, NightlyRebuildTakesTheEventsWithoutDoubleCounting) {
   // counts from) is the larger by exactly the gap.
   const int64_t snapshot_lag = Metric("boomerang_events_snapshot_lag_seconds");
   const int64_t export_lag = Metric("boomerang_events_export_lag_seconds");
-  const nlohmann::json defaults =
-      nlohmann::json::parse(HttpGet("/v1/demo-defaults"));
-  absl::Time data_end;
-  std::string error;
-  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full,
-                              defaults["as_of"].get<std::string>(), &data_end,
-                              &error))
-      << error;
-  EXPECT_EQ(absl::ToUnixSeconds(data_end), bought);
+  EXPECT_EQ(ServingDataEnd(), bought);
   EXPECT_GT(export_lag, snapshot_lag);
 }
 

@@ -77,6 +77,20 @@ inline CommandResult Run(const std::vector<std::string>& argv,
   return r;
 }
 
+// The built-in demo shop generated into dir/demo and indexed into
+// dir/snaps (with bin_dir's boomerang-demo-shop and boomerang-indexer):
+// the indexer's result, or the generator's when that failed.
+inline CommandResult BuildDemoSnapshot(const std::string& bin_dir,
+                                       const std::string& dir) {
+  CommandResult gen =
+      Run({bin_dir + "/boomerang-demo-shop", "--out", dir + "/demo"}, dir);
+  if (gen.exit_code != 0) return gen;
+  return Run({bin_dir + "/boomerang-indexer", "--purchases",
+              dir + "/demo/orders.csv.gz", "--catalog",
+              dir + "/demo/catalog.csv", "--out", dir + "/snaps", "--quiet"},
+             dir);
+}
+
 // boomerang-server in the background on 127.0.0.1 with an OS-chosen port.
 class ServerProcess {
  public:

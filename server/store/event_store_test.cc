@@ -33,6 +33,17 @@ class EventStoreTest : public ::testing::Test {
     return e;
   }
 
+  // Every event in the store (-1 when it cannot be read).
+  static int CountEvents(const EventStore& store) {
+    int n = 0;
+    const absl::Status s = store.ForEach([&n](const v1::Event&) {
+      ++n;
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return s.ok() ? n : -1;
+  }
+
   std::filesystem::path dir_;
 };
 
@@ -83,14 +94,7 @@ TEST_F(EventStoreTest, StoresOnceReadsInTimeOrderAndKeepsExactCounters) {
   auto reader = EventStore::OpenReader(dir_, scratch);
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ((*reader)->events_accepted(), 4);
-  int seen = 0;
-  ASSERT_TRUE((*reader)
-                  ->ForEach([&seen](const v1::Event&) {
-                    ++seen;
-                    return true;
-                  })
-                  .ok());
-  EXPECT_EQ(seen, 4);
+  EXPECT_EQ(CountEvents(**reader), 4);
   EXPECT_FALSE((*reader)->Append({Event("C9", "A", 1, "k9")}).ok());
   reader->reset();
   std::filesystem::remove_all(scratch);
@@ -133,14 +137,7 @@ TEST_F(EventStoreTest, ConcurrentCallsAreGroupedAndEachKeyStoredOnce) {
   EXPECT_EQ((*store)->newest_event_time(), 2000);
   // Group commit: fewer synced writes than calls.
   EXPECT_LT((*store)->write_groups(), kThreads * kCalls);
-  int seen = 0;
-  ASSERT_TRUE((*store)
-                  ->ForEach([&seen](const v1::Event&) {
-                    ++seen;
-                    return true;
-                  })
-                  .ok());
-  EXPECT_EQ(seen, kThreads * kCalls * 4 + 20);
+  EXPECT_EQ(CountEvents(**store), kThreads * kCalls * 4 + 20);
 }
 
 TEST_F(EventStoreTest, RetentionDropsOldEventsAndTheirKeysAtCompaction) {
@@ -161,22 +158,12 @@ TEST_F(EventStoreTest, RetentionDropsOldEventsAndTheirKeysAtCompaction) {
                          "bulk-" + std::to_string(i)));
   }
   ASSERT_TRUE((*store)->Append(bulk).ok());
-  auto count = [&store] {
-    int n = 0;
-    EXPECT_TRUE((*store)
-                    ->ForEach([&n](const v1::Event&) {
-                      ++n;
-                      return true;
-                    })
-                    .ok());
-    return n;
-  };
   ASSERT_TRUE((*store)->Compact().ok());
-  EXPECT_EQ(count(), 3003);  // no cutoff: everything kept
+  EXPECT_EQ(CountEvents(**store), 3003);  // no cutoff: everything kept
   const int64_t bytes_before = (*store)->ApproximateBytes();
   cutoff = 3000;
   ASSERT_TRUE((*store)->Compact().ok());
-  EXPECT_EQ(count(), 1);
+  EXPECT_EQ(CountEvents(**store), 1);
   EXPECT_LT((*store)->ApproximateBytes(), bytes_before / 2);
   std::vector<v1::Event> c1;
   ASSERT_TRUE((*store)->ForCustomer("C1", &c1).ok());

@@ -44,12 +44,7 @@ head -n "$picks" "$ids" > "$work/picks_ids.txt"
 $bin/boomerang-server --snapshots "$snapshots" --port 0 \
   --port-file "$work/port" > "$work/server.out" 2> "$work/server.log" &
 server_pid=$!
-for _ in $(seq 600); do
-  [[ -s "$work/port" ]] && $bin/boomerang --server "127.0.0.1:$(cat "$work/port")" \
-    health 2>/dev/null | grep -q '"SERVING"' && break
-  sleep 0.1
-done
-server="127.0.0.1:$(cat "$work/port")"
+bench_wait_serving
 bench_print_machine
 cpu() { awk '{print ($14+$15)/100}' "/proc/$server_pid/stat"; }
 total=$(wc -l < "$ids")

@@ -4,6 +4,8 @@
 # arranges for the server in $server_pid to be stopped, and $work removed
 # (unless $keep is 1), whatever way the script ends.
 # bench_print_machine: the machine facts every benchmark result needs.
+# bench_wait_serving: waits (up to 60 s) for the server started with
+# --port-file $work/port to answer SERVING, then sets $server (host:port).
 
 bench_cleanup() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
@@ -29,4 +31,13 @@ bench_print_machine() {
   echo "cpu         $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "kernel      $(uname -r)"
   echo "memory      $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+}
+
+bench_wait_serving() {
+  for _ in $(seq 600); do
+    [[ -s "$work/port" ]] && build/bin/boomerang --server "127.0.0.1:$(cat "$work/port")" \
+      health 2>/dev/null | grep -q '"SERVING"' && break
+    sleep 0.1
+  done
+  server="127.0.0.1:$(cat "$work/port")"
 }

@@ -34,12 +34,7 @@ run_server() {  # server binary, label
   "$server_bin" --snapshots "$work/snaps" --port 0 --port-file "$work/port" \
     --poll-seconds 0 --events-dir "$work/events" > /dev/null 2> "$work/server.log" &
   server_pid=$!
-  for _ in $(seq 600); do
-    [[ -s "$work/port" ]] && $bin/boomerang --server "127.0.0.1:$(cat "$work/port")" \
-      health 2>/dev/null | grep -q '"SERVING"' && break
-    sleep 0.1
-  done
-  local server="127.0.0.1:$(cat "$work/port")"
+  bench_wait_serving
   for per_call in 1 20; do
     for callers in 1 64; do
       echo "== $label: $per_call event(s) per call, $callers caller(s)"

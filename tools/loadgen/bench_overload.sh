@@ -46,12 +46,7 @@ start_server() {  # extra flags
   "${pin_server[@]}" $bin/boomerang-server --snapshots "$work/snaps" --port 0 --port-file "$work/port" \
     --poll-seconds 0 "$@" > "$work/server.out" 2> "$work/server.log" &
   server_pid=$!
-  for _ in $(seq 600); do
-    [[ -s "$work/port" ]] && $bin/boomerang --server "127.0.0.1:$(cat "$work/port")" \
-      health 2>/dev/null | grep -q '"SERVING"' && break
-    sleep 0.1
-  done
-  server="127.0.0.1:$(cat "$work/port")"
+  bench_wait_serving
 }
 stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""; }
 load() {  # loadgen flags

@@ -35,12 +35,7 @@ awk -F, 'NR>1 {print $1}' "$work/shop/catalog.csv" > "$work/items.txt"
 $bin/boomerang-server --snapshots "$work/snaps" --port 0 --port-file "$work/port" \
   --poll-seconds 0 > "$work/server.out" 2> "$work/server.log" &
 server_pid=$!
-for _ in $(seq 600); do
-  [[ -s "$work/port" ]] && $bin/boomerang --server "127.0.0.1:$(cat "$work/port")" \
-    health 2>/dev/null | grep -q '"SERVING"' && break
-  sleep 0.1
-done
-server="127.0.0.1:$(cat "$work/port")"
+bench_wait_serving
 bench_print_machine
 load() {  # seconds
   $bin/boomerang-loadgen --server "$server" --rpc fbt --items "$work/items.txt" \
