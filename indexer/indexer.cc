@@ -123,6 +123,7 @@ struct ItemAccumulator {
   int64_t recent_orders = 0;
   double quantity = 0;
   int64_t customers = 0;
+  int64_t lines = 0;          // purchase lines (picks a merged spelling)
   std::vector<float> prices;  // unit prices of purchase lines
 };
 
@@ -160,6 +161,60 @@ class Shop {
   }
   std::vector<ItemAccumulator>& items() { return items_; }
   std::vector<OrderAccumulator>& orders() { return orders_; }
+
+  // Folds each group's other members into its first one: lines, units and
+  // unit prices add up, catalog facts come from a member that is in the
+  // catalog when the first is not, and every order and id lookup now names
+  // the first member. Indices change. Returns (other spelling, kept id)
+  // pairs, sorted.
+  std::vector<std::pair<std::string, std::string>> MergeItems(
+      const std::vector<std::vector<int32_t>>& groups) {
+    std::vector<int32_t> target(items_.size());
+    for (size_t i = 0; i < target.size(); ++i) {
+      target[i] = static_cast<int32_t>(i);
+    }
+    std::vector<std::pair<std::string, std::string>> aliases;
+    for (const auto& group : groups) {
+      ItemAccumulator& kept = items_[group[0]];
+      for (size_t g = 1; g < group.size(); ++g) {
+        ItemAccumulator& other = items_[group[g]];
+        target[group[g]] = group[0];
+        aliases.emplace_back(other.id, kept.id);
+        kept.lines += other.lines;
+        kept.quantity += other.quantity;
+        kept.prices.insert(kept.prices.end(), other.prices.begin(),
+                           other.prices.end());
+        if (!kept.in_catalog && other.in_catalog) {
+          kept.title = other.title;
+          kept.category = other.category;
+          kept.brand = other.brand;
+          kept.catalog_price = other.catalog_price;
+          kept.in_stock = other.in_stock;
+          kept.in_catalog = true;
+        } else if (kept.title.empty()) {
+          kept.title = other.title;
+        }
+      }
+    }
+    std::vector<int32_t> remap(items_.size(), -1);
+    std::vector<ItemAccumulator> merged;
+    merged.reserve(items_.size() - aliases.size());
+    for (size_t i = 0; i < items_.size(); ++i) {
+      if (target[i] != static_cast<int32_t>(i)) continue;
+      remap[i] = static_cast<int32_t>(merged.size());
+      merged.push_back(std::move(items_[i]));
+    }
+    for (size_t i = 0; i < items_.size(); ++i) remap[i] = remap[target[i]];
+    items_ = std::move(merged);
+    for (auto& [id, index] : item_index_) index = remap[index];
+    // An order may now hold one item twice; the per-customer counts add
+    // its lines up, and pair counting deduplicates orders anyway.
+    for (OrderAccumulator& o : orders_) {
+      for (int32_t& item : o.items) item = remap[item];
+    }
+    std::sort(aliases.begin(), aliases.end());
+    return aliases;
+  }
   int64_t customers() const { return customer_index_.size(); }
   const std::string& customer_id(int32_t c) const { return customer_ids_[c]; }
 
@@ -404,6 +459,7 @@ void AddPurchaseLine(const PurchaseLine& line, Shop* shop,
   ++report->purchase_lines;
   const int32_t item_idx = shop->ItemIndex(line.item_id);
   ItemAccumulator& item = shop->items()[item_idx];
+  ++item.lines;
   if (item.title.empty() && !line.title.empty()) item.title = line.title;
   item.quantity += line.quantity;
   if (line.has_price && line.price > 0) {
@@ -501,6 +557,9 @@ absl::Status ReadPurchases(const IndexerOptions& options,
   }
   DecodeOptions decode;
   decode.cancel_order_prefix = options.cancel_order_prefix;
+  decode.min_timestamp = options.min_timestamp;
+  decode.max_timestamp = MaxPlausibleTimestamp(
+      options.now != 0 ? options.now : absl::ToUnixSeconds(absl::Now()));
 
   // Exclusion is decided once per distinct item id; -1 means "a product",
   // otherwise the number of lines excluded so far.
@@ -615,6 +674,23 @@ absl::Status VerifyTables(const std::string& dir) {
     s = absl::InternalError(
         "snapshot check failed: meta 'customer_model' does not read back");
   }
+  // Every alias names an item of the table: the server refuses the
+  // snapshot otherwise.
+  v1::ItemAliases aliases;
+  if (s.ok() && (*reader)->Get(kMetaTable, "item_aliases", &value).ok()) {
+    if (!aliases.ParseFromString(value)) {
+      s = absl::InternalError(
+          "snapshot check failed: meta 'item_aliases' does not read back");
+    }
+    for (const v1::ItemAlias& a : aliases.aliases()) {
+      if (!s.ok()) break;
+      if (!(*reader)->Get(kItemsTable, a.item_id(), &value).ok()) {
+        s = absl::InternalError(absl::StrCat(
+            "snapshot check failed: alias '", a.alias(), "' names '",
+            a.item_id(), "', which is not in the item table"));
+      }
+    }
+  }
   return s.ok() ? bad : s;
 }
 
@@ -688,6 +764,105 @@ std::string BadSummaryLine(const InputStats& stats) {
   return absl::StrJoin(parts, "; ");
 }
 
+// Groups of item ids that differ only in ASCII case ("85123A", "85123a":
+// one product in Online Retail), each most purchase lines first (ties: byte
+// order), the groups with the most lines first. Non-ASCII letters are left
+// alone: folding them needs Unicode tables, and SKUs are ASCII.
+std::vector<std::vector<int32_t>> CaseGroups(
+    const std::vector<ItemAccumulator>& items) {
+  absl::flat_hash_map<std::string, std::vector<int32_t>> by_folded;
+  for (size_t i = 0; i < items.size(); ++i) {
+    by_folded[absl::AsciiStrToLower(items[i].id)].push_back(
+        static_cast<int32_t>(i));
+  }
+  std::vector<std::vector<int32_t>> groups;
+  std::vector<int64_t> group_lines;
+  for (auto& [folded, members] : by_folded) {
+    if (members.size() < 2) continue;
+    std::sort(members.begin(), members.end(), [&](int32_t a, int32_t b) {
+      if (items[a].lines != items[b].lines) {
+        return items[a].lines > items[b].lines;
+      }
+      return items[a].id < items[b].id;
+    });
+    groups.push_back(std::move(members));
+  }
+  auto total = [&](const std::vector<int32_t>& g) {
+    int64_t n = 0;
+    for (int32_t i : g) n += items[i].lines;
+    return n;
+  };
+  std::sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) {
+    const int64_t ta = total(a), tb = total(b);
+    if (ta != tb) return ta > tb;
+    return items[a[0]].id < items[b[0]].id;
+  });
+  return groups;
+}
+
+// The manifest of the newest version under `root` whose manifest reads
+// (the server skips the others too); nullopt when there is none.
+std::optional<v1::SnapshotManifest> NewestManifest(const std::string& root) {
+  auto versions = ListCompleteVersions(root);
+  if (!versions.ok()) return std::nullopt;
+  for (auto it = versions->rbegin(); it != versions->rend(); ++it) {
+    auto manifest = ReadManifest(absl::StrCat(root, "/", VersionName(*it)));
+    if (manifest.ok()) return std::move(*manifest);
+  }
+  return std::nullopt;
+}
+
+// The shrink guard (IndexerOptions::max_shrink): refuses a run whose orders,
+// customers or covered days fall by more than the allowed share against the
+// newest published version, or whose data ends earlier. Run before the
+// expensive phases, so that a truncated nightly export fails in seconds.
+absl::Status CheckShrink(const IndexerOptions& options,
+                         const IndexReport& report, int64_t orders,
+                         int64_t customers) {
+  if (options.allow_shrink) return absl::OkStatus();
+  std::optional<v1::SnapshotManifest> newest = NewestManifest(options.out_root);
+  if (!newest) return absl::OkStatus();
+  std::vector<std::string> shrank;
+  auto share = [](double before, double after) {
+    return before > 0 ? (before - after) / before : 0.0;
+  };
+  auto count = [&](const char* what, int64_t before, int64_t after) {
+    const double s = share(before, after);
+    if (s > options.max_shrink) {
+      shrank.push_back(absl::StrFormat("%s %s -> %s (-%.0f%%)", what,
+                                       Thousands(before), Thousands(after),
+                                       100 * s));
+    }
+  };
+  count("orders", newest->counts().orders(), orders);
+  count("customers", newest->counts().customers(), customers);
+  auto old_start = ParseTimestamp(newest->data_start());
+  auto old_end = ParseTimestamp(newest->data_end());
+  if (old_start.ok() && old_end.ok()) {
+    const double before = (*old_end - *old_start) / 86400.0;
+    const double after = (report.data_end - report.data_start) / 86400.0;
+    const double s = share(before, after);
+    if (s > options.max_shrink) {
+      shrank.push_back(absl::StrFormat("data span %.0f -> %.0f days (-%.0f%%)",
+                                       before, after, 100 * s));
+    }
+  }
+  if (old_end.ok() && report.data_end < *old_end) {
+    shrank.push_back(absl::StrCat("data end ", FormatTimestamp(*old_end),
+                                  " -> ", FormatTimestamp(report.data_end),
+                                  " (earlier)"));
+  }
+  if (shrank.empty()) return absl::OkStatus();
+  // INVALID_ARGUMENT like too many bad lines: the input is what is wrong.
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s: the data shrank against snapshot %s, the newest in %s: %s "
+      "(--max-shrink %.0f%%); nothing was published; a truncated input (a "
+      "failed zcat in a pipe without set -o pipefail) looks like this; pass "
+      "--allow-shrink if this is intended",
+      options.purchases_path, newest->version(), options.out_root,
+      absl::StrJoin(shrank, ", "), 100 * options.max_shrink));
+}
+
 }  // namespace
 
 const std::vector<std::string>& CatalogOptionalColumns() {
@@ -740,6 +915,9 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   }
   if (!(options.max_bad_share >= 0 && options.max_bad_share <= 1)) {
     return absl::InvalidArgumentError("--max-bad-share must be in [0, 1]");
+  }
+  if (!(options.max_shrink >= 0 && options.max_shrink <= 1)) {
+    return absl::InvalidArgumentError("--max-shrink must be in [0, 1]");
   }
   if (options.recent_days < 1 || options.cooccurrence.threads < 0) {
     return absl::InvalidArgumentError(
@@ -800,6 +978,26 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
         options.purchases_path,
         ": no usable purchase lines (every line was bad, a return, a "
         "zero quantity or a non-product); nothing was published"));
+  }
+  s = CheckShrink(options, *report, static_cast<int64_t>(shop.orders().size()),
+                  shop.customers());
+  if (!s.ok()) return s;
+
+  // Ids that differ only in case: listed always, merged when asked.
+  std::vector<std::pair<std::string, std::string>> item_aliases;
+  {
+    std::vector<std::vector<int32_t>> groups = CaseGroups(shop.items());
+    report->case_groups_total = static_cast<int64_t>(groups.size());
+    for (size_t g = 0; g < groups.size() && g < kMaxCaseGroups; ++g) {
+      auto& out = report->case_groups.emplace_back();
+      for (int32_t i : groups[g]) {
+        out.emplace_back(shop.items()[i].id, shop.items()[i].lines);
+      }
+    }
+    if (options.merge_item_case && !groups.empty()) {
+      item_aliases = shop.MergeItems(groups);
+      report->case_merged = true;
+    }
   }
 
   // Orders -> compact form; per-item order counts, recency and customers.
@@ -1016,6 +1214,15 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   std::vector<std::pair<std::string, std::string>> meta_rows;
   meta_rows.emplace_back("popular", popular.SerializeAsString());
   meta_rows.emplace_back("customer_model", customer_model.SerializeAsString());
+  if (!item_aliases.empty()) {
+    v1::ItemAliases aliases;
+    for (const auto& [alias, id] : item_aliases) {
+      v1::ItemAlias* a = aliases.add_aliases();
+      a->set_alias(alias);
+      a->set_item_id(id);
+    }
+    meta_rows.emplace_back("item_aliases", aliases.SerializeAsString());
+  }
 
   // Similar items: names, categories and (with embeddings) behaviour.
   std::vector<std::pair<std::string, std::string>> similar_rows, customer_rows;
@@ -1193,6 +1400,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     p->add_excluded_item_patterns(pat);
   p->set_cancel_order_prefix(options.cancel_order_prefix);
   p->set_max_bad_share(options.max_bad_share);
+  p->set_merge_item_case(options.merge_item_case);
+  p->set_min_date(FormatDateLimit(options.min_timestamp));
   v1::SnapshotCounts* c = manifest.mutable_counts();
   c->set_orders(report->orders);
   c->set_customers(report->customers);
@@ -1270,6 +1479,28 @@ std::string FormatReport(const IndexReport& r) {
       absl::StrFormat("%.0f%%", r.purchase_lines ? 100.0 * r.huge_order_lines /
                                                        r.purchase_lines
                                                  : 0.0));
+  if (r.case_groups_total > 0) {
+    std::vector<std::string> groups;
+    for (const auto& group : r.case_groups) {
+      std::vector<std::string> ids;
+      for (const auto& [id, lines] : group) {
+        ids.push_back(absl::StrCat(id, " ", Thousands(lines)));
+      }
+      groups.push_back(absl::StrJoin(ids, " / "));
+    }
+    absl::StrAppendFormat(
+        &out, "case        %s item ids differ only in case%s: %s%s\n",
+        r.case_groups_total == 1
+            ? "1 group of"
+            : absl::StrCat(Thousands(r.case_groups_total), " groups of"),
+        r.case_merged ? ", merged into their most frequent spelling"
+                      : " (--merge-item-case merges each into its most "
+                        "frequent spelling)",
+        absl::StrJoin(groups, "; "),
+        r.case_groups_total > static_cast<int64_t>(r.case_groups.size())
+            ? "; ..."
+            : "");
+  }
   absl::StrAppendFormat(&out, "data        %s .. %s\n",
                         FormatTimestamp(r.data_start),
                         FormatTimestamp(r.data_end));

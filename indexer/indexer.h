@@ -4,8 +4,9 @@
 // Phases: read purchases (classify every line: purchase, return, non-product,
 // bad with a reason), read the catalog, count "bought together" pairs,
 // compute popularity, write the tables, publish. If the share of bad lines
-// exceeds `max_bad_share`, or anything fails, nothing is published and the
-// previous snapshots are untouched.
+// exceeds `max_bad_share`, the data shrank sharply against the newest
+// published version (`max_shrink`), or anything fails, nothing is published
+// and the previous snapshots are untouched.
 //
 // Thread-safety: RunIndexer may be called from one thread at a time per
 // snapshot root (concurrent runs on one root are safe but wasteful: each
@@ -57,6 +58,30 @@ struct IndexerOptions {
   // The run fails (and publishes nothing) when bad lines exceed this share
   // of data lines.
   double max_bad_share = 0.05;
+  // Purchase lines dated before this (unix seconds; --min-date) or more
+  // than a day after the clock are bad_timestamp lines (see DecodeOptions).
+  int64_t min_timestamp = kDefaultMinTimestamp;
+  // The clock for that upper bound, unix seconds; 0 reads the system clock
+  // (tests fix it).
+  int64_t now = 0;
+  // The shrink guard: the run fails (and publishes nothing) when, against
+  // the newest version already published under out_root, its orders,
+  // customers or covered time span (data_end - data_start) fall by more
+  // than this share, or its data ends earlier. A truncated input (a failed
+  // `zcat` in a pipe) reads as a clean end of input; without this check a
+  // sliver of the data would replace a full snapshot overnight. 0.2: a
+  // nightly rebuild of a growing or rolling export moves these by a few
+  // percent (a rolling year loses one day, 0.3%; a rolling quarter rebuilt
+  // weekly after a peak season, ~15%), while a truncated file loses far
+  // more; an export sorted by time also ends earlier, which is refused
+  // whatever the share.
+  double max_shrink = 0.2;
+  bool allow_shrink = false;  // publish even when the guard would refuse
+  // Item ids that differ only in ASCII case ("85123A" / "85123a") are
+  // listed in the report either way; with this they become one item under
+  // the spelling with the most purchase lines, and the other spellings are
+  // stored as aliases the server also finds the item by.
+  bool merge_item_case = false;
   // "Recent" popularity looks at this many days before the last purchase.
   int recent_days = 30;
   // Best sellers kept for fallbacks.
@@ -73,6 +98,8 @@ struct BadLineStats {
   std::string first_detail;          // "line 17: field 'quantity' ..."
 };
 inline constexpr int kMaxExampleLines = 5;
+// Groups of item ids differing only in case listed in the summary.
+inline constexpr int kMaxCaseGroups = 10;
 
 struct InputStats {
   std::string path;
@@ -109,6 +136,13 @@ struct IndexReport {
   int64_t similar_pairs = 0;
   int64_t huge_orders_skipped = 0;
   int64_t data_start = 0, data_end = 0;
+  // Item ids that differ only in case: the groups with the most purchase
+  // lines first (at most kMaxCaseGroups), each spelling with its lines,
+  // most first; how many groups there are; whether they were merged (each
+  // into its first spelling).
+  std::vector<std::vector<std::pair<std::string, int64_t>>> case_groups;
+  int64_t case_groups_total = 0;
+  bool case_merged = false;
   std::string snapshot_dir;  // set when published
   std::string version;
   double wall_seconds = 0;

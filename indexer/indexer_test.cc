@@ -7,6 +7,7 @@
 #include <map>
 
 #include "models/item_exclusion.h"
+#include "models/timestamp.h"
 #include "server/store/snapshot_dir.h"
 #include "server/store/tables.h"
 #include "tests/test_util.h"
@@ -17,6 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Six clean orders (mug+coaster go together), a return, a postage line,
 // a guest order, and one bad line of every kind.
@@ -133,6 +135,196 @@ TEST(IndexerTest, TooManyBadLinesPublishesNothingAndKeepsThePrevious) {
   int entries = 0;
   for (const auto& e : fs::directory_iterator(root)) entries += e.exists();
   EXPECT_EQ(entries, 1);  // no temporary directory left behind
+}
+
+// The names of the entries of a snapshot root: versions and leftovers.
+std::vector<std::string> RootEntries(const std::string& root) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(root)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A truncated export (the first lines of kShop) reads like a clean one; it
+// must not replace the full snapshot unless asked.
+TEST(IndexerTest, DataThatShrankSharplyIsNotPublished) {
+  testing::TempDir tmp;
+  const std::string root = tmp.Sub("snaps");
+  IndexReport r;
+  ASSERT_TRUE(
+      RunIndexer(Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), root), &r)
+          .ok());
+  const std::string shop(kShop);
+  size_t cut = 0;
+  for (int line = 0; line < 6; ++line) cut = shop.find('\n', cut) + 1;
+  // Orders o1 and o2: 2 of 9 orders, 2 of 3 customers, one day of 63.
+  IndexerOptions truncated =
+      Options(testing::WriteFile(tmp.Sub("t.csv"), shop.substr(0, cut)), root);
+  absl::Status s = RunIndexer(truncated, &r);
+  ASSERT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("t.csv: the data shrank against "
+                                     "snapshot 000001"));
+  EXPECT_THAT(s.message(), HasSubstr("orders 9 -> 2 (-78%)"));
+  EXPECT_THAT(s.message(), HasSubstr("customers 3 -> 2 (-33%)"));
+  EXPECT_THAT(s.message(), HasSubstr("data span 63 -> 1 days (-98%)"));
+  EXPECT_THAT(s.message(), HasSubstr("data end 2024-03-04T00:00:00Z -> "
+                                     "2024-01-02T10:00:00Z (earlier)"));
+  EXPECT_THAT(s.message(), HasSubstr("nothing was published"));
+  EXPECT_THAT(s.message(), HasSubstr("pass --allow-shrink"));
+  // No version, and no temporary directory or lock left behind.
+  EXPECT_THAT(RootEntries(root), ElementsAre("000001"));
+
+  // A looser --max-shrink lets the counts pass, not the earlier end.
+  truncated.max_shrink = 1;
+  s = RunIndexer(truncated, &r);
+  EXPECT_THAT(s.message(), Not(HasSubstr("orders")));
+  EXPECT_THAT(s.message(), HasSubstr("(earlier)"));
+
+  truncated.allow_shrink = true;
+  s = RunIndexer(truncated, &r);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(r.version, "000002");
+  // Growing back is never refused.
+  ASSERT_TRUE(RunIndexer(Options(tmp.Sub("o.csv"), root), &r).ok());
+  EXPECT_EQ(r.version, "000003");
+}
+
+TEST(IndexerTest, DataEndingEarlierIsRefusedWhateverTheShare) {
+  testing::TempDir tmp;
+  const std::string root = tmp.Sub("snaps");
+  IndexReport r;
+  ASSERT_TRUE(
+      RunIndexer(Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), root), &r)
+          .ok());
+  // The last line gone (the end of a file sorted by time): 8 of 9 orders.
+  std::string shop(kShop);
+  shop.erase(shop.rfind('\n', shop.size() - 2) + 1);
+  absl::Status s =
+      RunIndexer(Options(testing::WriteFile(tmp.Sub("t.csv"), shop), root), &r);
+  ASSERT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("data end 2024-03-04T00:00:00Z -> "
+                                     "2024-03-03T00:00:00Z (earlier)"));
+  EXPECT_THAT(s.message(), Not(HasSubstr("orders")));
+  EXPECT_THAT(*ListCompleteVersions(root), ElementsAre(1));
+}
+
+// A file where every fifth line is numeric garbage: the garbage used to be
+// read as purchases in 1970 (timestamp "4" as unix seconds).
+TEST(IndexerTest, NumericGarbageLinesAreBadTimestamps) {
+  testing::TempDir tmp;
+  std::string csv = "order_id,customer_id,item_id,timestamp,quantity,price\n";
+  for (int i = 0; i < 20; ++i) {
+    if (i % 5 == 4) {
+      csv += "1,2,3,4,5,6,7,8,9,10,11\n";
+    } else {
+      csv += "o" + std::to_string(i / 2) + ",c" + std::to_string(i % 3) +
+             ",SKU" + std::to_string(i % 4) + ",2024-05-0" +
+             std::to_string(1 + i % 9) + ",1,2.50\n";
+    }
+  }
+  const std::string path = testing::WriteFile(tmp.Sub("g.csv"), csv);
+  IndexerOptions o = Options(path, tmp.Sub("snaps"));
+  IndexReport r;
+  ASSERT_TRUE(RunIndexer(o, &r).ok());
+  const BadLineStats& bad =
+      r.purchases.bad[static_cast<int>(BadReason::kBadTimestamp)];
+  EXPECT_EQ(bad.count, 4);
+  EXPECT_THAT(bad.first_lines, ElementsAre(6, 11, 16, 21));
+  EXPECT_THAT(bad.first_detail,
+              HasSubstr("g.csv:6: field 'timestamp': timestamp '4' is "
+                        "1970-01-01T00:00:04Z, before --min-date 1990-01-01"));
+  EXPECT_EQ(FormatTimestamp(r.data_start), "2024-05-01T00:00:00Z");
+  EXPECT_THAT(FormatReport(r), HasSubstr("bad_timestamp 4 (lines 6, 11, 16, "
+                                         "21)"));
+
+  // At the default --max-bad-share the run fails and says why.
+  o.max_bad_share = 0.05;
+  absl::Status s = RunIndexer(o, &r);
+  EXPECT_THAT(s.message(), HasSubstr("4 of 20 lines (20.0%) are bad"));
+  EXPECT_THAT(s.message(), HasSubstr("bad_timestamp 4"));
+
+  // A later --min-date, and a clock the data is ahead of (into another
+  // root: it covers fewer days, which the shrink guard would refuse).
+  o.out_root = tmp.Sub("snaps2");
+  o.max_bad_share = 1;
+  o.min_timestamp = *ParseTimestamp("2024-05-03");
+  o.now = *ParseTimestamp("2024-05-06T12:00:00Z");  // a day later: 05-07 12h
+  s = RunIndexer(o, &r);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(r.purchases.bad[static_cast<int>(BadReason::kBadTimestamp)].count,
+            4 + 4 + 4);  // garbage, 05-01 and 05-02, 05-08 and 05-09
+  EXPECT_EQ(FormatTimestamp(r.data_start), "2024-05-03T00:00:00Z");
+  EXPECT_EQ(FormatTimestamp(r.data_end), "2024-05-07T00:00:00Z");
+}
+
+// Online Retail has "85123A" and "85123a", one product.
+TEST(IndexerTest, ItemIdsDifferingOnlyInCaseAreListedAndMergedOnRequest) {
+  testing::TempDir tmp;
+  std::string csv = "order_id,customer_id,item_id,timestamp,price\n";
+  for (int o = 0; o < 6; ++o) {
+    const std::string order = "o" + std::to_string(o);
+    const std::string day = "2024-01-0" + std::to_string(1 + o);
+    csv += order + ",c" + std::to_string(o % 3) + ",MUG," + day + ",5\n";
+    csv += order + ",c" + std::to_string(o % 3) + "," +
+           (o == 5 ? "85123a" : "85123A") + "," + day + ",2.55\n";
+    if (o < 2) csv += order + ",c3,Tea," + day + ",1\n";
+    if (o == 2) csv += order + ",c3,TEA," + day + ",1\n";
+  }
+  const std::string path = testing::WriteFile(tmp.Sub("o.csv"), csv);
+  IndexReport r;
+  IndexerOptions o = Options(path, tmp.Sub("snaps"));
+  ASSERT_TRUE(RunIndexer(o, &r).ok());
+  EXPECT_EQ(r.items, 5);
+  EXPECT_EQ(r.case_groups_total, 2);
+  EXPECT_THAT(FormatReport(r),
+              HasSubstr("2 groups of item ids differ only in case "
+                        "(--merge-item-case merges each into its most "
+                        "frequent spelling): 85123A 5 / 85123a 1; Tea 2 / "
+                        "TEA 1\n"));
+
+  o.merge_item_case = true;
+  ASSERT_TRUE(RunIndexer(o, &r).ok());
+  EXPECT_EQ(r.items, 3);
+  EXPECT_THAT(FormatReport(r), HasSubstr("merged into their most frequent "
+                                         "spelling: 85123A 5 / 85123a 1"));
+  auto tables = TableReader::Open(r.snapshot_dir + "/tables", 1 << 20);
+  ASSERT_TRUE(tables.ok());
+  std::string value;
+  EXPECT_TRUE(absl::IsNotFound((*tables)->Get(kItemsTable, "85123a", &value)));
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "85123A", &value).ok());
+  v1::ItemRecord item;
+  ASSERT_TRUE(item.ParseFromString(value));
+  EXPECT_EQ(item.orders(), 6);
+  EXPECT_EQ(item.customers(), 3);
+  ASSERT_TRUE((*tables)->Get(kMetaTable, "item_aliases", &value).ok());
+  v1::ItemAliases aliases;
+  ASSERT_TRUE(aliases.ParseFromString(value));
+  ASSERT_EQ(aliases.aliases_size(), 2);
+  EXPECT_EQ(aliases.aliases(0).alias(), "85123a");
+  EXPECT_EQ(aliases.aliases(0).item_id(), "85123A");
+  EXPECT_EQ(aliases.aliases(1).alias(), "TEA");
+  EXPECT_EQ(aliases.aliases(1).item_id(), "Tea");
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "Tea", &value).ok());
+  ASSERT_TRUE(item.ParseFromString(value));
+  EXPECT_EQ(item.orders(), 3);
+  // Customer histories name the kept spelling only.
+  int tea_buyers = 0;
+  ASSERT_TRUE((*tables)
+                  ->ForEach(kCustomersTable,
+                            [&](absl::string_view, absl::string_view v) {
+                              v1::CustomerRecord c;
+                              EXPECT_TRUE(c.ParseFromArray(v.data(), v.size()));
+                              for (const auto& bought : c.items()) {
+                                EXPECT_NE(bought.item_id(), "TEA");
+                                tea_buyers += bought.item_id() == "Tea";
+                              }
+                              return true;
+                            })
+                  .ok());
+  EXPECT_EQ(tea_buyers, 3);
+  EXPECT_TRUE(ReadManifest(r.snapshot_dir)->parameters().merge_item_case());
 }
 
 TEST(IndexerTest, ColumnMappingGzipAndCatalog) {

@@ -6,8 +6,9 @@
 //       --column quantity=Quantity --column price=UnitPrice
 //       --out snapshots/
 //
-// Exit status: 0 published; 1 bad input or flags (one error line);
-// 2 an I/O or internal failure. Nothing is published unless it exits 0.
+// Exit status: 0 published; 1 bad input or flags, or data that shrank
+// against the newest snapshot (one error line); 2 an I/O or internal
+// failure. Nothing is published unless it exits 0.
 #include <unistd.h>
 
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "indexer/indexer.h"
 #include "models/item_exclusion.h"
+#include "models/timestamp.h"
 #include "server/store/list_file.h"
 
 int main(int argc, char** argv) {
@@ -89,6 +91,26 @@ int main(int argc, char** argv) {
                  "is bad")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  std::string min_date = "1990-01-01";
+  app.add_option("--min-date", min_date,
+                 "purchases dated before this (ISO 8601) are bad_timestamp "
+                 "lines, as are those more than a day after the clock: "
+                 "numeric garbage such as '5' would otherwise be a purchase "
+                 "in 1970")
+      ->capture_default_str();
+  app.add_option("--max-shrink", opts.max_shrink,
+                 "fail (publish nothing) when orders, customers or the days "
+                 "covered fall by more than this share against the newest "
+                 "snapshot under --out, or the data ends earlier: a "
+                 "truncated export reads like a clean end of input")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--allow-shrink", opts.allow_shrink,
+               "publish even when the data shrank (see --max-shrink)");
+  app.add_flag("--merge-item-case", opts.merge_item_case,
+               "merge item ids that differ only in case (85123A, 85123a) "
+               "into the spelling with the most lines; the others stay "
+               "findable as aliases (the summary lists such ids either way)");
   app.add_option(
          "--recent-days", opts.recent_days,
          "window for recent popularity, in days before the last purchase")
@@ -171,6 +193,13 @@ int main(int argc, char** argv) {
                                  "' is not one of auto, ',', ';', tab, '|'")),
                 1);
   }
+  auto min_t = boomerang::ParseTimestamp(min_date);
+  if (!min_t.ok()) {
+    return fail(absl::InvalidArgumentError(absl::StrCat(
+                    "--min-date '", min_date, "': ", min_t.status().message())),
+                1);
+  }
+  opts.min_timestamp = *min_t;
   auto sc = boomerang::ParseScoring(scoring);
   if (!sc.ok()) return fail(sc.status(), 1);
   opts.cooccurrence.scoring = *sc;

@@ -297,6 +297,11 @@ std::string NormalizeId(absl::string_view id) {
   return std::string(id);
 }
 
+std::string FormatDateLimit(int64_t unix_seconds) {
+  std::string t = FormatTimestamp(unix_seconds);
+  return unix_seconds % 86400 == 0 ? t.substr(0, 10) : t;
+}
+
 DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
                             const DecodeOptions& options, PurchaseLine* out) {
   DecodeResult r;
@@ -349,6 +354,20 @@ DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
   if (!t.ok()) {
     return bad(BadReason::kBadTimestamp, "timestamp",
                std::string(t.status().message()));
+  }
+  if (*t < options.min_timestamp) {
+    return bad(
+        BadReason::kBadTimestamp, "timestamp",
+        absl::StrCat(columns.HeaderName("timestamp"), " '", ts.substr(0, 40),
+                     "' is ", FormatTimestamp(*t), ", before --min-date ",
+                     FormatDateLimit(options.min_timestamp)));
+  }
+  if (*t > options.max_timestamp) {
+    return bad(BadReason::kBadTimestamp, "timestamp",
+               absl::StrCat(columns.HeaderName("timestamp"), " '",
+                            ts.substr(0, 40), "' is ", FormatTimestamp(*t),
+                            ", more than a day after the clock (later than ",
+                            FormatTimestamp(options.max_timestamp), ")"));
   }
   out->timestamp = *t;
 

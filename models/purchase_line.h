@@ -96,11 +96,32 @@ struct DecodeResult {
   std::string detail;                    // what was wrong, for messages
 };
 
+// 1990-01-01T00:00:00Z, the default earliest plausible purchase (--min-date).
+inline constexpr int64_t kDefaultMinTimestamp = 631152000;
+
 struct DecodeOptions {
   // Orders whose id starts with this prefix are cancellations: their lines
   // are returns (Online Retail uses "C"). Empty: none.
   std::string cancel_order_prefix;
+  // A purchase is dated in [min_timestamp, max_timestamp] (unix seconds);
+  // outside, the line is a bad_timestamp. Numeric garbage such as
+  // "1,2,3,4,5,..." parses ("5" as unix seconds in 1970), and a date far
+  // ahead is a typo or a clock in milliseconds: either would stretch the
+  // data span (a report drew 504 months from 1970) instead of being
+  // counted against --max-bad-share. The decoder reads no clock: callers
+  // pass MaxPlausibleTimestamp(now); the default leaves the future open.
+  int64_t min_timestamp = kDefaultMinTimestamp;
+  int64_t max_timestamp = INT64_MAX;
 };
+
+// The latest plausible purchase time for a clock reading `now`: a day after
+// it, so that time zones and a clock a little behind never reject a real
+// order.
+inline int64_t MaxPlausibleTimestamp(int64_t now) { return now + 86400; }
+
+// "1990-01-01" for a midnight, else the RFC 3339 time (for messages about
+// --min-date).
+std::string FormatDateLimit(int64_t unix_seconds);
 
 // The canonical purchase columns.
 const std::vector<std::string>& RequiredPurchaseColumns();
@@ -109,8 +130,10 @@ const std::vector<std::string>& OptionalPurchaseColumns();
 std::vector<std::string> AllPurchaseColumns();
 
 // Decodes one record. A negative quantity, or an order id with the cancel
-// prefix, makes a return. Text that is not valid UTF-8 is read as
-// Windows-1252 (what spreadsheet exports usually are) and converted.
+// prefix, makes a return. A timestamp outside the options' range is a
+// bad_timestamp whose detail says which limit it crossed. Text that is not
+// valid UTF-8 is read as Windows-1252 (what spreadsheet exports usually are)
+// and converted.
 DecodeResult DecodePurchase(const CsvRecord& record, const ColumnIndex& columns,
                             const DecodeOptions& options, PurchaseLine* out);
 

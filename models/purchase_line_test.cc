@@ -116,6 +116,44 @@ TEST(PurchaseLineTest, EveryBadReasonNamesTheField) {
   EXPECT_EQ(BadReasonName(BadReason::kBrokenQuote), "broken_quote");
 }
 
+TEST(PurchaseLineTest, ImplausibleTimestampsAreBadTimestamps) {
+  // Numeric garbage: every field a small number, the timestamp "5" being
+  // unix seconds in 1970.
+  PurchaseLine line;
+  DecodeResult r =
+      Decode({"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"}, &line);
+  EXPECT_EQ(r.kind, LineKind::kBad);
+  EXPECT_EQ(r.reason, BadReason::kBadTimestamp);
+  EXPECT_EQ(r.field, "timestamp");
+  EXPECT_EQ(r.detail,
+            "InvoiceDate '5' is 1970-01-01T00:00:05Z, before --min-date "
+            "1990-01-01");
+
+  CsvRecord rec;
+  rec.line_number = 2;
+  DecodeOptions opts;
+  opts.min_timestamp = 946684800;  // 2000-01-01
+  // 2024-06-01T12:00:00Z, as if the clock read that.
+  opts.max_timestamp = MaxPlausibleTimestamp(1717243200);
+  auto decode = [&](const std::string& ts) {
+    rec.fields = {"536365", "85123A", "", "6", ts, "2.55", "17850", "UK"};
+    return DecodePurchase(rec, RetailColumns(), opts, &line);
+  };
+  EXPECT_EQ(decode("2000-01-01").kind, LineKind::kPurchase);
+  EXPECT_EQ(decode("2024-06-02T11:59:59Z").kind, LineKind::kPurchase);
+  r = decode("1999-12-31T23:59:59Z");
+  EXPECT_EQ(r.reason, BadReason::kBadTimestamp);
+  EXPECT_THAT(r.detail, HasSubstr("before --min-date 2000-01-01"));
+  r = decode("2024-06-02T12:00:01Z");
+  EXPECT_EQ(r.reason, BadReason::kBadTimestamp);
+  EXPECT_THAT(r.detail, HasSubstr("more than a day after the clock"));
+  // Milliseconds read as seconds land tens of thousands of years ahead:
+  // the parser already refuses them as too large.
+  EXPECT_EQ(decode("1717243200000").reason, BadReason::kBadTimestamp);
+  EXPECT_EQ(FormatDateLimit(631152000), "1990-01-01");
+  EXPECT_EQ(FormatDateLimit(631152001), "1990-01-01T00:00:01Z");
+}
+
 TEST(PurchaseLineTest, LineTotalGivesTheUnitPrice) {
   auto idx = ColumnIndex::Resolve(
       {"basket", "household", "product", "ts", "qty", "sales_value"},

@@ -210,6 +210,28 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   }
   if (!s.ok() && !absl::IsNotFound(s)) return s;
 
+  // Ids merged into another spelling, read after the lists above: their
+  // keys are the kept ids, found without the aliases.
+  std::string alias_bytes;
+  s = (*tables)->Get(kMetaTable, "item_aliases", &alias_bytes);
+  if (s.ok()) {
+    v1::ItemAliases aliases;
+    if (!aliases.ParseFromString(alias_bytes)) {
+      return unreadable("table", "item_aliases");
+    }
+    for (const v1::ItemAlias& a : aliases.aliases()) {
+      const int32_t i = snap->FindItem(a.item_id());
+      if (i < 0) {
+        return absl::DataLossError(
+            absl::StrCat("snapshot ", dir, ": item alias '", a.alias(),
+                         "' names unknown item '", a.item_id(), "'"));
+      }
+      snap->aliases_.emplace(a.alias(), i);
+    }
+  } else if (!absl::IsNotFound(s)) {
+    return s;
+  }
+
   // Embeddings, when trained.
   std::string info_bytes;
   s = (*tables)->Get(kMetaTable, "embeddings", &info_bytes);
@@ -371,7 +393,9 @@ absl::Span<const int32_t> Snapshot::CategoryByPrice(
 
 int32_t Snapshot::FindItem(absl::string_view item_id) const {
   auto it = index_.find(item_id);
-  return it == index_.end() ? -1 : it->second;
+  if (it != index_.end()) return it->second;
+  auto alias = aliases_.find(item_id);
+  return alias == aliases_.end() ? -1 : alias->second;
 }
 
 }  // namespace boomerang

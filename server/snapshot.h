@@ -64,7 +64,10 @@ class Snapshot {
   const std::string& dir() const { return dir_; }
   const v1::SnapshotManifest& manifest() const { return manifest_; }
 
-  // Dense index of an item, or -1 when the snapshot does not know it.
+  // Dense index of an item, or -1 when the snapshot does not know it. An
+  // id the indexer merged into another (--merge-item-case: "85123a" into
+  // "85123A") finds the item it was merged into; item_id() then gives the
+  // kept spelling.
   int32_t FindItem(absl::string_view item_id) const;
   int32_t num_items() const { return static_cast<int32_t>(item_ids_.size()); }
   // REQUIRES: 0 <= index < num_items().
@@ -154,6 +157,8 @@ class Snapshot {
   v1::SnapshotManifest manifest_;
   std::vector<std::string> item_ids_;  // sorted (the table's key order)
   absl::flat_hash_map<std::string, int32_t> index_;
+  // Merged spellings (meta "item_aliases") -> dense index.
+  absl::flat_hash_map<std::string, int32_t> aliases_;
   std::vector<v1::ItemRecord> items_;
   std::vector<int64_t> edge_offsets_;  // num_items + 1
   std::vector<Neighbor> edges_;

@@ -60,6 +60,46 @@ TEST(SnapshotTest, OpensTheNewestCompleteVersion) {
   EXPECT_EQ((*snap)->popular().overall(0).item_id(), "CUP");
 }
 
+// --merge-item-case: a request may still name a merged spelling.
+TEST(SnapshotTest, FindsAMergedItemByEitherSpelling) {
+  testing::TempDir tmp;
+  std::string csv = "order_id,customer_id,item_id,timestamp\n";
+  for (int o = 0; o < 6; ++o) {
+    const std::string id = "o" + std::to_string(o);
+    csv += id + ",c1,CUP,2024-01-01\n";
+    csv += id + ",c1," + (o == 0 ? "85123a" : "85123A") + ",2024-01-01\n";
+    csv += "k" + std::to_string(o) + ",c2,KETTLE,2024-01-02\n";
+  }
+  IndexerOptions opts;
+  opts.purchases_path = testing::WriteFile(tmp.Sub("o.csv"), csv);
+  opts.out_root = tmp.Sub("snaps");
+  opts.merge_item_case = true;
+  IndexReport report;
+  ASSERT_TRUE(RunIndexer(opts, &report).ok());
+  auto snap = Snapshot::Open(report.snapshot_dir, SnapshotOptions());
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  const Snapshot& s = **snap;
+  EXPECT_EQ(s.num_items(), 3);
+  const int32_t heart = s.FindItem("85123A");
+  ASSERT_GE(heart, 0);
+  EXPECT_EQ(s.FindItem("85123a"), heart);
+  EXPECT_EQ(s.item_id(heart), "85123A");
+  EXPECT_EQ(s.item(heart).orders(), 6);
+  ASSERT_EQ(s.Fbt(s.FindItem("CUP")).size(), 1u);
+  EXPECT_EQ(s.Fbt(s.FindItem("CUP"))[0].item, heart);
+  // Only spellings seen in the data are aliases: ids stay case-sensitive.
+  EXPECT_EQ(s.FindItem("cup"), -1);
+
+  // Without merging both spellings are items of their own.
+  opts.merge_item_case = false;
+  opts.out_root = tmp.Sub("unmerged");
+  ASSERT_TRUE(RunIndexer(opts, &report).ok());
+  snap = Snapshot::Open(report.snapshot_dir, SnapshotOptions());
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_NE((*snap)->FindItem("85123a"), (*snap)->FindItem("85123A"));
+  EXPECT_EQ((*snap)->item((*snap)->FindItem("85123a")).orders(), 1);
+}
+
 TEST(SnapshotTest, OpeningNeverChangesThePublishedFiles) {
   testing::TempDir tmp;
   std::string dir = BuildSnapshot(tmp);

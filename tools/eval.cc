@@ -75,6 +75,9 @@ int RunEval(const EvalOptions& options) {
   past.out_root = work;
   past.until = split;
   past.progress = nullptr;
+  // A throwaway root that is never served: a rerun with another split (a
+  // reused --work-dir) is meant to cover less, not a truncated export.
+  past.allow_shrink = true;
   IndexReport report;
   absl::Status s = RunIndexer(past, &report);
   if (!s.ok()) {

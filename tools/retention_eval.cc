@@ -87,6 +87,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> BuildPast(
   past.out_root = root;
   past.until = split;
   past.progress = nullptr;
+  // A throwaway root that is never served: a rerun with another split (a
+  // reused --work-dir) is meant to cover less, not a truncated export.
+  past.allow_shrink = true;
   absl::Status s = RunIndexer(past, report);
   if (!s.ok()) {
     return absl::Status(s.code(), absl::StrCat("building the snapshot before ",

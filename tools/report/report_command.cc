@@ -18,6 +18,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -45,6 +46,7 @@ struct ReportFlags {
   std::string exclude_file, delimiter = "auto";
   bool no_default_exclusions = false, quiet = false;
   std::string as_of, currency, json_path, html_path, title;
+  std::string min_date = "1990-01-01";
   RetentionReportOptions report;
 };
 
@@ -76,6 +78,12 @@ absl::Status ResolveFlags(ReportFlags* f) {
     for (const auto& p : *patterns)
       f->indexer.excluded_item_patterns.push_back(p);
   }
+  auto min_t = ParseTimestamp(f->min_date);
+  if (!min_t.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--min-date '", f->min_date, "': ", min_t.status().message()));
+  }
+  f->indexer.min_timestamp = *min_t;
   if (!f->as_of.empty()) {
     auto t = ParseTimestamp(f->as_of);
     if (!t.ok()) {
@@ -128,21 +136,31 @@ absl::Status CheckBadLines(const IndexerOptions& options,
       100 * options.max_bad_share, first));
 }
 
+// The input file as the report names it: its name only. A report is mailed
+// to a shop owner; the directory it was made in is nobody's business.
+std::string ReportFileName(const std::string& path) {
+  if (path == "-") return "standard input";
+  return std::filesystem::path(path).filename().string();
+}
+
 nlohmann::json InputJson(const IndexerOptions& options, const IndexReport& r) {
+  const std::string& path = options.purchases_path;
+  const std::string name = ReportFileName(path);
   nlohmann::json bad = nlohmann::json::object();
   for (int i = 0; i < kNumBadReasons; ++i) {
     const BadLineStats& b = r.purchases.bad[i];
     if (b.count == 0) continue;
+    // "<path>:17: field ..." from the reader: the same file name.
+    std::string first = b.first_detail;
+    if (absl::StartsWith(first, path)) first = name + first.substr(path.size());
     bad[std::string(BadReasonName(static_cast<BadReason>(i)))] = {
-        {"lines", b.count},
-        {"first_lines", b.first_lines},
-        {"first", b.first_detail}};
+        {"lines", b.count}, {"first_lines", b.first_lines}, {"first", first}};
   }
   nlohmann::json excluded = nlohmann::json::array();
   for (const auto& [id, n] : r.excluded_items) {
     excluded.push_back({{"item_id", id}, {"lines", n}});
   }
-  return {{"purchases", options.purchases_path},
+  return {{"purchases", name},
           {"data_lines", r.purchases.data_rows},
           {"purchase_lines", r.purchase_lines},
           {"return_lines", r.return_lines},
@@ -296,13 +314,10 @@ int Run(ReportFlags& f) {
   }
   if (!f.html_path.empty()) {
     ReportHtmlOptions html;
-    html.title =
-        f.title.empty()
-            ? absl::StrCat("Retention report: ",
-                           std::filesystem::path(f.indexer.purchases_path)
-                               .filename()
-                               .string())
-            : f.title;
+    html.title = f.title.empty()
+                     ? absl::StrCat("Retention report: ",
+                                    ReportFileName(f.indexer.purchases_path))
+                     : f.title;
     s = WriteFileAtomically(f.html_path, RenderReportHtml(j, html));
     if (!s.ok()) return fail(s, 2);
   }
@@ -348,6 +363,11 @@ void RegisterReportCommand(CLI::App* app, int* exit_code) {
                   "file with one non-product item pattern per line");
   cmd->add_flag("--no-default-exclusions", f->no_default_exclusions,
                 "do not exclude the built-in non-product ids (POST, DOT, ...)");
+  cmd->add_option("--min-date", f->min_date,
+                  "orders dated before this (ISO 8601), or more than a day "
+                  "after the clock, are bad_timestamp lines (as for "
+                  "boomerang-indexer)")
+      ->capture_default_str();
   cmd->add_option("--max-bad-share", f->indexer.max_bad_share,
                   "fail when more than this share of lines is bad")
       ->capture_default_str()
