@@ -83,7 +83,7 @@ TEST_F(ReportHtmlTest, JsonNumbersAreConsistent) {
   EXPECT_GT(t["guest_orders"].get<int64_t>(), 0);  // the demo shop has guests
   EXPECT_NEAR(t["aov"].get<double>(), revenue / orders, 1e-6);
   EXPECT_EQ(j["currency"], "EUR");
-  EXPECT_EQ(j["input"]["purchases"], tmp_->Sub("demo/orders.csv.gz"));
+  EXPECT_EQ(j["input"]["purchases"], "orders.csv.gz");  // no directory
   EXPECT_GT(j["input"]["return_lines"].get<int64_t>(), 0);
 
   const double repeat = j["repeat_purchase"]["repeat_purchase_rate"];
@@ -236,6 +236,80 @@ TEST_F(ReportHtmlTest, ChartsRenderInHeadlessChromium) {
   const std::string bytes = testing::ReadFileBytes(png);
   ASSERT_GT(bytes.size(), 10000u);
   EXPECT_EQ(bytes.substr(0, 4), "\x89PNG");
+}
+
+// A report is mailed to a shop owner: it names the input file, not the
+// directory it was made in.
+TEST_F(ReportHtmlTest, NamesTheInputFileWithoutItsDirectory) {
+  auto j = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("report.json")));
+  EXPECT_EQ(j["input"]["purchases"], "orders.csv.gz");
+  for (const char* file : {"report.json", "report.html"}) {
+    EXPECT_THAT(testing::ReadAll(tmp_->Sub(file)), Not(HasSubstr(tmp_->path())))
+        << file;
+  }
+  // Nor do the bad-line examples in it.
+  std::string csv = "order_id,customer_id,item_id,timestamp,quantity,price\n";
+  for (int i = 0; i < 40; ++i) {
+    csv += "o" + std::to_string(i) + ",c" + std::to_string(i % 4) + ",i1," +
+           (i == 3 ? "yesterday" : "2024-01-1" + std::to_string(i % 10)) +
+           ",1,2.50\n";
+  }
+  auto run =
+      testing::Run({testing::BinDir() + "/boomerang", "report", "--purchases",
+                    testing::WriteFile(tmp_->Sub("one-bad.csv"), csv), "--json",
+                    tmp_->Sub("one-bad.json"), "--html",
+                    tmp_->Sub("one-bad.html"), "--quiet"},
+                   tmp_->path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto bad = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("one-bad.json")));
+  EXPECT_THAT(bad["input"]["bad"]["bad_timestamp"]["first"].get<std::string>(),
+              ::testing::StartsWith("one-bad.csv:5: field 'timestamp'"));
+  for (const char* file : {"one-bad.json", "one-bad.html"}) {
+    EXPECT_THAT(testing::ReadAll(tmp_->Sub(file)), Not(HasSubstr(tmp_->path())))
+        << file;
+  }
+}
+
+// Every fifth line numeric garbage: the report drew 504 months from 1970.
+TEST_F(ReportHtmlTest, NumericGarbageIsBadTimestampsNotMonthsFrom1970) {
+  std::string csv = "order_id,customer_id,item_id,timestamp,quantity,price\n";
+  for (int i = 0; i < 100; ++i) {
+    if (i % 5 == 4) {
+      csv += "1,2,3,4,5,6,7,8,9,10,11\n";
+    } else {
+      csv += "o" + std::to_string(i) + ",c" + std::to_string(i % 9) + ",SKU-" +
+             std::to_string(i % 6) + ",2024-0" + std::to_string(1 + i % 6) +
+             "-15T10:00:00Z,1,2.50\n";
+    }
+  }
+  const std::string bin = testing::BinDir() + "/boomerang";
+  const std::string path = testing::WriteFile(tmp_->Sub("garbage.csv"), csv);
+  auto refused = testing::Run({bin, "report", "--purchases", path, "--quiet"},
+                              tmp_->path());
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("20 of 100 lines (20.0%) are bad"));
+  EXPECT_THAT(refused.err, HasSubstr("before --min-date 1990-01-01"));
+
+  auto run = testing::Run(
+      {bin, "report", "--purchases", path, "--json", tmp_->Sub("garbage.json"),
+       "--max-bad-share", "0.25", "--quiet"},
+      tmp_->path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto j = nlohmann::json::parse(testing::ReadAll(tmp_->Sub("garbage.json")));
+  EXPECT_EQ(j["input"]["bad"]["bad_timestamp"]["lines"], 20);
+  EXPECT_EQ(j["totals"]["orders"], 80);
+  EXPECT_LE(j["monthly"].size(), 7u);
+  EXPECT_EQ(j["monthly"][0]["month"], "2024-01");
+
+  // --min-date is the knob: an earlier one reads the garbage as 1970.
+  auto old = testing::Run(
+      {bin, "report", "--purchases", path, "--json",
+       tmp_->Sub("garbage-1970.json"), "--min-date", "1970-01-01", "--quiet"},
+      tmp_->path());
+  ASSERT_EQ(old.exit_code, 0) << old.err;
+  auto j1970 =
+      nlohmann::json::parse(testing::ReadAll(tmp_->Sub("garbage-1970.json")));
+  EXPECT_EQ(j1970["monthly"][0]["month"], "1970-01");
 }
 
 TEST_F(ReportHtmlTest, BadInputAndUnwritableOutputHaveTheirExitCodes) {
