@@ -123,8 +123,10 @@ struct ItemAccumulator {
   int64_t recent_orders = 0;
   double quantity = 0;
   int64_t customers = 0;
-  int64_t lines = 0;          // purchase lines (picks a merged spelling)
-  std::vector<float> prices;  // unit prices of purchase lines
+  int64_t lines = 0;  // purchase lines (picks a merged spelling)
+  // Unit prices of purchase lines, as given: a float would turn 2.95 into
+  // 2.9500000476837158 in every answer.
+  std::vector<double> prices;
 };
 
 struct OrderAccumulator {
@@ -463,7 +465,7 @@ void AddPurchaseLine(const PurchaseLine& line, Shop* shop,
   if (item.title.empty() && !line.title.empty()) item.title = line.title;
   item.quantity += line.quantity;
   if (line.has_price && line.price > 0) {
-    item.prices.push_back(static_cast<float>(line.price));
+    item.prices.push_back(line.price);
   }
   OrderAccumulator& order = shop->orders()[shop->OrderIndex(line.order_id)];
   if (order.items.empty()) order.timestamp = line.timestamp;
@@ -1175,7 +1177,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     rec.set_repeat_buyers(cycles[a].repeat_buyers);
     rec.set_habitual(cycles[a].habitual);
     item_rows.emplace_back(it.id, rec.SerializeAsString());
-    std::vector<float>().swap(it.prices);
+    std::vector<double>().swap(it.prices);
 
     if (co.neighbors[a].empty()) continue;
     v1::FbtList list;

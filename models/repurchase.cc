@@ -120,24 +120,42 @@ double DaysUntilDue(const RepurchaseEstimate& estimate, int64_t as_of) {
   return (estimate.next_purchase - as_of) / kDay;
 }
 
+namespace {
+
+// Log-normal survival function of a gap of `days` around the estimate's
+// interval, computed directly (1 - CDF loses the tail's precision).
+double GapSurvival(const RepurchaseEstimate& estimate, double days) {
+  if (days <= 0) return 1.0;
+  const double sigma = std::max(estimate.log_spread, 0.05);
+  const double mu = std::log(estimate.interval_days);
+  return 0.5 * std::erfc((std::log(days) - mu) / (sigma * std::sqrt(2.0)));
+}
+
+double DaysSince(const RepurchaseEstimate& estimate, int64_t as_of) {
+  return std::max(0.0, (as_of - estimate.last_purchase) / kDay);
+}
+
+}  // namespace
+
+double ProbabilityStillBuying(const RepurchaseEstimate& estimate,
+                              int64_t as_of) {
+  if (estimate.interval_days <= 0) return 0;
+  const double survive = GapSurvival(estimate, DaysSince(estimate, as_of));
+  if (survive <= 1e-300) return 0;
+  const double pi = std::clamp(estimate.keep_buying, 0.0, 1.0);
+  return pi * survive / (pi * survive + (1 - pi));
+}
+
 double ProbabilityWithin(const RepurchaseEstimate& estimate, int64_t as_of,
                          double horizon_days) {
   if (estimate.interval_days <= 0 || horizon_days <= 0) return 0;
-  const double sigma = std::max(estimate.log_spread, 0.05);
-  const double mu = std::log(estimate.interval_days);
-  // Log-normal survival function of the gap since the last purchase,
-  // computed directly (1 - CDF loses the tail's precision).
-  auto survival = [&](double days) {
-    if (days <= 0) return 1.0;
-    return 0.5 * std::erfc((std::log(days) - mu) / (sigma * std::sqrt(2.0)));
-  };
-  const double since = std::max(0.0, (as_of - estimate.last_purchase) / kDay);
-  const double survive = survival(since);
+  const double since = DaysSince(estimate, as_of);
+  const double survive = GapSurvival(estimate, since);
   if (survive <= 1e-300) return 0;
-  const double pi = std::clamp(estimate.keep_buying, 0.0, 1.0);
-  const double alive = pi * survive / (pi * survive + (1 - pi));
+  const double alive = ProbabilityStillBuying(estimate, as_of);
   return std::clamp(
-      alive * (survive - survival(since + horizon_days)) / survive, 0.0, 1.0);
+      alive * (survive - GapSurvival(estimate, since + horizon_days)) / survive,
+      0.0, 1.0);
 }
 
 }  // namespace boomerang

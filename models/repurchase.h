@@ -96,6 +96,14 @@ double DaysUntilDue(const RepurchaseEstimate& estimate, int64_t as_of);
 double ProbabilityWithin(const RepurchaseEstimate& estimate, int64_t as_of,
                          double horizon_days);
 
+// The posterior probability that the customer still buys the item at
+// `as_of`, after the silence since the last purchase (the `alive` factor of
+// ProbabilityWithin): `keep_buying` at the last purchase, falling as the
+// silence outlasts the gap model. Under ~0.05 the habit has most likely
+// stopped (a steady habit about four intervals late).
+double ProbabilityStillBuying(const RepurchaseEstimate& estimate,
+                              int64_t as_of);
+
 }  // namespace boomerang
 
 #endif  // BOOMERANG_MODELS_REPURCHASE_H_

@@ -194,7 +194,9 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
     t.textContent = words.slice(0, 2).map((w) => [...w][0]).join('') || '#';
     return t;
   }
-  const price = (p) => (p > 0 ? p.toFixed(2) : 'price unknown');
+  // The server's --currency sign, from /v1/demo-defaults.
+  let currency = '';
+  const price = (p) => (p > 0 ? currency + p.toFixed(2) : 'price unknown');
 
   function card(item) {
     const c = el('article', 'card');
@@ -243,9 +245,15 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
     const text = el('div');
     text.appendChild(el('h1', '', info.title || info.item_id));
     text.appendChild(el('div', 'price', price(info.price)));
+    // "Bought together" counts only orders of at most max_order_items
+    // items (wholesale restocks are left out), which the cards' "of N" is.
+    const fbtNote = info.fbt_orders !== undefined && info.fbt_orders !== info.orders
+      ? ' (' + info.fbt_orders + ' of them count for \u201cbought together\u201d: orders of ' +
+        'more than ' + info.max_order_items + ' items are wholesale restocks, left out)'
+      : '';
     text.appendChild(el('div', 'meta', 'Item ' + info.item_id +
       (info.category ? ' \u00b7 ' + info.category : '') + ' \u00b7 ' +
-      info.orders + ' orders' + (info.in_stock ? '' : ' \u00b7 out of stock')));
+      info.orders + ' orders' + fbtNote + (info.in_stock ? '' : ' \u00b7 out of stock')));
     p.appendChild(text);
   }
 
@@ -259,13 +267,14 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
     history.replaceState(null, '', '?' + q.toString() + location.hash);
 
     const about = await getJson('/v1/demo-defaults?item_id=' + encodeURIComponent(itemId));
-    const asOf = about.as_of ? {as_of: about.as_of} : {};
+    currency = about.currency || '';
     const [fbt, similar, upsell, picks] = await Promise.all([
       call('FrequentlyBoughtTogether', {item_ids: [itemId], limit: LIMIT}),
       call('SimilarItems', {item_id: itemId, limit: LIMIT}),
       call('Upsell', Object.assign({item_id: itemId, limit: LIMIT},
                                    customerId ? {customer_id: customerId} : {})),
-      customerId ? call('PersonalPicks', Object.assign({customer_id: customerId, limit: LIMIT}, asOf))
+      // No as_of: the server's clock decides, as for every client.
+      customerId ? call('PersonalPicks', {customer_id: customerId, limit: LIMIT})
                  : Promise.resolve(null),
     ]);
     product(about.item, itemId);
@@ -275,7 +284,7 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
     shown += shelf('upsell', upsell, 'No pricier alternative in this category.');
     shown += shelf('picks', picks, customerId ? 'No picks for this customer.' : 'Type a customer id above.');
     $('picks-sub').textContent = customerId
-      ? 'For customer ' + customerId + (about.as_of ? ', as of ' + about.as_of.slice(0, 10) : '') + '.'
+      ? 'For customer ' + customerId + (picks && picks.as_of ? ', as of ' + picks.as_of.slice(0, 10) : '') + '.'
       : 'Type a customer id above.';
     $('footer').firstChild.textContent = 'Snapshot ' + about.snapshot_version +
       '. Served by boomerang-server\'s HTTP side door: this page calls ';

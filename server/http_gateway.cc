@@ -24,6 +24,7 @@
 #include "boomerang/v1/snapshot.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "models/timestamp.h"
+#include "server/clock.h"
 #include "server/http_demo_page.h"
 #include "server/live_events.h"
 #include "server/metrics.h"
@@ -690,21 +691,28 @@ void HttpGateway::Route() {
     const int32_t i = snapshot->FindItem(item_id);
     if (i >= 0) {
       const v1::ItemRecord& rec = snapshot->item(i);
+      // fbt_orders: the orders "bought together" counts (orders of at
+      // most --max-order-items items), what the cards' "of N" refers to.
       item = absl::StrFormat(
           "{\"item_id\":%s,\"title\":%s,\"category\":%s,\"price\":%.2f,"
-          "\"in_stock\":%s,\"orders\":%d}",
+          "\"in_stock\":%s,\"orders\":%d,\"fbt_orders\":%d,"
+          "\"max_order_items\":%d}",
           JsonString(item_id), JsonString(rec.title()),
           JsonString(rec.category()), rec.price(),
-          rec.in_stock() ? "true" : "false", rec.orders());
+          rec.in_stock() ? "true" : "false", rec.orders(),
+          snapshot->fbt_anchor_orders(i),
+          snapshot->manifest().parameters().max_order_items());
     }
     res.set_content(
-        absl::StrCat("{\"snapshot_version\":", JsonString(d.version),
-                     ",\"item_id\":", JsonString(d.item_id),
-                     ",\"customer_id\":", JsonString(d.customer_id),
-                     // Recommendations "as of" the end of the data: the
-                     // demo's timing sentences then read as on that day.
-                     ",\"as_of\":", JsonString(snapshot->manifest().data_end()),
-                     ",\"item\":", item, "}\n"),
+        absl::StrCat(
+            "{\"snapshot_version\":", JsonString(d.version),
+            ",\"item_id\":", JsonString(d.item_id),
+            ",\"customer_id\":", JsonString(d.customer_id),
+            // What a request without as_of is answered for (the
+            // server's clock, server/clock.h); the page sends none.
+            ",\"as_of\":", JsonString(FormatTimestamp(DefaultAsOf(*snapshot))),
+            ",\"currency\":", JsonString(options_.currency), ",\"item\":", item,
+            "}\n"),
         kJson);
   });
 

@@ -69,6 +69,9 @@ struct HttpGatewayOptions {
   int threads = 8;
   // Serve the demo page (/, /demo) and /v1/demo-defaults.
   bool demo = true;
+  // The currency sign the demo page shows before prices (e.g. "£"); the
+  // JSON methods send plain numbers.
+  std::string currency;
   // A connection that sends or accepts nothing for this long is dropped.
   double read_timeout_seconds = 5;
   double write_timeout_seconds = 5;

@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "models/purchase_line.h"
 #include "models/timestamp.h"
 
 namespace boomerang {
@@ -82,6 +83,8 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
           {"item_id", e.mutable_item_id()},
           {"idempotency_key", e.mutable_idempotency_key()}}) {
       *value = std::string(absl::StripAsciiWhitespace(*value));
+      // "14911.0" is customer 14911, as the indexer and every RPC read it.
+      if (field == "customer_id") *value = NormalizeId(*value);
       if (value->empty()) return bad(field, "is empty");
       if (value->size() > kMaxIdBytes) {
         return bad(field,

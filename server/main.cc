@@ -18,6 +18,7 @@
 // --shutdown-grace-seconds (so load balancers see it leave), then stops
 // accepting calls, lets running ones finish (up to --drain-seconds) and
 // exits 0.
+#include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -39,6 +40,7 @@
 #include "models/timestamp.h"
 #include "server/admin_service.h"
 #include "server/auth.h"
+#include "server/clock.h"
 #include "server/http_gateway.h"
 #include "server/live_events.h"
 #include "server/recommender_service.h"
@@ -59,6 +61,22 @@ void Log(const std::string& msg) {
 int Fail(const std::string& msg) {
   std::cerr << "boomerang-server: error: " << msg << "\n";
   return 1;
+}
+
+// gRPC's own log lines while the server binds: a taken port makes gRPC
+// log an internal error (a JSON blob) before BuildAndStart returns null, and
+// the user should see only our one clear line. Kept to pick the words of
+// that line; outside BuildAndStart gRPC logs as usual.
+std::vector<std::string>* g_bind_log = nullptr;
+void CaptureGrpcLog(gpr_log_func_args* args) {
+  if (g_bind_log != nullptr && args->severity == GPR_LOG_SEVERITY_ERROR) {
+    g_bind_log->push_back(args->message);
+    return;
+  }
+  // Everything else as our own log lines (gRPC 1.51 does not export its
+  // default writer to chain to).
+  Log(absl::StrCat("grpc ", gpr_log_severity_string(args->severity), " ",
+                   args->file, ":", args->line, ": ", args->message));
 }
 
 std::chrono::system_clock::time_point After(double seconds) {
@@ -103,6 +121,17 @@ int main(int argc, char** argv) {
                  "(0: only on an Admin Reload)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
+  std::string clock_spec = "system";
+  app.add_option("--clock", clock_spec,
+                 "what a request without as_of is answered for: system (the "
+                 "machine's time), data-end (the end of the serving "
+                 "snapshot's data: for a historical export) or a fixed moment "
+                 "such as 2011-12-10")
+      ->capture_default_str();
+  std::string currency;
+  app.add_option("--currency", currency,
+                 "currency sign the demo page shows before prices, e.g. "
+                 "\"£\" or \"EUR \" (the API sends plain numbers)");
   app.add_flag("--skip-checksums", skip_verify,
                "do not verify snapshot checksums at load (faster start)");
   // The HTTP side door (server/http_gateway.h): off unless --http-port.
@@ -216,6 +245,10 @@ int main(int argc, char** argv) {
   // done on this thread, not the gRPC threads.
   omp_set_num_threads(1);
 
+  auto clock = boomerang::ServingClock::Parse(clock_spec);
+  if (!clock.ok()) return Fail(std::string(clock.status().message()));
+  boomerang::SetServingClock(*clock);
+
   // Fail fast, before binding, when there is nothing to serve.
   auto newest = boomerang::Snapshot::FindNewest(snapshots);
   if (!newest.ok()) return Fail(std::string(newest.status().message()));
@@ -284,11 +317,25 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(address, credentials, &bound_port);
   builder.RegisterService(&service);
   builder.RegisterService(&admin);
+  std::vector<std::string> bind_log;
+  g_bind_log = &bind_log;
+  gpr_set_log_function(CaptureGrpcLog);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  g_bind_log = nullptr;
   if (server == nullptr || bound_port == 0) {
-    return Fail(absl::StrCat("cannot listen on ", address,
-                             " (port in use, or not a local address)"));
+    bool in_use = false;
+    for (const std::string& line : bind_log) {
+      in_use =
+          in_use || line.find("Address already in use") != std::string::npos;
+    }
+    return Fail(absl::StrCat(
+        "cannot listen on ", address,
+        in_use ? ": the port is in use (another boomerang-server? pick "
+                 "another with --port, or --port 0 to let the OS choose)"
+               : " (port in use, or not a local address)"));
   }
+  // Errors gRPC logged while binding that did not stop it (none expected).
+  for (const std::string& line : bind_log) Log(absl::StrCat("grpc: ", line));
   // Until a snapshot is loaded, health says NOT_SERVING and calls get
   // UNAVAILABLE.
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
@@ -325,6 +372,7 @@ int main(int argc, char** argv) {
     hopts.host = host;
     hopts.port = http_port;
     hopts.demo = !no_http_demo;
+    hopts.currency = currency;
     hopts.authenticator = auth->get();
     hopts.threads = http_threads;
     hopts.max_waiting_connections = http_max_waiting;
@@ -415,7 +463,10 @@ int main(int argc, char** argv) {
   }
   std::cout << "listening on " << host << ":" << bound_port << std::endl;
   Log(absl::StrCat("serving snapshot ", holder.Current()->version(), " on ",
-                   host, ":", bound_port));
+                   host, ":", bound_port,
+                   "; requests without as_of are "
+                   "answered for the ",
+                   clock->Describe(), " clock"));
 
   int sig = 0;
   sigwait(&signals, &sig);

@@ -14,6 +14,7 @@
 #include "models/fbt_ranker.h"
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
+#include "server/clock.h"
 #include "server/grpc_auth.h"
 #include "server/metrics.h"
 #include "server/request_helpers.h"
@@ -26,6 +27,7 @@ namespace boomerang {
 using internal::Affinity;
 using internal::BoundFilter;
 using internal::Customer;
+using internal::Days;
 using internal::Describe;
 using internal::LoadCustomer;
 
@@ -146,6 +148,18 @@ absl::Status SimilarItems(const Snapshot& snapshot,
 
 namespace {
 
+// Name similarity (TF-IDF cosine of titles, models/item_similarity.h) from
+// which two items of one category look alike (CrossSell's substitutes).
+constexpr float kLookAlikeTitle = 0.3f;
+// The same without categories, when the name must say it alone.
+constexpr float kLookAlikeTitleWithoutCategory = 0.5f;
+// Upsell without categories: a candidate's name must be at least this
+// similar to the anchor's, and a co-purchase lift at least this high with
+// the anchor marks a complement of it (Online Retail: the Regency teacup's
+// sugar bowl 12.5, milk jug 11.4; the red retrospot tea cup 3.8).
+constexpr float kUpsellTitleWithoutCategory = 0.3f;
+constexpr float kUpsellComplementLift = 5.0f;
+
 // Best sellers of the last days of the data, then of all time: the answer
 // when there is no history to personalise from.
 void AddPopular(const Snapshot& snapshot, const BoundFilter& filter, int limit,
@@ -180,8 +194,8 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
   absl::Status s = ValidatePicksRequest(request, &limit);
   if (!s.ok()) return s;
   response->set_snapshot_version(snapshot.version());
-  const int64_t as_of = request.has_as_of() ? request.as_of().seconds()
-                                            : absl::ToUnixSeconds(absl::Now());
+  const int64_t as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
+  response->mutable_as_of()->set_seconds(as_of);
   auto loaded = LoadCustomer(snapshot, request.customer_id());
   if (!loaded.ok()) return loaded.status();
   auto filter =
@@ -260,10 +274,10 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
       item->mutable_reason()->set_anchor_item_id(snapshot.item_id(p.item));
       item->set_explanation(
           p.orders >= 2
-              ? absl::StrFormat("you buy this about every %.0f days (%d "
-                                "orders): it's been %.0f",
-                                p.interval_days, p.orders, p.days_since)
-              : absl::StrFormat("you bought this %.0f days ago", p.days_since));
+              ? absl::StrFormat(
+                    "you buy this about every %s (%d orders): it's been %s",
+                    Days(p.interval_days), p.orders, Days(p.days_since))
+              : absl::StrCat("you bought this ", Days(p.days_since), " ago"));
     } else {
       item->mutable_reason()->set_code(v1::BECAUSE_YOU_BOUGHT);
       if (p.anchor >= 0) {
@@ -316,7 +330,8 @@ absl::Status CrossSell(const Snapshot& snapshot,
   if (!filter.ok()) return filter.status();
 
   absl::InlinedVector<FbtAnchor, 4> anchors;
-  absl::flat_hash_set<int32_t> substitutes;
+  // Look-alikes of the cart's items, each with the cart items it resembles.
+  absl::flat_hash_map<int32_t, absl::InlinedVector<int32_t, 2>> substitutes;
   for (const std::string& id : request.item_ids()) {
     const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
     if (index < 0) {
@@ -328,13 +343,22 @@ absl::Status CrossSell(const Snapshot& snapshot,
     if (seen) continue;
     anchors.push_back(FbtAnchor{index, snapshot.fbt_anchor_orders(index),
                                 snapshot.Fbt(index)});
-    // Look-alikes of a cart item: same category and a similar name. A
-    // second frying pan is not a complement of the first, but a printer and
-    // its ink look alike too: the co-purchase lift decides (below). Not
+    // Look-alikes of a cart item: a similar name in the same category, or,
+    // with no category on either side (a shop without a catalog), a name
+    // alone similar enough (names of one collection share words: the tea
+    // plate of the Regency teacups scores 0.39, the other teacups 0.83+).
+    // A second frying pan is not a complement of the first, but a printer
+    // and its ink look alike too: the co-purchase lift decides (below). Not
     // "the same buyers": complements share buyers, that makes them
     // complements.
+    const bool no_category = snapshot.item(index).category().empty();
     for (const Snapshot::SimilarEdge& e : snapshot.Similar(index)) {
-      if (e.same_category && e.title >= 0.3f) substitutes.insert(e.item);
+      const bool look_alike =
+          e.same_category
+              ? e.title >= kLookAlikeTitle
+              : no_category && snapshot.item(e.item).category().empty() &&
+                    e.title >= kLookAlikeTitleWithoutCategory;
+      if (look_alike) substitutes[e.item].push_back(index);
     }
   }
   // Rank more than asked, then re-rank by the customer's taste.
@@ -350,16 +374,35 @@ absl::Status CrossSell(const Snapshot& snapshot,
       anchors, [&](int32_t i) { return filter->Allows(i); }, fetch,
       FbtItemNames{id_of, title_of}, &ranked);
   // A look-alike bought with the cart only weakly (lift under
-  // kComplementLift) is a substitute: shoppers chose between them.
+  // kComplementLift) is a substitute: shoppers chose between them. One
+  // bought with it far more often than chance (the green and the pink
+  // Regency teacup) is part of a set: it stays, and its explanation says
+  // it is a look-alike kept for that reason.
   constexpr double kComplementLift = 3.0;
   std::vector<std::pair<double, int>> order;
   for (int j = 0; j < ranked.size(); ++j) {
     const int32_t i = snapshot.FindItem(ranked[j].item_id());
-    if (substitutes.contains(i)) {
-      double lift = 0;
-      for (const auto& e : ranked[j].evidence())
-        lift = std::max(lift, e.lift());
-      if (lift < kComplementLift) continue;
+    if (auto sub = substitutes.find(i); sub != substitutes.end()) {
+      // The strongest co-purchase with a cart item it resembles.
+      const v1::CoPurchaseEvidence* with = nullptr;
+      for (const auto& e : ranked[j].evidence()) {
+        const int32_t a = snapshot.FindItem(e.anchor_item_id());
+        if (std::find(sub->second.begin(), sub->second.end(), a) ==
+            sub->second.end()) {
+          continue;
+        }
+        if (with == nullptr || e.lift() > with->lift()) with = &e;
+      }
+      if (with == nullptr || with->lift() < kComplementLift) continue;
+      const std::string& title =
+          snapshot.item(snapshot.FindItem(with->anchor_item_id())).title();
+      ranked[j].set_explanation(absl::StrFormat(
+          "looks like %s%s, but the two are bought as a set: in %.0f%% of "
+          "the orders that contain %s (%d of %d, lift %.1f)",
+          with->anchor_item_id(),
+          title.empty() ? "" : absl::StrCat(" (", title, ")"),
+          100 * with->anchor_share(), with->anchor_item_id(),
+          with->co_purchase_orders(), with->anchor_orders(), with->lift()));
     }
     // Multiplicative, so that taste reorders complements but never turns a
     // weak complement into a strong one.
@@ -384,7 +427,8 @@ absl::Status CrossSell(const Snapshot& snapshot,
   if (response->items_size() == 0) {
     // Nothing bought with the cart yet: best sellers of the cart items'
     // categories (look-alikes excluded), then overall, as a fallback.
-    absl::flat_hash_set<int32_t> taken(substitutes);
+    absl::flat_hash_set<int32_t> taken;
+    for (const auto& [item, unused] : substitutes) taken.insert(item);
     for (const FbtAnchor& a : anchors) taken.insert(a.item);
     for (const FbtAnchor& a : anchors) {
       const std::string& category = snapshot.item(a.item).category();
@@ -434,6 +478,21 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
   for (const Snapshot::SimilarEdge& e : snapshot.Similar(anchor)) {
     similarity[e.item] = e.similarity;
   }
+  // Without a category, "similar" also takes items the same customers buy,
+  // and those include the anchor's complements (a teacup's sugar bowl and
+  // milk jug): an upsell is an alternative, so an item bought in the same
+  // orders as the anchor qualifies only with a similar name (a pricier
+  // teacup of the same set does).
+  absl::flat_hash_map<int32_t, float> complement_lift;
+  absl::flat_hash_map<int32_t, float> title_similarity;
+  if (base.category().empty()) {
+    for (const Neighbor& nb : snapshot.Fbt(anchor)) {
+      complement_lift[nb.item] = nb.lift;
+    }
+    for (const Snapshot::SimilarEdge& e : snapshot.Similar(anchor)) {
+      title_similarity[e.item] = e.title;
+    }
+  }
   // Only the price band of the category is scanned (items sorted by price).
   std::vector<int32_t> candidates;
   absl::Span<const int32_t> by_price =
@@ -460,7 +519,22 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
   for (int32_t i : candidates) {
     if (i == anchor || !filter->Allows(i)) continue;
     const v1::ItemRecord& rec = snapshot.item(i);
-    if (base.category().empty() && !rec.category().empty()) continue;
+    if (base.category().empty()) {
+      // Without a category only the name says what kind of product an item
+      // is: an alternative shares words with the anchor's name (the red
+      // retrospot tea cup for a Regency teacup), and is not one of its
+      // strong co-purchase complements (the Regency sugar bowl: lift 12.5),
+      // unless it is a look-alike bought as a set.
+      if (!rec.category().empty()) continue;
+      const float title = title_similarity[i];
+      if (title < kUpsellTitleWithoutCategory) continue;
+      auto lift = complement_lift.find(i);
+      if (lift != complement_lift.end() &&
+          lift->second >= kUpsellComplementLift &&
+          title < kLookAlikeTitleWithoutCategory) {
+        continue;
+      }
+    }
     const double ratio = rec.price() / base.price();
     if (ratio < low - 1e-9 || ratio > high + 1e-9) continue;
     auto it = similarity.find(i);

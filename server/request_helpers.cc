@@ -3,8 +3,11 @@
 #include <cmath>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "models/purchase_line.h"
+#include "server/clock.h"
 
 namespace boomerang {
 namespace internal {
@@ -12,7 +15,9 @@ namespace internal {
 absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
                                       absl::string_view customer_id) {
   Customer c;
-  customer_id = absl::StripAsciiWhitespace(customer_id);
+  // "14911.0" is customer 14911, as the indexer reads it.
+  const std::string id = NormalizeId(customer_id);
+  customer_id = id;
   if (customer_id.empty()) return c;
   absl::Status s = snapshot.GetCustomer(customer_id, &c.record);
   if (!s.ok() && !absl::IsNotFound(s)) return s;
@@ -68,7 +73,7 @@ absl::StatusOr<BoundFilter> BoundFilter::Create(
       return absl::InvalidArgumentError(
           "filter.exclude_purchased needs the request's customer_id");
     }
-    if (as_of == 0) as_of = absl::ToUnixSeconds(absl::Now());
+    if (as_of == 0) as_of = DefaultAsOf(snapshot);
     for (const HistoryItem& h : customer->history) {
       if (!DueAgain(h, as_of)) f.exclude_.insert(h.item);
     }
@@ -76,7 +81,7 @@ absl::StatusOr<BoundFilter> BoundFilter::Create(
   // Bought since the snapshot (live events): out unless due again, as
   // exclude_purchased does for everything bought.
   if (customer != nullptr && !customer->live.bought.empty()) {
-    if (as_of == 0) as_of = absl::ToUnixSeconds(absl::Now());
+    if (as_of == 0) as_of = DefaultAsOf(snapshot);
     absl::flat_hash_set<absl::string_view> bought(customer->live.bought.begin(),
                                                   customer->live.bought.end());
     for (const HistoryItem& h : customer->history) {
@@ -93,6 +98,11 @@ absl::StatusOr<BoundFilter> BoundFilter::Create(
     }
   }
   return f;
+}
+
+std::string Days(double days) {
+  const long long n = std::llround(days);
+  return absl::StrCat(n, n == 1 || n == -1 ? " day" : " days");
 }
 
 void Describe(const Snapshot& snapshot, int32_t index,

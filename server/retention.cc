@@ -10,20 +10,24 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "models/purchase_line.h"
 #include "models/repurchase.h"
+#include "server/clock.h"
 #include "server/live_events.h"
+#include "server/request_helpers.h"
 #include "server/request_limits.h"
 
 namespace boomerang {
 namespace {
 
 using internal::BoundFilter;
+using internal::Days;
 
 constexpr double kDay = 86400.0;
 
-int64_t NowOr(bool has, const google::protobuf::Timestamp& t) {
-  return has ? t.seconds() : absl::ToUnixSeconds(absl::Now());
-}
+// Money as a shop reads it: sums of many order values carry float noise
+// (4310.000000000001), which no answer should show.
+double Cents(double amount) { return std::round(amount * 100) / 100; }
 
 void SetTime(int64_t unix_seconds, google::protobuf::Timestamp* out) {
   out->set_seconds(unix_seconds);
@@ -99,6 +103,14 @@ bool TimeItem(const Snapshot& snapshot, const v1::CustomerItem& ci,
 // changed nothing, ordering by days until due or by confidence was worse,
 // and cutting items due after the horizon or below a probability floor
 // lost more re-buys than it kept out.
+// A cycle item whose habit has most likely stopped by `as_of` (under
+// kLapsedBelow of the chance that it goes on; models/repurchase.h).
+constexpr double kLapsedBelow = 0.05;
+bool Lapsed(const RepurchaseEstimate& e, int64_t as_of) {
+  return e.next_purchase < as_of &&
+         ProbabilityStillBuying(e, as_of) < kLapsedBelow;
+}
+
 bool MoreLikely(const Timing& a, const Timing& b) {
   if (a.probability != b.probability) return a.probability > b.probability;
   return a.estimate.confidence > b.estimate.confidence;
@@ -122,22 +134,19 @@ void FillDueItem(const Snapshot& snapshot, const Timing& t, int64_t as_of,
   SetTime(t.estimate.last_purchase, out->mutable_last_purchase());
   const double since = (as_of - t.estimate.last_purchase) / kDay;
   out->set_days_since_last(since);
-  std::string when =
-      t.days_until_due >= 0.5
-          ? absl::StrFormat("due in about %.0f days", t.days_until_due)
-      : t.days_until_due > -0.5
-          ? "due now"
-          : absl::StrFormat("%.0f days overdue", -t.days_until_due);
+  std::string when = t.days_until_due >= 0.5
+                         ? absl::StrCat("due in about ", Days(t.days_until_due))
+                     : t.days_until_due > -0.5
+                         ? "due now"
+                         : absl::StrCat(Days(-t.days_until_due), " overdue");
   if (t.estimate.gaps > 0) {
     out->set_explanation(absl::StrFormat(
-        "you re-buy this about every %.0f days (%d orders): it's been %.0f, "
-        "%s",
-        t.estimate.interval_days, t.orders, since, when));
+        "you re-buy this about every %s (%d orders): it's been %s, %s",
+        Days(t.estimate.interval_days), t.orders, Days(since), when));
   } else {
     out->set_explanation(absl::StrFormat(
-        "its buyers re-buy it about every %.0f days; you bought it %.0f days "
-        "ago, %s",
-        t.estimate.interval_days, since, when));
+        "its buyers re-buy it about every %s; you bought it %s ago, %s",
+        Days(t.estimate.interval_days), Days(since), when));
   }
 }
 
@@ -146,6 +155,8 @@ void FillDueItem(const Snapshot& snapshot, const Timing& t, int64_t as_of,
 absl::StatusOr<bool> LoadRecord(const Snapshot& snapshot,
                                 absl::string_view customer_id,
                                 v1::CustomerRecord* record) {
+  // Cart and view windows are real time: live events are now, whatever
+  // the serving clock says.
   absl::Status s = snapshot.GetCustomer(customer_id, record);
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   const bool in_snapshot = s.ok();
@@ -154,11 +165,6 @@ absl::StatusOr<bool> LoadRecord(const Snapshot& snapshot,
                       record, &live);
   if (!s.ok()) return s;
   return in_snapshot || live.purchases > 0;
-}
-
-int64_t DefaultProfileAsOf(const Snapshot& snapshot) {
-  const int64_t fitted = snapshot.customer_model().fitted_as_of();
-  return fitted > 0 ? fitted : absl::ToUnixSeconds(absl::Now());
 }
 
 bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg) {
@@ -200,13 +206,14 @@ absl::Status BuyAgain(const Snapshot& snapshot,
   const int limit = request.limit() == 0 ? 10 : request.limit();
   const double horizon =
       request.horizon_days() == 0 ? 30 : request.horizon_days();
-  const int64_t as_of = NowOr(request.has_as_of(), request.as_of());
+  const int64_t as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
   auto filter = DueFilter(snapshot, request.filter());
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
+  SetTime(as_of, response->mutable_as_of());
   v1::CustomerRecord record;
-  auto known = LoadRecord(
-      snapshot, absl::StripAsciiWhitespace(request.customer_id()), &record);
+  auto known =
+      LoadRecord(snapshot, NormalizeId(request.customer_id()), &record);
   if (!known.ok()) return known.status();
   if (!*known) return absl::OkStatus();
   response->set_known_customer(true);
@@ -217,7 +224,14 @@ absl::Status BuyAgain(const Snapshot& snapshot,
   for (const v1::CustomerItem& ci : record.items()) {
     Timing t;
     if (TimeItem(snapshot, ci, as_of, horizon, &t)) {
-      if (filter->Allows(t.item)) due.push_back(t);
+      if (!filter->Allows(t.item)) continue;
+      // A habit that has most likely stopped is no reminder: "5446 days
+      // overdue" at a probability of 0.0005 tells the customer nothing.
+      if (!request.include_lapsed() && Lapsed(t.estimate, as_of)) {
+        response->set_lapsed_items(response->lapsed_items() + 1);
+        continue;
+      }
+      due.push_back(t);
     } else if (!request.dated_only()) {
       undated.push_back(&ci);
     }
@@ -262,14 +276,15 @@ absl::Status BuyAgain(const Snapshot& snapshot,
                               std::min(n, ci->purchase_quantities_size()));
     out->set_typical_quantity(Median(std::move(q)));
     out->set_explanation(absl::StrFormat(
-        "you bought this %s, %.0f days ago; no repurchase cycle yet",
+        "you bought this %s, %s ago; no repurchase cycle yet",
         n == 1 ? std::string("once") : absl::StrCat(n, " times on one day"),
-        out->days_since_last()));
+        Days(out->days_since_last())));
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateDueRequest(const v1::DueReplenishmentsRequest& request,
+absl::Status ValidateDueRequest(const Snapshot& snapshot,
+                                const v1::DueReplenishmentsRequest& request,
                                 DueOptions* options) {
   absl::Status s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
@@ -295,7 +310,7 @@ absl::Status ValidateDueRequest(const v1::DueReplenishmentsRequest& request,
     return absl::InvalidArgumentError(absl::StrCat(
         "filter.exclude_item_ids has more than ", kMaxExcludedItems, " ids"));
   }
-  options->as_of = NowOr(request.has_as_of(), request.as_of());
+  options->as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
   options->lead_days = request.lead_days() == 0 ? 7 : request.lead_days();
   options->overdue_days = request.overdue_days();
   options->min_confidence = request.min_confidence();
@@ -369,13 +384,12 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
   absl::Status s = CheckCustomerId(request.customer_id());
   if (s.ok()) s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
-  // Unset: the end of the snapshot's data, where the RFM cutoffs were
-  // fitted. "Now" would age every customer by the snapshot's age and drift
-  // them all toward at_risk and hibernating.
-  const int64_t as_of = request.has_as_of() ? request.as_of().seconds()
-                                            : DefaultProfileAsOf(snapshot);
-  const absl::string_view id =
-      absl::StripAsciiWhitespace(request.customer_id());
+  // Unset: the server's clock, as everywhere (server/clock.h). With a
+  // nightly snapshot that ages customers by at most a day against the RFM
+  // cutoffs fitted at the data's end; a historical export is served with
+  // --clock data-end.
+  const int64_t as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
+  const std::string id = NormalizeId(request.customer_id());
   v1::CustomerRecord record;
   auto known = LoadRecord(snapshot, id, &record);
   if (!known.ok()) return known.status();
@@ -393,8 +407,9 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
     return absl::NotFoundError(
         absl::StrCat("customer '", id, "' has no orders before as_of"));
   }
-  response->set_customer_id(std::string(id));
+  response->set_customer_id(id);
   response->set_snapshot_version(snapshot.version());
+  SetTime(as_of, response->mutable_as_of());
   response->set_orders(c.orders);
   int64_t first = times.front(), last = times.front();
   for (int64_t t : times) {
@@ -404,8 +419,8 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
   }
   SetTime(first, response->mutable_first_order());
   SetTime(last, response->mutable_last_order());
-  response->set_revenue(c.revenue);
-  response->set_average_order_value(c.revenue / c.orders);
+  response->set_revenue(Cents(c.revenue));
+  response->set_average_order_value(Cents(c.revenue / c.orders));
   // Over at least a month: two orders on a customer's first day are not a
   // rate of 60 a month.
   const double age_days = std::max(30.0, (as_of - first) / kDay);
@@ -437,8 +452,8 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
   if (ModelsOf(snapshot, &bg, &gg)) {
     response->set_churn_risk(1 - BgNbdProbabilityAlive(bg, c));
     response->set_expected_orders_12_months(BgNbdExpectedPurchases(bg, c, 365));
-    response->set_expected_order_value(GammaGammaExpectedValue(gg, c));
-    response->set_predicted_ltv_12_months(PredictedLtv(bg, gg, c, 365));
+    response->set_expected_order_value(Cents(GammaGammaExpectedValue(gg, c)));
+    response->set_predicted_ltv_12_months(Cents(PredictedLtv(bg, gg, c, 365)));
     if (c.frequency == 0) {
       // One purchase day: no own gap. The day by which BG/NBD expects one
       // more order (if within two years).

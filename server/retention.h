@@ -36,7 +36,8 @@ struct DueOptions {
   int max_items = 10;
   int batch_size = 256;
 };
-absl::Status ValidateDueRequest(const v1::DueReplenishmentsRequest& request,
+absl::Status ValidateDueRequest(const Snapshot& snapshot,
+                                const v1::DueReplenishmentsRequest& request,
                                 DueOptions* options);
 
 // A filter for items a customer already bought: `exclude_purchased` would
@@ -55,11 +56,6 @@ bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
 // cutoffs or the customer had no order by then).
 absl::string_view SegmentOf(const Snapshot& snapshot,
                             const v1::CustomerRecord& record, int64_t as_of);
-
-// The as_of of profiles and segments when a request has none: the moment
-// the snapshot's customer models were fitted (the day after its data ends),
-// or now for snapshots without them.
-int64_t DefaultProfileAsOf(const Snapshot& snapshot);
 
 // The customer's record from the snapshot with their live purchases
 // (server/live_events.h) applied; false when neither knows them.

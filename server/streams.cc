@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
+#include "server/clock.h"
 #include "server/grpc_auth.h"
 #include "server/live_events.h"
 #include "server/metrics.h"
@@ -74,6 +75,7 @@ class DueStream final
   void NextBatch() {
     response_.Clear();
     response_.set_snapshot_version(snapshot_->version());
+    response_.mutable_as_of()->set_seconds(options_.as_of);
     // Bounded work per message whatever batch_size asks for (~0.1 s); a
     // message may then carry fewer customers, or none, with the progress.
     constexpr int64_t max_scan = 16384;
@@ -253,9 +255,12 @@ class PicksStream final
     int limit = 0;
     absl::Status s = ValidatePicksRequest(options_, &limit);
     if (!s.ok()) return s;
-    // Segments as GetCustomerProfile assigns them (same default as_of).
-    as_of_ = request_.has_as_of() ? request_.as_of().seconds()
-                                  : DefaultProfileAsOf(*snapshot_);
+    // One moment for the whole request: segments as GetCustomerProfile
+    // assigns them and every answer's picks, even if the stream outlives a
+    // day or the clock moves.
+    as_of_ = AsOfOr(*snapshot_, request_.has_as_of(), request_.as_of());
+    options_.mutable_as_of()->set_seconds(as_of_);
+    options_.mutable_as_of()->set_nanos(0);
     ids_.assign(request_.customer_ids().begin(), request_.customer_ids().end());
     next_ = 0;
     segment_ = request_.segment();
@@ -279,6 +284,7 @@ class PicksStream final
       if (steps == kMaxSegmentStepsPerMessage) {
         progress_.Clear();
         progress_.set_snapshot_version(snapshot_->version());
+        *progress_.mutable_as_of() = options_.as_of();
         progress_.set_customers_scanned(segment_scanned_);
         StartWrite(&progress_);
         return;
@@ -341,6 +347,7 @@ class PicksStream final
               v1::StreamPersonalPicksResponse* out) const {
     out->set_customer_id(id);
     out->set_snapshot_version(snapshot_->version());
+    *out->mutable_as_of() = options_.as_of();
     v1::PersonalPicksRequest request = options_;
     request.set_customer_id(id);
     v1::RecommendationsResponse picks;
@@ -393,7 +400,7 @@ RecommenderService::DueReplenishments(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
   }
   DueOptions options;
-  absl::Status s = ValidateDueRequest(*request, &options);
+  absl::Status s = ValidateDueRequest(*snapshot, *request, &options);
   if (!s.ok()) return new Failed(ToGrpcStatus(s));
   auto filter = DueFilter(*snapshot, request->filter());
   if (!filter.ok()) return new Failed(ToGrpcStatus(filter.status()));

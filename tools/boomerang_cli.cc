@@ -22,6 +22,7 @@
 // server (the gRPC status is printed on stderr).
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -29,6 +30,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "boomerang/v1/admin.grpc.pb.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -44,6 +46,30 @@
 #include "tools/report/report_command.h"
 
 namespace {
+
+// PersonalPicks modes: the CLI's short words or the API's enum names (the
+// README and the proto use those), in any case, '-' or '_'.
+constexpr char kModeHelp[] =
+    "mixed, new or repeat (or the API's names: MIXED, NEW_ONLY, REPEAT_ONLY)";
+std::optional<boomerang::v1::PersonalPicksRequest::Mode> ParseMode(
+    std::string mode) {
+  mode = absl::AsciiStrToLower(mode);
+  std::replace(mode.begin(), mode.end(), '-', '_');
+  using R = boomerang::v1::PersonalPicksRequest;
+  if (mode == "mixed") return R::MIXED;
+  if (mode == "new" || mode == "new_only") return R::NEW_ONLY;
+  if (mode == "repeat" || mode == "repeat_only") return R::REPEAT_ONLY;
+  return std::nullopt;
+}
+CLI::Validator ModeValidator() {
+  return CLI::Validator(
+      [](std::string& mode) -> std::string {
+        return ParseMode(mode).has_value()
+                   ? ""
+                   : "'" + mode + "' is not a mode: " + kModeHelp;
+      },
+      "MODE");
+}
 
 // Canonical code names ("INVALID_ARGUMENT"); gRPC and absl share the codes.
 std::string StatusName(grpc::StatusCode code) {
@@ -169,10 +195,11 @@ int main(int argc, char** argv) {
   picks_cmd->add_option("--customer", customer, "customer id")->required();
   picks_cmd->add_option("--limit", limit,
                         "how many items (default 10, at most 100)");
-  picks_cmd->add_option("--as-of", as_of,
-                        "recommend for this moment (ISO 8601; default now)");
-  picks_cmd->add_option("--mode", mode, "mixed, new or repeat")
-      ->check(CLI::IsMember({"mixed", "new", "repeat"}))
+  picks_cmd->add_option(
+      "--as-of", as_of,
+      "recommend for this moment (ISO 8601; default: the server's clock)");
+  picks_cmd->add_option("--mode", mode, kModeHelp)
+      ->check(ModeValidator())
       ->capture_default_str();
   filter.AddTo(picks_cmd);
 
@@ -235,13 +262,18 @@ int main(int argc, char** argv) {
   CLI::App* buyagain_cmd = app.add_subcommand(
       "buyagain", "items a customer is due to re-buy, with expected dates");
   buyagain_cmd->add_option("--customer", customer, "customer id")->required();
-  buyagain_cmd->add_option("--as-of", as_of,
-                           "predict for this moment (ISO 8601; default now)");
+  buyagain_cmd->add_option(
+      "--as-of", as_of,
+      "predict for this moment (ISO 8601; default: the server's clock)");
   buyagain_cmd->add_option("--horizon-days", horizon_days,
                            "items expected within this many days (default 30)");
   bool dated_only = false;
   buyagain_cmd->add_flag("--dated-only", dated_only,
                          "only items with a repurchase cycle");
+  bool include_lapsed = false;
+  buyagain_cmd->add_flag("--include-lapsed", include_lapsed,
+                         "also items the customer has most likely stopped "
+                         "buying (long overdue)");
   buyagain_cmd->add_option("--limit", limit,
                            "how many items (default 10, at most 100)");
   filter.AddTo(buyagain_cmd);
@@ -249,8 +281,9 @@ int main(int argc, char** argv) {
   CLI::App* profile_cmd = app.add_subcommand(
       "profile", "a customer's orders, RFM segment, churn risk and value");
   profile_cmd->add_option("--customer", customer, "customer id")->required();
-  profile_cmd->add_option("--as-of", as_of,
-                          "profile as of this moment (ISO 8601; default now)");
+  profile_cmd->add_option(
+      "--as-of", as_of,
+      "profile as of this moment (ISO 8601; default: the server's clock)");
 
   boomerang::v1::DueReplenishmentsRequest due;
   std::string out_path;
@@ -260,7 +293,9 @@ int main(int argc, char** argv) {
   CLI::App* due_cmd = app.add_subcommand(
       "due",
       "every customer with an item due soon (JSON lines: one customer each)");
-  due_cmd->add_option("--as-of", as_of, "the mailing day (default now)");
+  due_cmd->add_option(
+      "--as-of", as_of,
+      "the mailing day (ISO 8601; default: the server's clock)");
   due_cmd->add_option("--lead-days", lead_days,
                       "items expected within this many days (default 7)");
   due_cmd->add_option("--overdue-days", overdue_days,
@@ -289,10 +324,11 @@ int main(int argc, char** argv) {
   batch_cmd->add_option("--out", out_path, "JSON lines file (default stdout)");
   batch_cmd->add_option("--limit", limit,
                         "items per customer (default 10, at most 100)");
-  batch_cmd->add_option("--as-of", as_of,
-                        "recommend for this moment (ISO 8601; default now)");
-  batch_cmd->add_option("--mode", mode, "mixed, new or repeat")
-      ->check(CLI::IsMember({"mixed", "new", "repeat"}))
+  batch_cmd->add_option(
+      "--as-of", as_of,
+      "recommend for this moment (ISO 8601; default: the server's clock)");
+  batch_cmd->add_option("--mode", mode, kModeHelp)
+      ->check(ModeValidator())
       ->capture_default_str();
   batch_cmd->add_flag("--quiet", quiet, "no progress on stderr");
   filter.AddTo(batch_cmd);
@@ -403,10 +439,7 @@ int main(int argc, char** argv) {
     boomerang::v1::PersonalPicksRequest req;
     req.set_customer_id(customer);
     req.set_limit(limit);
-    req.set_mode(mode == "new" ? boomerang::v1::PersonalPicksRequest::NEW_ONLY
-                 : mode == "repeat"
-                     ? boomerang::v1::PersonalPicksRequest::REPEAT_ONLY
-                     : boomerang::v1::PersonalPicksRequest::MIXED);
+    req.set_mode(*ParseMode(mode));
     if (!as_of.empty()) {
       auto t = boomerang::ParseTimestamp(as_of);
       if (!t.ok()) {
@@ -466,6 +499,7 @@ int main(int argc, char** argv) {
     req.set_customer_id(customer);
     req.set_horizon_days(horizon_days);
     req.set_dated_only(dated_only);
+    req.set_include_lapsed(include_lapsed);
     req.set_limit(limit);
     if (as_of_seconds) req.mutable_as_of()->set_seconds(*as_of_seconds);
     filter.Fill(req.mutable_filter());
@@ -507,10 +541,7 @@ int main(int argc, char** argv) {
     }
     boomerang::v1::StreamPersonalPicksRequest opts;
     opts.set_limit(limit);
-    opts.set_mode(mode == "new" ? boomerang::v1::PersonalPicksRequest::NEW_ONLY
-                  : mode == "repeat"
-                      ? boomerang::v1::PersonalPicksRequest::REPEAT_ONLY
-                      : boomerang::v1::PersonalPicksRequest::MIXED);
+    opts.set_mode(*ParseMode(mode));
     if (as_of_seconds) opts.mutable_as_of()->set_seconds(*as_of_seconds);
     filter.Fill(opts.mutable_filter());
     opts.set_segment(segment);

@@ -256,7 +256,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::DueReplenishmentsRequest due;
   if (ParseJson(body, &due)) {
     DueOptions options;
-    absl::Status s = ValidateDueRequest(due, &options);
+    absl::Status s = ValidateDueRequest(fixture->snapshot(), due, &options);
     CheckStatus("DueReplenishments", s, body);
     if (s.ok()) {
       auto filter = DueFilter(fixture->snapshot(), due.filter());
