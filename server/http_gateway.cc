@@ -711,6 +711,7 @@ void HttpGateway::Route() {
             // What a request without as_of is answered for (the
             // server's clock, server/clock.h); the page sends none.
             ",\"as_of\":", JsonString(FormatTimestamp(DefaultAsOf(*snapshot))),
+            ",\"data_end\":", JsonString(snapshot->manifest().data_end()),
             ",\"currency\":", JsonString(options_.currency), ",\"item\":", item,
             "}\n"),
         kJson);

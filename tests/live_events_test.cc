@@ -82,6 +82,10 @@ class LiveEventsTest : public ::testing::Test {
     req.mutable_as_of()->set_seconds(as_of);
     req.set_limit(100);
     req.set_dated_only(true);
+    // The demo's planted habits may have stopped months before the data
+    // ends: such an item is lapsed until a live purchase revives it, and
+    // these tests compare it before and after.
+    req.set_include_lapsed(true);
     req.mutable_filter()->set_in_stock_only(false);
     v1::BuyAgainResponse resp;
     EXPECT_TRUE(stub->BuyAgain(&ctx, req, &resp).ok());
@@ -104,15 +108,15 @@ class LiveEventsTest : public ::testing::Test {
     return res ? res->body : "";
   }
   // The serving snapshot's data end (unix seconds), from the demo page's
-  // defaults ("as_of"); -1 when unreadable.
+  // defaults ("data_end"); -1 when unreadable.
   static int64_t ServingDataEnd() {
     const nlohmann::json defaults =
         nlohmann::json::parse(HttpGet("/v1/demo-defaults"), nullptr, false);
     absl::Time data_end;
     std::string error;
-    if (!defaults.is_object() || !defaults["as_of"].is_string() ||
+    if (!defaults.is_object() || !defaults["data_end"].is_string() ||
         !absl::ParseTime(absl::RFC3339_full,
-                         defaults["as_of"].get<std::string>(), &data_end,
+                         defaults["data_end"].get<std::string>(), &data_end,
                          &error)) {
       ADD_FAILURE() << "no data end in the demo defaults: " << error;
       return -1;

@@ -595,7 +595,8 @@ TEST_F(HandComputedProfileTest, MatchesTheHandComputedNumbers) {
   EXPECT_EQ(p.customer_id(), "K105");
   EXPECT_EQ(p.orders(), 3);
   EXPECT_NEAR(p.revenue(), 47.5, 1e-9);  // 25.50 + 10.00 + 12.00
-  EXPECT_NEAR(p.average_order_value(), 47.5 / 3, 1e-9);
+  // Money is given to the cent: 47.5 / 3 = 15.8333...
+  EXPECT_EQ(p.average_order_value(), 15.83);
   EXPECT_EQ(p.first_order().seconds(), kK105First);
   EXPECT_EQ(p.last_order().seconds(), kK105Last);
   // Two purchase days (Jan 10, Feb 14): one repeat day, 35 days apart; 80
