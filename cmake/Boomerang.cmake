@@ -30,6 +30,8 @@ function(boomerang_test)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   target_compile_options(${ARG_NAME} PRIVATE ${BOOMERANG_WARNINGS})
   add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
+  # For the `boomerang-tests` target (top-level CMakeLists.txt).
+  set_property(GLOBAL APPEND PROPERTY BOOMERANG_TEST_TARGETS ${ARG_NAME})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()

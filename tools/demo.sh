@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${BOOMERANG_PORT:-50051}
+HTTP_PORT=${BOOMERANG_HTTP_PORT:-8080}
+started=$SECONDS
 tools/install_deps.sh
-tools/build.sh
+# Only the four programs the demo runs, not the tests and benchmarks.
+tools/build.sh boomerang-server boomerang-indexer boomerang boomerang-demo-shop
 
 echo "== generating the demo shop into demo/"
 build/bin/boomerang-demo-shop --out demo
@@ -21,20 +24,24 @@ if [ -f demo/server.pid ] && kill -0 "$(cat demo/server.pid)" 2>/dev/null; then
   kill "$(cat demo/server.pid)"; sleep 1
 fi
 echo "== starting boomerang-server on 127.0.0.1:$PORT (log: demo/server.log)"
+# The demo shop's orders end on 2025-12-31: answer as of then (the server's
+# clock, --clock data-end), so that "due in 3 days" reads as on that day.
 build/bin/boomerang-server --snapshots demo/snapshots --host 127.0.0.1 --port "$PORT" \
+  --clock data-end --http-port "$HTTP_PORT" --currency '$' \
   > demo/server.out 2> demo/server.log &
 echo $! > demo/server.pid
 for _ in $(seq 1 100); do
   build/bin/boomerang --server "127.0.0.1:$PORT" health 2>/dev/null | grep -q '"SERVING"' && break
   if ! kill -0 "$(cat demo/server.pid)" 2>/dev/null; then
     cat demo/server.log
-    echo "demo: the server did not start on port $PORT; if the port is taken, run" \
-         "again with another one: BOOMERANG_PORT=50777 $0"
+    echo "demo: the server did not start on ports $PORT/$HTTP_PORT; if one is taken," \
+         "run again with others: BOOMERANG_PORT=50777 BOOMERANG_HTTP_PORT=8777 $0"
     exit 1
   fi
   sleep 0.1
 done
 build/bin/boomerang --server "127.0.0.1:$PORT" health
+echo "== first answer $((SECONDS - started)) s after the start of this script"
 
 # Ask about the first planted complement pair and a two-item cart.
 anchor=$(grep -m1 -o '"anchor": *"[^"]*"' demo/truth.json | sed 's/.*"\([^"]*\)"$/\1/')
@@ -57,18 +64,18 @@ build/bin/boomerang --server "127.0.0.1:$PORT" similar --item "$sub" --limit 3 |
 echo
 echo "== Personal picks for customer $cust:"
 build/bin/boomerang --server "127.0.0.1:$PORT" picks --customer "$cust" --limit 4 \
-  --as-of 2025-12-31 | grep -E '"(item_id|explanation)"' | grep -v anchor_item_id
+  | grep -E '"(item_id|explanation)"' | grep -v anchor_item_id
 echo
 echo "== Buy again for customer $cust (what they will likely re-buy in the next 30 days):"
-build/bin/boomerang --server "127.0.0.1:$PORT" buyagain --customer "$cust" --limit 3 \
-  --as-of 2025-12-31 | grep -E '"(item_id|explanation)"'
+build/bin/boomerang --server "127.0.0.1:$PORT" buyagain --customer "$cust" --limit 3 |
+  grep -E '"(item_id|explanation)"'
 echo
 echo "== Profile of customer $cust:"
-build/bin/boomerang --server "127.0.0.1:$PORT" profile --customer "$cust" --as-of 2025-12-31 |
+build/bin/boomerang --server "127.0.0.1:$PORT" profile --customer "$cust" |
   grep -E '"(orders|revenue|segment|churn_risk|predicted_ltv_12_months|predicted_next_order)"'
 echo
-echo "== Replenishment emails for 2025-12-31 (customers with an item due within 7 days):"
-build/bin/boomerang --server "127.0.0.1:$PORT" due --as-of 2025-12-31 --lead-days 7 \
+echo "== Replenishment emails for the day after the data ends (an item due within 7 days):"
+build/bin/boomerang --server "127.0.0.1:$PORT" due --lead-days 7 \
   --out demo/due.jsonl --quiet
 echo "$(wc -l < demo/due.jsonl) customers -> demo/due.jsonl; the first:"
 head -c 300 demo/due.jsonl; echo " ..."
@@ -78,7 +85,8 @@ build/bin/boomerang report --purchases demo/orders.csv.gz --json demo/report.jso
   --html demo/report.html --quiet
 cat <<MSG
 
-The server keeps running (pid $(cat demo/server.pid)) on 127.0.0.1:$PORT. Ask more:
+The server keeps running (pid $(cat demo/server.pid)) on 127.0.0.1:$PORT (gRPC) and
+http://127.0.0.1:$HTTP_PORT/ (a demo product page in your browser). Ask more:
   build/bin/boomerang --server 127.0.0.1:$PORT fbt --item $anchor --limit 5
   build/bin/boomerang --server 127.0.0.1:$PORT fbt --item $anchor --item $second --exclude SKU-0001
   build/bin/boomerang --server 127.0.0.1:$PORT similar --item $sub

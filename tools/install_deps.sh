@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Boomerang needs to build, test and
-# benchmark. Only missing packages are installed; needs root (or sudo).
+# Installs the Debian 12 packages Boomerang needs; only missing packages are
+# installed; needs root (or sudo).
+#
+#   tools/install_deps.sh          what building and running need (the demo)
+#   tools/install_deps.sh --test   also what the test suite and benchmarks
+#                                  need: headless Chromium (the demo page and
+#                                  report tests), clang 14 with libFuzzer (the
+#                                  fuzz job), h2load, jq and time (benchmarks)
+#
+# The split keeps the demo's first answer quick on a fresh machine: Chromium
+# and clang are about half of what a fresh install downloads.
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config
@@ -8,12 +17,19 @@ packages=(
   libabsl-dev librocksdb-dev libssl-dev zlib1g-dev
   libfaiss-dev libopenblas-dev libjemalloc-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcpp-httplib-dev
-  nghttp2-client jq time
-  chromium fonts-dejavu-core
-  # The fuzz job (tools/test.sh): clang with libFuzzer and its OpenMP (the
-  # FAISS target links OpenMP), llvm-symbolizer for readable reports.
-  clang-14 libfuzzer-14-dev libomp-14-dev llvm-14
 )
+if [ "${1:-}" = "--test" ]; then
+  packages+=(
+    nghttp2-client jq time
+    chromium fonts-dejavu-core
+    # The fuzz job (tools/test.sh): clang with libFuzzer and its OpenMP (the
+    # FAISS target links OpenMP), llvm-symbolizer for readable reports.
+    clang-14 libfuzzer-14-dev libomp-14-dev llvm-14
+  )
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--test]" >&2
+  exit 2
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
