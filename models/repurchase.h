@@ -99,8 +99,8 @@ double ProbabilityWithin(const RepurchaseEstimate& estimate, int64_t as_of,
 // The posterior probability that the customer still buys the item at
 // `as_of`, after the silence since the last purchase (the `alive` factor of
 // ProbabilityWithin): `keep_buying` at the last purchase, falling as the
-// silence outlasts the gap model. Under ~0.05 the habit has most likely
-// stopped (a steady habit about four intervals late).
+// silence outlasts the gap model. Near 0 the habit has most likely
+// stopped (BuyAgain leaves items under 0.001 out).
 double ProbabilityStillBuying(const RepurchaseEstimate& estimate,
                               int64_t as_of);
 

@@ -103,12 +103,10 @@ bool TimeItem(const Snapshot& snapshot, const v1::CustomerItem& ci,
 // changed nothing, ordering by days until due or by confidence was worse,
 // and cutting items due after the horizon or below a probability floor
 // lost more re-buys than it kept out.
-// A cycle item whose habit has most likely stopped by `as_of` (under
-// kLapsedBelow of the chance that it goes on; models/repurchase.h).
-constexpr double kLapsedBelow = 0.05;
-bool Lapsed(const RepurchaseEstimate& e, int64_t as_of) {
-  return e.next_purchase < as_of &&
-         ProbabilityStillBuying(e, as_of) < kLapsedBelow;
+// A cycle item whose habit has most likely stopped by `as_of` (less than
+// `below` of a chance that it goes on; models/repurchase.h).
+bool Lapsed(const RepurchaseEstimate& e, int64_t as_of, double below) {
+  return e.next_purchase < as_of && ProbabilityStillBuying(e, as_of) < below;
 }
 
 bool MoreLikely(const Timing& a, const Timing& b) {
@@ -187,7 +185,8 @@ absl::StatusOr<BoundFilter> DueFilter(const Snapshot& snapshot,
 
 absl::Status BuyAgain(const Snapshot& snapshot,
                       const v1::BuyAgainRequest& request,
-                      v1::BuyAgainResponse* response) {
+                      v1::BuyAgainResponse* response,
+                      const BuyAgainOptions& options) {
   absl::Status s = CheckCustomerId(request.customer_id());
   if (s.ok()) s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
@@ -227,7 +226,8 @@ absl::Status BuyAgain(const Snapshot& snapshot,
       if (!filter->Allows(t.item)) continue;
       // A habit that has most likely stopped is no reminder: "5446 days
       // overdue" at a probability of 0.0005 tells the customer nothing.
-      if (!request.include_lapsed() && Lapsed(t.estimate, as_of)) {
+      if (!request.include_lapsed() &&
+          Lapsed(t.estimate, as_of, options.lapsed_below)) {
         response->set_lapsed_items(response->lapsed_items() + 1);
         continue;
       }
@@ -281,6 +281,12 @@ absl::Status BuyAgain(const Snapshot& snapshot,
         Days(out->days_since_last())));
   }
   return absl::OkStatus();
+}
+
+absl::Status BuyAgain(const Snapshot& snapshot,
+                      const v1::BuyAgainRequest& request,
+                      v1::BuyAgainResponse* response) {
+  return BuyAgain(snapshot, request, response, BuyAgainOptions());
 }
 
 absl::Status ValidateDueRequest(const Snapshot& snapshot,

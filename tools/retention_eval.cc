@@ -260,7 +260,7 @@ std::vector<int> RankTimed(
 
 int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
                     const std::vector<Customer>& customers, int64_t split,
-                    int window_days, int k) {
+                    int window_days, int k, const BuyAgainOptions& buy_again) {
   const int64_t window_end = split + int64_t{window_days} * kDaySeconds;
   const auto future = FutureOrders(history, split);
   const double horizon = window_days;
@@ -268,6 +268,7 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
   // Methods, in print order. Index 0 is the server's BuyAgain.
   enum {
     kServer,
+    kServerLapsed,
     kTopFreq,
     kRecency,
     kProbability,
@@ -282,12 +283,19 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
     kMethods
   };
   std::vector<ListMetrics> own(kMethods), matched(kMethods);
-  const char* names[] = {"BuyAgain (server)",      "base: TopFreq",
-                         "base: Recency",          "alt: probability",
-                         "alt: confidence",        "alt: days-until-due",
-                         "alt: score, p cut only", "alt: score, due cut only",
-                         "alt: score, no cuts",    "alt: prob, no cuts",
-                         "alt: v1+TopFreq",        "alt: prob no cuts+TopFreq"};
+  const char* names[] = {"BuyAgain (server)",
+                         "BuyAgain, lapsed kept",
+                         "base: TopFreq",
+                         "base: Recency",
+                         "alt: probability",
+                         "alt: confidence",
+                         "alt: days-until-due",
+                         "alt: score, p cut only",
+                         "alt: score, due cut only",
+                         "alt: score, no cuts",
+                         "alt: prob, no cuts",
+                         "alt: v1+TopFreq",
+                         "alt: prob no cuts+TopFreq"};
   static_assert(std::size(names) == kMethods, "a name per method");
   for (int m = 0; m < kMethods; ++m) own[m].name = matched[m].name = names[m];
 
@@ -341,18 +349,22 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
     req.set_horizon_days(window_days);
     req.set_limit(k);
     req.mutable_filter()->set_in_stock_only(false);
-    v1::BuyAgainResponse resp;
-    absl::Status s = BuyAgain(snapshot, req, &resp);
-    if (!s.ok()) return Fail(absl::StrCat("BuyAgain: ", s.message()));
     std::vector<std::vector<int>> lists(kMethods);
-    for (const v1::DueItem& d : resp.items()) {
-      auto it = index_of.find(d.item_id());
-      if (it == index_of.end()) {
-        return Fail(absl::StrCat("BuyAgain returned '", d.item_id(),
-                                 "', which customer '", c.id,
-                                 "' never bought"));
+    // As served, and with the lapsed items kept (include_lapsed).
+    for (int m : {kServer, kServerLapsed}) {
+      req.set_include_lapsed(m == kServerLapsed);
+      v1::BuyAgainResponse resp;
+      absl::Status s = BuyAgain(snapshot, req, &resp, buy_again);
+      if (!s.ok()) return Fail(absl::StrCat("BuyAgain: ", s.message()));
+      for (const v1::DueItem& d : resp.items()) {
+        auto it = index_of.find(d.item_id());
+        if (it == index_of.end()) {
+          return Fail(absl::StrCat("BuyAgain returned '", d.item_id(),
+                                   "', which customer '", c.id,
+                                   "' never bought"));
+        }
+        lists[m].push_back(it->second);
       }
-      lists[kServer].push_back(it->second);
     }
 
     // Baselines over all past items.
@@ -448,7 +460,7 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
     };
     lists[kServerFilled] = filled(v1);
     lists[kProbabilityAllFilled] = filled(lists[kProbabilityAll]);
-    replica_mismatch += lists[kProbabilityAllFilled] != lists[kServer];
+    replica_mismatch += lists[kProbabilityAllFilled] != lists[kServerLapsed];
 
     for (int i = 0; i < rec.items_size(); ++i) {
       const bool rebought = truth.contains(i);
@@ -502,7 +514,8 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
       no_estimate_items, past_items,
       100 * Ratio(no_estimate_items, past_items));
   std::cout << absl::StrFormat(
-      "replica of the server's ranking (every dated item by probability, then "
+      "replica of the server's ranking with lapsed items kept (every dated "
+      "item by probability, then "
       "TopFreq) differs for %d of %d customers\n",
       replica_mismatch, known);
 
@@ -949,6 +962,12 @@ int Main(int argc, char** argv) {
                  "BuyAgain horizon_days and the truth window after --split")
       ->capture_default_str()
       ->check(CLI::Range(1, 3650));
+  BuyAgainOptions buy_again;
+  app.add_option("--lapsed-below", buy_again.lapsed_below,
+                 "BuyAgain leaves out items whose chance of still being "
+                 "bought is below this (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--k", k, "BuyAgain limit and the lists' cut-off")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
@@ -1060,7 +1079,7 @@ int Main(int argc, char** argv) {
         "snapshot before %s: %d orders, %d customers, %d items\n",
         FormatTimestamp(*split), report.orders, report.customers, report.items);
     rc = RunBuyAgainPart(**snapshot, *history, *customers, *split, window_days,
-                         k);
+                         k, buy_again);
     if (rc == 0) {
       RunNextDatePart(**snapshot, *history, *customers, *split, data_end,
                       "2. Next purchase date (split of part 1)");
