@@ -14,6 +14,11 @@
 #include "models/fbt_ranker.h"
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
+#include "models/rank/cross_sell.h"
+#include "models/rank/popular.h"
+#include "models/rank/similar.h"
+#include "models/rank/upsell.h"
+#include "models/rank/view_boost.h"
 #include "server/clock.h"
 #include "server/grpc_auth.h"
 #include "server/metrics.h"
@@ -28,8 +33,25 @@ using internal::Affinity;
 using internal::BoundFilter;
 using internal::Customer;
 using internal::Days;
-using internal::Describe;
 using internal::LoadCustomer;
+
+namespace {
+
+// The request's filter (and, when known, the customer's taste) as the
+// rankers of models/rank/ take them.
+RankContext Context(const BoundFilter& filter,
+                    const Snapshot* snapshot = nullptr,
+                    const Customer* customer = nullptr) {
+  const bool taste =
+      snapshot != nullptr && customer != nullptr && customer->norm > 0;
+  return RankContext{[&filter](int32_t i) { return filter.Allows(i); },
+                     [snapshot, customer, taste](int32_t i) {
+                       return taste ? Affinity(*snapshot, *customer, i) : 0.f;
+                     },
+                     taste};
+}
+
+}  // namespace
 
 absl::Status FrequentlyBoughtTogether(
     const Snapshot& snapshot,
@@ -104,88 +126,11 @@ absl::Status SimilarItems(const Snapshot& snapshot,
     response->add_unknown_item_ids(request.item_id());
     return absl::OkStatus();
   }
-  const std::string& anchor_id = snapshot.item_id(anchor);
-  for (const Snapshot::SimilarEdge& e : snapshot.Similar(anchor)) {
-    if (response->items_size() == limit) break;
-    if (e.item == anchor || !filter->Allows(e.item)) continue;
-    v1::RecommendedItem* item = response->add_items();
-    Describe(snapshot, e.item, item);
-    item->set_score(e.similarity);
-    item->mutable_reason()->set_code(v1::SIMILAR);
-    item->mutable_reason()->set_anchor_item_id(anchor_id);
-    std::vector<std::string> why;
-    if (e.same_category) why.push_back("same category");
-    if (e.title >= 0.2f)
-      why.push_back(absl::StrFormat("similar name (%.2f)", e.title));
-    if (e.behavior >= 0.2f) {
-      why.push_back(
-          absl::StrFormat("bought by the same customers (%.2f)", e.behavior));
-    }
-    item->set_explanation(
-        absl::StrCat("similar to ", anchor_id, ": ",
-                     why.empty() ? "related" : absl::StrJoin(why, ", ")));
-  }
-  if (response->items_size() > 0 || !snapshot.Similar(anchor).empty()) {
-    return absl::OkStatus();
-  }
-  // Cold start: no history for this item. Its category's best sellers.
-  const std::string& category = snapshot.item(anchor).category();
-  for (int32_t i : snapshot.CategoryBestSellers(category)) {
-    if (response->items_size() == limit) break;
-    if (i == anchor || !filter->Allows(i)) continue;
-    v1::RecommendedItem* item = response->add_items();
-    Describe(snapshot, i, item);
-    item->set_score(static_cast<double>(snapshot.item(i).orders()));
-    item->mutable_reason()->set_code(v1::CATEGORY_BEST_SELLER);
-    item->mutable_reason()->set_anchor_item_id(anchor_id);
-    item->set_explanation(absl::StrFormat(
-        "a best seller in %s (%d orders); %s has no purchase history yet",
-        category, snapshot.item(i).orders(), anchor_id));
-  }
-  response->set_fallback(response->items_size() > 0);
+  response->set_fallback(RankSimilar(snapshot, anchor, Context(*filter), limit,
+                                     SimilarOptions(),
+                                     response->mutable_items()));
   return absl::OkStatus();
 }
-
-namespace {
-
-// Name similarity (TF-IDF cosine of titles, models/item_similarity.h) from
-// which two items of one category look alike (CrossSell's substitutes).
-constexpr float kLookAlikeTitle = 0.3f;
-// The same without categories, when the name must say it alone.
-constexpr float kLookAlikeTitleWithoutCategory = 0.5f;
-// Upsell without categories: a candidate's name must be at least this
-// similar to the anchor's, and a co-purchase lift at least this high with
-// the anchor marks a complement of it (Online Retail: the Regency teacup's
-// sugar bowl 12.5, milk jug 11.4; the red retrospot tea cup 3.8).
-constexpr float kUpsellTitleWithoutCategory = 0.3f;
-constexpr float kUpsellComplementLift = 5.0f;
-
-// Best sellers of the last days of the data, then of all time: the answer
-// when there is no history to personalise from.
-void AddPopular(const Snapshot& snapshot, const BoundFilter& filter, int limit,
-                absl::flat_hash_set<int32_t>* taken,
-                v1::RecommendationsResponse* response) {
-  for (const auto* list :
-       {&snapshot.popular().recent(), &snapshot.popular().overall()}) {
-    const bool recent = list == &snapshot.popular().recent();
-    for (const v1::PopularItem& p : *list) {
-      if (response->items_size() >= limit) return;
-      const int32_t i = snapshot.FindItem(p.item_id());
-      if (i < 0 || !filter.Allows(i) || !taken->insert(i).second) continue;
-      v1::RecommendedItem* item = response->add_items();
-      Describe(snapshot, i, item);
-      item->set_score(static_cast<double>(p.orders()));
-      item->mutable_reason()->set_code(v1::POPULAR);
-      item->set_explanation(
-          recent ? absl::StrFormat(
-                       "trending: %d orders in the last %d days", p.orders(),
-                       snapshot.manifest().parameters().recent_days())
-                 : absl::StrFormat("a best seller (%d orders)", p.orders()));
-    }
-  }
-}
-
-}  // namespace
 
 absl::Status PersonalPicks(const Snapshot& snapshot,
                            const v1::PersonalPicksRequest& request,
@@ -220,39 +165,14 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
       }
     }
   }
-  // What they looked at since the snapshot steers the new items: the viewed
-  // items themselves and their look-alikes join the candidates, as strong
-  // as the best taste match (scaled by similarity).
+  // What they looked at since the snapshot steers the new items.
   if (!loaded->live.views.empty() &&
       request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
-    float best = 0;
-    for (const PicksCandidate& c : candidates) best = std::max(best, c.score);
-    if (best <= 0) best = 1;
-    absl::flat_hash_map<int32_t, float> boost;
-    for (size_t v = 0; v < loaded->live.views.size() && v < 10; ++v) {
-      const int32_t viewed = snapshot.FindItem(loaded->live.views[v]);
-      if (viewed < 0) continue;
-      // Newer views count more.
-      const float recency = 1.0f / (1.0f + 0.2f * static_cast<float>(v));
-      boost[viewed] = std::max(boost[viewed], 1.2f * best * recency);
-      for (const Snapshot::SimilarEdge& e : snapshot.Similar(viewed)) {
-        float& b = boost[e.item];
-        b = std::max(b, best * recency * e.similarity);
-      }
+    std::vector<int32_t> views;
+    for (const std::string& id : loaded->live.views) {
+      views.push_back(snapshot.FindItem(id));
     }
-    for (PicksCandidate& c : candidates) {
-      auto it = boost.find(c.item);
-      if (it == boost.end()) continue;
-      c.score = std::max(c.score, it->second);
-      boost.erase(it);
-    }
-    for (const auto& [item, score] : boost) {
-      candidates.push_back(PicksCandidate{item, score});
-    }
-    std::sort(candidates.begin(), candidates.end(),
-              [](const PicksCandidate& a, const PicksCandidate& b) {
-                return a.score != b.score ? a.score > b.score : a.item < b.item;
-              });
+    BoostByViews(snapshot, views, ViewBoostOptions(), &candidates);
   }
   const PicksMode mode =
       request.mode() == v1::PersonalPicksRequest::NEW_ONLY ? PicksMode::kNewOnly
@@ -267,7 +187,7 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
   for (const Pick& p : picks) {
     taken.insert(p.item);
     v1::RecommendedItem* item = response->add_items();
-    Describe(snapshot, p.item, item);
+    DescribeItem(snapshot, p.item, item);
     item->set_score(p.score);
     if (p.kind == Pick::kBuyAgain) {
       item->mutable_reason()->set_code(v1::BUY_AGAIN);
@@ -297,7 +217,8 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
       request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY &&
       candidates.empty()) {
     for (const HistoryItem& h : history) taken.insert(h.item);
-    AddPopular(snapshot, *filter, limit, &taken, response);
+    AddPopular(snapshot, Context(*filter), limit, &taken,
+               response->mutable_items());
     response->set_fallback(true);
   }
   return absl::OkStatus();
@@ -328,126 +249,21 @@ absl::Status CrossSell(const Snapshot& snapshot,
       BoundFilter::Create(snapshot, request.filter(), nullptr,
                           request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
-
-  absl::InlinedVector<FbtAnchor, 4> anchors;
-  // Look-alikes of the cart's items, each with the cart items it resembles.
-  absl::flat_hash_map<int32_t, absl::InlinedVector<int32_t, 2>> substitutes;
+  absl::InlinedVector<int32_t, 4> cart;
   for (const std::string& id : request.item_ids()) {
     const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
     if (index < 0) {
       response->add_unknown_item_ids(id);
       continue;
     }
-    bool seen = false;
-    for (const FbtAnchor& a : anchors) seen = seen || a.item == index;
-    if (seen) continue;
-    anchors.push_back(FbtAnchor{index, snapshot.fbt_anchor_orders(index),
-                                snapshot.Fbt(index)});
-    // Look-alikes of a cart item: a similar name in the same category, or,
-    // with no category on either side (a shop without a catalog), a name
-    // alone similar enough (names of one collection share words: the tea
-    // plate of the Regency teacups scores 0.39, the other teacups 0.83+).
-    // A second frying pan is not a complement of the first, but a printer
-    // and its ink look alike too: the co-purchase lift decides (below). Not
-    // "the same buyers": complements share buyers, that makes them
-    // complements.
-    const bool no_category = snapshot.item(index).category().empty();
-    for (const Snapshot::SimilarEdge& e : snapshot.Similar(index)) {
-      const bool look_alike =
-          e.same_category
-              ? e.title >= kLookAlikeTitle
-              : no_category && snapshot.item(e.item).category().empty() &&
-                    e.title >= kLookAlikeTitleWithoutCategory;
-      if (look_alike) substitutes[e.item].push_back(index);
+    // A cart may name an item twice.
+    if (std::find(cart.begin(), cart.end(), index) == cart.end()) {
+      cart.push_back(index);
     }
   }
-  // Rank more than asked, then re-rank by the customer's taste.
-  const int fetch = std::min(kMaxLimit, 3 * limit);
-  auto id_of = [&snapshot](int32_t i) -> absl::string_view {
-    return snapshot.item_id(i);
-  };
-  auto title_of = [&snapshot](int32_t i) -> absl::string_view {
-    return snapshot.item(i).title();
-  };
-  google::protobuf::RepeatedPtrField<v1::RecommendedItem> ranked;
-  RankFrequentlyBoughtTogether(
-      anchors, [&](int32_t i) { return filter->Allows(i); }, fetch,
-      FbtItemNames{id_of, title_of}, &ranked);
-  // A look-alike bought with the cart only weakly (lift under
-  // kComplementLift) is a substitute: shoppers chose between them. One
-  // bought with it far more often than chance (the green and the pink
-  // Regency teacup) is part of a set: it stays, and its explanation says
-  // it is a look-alike kept for that reason.
-  constexpr double kComplementLift = 3.0;
-  std::vector<std::pair<double, int>> order;
-  for (int j = 0; j < ranked.size(); ++j) {
-    const int32_t i = snapshot.FindItem(ranked[j].item_id());
-    if (auto sub = substitutes.find(i); sub != substitutes.end()) {
-      // The strongest co-purchase with a cart item it resembles.
-      const v1::CoPurchaseEvidence* with = nullptr;
-      for (const auto& e : ranked[j].evidence()) {
-        const int32_t a = snapshot.FindItem(e.anchor_item_id());
-        if (std::find(sub->second.begin(), sub->second.end(), a) ==
-            sub->second.end()) {
-          continue;
-        }
-        if (with == nullptr || e.lift() > with->lift()) with = &e;
-      }
-      if (with == nullptr || with->lift() < kComplementLift) continue;
-      const std::string& title =
-          snapshot.item(snapshot.FindItem(with->anchor_item_id())).title();
-      ranked[j].set_explanation(absl::StrFormat(
-          "looks like %s%s, but the two are bought as a set: in %.0f%% of "
-          "the orders that contain %s (%d of %d, lift %.1f)",
-          with->anchor_item_id(),
-          title.empty() ? "" : absl::StrCat(" (", title, ")"),
-          100 * with->anchor_share(), with->anchor_item_id(),
-          with->co_purchase_orders(), with->anchor_orders(), with->lift()));
-    }
-    // Multiplicative, so that taste reorders complements but never turns a
-    // weak complement into a strong one.
-    const double personal = std::max(0.f, Affinity(snapshot, *customer, i));
-    order.emplace_back(ranked[j].score() * (1 + 0.5 * personal), j);
-  }
-  std::stable_sort(
-      order.begin(), order.end(),
-      [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (const auto& [score, j] : order) {
-    if (response->items_size() == limit) break;
-    v1::RecommendedItem* item = response->add_items();
-    *item = std::move(ranked[j]);
-    item->set_score(score);
-    Describe(snapshot, snapshot.FindItem(item->item_id()), item);
-    item->mutable_reason()->set_code(v1::CROSS_SELL);
-    if (item->evidence_size() > 0) {
-      item->mutable_reason()->set_anchor_item_id(
-          item->evidence(0).anchor_item_id());
-    }
-  }
-  if (response->items_size() == 0) {
-    // Nothing bought with the cart yet: best sellers of the cart items'
-    // categories (look-alikes excluded), then overall, as a fallback.
-    absl::flat_hash_set<int32_t> taken;
-    for (const auto& [item, unused] : substitutes) taken.insert(item);
-    for (const FbtAnchor& a : anchors) taken.insert(a.item);
-    for (const FbtAnchor& a : anchors) {
-      const std::string& category = snapshot.item(a.item).category();
-      for (int32_t i : snapshot.CategoryBestSellers(category)) {
-        if (response->items_size() >= limit) break;
-        if (!filter->Allows(i) || !taken.insert(i).second) continue;
-        v1::RecommendedItem* item = response->add_items();
-        Describe(snapshot, i, item);
-        item->set_score(static_cast<double>(snapshot.item(i).orders()));
-        item->mutable_reason()->set_code(v1::CATEGORY_BEST_SELLER);
-        item->mutable_reason()->set_anchor_item_id(snapshot.item_id(a.item));
-        item->set_explanation(absl::StrFormat(
-            "a best seller in %s (%d orders); nothing is bought with %s yet",
-            category, snapshot.item(i).orders(), snapshot.item_id(a.item)));
-      }
-    }
-    AddPopular(snapshot, *filter, limit, &taken, response);
-    response->set_fallback(response->items_size() > 0);
-  }
+  response->set_fallback(
+      RankCrossSell(snapshot, cart, Context(*filter, &snapshot, &*customer),
+                    limit, CrossSellOptions(), response->mutable_items()));
   return absl::OkStatus();
 }
 
@@ -470,109 +286,9 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
     response->add_unknown_item_ids(request.item_id());
     return absl::OkStatus();
   }
-  const v1::ItemRecord& base = snapshot.item(anchor);
-  if (base.price() <= 0) return absl::OkStatus();  // no price, no "pricier"
-  // Candidates: the anchor's category, and its similar items (the only
-  // relatives of an item without a category).
-  absl::flat_hash_map<int32_t, float> similarity;
-  for (const Snapshot::SimilarEdge& e : snapshot.Similar(anchor)) {
-    similarity[e.item] = e.similarity;
-  }
-  // Without a category, "similar" also takes items the same customers buy,
-  // and those include the anchor's complements (a teacup's sugar bowl and
-  // milk jug): an upsell is an alternative, so an item bought in the same
-  // orders as the anchor qualifies only with a similar name (a pricier
-  // teacup of the same set does).
-  absl::flat_hash_map<int32_t, float> complement_lift;
-  absl::flat_hash_map<int32_t, float> title_similarity;
-  if (base.category().empty()) {
-    for (const Neighbor& nb : snapshot.Fbt(anchor)) {
-      complement_lift[nb.item] = nb.lift;
-    }
-    for (const Snapshot::SimilarEdge& e : snapshot.Similar(anchor)) {
-      title_similarity[e.item] = e.title;
-    }
-  }
-  // Only the price band of the category is scanned (items sorted by price).
-  std::vector<int32_t> candidates;
-  absl::Span<const int32_t> by_price =
-      snapshot.CategoryByPrice(base.category());
-  auto first = std::lower_bound(
-      by_price.begin(), by_price.end(), low * base.price() - 1e-9,
-      [&](int32_t i, double p) { return snapshot.item(i).price() < p; });
-  for (auto it = first; it != by_price.end() && snapshot.item(*it).price() <=
-                                                    high * base.price() + 1e-9;
-       ++it) {
-    candidates.push_back(*it);
-  }
-  if (base.category().empty()) {
-    for (const auto& [i, sim] : similarity) candidates.push_back(i);
-  }
-  struct Scored {
-    int32_t item;
-    double score, personal, ratio;
-  };
-  // Score = 2 * similarity + 0.3 * popularity + 0.5 * taste. Taste is the
-  // costly part (a 64-float dot product) and adds at most 0.5, so it is
-  // computed only for candidates that can still reach the top `limit`.
-  std::vector<Scored> scored;
-  for (int32_t i : candidates) {
-    if (i == anchor || !filter->Allows(i)) continue;
-    const v1::ItemRecord& rec = snapshot.item(i);
-    if (base.category().empty()) {
-      // Without a category only the name says what kind of product an item
-      // is: an alternative shares words with the anchor's name (the red
-      // retrospot tea cup for a Regency teacup), and is not one of its
-      // strong co-purchase complements (the Regency sugar bowl: lift 12.5),
-      // unless it is a look-alike bought as a set.
-      if (!rec.category().empty()) continue;
-      const float title = title_similarity[i];
-      if (title < kUpsellTitleWithoutCategory) continue;
-      auto lift = complement_lift.find(i);
-      if (lift != complement_lift.end() &&
-          lift->second >= kUpsellComplementLift &&
-          title < kLookAlikeTitleWithoutCategory) {
-        continue;
-      }
-    }
-    const double ratio = rec.price() / base.price();
-    if (ratio < low - 1e-9 || ratio > high + 1e-9) continue;
-    auto it = similarity.find(i);
-    const double sim = it == similarity.end() ? 0.0 : it->second;
-    scored.push_back(
-        Scored{i, 2 * sim + 0.3 * snapshot.Popularity(i), 0, ratio});
-  }
-  if (customer->norm > 0 && !scored.empty()) {
-    const size_t k = std::min<size_t>(scored.size(), limit);
-    std::nth_element(
-        scored.begin(), scored.begin() + (k - 1), scored.end(),
-        [](const Scored& a, const Scored& b) { return a.score > b.score; });
-    const double reachable = scored[k - 1].score - 0.5;
-    for (Scored& c : scored) {
-      if (c.score < reachable) continue;
-      c.personal = std::max(0.f, Affinity(snapshot, *customer, c.item));
-      c.score += 0.5 * c.personal;
-    }
-  }
-  std::stable_sort(
-      scored.begin(), scored.end(),
-      [](const Scored& a, const Scored& b) { return a.score > b.score; });
-  for (const Scored& c : scored) {
-    if (response->items_size() == limit) break;
-    v1::RecommendedItem* item = response->add_items();
-    Describe(snapshot, c.item, item);
-    item->set_score(c.score);
-    item->mutable_reason()->set_code(v1::UPSELL);
-    item->mutable_reason()->set_anchor_item_id(snapshot.item_id(anchor));
-    std::string why = absl::StrFormat(
-        "a step up from %s: %.2f vs %.2f (%.1fx)%s, %d orders",
-        snapshot.item_id(anchor), item->price(), base.price(), c.ratio,
-        base.category().empty() ? ""
-                                : absl::StrCat(", also in ", base.category()),
-        snapshot.item(c.item).orders());
-    if (c.personal >= 0.3) absl::StrAppend(&why, "; matches what you buy");
-    item->set_explanation(why);
-  }
+  RankUpsell(snapshot, anchor, low, high,
+             Context(*filter, &snapshot, &*customer), limit, UpsellOptions(),
+             response->mutable_items());
   return absl::OkStatus();
 }
 

@@ -105,14 +105,5 @@ std::string Days(double days) {
   return absl::StrCat(n, n == 1 || n == -1 ? " day" : " days");
 }
 
-void Describe(const Snapshot& snapshot, int32_t index,
-              v1::RecommendedItem* out) {
-  const v1::ItemRecord& rec = snapshot.item(index);
-  out->set_item_id(snapshot.item_id(index));
-  out->set_title(rec.title());
-  out->set_category(rec.category());
-  out->set_price(rec.price());
-}
-
 }  // namespace internal
 }  // namespace boomerang

@@ -65,10 +65,6 @@ class BoundFilter {
 // "1 day", "12 days": a count of days, rounded, for explanations.
 std::string Days(double days);
 
-// Fills the display fields of a returned item from the catalog.
-void Describe(const Snapshot& snapshot, int32_t index,
-              v1::RecommendedItem* out);
-
 }  // namespace internal
 }  // namespace boomerang
 

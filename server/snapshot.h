@@ -29,6 +29,7 @@
 #include "boomerang/v1/snapshot.pb.h"
 #include "models/ann/vector_index.h"
 #include "models/cooccurrence.h"
+#include "models/rank/item_graph.h"
 #include "server/store/tables.h"
 
 namespace boomerang {
@@ -41,7 +42,8 @@ struct SnapshotOptions {
   size_t cache_bytes = size_t{64} << 20;
 };
 
-class Snapshot {
+// The item side is an ItemGraph: what the rankers of models/rank/ read.
+class Snapshot final : public ItemGraph {
  public:
   // Opens the snapshot directory `dir` (a complete version directory).
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Open(
@@ -68,34 +70,37 @@ class Snapshot {
   // id the indexer merged into another (--merge-item-case: "85123a" into
   // "85123A") finds the item it was merged into; item_id() then gives the
   // kept spelling.
-  int32_t FindItem(absl::string_view item_id) const;
-  int32_t num_items() const { return static_cast<int32_t>(item_ids_.size()); }
+  int32_t FindItem(absl::string_view item_id) const override;
+  int32_t num_items() const override {
+    return static_cast<int32_t>(item_ids_.size());
+  }
   // REQUIRES: 0 <= index < num_items().
-  const std::string& item_id(int32_t index) const { return item_ids_[index]; }
-  const v1::ItemRecord& item(int32_t index) const { return items_[index]; }
+  const std::string& item_id(int32_t index) const override {
+    return item_ids_[index];
+  }
+  const v1::ItemRecord& item(int32_t index) const override {
+    return items_[index];
+  }
 
   // The item's co-purchase list, best first (empty when it has none), and
   // the number of orders it was counted in.
-  absl::Span<const Neighbor> Fbt(int32_t index) const {
+  absl::Span<const Neighbor> Fbt(int32_t index) const override {
     return absl::MakeConstSpan(edges_.data() + edge_offsets_[index],
                                edges_.data() + edge_offsets_[index + 1]);
   }
-  int64_t fbt_anchor_orders(int32_t index) const {
+  int64_t fbt_anchor_orders(int32_t index) const override {
     return anchor_orders_[index];
   }
 
-  const v1::PopularItems& popular() const { return popular_; }
+  const v1::PopularItems& popular() const override { return popular_; }
+  int recent_days() const override {
+    return manifest_.parameters().recent_days();
+  }
 
   // Items nearest to `index` by embedding, best first (empty when the item
   // has no vector).
-  struct SimilarEdge {
-    int32_t item;
-    float similarity;  // blended score
-    float title;       // title cosine
-    float behavior;    // embedding cosine
-    bool same_category;
-  };
-  absl::Span<const SimilarEdge> Similar(int32_t index) const {
+  using SimilarEdge = boomerang::SimilarEdge;
+  absl::Span<const SimilarEdge> Similar(int32_t index) const override {
     return absl::MakeConstSpan(
         similar_edges_.data() + similar_offsets_[index],
         similar_edges_.data() + similar_offsets_[index + 1]);
@@ -104,17 +109,18 @@ class Snapshot {
   // Items of exactly this category, most orders first (empty for an unknown
   // or empty category).
   absl::Span<const int32_t> CategoryBestSellers(
-      absl::string_view category) const;
+      absl::string_view category) const override;
 
   // Items of exactly this category, cheapest first (for price bands).
-  absl::Span<const int32_t> CategoryByPrice(absl::string_view category) const;
+  absl::Span<const int32_t> CategoryByPrice(
+      absl::string_view category) const override;
   // |item vector| (0 without one).
   float ItemNorm(int32_t index) const {
     return item_norms_.empty() ? 0 : item_norms_[index];
   }
 
   // log(1 + orders) / log(1 + the best seller's orders), in [0, 1].
-  float Popularity(int32_t index) const { return popularity_[index]; }
+  float Popularity(int32_t index) const override { return popularity_[index]; }
 
   // Embeddings (dim() == 0 when the snapshot has none).
   int dim() const { return dim_; }
