@@ -34,9 +34,9 @@ std::vector<Pick> RankPersonalPicks(
       if (h.last > as_of || !allowed(h.item)) continue;
       if (mode == PicksMode::kRepeatOnly && h.orders < 2) continue;
       const double since = (as_of - h.last) / 86400.0;
-      double interval = 0, due;
-      if (h.orders >= 2) {
-        interval = std::max(1.0, (h.last - h.first) / 86400.0 / (h.orders - 1));
+      const double interval = h.interval_days;
+      double due;
+      if (interval > 0) {
         due = DueScore(since, interval);
       } else {
         due = std::exp(-since / options.single_purchase_days);

@@ -2,14 +2,14 @@
 // mixed with new items their taste vector points to.
 //
 // Repeat items: habit = log(1 + orders) / log(1 + the customer's largest
-// order count), times (1 - w + w * due). For items bought in two or more
-// orders, the customer's own interval is (last - first) / (orders - 1) and
-// how due an item is depends on the days since the last purchase over that
-// interval (ratio r):
+// order count), times (1 - w + w * due). For items with a repurchase
+// interval (HistoryItem::interval_days, from models/repurchase.h, the model
+// BuyAgain uses) how due an item is depends on the days since the last
+// purchase over that interval (ratio r):
 //   due(r) = exp(-(r - 1)^2 / 0.5)   for r < 1   (rises toward the due date)
 //          = max(0.3, exp(-(r - 1) / 3)) for r >= 1 (overdue fades slowly)
-// An item bought once: due = exp(-days since / 90). Then, for every repeat
-// item, score *= (1 - rw + rw * exp(-days since / 180)): recent habits
+// An item without an interval: due = exp(-days since / 365). Then, for every
+// repeat item, score *= (1 - rw + rw * exp(-days since / 180)): recent habits
 // count more.
 // New items come from the caller (an ANN search on the customer vector);
 // their scores are divided by the best one, then scaled by `new_weight`.
@@ -38,6 +38,11 @@ struct HistoryItem {
   // The item's overall popularity in [0, 1] (log orders over log of the
   // best seller's): breaks ties between equally strong habits.
   float popularity = 0;
+  // The customer's repurchase interval for the item in days, from the one
+  // repurchase model (models/repurchase.h EstimateRepurchase, as BuyAgain
+  // and the due stream use it); 0 when it has none (bought on one day, and
+  // not an item people re-buy).
+  double interval_days = 0;
 };
 
 struct PicksCandidate {

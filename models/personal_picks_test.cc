@@ -24,8 +24,8 @@ TEST(PersonalPicksTest, HabitsComeFirstAndNewItemsFill) {
   // Coffee every 30 days, last bought 29 days ago: due. Tea every 30 days,
   // bought 3 days ago: a habit, not due yet. A mug bought once.
   std::vector<HistoryItem> history = {
-      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay},
-      {2, 4, 4, kNow - 93 * kDay, kNow - 3 * kDay},
+      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay, 0, 30},
+      {2, 4, 4, kNow - 93 * kDay, kNow - 3 * kDay, 0, 30},
       {3, 1, 1, kNow - 50 * kDay, kNow - 50 * kDay}};
   std::vector<PicksCandidate> candidates = {{3, 2.0f}, {7, 1.0f}, {8, 0.5f}};
   auto picks = RankPersonalPicks(history, candidates, kNow, PicksMode::kMixed,
@@ -43,8 +43,8 @@ TEST(PersonalPicksTest, HabitsComeFirstAndNewItemsFill) {
   EXPECT_EQ(picks[4].item, 8);
   // More orders, stronger habit.
   std::vector<HistoryItem> habits = {
-      {1, 2, 2, kNow - 60 * kDay, kNow - 30 * kDay},
-      {2, 8, 8, kNow - 240 * kDay, kNow - 30 * kDay}};
+      {1, 2, 2, kNow - 60 * kDay, kNow - 30 * kDay, 0, 30},
+      {2, 8, 8, kNow - 240 * kDay, kNow - 30 * kDay, 0, 30}};
   auto ranked =
       RankPersonalPicks(habits, {}, kNow, PicksMode::kMixed, 2, All, NoSim);
   ASSERT_EQ(ranked.size(), 2u);
@@ -53,7 +53,7 @@ TEST(PersonalPicksTest, HabitsComeFirstAndNewItemsFill) {
 
 TEST(PersonalPicksTest, ModesAndFilter) {
   std::vector<HistoryItem> history = {
-      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay}};
+      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay, 0, 30}};
   std::vector<PicksCandidate> candidates = {{7, 1.0f}, {8, 0.5f}};
   auto only_new = RankPersonalPicks(history, candidates, kNow,
                                     PicksMode::kNewOnly, 10, All, NoSim);
@@ -72,7 +72,7 @@ TEST(PersonalPicksTest, ModesAndFilter) {
 
 TEST(PersonalPicksTest, AsOfBeforeTheLastPurchaseIgnoresTheFuture) {
   std::vector<HistoryItem> history = {
-      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay}};
+      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay, 0, 30}};
   auto picks = RankPersonalPicks(history, {}, kNow - 60 * kDay,
                                  PicksMode::kMixed, 5, All, NoSim);
   EXPECT_TRUE(picks.empty());

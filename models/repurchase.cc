@@ -105,6 +105,15 @@ std::optional<RepurchaseEstimate> EstimateRepurchase(
   return e;
 }
 
+ItemCycle CycleOfItem(const v1::ItemRecord& record) {
+  ItemCycle cycle;
+  cycle.interval_days = record.repurchase_interval_days();
+  cycle.repeat_buyers = static_cast<int32_t>(record.repeat_buyers());
+  cycle.buyers = static_cast<int32_t>(record.customers());
+  cycle.habitual = record.habitual();
+  return cycle;
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   const size_t mid = v.size() / 2;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "boomerang/v1/snapshot.pb.h"
 
 namespace boomerang {
 
@@ -49,6 +50,9 @@ struct ItemCycle {
   int32_t buyers = 0;
   bool habitual = false;
 };
+
+// The cycle the indexer stored in an item's record.
+ItemCycle CycleOfItem(const v1::ItemRecord& record);
 
 // Builds an item's population cycle from each buyer's purchase times (unix
 // seconds, any order, one vector per buyer).

@@ -192,12 +192,18 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
     if (p.kind == Pick::kBuyAgain) {
       item->mutable_reason()->set_code(v1::BUY_AGAIN);
       item->mutable_reason()->set_anchor_item_id(snapshot.item_id(p.item));
+      // The interval is BuyAgain's (one repurchase model), so the two
+      // never give the same item two different cycles.
       item->set_explanation(
-          p.orders >= 2
+          p.interval_days <= 0
+              ? absl::StrCat("you bought this ", Days(p.days_since), " ago")
+          : p.orders >= 2
               ? absl::StrFormat(
                     "you buy this about every %s (%d orders): it's been %s",
                     Days(p.interval_days), p.orders, Days(p.days_since))
-              : absl::StrCat("you bought this ", Days(p.days_since), " ago"));
+              : absl::StrFormat("its buyers re-buy it about every %s; you "
+                                "bought it %s ago",
+                                Days(p.interval_days), Days(p.days_since)));
     } else {
       item->mutable_reason()->set_code(v1::BECAUSE_YOU_BOUGHT);
       if (p.anchor >= 0) {

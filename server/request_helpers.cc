@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "models/purchase_line.h"
+#include "models/repurchase.h"
 #include "server/clock.h"
 
 namespace boomerang {
@@ -37,9 +38,16 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
   for (const v1::CustomerItem& ci : c.record.items()) {
     const int32_t i = snapshot.FindItem(ci.item_id());
     if (i < 0) continue;
-    c.history.push_back(HistoryItem{i, ci.orders(), ci.quantity(),
-                                    ci.first_purchase(), ci.last_purchase(),
-                                    snapshot.Popularity(i)});
+    // The one repurchase model (BuyAgain's): PersonalPicks' timing and
+    // "due again" below agree with what BuyAgain calls due.
+    const auto estimate =
+        EstimateRepurchase(absl::MakeConstSpan(ci.purchase_times().data(),
+                                               ci.purchase_times_size()),
+                           CycleOfItem(snapshot.item(i)));
+    c.history.push_back(
+        HistoryItem{i, ci.orders(), ci.quantity(), ci.first_purchase(),
+                    ci.last_purchase(), snapshot.Popularity(i),
+                    estimate.has_value() ? estimate->interval_days : 0.0});
   }
   return c;
 }
@@ -56,9 +64,8 @@ float Affinity(const Snapshot& snapshot, const Customer& customer,
 }
 
 bool DueAgain(const HistoryItem& h, int64_t as_of) {
-  const double interval =
-      h.orders >= 2 ? (h.last - h.first) / 86400.0 / (h.orders - 1) : 0;
-  return interval > 0 && DueScore((as_of - h.last) / 86400.0, interval) >= 0.5;
+  return h.interval_days > 0 &&
+         DueScore((as_of - h.last) / 86400.0, h.interval_days) >= 0.5;
 }
 
 absl::StatusOr<BoundFilter> BoundFilter::Create(

@@ -38,7 +38,8 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
 float Affinity(const Snapshot& snapshot, const Customer& customer,
                int32_t item);
 
-// Whether a bought item is due again at `as_of` (its mean gap says so).
+// Whether a bought item is due again at `as_of`: 41% or more of its
+// repurchase interval (HistoryItem::interval_days) has passed.
 bool DueAgain(const HistoryItem& h, int64_t as_of);
 
 class BoundFilter {

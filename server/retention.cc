@@ -75,14 +75,8 @@ bool TimeItem(const Snapshot& snapshot, const v1::CustomerItem& ci,
   const int n = static_cast<int>(
       std::upper_bound(times.begin(), times.end(), as_of) - times.begin());
   if (n == 0) return false;
-  const v1::ItemRecord& rec = snapshot.item(index);
-  ItemCycle cycle;
-  cycle.interval_days = rec.repurchase_interval_days();
-  cycle.repeat_buyers = static_cast<int32_t>(rec.repeat_buyers());
-  cycle.buyers = static_cast<int32_t>(rec.customers());
-  cycle.habitual = rec.habitual();
-  auto estimate =
-      EstimateRepurchase(absl::MakeConstSpan(times.data(), n), cycle);
+  auto estimate = EstimateRepurchase(absl::MakeConstSpan(times.data(), n),
+                                     CycleOfItem(snapshot.item(index)));
   if (!estimate.has_value()) return false;
   out->item = index;
   out->estimate = *estimate;
