@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "indexer/indexer.h"
+#include "indexer/input_flags.h"
 #include "models/item_exclusion.h"
 #include "models/timestamp.h"
 #include "server/store/list_file.h"
@@ -26,9 +27,9 @@
 int main(int argc, char** argv) {
   using boomerang::IndexerOptions;
   IndexerOptions opts;
-  std::vector<std::string> column_flags, catalog_column_flags, exclude_items;
-  std::string exclude_file, scoring = "llr", delimiter = "auto";
-  bool no_default_exclusions = false, quiet = false;
+  std::vector<std::string> catalog_column_flags;
+  std::string scoring = "llr";
+  bool quiet = false;
   int threads = 0;
 
   CLI::App app{
@@ -36,13 +37,8 @@ int main(int argc, char** argv) {
       "from "
       "a purchase export and publishes it atomically as the next version under "
       "--out."};
-  app.add_option("--purchases", opts.purchases_path,
-                 "CSV or gzipped CSV, one row per order line, with a header")
-      ->required();
-  app.add_option("--column", column_flags,
-                 "map a canonical column to your header name, e.g. "
-                 "order_id=InvoiceNo (columns: order_id, customer_id, item_id, "
-                 "timestamp; optional quantity, price, title). Repeatable.");
+  boomerang::PurchaseInputFlags input;
+  boomerang::AddPurchaseInputFlags(&app, &input, &opts);
   app.add_option("--events", opts.events_dir,
                  "the server's live event store (its --events-dir): adds its "
                  "purchases after the export's last one (safe while the server "
@@ -59,10 +55,6 @@ int main(int argc, char** argv) {
                  "COLUMN=FILE: translate the catalog column's ids with FILE "
                  "(CSV: id, name), e.g. aisle_id=aisles.csv.gz. Repeatable.");
   app.add_option("--out", opts.out_root, "snapshot root directory")->required();
-  app.add_option("--delimiter", delimiter,
-                 "field separator of the CSV files: auto (detect ',', ';', "
-                 "tab or '|' from the header), ',', ';', tab or '|'")
-      ->capture_default_str();
   app.add_option("--top-k", opts.cooccurrence.top_k,
                  "co-purchased items kept per item")
       ->capture_default_str();
@@ -74,29 +66,6 @@ int main(int argc, char** argv) {
                  "counting (wholesale restocks)")
       ->capture_default_str();
   app.add_option("--scoring", scoring, "pair score: llr, cosine, lift or count")
-      ->capture_default_str();
-  app.add_option("--cancel-prefix", opts.cancel_order_prefix,
-                 "order ids starting with this are cancellations (returns); "
-                 "none by default: negative quantities are returns anyway");
-  app.add_option("--exclude-item", exclude_items,
-                 "item id pattern that is not a product (trailing * = prefix). "
-                 "Repeatable.");
-  app.add_option("--exclude-items-file", exclude_file,
-                 "file with one non-product item pattern per line");
-  app.add_flag("--no-default-exclusions", no_default_exclusions,
-               "do not exclude the built-in non-product ids (POST, DOT, M, "
-               "BANK CHARGES, POSTAGE, ...)");
-  app.add_option("--max-bad-share", opts.max_bad_share,
-                 "fail (publish nothing) when more than this share of lines "
-                 "is bad")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  std::string min_date = "1990-01-01";
-  app.add_option("--min-date", min_date,
-                 "purchases dated before this (ISO 8601) are bad_timestamp "
-                 "lines, as are those more than a day after the clock: "
-                 "numeric garbage such as '5' would otherwise be a purchase "
-                 "in 1970")
       ->capture_default_str();
   app.add_option("--max-shrink", opts.max_shrink,
                  "fail (publish nothing) when orders, customers or the days "
@@ -160,10 +129,10 @@ int main(int argc, char** argv) {
     std::cerr << "boomerang-indexer: error: " << s.message() << "\n";
     return code;
   };
-  auto columns = boomerang::ParseColumnMappings(
-      column_flags, boomerang::AllPurchaseColumns());
-  if (!columns.ok()) return fail(columns.status(), 1);
-  opts.columns = *columns;
+  if (absl::Status s = boomerang::ApplyPurchaseInputFlags(input, &opts);
+      !s.ok()) {
+    return fail(s, 1);
+  }
   std::vector<std::string> catalog_names = {"item_id"};
   for (const auto& c : boomerang::CatalogOptionalColumns())
     catalog_names.push_back(c);
@@ -180,26 +149,6 @@ int main(int argc, char** argv) {
     }
     opts.catalog_lookups[f.substr(0, eq)] = f.substr(eq + 1);
   }
-  if (delimiter == "auto") {
-    opts.delimiter = 0;
-  } else if (delimiter == "tab" || delimiter == "\\t" || delimiter == "\t") {
-    opts.delimiter = '\t';
-  } else if (delimiter.size() == 1 &&
-             std::string(",;|").find(delimiter) != std::string::npos) {
-    opts.delimiter = delimiter[0];
-  } else {
-    return fail(absl::InvalidArgumentError(
-                    absl::StrCat("--delimiter '", delimiter,
-                                 "' is not one of auto, ',', ';', tab, '|'")),
-                1);
-  }
-  auto min_t = boomerang::ParseTimestamp(min_date);
-  if (!min_t.ok()) {
-    return fail(absl::InvalidArgumentError(absl::StrCat(
-                    "--min-date '", min_date, "': ", min_t.status().message())),
-                1);
-  }
-  opts.min_timestamp = *min_t;
   auto sc = boomerang::ParseScoring(scoring);
   if (!sc.ok()) return fail(sc.status(), 1);
   opts.cooccurrence.scoring = *sc;
@@ -207,15 +156,6 @@ int main(int argc, char** argv) {
   opts.embeddings.enabled = !no_embeddings;
   opts.embeddings.als.threads = threads;
   opts.embeddings.ann.threads = threads;
-  if (!no_default_exclusions) {
-    opts.excluded_item_patterns = boomerang::DefaultExcludedItemPatterns();
-  }
-  for (const auto& p : exclude_items) opts.excluded_item_patterns.push_back(p);
-  if (!exclude_file.empty()) {
-    auto patterns = boomerang::ReadListFile(exclude_file);
-    if (!patterns.ok()) return fail(patterns.status(), 1);
-    for (const auto& p : *patterns) opts.excluded_item_patterns.push_back(p);
-  }
   if (!quiet) {
     opts.progress = [](const std::string& line) {
       std::cerr << "boomerang-indexer: " << line << "\n";

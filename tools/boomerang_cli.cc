@@ -36,6 +36,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "indexer/input_flags.h"
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
@@ -226,18 +227,13 @@ int main(int argc, char** argv) {
   filter.AddTo(upsell_cmd);
 
   boomerang::EvalOptions eval;
-  std::vector<std::string> eval_columns;
+  boomerang::PurchaseInputFlags eval_input;
   CLI::App* eval_cmd = app.add_subcommand(
       "eval",
       "offline evaluation: build a snapshot from all but the last --test-days "
       "of a purchase file, ask PersonalPicks for every customer who buys in "
       "those days, and compare with popularity, P-TopFreq and GP-TopFreq");
-  eval_cmd
-      ->add_option("--purchases", eval.indexer.purchases_path,
-                   "purchase export")
-      ->required();
-  eval_cmd->add_option("--column", eval_columns,
-                       "column mapping canonical=TheirName");
+  boomerang::AddPurchaseInputFlags(eval_cmd, &eval_input, &eval.indexer);
   eval_cmd->add_option("--test-days", eval.test_days, "days held out")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -361,15 +357,12 @@ int main(int argc, char** argv) {
   if (report_exit >= 0) return report_exit;  // `report` ran during parse
 
   if (*eval_cmd) {
-    auto columns = boomerang::ParseColumnMappings(
-        eval_columns, boomerang::AllPurchaseColumns());
-    if (!columns.ok()) {
-      std::cerr << "boomerang: error: " << columns.status().message() << "\n";
+    if (absl::Status s =
+            boomerang::ApplyPurchaseInputFlags(eval_input, &eval.indexer);
+        !s.ok()) {
+      std::cerr << "boomerang: error: " << s.message() << "\n";
       return 1;
     }
-    eval.indexer.columns = *columns;
-    eval.indexer.excluded_item_patterns =
-        boomerang::DefaultExcludedItemPatterns();
     return boomerang::RunEval(eval);
   }
 

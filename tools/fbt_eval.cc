@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "indexer/indexer.h"
+#include "indexer/input_flags.h"
 #include "models/fbt_ranker.h"
 #include "models/item_exclusion.h"
 #include "models/timestamp.h"
@@ -41,14 +42,11 @@ struct Metrics {
 
 int Main(int argc, char** argv) {
   IndexerOptions opts;
-  std::vector<std::string> column_flags;
+  PurchaseInputFlags input;
   std::string scorings = "llr,cosine,lift,count";
   int test_days = 30, k = 10, max_anchors = 20, max_test_items = 250;
   CLI::App app{"Hold-out evaluation of frequently-bought-together scoring."};
-  app.add_option("--purchases", opts.purchases_path, "purchase export")
-      ->required();
-  app.add_option("--column", column_flags,
-                 "column mapping canonical=TheirName");
+  AddPurchaseInputFlags(&app, &input, &opts);
   app.add_option("--test-days", test_days, "last days held out")
       ->capture_default_str();
   app.add_option("--k", k, "cut-off")->capture_default_str();
@@ -74,14 +72,10 @@ int Main(int argc, char** argv) {
     std::cerr << "boomerang-fbt-eval: error: " << e.what() << " (see --help)\n";
     return 1;
   }
-  auto columns = ParseColumnMappings(column_flags, AllPurchaseColumns());
-  if (!columns.ok()) {
-    std::cerr << "boomerang-fbt-eval: error: " << columns.status().message()
-              << "\n";
+  if (absl::Status s = ApplyPurchaseInputFlags(input, &opts); !s.ok()) {
+    std::cerr << "boomerang-fbt-eval: error: " << s.message() << "\n";
     return 1;
   }
-  opts.columns = *columns;
-  opts.excluded_item_patterns = DefaultExcludedItemPatterns();
   IndexReport report;
   auto history = LoadOrderHistory(opts, &report);
   if (!history.ok()) {

@@ -43,6 +43,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "indexer/indexer.h"
+#include "indexer/input_flags.h"
 #include "models/customer_value.h"
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
@@ -951,10 +952,8 @@ int Main(int argc, char** argv) {
   CLI::App app{
       "Time-split benchmark of BuyAgain timing, next-purchase dates and "
       "predicted customer value against naive baselines."};
-  app.add_option("--purchases", opts.purchases_path, "purchase export")
-      ->required();
-  app.add_option("--column", column_flags,
-                 "column mapping canonical=TheirName (repeatable)");
+  PurchaseInputFlags input;
+  AddPurchaseInputFlags(&app, &input, &opts);
   app.add_option("--split", split_text,
                  "ISO date of the BuyAgain / next-date split (default: "
                  "--buy-again-days before the data end)");
@@ -989,10 +988,9 @@ int Main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     return Fail(absl::StrCat(e.what(), " (see --help)"));
   }
-  auto columns = ParseColumnMappings(column_flags, AllPurchaseColumns());
-  if (!columns.ok()) return Fail(columns.status().message());
-  opts.columns = *columns;
-  opts.excluded_item_patterns = DefaultExcludedItemPatterns();
+  if (absl::Status s = ApplyPurchaseInputFlags(input, &opts); !s.ok()) {
+    return Fail(s.message());
+  }
   opts.embeddings.enabled = !no_embeddings;
 
   IndexReport full;

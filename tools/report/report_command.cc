@@ -23,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "indexer/indexer.h"
+#include "indexer/input_flags.h"
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
@@ -42,48 +43,18 @@ double Seconds(Clock::time_point since) {
 // The flags, kept alive with the App (the callback reads them after parse).
 struct ReportFlags {
   IndexerOptions indexer;
-  std::vector<std::string> columns, exclude_items;
-  std::string exclude_file, delimiter = "auto";
-  bool no_default_exclusions = false, quiet = false;
+  PurchaseInputFlags input;
+  bool quiet = false;
   std::string as_of, currency, json_path, html_path, title;
-  std::string min_date = "1990-01-01";
   RetentionReportOptions report;
 };
 
 // Fills the indexer options from the flags as boomerang-indexer does.
 absl::Status ResolveFlags(ReportFlags* f) {
-  auto columns = ParseColumnMappings(f->columns, AllPurchaseColumns());
-  if (!columns.ok()) return columns.status();
-  f->indexer.columns = *columns;
-  const std::string& d = f->delimiter;
-  if (d == "auto") {
-    f->indexer.delimiter = 0;
-  } else if (d == "tab" || d == "\\t" || d == "\t") {
-    f->indexer.delimiter = '\t';
-  } else if (d.size() == 1 && std::string(",;|").find(d) != std::string::npos) {
-    f->indexer.delimiter = d[0];
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--delimiter '", d, "' is not one of auto, ',', ';', tab, '|'"));
+  if (absl::Status s = ApplyPurchaseInputFlags(f->input, &f->indexer);
+      !s.ok()) {
+    return s;
   }
-  if (!f->no_default_exclusions) {
-    f->indexer.excluded_item_patterns = DefaultExcludedItemPatterns();
-  }
-  for (const auto& p : f->exclude_items) {
-    f->indexer.excluded_item_patterns.push_back(p);
-  }
-  if (!f->exclude_file.empty()) {
-    auto patterns = ReadListFile(f->exclude_file);
-    if (!patterns.ok()) return patterns.status();
-    for (const auto& p : *patterns)
-      f->indexer.excluded_item_patterns.push_back(p);
-  }
-  auto min_t = ParseTimestamp(f->min_date);
-  if (!min_t.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--min-date '", f->min_date, "': ", min_t.status().message()));
-  }
-  f->indexer.min_timestamp = *min_t;
   if (!f->as_of.empty()) {
     auto t = ParseTimestamp(f->as_of);
     if (!t.ok()) {
@@ -343,35 +314,11 @@ void RegisterReportCommand(CLI::App* app, int* exit_code) {
       "retention report of a purchase export: repeat purchase rate, monthly "
       "retention and AOV, cohorts, lifetime value (historic and predicted), "
       "RFM segments; as JSON and as one self-contained HTML page");
-  cmd->add_option("--purchases", f->indexer.purchases_path,
-                  "CSV or gzipped CSV, one row per order line, with a header "
-                  "(as for boomerang-indexer)")
-      ->required();
-  cmd->add_option("--column", f->columns,
-                  "map a canonical column to your header name, e.g. "
-                  "order_id=InvoiceNo (order_id, customer_id, item_id, "
-                  "timestamp; quantity and price for revenue). Repeatable.");
-  cmd->add_option("--delimiter", f->delimiter,
-                  "field separator: auto, ',', ';', tab or '|'")
-      ->capture_default_str();
-  cmd->add_option("--cancel-prefix", f->indexer.cancel_order_prefix,
-                  "order ids starting with this are cancellations (returns)");
-  cmd->add_option("--exclude-item", f->exclude_items,
-                  "item id pattern that is not a product (trailing * = "
-                  "prefix). Repeatable.");
-  cmd->add_option("--exclude-items-file", f->exclude_file,
-                  "file with one non-product item pattern per line");
-  cmd->add_flag("--no-default-exclusions", f->no_default_exclusions,
-                "do not exclude the built-in non-product ids (POST, DOT, ...)");
-  cmd->add_option("--min-date", f->min_date,
-                  "orders dated before this (ISO 8601), or more than a day "
-                  "after the clock, are bad_timestamp lines (as for "
-                  "boomerang-indexer)")
-      ->capture_default_str();
-  cmd->add_option("--max-bad-share", f->indexer.max_bad_share,
-                  "fail when more than this share of lines is bad")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+  AddPurchaseInputFlags(cmd, &f->input, &f->indexer,
+                        "map a canonical column to your header name, e.g. "
+                        "order_id=InvoiceNo (order_id, customer_id, item_id, "
+                        "timestamp; quantity and price for revenue). "
+                        "Repeatable.");
   cmd->add_option("--as-of", f->as_of,
                   "report as of this moment (ISO 8601; orders at or after it "
                   "are left out). Default: the day after the last order");
