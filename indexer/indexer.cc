@@ -519,7 +519,8 @@ absl::Status ReadLiveEvents(
         line.order_id = e.order_id().empty()
                             ? absl::StrCat("live:", e.customer_id(), ":", t)
                             : absl::StrCat("live:", e.order_id());
-        line.customer_id = e.customer_id();
+        // Stores written before ids were normalised may hold "14911.0".
+        line.customer_id = NormalizeId(e.customer_id());
         line.item_id = e.item_id();
         line.timestamp = t;
         line.quantity = e.quantity() > 0 ? e.quantity() : 1;

@@ -34,9 +34,10 @@ std::vector<Pick> RankPersonalPicks(
       if (h.last > as_of || !allowed(h.item)) continue;
       if (mode == PicksMode::kRepeatOnly && h.orders < 2) continue;
       const double since = (as_of - h.last) / 86400.0;
-      const double interval = h.interval_days;
-      double due;
-      if (interval > 0) {
+      double interval = 0, due;
+      if (h.repurchase.has_value()) {
+        if (Lapsed(*h.repurchase, as_of, options.lapse)) continue;
+        interval = h.repurchase->interval_days;
         due = DueScore(since, interval);
       } else {
         due = std::exp(-since / options.single_purchase_days);
@@ -52,6 +53,7 @@ std::vector<Pick> RankPersonalPicks(
           (1 + options.popularity_weight * h.popularity);
       if (p.score < options.min_due) continue;
       p.interval_days = interval;
+      p.own_cycle = h.repurchase.has_value() && h.repurchase->gaps > 0;
       p.days_since = since;
       p.orders = h.orders;
       picks.push_back(p);

@@ -22,10 +22,12 @@
 #define BOOMERANG_MODELS_PERSONAL_PICKS_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/types/span.h"
+#include "models/repurchase.h"
 
 namespace boomerang {
 
@@ -38,11 +40,11 @@ struct HistoryItem {
   // The item's overall popularity in [0, 1] (log orders over log of the
   // best seller's): breaks ties between equally strong habits.
   float popularity = 0;
-  // The customer's repurchase interval for the item in days, from the one
-  // repurchase model (models/repurchase.h EstimateRepurchase, as BuyAgain
-  // and the due stream use it); 0 when it has none (bought on one day, and
-  // not an item people re-buy).
-  double interval_days = 0;
+  // The customer's repurchase timing for the item, from the one repurchase
+  // model (models/repurchase.h EstimateRepurchase, as BuyAgain and the due
+  // stream use it); none when it has no cycle (bought on one day, and not
+  // an item people re-buy).
+  std::optional<RepurchaseEstimate> repurchase;
 };
 
 struct PicksCandidate {
@@ -57,8 +59,11 @@ struct Pick {
   int32_t item = 0;
   double score = 0;
   Kind kind = kNew;
-  // kBuyAgain: the customer's interval and the days since the last purchase.
+  // kBuyAgain: the customer's interval (0: no cycle), whether it is their
+  // own (re-purchases of theirs) or the item's buyers', and the days since
+  // the last purchase.
   double interval_days = 0;
+  bool own_cycle = false;
   double days_since = 0;
   int32_t orders = 0;
   // kNew: the purchased item closest to this one (-1 if none).
@@ -80,6 +85,8 @@ struct PicksOptions {
   double single_purchase_days = 365;
   // Repeat items scoring below this are left out.
   double min_due = 0.02;
+  // Habits that stopped are left out (as BuyAgain does).
+  LapseRule lapse;
 };
 
 // REQUIRES: `allowed` filters items (stock, categories, prices,

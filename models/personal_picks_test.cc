@@ -10,6 +10,23 @@ constexpr int64_t kDay = 86400;
 constexpr int64_t kNow = 1700000000;
 
 bool All(int32_t) { return true; }
+
+// A habit of `orders` purchases every `interval` days up to `last`, as the
+// repurchase model would estimate it (steady: narrow gaps).
+HistoryItem Habit(int32_t item, int32_t orders, int64_t first, int64_t last,
+                  double interval) {
+  HistoryItem h{item, orders, static_cast<double>(orders), first, last};
+  RepurchaseEstimate e;
+  e.interval_days = interval;
+  e.gaps = orders - 1;
+  e.last_purchase = last;
+  e.next_purchase = last + static_cast<int64_t>(interval * kDay);
+  e.log_spread = 0.3;
+  e.keep_buying = (e.gaps + 1.0) / (e.gaps + 2.0);
+  e.confidence = 0.5;
+  h.repurchase = e;
+  return h;
+}
 float NoSim(int32_t, int32_t) { return 0; }
 
 TEST(PersonalPicksTest, DueScorePeaksAtTheInterval) {
@@ -24,8 +41,8 @@ TEST(PersonalPicksTest, HabitsComeFirstAndNewItemsFill) {
   // Coffee every 30 days, last bought 29 days ago: due. Tea every 30 days,
   // bought 3 days ago: a habit, not due yet. A mug bought once.
   std::vector<HistoryItem> history = {
-      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay, 0, 30},
-      {2, 4, 4, kNow - 93 * kDay, kNow - 3 * kDay, 0, 30},
+      Habit(1, 6, kNow - 179 * kDay, kNow - 29 * kDay, 30),
+      Habit(2, 4, kNow - 93 * kDay, kNow - 3 * kDay, 30),
       {3, 1, 1, kNow - 50 * kDay, kNow - 50 * kDay}};
   std::vector<PicksCandidate> candidates = {{3, 2.0f}, {7, 1.0f}, {8, 0.5f}};
   auto picks = RankPersonalPicks(history, candidates, kNow, PicksMode::kMixed,
@@ -43,8 +60,8 @@ TEST(PersonalPicksTest, HabitsComeFirstAndNewItemsFill) {
   EXPECT_EQ(picks[4].item, 8);
   // More orders, stronger habit.
   std::vector<HistoryItem> habits = {
-      {1, 2, 2, kNow - 60 * kDay, kNow - 30 * kDay, 0, 30},
-      {2, 8, 8, kNow - 240 * kDay, kNow - 30 * kDay, 0, 30}};
+      Habit(1, 2, kNow - 60 * kDay, kNow - 30 * kDay, 30),
+      Habit(2, 8, kNow - 240 * kDay, kNow - 30 * kDay, 30)};
   auto ranked =
       RankPersonalPicks(habits, {}, kNow, PicksMode::kMixed, 2, All, NoSim);
   ASSERT_EQ(ranked.size(), 2u);
@@ -53,7 +70,7 @@ TEST(PersonalPicksTest, HabitsComeFirstAndNewItemsFill) {
 
 TEST(PersonalPicksTest, ModesAndFilter) {
   std::vector<HistoryItem> history = {
-      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay, 0, 30}};
+      Habit(1, 6, kNow - 179 * kDay, kNow - 29 * kDay, 30)};
   std::vector<PicksCandidate> candidates = {{7, 1.0f}, {8, 0.5f}};
   auto only_new = RankPersonalPicks(history, candidates, kNow,
                                     PicksMode::kNewOnly, 10, All, NoSim);
@@ -72,7 +89,7 @@ TEST(PersonalPicksTest, ModesAndFilter) {
 
 TEST(PersonalPicksTest, AsOfBeforeTheLastPurchaseIgnoresTheFuture) {
   std::vector<HistoryItem> history = {
-      {1, 6, 6, kNow - 179 * kDay, kNow - 29 * kDay, 0, 30}};
+      Habit(1, 6, kNow - 179 * kDay, kNow - 29 * kDay, 30)};
   auto picks = RankPersonalPicks(history, {}, kNow - 60 * kDay,
                                  PicksMode::kMixed, 5, All, NoSim);
   EXPECT_TRUE(picks.empty());
@@ -87,6 +104,19 @@ TEST(PersonalPicksTest, NewPicksNameTheirAnchor) {
       [](int32_t a, int32_t b) { return a == 9 && b == 2 ? 0.9f : 0.1f; });
   ASSERT_EQ(picks.size(), 1u);
   EXPECT_EQ(picks[0].anchor, 2);
+}
+
+TEST(PersonalPicksTest, AHabitThatStoppedIsNoPick) {
+  // Every 8 days for ten orders, then silent for 200 days: BuyAgain calls it
+  // lapsed, and Picks does not remind of it either.
+  std::vector<HistoryItem> history = {
+      Habit(1, 10, kNow - 272 * kDay, kNow - 200 * kDay, 8),
+      Habit(2, 4, kNow - 93 * kDay, kNow - 3 * kDay, 30)};
+  auto picks =
+      RankPersonalPicks(history, {}, kNow, PicksMode::kMixed, 5, All, NoSim);
+  ASSERT_EQ(picks.size(), 1u);
+  EXPECT_EQ(picks[0].item, 2);
+  EXPECT_TRUE(picks[0].own_cycle);
 }
 
 }  // namespace

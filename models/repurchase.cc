@@ -155,6 +155,21 @@ double ProbabilityStillBuying(const RepurchaseEstimate& estimate,
   return pi * survive / (pi * survive + (1 - pi));
 }
 
+bool Lapsed(const RepurchaseEstimate& estimate, int64_t as_of,
+            const LapseRule& rule) {
+  return estimate.interval_days > 0 &&
+         DaysSince(estimate, as_of) >=
+             rule.min_intervals * estimate.interval_days &&
+         ProbabilityStillBuying(estimate, as_of) < rule.below;
+}
+
+bool DueAgain(const RepurchaseEstimate& estimate, int64_t as_of,
+              const LapseRule& rule) {
+  return estimate.interval_days > 0 &&
+         DaysSince(estimate, as_of) >= kDueAgainFrom * estimate.interval_days &&
+         !Lapsed(estimate, as_of, rule);
+}
+
 double ProbabilityWithin(const RepurchaseEstimate& estimate, int64_t as_of,
                          double horizon_days) {
   if (estimate.interval_days <= 0 || horizon_days <= 0) return 0;

@@ -100,6 +100,30 @@ double DaysUntilDue(const RepurchaseEstimate& estimate, int64_t as_of);
 double ProbabilityWithin(const RepurchaseEstimate& estimate, int64_t as_of,
                          double horizon_days);
 
+// When a habit counts as stopped ("lapsed"): BuyAgain leaves it out,
+// PersonalPicks does not remind of it, and "due again" (exclude_purchased)
+// is false for it.
+struct LapseRule {
+  // Less than this chance that the habit goes on (ProbabilityStillBuying).
+  // Chosen on a validation split (BENCHMARKS.md): on Online Retail, items
+  // at 1-5% were still re-bought often enough that leaving them out cost
+  // recall.
+  double below = 0.001;
+  // And at least this many intervals since the last purchase: the gap
+  // model of a very regular habit (a subscription) is narrow, and a few
+  // weeks' pause must not read as "stopped".
+  double min_intervals = 4;
+};
+bool Lapsed(const RepurchaseEstimate& estimate, int64_t as_of,
+            const LapseRule& rule = {});
+
+// Whether an item the customer bought is due again at `as_of`: at least
+// kDueAgainFrom of its interval has passed and the habit has not lapsed.
+// (0.41: where PersonalPicks' DueScore reaches 0.5 on its way up.)
+inline constexpr double kDueAgainFrom = 0.41;
+bool DueAgain(const RepurchaseEstimate& estimate, int64_t as_of,
+              const LapseRule& rule = {});
+
 // The posterior probability that the customer still buys the item at
 // `as_of`, after the silence since the last purchase (the `alive` factor of
 // ProbabilityWithin): `keep_buying` at the last purchase, falling as the

@@ -176,5 +176,25 @@ TEST(ProbabilityWithinTest, ZeroForAnEmptyHorizonOrNoInterval) {
   EXPECT_EQ(ProbabilityWithin(e, due, 7), 0);
 }
 
+TEST(RepurchaseTest, LapsedNeedsBothALowChanceAndFourIntervals) {
+  // A subscription: 20 purchases exactly a week apart. Its gap model is
+  // narrow, so three weeks of silence already make "still buying" unlikely;
+  // the four-interval floor keeps a short pause from reading as stopped.
+  std::vector<int64_t> weekly;
+  for (int k = 0; k < 20; ++k) weekly.push_back(1700000000 + k * 7 * 86400);
+  ItemCycle cycle{7, 50, 100, true};
+  auto e = EstimateRepurchase(weekly, cycle);
+  ASSERT_TRUE(e.has_value());
+  const int64_t last = weekly.back();
+  EXPECT_LT(ProbabilityStillBuying(*e, last + 21 * 86400), 0.001);
+  EXPECT_FALSE(Lapsed(*e, last + 21 * 86400));
+  EXPECT_TRUE(Lapsed(*e, last + 29 * 86400));
+  // Due again from 41% of the interval on, until it lapses.
+  EXPECT_FALSE(DueAgain(*e, last + 2 * 86400));
+  EXPECT_TRUE(DueAgain(*e, last + 3 * 86400));
+  EXPECT_TRUE(DueAgain(*e, last + 21 * 86400));
+  EXPECT_FALSE(DueAgain(*e, last + 60 * 86400));
+}
+
 }  // namespace
 }  // namespace boomerang

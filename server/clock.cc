@@ -27,7 +27,7 @@ absl::StatusOr<ServingClock> ServingClock::Parse(absl::string_view spec) {
     c.mode = Mode::kDataEnd;
     return c;
   }
-  auto t = ParseTimestamp(spec);
+  auto t = ParseTimestamp(absl::StripAsciiWhitespace(spec));
   if (!t.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--clock '", spec,

@@ -67,11 +67,16 @@ int Fail(const std::string& msg) {
 // log an internal error (a JSON blob) before BuildAndStart returns null, and
 // the user should see only our one clear line. Kept to pick the words of
 // that line; outside BuildAndStart gRPC logs as usual.
-std::vector<std::string>* g_bind_log = nullptr;
+// gRPC may log from its own threads: the capture is guarded.
+absl::Mutex g_bind_log_mu;
+std::vector<std::string>* g_bind_log ABSL_GUARDED_BY(g_bind_log_mu) = nullptr;
 void CaptureGrpcLog(gpr_log_func_args* args) {
-  if (g_bind_log != nullptr && args->severity == GPR_LOG_SEVERITY_ERROR) {
-    g_bind_log->push_back(args->message);
-    return;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+    absl::MutexLock lock(&g_bind_log_mu);
+    if (g_bind_log != nullptr) {
+      g_bind_log->push_back(args->message);
+      return;
+    }
   }
   // Everything else as our own log lines (gRPC 1.51 does not export its
   // default writer to chain to).
@@ -248,6 +253,14 @@ int main(int argc, char** argv) {
   auto clock = boomerang::ServingClock::Parse(clock_spec);
   if (!clock.ok()) return Fail(std::string(clock.status().message()));
   boomerang::SetServingClock(*clock);
+  if (!events_dir.empty() &&
+      clock->mode != boomerang::ServingClock::Mode::kSystem) {
+    Log(absl::StrCat(
+        "note: with --clock ", clock->Describe(),
+        " live events recorded now lie after the moment requests without "
+        "as_of are answered for: their purchases count only for requests "
+        "that give a later as_of"));
+  }
 
   // Fail fast, before binding, when there is nothing to serve.
   auto newest = boomerang::Snapshot::FindNewest(snapshots);
@@ -318,10 +331,16 @@ int main(int argc, char** argv) {
   builder.RegisterService(&service);
   builder.RegisterService(&admin);
   std::vector<std::string> bind_log;
-  g_bind_log = &bind_log;
+  {
+    absl::MutexLock lock(&g_bind_log_mu);
+    g_bind_log = &bind_log;
+  }
   gpr_set_log_function(CaptureGrpcLog);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  g_bind_log = nullptr;
+  {
+    absl::MutexLock lock(&g_bind_log_mu);
+    g_bind_log = nullptr;
+  }
   if (server == nullptr || bound_port == 0) {
     bool in_use = false;
     for (const std::string& line : bind_log) {

@@ -141,7 +141,8 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
   response->set_snapshot_version(snapshot.version());
   const int64_t as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
   response->mutable_as_of()->set_seconds(as_of);
-  auto loaded = LoadCustomer(snapshot, request.customer_id());
+  auto loaded =
+      LoadCustomer(snapshot, request.customer_id(), /*with_timing=*/true);
   if (!loaded.ok()) return loaded.status();
   auto filter =
       BoundFilter::Create(snapshot, request.filter(), nullptr, &*loaded, as_of);
@@ -197,7 +198,7 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
       item->set_explanation(
           p.interval_days <= 0
               ? absl::StrCat("you bought this ", Days(p.days_since), " ago")
-          : p.orders >= 2
+          : p.own_cycle
               ? absl::StrFormat(
                     "you buy this about every %s (%d orders): it's been %s",
                     Days(p.interval_days), p.orders, Days(p.days_since))

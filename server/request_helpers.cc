@@ -14,7 +14,8 @@ namespace boomerang {
 namespace internal {
 
 absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
-                                      absl::string_view customer_id) {
+                                      absl::string_view customer_id,
+                                      bool with_timing) {
   Customer c;
   // "14911.0" is customer 14911, as the indexer reads it.
   const std::string id = NormalizeId(customer_id);
@@ -38,18 +39,30 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
   for (const v1::CustomerItem& ci : c.record.items()) {
     const int32_t i = snapshot.FindItem(ci.item_id());
     if (i < 0) continue;
+    c.history.push_back(HistoryItem{i, ci.orders(), ci.quantity(),
+                                    ci.first_purchase(), ci.last_purchase(),
+                                    snapshot.Popularity(i)});
+  }
+  if (with_timing) EstimateTiming(snapshot, &c);
+  return c;
+}
+
+void EstimateTiming(const Snapshot& snapshot, Customer* customer) {
+  if (customer->timed) return;
+  customer->timed = true;
+  // history follows record.items(), skipping items the snapshot lacks.
+  size_t h = 0;
+  for (const v1::CustomerItem& ci : customer->record.items()) {
+    if (h == customer->history.size()) break;
+    const int32_t i = snapshot.FindItem(ci.item_id());
+    if (i < 0 || customer->history[h].item != i) continue;
     // The one repurchase model (BuyAgain's): PersonalPicks' timing and
-    // "due again" below agree with what BuyAgain calls due.
-    const auto estimate =
+    // "due again" agree with what BuyAgain calls due.
+    customer->history[h++].repurchase =
         EstimateRepurchase(absl::MakeConstSpan(ci.purchase_times().data(),
                                                ci.purchase_times_size()),
                            CycleOfItem(snapshot.item(i)));
-    c.history.push_back(
-        HistoryItem{i, ci.orders(), ci.quantity(), ci.first_purchase(),
-                    ci.last_purchase(), snapshot.Popularity(i),
-                    estimate.has_value() ? estimate->interval_days : 0.0});
   }
-  return c;
 }
 
 float Affinity(const Snapshot& snapshot, const Customer& customer,
@@ -63,36 +76,38 @@ float Affinity(const Snapshot& snapshot, const Customer& customer,
   return dot / (customer.norm * snapshot.ItemNorm(item));
 }
 
-bool DueAgain(const HistoryItem& h, int64_t as_of) {
-  return h.interval_days > 0 &&
-         DueScore((as_of - h.last) / 86400.0, h.interval_days) >= 0.5;
-}
-
 absl::StatusOr<BoundFilter> BoundFilter::Create(
     const Snapshot& snapshot, const v1::Filter& filter,
     const google::protobuf::RepeatedPtrField<std::string>* more_excluded,
-    const Customer* customer, int64_t as_of) {
+    Customer* customer, int64_t as_of) {
   auto rules = ItemFilter::Create(filter);
   if (!rules.ok()) return rules.status();
   BoundFilter f(snapshot, std::move(*rules));
+  // BuyAgain's model: due again once 41% of the interval has passed, unless
+  // the habit has lapsed; an item without a cycle is never due again.
+  auto due_again = [&](const HistoryItem& h) {
+    return h.repurchase.has_value() && DueAgain(*h.repurchase, as_of);
+  };
   if (filter.exclude_purchased()) {
     if (customer == nullptr) {
       return absl::InvalidArgumentError(
           "filter.exclude_purchased needs the request's customer_id");
     }
     if (as_of == 0) as_of = DefaultAsOf(snapshot);
+    EstimateTiming(snapshot, customer);
     for (const HistoryItem& h : customer->history) {
-      if (!DueAgain(h, as_of)) f.exclude_.insert(h.item);
+      if (!due_again(h)) f.exclude_.insert(h.item);
     }
   }
   // Bought since the snapshot (live events): out unless due again, as
   // exclude_purchased does for everything bought.
   if (customer != nullptr && !customer->live.bought.empty()) {
     if (as_of == 0) as_of = DefaultAsOf(snapshot);
+    EstimateTiming(snapshot, customer);
     absl::flat_hash_set<absl::string_view> bought(customer->live.bought.begin(),
                                                   customer->live.bought.end());
     for (const HistoryItem& h : customer->history) {
-      if (bought.contains(snapshot.item_id(h.item)) && !DueAgain(h, as_of)) {
+      if (bought.contains(snapshot.item_id(h.item)) && !due_again(h)) {
         f.exclude_.insert(h.item);
       }
     }

@@ -28,29 +28,37 @@ struct Customer {
   std::vector<HistoryItem> history;  // dense item indices
   float norm = 0;                    // |record.vector|, 0 when it has none
   LiveActivity live;                 // cart and views since the snapshot
+  // Whether history[].repurchase has been estimated (EstimateTiming).
+  bool timed = false;
 };
 
+// The customer with their live events applied. `with_timing` also
+// estimates every history item's repurchase timing (EstimateTiming), which
+// costs a little per item: PersonalPicks needs it, most requests do not.
 absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
-                                      absl::string_view customer_id);
+                                      absl::string_view customer_id,
+                                      bool with_timing = false);
+
+// Fills history[].repurchase from the one repurchase model
+// (models/repurchase.h, as BuyAgain uses it); once per customer.
+void EstimateTiming(const Snapshot& snapshot, Customer* customer);
 
 // How much the customer's vector likes an item: cosine in [-1, 1], 0 when
 // either has no vector.
 float Affinity(const Snapshot& snapshot, const Customer& customer,
                int32_t item);
 
-// Whether a bought item is due again at `as_of`: 41% or more of its
-// repurchase interval (HistoryItem::interval_days) has passed.
-bool DueAgain(const HistoryItem& h, int64_t as_of);
-
 class BoundFilter {
  public:
   // `customer` is needed for filter.exclude_purchased (INVALID_ARGUMENT
-  // without one); items it bought are excluded unless due again at `as_of`.
+  // without one); items it bought are excluded unless due again at `as_of`
+  // (models/repurchase.h DueAgain: BuyAgain's model), for which the
+  // customer's timing is estimated when it has not been.
   static absl::StatusOr<BoundFilter> Create(
       const Snapshot& snapshot, const v1::Filter& filter,
       const google::protobuf::RepeatedPtrField<std::string>* more_excluded =
           nullptr,
-      const Customer* customer = nullptr, int64_t as_of = 0);
+      Customer* customer = nullptr, int64_t as_of = 0);
   bool Allows(int32_t i) const {
     return !exclude_.contains(i) && rules_.Allows(snapshot_->item(i));
   }

@@ -97,12 +97,6 @@ bool TimeItem(const Snapshot& snapshot, const v1::CustomerItem& ci,
 // changed nothing, ordering by days until due or by confidence was worse,
 // and cutting items due after the horizon or below a probability floor
 // lost more re-buys than it kept out.
-// A cycle item whose habit has most likely stopped by `as_of` (less than
-// `below` of a chance that it goes on; models/repurchase.h).
-bool Lapsed(const RepurchaseEstimate& e, int64_t as_of, double below) {
-  return e.next_purchase < as_of && ProbabilityStillBuying(e, as_of) < below;
-}
-
 bool MoreLikely(const Timing& a, const Timing& b) {
   if (a.probability != b.probability) return a.probability > b.probability;
   return a.estimate.confidence > b.estimate.confidence;
@@ -221,7 +215,7 @@ absl::Status BuyAgain(const Snapshot& snapshot,
       // A habit that has most likely stopped is no reminder: "5446 days
       // overdue" at a probability of 0.0005 tells the customer nothing.
       if (!request.include_lapsed() &&
-          Lapsed(t.estimate, as_of, options.lapsed_below)) {
+          Lapsed(t.estimate, as_of, options.lapse)) {
         response->set_lapsed_items(response->lapsed_items() + 1);
         continue;
       }

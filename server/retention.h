@@ -14,19 +14,17 @@
 #include "absl/strings/string_view.h"
 #include "boomerang/v1/recommender.pb.h"
 #include "models/customer_value.h"
+#include "models/repurchase.h"
 #include "server/request_helpers.h"
 #include "server/snapshot.h"
 
 namespace boomerang {
 
 struct BuyAgainOptions {
-  // An item with a cycle is lapsed (left out unless the request's
-  // include_lapsed) when the chance that the customer still buys it is
-  // below this (models/repurchase.h ProbabilityStillBuying). 0 keeps every
-  // item. Chosen on a validation split (BENCHMARKS.md): on Online Retail
-  // items at 1-5% are still re-bought often enough that leaving them out
-  // cost recall; at 0.1% only habits long abandoned leave.
-  double lapsed_below = 0.001;
+  // When an item with a cycle is lapsed: left out unless the request's
+  // include_lapsed (models/repurchase.h; the rule PersonalPicks and
+  // exclude_purchased use too).
+  LapseRule lapse;
 };
 absl::Status BuyAgain(const Snapshot& snapshot,
                       const v1::BuyAgainRequest& request,

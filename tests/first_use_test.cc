@@ -412,9 +412,11 @@ TEST_F(FirstUseTest, TheCliTakesTheApisModeNames) {
 }
 
 TEST_F(FirstUseTest, ATakenPortGivesOneLineOfOurs) {
+  // Bounded: should the bind ever succeed, the server would run for ever.
   auto r = testing::Run(
-      {testing::BinDir() + "/boomerang-server", "--snapshots",
-       tmp_->Sub("snaps"), "--port", std::to_string(system_->port())},
+      {"/usr/bin/timeout", "60", testing::BinDir() + "/boomerang-server",
+       "--snapshots", tmp_->Sub("snaps"), "--port",
+       std::to_string(system_->port())},
       tmp_->path());
   EXPECT_EQ(r.exit_code, 1);
   std::vector<std::string> lines =

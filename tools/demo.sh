@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${BOOMERANG_PORT:-50051}
-HTTP_PORT=${BOOMERANG_HTTP_PORT:-8080}
+# The HTTP side door (the demo page) on a port the OS picks unless given.
+HTTP_PORT=${BOOMERANG_HTTP_PORT:-0}
 started=$SECONDS
 tools/install_deps.sh
 # Only the four programs the demo runs, not the tests and benchmarks.
@@ -16,7 +17,7 @@ echo "== indexing it into demo/snapshots/ (a fresh demo each run)"
 if [ -f demo/server.pid ] && kill -0 "$(cat demo/server.pid)" 2>/dev/null; then
   kill "$(cat demo/server.pid)"; sleep 1
 fi
-rm -rf demo/snapshots
+rm -rf demo/snapshots demo/http_port
 build/bin/boomerang-indexer --purchases demo/orders.csv.gz --catalog demo/catalog.csv \
   --out demo/snapshots --quiet
 
@@ -27,15 +28,20 @@ echo "== starting boomerang-server on 127.0.0.1:$PORT (log: demo/server.log)"
 # The demo shop's orders end on 2025-12-31: answer as of then (the server's
 # clock, --clock data-end), so that "due in 3 days" reads as on that day.
 build/bin/boomerang-server --snapshots demo/snapshots --host 127.0.0.1 --port "$PORT" \
-  --clock data-end --http-port "$HTTP_PORT" --currency '$' \
+  --clock data-end --http-port "$HTTP_PORT" --http-port-file demo/http_port \
+  --currency '$' \
   > demo/server.out 2> demo/server.log &
 echo $! > demo/server.pid
 for _ in $(seq 1 100); do
-  build/bin/boomerang --server "127.0.0.1:$PORT" health 2>/dev/null | grep -q '"SERVING"' && break
+  # Ours once its port file is there (another server could hold $PORT).
+  if [ -s demo/http_port ] &&
+     build/bin/boomerang --server "127.0.0.1:$PORT" health 2>/dev/null | grep -q '"SERVING"'; then
+    break
+  fi
   if ! kill -0 "$(cat demo/server.pid)" 2>/dev/null; then
     cat demo/server.log
-    echo "demo: the server did not start on ports $PORT/$HTTP_PORT; if one is taken," \
-         "run again with others: BOOMERANG_PORT=50777 BOOMERANG_HTTP_PORT=8777 $0"
+    echo "demo: the server did not start on port $PORT; if it is taken, run again" \
+         "with another one: BOOMERANG_PORT=50777 $0"
     exit 1
   fi
   sleep 0.1
@@ -86,7 +92,7 @@ build/bin/boomerang report --purchases demo/orders.csv.gz --json demo/report.jso
 cat <<MSG
 
 The server keeps running (pid $(cat demo/server.pid)) on 127.0.0.1:$PORT (gRPC) and
-http://127.0.0.1:$HTTP_PORT/ (a demo product page in your browser). Ask more:
+http://127.0.0.1:$(cat demo/http_port)/ (a demo product page in your browser). Ask more:
   build/bin/boomerang --server 127.0.0.1:$PORT fbt --item $anchor --limit 5
   build/bin/boomerang --server 127.0.0.1:$PORT fbt --item $anchor --item $second --exclude SKU-0001
   build/bin/boomerang --server 127.0.0.1:$PORT similar --item $sub

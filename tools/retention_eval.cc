@@ -962,7 +962,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3650));
   BuyAgainOptions buy_again;
-  app.add_option("--lapsed-below", buy_again.lapsed_below,
+  app.add_option("--lapsed-below", buy_again.lapse.below,
                  "BuyAgain leaves out items whose chance of still being "
                  "bought is below this (0: none)")
       ->capture_default_str()

@@ -14,7 +14,7 @@ void RankUpsell(const ItemGraph& graph, int32_t anchor, double low, double high,
                 const UpsellOptions& options,
                 google::protobuf::RepeatedPtrField<v1::RecommendedItem>* out) {
   const v1::ItemRecord& base = graph.item(anchor);
-  if (base.price() <= 0) return;  // no price, no "pricier"
+  if (base.price() <= 0 || limit <= 0) return;  // no price, no "pricier"
   absl::flat_hash_map<int32_t, float> similarity;
   for (const SimilarEdge& e : graph.Similar(anchor)) {
     similarity[e.item] = e.similarity;
@@ -84,9 +84,10 @@ void RankUpsell(const ItemGraph& graph, int32_t anchor, double low, double high,
       c.score += options.taste_weight * c.taste;
     }
   }
-  std::stable_sort(
-      scored.begin(), scored.end(),
-      [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  // Ties by index: without a category the candidates come from a hash map.
+  std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+    return a.score != b.score ? a.score > b.score : a.item < b.item;
+  });
   for (const Scored& c : scored) {
     if (out->size() == limit) break;
     v1::RecommendedItem* item = out->Add();
