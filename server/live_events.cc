@@ -209,18 +209,23 @@ absl::Status ApplyLiveEvents(const Snapshot& snapshot,
     return std::find_if(cart.begin(), cart.end(),
                         [&](const auto& c) { return c.first == item; });
   };
-  std::vector<const v1::Event*> views;
+  std::vector<std::string> views;      // oldest first
   for (const v1::Event& e : events) {  // in time order
     const int64_t t = e.timestamp().seconds();
     if (t <= data_end) continue;
+    // The snapshot's spelling of the item: with --merge-item-case,
+    // "85123a" is the item kept as "85123A", and its history is one.
+    const int32_t known = snapshot.FindItem(e.item_id());
+    const std::string& item_id =
+        known >= 0 ? snapshot.item_id(known) : e.item_id();
     const double q = e.quantity() > 0 ? e.quantity() : 1;
     switch (e.type()) {
       case v1::Event::PURCHASE: {
         auto [it, added] =
-            item_index.try_emplace(e.item_id(), record->items_size());
+            item_index.try_emplace(item_id, record->items_size());
         if (added) {
           v1::CustomerItem* ci = record->add_items();
-          ci->set_item_id(e.item_id());
+          ci->set_item_id(item_id);
           ci->set_first_purchase(t);
           ci->set_last_purchase(t);
         }
@@ -236,30 +241,30 @@ absl::Status ApplyLiveEvents(const Snapshot& snapshot,
             orders[e.order_id().empty() ? absl::StrCat("@", t) : e.order_id()];
         o.time = std::min(o.time, t);
         o.value += q * std::max(0.0, e.price());
-        if (auto c = cart_find(e.item_id()); c != cart.end()) cart.erase(c);
+        if (auto c = cart_find(item_id); c != cart.end()) cart.erase(c);
         ++activity->purchases;
         if (std::find(activity->bought.begin(), activity->bought.end(),
-                      e.item_id()) == activity->bought.end()) {
-          activity->bought.push_back(e.item_id());
+                      item_id) == activity->bought.end()) {
+          activity->bought.push_back(item_id);
         }
         break;
       }
       case v1::Event::ADD_TO_CART:
         if (t < now - kCartDays * kDay) break;
-        if (auto c = cart_find(e.item_id()); c != cart.end()) {
+        if (auto c = cart_find(item_id); c != cart.end()) {
           c->second += q;
         } else {
-          cart.emplace_back(e.item_id(), q);
+          cart.emplace_back(item_id, q);
         }
         break;
       case v1::Event::REMOVE_FROM_CART:
-        if (auto c = cart_find(e.item_id()); c != cart.end()) {
+        if (auto c = cart_find(item_id); c != cart.end()) {
           c->second -= q;
           if (c->second <= 1e-9) cart.erase(c);
         }
         break;
       case v1::Event::VIEW:
-        if (t >= now - kViewDays * kDay) views.push_back(&e);
+        if (t >= now - kViewDays * kDay) views.push_back(item_id);
         break;
       default:
         break;
@@ -279,9 +284,7 @@ absl::Status ApplyLiveEvents(const Snapshot& snapshot,
   absl::flat_hash_set<std::string> seen;
   for (auto it = views.rbegin();
        it != views.rend() && activity->views.size() < kMaxViews; ++it) {
-    if (seen.insert((*it)->item_id()).second) {
-      activity->views.push_back((*it)->item_id());
-    }
+    if (seen.insert(*it).second) activity->views.push_back(*it);
   }
   return absl::OkStatus();
 }
