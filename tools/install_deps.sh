@@ -23,8 +23,10 @@ if [ "${1:-}" = "--test" ]; then
     nghttp2-client jq time
     chromium fonts-dejavu-core
     # The fuzz job (tools/test.sh): clang with libFuzzer and its OpenMP (the
-    # FAISS target links OpenMP), llvm-symbolizer for readable reports.
-    clang-14 libfuzzer-14-dev libomp-14-dev llvm-14
+    # FAISS target links OpenMP), clang's sanitizer runtime and headers
+    # (sanitizer/asan_interface.h: a fresh machine has only gcc's), and
+    # llvm-symbolizer for readable reports.
+    clang-14 libfuzzer-14-dev libomp-14-dev libclang-rt-14-dev llvm-14
   )
 elif [ $# -gt 0 ]; then
   echo "usage: $0 [--test]" >&2
