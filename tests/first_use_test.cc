@@ -263,7 +263,13 @@ TEST_F(FirstUseTest, EveryRequestWithoutAsOfUsesTheServersClock) {
   for (int64_t t : DefaultAsOfs(system_)) {
     EXPECT_NEAR(t, now, 120);
   }
-  // The log says which clock serves.
+  // The log says which clock serves (written just after the port file:
+  // waited for, bounded).
+  const auto deadline = absl::Now() + absl::Seconds(10);
+  while (data_end_->Stderr().find("data-end clock") == std::string::npos &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   EXPECT_THAT(data_end_->Stderr(), HasSubstr("data-end clock"));
 }
 
