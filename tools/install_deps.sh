@@ -6,7 +6,8 @@
 #   tools/install_deps.sh --test   also what the test suite and benchmarks
 #                                  need: headless Chromium (the demo page and
 #                                  report tests), clang 14 with libFuzzer (the
-#                                  fuzz job), h2load, jq and time (benchmarks)
+#                                  fuzz job), openssl (test certificates),
+#                                  h2load, jq and time (benchmarks)
 #
 # The split keeps the demo's first answer quick on a fresh machine: Chromium
 # and clang are about half of what a fresh install downloads.
@@ -21,6 +22,9 @@ packages=(
 if [ "${1:-}" = "--test" ]; then
   packages+=(
     nghttp2-client jq time
+    # security_test makes its certificates with the openssl command (a
+    # minimal Debian has only the library).
+    openssl
     chromium fonts-dejavu-core
     # The fuzz job (tools/test.sh): clang with libFuzzer and its OpenMP (the
     # FAISS target links OpenMP), clang's sanitizer runtime and headers
