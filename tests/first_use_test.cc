@@ -320,6 +320,36 @@ TEST_F(FirstUseTest, BuyAgainLeavesOutHabitsThatStopped) {
   EXPECT_EQ(resp.lapsed_items(), 2);
 }
 
+TEST_F(FirstUseTest, PicksAndBuyAgainAgreeOnHabits) {
+  auto stub = Stub(data_end_);
+  v1::RecommendationsResponse picks;
+  {
+    grpc::ClientContext ctx;
+    v1::PersonalPicksRequest req;
+    req.set_customer_id("14911");
+    req.set_mode(v1::PersonalPicksRequest::REPEAT_ONLY);
+    ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &picks).ok());
+  }
+  v1::BuyAgainResponse again;
+  {
+    grpc::ClientContext ctx;
+    v1::BuyAgainRequest req;
+    req.set_customer_id("14911");
+    ASSERT_TRUE(stub->BuyAgain(&ctx, req, &again).ok());
+  }
+  // The stopped teacup habit is no pick either; the jug's cycle is the
+  // same number of days in both answers.
+  ASSERT_EQ(picks.items_size(), 1);
+  EXPECT_EQ(picks.items(0).item_id(), kJug.id);
+  ASSERT_GE(again.items_size(), 1);
+  EXPECT_EQ(again.items(0).item_id(), kJug.id);
+  const std::string every = absl::StrCat(
+      "about every ",
+      static_cast<int>(std::llround(again.items(0).interval_days())), " days");
+  EXPECT_THAT(picks.items(0).explanation(), HasSubstr(every));
+  EXPECT_THAT(again.items(0).explanation(), HasSubstr(every));
+}
+
 TEST_F(FirstUseTest, CustomerIdsWrittenAsFloatsAreTheSameCustomer) {
   auto stub = Stub(data_end_);
   v1::CustomerProfile a, b;
