@@ -194,7 +194,8 @@ TEST_F(DataSafetyTest, IdsDifferingInCaseAreListedMergedAndFoundEitherWay) {
   EXPECT_THAT(merged.out, HasSubstr("items 4"));
 
   testing::ServerProcess server(testing::BinDir(), tmp_->Sub("case-merged"),
-                                tmp_->path());
+                                tmp_->path(),
+                                {"--events-dir", tmp_->Sub("case-events")});
   ASSERT_TRUE(server.WaitServing()) << server.Stderr();
   auto stub = v1::Recommender::NewStub(server.Channel());
   auto fbt = [&](const std::string& item,
@@ -225,6 +226,37 @@ TEST_F(DataSafetyTest, IdsDifferingInCaseAreListedMergedAndFoundEitherWay) {
   ASSERT_GE(resp.items_size(), 1);
   EXPECT_EQ(resp.items(0).item_id(), "85123A");
   for (const auto& item : resp.items()) EXPECT_NE(item.item_id(), "85123a");
+
+  // A live purchase under the other spelling joins the same history.
+  {
+    v1::RecordEventsRequest rec;
+    v1::Event* e = rec.add_events();
+    e->set_type(v1::Event::PURCHASE);
+    e->set_customer_id("17850.0");
+    e->set_item_id("85123a");
+    e->mutable_timestamp()->set_seconds(1297760400);  // 2011-02-15 09:00
+    e->set_idempotency_key("live-85123a");
+    v1::RecordEventsResponse ack;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub->RecordEvents(&ctx, rec, &ack).ok());
+    v1::BuyAgainRequest req;
+    req.set_customer_id("17850");
+    req.mutable_as_of()->set_seconds(1297846800);  // a day later
+    req.set_include_lapsed(true);
+    req.mutable_filter()->set_in_stock_only(false);
+    v1::BuyAgainResponse again;
+    grpc::ClientContext ctx2;
+    ASSERT_TRUE(stub->BuyAgain(&ctx2, req, &again).ok());
+    int entries = 0;
+    for (const auto& item : again.items()) {
+      EXPECT_NE(item.item_id(), "85123a");
+      if (item.item_id() == "85123A") {
+        ++entries;
+        EXPECT_EQ(item.orders(), 5);  // orders 0, 9, 18, 27 and the live one
+      }
+    }
+    EXPECT_EQ(entries, 1);
+  }
 
   // Without merging, each spelling is an item of its own.
   fs::create_directories(tmp_->Sub("unmerged-server"));
