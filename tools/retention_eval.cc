@@ -149,15 +149,6 @@ struct Timing {
   double days_until_due = 0;
 };
 
-ItemCycle CycleOf(const v1::ItemRecord& rec) {
-  ItemCycle cycle;
-  cycle.interval_days = rec.repurchase_interval_days();
-  cycle.repeat_buyers = static_cast<int32_t>(rec.repeat_buyers());
-  cycle.buyers = static_cast<int32_t>(rec.customers());
-  cycle.habitual = rec.habitual();
-  return cycle;
-}
-
 std::optional<Timing> TimeItem(const Snapshot& snapshot,
                                const v1::CustomerItem& ci, int64_t as_of,
                                double horizon_days) {
@@ -168,7 +159,7 @@ std::optional<Timing> TimeItem(const Snapshot& snapshot,
       std::upper_bound(times.begin(), times.end(), as_of) - times.begin());
   if (n == 0) return std::nullopt;
   auto estimate = EstimateRepurchase(absl::MakeConstSpan(times.data(), n),
-                                     CycleOf(snapshot.item(index)));
+                                     CycleOfItem(snapshot.item(index)));
   if (!estimate.has_value()) return std::nullopt;
   Timing t;
   t.estimate = *estimate;
@@ -680,7 +671,7 @@ void RunNextDatePart(const Snapshot& snapshot, const OrderHistory& history,
       const double actual = static_cast<double>(actual_it->second);
       const int32_t index = snapshot.FindItem(ci.item_id());
       if (index < 0) continue;
-      const ItemCycle cycle = CycleOf(snapshot.item(index));
+      const ItemCycle cycle = CycleOfItem(snapshot.item(index));
       auto estimate = EstimateRepurchase(times, cycle);
       if (!estimate.has_value()) continue;  // cannot happen with a gap
       const double last = static_cast<double>(times.back());
