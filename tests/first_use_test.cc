@@ -135,27 +135,9 @@ class FirstUseTest : public ::testing::Test {
     tmp_ = new testing::TempDir();
     const std::string bin = testing::BinDir();
     testing::WriteGzFile(tmp_->Sub("online_retail.csv.gz"), MakeExport());
-    auto idx = testing::Run({bin + "/boomerang-indexer",
-                             "--purchases",
-                             tmp_->Sub("online_retail.csv.gz"),
-                             "--column",
-                             "order_id=InvoiceNo",
-                             "--column",
-                             "item_id=StockCode",
-                             "--column",
-                             "customer_id=CustomerID",
-                             "--column",
-                             "timestamp=InvoiceDate",
-                             "--column",
-                             "quantity=Quantity",
-                             "--column",
-                             "price=UnitPrice",
-                             "--column",
-                             "title=Description",
-                             "--out",
-                             tmp_->Sub("snaps"),
-                             "--quiet"},
-                            tmp_->path());
+    auto idx =
+        testing::IndexOnlineRetailExport(bin, tmp_->Sub("online_retail.csv.gz"),
+                                         tmp_->Sub("snaps"), tmp_->path());
     ASSERT_EQ(idx.exit_code, 0) << idx.err;
     data_end_ = Start("data-end", {"--http-port", "0", "--http-port-file",
                                    tmp_->Sub("data-end/http_port"),

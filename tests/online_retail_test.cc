@@ -23,27 +23,9 @@ class OnlineRetailTest : public ::testing::Test {
     if (data.empty()) return;
     tmp_ = new testing::TempDir();
     const std::string bin = testing::BinDir();
-    auto idx = testing::Run({bin + "/boomerang-indexer",
-                             "--purchases",
-                             data + "/online-retail/online_retail.csv.gz",
-                             "--column",
-                             "order_id=InvoiceNo",
-                             "--column",
-                             "item_id=StockCode",
-                             "--column",
-                             "customer_id=CustomerID",
-                             "--column",
-                             "timestamp=InvoiceDate",
-                             "--column",
-                             "quantity=Quantity",
-                             "--column",
-                             "price=UnitPrice",
-                             "--column",
-                             "title=Description",
-                             "--out",
-                             tmp_->Sub("snaps"),
-                             "--quiet"},
-                            tmp_->path());
+    auto idx = testing::IndexOnlineRetailExport(
+        bin, data + "/online-retail/online_retail.csv.gz", tmp_->Sub("snaps"),
+        tmp_->path());
     summary_ = new testing::CommandResult(idx);
     if (idx.exit_code != 0) return;
     server_ = new testing::ServerProcess(bin, tmp_->Sub("snaps"), tmp_->path());

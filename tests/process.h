@@ -91,6 +91,36 @@ inline CommandResult BuildDemoSnapshot(const std::string& bin_dir,
              dir);
 }
 
+// bin_dir's boomerang-indexer over an export in UCI Online Retail's columns
+// (InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice,
+// CustomerID), mapped as the README says, into `out`.
+inline CommandResult IndexOnlineRetailExport(const std::string& bin_dir,
+                                             const std::string& purchases,
+                                             const std::string& out,
+                                             const std::string& scratch_dir) {
+  return Run({bin_dir + "/boomerang-indexer",
+              "--purchases",
+              purchases,
+              "--column",
+              "order_id=InvoiceNo",
+              "--column",
+              "item_id=StockCode",
+              "--column",
+              "customer_id=CustomerID",
+              "--column",
+              "timestamp=InvoiceDate",
+              "--column",
+              "quantity=Quantity",
+              "--column",
+              "price=UnitPrice",
+              "--column",
+              "title=Description",
+              "--out",
+              out,
+              "--quiet"},
+             scratch_dir);
+}
+
 // boomerang-server in the background on 127.0.0.1 with an OS-chosen port.
 class ServerProcess {
  public:
