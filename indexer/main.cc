@@ -22,7 +22,7 @@
 #include "indexer/input_flags.h"
 #include "models/item_exclusion.h"
 #include "models/timestamp.h"
-#include "server/store/list_file.h"
+#include "models/list_file.h"
 
 int main(int argc, char** argv) {
   using boomerang::IndexerOptions;

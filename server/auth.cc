@@ -6,7 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "server/store/list_file.h"
+#include "models/list_file.h"
 
 namespace boomerang {
 namespace {

@@ -65,9 +65,8 @@ ServingClock GetServingClock() {
 }
 
 int64_t SnapshotDataEnd(const Snapshot& snapshot) {
-  auto end = ParseTimestamp(snapshot.manifest().data_end());
-  if (!end.ok() || *end <= 0) return 0;
-  return (*end / 86400 + 1) * 86400;
+  const int64_t end = snapshot.data_end_seconds();
+  return end > 0 ? (end / 86400 + 1) * 86400 : 0;
 }
 
 int64_t DefaultAsOf(const Snapshot& snapshot) {

@@ -598,6 +598,38 @@ HttpGateway::DemoDefaults HttpGateway::DemoDefaultsFor(
   return d;
 }
 
+std::string HttpGateway::DemoDefaultsJson(const Snapshot& snapshot,
+                                          const std::string* item_param) {
+  const DemoDefaults d = DemoDefaultsFor(snapshot);
+  const std::string& item_id = item_param == nullptr ? d.item_id : *item_param;
+  std::string item = "null";
+  const int32_t i = snapshot.FindItem(item_id);
+  if (i >= 0) {
+    const v1::ItemRecord& rec = snapshot.item(i);
+    // fbt_orders: the orders "bought together" counts (orders of at most
+    // --max-order-items items), what the cards' "of N" refers to.
+    item = absl::StrFormat(
+        "{\"item_id\":%s,\"title\":%s,\"category\":%s,\"price\":%.2f,"
+        "\"in_stock\":%s,\"orders\":%d,\"fbt_orders\":%d,"
+        "\"max_order_items\":%d}",
+        JsonString(item_id), JsonString(rec.title()),
+        JsonString(rec.category()), rec.price(),
+        rec.in_stock() ? "true" : "false", rec.orders(),
+        snapshot.fbt_anchor_orders(i),
+        snapshot.manifest().parameters().max_order_items());
+  }
+  return absl::StrCat(
+      "{\"snapshot_version\":", JsonString(d.version),
+      ",\"item_id\":", JsonString(d.item_id),
+      ",\"customer_id\":", JsonString(d.customer_id),
+      // What a request without as_of is answered for (the server's clock,
+      // server/clock.h); the page sends none.
+      ",\"as_of\":", JsonString(FormatTimestamp(DefaultAsOf(snapshot))),
+      ",\"data_end\":", JsonString(snapshot.manifest().data_end()),
+      ",\"currency\":", JsonString(options_.currency), ",\"item\":", item,
+      "}\n");
+}
+
 void HttpGateway::Route() {
   httplib::Server& server = *server_;
   const bool demo = options_.demo;
@@ -683,37 +715,12 @@ void HttpGateway::Route() {
       SetError(absl::UnavailableError("no snapshot loaded yet"), res);
       return;
     }
-    const DemoDefaults d = DemoDefaultsFor(*snapshot);
     // ?item_id=X describes that item instead (the page's product header).
-    const std::string item_id =
-        req.has_param("item_id") ? req.get_param_value("item_id") : d.item_id;
-    std::string item = "null";
-    const int32_t i = snapshot->FindItem(item_id);
-    if (i >= 0) {
-      const v1::ItemRecord& rec = snapshot->item(i);
-      // fbt_orders: the orders "bought together" counts (orders of at
-      // most --max-order-items items), what the cards' "of N" refers to.
-      item = absl::StrFormat(
-          "{\"item_id\":%s,\"title\":%s,\"category\":%s,\"price\":%.2f,"
-          "\"in_stock\":%s,\"orders\":%d,\"fbt_orders\":%d,"
-          "\"max_order_items\":%d}",
-          JsonString(item_id), JsonString(rec.title()),
-          JsonString(rec.category()), rec.price(),
-          rec.in_stock() ? "true" : "false", rec.orders(),
-          snapshot->fbt_anchor_orders(i),
-          snapshot->manifest().parameters().max_order_items());
-    }
+    const std::string item_param =
+        req.has_param("item_id") ? req.get_param_value("item_id") : "";
     res.set_content(
-        absl::StrCat(
-            "{\"snapshot_version\":", JsonString(d.version),
-            ",\"item_id\":", JsonString(d.item_id),
-            ",\"customer_id\":", JsonString(d.customer_id),
-            // What a request without as_of is answered for (the
-            // server's clock, server/clock.h); the page sends none.
-            ",\"as_of\":", JsonString(FormatTimestamp(DefaultAsOf(*snapshot))),
-            ",\"data_end\":", JsonString(snapshot->manifest().data_end()),
-            ",\"currency\":", JsonString(options_.currency), ",\"item\":", item,
-            "}\n"),
+        DemoDefaultsJson(*snapshot,
+                         req.has_param("item_id") ? &item_param : nullptr),
         kJson);
   });
 

@@ -190,10 +190,7 @@ absl::Status ApplyLiveEvents(const Snapshot& snapshot,
   std::vector<v1::Event> events;
   absl::Status s = store->ForCustomer(customer_id, &events);
   if (!s.ok() || events.empty()) return s;
-  int64_t data_end = 0;
-  if (auto t = ParseTimestamp(snapshot.manifest().data_end()); t.ok()) {
-    data_end = *t;
-  }
+  const int64_t data_end = snapshot.data_end_seconds();
   // Purchases after the snapshot: per item, and grouped into orders.
   struct Order {
     int64_t time = INT64_MAX;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "models/timestamp.h"
 #include "server/store/snapshot_dir.h"
 #include "server/store/tables.h"
 
@@ -70,6 +71,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   std::shared_ptr<Snapshot> snap(new Snapshot());
   snap->dir_ = dir;
   snap->manifest_ = std::move(*manifest);
+  if (auto end = ParseTimestamp(snap->manifest_.data_end()); end.ok()) {
+    snap->data_end_seconds_ = std::max<int64_t>(0, *end);
+  }
   auto tables = TableReader::Open(absl::StrCat(dir, "/", kTablesDir),
                                   options.cache_bytes);
   if (!tables.ok()) return tables.status();

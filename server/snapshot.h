@@ -65,6 +65,9 @@ class Snapshot final : public ItemGraph {
   const std::string& version() const { return manifest_.version(); }
   const std::string& dir() const { return dir_; }
   const v1::SnapshotManifest& manifest() const { return manifest_; }
+  // The manifest's data_end (the latest purchase) in unix seconds, parsed
+  // once at load; 0 when the manifest has none.
+  int64_t data_end_seconds() const { return data_end_seconds_; }
 
   // Dense index of an item, or -1 when the snapshot does not know it. An
   // id the indexer merged into another (--merge-item-case: "85123a" into
@@ -161,6 +164,7 @@ class Snapshot final : public ItemGraph {
   // Constant after construction.
   std::string dir_;
   v1::SnapshotManifest manifest_;
+  int64_t data_end_seconds_ = 0;
   std::vector<std::string> item_ids_;  // sorted (the table's key order)
   absl::flat_hash_map<std::string, int32_t> index_;
   // Merged spellings (meta "item_aliases") -> dense index.

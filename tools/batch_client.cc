@@ -13,7 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/store/list_file.h"
+#include "models/list_file.h"
 
 namespace boomerang {
 namespace {

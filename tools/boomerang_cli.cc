@@ -40,7 +40,7 @@
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
-#include "server/store/list_file.h"
+#include "models/list_file.h"
 #include "tools/batch_client.h"
 #include "tools/client_channel.h"
 #include "tools/eval.h"

@@ -15,19 +15,13 @@ void RankUpsell(const ItemGraph& graph, int32_t anchor, double low, double high,
                 google::protobuf::RepeatedPtrField<v1::RecommendedItem>* out) {
   const v1::ItemRecord& base = graph.item(anchor);
   if (base.price() <= 0 || limit <= 0) return;  // no price, no "pricier"
-  absl::flat_hash_map<int32_t, float> similarity;
-  for (const SimilarEdge& e : graph.Similar(anchor)) {
-    similarity[e.item] = e.similarity;
-  }
+  absl::flat_hash_map<int32_t, const SimilarEdge*> similar;
+  for (const SimilarEdge& e : graph.Similar(anchor)) similar[e.item] = &e;
   const bool no_category = base.category().empty();
   absl::flat_hash_map<int32_t, float> complement_lift;
-  absl::flat_hash_map<int32_t, float> title_similarity;
   if (no_category) {
     for (const Neighbor& nb : graph.Fbt(anchor)) {
       complement_lift[nb.item] = nb.lift;
-    }
-    for (const SimilarEdge& e : graph.Similar(anchor)) {
-      title_similarity[e.item] = e.title;
     }
   }
   // Only the price band of the category is scanned (items sorted by price).
@@ -42,7 +36,7 @@ void RankUpsell(const ItemGraph& graph, int32_t anchor, double low, double high,
     candidates.push_back(*it);
   }
   if (no_category) {
-    for (const auto& [i, sim] : similarity) candidates.push_back(i);
+    for (const auto& [i, edge] : similar) candidates.push_back(i);
   }
   struct Scored {
     int32_t item;
@@ -52,9 +46,10 @@ void RankUpsell(const ItemGraph& graph, int32_t anchor, double low, double high,
   for (int32_t i : candidates) {
     if (i == anchor || !context.allowed(i)) continue;
     const v1::ItemRecord& rec = graph.item(i);
+    auto edge = similar.find(i);
     if (no_category) {
       if (!rec.category().empty()) continue;
-      const float title = title_similarity[i];
+      const float title = edge == similar.end() ? 0.f : edge->second->title;
       if (title < options.title_without_category) continue;
       auto lift = complement_lift.find(i);
       if (lift != complement_lift.end() &&
@@ -65,8 +60,7 @@ void RankUpsell(const ItemGraph& graph, int32_t anchor, double low, double high,
     }
     const double ratio = rec.price() / base.price();
     if (ratio < low - 1e-9 || ratio > high + 1e-9) continue;
-    auto it = similarity.find(i);
-    const double sim = it == similarity.end() ? 0.0 : it->second;
+    const double sim = edge == similar.end() ? 0.0 : edge->second->similarity;
     scored.push_back(Scored{i,
                             options.similarity_weight * sim +
                                 options.popularity_weight * graph.Popularity(i),

@@ -27,7 +27,7 @@
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
-#include "server/store/list_file.h"
+#include "models/list_file.h"
 #include "tools/report/report_html.h"
 #include "tools/report/retention_report.h"
 

@@ -1,4 +1,4 @@
-#include "server/store/list_file.h"
+#include "models/list_file.h"
 
 #include <fstream>
 

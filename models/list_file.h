@@ -4,8 +4,8 @@
 // the tools.
 //
 // Thread-safety: a pure function of the file.
-#ifndef BOOMERANG_SERVER_STORE_LIST_FILE_H_
-#define BOOMERANG_SERVER_STORE_LIST_FILE_H_
+#ifndef BOOMERANG_MODELS_LIST_FILE_H_
+#define BOOMERANG_MODELS_LIST_FILE_H_
 
 #include <string>
 #include <vector>
@@ -19,4 +19,4 @@ absl::StatusOr<std::vector<std::string>> ReadListFile(const std::string& path);
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_STORE_LIST_FILE_H_
+#endif  // BOOMERANG_MODELS_LIST_FILE_H_
