@@ -27,9 +27,9 @@
 #include "models/item_similarity.h"
 #include "models/repurchase.h"
 #include "models/timestamp.h"
-#include "server/store/event_store.h"
-#include "server/store/snapshot_dir.h"
-#include "server/store/tables.h"
+#include "models/events/event_store.h"
+#include "models/snapshot/snapshot_dir.h"
+#include "models/snapshot/internal/tables.h"
 
 namespace boomerang {
 namespace {

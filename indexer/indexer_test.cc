@@ -8,8 +8,8 @@
 
 #include "models/item_exclusion.h"
 #include "models/timestamp.h"
-#include "server/store/snapshot_dir.h"
-#include "server/store/tables.h"
+#include "models/snapshot/snapshot_dir.h"
+#include "models/snapshot/internal/tables.h"
 #include "tests/test_util.h"
 
 namespace boomerang {

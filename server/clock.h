@@ -27,7 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 

@@ -50,7 +50,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/auth.h"
 #include "server/request_queue.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 #include "server/snapshot_manager.h"
 
 namespace httplib {

@@ -26,8 +26,8 @@
 #include "absl/strings/string_view.h"
 #include "boomerang/v1/recommender.pb.h"
 #include "boomerang/v1/snapshot.pb.h"
-#include "server/snapshot.h"
-#include "server/store/event_store.h"
+#include "models/snapshot/snapshot.h"
+#include "models/events/event_store.h"
 
 namespace boomerang {
 

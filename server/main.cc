@@ -45,9 +45,9 @@
 #include "server/live_events.h"
 #include "server/recommender_service.h"
 #include "server/request_queue.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 #include "server/snapshot_manager.h"
-#include "server/store/event_store.h"
+#include "models/events/event_store.h"
 #include "server/tls.h"
 
 namespace {

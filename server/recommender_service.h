@@ -16,7 +16,7 @@
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "server/auth.h"
 #include "server/request_queue.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 

@@ -15,7 +15,7 @@
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
 #include "server/live_events.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 namespace internal {

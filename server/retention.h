@@ -16,7 +16,7 @@
 #include "models/customer_value.h"
 #include "models/repurchase.h"
 #include "server/request_helpers.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 

@@ -14,7 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/recommender_service.h"
-#include "server/store/snapshot_dir.h"
+#include "models/snapshot/snapshot_dir.h"
 
 namespace boomerang {
 namespace {

@@ -29,7 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "boomerang/v1/admin.pb.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 

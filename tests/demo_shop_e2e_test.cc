@@ -10,7 +10,7 @@
 
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "boomerang/v1/snapshot.pb.h"
-#include "server/store/tables.h"
+#include "models/snapshot/internal/tables.h"
 #include "tests/process.h"
 #include "tests/test_util.h"
 

@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include "server/snapshot.h"
-#include "server/store/snapshot_dir.h"
+#include "models/snapshot/snapshot.h"
+#include "models/snapshot/snapshot_dir.h"
 #include "tests/process.h"
 #include "tests/test_util.h"
 

@@ -13,7 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "models/timestamp.h"
 #include "server/recommender_service.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 namespace {

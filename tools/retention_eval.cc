@@ -50,7 +50,7 @@
 #include "models/repurchase.h"
 #include "models/timestamp.h"
 #include "server/retention.h"
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 namespace {

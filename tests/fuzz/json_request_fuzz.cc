@@ -48,8 +48,8 @@
 #include "server/live_events.h"
 #include "server/recommender_service.h"
 #include "server/retention.h"
-#include "server/snapshot.h"
-#include "server/store/event_store.h"
+#include "models/snapshot/snapshot.h"
+#include "models/events/event_store.h"
 
 namespace boomerang {
 namespace {

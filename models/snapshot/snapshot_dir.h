@@ -16,8 +16,8 @@
 //
 // Thread-safety: SnapshotBuilder is single-threaded; the free functions are
 // thread-safe.
-#ifndef BOOMERANG_SERVER_STORE_SNAPSHOT_DIR_H_
-#define BOOMERANG_SERVER_STORE_SNAPSHOT_DIR_H_
+#ifndef BOOMERANG_MODELS_SNAPSHOT_SNAPSHOT_DIR_H_
+#define BOOMERANG_MODELS_SNAPSHOT_SNAPSHOT_DIR_H_
 
 #include <memory>
 #include <string>
@@ -79,4 +79,4 @@ class SnapshotBuilder {
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_STORE_SNAPSHOT_DIR_H_
+#endif  // BOOMERANG_MODELS_SNAPSHOT_SNAPSHOT_DIR_H_

@@ -10,8 +10,8 @@
 //
 // Thread-safety: TableWriter is single-threaded. TableReader is safe for
 // concurrent Get() calls (RocksDB's guarantee).
-#ifndef BOOMERANG_SERVER_STORE_TABLES_H_
-#define BOOMERANG_SERVER_STORE_TABLES_H_
+#ifndef BOOMERANG_MODELS_SNAPSHOT_INTERNAL_TABLES_H_
+#define BOOMERANG_MODELS_SNAPSHOT_INTERNAL_TABLES_H_
 
 #include <functional>
 #include <map>
@@ -108,4 +108,4 @@ class TableReader {
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_STORE_TABLES_H_
+#endif  // BOOMERANG_MODELS_SNAPSHOT_INTERNAL_TABLES_H_

@@ -1,4 +1,4 @@
-#include "server/store/event_store.h"
+#include "models/events/event_store.h"
 
 #include <algorithm>
 #include <cstring>
@@ -15,7 +15,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
-#include "server/store/rocks_status.h"
+#include "models/rocks_status.h"
 
 namespace boomerang {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "models/timestamp.h"
-#include "server/store/snapshot_dir.h"
-#include "server/store/tables.h"
+#include "models/snapshot/snapshot_dir.h"
+#include "models/snapshot/internal/tables.h"
 
 namespace boomerang {
 

@@ -1,4 +1,4 @@
-#include "server/store/event_store.h"
+#include "models/events/event_store.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "server/store/tables.h"
+#include "models/snapshot/internal/tables.h"
 
 #include <algorithm>
 
@@ -9,7 +9,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
-#include "server/store/rocks_status.h"
+#include "models/rocks_status.h"
 
 namespace boomerang {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/store/snapshot_dir.h"
+#include "models/snapshot/snapshot_dir.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

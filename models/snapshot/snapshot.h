@@ -14,8 +14,8 @@
 //
 // Thread-safety: Snapshot is immutable after Open() and safe to share.
 // SnapshotHolder is thread-safe.
-#ifndef BOOMERANG_SERVER_SNAPSHOT_H_
-#define BOOMERANG_SERVER_SNAPSHOT_H_
+#ifndef BOOMERANG_MODELS_SNAPSHOT_SNAPSHOT_H_
+#define BOOMERANG_MODELS_SNAPSHOT_SNAPSHOT_H_
 
 #include <functional>
 #include <memory>
@@ -30,7 +30,7 @@
 #include "models/ann/vector_index.h"
 #include "models/cooccurrence.h"
 #include "models/rank/item_graph.h"
-#include "server/store/tables.h"
+#include "models/snapshot/internal/tables.h"
 
 namespace boomerang {
 
@@ -206,4 +206,4 @@ class SnapshotHolder {
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_SNAPSHOT_H_
+#endif  // BOOMERANG_MODELS_SNAPSHOT_SNAPSHOT_H_

@@ -1,4 +1,4 @@
-#include "server/store/tables.h"
+#include "models/snapshot/internal/tables.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "server/snapshot.h"
+#include "models/snapshot/snapshot.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -24,8 +24,8 @@
 // does at least daily: they are in the nightly export by then.
 //
 // Thread-safety: thread-safe; reads run concurrently with the writer.
-#ifndef BOOMERANG_SERVER_STORE_EVENT_STORE_H_
-#define BOOMERANG_SERVER_STORE_EVENT_STORE_H_
+#ifndef BOOMERANG_MODELS_EVENTS_EVENT_STORE_H_
+#define BOOMERANG_MODELS_EVENTS_EVENT_STORE_H_
 
 #include <atomic>
 #include <cstdint>
@@ -152,4 +152,4 @@ class EventStore {
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_STORE_EVENT_STORE_H_
+#endif  // BOOMERANG_MODELS_EVENTS_EVENT_STORE_H_

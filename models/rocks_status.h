@@ -1,6 +1,6 @@
 // The one place where RocksDB errors become absl::Status (store/ only).
-#ifndef BOOMERANG_SERVER_STORE_ROCKS_STATUS_H_
-#define BOOMERANG_SERVER_STORE_ROCKS_STATUS_H_
+#ifndef BOOMERANG_MODELS_ROCKS_STATUS_H_
+#define BOOMERANG_MODELS_ROCKS_STATUS_H_
 
 #include <string>
 
@@ -26,4 +26,4 @@ inline absl::Status FromRocksStatus(const rocksdb::Status& s,
 }  // namespace internal
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_STORE_ROCKS_STATUS_H_
+#endif  // BOOMERANG_MODELS_ROCKS_STATUS_H_

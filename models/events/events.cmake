@@ -1,0 +1,9 @@
+# boomerang_events: the live event log (RocksDB). Included from
+# models/CMakeLists.txt; paths are relative to this file.
+boomerang_library(NAME boomerang_events
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/event_store.cc
+  DEPS boomerang_proto RocksDB::rocksdb-shared absl::status absl::statusor
+       absl::strings absl::str_format absl::synchronization)
+boomerang_test(NAME event_store_test
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/event_store_test.cc
+  DEPS boomerang_events)
