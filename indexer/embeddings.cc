@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/snapshot/layout.h"
 
 namespace boomerang {
 
@@ -138,7 +139,7 @@ absl::StatusOr<EmbeddingResult> TrainEmbeddings(
   info.set_seed(options.als.seed);
   ann::IndexChoice choice =
       ann::ChooseIndex(static_cast<int64_t>(ids.size()), options.ann);
-  info.set_ann_index(result.index ? result.index->description() : "none");
+  info.set_ann_index(result.index ? result.index->description() : kNoItemIndex);
   info.set_ann_index_reason(choice.reason);
   info.set_items(n);
   info.set_train_seconds(

@@ -28,6 +28,7 @@
 #include "models/repurchase.h"
 #include "models/timestamp.h"
 #include "models/events/event_store.h"
+#include "models/snapshot/layout.h"
 #include "models/snapshot/snapshot_dir.h"
 #include "models/snapshot/internal/tables.h"
 
@@ -666,13 +667,13 @@ absl::Status VerifyTables(const std::string& dir) {
   // meta holds different messages per key; each parses as its own type.
   std::string value;
   v1::PopularItems popular;
-  if (s.ok() && (*reader)->Get(kMetaTable, "popular", &value).ok() &&
+  if (s.ok() && (*reader)->Get(kMetaTable, kPopularKey, &value).ok() &&
       !popular.ParseFromString(value)) {
     s = absl::InternalError(
         "snapshot check failed: meta 'popular' does not read back");
   }
   v1::CustomerModel model;
-  if (s.ok() && (*reader)->Get(kMetaTable, "customer_model", &value).ok() &&
+  if (s.ok() && (*reader)->Get(kMetaTable, kCustomerModelKey, &value).ok() &&
       !model.ParseFromString(value)) {
     s = absl::InternalError(
         "snapshot check failed: meta 'customer_model' does not read back");
@@ -680,7 +681,7 @@ absl::Status VerifyTables(const std::string& dir) {
   // Every alias names an item of the table: the server refuses the
   // snapshot otherwise.
   v1::ItemAliases aliases;
-  if (s.ok() && (*reader)->Get(kMetaTable, "item_aliases", &value).ok()) {
+  if (s.ok() && (*reader)->Get(kMetaTable, kItemAliasesKey, &value).ok()) {
     if (!aliases.ParseFromString(value)) {
       s = absl::InternalError(
           "snapshot check failed: meta 'item_aliases' does not read back");
@@ -1215,8 +1216,8 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
         popular.mutable_recent());
   }
   std::vector<std::pair<std::string, std::string>> meta_rows;
-  meta_rows.emplace_back("popular", popular.SerializeAsString());
-  meta_rows.emplace_back("customer_model", customer_model.SerializeAsString());
+  meta_rows.emplace_back(kPopularKey, popular.SerializeAsString());
+  meta_rows.emplace_back(kCustomerModelKey, customer_model.SerializeAsString());
   if (!item_aliases.empty()) {
     v1::ItemAliases aliases;
     for (const auto& [alias, id] : item_aliases) {
@@ -1224,7 +1225,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       a->set_alias(alias);
       a->set_item_id(id);
     }
-    meta_rows.emplace_back("item_aliases", aliases.SerializeAsString());
+    meta_rows.emplace_back(kItemAliasesKey, aliases.SerializeAsString());
   }
 
   // Similar items: names, categories and (with embeddings) behaviour.
@@ -1266,10 +1267,10 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
     }
   }
   if (embeddings) {
-    meta_rows.emplace_back("embeddings", embeddings->info.SerializeAsString());
+    meta_rows.emplace_back(kEmbeddingsKey, embeddings->info.SerializeAsString());
     if (embeddings->index) {
       s = embeddings->index->Save(
-          absl::StrCat((*builder)->dir(), "/items.faiss"));
+          absl::StrCat((*builder)->dir(), "/", kItemIndexFile));
       if (!s.ok()) return s;
     }
     // Raw item vectors in table order, for the server's scores and anchors.
@@ -1280,7 +1281,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
       std::copy(v, v + f, ordered.begin() + table_index[a] * f);
     }
     const std::string path =
-        absl::StrCat((*builder)->dir(), "/item_vectors.f32");
+        absl::StrCat((*builder)->dir(), "/", kItemVectorsFile);
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(ordered.data()),
               static_cast<std::streamsize>(ordered.size() * sizeof(float)));

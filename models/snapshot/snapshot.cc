@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "models/timestamp.h"
+#include "models/snapshot/layout.h"
 #include "models/snapshot/snapshot_dir.h"
 #include "models/snapshot/internal/tables.h"
 
@@ -60,6 +61,16 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::OpenNewest(
                    " loads; the oldest failed with: ", last.message()));
 }
 
+namespace {
+
+absl::Status Unreadable(const std::string& dir, absl::string_view what,
+                        absl::string_view key) {
+  return absl::DataLossError(
+      absl::StrCat("snapshot ", dir, ": ", what, " '", key, "' is unreadable"));
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
     const std::string& dir, const SnapshotOptions& options) {
   auto manifest = ReadManifest(dir);
@@ -77,198 +88,216 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   auto tables = TableReader::Open(absl::StrCat(dir, "/", kTablesDir),
                                   options.cache_bytes);
   if (!tables.ok()) return tables.status();
+  const TableReader& t = **tables;
+  absl::Status s = snap->LoadItems(t);
+  if (s.ok()) s = snap->LoadFbt(t);
+  if (s.ok()) s = snap->LoadSimilar(t);
+  if (!s.ok()) return s;
+  snap->RankItems();
+  s = snap->LoadMeta(t);
+  if (s.ok()) s = snap->LoadEmbeddings(t);
+  if (!s.ok()) return s;
+  snap->tables_ = std::move(*tables);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
 
-  auto unreadable = [&dir](absl::string_view what, absl::string_view key) {
-    return absl::DataLossError(absl::StrCat("snapshot ", dir, ": ", what, " '",
-                                            key, "' is unreadable"));
-  };
+absl::Status Snapshot::LoadItems(const TableReader& tables) {
   absl::Status parse_error;
-  const int64_t expected = snap->manifest_.counts().items();
-  snap->item_ids_.reserve(expected);
-  snap->items_.reserve(expected);
-  snap->index_.reserve(expected);
-  absl::Status s = (*tables)->ForEach(
+  const int64_t expected = manifest_.counts().items();
+  item_ids_.reserve(expected);
+  items_.reserve(expected);
+  index_.reserve(expected);
+  absl::Status s = tables.ForEach(
       kItemsTable, [&](absl::string_view key, absl::string_view value) {
-        v1::ItemRecord& rec = snap->items_.emplace_back();
+        v1::ItemRecord& rec = items_.emplace_back();
         if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = unreadable("item record", key);
+          parse_error = Unreadable(dir_, "item record", key);
           return false;
         }
-        snap->index_.emplace(std::string(key),
-                             static_cast<int32_t>(snap->item_ids_.size()));
-        snap->item_ids_.emplace_back(key);
+        index_.emplace(std::string(key),
+                       static_cast<int32_t>(item_ids_.size()));
+        item_ids_.emplace_back(key);
         return true;
       });
-  if (!s.ok()) return s;
-  if (!parse_error.ok()) return parse_error;
+  return s.ok() ? parse_error : s;
+}
 
-  // Co-purchase lists -> one edge array indexed by dense item index. Keys of
-  // both tables are item ids in the same sorted order.
-  const int32_t n = snap->num_items();
-  snap->edge_offsets_.assign(n + 1, 0);
-  snap->anchor_orders_.assign(n, 0);
-  snap->edges_.reserve(snap->manifest_.counts().pairs_kept());
+// Co-purchase lists -> one edge array indexed by dense item index. Keys of
+// both tables are item ids in the same sorted order.
+absl::Status Snapshot::LoadFbt(const TableReader& tables) {
+  absl::Status parse_error;
+  const int32_t n = num_items();
+  edge_offsets_.assign(n + 1, 0);
+  anchor_orders_.assign(n, 0);
+  edges_.reserve(manifest_.counts().pairs_kept());
   int32_t next = 0;
-  s = (*tables)->ForEach(kFbtTable, [&](absl::string_view key,
-                                        absl::string_view value) {
-    int32_t a = snap->FindItem(key);
+  absl::Status s = tables.ForEach(kFbtTable, [&](absl::string_view key,
+                                                 absl::string_view value) {
+    int32_t a = FindItem(key);
     v1::FbtList list;
     if (a < 0 || a < next ||
         !list.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
       parse_error = a < 0 ? absl::DataLossError(absl::StrCat(
-                                "snapshot ", dir, ": co-purchase list of '",
+                                "snapshot ", dir_, ": co-purchase list of '",
                                 key, "', an item not in the item table"))
-                          : unreadable("co-purchase list", key);
+                          : Unreadable(dir_, "co-purchase list", key);
       return false;
     }
-    for (; next <= a; ++next) snap->edge_offsets_[next] = snap->edges_.size();
-    snap->anchor_orders_[a] = list.anchor_orders();
+    for (; next <= a; ++next) edge_offsets_[next] = edges_.size();
+    anchor_orders_[a] = list.anchor_orders();
     for (const v1::FbtNeighbor& nb : list.neighbors()) {
-      int32_t b = snap->FindItem(nb.item_id());
+      int32_t b = FindItem(nb.item_id());
       if (b < 0) {
         parse_error = absl::DataLossError(
-            absl::StrCat("snapshot ", dir, ": co-purchase list of '", key,
+            absl::StrCat("snapshot ", dir_, ": co-purchase list of '", key,
                          "' names unknown item '", nb.item_id(), "'"));
         return false;
       }
-      snap->edges_.push_back(Neighbor{b, static_cast<float>(nb.score()),
-                                      static_cast<int32_t>(nb.co_orders()),
-                                      static_cast<float>(nb.lift())});
+      edges_.push_back(Neighbor{b, static_cast<float>(nb.score()),
+                                static_cast<int32_t>(nb.co_orders()),
+                                static_cast<float>(nb.lift())});
     }
     return true;
   });
   if (!s.ok()) return s;
   if (!parse_error.ok()) return parse_error;
-  for (; next <= n; ++next) snap->edge_offsets_[next] = snap->edges_.size();
+  for (; next <= n; ++next) edge_offsets_[next] = edges_.size();
+  return absl::OkStatus();
+}
 
-  // Similar-item lists, the same way.
-  snap->similar_offsets_.assign(n + 1, 0);
-  next = 0;
-  s = (*tables)->ForEach(kSimilarTable, [&](absl::string_view key,
-                                            absl::string_view value) {
-    int32_t a = snap->FindItem(key);
+// Similar-item lists, the same way.
+absl::Status Snapshot::LoadSimilar(const TableReader& tables) {
+  absl::Status parse_error;
+  const int32_t n = num_items();
+  similar_offsets_.assign(n + 1, 0);
+  int32_t next = 0;
+  absl::Status s = tables.ForEach(kSimilarTable, [&](absl::string_view key,
+                                                     absl::string_view value) {
+    int32_t a = FindItem(key);
     v1::SimilarList list;
     if (a < 0 || a < next ||
         !list.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      parse_error = unreadable("similar-item list", key);
+      parse_error = Unreadable(dir_, "similar-item list", key);
       return false;
     }
-    for (; next <= a; ++next) {
-      snap->similar_offsets_[next] = snap->similar_edges_.size();
-    }
+    for (; next <= a; ++next) similar_offsets_[next] = similar_edges_.size();
     for (const v1::SimilarNeighbor& nb : list.neighbors()) {
-      int32_t b = snap->FindItem(nb.item_id());
+      int32_t b = FindItem(nb.item_id());
       if (b < 0) {
-        parse_error = unreadable("similar-item list", key);
+        parse_error = Unreadable(dir_, "similar-item list", key);
         return false;
       }
-      snap->similar_edges_.push_back(
-          SimilarEdge{b, nb.similarity(), nb.title_similarity(),
-                      nb.behavior_similarity(), nb.same_category()});
+      similar_edges_.push_back(SimilarEdge{b, nb.similarity(),
+                                           nb.title_similarity(),
+                                           nb.behavior_similarity(),
+                                           nb.same_category()});
     }
     return true;
   });
   if (!s.ok()) return s;
   if (!parse_error.ok()) return parse_error;
-  for (; next <= n; ++next) {
-    snap->similar_offsets_[next] = snap->similar_edges_.size();
-  }
+  for (; next <= n; ++next) similar_offsets_[next] = similar_edges_.size();
+  return absl::OkStatus();
+}
 
-  {
-    int64_t best = 1;
-    for (int32_t i = 0; i < n; ++i)
-      best = std::max(best, snap->items_[i].orders());
-    snap->popularity_.resize(n);
-    for (int32_t i = 0; i < n; ++i) {
-      snap->popularity_[i] = static_cast<float>(
-          std::log1p(snap->items_[i].orders()) / std::log1p(best));
-    }
+void Snapshot::RankItems() {
+  const int32_t n = num_items();
+  int64_t best = 1;
+  for (int32_t i = 0; i < n; ++i) best = std::max(best, items_[i].orders());
+  popularity_.resize(n);
+  for (int32_t i = 0; i < n; ++i) {
+    popularity_[i] =
+        static_cast<float>(std::log1p(items_[i].orders()) / std::log1p(best));
   }
   // Best sellers per category, for cold-start fallbacks.
   for (int32_t i = 0; i < n; ++i) {
-    const std::string& c = snap->items_[i].category();
-    if (!c.empty()) snap->category_best_[c].push_back(i);
+    const std::string& c = items_[i].category();
+    if (!c.empty()) category_best_[c].push_back(i);
   }
-  for (auto& [category, list] : snap->category_best_) {
-    std::vector<int32_t>& by_price = snap->category_by_price_[category];
+  for (auto& [category, list] : category_best_) {
+    std::vector<int32_t>& by_price = category_by_price_[category];
     by_price = list;
     std::stable_sort(by_price.begin(), by_price.end(),
                      [&](int32_t x, int32_t y) {
-                       return snap->items_[x].price() < snap->items_[y].price();
+                       return items_[x].price() < items_[y].price();
                      });
     std::stable_sort(list.begin(), list.end(), [&](int32_t x, int32_t y) {
-      return snap->items_[x].orders() > snap->items_[y].orders();
+      return items_[x].orders() > items_[y].orders();
     });
   }
+}
 
+absl::Status Snapshot::LoadMeta(const TableReader& tables) {
   std::string popular;
-  s = (*tables)->Get(kMetaTable, "popular", &popular);
-  if (s.ok() && !snap->popular_.ParseFromString(popular)) {
-    return unreadable("table", "popular");
+  absl::Status s = tables.Get(kMetaTable, kPopularKey, &popular);
+  if (s.ok() && !popular_.ParseFromString(popular)) {
+    return Unreadable(dir_, "table", kPopularKey);
   }
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   std::string model_bytes;
-  s = (*tables)->Get(kMetaTable, "customer_model", &model_bytes);
-  if (s.ok() && !snap->customer_model_.ParseFromString(model_bytes)) {
-    return unreadable("table", "customer_model");
+  s = tables.Get(kMetaTable, kCustomerModelKey, &model_bytes);
+  if (s.ok() && !customer_model_.ParseFromString(model_bytes)) {
+    return Unreadable(dir_, "table", kCustomerModelKey);
   }
   if (!s.ok() && !absl::IsNotFound(s)) return s;
 
   // Ids merged into another spelling, read after the lists above: their
   // keys are the kept ids, found without the aliases.
   std::string alias_bytes;
-  s = (*tables)->Get(kMetaTable, "item_aliases", &alias_bytes);
-  if (s.ok()) {
-    v1::ItemAliases aliases;
-    if (!aliases.ParseFromString(alias_bytes)) {
-      return unreadable("table", "item_aliases");
-    }
-    for (const v1::ItemAlias& a : aliases.aliases()) {
-      const int32_t i = snap->FindItem(a.item_id());
-      if (i < 0) {
-        return absl::DataLossError(
-            absl::StrCat("snapshot ", dir, ": item alias '", a.alias(),
-                         "' names unknown item '", a.item_id(), "'"));
-      }
-      snap->aliases_.emplace(a.alias(), i);
-    }
-  } else if (!absl::IsNotFound(s)) {
-    return s;
+  s = tables.Get(kMetaTable, kItemAliasesKey, &alias_bytes);
+  if (absl::IsNotFound(s)) return absl::OkStatus();
+  if (!s.ok()) return s;
+  v1::ItemAliases aliases;
+  if (!aliases.ParseFromString(alias_bytes)) {
+    return Unreadable(dir_, "table", kItemAliasesKey);
   }
+  for (const v1::ItemAlias& a : aliases.aliases()) {
+    const int32_t i = FindItem(a.item_id());
+    if (i < 0) {
+      return absl::DataLossError(
+          absl::StrCat("snapshot ", dir_, ": item alias '", a.alias(),
+                       "' names unknown item '", a.item_id(), "'"));
+    }
+    aliases_.emplace(a.alias(), i);
+  }
+  return absl::OkStatus();
+}
 
-  // Embeddings, when trained.
+// Embeddings, when trained.
+absl::Status Snapshot::LoadEmbeddings(const TableReader& tables) {
   std::string info_bytes;
-  s = (*tables)->Get(kMetaTable, "embeddings", &info_bytes);
-  if (s.ok()) {
-    v1::EmbeddingInfo info;
-    if (!info.ParseFromString(info_bytes))
-      return unreadable("table", "embeddings");
-    snap->dim_ = info.factors();
-    const std::string vectors_path = absl::StrCat(dir, "/item_vectors.f32");
-    std::ifstream in(vectors_path, std::ios::binary);
-    snap->item_vectors_.resize(static_cast<size_t>(n) * snap->dim_);
-    in.read(reinterpret_cast<char*>(snap->item_vectors_.data()),
-            static_cast<std::streamsize>(snap->item_vectors_.size() *
-                                         sizeof(float)));
-    if (!in.good()) {
-      return absl::DataLossError(absl::StrCat(
-          "snapshot ", dir, ": ", vectors_path, " is missing or short"));
-    }
-    snap->item_norms_.resize(n);
-    for (int32_t i = 0; i < n; ++i) {
-      double sum = 0;
-      const float* v = snap->item_vector(i);
-      for (int k = 0; k < snap->dim_; ++k) sum += double{v[k]} * v[k];
-      snap->item_norms_[i] = static_cast<float>(std::sqrt(sum));
-    }
-    auto index = ann::VectorIndex::Load(absl::StrCat(dir, "/items.faiss"));
-    if (!index.ok()) return index.status();
-    snap->item_index_ = std::move(*index);
-  } else if (!absl::IsNotFound(s)) {
-    return s;
+  absl::Status s = tables.Get(kMetaTable, kEmbeddingsKey, &info_bytes);
+  if (absl::IsNotFound(s)) return absl::OkStatus();
+  if (!s.ok()) return s;
+  v1::EmbeddingInfo info;
+  if (!info.ParseFromString(info_bytes)) {
+    return Unreadable(dir_, "table", kEmbeddingsKey);
   }
-  snap->tables_ = std::move(*tables);
-  return std::shared_ptr<const Snapshot>(std::move(snap));
+  const int32_t n = num_items();
+  dim_ = info.factors();
+  const std::string vectors_path = absl::StrCat(dir_, "/", kItemVectorsFile);
+  std::ifstream in(vectors_path, std::ios::binary);
+  item_vectors_.resize(static_cast<size_t>(n) * dim_);
+  in.read(reinterpret_cast<char*>(item_vectors_.data()),
+          static_cast<std::streamsize>(item_vectors_.size() * sizeof(float)));
+  if (!in.good()) {
+    return absl::DataLossError(absl::StrCat("snapshot ", dir_, ": ",
+                                            vectors_path, " is missing or short"));
+  }
+  item_norms_.resize(n);
+  for (int32_t i = 0; i < n; ++i) {
+    double sum = 0;
+    const float* v = item_vector(i);
+    for (int k = 0; k < dim_; ++k) sum += double{v[k]} * v[k];
+    item_norms_[i] = static_cast<float>(std::sqrt(sum));
+  }
+  // No item had a vector to index: the indexer wrote no items.faiss, and
+  // SearchItems finds nothing.
+  if (info.ann_index() == kNoItemIndex) return absl::OkStatus();
+  auto index = ann::VectorIndex::Load(absl::StrCat(dir_, "/", kItemIndexFile));
+  if (!index.ok()) return index.status();
+  item_index_ = std::move(*index);
+  return absl::OkStatus();
 }
 
 absl::Span<const int32_t> Snapshot::CategoryBestSellers(

@@ -157,6 +157,15 @@ class Snapshot final : public ItemGraph {
 
  private:
   Snapshot() = default;
+  // The steps of Open(), in order; each fills its members from `tables`.
+  absl::Status LoadItems(const TableReader& tables);
+  absl::Status LoadFbt(const TableReader& tables);
+  absl::Status LoadSimilar(const TableReader& tables);
+  // Popularity and the per-category lists, from the item records.
+  void RankItems();
+  // Best sellers, the customer model and the item aliases.
+  absl::Status LoadMeta(const TableReader& tables);
+  absl::Status LoadEmbeddings(const TableReader& tables);
   // SearchItems for exact indexes, from item_vectors_.
   void ExactTopK(const float* query, int k, std::vector<int64_t>* ids,
                  std::vector<float>* scores) const;

@@ -117,7 +117,8 @@ absl::StatusOr<v1::SnapshotManifest> ReadManifest(const std::string& dir) {
   if (manifest.format_version() != kSnapshotFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "snapshot ", dir, " has format version ", manifest.format_version(),
-        "; this build reads version ", kSnapshotFormatVersion));
+        "; this build reads version ", kSnapshotFormatVersion,
+        ": rebuild the snapshot with this build's boomerang-indexer"));
   }
   return manifest;
 }
@@ -234,7 +235,8 @@ SnapshotBuilder::~SnapshotBuilder() {
 }
 
 absl::StatusOr<std::string> SnapshotBuilder::Publish(
-    v1::SnapshotManifest manifest) {
+    v1::SnapshotManifest manifest,
+    const std::function<absl::Status(const std::string&)>& check) {
   manifest.set_format_version(kSnapshotFormatVersion);
   manifest.clear_files();
   std::error_code ec;
@@ -288,6 +290,11 @@ absl::StatusOr<std::string> SnapshotBuilder::Publish(
     if (!s.ok()) return s;
     s = FsyncPath(tmp_dir_, /*is_dir=*/true);
     if (!s.ok()) return s;
+    // Once: a retry changes only the manifest's version.
+    if (attempt == 0 && check) {
+      s = check(tmp_dir_);
+      if (!s.ok()) return s;
+    }
     const std::string final_dir = absl::StrCat(root_, "/", VersionName(next));
     // RENAME_NOREPLACE semantics: rename() onto an existing non-empty
     // directory fails with ENOTEMPTY/EEXIST, which is what we want.

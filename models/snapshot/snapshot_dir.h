@@ -1,6 +1,6 @@
 // Snapshot directories on disk: finding versions, checksums, the manifest,
-// and publishing a new version atomically. The layout is documented in
-// proto/boomerang/v1/snapshot.proto.
+// and publishing a new version atomically. The names are in layout.h, the
+// records in proto/boomerang/v1/snapshot.proto.
 //
 // Publishing (SnapshotBuilder) follows one rule: a reader never sees a
 // half-written snapshot. The builder writes into <root>/.tmp-<pid>-<n>/,
@@ -19,6 +19,7 @@
 #ifndef BOOMERANG_MODELS_SNAPSHOT_SNAPSHOT_DIR_H_
 #define BOOMERANG_MODELS_SNAPSHOT_SNAPSHOT_DIR_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,12 +27,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "boomerang/v1/snapshot.pb.h"
+#include "models/snapshot/layout.h"
 
 namespace boomerang {
-
-inline constexpr int kSnapshotFormatVersion = 1;
-inline constexpr const char* kManifestFile = "manifest.json";
-inline constexpr const char* kTablesDir = "tables";
 
 // "000042" for 42.
 std::string VersionName(int64_t version);
@@ -65,8 +63,12 @@ class SnapshotBuilder {
 
   // Checksums and fsyncs every file in dir(), fills `manifest`'s version,
   // format_version and files, writes it, and renames dir() to the next
-  // version. Returns the published directory.
-  absl::StatusOr<std::string> Publish(v1::SnapshotManifest manifest);
+  // version. Returns the published directory. `check`, when given, is called
+  // once with dir() once it is complete (manifest written), before the
+  // rename; when it fails, nothing is published and its status is returned.
+  absl::StatusOr<std::string> Publish(
+      v1::SnapshotManifest manifest,
+      const std::function<absl::Status(const std::string&)>& check = nullptr);
 
  private:
   SnapshotBuilder() = default;

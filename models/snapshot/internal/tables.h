@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "models/snapshot/layout.h"
 
 namespace rocksdb {
 class DB;
@@ -33,12 +34,7 @@ class Cache;
 
 namespace boomerang {
 
-// The column families of a snapshot (see proto/boomerang/v1/snapshot.proto).
-inline constexpr const char* kItemsTable = "items";
-inline constexpr const char* kFbtTable = "fbt";
-inline constexpr const char* kMetaTable = "meta";
-inline constexpr const char* kSimilarTable = "similar";
-inline constexpr const char* kCustomersTable = "customers";
+// The column families of a snapshot (their names are in layout.h).
 const std::vector<std::string>& SnapshotTableNames();
 
 class TableWriter {
