@@ -1,0 +1,89 @@
+// SnapshotWriter: what the indexer writes a snapshot through. It takes the
+// records the indexer built (the messages of proto/boomerang/v1/snapshot.proto),
+// lays them out as layout.h names them, and publishes the new version
+// atomically (SnapshotBuilder, snapshot_dir.h).
+//
+// Before publishing, the writer opens the finished version with the reader
+// the server loads (Snapshot::Open, checksums verified) and parses every
+// customer record: a snapshot the server could not load is never published,
+// and the same code verifies what it serves.
+//
+//   auto w = SnapshotWriter::Begin(root);  // claims a temporary directory
+//   (*w)->AddItem(id, record); ...          // kept in memory, serialized
+//   (*w)->WriteEmbeddings(...);             // files, written at once
+//   auto dir = (*w)->Publish(manifest);     // tables, check, rename
+//
+// A writer that is destroyed before Publish() succeeds leaves nothing behind
+// and the versions already published untouched.
+//
+// Thread-safety: single-threaded.
+#ifndef BOOMERANG_MODELS_SNAPSHOT_WRITER_H_
+#define BOOMERANG_MODELS_SNAPSHOT_WRITER_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "boomerang/v1/snapshot.pb.h"
+#include "models/ann/vector_index.h"
+#include "models/snapshot/snapshot_dir.h"
+
+namespace boomerang {
+
+class SnapshotWriter {
+ public:
+  // Creates a fresh temporary version directory under `root` (creating
+  // `root` if needed). Fails early on an unusable root: call it before the
+  // expensive work.
+  static absl::StatusOr<std::unique_ptr<SnapshotWriter>> Begin(
+      const std::string& root);
+
+  // Rows of the tables, kept serialized until Publish(). Keys need not come
+  // sorted; a key added twice to one table makes Publish() fail.
+  void ReserveItems(size_t n) { items_.reserve(n); }
+  void ReserveCustomers(size_t n) { customers_.reserve(n); }
+  void AddItem(const std::string& item_id, const v1::ItemRecord& record);
+  // Only items that have a list.
+  void AddFbtList(const std::string& item_id, const v1::FbtList& list);
+  void AddSimilarList(const std::string& item_id, const v1::SimilarList& list);
+  void AddCustomer(const std::string& customer_id,
+                   const v1::CustomerRecord& record);
+
+  // Meta records. Popular and the customer model are always written (empty
+  // messages when not set); the aliases only when there are some.
+  void SetPopular(const v1::PopularItems& popular);
+  void SetCustomerModel(const v1::CustomerModel& model);
+  void SetItemAliases(const v1::ItemAliases& aliases);
+
+  // Embeddings: `info` goes to meta; `index` (may be null when no item has
+  // a vector: then info.ann_index() must be kNoItemIndex) is saved as
+  // items.faiss and `vectors` (num_items x info.factors() floats, items in
+  // table order) as item_vectors.f32, both now.
+  absl::Status WriteEmbeddings(const v1::EmbeddingInfo& info,
+                               const ann::VectorIndex* index,
+                               absl::Span<const float> vectors);
+
+  // Writes the tables, completes `manifest` (version, format_version, file
+  // checksums), checks the result with the reader and renames it to the
+  // next version. Returns the published directory. On failure nothing is
+  // published; a failed check is INTERNAL (UNAVAILABLE for an I/O error)
+  // and says "snapshot check failed: ...; nothing was published".
+  // REQUIRES: called once.
+  absl::StatusOr<std::string> Publish(v1::SnapshotManifest manifest);
+
+ private:
+  using Rows = std::vector<std::pair<std::string, std::string>>;
+  SnapshotWriter() = default;
+  absl::Status WriteTables();
+
+  std::unique_ptr<SnapshotBuilder> builder_;
+  Rows items_, fbt_, meta_, similar_, customers_;
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_MODELS_SNAPSHOT_WRITER_H_

@@ -1,0 +1,279 @@
+// What SnapshotWriter writes, Snapshot::Open reads back: a tiny snapshot of
+// a handful of items, co-purchase and similar lists, customers and meta
+// records, round-tripped through a temporary directory.
+#include "models/snapshot/writer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "models/snapshot/layout.h"
+#include "models/snapshot/snapshot.h"
+#include "tests/test_util.h"
+
+namespace boomerang {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::ItemRecord Item(const std::string& title, int32_t index, int64_t orders) {
+  v1::ItemRecord rec;
+  rec.set_title(title);
+  rec.set_category("kitchen");
+  rec.set_index(index);
+  rec.set_orders(orders);
+  rec.set_price(2.5 + index);
+  return rec;
+}
+
+// Items CUP, SAUCER, TEAPOT (table order: CUP 0, SAUCER 1, TEAPOT 2), one
+// merged spelling "cup", two customers, two-dimensional vectors.
+absl::StatusOr<std::string> WriteTinySnapshot(const std::string& root) {
+  auto w = SnapshotWriter::Begin(root);
+  if (!w.ok()) return w.status();
+  SnapshotWriter& writer = **w;
+  // Out of key order on purpose: the writer sorts.
+  writer.AddItem("TEAPOT", Item("Teapot", 2, 3));
+  writer.AddItem("CUP", Item("Cup", 0, 10));
+  writer.AddItem("SAUCER", Item("Saucer", 1, 6));
+
+  v1::FbtList fbt;
+  fbt.set_anchor_orders(6);
+  v1::FbtNeighbor* nb = fbt.add_neighbors();
+  nb->set_item_id("CUP");
+  nb->set_score(0.75);
+  nb->set_co_orders(5);
+  nb->set_lift(1.5);
+  writer.AddFbtList("SAUCER", fbt);
+
+  v1::SimilarList similar;
+  v1::SimilarNeighbor* sn = similar.add_neighbors();
+  sn->set_item_id("SAUCER");
+  sn->set_similarity(0.5f);
+  sn->set_same_category(true);
+  writer.AddSimilarList("CUP", similar);
+
+  v1::CustomerRecord c1;
+  c1.set_orders(2);
+  v1::CustomerItem* bought = c1.add_items();
+  bought->set_item_id("CUP");
+  bought->set_orders(2);
+  c1.add_vector(1.f);
+  c1.add_vector(0.f);
+  writer.AddCustomer("c1", c1);
+  v1::CustomerRecord c2;
+  c2.set_orders(1);
+  writer.AddCustomer("c2", c2);
+
+  v1::PopularItems popular;
+  popular.add_overall()->set_item_id("CUP");
+  popular.mutable_overall(0)->set_orders(10);
+  writer.SetPopular(popular);
+  v1::CustomerModel model;
+  model.set_note("tiny");
+  writer.SetCustomerModel(model);
+  v1::ItemAliases aliases;
+  v1::ItemAlias* alias = aliases.add_aliases();
+  alias->set_alias("cup");
+  alias->set_item_id("CUP");
+  writer.SetItemAliases(aliases);
+
+  // Vectors in table order; TEAPOT has none (not in the index).
+  const std::vector<float> vectors = {1.f, 0.f, 0.f, 1.f, 0.f, 0.f};
+  auto index = ann::VectorIndex::Build(absl::MakeConstSpan(vectors.data(), 4),
+                                       std::vector<int64_t>{0, 1}, 2,
+                                       ann::IndexOptions());
+  if (!index.ok()) return index.status();
+  v1::EmbeddingInfo info;
+  info.set_factors(2);
+  info.set_ann_index((*index)->description());
+  absl::Status s = writer.WriteEmbeddings(info, index->get(), vectors);
+  if (!s.ok()) return s;
+
+  v1::SnapshotManifest manifest;
+  manifest.set_data_end("2024-01-02T00:00:00Z");
+  manifest.mutable_counts()->set_items(3);
+  manifest.mutable_counts()->set_customers(2);
+  manifest.mutable_counts()->set_pairs_kept(1);
+  manifest.mutable_parameters()->set_recent_days(30);
+  return writer.Publish(manifest);
+}
+
+TEST(SnapshotWriterTest, WhatIsWrittenReadsBack) {
+  testing::TempDir tmp;
+  auto dir = WriteTinySnapshot(tmp.Sub("snaps"));
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  EXPECT_EQ(*dir, tmp.Sub("snaps/000001"));
+
+  auto snap = Snapshot::Open(*dir, SnapshotOptions());
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  const Snapshot& s = **snap;
+  EXPECT_EQ(s.version(), "000001");
+  EXPECT_EQ(s.manifest().format_version(), kSnapshotFormatVersion);
+  EXPECT_EQ(s.recent_days(), 30);
+  EXPECT_GT(s.data_end_seconds(), 0);
+
+  // Items, in key order, with their records; the alias finds its item.
+  ASSERT_EQ(s.num_items(), 3);
+  EXPECT_EQ(s.item_id(0), "CUP");
+  EXPECT_EQ(s.item_id(1), "SAUCER");
+  EXPECT_EQ(s.item_id(2), "TEAPOT");
+  EXPECT_EQ(s.item(0).title(), "Cup");
+  EXPECT_EQ(s.item(2).orders(), 3);
+  EXPECT_EQ(s.FindItem("cup"), 0);
+  EXPECT_EQ(s.FindItem("MUG"), -1);
+  EXPECT_FLOAT_EQ(s.Popularity(0), 1.f);
+  ASSERT_EQ(s.CategoryBestSellers("kitchen").size(), 3u);
+  EXPECT_EQ(s.CategoryBestSellers("kitchen")[0], 0);
+
+  // Co-purchase and similar lists.
+  ASSERT_EQ(s.Fbt(1).size(), 1u);
+  EXPECT_EQ(s.Fbt(1)[0].item, 0);
+  EXPECT_EQ(s.Fbt(1)[0].co_orders, 5);
+  EXPECT_FLOAT_EQ(s.Fbt(1)[0].score, 0.75f);
+  EXPECT_FLOAT_EQ(s.Fbt(1)[0].lift, 1.5f);
+  EXPECT_EQ(s.fbt_anchor_orders(1), 6);
+  EXPECT_TRUE(s.Fbt(0).empty());
+  EXPECT_TRUE(s.Fbt(2).empty());
+  ASSERT_EQ(s.Similar(0).size(), 1u);
+  EXPECT_EQ(s.Similar(0)[0].item, 1);
+  EXPECT_TRUE(s.Similar(1).empty());
+
+  // Meta records.
+  ASSERT_EQ(s.popular().overall_size(), 1);
+  EXPECT_EQ(s.popular().overall(0).item_id(), "CUP");
+  EXPECT_EQ(s.customer_model().note(), "tiny");
+
+  // Customers, by id and by scan.
+  v1::CustomerRecord c;
+  ASSERT_TRUE(s.GetCustomer("c1", &c).ok());
+  EXPECT_EQ(c.orders(), 2);
+  ASSERT_EQ(c.items_size(), 1);
+  EXPECT_EQ(c.items(0).item_id(), "CUP");
+  EXPECT_TRUE(absl::IsNotFound(s.GetCustomer("c9", &c)));
+  std::vector<std::string> ids;
+  ASSERT_TRUE(s.ScanCustomers("", [&](absl::string_view id, absl::string_view) {
+                 ids.emplace_back(id);
+                 return true;
+               }).ok());
+  EXPECT_THAT(ids, ::testing::ElementsAre("c1", "c2"));
+
+  // Embeddings: vectors in table order and the item index.
+  ASSERT_EQ(s.dim(), 2);
+  EXPECT_FLOAT_EQ(s.item_vector(1)[1], 1.f);
+  EXPECT_FLOAT_EQ(s.ItemNorm(2), 0.f);
+  std::vector<int64_t> found;
+  std::vector<float> scores;
+  const std::vector<float> query = {0.f, 2.f};
+  ASSERT_TRUE(s.SearchItems(query, 1, &found, &scores).ok());
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], 1);
+}
+
+TEST(SnapshotWriterTest, WritesTheLayoutsFiles) {
+  testing::TempDir tmp;
+  auto dir = WriteTinySnapshot(tmp.Sub("snaps"));
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  auto manifest = ReadManifest(*dir);
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  std::vector<std::string> top;
+  for (const auto& f : manifest->files()) {
+    if (f.path().find('/') == std::string::npos) top.push_back(f.path());
+  }
+  EXPECT_THAT(top, ::testing::UnorderedElementsAre(kItemIndexFile,
+                                                   kItemVectorsFile));
+  for (const auto& f : manifest->files()) {
+    if (f.path().find('/') != std::string::npos) {
+      EXPECT_EQ(f.path().rfind(absl::StrCat(kTablesDir, "/"), 0), 0u)
+          << f.path();
+    }
+  }
+}
+
+// A version of the format this build does not know (a newer indexer wrote
+// it) is refused, and the message says how to get one that loads.
+TEST(SnapshotWriterTest, RefusesAnUnknownFormatVersion) {
+  testing::TempDir tmp;
+  auto dir = WriteTinySnapshot(tmp.Sub("snaps"));
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  const std::string path = absl::StrCat(*dir, "/", kManifestFile);
+  std::string json = testing::ReadFileBytes(path);
+  const std::string current =
+      absl::StrCat("\"format_version\": ", kSnapshotFormatVersion);
+  ASSERT_THAT(json, HasSubstr(current));
+  testing::WriteFile(path,
+                     absl::StrReplaceAll(json, {{current, absl::StrCat(
+                                                     "\"format_version\": ",
+                                                     kSnapshotFormatVersion + 1)}}));
+  auto snap = Snapshot::Open(*dir, SnapshotOptions());
+  ASSERT_FALSE(snap.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(snap.status())) << snap.status();
+  EXPECT_THAT(snap.status().message(),
+              HasSubstr(absl::StrCat("has format version ",
+                                     kSnapshotFormatVersion + 1)));
+  EXPECT_THAT(snap.status().message(), HasSubstr("boomerang-indexer"));
+  // The server's way in says the same.
+  auto newest = Snapshot::OpenNewest(tmp.Sub("snaps"), 0, SnapshotOptions(),
+                                     nullptr);
+  ASSERT_FALSE(newest.ok());
+  EXPECT_THAT(newest.status().message(), HasSubstr("boomerang-indexer"));
+}
+
+// Nothing is published when the writer is dropped before Publish().
+TEST(SnapshotWriterTest, AnUnpublishedWriterLeavesNothing) {
+  testing::TempDir tmp;
+  {
+    auto w = SnapshotWriter::Begin(tmp.Sub("snaps"));
+    ASSERT_TRUE(w.ok()) << w.status();
+    (*w)->AddItem("CUP", Item("Cup", 0, 1));
+  }
+  auto versions = ListCompleteVersions(tmp.Sub("snaps"));
+  ASSERT_TRUE(versions.ok());
+  EXPECT_TRUE(versions->empty());
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path() + "/snaps"));
+}
+
+// A duplicate key fails the run instead of publishing one of the two.
+TEST(SnapshotWriterTest, ADuplicateKeyPublishesNothing) {
+  testing::TempDir tmp;
+  auto w = SnapshotWriter::Begin(tmp.Sub("snaps"));
+  ASSERT_TRUE(w.ok()) << w.status();
+  (*w)->AddItem("CUP", Item("Cup", 0, 1));
+  (*w)->AddItem("CUP", Item("Cup", 0, 2));
+  auto dir = (*w)->Publish(v1::SnapshotManifest());
+  ASSERT_FALSE(dir.ok());
+  EXPECT_THAT(dir.status().message(), HasSubstr("duplicate key 'CUP'"));
+  auto versions = ListCompleteVersions(tmp.Sub("snaps"));
+  ASSERT_TRUE(versions.ok());
+  EXPECT_TRUE(versions->empty());
+}
+
+// The writer checks with the reader: what the server would refuse (an alias
+// naming no item) is not published, and the message says why.
+TEST(SnapshotWriterTest, WhatTheReaderRefusesIsNotPublished) {
+  testing::TempDir tmp;
+  auto w = SnapshotWriter::Begin(tmp.Sub("snaps"));
+  ASSERT_TRUE(w.ok()) << w.status();
+  (*w)->AddItem("CUP", Item("Cup", 0, 1));
+  v1::ItemAliases aliases;
+  v1::ItemAlias* alias = aliases.add_aliases();
+  alias->set_alias("mug");
+  alias->set_item_id("MUG");
+  (*w)->SetItemAliases(aliases);
+  auto dir = (*w)->Publish(v1::SnapshotManifest());
+  ASSERT_FALSE(dir.ok());
+  EXPECT_TRUE(absl::IsInternal(dir.status())) << dir.status();
+  EXPECT_THAT(dir.status().message(), HasSubstr("snapshot check failed"));
+  EXPECT_THAT(dir.status().message(),
+              HasSubstr("item alias 'mug' names unknown item 'MUG'"));
+  EXPECT_THAT(dir.status().message(), HasSubstr("nothing was published"));
+  auto versions = ListCompleteVersions(tmp.Sub("snaps"));
+  ASSERT_TRUE(versions.ok());
+  EXPECT_TRUE(versions->empty());
+}
+
+}  // namespace
+}  // namespace boomerang
