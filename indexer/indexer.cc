@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
@@ -28,9 +27,8 @@
 #include "models/repurchase.h"
 #include "models/timestamp.h"
 #include "models/events/event_store.h"
-#include "models/snapshot/layout.h"
 #include "models/snapshot/snapshot_dir.h"
-#include "models/snapshot/internal/tables.h"
+#include "models/snapshot/writer.h"
 
 namespace boomerang {
 namespace {
@@ -163,7 +161,9 @@ class Shop {
     return it->second;
   }
   std::vector<ItemAccumulator>& items() { return items_; }
+  const std::vector<ItemAccumulator>& items() const { return items_; }
   std::vector<OrderAccumulator>& orders() { return orders_; }
+  const std::vector<OrderAccumulator>& orders() const { return orders_; }
 
   // Folds each group's other members into its first one: lines, units and
   // unit prices add up, catalog facts come from a member that is in the
@@ -638,66 +638,6 @@ absl::Status ReadPurchases(const IndexerOptions& options,
   return CheckReaderError(*input->source);
 }
 
-// Reads every row back the way the server will and parses it, so that a
-// snapshot the server could not load is never published.
-absl::Status VerifyTables(const std::string& dir) {
-  auto reader = TableReader::Open(dir, 8 << 20);
-  if (!reader.ok()) return reader.status();
-  absl::Status bad;
-  auto check = [&](const char* table, google::protobuf::Message* msg) {
-    return (*reader)->ForEach(
-        table, [&](absl::string_view k, absl::string_view v) {
-          if (!msg->ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-            bad = absl::InternalError(
-                absl::StrCat("snapshot check failed: ", table, " row '", k,
-                             "' does not read back; nothing was published"));
-            return false;
-          }
-          return true;
-        });
-  };
-  v1::ItemRecord item;
-  v1::FbtList fbt;
-  v1::SimilarList similar;
-  v1::CustomerRecord customer;
-  absl::Status s = check(kItemsTable, &item);
-  if (s.ok()) s = check(kFbtTable, &fbt);
-  if (s.ok()) s = check(kSimilarTable, &similar);
-  if (s.ok()) s = check(kCustomersTable, &customer);
-  // meta holds different messages per key; each parses as its own type.
-  std::string value;
-  v1::PopularItems popular;
-  if (s.ok() && (*reader)->Get(kMetaTable, kPopularKey, &value).ok() &&
-      !popular.ParseFromString(value)) {
-    s = absl::InternalError(
-        "snapshot check failed: meta 'popular' does not read back");
-  }
-  v1::CustomerModel model;
-  if (s.ok() && (*reader)->Get(kMetaTable, kCustomerModelKey, &value).ok() &&
-      !model.ParseFromString(value)) {
-    s = absl::InternalError(
-        "snapshot check failed: meta 'customer_model' does not read back");
-  }
-  // Every alias names an item of the table: the server refuses the
-  // snapshot otherwise.
-  v1::ItemAliases aliases;
-  if (s.ok() && (*reader)->Get(kMetaTable, kItemAliasesKey, &value).ok()) {
-    if (!aliases.ParseFromString(value)) {
-      s = absl::InternalError(
-          "snapshot check failed: meta 'item_aliases' does not read back");
-    }
-    for (const v1::ItemAlias& a : aliases.aliases()) {
-      if (!s.ok()) break;
-      if (!(*reader)->Get(kItemsTable, a.item_id(), &value).ok()) {
-        s = absl::InternalError(absl::StrCat(
-            "snapshot check failed: alias '", a.alias(), "' names '",
-            a.item_id(), "', which is not in the item table"));
-      }
-    }
-  }
-  return s.ok() ? bad : s;
-}
-
 // Fits BG/NBD, Gamma-Gamma and the RFM cutoffs on every known customer as
 // of the day after `data_end`. `orders_of(c)` gives a customer's order times
 // and values. A model that cannot be fitted (too few customers, no repeat
@@ -867,6 +807,597 @@ absl::Status CheckShrink(const IndexerOptions& options,
       absl::StrJoin(shrank, ", "), 100 * options.max_shrink));
 }
 
+absl::Status CheckOptions(const IndexerOptions& options) {
+  if (options.purchases_path.empty()) {
+    return absl::InvalidArgumentError("--purchases is required");
+  }
+  if (options.out_root.empty()) {
+    return absl::InvalidArgumentError("--out is required");
+  }
+  if (options.cooccurrence.top_k < 1 || options.cooccurrence.min_support < 1 ||
+      options.cooccurrence.max_order_items < 2) {
+    return absl::InvalidArgumentError(
+        "--top-k and --min-support must be >= 1 and --max-order-items >= 2");
+  }
+  if (!(options.max_bad_share >= 0 && options.max_bad_share <= 1)) {
+    return absl::InvalidArgumentError("--max-bad-share must be in [0, 1]");
+  }
+  if (!(options.max_shrink >= 0 && options.max_shrink <= 1)) {
+    return absl::InvalidArgumentError("--max-shrink must be in [0, 1]");
+  }
+  if (options.recent_days < 1 || options.cooccurrence.threads < 0) {
+    return absl::InvalidArgumentError(
+        "--recent-days must be >= 1 and --threads >= 0");
+  }
+  return absl::OkStatus();
+}
+
+// Reads the catalog (if any), the purchases and the live events (if any)
+// into `shop`.
+absl::Status ReadInputs(const IndexerOptions& options, Shop* shop,
+                        IndexReport* report, Progress* progress) {
+  ItemExclusion exclusion(options.excluded_item_patterns);
+  absl::flat_hash_set<std::string> not_products;
+  if (!options.catalog_path.empty()) {
+    progress->Phase("reading catalog");
+    absl::Status s =
+        ReadCatalog(options, shop, &not_products, &report->catalog, progress);
+    if (!s.ok()) return s;
+  }
+  progress->Phase("reading purchases");
+  absl::Status s =
+      ReadPurchases(options, exclusion, not_products, shop, report, progress);
+  if (!s.ok()) return s;
+  report->export_data_end = report->data_end;
+  if (!options.events_dir.empty()) {
+    progress->Phase("reading live events");
+    s = ReadLiveEvents(options, exclusion, not_products, shop, report);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Refuses inputs a snapshot must not be built from: too many bad lines
+// (the mapping or the file is wrong), no usable lines, or data that shrank
+// against the newest published version.
+absl::Status CheckInputs(const IndexerOptions& options, const Shop& shop,
+                         const IndexReport& report) {
+  for (const InputStats* in : {&report.purchases, &report.catalog}) {
+    if (in->data_rows == 0) continue;
+    double share = static_cast<double>(in->bad_total()) / in->data_rows;
+    if (share > options.max_bad_share) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: %d of %d lines (%.1f%%) are bad, more than --max-bad-share "
+          "%.1f%%; nothing was published. %s. First: %s",
+          in->path, in->bad_total(), in->data_rows, 100 * share,
+          100 * options.max_bad_share, BadSummaryLine(*in),
+          [&]() -> std::string {
+            for (const auto& b : in->bad) {
+              if (b.count > 0) return b.first_detail;
+            }
+            return "";
+          }()));
+    }
+  }
+  if (report.purchases.data_rows == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.purchases_path,
+        ": has a header but no data lines; nothing was published"));
+  }
+  if (report.purchase_lines == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.purchases_path,
+        ": no usable purchase lines (every line was bad, a return, a "
+        "zero quantity or a non-product); nothing was published"));
+  }
+  return CheckShrink(options, report,
+                     static_cast<int64_t>(shop.orders().size()),
+                     shop.customers());
+}
+
+// Ids that differ only in case: listed always, merged when asked. Returns
+// the (other spelling, kept id) pairs of a merge.
+std::vector<std::pair<std::string, std::string>> HandleCaseGroups(
+    const IndexerOptions& options, Shop* shop, IndexReport* report) {
+  std::vector<std::vector<int32_t>> groups = CaseGroups(shop->items());
+  report->case_groups_total = static_cast<int64_t>(groups.size());
+  for (size_t g = 0; g < groups.size() && g < kMaxCaseGroups; ++g) {
+    auto& out = report->case_groups.emplace_back();
+    for (int32_t i : groups[g]) {
+      out.emplace_back(shop->items()[i].id, shop->items()[i].lines);
+    }
+  }
+  if (!options.merge_item_case || groups.empty()) return {};
+  report->case_merged = true;
+  return shop->MergeItems(groups);
+}
+
+// Each known customer's history: per item, orders, units, first and last
+// purchase.
+struct CustomerItemAcc {
+  int32_t orders = 0;
+  double quantity = 0;
+  int64_t first = INT64_MAX, last = INT64_MIN;
+  // Per order: time and units (several lines of one order add up).
+  int64_t seen_order = -1;
+  std::vector<int64_t> times;
+  std::vector<float> quantities;
+};
+struct CustomerAcc {
+  absl::flat_hash_map<int32_t, CustomerItemAcc> items;
+  int64_t orders = 0, first = INT64_MAX, last = INT64_MIN;
+  std::vector<int64_t> order_times;
+  std::vector<double> order_values;
+};
+
+// The orders in compact form, and what counting them gives per customer.
+struct CountedOrders {
+  OrderItems compact;
+  std::vector<CustomerAcc> customers;
+  std::vector<int32_t> order_customers;
+  std::vector<int64_t> order_timestamps;
+};
+
+// Adds one order's lines to its customer's per-item history (units and
+// purchase times).
+void AddCustomerLines(const OrderAccumulator& o, size_t order_no,
+                      CustomerAcc* c) {
+  c->order_times.push_back(o.timestamp);
+  c->order_values.push_back(o.revenue);
+  for (size_t k = 0; k < o.items.size(); ++k) {
+    CustomerItemAcc& ci = c->items[o.items[k]];
+    ci.quantity += o.quantities[k];
+    if (ci.seen_order != static_cast<int64_t>(order_no)) {
+      ci.seen_order = static_cast<int64_t>(order_no);
+      ci.times.push_back(o.timestamp);
+      ci.quantities.push_back(o.quantities[k]);
+    } else {
+      ci.quantities.back() += o.quantities[k];
+    }
+  }
+}
+
+// Orders -> compact form; per-item order counts, recency and customers.
+// Moves the items out of the shop's orders.
+CountedOrders CountOrders(const IndexerOptions& options, Shop* shop,
+                          IndexReport* report) {
+  auto& items = shop->items();
+  auto& orders = shop->orders();
+  const int64_t recent_from =
+      report->data_end - static_cast<int64_t>(options.recent_days) * 86400;
+  CountedOrders counted;
+  OrderItems& compact = counted.compact;
+  compact.items.reserve(report->purchase_lines);
+  counted.customers.resize(shop->customers());
+  counted.order_customers.reserve(orders.size());
+  counted.order_timestamps.reserve(orders.size());
+  for (size_t order_no = 0; order_no < orders.size(); ++order_no) {
+    OrderAccumulator& o = orders[order_no];
+    const int64_t lines = static_cast<int64_t>(o.items.size());
+    if (o.customer >= 0) {
+      AddCustomerLines(o, order_no, &counted.customers[o.customer]);
+    }
+    std::vector<float>().swap(o.quantities);
+    compact.Add(std::move(o.items));
+    o.items.clear();
+    counted.order_customers.push_back(o.customer);
+    counted.order_timestamps.push_back(o.timestamp);
+    const int64_t b = compact.offsets[compact.offsets.size() - 2];
+    const int64_t e = compact.offsets.back();
+    if (e - b > options.cooccurrence.max_order_items) {
+      report->huge_order_lines += lines;
+    }
+    if (o.customer < 0) ++report->guest_orders;
+    for (int64_t i = b; i < e; ++i) {
+      ItemAccumulator& item = items[compact.items[i]];
+      ++item.orders;
+      if (o.timestamp >= recent_from) ++item.recent_orders;
+    }
+    if (o.customer >= 0) {
+      CustomerAcc& c = counted.customers[o.customer];
+      ++c.orders;
+      c.first = std::min(c.first, o.timestamp);
+      c.last = std::max(c.last, o.timestamp);
+      for (int64_t i = b; i < e; ++i) {
+        CustomerItemAcc& ci = c.items[compact.items[i]];
+        ++ci.orders;
+        ci.first = std::min(ci.first, o.timestamp);
+        ci.last = std::max(ci.last, o.timestamp);
+      }
+    }
+  }
+  for (const CustomerAcc& c : counted.customers) {
+    for (const auto& [item, unused] : c.items) ++items[item].customers;
+  }
+  return counted;
+}
+
+// What the models fitted on the counted orders give.
+struct FittedModels {
+  std::vector<ItemCycle> cycles;  // per item
+  v1::CustomerModel customer_model;
+  CooccurrenceResult co;
+  // Dense indices in the item table's key order: what the server uses, and
+  // the ids of the item vectors in items.faiss.
+  std::vector<int64_t> table_index;
+  std::optional<EmbeddingResult> embeddings;
+};
+
+// Repurchase cycles: each item's buyers' purchase times.
+std::vector<ItemCycle> ItemCycles(const std::vector<CustomerAcc>& customers,
+                                  size_t num_items) {
+  std::vector<ItemCycle> cycles(num_items);
+  std::vector<std::vector<absl::Span<const int64_t>>> buyers(num_items);
+  for (const CustomerAcc& c : customers) {
+    for (const auto& [item, ci] : c.items) {
+      buyers[item].push_back(absl::MakeConstSpan(ci.times));
+    }
+  }
+  for (size_t i = 0; i < num_items; ++i) {
+    cycles[i] = EstimateItemCycle(absl::MakeConstSpan(buyers[i]));
+  }
+  return cycles;
+}
+
+std::vector<int64_t> TableIndex(const std::vector<ItemAccumulator>& items) {
+  std::vector<int64_t> table_index(items.size());
+  std::vector<int32_t> by_id(items.size());
+  for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<int32_t>(i);
+  std::sort(by_id.begin(), by_id.end(),
+            [&](int32_t a, int32_t b) { return items[a].id < items[b].id; });
+  for (size_t r = 0; r < by_id.size(); ++r) table_index[by_id[r]] = r;
+  return table_index;
+}
+
+absl::Status TrainEmbeddingsPhase(const IndexerOptions& options,
+                                  const Shop& shop,
+                                  const CountedOrders& counted,
+                                  const IndexReport& report,
+                                  Progress* progress, FittedModels* fitted) {
+  if (!options.embeddings.enabled || shop.customers() == 0) {
+    return absl::OkStatus();
+  }
+  progress->Phase("training embeddings");
+  EmbeddingInputs in;
+  in.num_items = static_cast<int32_t>(fitted->table_index.size());
+  in.num_customers = static_cast<int32_t>(shop.customers());
+  in.orders = &counted.compact;
+  in.order_customers = &counted.order_customers;
+  in.order_timestamps = &counted.order_timestamps;
+  in.data_end = report.data_end;
+  in.external_ids = &fitted->table_index;
+  auto trained = TrainEmbeddings(in, options.embeddings, options.progress);
+  if (!trained.ok()) return trained.status();
+  fitted->embeddings = std::move(*trained);
+  // Timings vary run to run (the progress lines show them); the tables
+  // hold only what the data and the seed determine (same seed, same
+  // tables).
+  fitted->embeddings->info.clear_train_seconds();
+  return absl::OkStatus();
+}
+
+// Repurchase cycles, customer value, co-occurrence and embeddings.
+absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
+                       const CountedOrders& counted, IndexReport* report,
+                       Progress* progress, FittedModels* fitted) {
+  const auto& items = shop.items();
+  fitted->cycles = ItemCycles(counted.customers, items.size());
+  // Customer value models, fitted as of the day after the last purchase.
+  fitted->customer_model = FitCustomerModel(
+      counted.customers,
+      [](const CustomerAcc& c) {
+        return std::make_pair(absl::MakeConstSpan(c.order_times),
+                              absl::MakeConstSpan(c.order_values));
+      },
+      report->data_end);
+  report->orders = static_cast<int64_t>(counted.order_customers.size());
+  report->customers = shop.customers();
+  report->items = static_cast<int64_t>(items.size());
+
+  fitted->co = ComputeCooccurrence(counted.compact,
+                                   static_cast<int32_t>(items.size()),
+                                   options.cooccurrence);
+  report->pairs_kept = fitted->co.pairs_kept;
+  report->huge_orders_skipped = fitted->co.huge_orders_skipped;
+  fitted->table_index = TableIndex(items);
+  return TrainEmbeddingsPhase(options, shop, counted, *report, progress,
+                              fitted);
+}
+
+// One ItemRecord per item and one FbtList per item with co-purchases.
+// Frees the items' unit prices.
+void AddItems(std::vector<ItemAccumulator>& items, const FittedModels& fitted,
+              SnapshotWriter* writer) {
+  writer->ReserveItems(items.size());
+  for (size_t a = 0; a < items.size(); ++a) {
+    ItemAccumulator& it = items[a];
+    v1::ItemRecord rec;
+    rec.set_title(it.title);
+    rec.set_category(it.category);
+    rec.set_brand(it.brand);
+    rec.set_index(static_cast<int32_t>(fitted.table_index[a]));
+    double price = it.catalog_price;
+    if (price < 0 && !it.prices.empty()) {
+      // Median unit price: robust to quantity tiers and one-off errors.
+      auto mid = it.prices.begin() + it.prices.size() / 2;
+      std::nth_element(it.prices.begin(), mid, it.prices.end());
+      price = *mid;
+    }
+    rec.set_price(std::max(0.0, price));
+    rec.set_in_stock(it.in_stock);
+    rec.set_orders(it.orders);
+    rec.set_recent_orders(it.recent_orders);
+    rec.set_quantity(it.quantity);
+    rec.set_customers(it.customers);
+    rec.set_repurchase_interval_days(fitted.cycles[a].interval_days);
+    rec.set_repeat_buyers(fitted.cycles[a].repeat_buyers);
+    rec.set_habitual(fitted.cycles[a].habitual);
+    writer->AddItem(it.id, rec);
+    std::vector<double>().swap(it.prices);
+
+    if (fitted.co.neighbors[a].empty()) continue;
+    v1::FbtList list;
+    list.set_anchor_orders(fitted.co.item_orders[a]);
+    for (const Neighbor& nb : fitted.co.neighbors[a]) {
+      v1::FbtNeighbor* n = list.add_neighbors();
+      n->set_item_id(items[nb.item].id);
+      n->set_score(nb.score);
+      n->set_co_orders(nb.co_orders);
+      n->set_lift(nb.lift);
+    }
+    writer->AddFbtList(it.id, list);
+  }
+}
+
+// The best sellers, overall and recent, for fallbacks.
+v1::PopularItems PopularItems(const std::vector<ItemAccumulator>& items,
+                              int popular_items) {
+  v1::PopularItems popular;
+  std::vector<int32_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+  auto top = [&](auto key, auto* out) {
+    size_t k = std::min<size_t>(order.size(), popular_items);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int32_t x, int32_t y) {
+                        if (key(x) != key(y)) return key(x) > key(y);
+                        return items[x].id < items[y].id;
+                      });
+    for (size_t i = 0; i < k && key(order[i]) > 0; ++i) {
+      v1::PopularItem* p = out->Add();
+      p->set_item_id(items[order[i]].id);
+      p->set_orders(key(order[i]));
+    }
+  };
+  top([&](int32_t i) { return items[i].orders; }, popular.mutable_overall());
+  top([&](int32_t i) { return items[i].recent_orders; },
+      popular.mutable_recent());
+  return popular;
+}
+
+v1::ItemAliases ItemAliases(
+    const std::vector<std::pair<std::string, std::string>>& item_aliases) {
+  v1::ItemAliases aliases;
+  for (const auto& [alias, id] : item_aliases) {
+    v1::ItemAlias* a = aliases.add_aliases();
+    a->set_alias(alias);
+    a->set_item_id(id);
+  }
+  return aliases;
+}
+
+// Similar items: names, categories and (with embeddings) behaviour.
+void AddSimilarLists(const IndexerOptions& options,
+                     const std::vector<ItemAccumulator>& items,
+                     const FittedModels& fitted, SnapshotWriter* writer,
+                     IndexReport* report) {
+  std::vector<std::string> titles, categories;
+  std::vector<int64_t> item_orders;
+  for (const ItemAccumulator& it : items) {
+    titles.push_back(it.title);
+    categories.push_back(it.category);
+    item_orders.push_back(it.orders);
+  }
+  ItemSimilarityInputs in;
+  in.titles = &titles;
+  in.categories = &categories;
+  in.orders = &item_orders;
+  if (fitted.embeddings) {
+    in.unit_vectors = &fitted.embeddings->unit_vectors;
+    in.dim = fitted.embeddings->model.factors;
+    in.behavior_neighbors = &fitted.embeddings->similar;
+  }
+  ItemSimilarityOptions sim_opts;
+  sim_opts.k = options.embeddings.similar_k;
+  sim_opts.threads = options.cooccurrence.threads;
+  auto similar = ComputeItemSimilarity(in, sim_opts);
+  for (size_t a = 0; a < items.size(); ++a) {
+    if (similar[a].empty()) continue;
+    v1::SimilarList out;
+    for (const SimilarItem& si : similar[a]) {
+      v1::SimilarNeighbor* nb = out.add_neighbors();
+      nb->set_item_id(items[si.item].id);
+      nb->set_similarity(si.score);
+      nb->set_title_similarity(si.title);
+      nb->set_behavior_similarity(si.behavior);
+      nb->set_same_category(si.same_category);
+    }
+    report->similar_pairs += out.neighbors_size();
+    writer->AddSimilarList(items[a].id, out);
+  }
+}
+
+// The embedding info, the item index and the raw item vectors in table
+// order (for the server's scores and anchors).
+absl::Status WriteEmbeddings(const FittedModels& fitted, size_t num_items,
+                             SnapshotWriter* writer) {
+  const EmbeddingResult& embeddings = *fitted.embeddings;
+  const int f = embeddings.model.factors;
+  std::vector<float> ordered(num_items * f, 0.f);
+  for (size_t a = 0; a < num_items; ++a) {
+    const float* v = embeddings.model.item(static_cast<int32_t>(a));
+    std::copy(v, v + f, ordered.begin() + fitted.table_index[a] * f);
+  }
+  return writer->WriteEmbeddings(embeddings.info, embeddings.index.get(),
+                                 ordered);
+}
+
+// One customer's record: vector, items bought (most orders first) with
+// their purchase times, orders in time order.
+v1::CustomerRecord CustomerRecord(const CustomerAcc& acc, int32_t c,
+                                  const std::vector<ItemAccumulator>& items,
+                                  const std::optional<EmbeddingResult>& emb) {
+  v1::CustomerRecord rec;
+  if (emb) {
+    const float* v = emb->model.user(c);
+    rec.mutable_vector()->Add(v, v + emb->model.factors);
+  }
+  std::vector<std::pair<int32_t, CustomerItemAcc>> bought(acc.items.begin(),
+                                                          acc.items.end());
+  std::sort(bought.begin(), bought.end(), [&](const auto& x, const auto& y) {
+    if (x.second.orders != y.second.orders)
+      return x.second.orders > y.second.orders;
+    return items[x.first].id < items[y.first].id;
+  });
+  std::vector<size_t> by_time;
+  for (const auto& [item, ci] : bought) {
+    v1::CustomerItem* out = rec.add_items();
+    out->set_item_id(items[item].id);
+    out->set_orders(ci.orders);
+    out->set_quantity(ci.quantity);
+    out->set_first_purchase(ci.first);
+    out->set_last_purchase(ci.last);
+    by_time.resize(ci.times.size());
+    for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
+    // A named reference: C++17 lambdas cannot capture structured
+    // bindings (gcc allows it, clang does not).
+    const std::vector<int64_t>& times = ci.times;
+    std::stable_sort(
+        by_time.begin(), by_time.end(),
+        [&times](size_t x, size_t y) { return times[x] < times[y]; });
+    for (size_t k : by_time) {
+      out->add_purchase_times(ci.times[k]);
+      out->add_purchase_quantities(ci.quantities[k]);
+    }
+  }
+  by_time.resize(acc.order_times.size());
+  for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
+  std::stable_sort(by_time.begin(), by_time.end(), [&](size_t x, size_t y) {
+    return acc.order_times[x] < acc.order_times[y];
+  });
+  double revenue = 0;
+  for (size_t k : by_time) {
+    rec.add_order_times(acc.order_times[k]);
+    rec.add_order_values(acc.order_values[k]);
+    revenue += acc.order_values[k];
+  }
+  rec.set_revenue(revenue);
+  rec.set_orders(acc.orders);
+  rec.set_first_order(acc.first);
+  rec.set_last_order(acc.last);
+  return rec;
+}
+
+// Everything the server reads, through the writer. Frees the customer
+// histories once written.
+absl::Status WriteSnapshot(
+    const IndexerOptions& options, Shop* shop, CountedOrders* counted,
+    const FittedModels& fitted,
+    const std::vector<std::pair<std::string, std::string>>& item_aliases,
+    SnapshotWriter* writer, IndexReport* report) {
+  auto& items = shop->items();
+  AddItems(items, fitted, writer);
+  writer->SetPopular(PopularItems(items, options.popular_items));
+  writer->SetCustomerModel(fitted.customer_model);
+  writer->SetItemAliases(ItemAliases(item_aliases));
+  AddSimilarLists(options, items, fitted, writer, report);
+  if (fitted.embeddings) {
+    absl::Status s = WriteEmbeddings(fitted, items.size(), writer);
+    if (!s.ok()) return s;
+  }
+  std::vector<CustomerAcc>& customers = counted->customers;
+  writer->ReserveCustomers(customers.size());
+  for (size_t c = 0; c < customers.size(); ++c) {
+    const int32_t index = static_cast<int32_t>(c);
+    writer->AddCustomer(
+        shop->customer_id(index),
+        CustomerRecord(customers[c], index, items, fitted.embeddings));
+  }
+  std::vector<CustomerAcc>().swap(customers);
+  return absl::OkStatus();
+}
+
+// The manifest's inputs: each file with its size and lines.
+void AddManifestInputs(const IndexerOptions& options,
+                       const IndexReport& report,
+                       v1::SnapshotManifest* manifest) {
+  auto add_input = [&](const InputStats& in, const std::string& role,
+                       int64_t size) {
+    v1::InputFile* f = manifest->add_inputs();
+    f->set_path(in.path);
+    f->set_role(role);
+    f->set_size_bytes(size);
+    f->set_lines_read(in.lines_read);
+    f->set_rows_used(role == "purchases" ? report.purchase_lines
+                                         : in.rows_used);
+  };
+  std::error_code ec;
+  add_input(report.purchases, "purchases",
+            static_cast<int64_t>(
+                std::filesystem::file_size(options.purchases_path, ec)));
+  if (!options.catalog_path.empty()) {
+    add_input(report.catalog, "catalog",
+              static_cast<int64_t>(
+                  std::filesystem::file_size(options.catalog_path, ec)));
+  }
+  if (!options.events_dir.empty()) {
+    v1::InputFile* f = manifest->add_inputs();
+    f->set_path(options.events_dir);
+    f->set_role("events");
+    f->set_rows_used(report.live_purchase_lines);
+  }
+}
+
+v1::SnapshotManifest BuildManifest(const IndexerOptions& options,
+                                   const IndexReport& report,
+                                   const FittedModels& fitted) {
+  v1::SnapshotManifest manifest;
+  manifest.set_created_at(FormatTimestamp(absl::ToUnixSeconds(absl::Now())));
+  manifest.set_boomerang_version(BOOMERANG_VERSION);
+  manifest.set_data_start(FormatTimestamp(report.data_start));
+  manifest.set_data_end(FormatTimestamp(report.data_end));
+  manifest.set_export_data_end(FormatTimestamp(report.export_data_end));
+  AddManifestInputs(options, report, &manifest);
+  if (fitted.embeddings) {
+    manifest.set_ann_index(fitted.embeddings->info.ann_index());
+    manifest.set_ann_index_reason(fitted.embeddings->info.ann_index_reason());
+    *manifest.mutable_embeddings() = fitted.embeddings->info;
+  }
+  v1::IndexParameters* p = manifest.mutable_parameters();
+  p->set_top_k(options.cooccurrence.top_k);
+  p->set_min_support(options.cooccurrence.min_support);
+  p->set_max_order_items(options.cooccurrence.max_order_items);
+  p->set_scoring(std::string(ScoringName(options.cooccurrence.scoring)));
+  p->set_recent_days(options.recent_days);
+  for (const auto& pat : options.excluded_item_patterns)
+    p->add_excluded_item_patterns(pat);
+  p->set_cancel_order_prefix(options.cancel_order_prefix);
+  p->set_max_bad_share(options.max_bad_share);
+  p->set_merge_item_case(options.merge_item_case);
+  p->set_min_date(FormatDateLimit(options.min_timestamp));
+  v1::SnapshotCounts* c = manifest.mutable_counts();
+  c->set_orders(report.orders);
+  c->set_customers(report.customers);
+  c->set_items(report.items);
+  c->set_purchase_lines(report.purchase_lines);
+  c->set_return_lines(report.return_lines);
+  c->set_excluded_lines(report.excluded_lines);
+  c->set_bad_lines(report.purchases.bad_total());
+  c->set_pairs_kept(report.pairs_kept);
+  c->set_huge_orders_skipped_for_pairs(report.huge_orders_skipped);
+  c->set_guest_orders(report.guest_orders);
+  return manifest;
+}
+
 }  // namespace
 
 const std::vector<std::string>& CatalogOptionalColumns() {
@@ -906,519 +1437,33 @@ int64_t InputStats::bad_total() const {
 absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   const auto started = Clock::now();
   *report = IndexReport();
-  if (options.purchases_path.empty()) {
-    return absl::InvalidArgumentError("--purchases is required");
-  }
-  if (options.out_root.empty()) {
-    return absl::InvalidArgumentError("--out is required");
-  }
-  if (options.cooccurrence.top_k < 1 || options.cooccurrence.min_support < 1 ||
-      options.cooccurrence.max_order_items < 2) {
-    return absl::InvalidArgumentError(
-        "--top-k and --min-support must be >= 1 and --max-order-items >= 2");
-  }
-  if (!(options.max_bad_share >= 0 && options.max_bad_share <= 1)) {
-    return absl::InvalidArgumentError("--max-bad-share must be in [0, 1]");
-  }
-  if (!(options.max_shrink >= 0 && options.max_shrink <= 1)) {
-    return absl::InvalidArgumentError("--max-shrink must be in [0, 1]");
-  }
-  if (options.recent_days < 1 || options.cooccurrence.threads < 0) {
-    return absl::InvalidArgumentError(
-        "--recent-days must be >= 1 and --threads >= 0");
-  }
+  absl::Status s = CheckOptions(options);
+  if (!s.ok()) return s;
   // Claim the output directory first: a bad --out fails now, not after
   // reading the whole input.
-  auto builder = SnapshotBuilder::Begin(options.out_root);
-  if (!builder.ok()) return builder.status();
+  auto writer = SnapshotWriter::Begin(options.out_root);
+  if (!writer.ok()) return writer.status();
   Progress progress(options);
   Shop shop;
-  ItemExclusion exclusion(options.excluded_item_patterns);
-  absl::flat_hash_set<std::string> not_products;
-
-  if (!options.catalog_path.empty()) {
-    progress.Phase("reading catalog");
-    absl::Status s =
-        ReadCatalog(options, &shop, &not_products, &report->catalog, &progress);
-    if (!s.ok()) return s;
-  }
-  progress.Phase("reading purchases");
-  absl::Status s =
-      ReadPurchases(options, exclusion, not_products, &shop, report, &progress);
+  s = ReadInputs(options, &shop, report, &progress);
   if (!s.ok()) return s;
-  report->export_data_end = report->data_end;
-  if (!options.events_dir.empty()) {
-    progress.Phase("reading live events");
-    s = ReadLiveEvents(options, exclusion, not_products, &shop, report);
-    if (!s.ok()) return s;
-  }
-
-  // Too many bad lines means the mapping or the file is wrong: refuse to
-  // publish something built from a fraction of the data.
-  for (const InputStats* in : {&report->purchases, &report->catalog}) {
-    if (in->data_rows == 0) continue;
-    double share = static_cast<double>(in->bad_total()) / in->data_rows;
-    if (share > options.max_bad_share) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: %d of %d lines (%.1f%%) are bad, more than --max-bad-share "
-          "%.1f%%; nothing was published. %s. First: %s",
-          in->path, in->bad_total(), in->data_rows, 100 * share,
-          100 * options.max_bad_share, BadSummaryLine(*in),
-          [&]() -> std::string {
-            for (const auto& b : in->bad) {
-              if (b.count > 0) return b.first_detail;
-            }
-            return "";
-          }()));
-    }
-  }
-  if (report->purchases.data_rows == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.purchases_path,
-        ": has a header but no data lines; nothing was published"));
-  }
-  if (report->purchase_lines == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.purchases_path,
-        ": no usable purchase lines (every line was bad, a return, a "
-        "zero quantity or a non-product); nothing was published"));
-  }
-  s = CheckShrink(options, *report, static_cast<int64_t>(shop.orders().size()),
-                  shop.customers());
+  s = CheckInputs(options, shop, *report);
   if (!s.ok()) return s;
+  const std::vector<std::pair<std::string, std::string>> item_aliases =
+      HandleCaseGroups(options, &shop, report);
 
-  // Ids that differ only in case: listed always, merged when asked.
-  std::vector<std::pair<std::string, std::string>> item_aliases;
-  {
-    std::vector<std::vector<int32_t>> groups = CaseGroups(shop.items());
-    report->case_groups_total = static_cast<int64_t>(groups.size());
-    for (size_t g = 0; g < groups.size() && g < kMaxCaseGroups; ++g) {
-      auto& out = report->case_groups.emplace_back();
-      for (int32_t i : groups[g]) {
-        out.emplace_back(shop.items()[i].id, shop.items()[i].lines);
-      }
-    }
-    if (options.merge_item_case && !groups.empty()) {
-      item_aliases = shop.MergeItems(groups);
-      report->case_merged = true;
-    }
-  }
-
-  // Orders -> compact form; per-item order counts, recency and customers.
   progress.Phase("counting pairs");
-  auto& items = shop.items();
-  auto& orders = shop.orders();
-  const int64_t recent_from =
-      report->data_end - static_cast<int64_t>(options.recent_days) * 86400;
-  OrderItems compact;
-  compact.items.reserve(report->purchase_lines);
-  // Each known customer's history: per item, orders, units, first and last
-  // purchase.
-  struct CustomerItemAcc {
-    int32_t orders = 0;
-    double quantity = 0;
-    int64_t first = INT64_MAX, last = INT64_MIN;
-    // Per order: time and units (several lines of one order add up).
-    int64_t seen_order = -1;
-    std::vector<int64_t> times;
-    std::vector<float> quantities;
-  };
-  struct CustomerAcc {
-    absl::flat_hash_map<int32_t, CustomerItemAcc> items;
-    int64_t orders = 0, first = INT64_MAX, last = INT64_MIN;
-    std::vector<int64_t> order_times;
-    std::vector<double> order_values;
-  };
-  std::vector<CustomerAcc> customers(shop.customers());
-  std::vector<int32_t> order_customers;
-  std::vector<int64_t> order_timestamps;
-  order_customers.reserve(orders.size());
-  order_timestamps.reserve(orders.size());
-  for (size_t order_no = 0; order_no < orders.size(); ++order_no) {
-    OrderAccumulator& o = orders[order_no];
-    const int64_t lines = static_cast<int64_t>(o.items.size());
-    if (o.customer >= 0) {
-      CustomerAcc& c = customers[o.customer];
-      c.order_times.push_back(o.timestamp);
-      c.order_values.push_back(o.revenue);
-      for (size_t k = 0; k < o.items.size(); ++k) {
-        CustomerItemAcc& ci = c.items[o.items[k]];
-        ci.quantity += o.quantities[k];
-        if (ci.seen_order != static_cast<int64_t>(order_no)) {
-          ci.seen_order = static_cast<int64_t>(order_no);
-          ci.times.push_back(o.timestamp);
-          ci.quantities.push_back(o.quantities[k]);
-        } else {
-          ci.quantities.back() += o.quantities[k];
-        }
-      }
-    }
-    std::vector<float>().swap(o.quantities);
-    compact.Add(std::move(o.items));
-    o.items.clear();
-    order_customers.push_back(o.customer);
-    order_timestamps.push_back(o.timestamp);
-    const int64_t b = compact.offsets[compact.offsets.size() - 2];
-    const int64_t e = compact.offsets.back();
-    if (e - b > options.cooccurrence.max_order_items) {
-      report->huge_order_lines += lines;
-    }
-    if (o.customer < 0) ++report->guest_orders;
-    for (int64_t i = b; i < e; ++i) {
-      ItemAccumulator& item = items[compact.items[i]];
-      ++item.orders;
-      if (o.timestamp >= recent_from) ++item.recent_orders;
-    }
-    if (o.customer >= 0) {
-      CustomerAcc& c = customers[o.customer];
-      ++c.orders;
-      c.first = std::min(c.first, o.timestamp);
-      c.last = std::max(c.last, o.timestamp);
-      for (int64_t i = b; i < e; ++i) {
-        CustomerItemAcc& ci = c.items[compact.items[i]];
-        ++ci.orders;
-        ci.first = std::min(ci.first, o.timestamp);
-        ci.last = std::max(ci.last, o.timestamp);
-      }
-    }
-  }
-  for (const CustomerAcc& c : customers) {
-    for (const auto& [item, unused] : c.items) ++items[item].customers;
-  }
-  // Repurchase cycles: each item's buyers' purchase times.
-  std::vector<ItemCycle> cycles(items.size());
-  {
-    std::vector<std::vector<absl::Span<const int64_t>>> buyers(items.size());
-    for (const CustomerAcc& c : customers) {
-      for (const auto& [item, ci] : c.items) {
-        buyers[item].push_back(absl::MakeConstSpan(ci.times));
-      }
-    }
-    for (size_t i = 0; i < items.size(); ++i) {
-      cycles[i] = EstimateItemCycle(absl::MakeConstSpan(buyers[i]));
-    }
-  }
-  // Customer value models, fitted as of the day after the last purchase.
-  v1::CustomerModel customer_model = FitCustomerModel(
-      customers,
-      [](const CustomerAcc& c) {
-        return std::make_pair(absl::MakeConstSpan(c.order_times),
-                              absl::MakeConstSpan(c.order_values));
-      },
-      report->data_end);
-  report->orders = static_cast<int64_t>(orders.size());
-  report->customers = shop.customers();
-  report->items = static_cast<int64_t>(items.size());
-
-  CooccurrenceResult co = ComputeCooccurrence(
-      compact, static_cast<int32_t>(items.size()), options.cooccurrence);
-  report->pairs_kept = co.pairs_kept;
-  report->huge_orders_skipped = co.huge_orders_skipped;
-
-  // Dense indices in the item table's key order: what the server uses, and
-  // the ids of the item vectors in items.faiss.
-  std::vector<int64_t> table_index(items.size());
-  {
-    std::vector<int32_t> by_id(items.size());
-    for (size_t i = 0; i < by_id.size(); ++i)
-      by_id[i] = static_cast<int32_t>(i);
-    std::sort(by_id.begin(), by_id.end(),
-              [&](int32_t a, int32_t b) { return items[a].id < items[b].id; });
-    for (size_t r = 0; r < by_id.size(); ++r) table_index[by_id[r]] = r;
-  }
-
-  std::optional<EmbeddingResult> embeddings;
-  if (options.embeddings.enabled && shop.customers() > 0) {
-    progress.Phase("training embeddings");
-    EmbeddingInputs in;
-    in.num_items = static_cast<int32_t>(items.size());
-    in.num_customers = static_cast<int32_t>(shop.customers());
-    in.orders = &compact;
-    in.order_customers = &order_customers;
-    in.order_timestamps = &order_timestamps;
-    in.data_end = report->data_end;
-    in.external_ids = &table_index;
-    auto trained = TrainEmbeddings(in, options.embeddings, options.progress);
-    if (!trained.ok()) return trained.status();
-    embeddings = std::move(*trained);
-    // Timings vary run to run (the progress lines show them); the tables
-    // hold only what the data and the seed determine (same seed, same
-    // tables).
-    embeddings->info.clear_train_seconds();
-  }
-
-  // Tables.
-  progress.Phase("writing snapshot");
-  auto writer =
-      TableWriter::Create(absl::StrCat((*builder)->dir(), "/", kTablesDir));
-  if (!writer.ok()) return writer.status();
-
-  std::vector<std::pair<std::string, std::string>> item_rows, fbt_rows;
-  item_rows.reserve(items.size());
-  for (size_t a = 0; a < items.size(); ++a) {
-    ItemAccumulator& it = items[a];
-    v1::ItemRecord rec;
-    rec.set_title(it.title);
-    rec.set_category(it.category);
-    rec.set_brand(it.brand);
-    rec.set_index(static_cast<int32_t>(table_index[a]));
-    double price = it.catalog_price;
-    if (price < 0 && !it.prices.empty()) {
-      // Median unit price: robust to quantity tiers and one-off errors.
-      auto mid = it.prices.begin() + it.prices.size() / 2;
-      std::nth_element(it.prices.begin(), mid, it.prices.end());
-      price = *mid;
-    }
-    rec.set_price(std::max(0.0, price));
-    rec.set_in_stock(it.in_stock);
-    rec.set_orders(it.orders);
-    rec.set_recent_orders(it.recent_orders);
-    rec.set_quantity(it.quantity);
-    rec.set_customers(it.customers);
-    rec.set_repurchase_interval_days(cycles[a].interval_days);
-    rec.set_repeat_buyers(cycles[a].repeat_buyers);
-    rec.set_habitual(cycles[a].habitual);
-    item_rows.emplace_back(it.id, rec.SerializeAsString());
-    std::vector<double>().swap(it.prices);
-
-    if (co.neighbors[a].empty()) continue;
-    v1::FbtList list;
-    list.set_anchor_orders(co.item_orders[a]);
-    for (const Neighbor& nb : co.neighbors[a]) {
-      v1::FbtNeighbor* n = list.add_neighbors();
-      n->set_item_id(items[nb.item].id);
-      n->set_score(nb.score);
-      n->set_co_orders(nb.co_orders);
-      n->set_lift(nb.lift);
-    }
-    fbt_rows.emplace_back(it.id, list.SerializeAsString());
-  }
-  v1::PopularItems popular;
-  {
-    std::vector<int32_t> order(items.size());
-    for (size_t i = 0; i < order.size(); ++i)
-      order[i] = static_cast<int32_t>(i);
-    auto top = [&](auto key, auto* out) {
-      size_t k = std::min<size_t>(order.size(), options.popular_items);
-      std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                        [&](int32_t x, int32_t y) {
-                          if (key(x) != key(y)) return key(x) > key(y);
-                          return items[x].id < items[y].id;
-                        });
-      for (size_t i = 0; i < k && key(order[i]) > 0; ++i) {
-        v1::PopularItem* p = out->Add();
-        p->set_item_id(items[order[i]].id);
-        p->set_orders(key(order[i]));
-      }
-    };
-    top([&](int32_t i) { return items[i].orders; }, popular.mutable_overall());
-    top([&](int32_t i) { return items[i].recent_orders; },
-        popular.mutable_recent());
-  }
-  std::vector<std::pair<std::string, std::string>> meta_rows;
-  meta_rows.emplace_back(kPopularKey, popular.SerializeAsString());
-  meta_rows.emplace_back(kCustomerModelKey, customer_model.SerializeAsString());
-  if (!item_aliases.empty()) {
-    v1::ItemAliases aliases;
-    for (const auto& [alias, id] : item_aliases) {
-      v1::ItemAlias* a = aliases.add_aliases();
-      a->set_alias(alias);
-      a->set_item_id(id);
-    }
-    meta_rows.emplace_back(kItemAliasesKey, aliases.SerializeAsString());
-  }
-
-  // Similar items: names, categories and (with embeddings) behaviour.
-  std::vector<std::pair<std::string, std::string>> similar_rows, customer_rows;
-  {
-    std::vector<std::string> titles, categories;
-    std::vector<int64_t> item_orders;
-    for (const ItemAccumulator& it : items) {
-      titles.push_back(it.title);
-      categories.push_back(it.category);
-      item_orders.push_back(it.orders);
-    }
-    ItemSimilarityInputs in;
-    in.titles = &titles;
-    in.categories = &categories;
-    in.orders = &item_orders;
-    if (embeddings) {
-      in.unit_vectors = &embeddings->unit_vectors;
-      in.dim = embeddings->model.factors;
-      in.behavior_neighbors = &embeddings->similar;
-    }
-    ItemSimilarityOptions sim_opts;
-    sim_opts.k = options.embeddings.similar_k;
-    sim_opts.threads = options.cooccurrence.threads;
-    auto similar = ComputeItemSimilarity(in, sim_opts);
-    for (size_t a = 0; a < items.size(); ++a) {
-      if (similar[a].empty()) continue;
-      v1::SimilarList out;
-      for (const SimilarItem& si : similar[a]) {
-        v1::SimilarNeighbor* nb = out.add_neighbors();
-        nb->set_item_id(items[si.item].id);
-        nb->set_similarity(si.score);
-        nb->set_title_similarity(si.title);
-        nb->set_behavior_similarity(si.behavior);
-        nb->set_same_category(si.same_category);
-      }
-      report->similar_pairs += out.neighbors_size();
-      similar_rows.emplace_back(items[a].id, out.SerializeAsString());
-    }
-  }
-  if (embeddings) {
-    meta_rows.emplace_back(kEmbeddingsKey, embeddings->info.SerializeAsString());
-    if (embeddings->index) {
-      s = embeddings->index->Save(
-          absl::StrCat((*builder)->dir(), "/", kItemIndexFile));
-      if (!s.ok()) return s;
-    }
-    // Raw item vectors in table order, for the server's scores and anchors.
-    const int f = embeddings->model.factors;
-    std::vector<float> ordered(items.size() * f, 0.f);
-    for (size_t a = 0; a < items.size(); ++a) {
-      const float* v = embeddings->model.item(static_cast<int32_t>(a));
-      std::copy(v, v + f, ordered.begin() + table_index[a] * f);
-    }
-    const std::string path =
-        absl::StrCat((*builder)->dir(), "/", kItemVectorsFile);
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(ordered.data()),
-              static_cast<std::streamsize>(ordered.size() * sizeof(float)));
-    out.close();
-    if (!out)
-      return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  }
-  customer_rows.reserve(customers.size());
-  for (size_t c = 0; c < customers.size(); ++c) {
-    const CustomerAcc& acc = customers[c];
-    v1::CustomerRecord rec;
-    if (embeddings) {
-      const float* v = embeddings->model.user(static_cast<int32_t>(c));
-      rec.mutable_vector()->Add(v, v + embeddings->model.factors);
-    }
-    std::vector<std::pair<int32_t, CustomerItemAcc>> bought(acc.items.begin(),
-                                                            acc.items.end());
-    std::sort(bought.begin(), bought.end(), [&](const auto& x, const auto& y) {
-      if (x.second.orders != y.second.orders)
-        return x.second.orders > y.second.orders;
-      return items[x.first].id < items[y.first].id;
-    });
-    std::vector<size_t> by_time;
-    for (const auto& [item, ci] : bought) {
-      v1::CustomerItem* out = rec.add_items();
-      out->set_item_id(items[item].id);
-      out->set_orders(ci.orders);
-      out->set_quantity(ci.quantity);
-      out->set_first_purchase(ci.first);
-      out->set_last_purchase(ci.last);
-      by_time.resize(ci.times.size());
-      for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
-      // A named reference: C++17 lambdas cannot capture structured
-      // bindings (gcc allows it, clang does not).
-      const std::vector<int64_t>& times = ci.times;
-      std::stable_sort(
-          by_time.begin(), by_time.end(),
-          [&times](size_t x, size_t y) { return times[x] < times[y]; });
-      for (size_t k : by_time) {
-        out->add_purchase_times(ci.times[k]);
-        out->add_purchase_quantities(ci.quantities[k]);
-      }
-    }
-    by_time.resize(acc.order_times.size());
-    for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
-    std::stable_sort(by_time.begin(), by_time.end(), [&](size_t x, size_t y) {
-      return acc.order_times[x] < acc.order_times[y];
-    });
-    double revenue = 0;
-    for (size_t k : by_time) {
-      rec.add_order_times(acc.order_times[k]);
-      rec.add_order_values(acc.order_values[k]);
-      revenue += acc.order_values[k];
-    }
-    rec.set_revenue(revenue);
-    rec.set_orders(acc.orders);
-    rec.set_first_order(acc.first);
-    rec.set_last_order(acc.last);
-    customer_rows.emplace_back(shop.customer_id(static_cast<int32_t>(c)),
-                               rec.SerializeAsString());
-  }
-  std::vector<CustomerAcc>().swap(customers);
-
-  s = (*writer)->WriteTable(kItemsTable, std::move(item_rows));
-  if (s.ok()) s = (*writer)->WriteTable(kFbtTable, std::move(fbt_rows));
-  if (s.ok()) s = (*writer)->WriteTable(kMetaTable, std::move(meta_rows));
-  if (s.ok()) s = (*writer)->WriteTable(kSimilarTable, std::move(similar_rows));
-  if (s.ok())
-    s = (*writer)->WriteTable(kCustomersTable, std::move(customer_rows));
-  if (s.ok()) s = (*writer)->Close();
-  if (s.ok())
-    s = VerifyTables(absl::StrCat((*builder)->dir(), "/", kTablesDir));
+  CountedOrders counted = CountOrders(options, &shop, report);
+  FittedModels fitted;
+  s = FitModels(options, shop, counted, report, &progress, &fitted);
   if (!s.ok()) return s;
 
-  v1::SnapshotManifest manifest;
-  manifest.set_created_at(FormatTimestamp(absl::ToUnixSeconds(absl::Now())));
-  manifest.set_boomerang_version(BOOMERANG_VERSION);
-  manifest.set_data_start(FormatTimestamp(report->data_start));
-  manifest.set_data_end(FormatTimestamp(report->data_end));
-  manifest.set_export_data_end(FormatTimestamp(report->export_data_end));
-  auto add_input = [&](const InputStats& in, const std::string& role,
-                       int64_t size) {
-    v1::InputFile* f = manifest.add_inputs();
-    f->set_path(in.path);
-    f->set_role(role);
-    f->set_size_bytes(size);
-    f->set_lines_read(in.lines_read);
-    f->set_rows_used(role == "purchases" ? report->purchase_lines
-                                         : in.rows_used);
-  };
-  {
-    std::error_code ec;
-    add_input(report->purchases, "purchases",
-              static_cast<int64_t>(
-                  std::filesystem::file_size(options.purchases_path, ec)));
-    if (!options.catalog_path.empty()) {
-      add_input(report->catalog, "catalog",
-                static_cast<int64_t>(
-                    std::filesystem::file_size(options.catalog_path, ec)));
-    }
-    if (!options.events_dir.empty()) {
-      v1::InputFile* f = manifest.add_inputs();
-      f->set_path(options.events_dir);
-      f->set_role("events");
-      f->set_rows_used(report->live_purchase_lines);
-    }
-  }
-  if (embeddings) {
-    manifest.set_ann_index(embeddings->info.ann_index());
-    manifest.set_ann_index_reason(embeddings->info.ann_index_reason());
-    *manifest.mutable_embeddings() = embeddings->info;
-  }
-  v1::IndexParameters* p = manifest.mutable_parameters();
-  p->set_top_k(options.cooccurrence.top_k);
-  p->set_min_support(options.cooccurrence.min_support);
-  p->set_max_order_items(options.cooccurrence.max_order_items);
-  p->set_scoring(std::string(ScoringName(options.cooccurrence.scoring)));
-  p->set_recent_days(options.recent_days);
-  for (const auto& pat : options.excluded_item_patterns)
-    p->add_excluded_item_patterns(pat);
-  p->set_cancel_order_prefix(options.cancel_order_prefix);
-  p->set_max_bad_share(options.max_bad_share);
-  p->set_merge_item_case(options.merge_item_case);
-  p->set_min_date(FormatDateLimit(options.min_timestamp));
-  v1::SnapshotCounts* c = manifest.mutable_counts();
-  c->set_orders(report->orders);
-  c->set_customers(report->customers);
-  c->set_items(report->items);
-  c->set_purchase_lines(report->purchase_lines);
-  c->set_return_lines(report->return_lines);
-  c->set_excluded_lines(report->excluded_lines);
-  c->set_bad_lines(report->purchases.bad_total());
-  c->set_pairs_kept(report->pairs_kept);
-  c->set_huge_orders_skipped_for_pairs(report->huge_orders_skipped);
-  c->set_guest_orders(report->guest_orders);
-
-  auto published = (*builder)->Publish(std::move(manifest));
+  progress.Phase("writing snapshot");
+  s = WriteSnapshot(options, &shop, &counted, fitted, item_aliases,
+                    writer->get(), report);
+  if (!s.ok()) return s;
+  auto published =
+      (*writer)->Publish(BuildManifest(options, *report, fitted));
   if (!published.ok()) return published.status();
   report->snapshot_dir = *published;
   report->version = std::filesystem::path(*published).filename().string();
