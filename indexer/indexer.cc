@@ -283,58 +283,38 @@ absl::StatusOr<CsvInput> OpenCsv(const std::string& path, char delimiter) {
   return in;
 }
 
-absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
-                         absl::flat_hash_set<std::string>* not_products,
-                         InputStats* stats, Progress* progress) {
-  stats->path = options.catalog_path;
-  auto input = OpenCsv(options.catalog_path, options.delimiter);
-  if (!input.ok()) return input.status();
-  CsvParser& parser = *input->parser;
-  // A category may be assembled from several columns, most general first:
-  // --catalog-column category=department+product_category+product_type
-  // gives "GROCERY/FRZN ICE/ICE - CRUSHED/CUBED".
-  std::map<std::string, std::string> mapping = options.catalog_columns;
+// The catalog's columns: their positions, the columns a category is joined
+// from, and the tables translating a column's ids to names.
+struct CatalogColumns {
+  ColumnIndex columns;
   std::vector<int> category_parts;
-  if (auto it = mapping.find("category");
-      it != mapping.end() && it->second.find('+') != std::string::npos) {
-    for (absl::string_view name : absl::StrSplit(it->second, '+')) {
-      int pos = -1;
-      for (size_t i = 0; i < input->header.size(); ++i) {
-        if (absl::StripAsciiWhitespace(input->header[i]) == name) pos = i;
-      }
-      if (pos < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            options.catalog_path, ": column '", name,
-            "' (part of category) is not in the header; the header has: ",
-            DescribeHeader(input->header)));
-      }
-      category_parts.push_back(pos);
-    }
-    mapping.erase(it);
-  }
-  auto columns = ColumnIndex::Resolve(input->header, {"item_id"},
-                                      CatalogOptionalColumns(), mapping);
-  if (!columns.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.catalog_path, ": ",
-        absl::StrReplaceAll(columns.status().message(),
-                            {{"--column ", "--catalog-column "}})));
-  }
-  // --catalog-lookup COLUMN=FILE: COLUMN's values are ids to translate with
-  // FILE (CSV, header, first column the id, second the name), e.g.
-  // Instacart's aisle_id=aisles.csv.gz.
   absl::flat_hash_map<int, absl::flat_hash_map<std::string, std::string>>
       lookups;
+};
+
+// The position of `name` in `header` (the last one when repeated), or -1.
+int HeaderPosition(const std::vector<std::string>& header,
+                   absl::string_view name) {
+  int pos = -1;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (absl::StripAsciiWhitespace(header[i]) == name) pos = i;
+  }
+  return pos;
+}
+
+// --catalog-lookup COLUMN=FILE: COLUMN's values are ids to translate with
+// FILE (CSV, header, first column the id, second the name), e.g.
+// Instacart's aisle_id=aisles.csv.gz.
+absl::Status ReadLookups(const IndexerOptions& options,
+                         const std::vector<std::string>& header,
+                         CatalogColumns* out) {
   for (const auto& [column, path] : options.catalog_lookups) {
-    int pos = -1;
-    for (size_t i = 0; i < input->header.size(); ++i) {
-      if (absl::StripAsciiWhitespace(input->header[i]) == column) pos = i;
-    }
+    const int pos = HeaderPosition(header, column);
     if (pos < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(options.catalog_path, ": lookup column '", column,
                        "' is not in the header; the header has: ",
-                       DescribeHeader(input->header)));
+                       DescribeHeader(header)));
     }
     auto table = OpenCsv(path, options.delimiter);
     if (!table.ok()) return table.status();
@@ -344,24 +324,153 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
     }
     CsvRecord row;
     CsvStatus row_status;
-    auto& map = lookups[pos];
+    auto& map = out->lookups[pos];
     while (table->parser->Next(&row, &row_status)) {
       if (row_status != CsvStatus::kOk || row.fields.size() < 2) continue;
       map[std::string(absl::StripAsciiWhitespace(row.fields[0]))] =
           ToUtf8(absl::StripAsciiWhitespace(row.fields[1]));
     }
   }
-  auto flag = [](absl::string_view v, bool* out) {
-    std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(v));
-    if (s == "1" || s == "true" || s == "yes" || s == "y" || s == "t") {
-      *out = true;
-    } else if (s == "0" || s == "false" || s == "no" || s == "n" || s == "f") {
-      *out = false;
-    } else {
-      return false;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CatalogColumns> ResolveCatalogColumns(
+    const IndexerOptions& options, const std::vector<std::string>& header) {
+  // A category may be assembled from several columns, most general first:
+  // --catalog-column category=department+product_category+product_type
+  // gives "GROCERY/FRZN ICE/ICE - CRUSHED/CUBED".
+  std::map<std::string, std::string> mapping = options.catalog_columns;
+  std::vector<int> category_parts;
+  if (auto it = mapping.find("category");
+      it != mapping.end() && it->second.find('+') != std::string::npos) {
+    for (absl::string_view name : absl::StrSplit(it->second, '+')) {
+      const int pos = HeaderPosition(header, name);
+      if (pos < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            options.catalog_path, ": column '", name,
+            "' (part of category) is not in the header; the header has: ",
+            DescribeHeader(header)));
+      }
+      category_parts.push_back(pos);
     }
-    return true;
+    mapping.erase(it);
+  }
+  auto columns = ColumnIndex::Resolve(header, {"item_id"},
+                                      CatalogOptionalColumns(), mapping);
+  if (!columns.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.catalog_path, ": ",
+        absl::StrReplaceAll(columns.status().message(),
+                            {{"--column ", "--catalog-column "}})));
+  }
+  CatalogColumns out{std::move(*columns), std::move(category_parts), {}};
+  absl::Status s = ReadLookups(options, header, &out);
+  if (!s.ok()) return s;
+  return out;
+}
+
+// A yes/no value (1/0, true/false, yes/no, y/n, t/f); false when it is none.
+bool ParseFlag(absl::string_view v, bool* out) {
+  std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(v));
+  if (s == "1" || s == "true" || s == "yes" || s == "y" || s == "t") {
+    *out = true;
+  } else if (s == "0" || s == "false" || s == "no" || s == "n" || s == "f") {
+    *out = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// One well-formed catalog record: an item of the shop, a non-product, or a
+// bad line.
+void AddCatalogRecord(const CsvRecord& rec, const CatalogColumns& cols,
+                      Shop* shop,
+                      absl::flat_hash_set<std::string>* not_products,
+                      InputStats* stats) {
+  const ColumnIndex& columns = cols.columns;
+  // A value, translated when its column has a lookup table (ids -> names).
+  auto value_at = [&](int pos) -> absl::string_view {
+    absl::string_view v = absl::StripAsciiWhitespace(rec.fields[pos]);
+    auto lookup = cols.lookups.find(pos);
+    if (lookup != cols.lookups.end()) {
+      auto name = lookup->second.find(v);
+      if (name != lookup->second.end()) return name->second;
+    }
+    return v;
   };
+  auto field = [&](absl::string_view name) -> absl::string_view {
+    int pos = columns.Position(name);
+    return pos < 0 ? absl::string_view() : value_at(pos);
+  };
+  absl::string_view id =
+      absl::StripAsciiWhitespace(rec.fields[columns.Position("item_id")]);
+  if (id.empty()) {
+    RecordBad(stats, BadReason::kMissingField, rec.line_number, "item_id",
+              "item_id is empty");
+    return;
+  }
+  if (id.size() > kMaxIdBytes) {
+    RecordBad(stats, BadReason::kFieldTooLong, rec.line_number, "item_id",
+              "item_id is too long");
+    return;
+  }
+  double price = -1;
+  absl::string_view p = field("price");
+  if (!p.empty() && (!ParseNumber(p, &price) || price < 0)) {
+    RecordBad(stats, BadReason::kBadNumber, rec.line_number, "price",
+              absl::StrCat("price '", p.substr(0, 40), "' is not a price"));
+    return;
+  }
+  bool in_stock = true, recommendable = true;
+  absl::string_view s = field("in_stock");
+  if (!s.empty() && !ParseFlag(s, &in_stock)) {
+    RecordBad(stats, BadReason::kBadNumber, rec.line_number, "in_stock",
+              absl::StrCat("in_stock '", s.substr(0, 40),
+                           "' is not a yes/no value (1/0, true/false)"));
+    return;
+  }
+  absl::string_view r = field("recommendable");
+  if (!r.empty() && !ParseFlag(r, &recommendable)) {
+    RecordBad(stats, BadReason::kBadNumber, rec.line_number, "recommendable",
+              absl::StrCat("recommendable '", r.substr(0, 40),
+                           "' is not a yes/no value"));
+    return;
+  }
+  ++stats->rows_used;
+  if (!recommendable) {
+    not_products->insert(ToUtf8(id));
+    return;
+  }
+  ItemAccumulator& item = shop->items()[shop->ItemIndex(ToUtf8(id))];
+  item.in_catalog = true;
+  item.title = ToUtf8(field("title"));
+  item.brand = ToUtf8(field("brand"));
+  if (cols.category_parts.empty()) {
+    item.category = ToUtf8(field("category"));
+  } else {
+    std::vector<absl::string_view> parts;
+    for (int pos : cols.category_parts) {
+      if (pos < static_cast<int>(rec.fields.size())) {
+        absl::string_view part = value_at(pos);
+        if (!part.empty()) parts.push_back(part);
+      }
+    }
+    item.category = ToUtf8(absl::StrJoin(parts, "/"));
+  }
+  item.catalog_price = price;
+  item.in_stock = in_stock;
+}
+
+absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
+                         absl::flat_hash_set<std::string>* not_products,
+                         InputStats* stats, Progress* progress) {
+  stats->path = options.catalog_path;
+  auto input = OpenCsv(options.catalog_path, options.delimiter);
+  if (!input.ok()) return input.status();
+  CsvParser& parser = *input->parser;
+  auto cols = ResolveCatalogColumns(options, input->header);
+  if (!cols.ok()) return cols.status();
   CsvRecord rec;
   CsvStatus st;
   while (parser.Next(&rec, &st)) {
@@ -374,83 +483,13 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
                 rec.line_number, "", "quoting is broken");
       continue;
     }
-    if (static_cast<int>(rec.fields.size()) < columns->min_fields()) {
+    if (static_cast<int>(rec.fields.size()) < cols->columns.min_fields()) {
       RecordBad(stats, BadReason::kFieldCount, rec.line_number, "",
                 absl::StrCat("has ", rec.fields.size(), " fields, needs ",
-                             columns->min_fields()));
+                             cols->columns.min_fields()));
       continue;
     }
-    // A value, translated when its column has a lookup table (ids -> names).
-    auto value_at = [&](int pos) -> absl::string_view {
-      absl::string_view v = absl::StripAsciiWhitespace(rec.fields[pos]);
-      auto lookup = lookups.find(pos);
-      if (lookup != lookups.end()) {
-        auto name = lookup->second.find(v);
-        if (name != lookup->second.end()) return name->second;
-      }
-      return v;
-    };
-    auto field = [&](absl::string_view name) -> absl::string_view {
-      int pos = columns->Position(name);
-      return pos < 0 ? absl::string_view() : value_at(pos);
-    };
-    absl::string_view id =
-        absl::StripAsciiWhitespace(rec.fields[columns->Position("item_id")]);
-    if (id.empty()) {
-      RecordBad(stats, BadReason::kMissingField, rec.line_number, "item_id",
-                "item_id is empty");
-      continue;
-    }
-    if (id.size() > kMaxIdBytes) {
-      RecordBad(stats, BadReason::kFieldTooLong, rec.line_number, "item_id",
-                "item_id is too long");
-      continue;
-    }
-    double price = -1;
-    absl::string_view p = field("price");
-    if (!p.empty() && (!ParseNumber(p, &price) || price < 0)) {
-      RecordBad(stats, BadReason::kBadNumber, rec.line_number, "price",
-                absl::StrCat("price '", p.substr(0, 40), "' is not a price"));
-      continue;
-    }
-    bool in_stock = true, recommendable = true;
-    absl::string_view s = field("in_stock");
-    if (!s.empty() && !flag(s, &in_stock)) {
-      RecordBad(stats, BadReason::kBadNumber, rec.line_number, "in_stock",
-                absl::StrCat("in_stock '", s.substr(0, 40),
-                             "' is not a yes/no value (1/0, true/false)"));
-      continue;
-    }
-    absl::string_view r = field("recommendable");
-    if (!r.empty() && !flag(r, &recommendable)) {
-      RecordBad(stats, BadReason::kBadNumber, rec.line_number, "recommendable",
-                absl::StrCat("recommendable '", r.substr(0, 40),
-                             "' is not a yes/no value"));
-      continue;
-    }
-    ++stats->rows_used;
-    if (!recommendable) {
-      not_products->insert(ToUtf8(id));
-      continue;
-    }
-    ItemAccumulator& item = shop->items()[shop->ItemIndex(ToUtf8(id))];
-    item.in_catalog = true;
-    item.title = ToUtf8(field("title"));
-    item.brand = ToUtf8(field("brand"));
-    if (category_parts.empty()) {
-      item.category = ToUtf8(field("category"));
-    } else {
-      std::vector<absl::string_view> parts;
-      for (int pos : category_parts) {
-        if (pos < static_cast<int>(rec.fields.size())) {
-          absl::string_view part = value_at(pos);
-          if (!part.empty()) parts.push_back(part);
-        }
-      }
-      item.category = ToUtf8(absl::StrJoin(parts, "/"));
-    }
-    item.catalog_price = price;
-    item.in_stock = in_stock;
+    AddCatalogRecord(rec, *cols, shop, not_products, stats);
   }
   stats->lines_read = parser.lines_read();
   return CheckReaderError(*input->source);
