@@ -46,6 +46,9 @@ struct SnapshotOptions {
 class Snapshot final : public ItemGraph {
  public:
   // Opens the snapshot directory `dir` (a complete version directory).
+  // FAILED_PRECONDITION when its format version is not the one this build
+  // reads (the message says to rebuild it with boomerang-indexer);
+  // DATA_LOSS for a corrupt or unreadable file.
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Open(
       const std::string& dir, const SnapshotOptions& options);
 
