@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "models/timestamp.h"
-#include "server/recommender_service.h"
+#include "server/engine/lists.h"
 #include "models/snapshot/snapshot.h"
 
 namespace boomerang {
@@ -186,7 +186,7 @@ int RunEval(const EvalOptions& options) {
     req.mutable_as_of()->set_seconds(split);
     req.mutable_filter()->set_in_stock_only(false);
     v1::RecommendationsResponse resp;
-    s = PersonalPicks(**snapshot, req, &resp);
+    s = PersonalPicks(ViewOf(*snapshot), req, &resp);
     if (!s.ok()) {
       std::cerr << "boomerang eval: error: " << s.message() << "\n";
       return 1;

@@ -49,7 +49,7 @@
 #include "models/purchase_line.h"
 #include "models/repurchase.h"
 #include "models/timestamp.h"
-#include "server/retention.h"
+#include "server/engine/retention.h"
 #include "models/snapshot/snapshot.h"
 
 namespace boomerang {
@@ -346,7 +346,7 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
     for (int m : {kServer, kServerLapsed}) {
       req.set_include_lapsed(m == kServerLapsed);
       v1::BuyAgainResponse resp;
-      absl::Status s = BuyAgain(snapshot, req, &resp, buy_again);
+      absl::Status s = BuyAgain(ViewOf(snapshot), req, &resp, buy_again);
       if (!s.ok()) return Fail(absl::StrCat("BuyAgain: ", s.message()));
       for (const v1::DueItem& d : resp.items()) {
         auto it = index_of.find(d.item_id());

@@ -324,6 +324,7 @@ std::vector<absl::StatusOr<EventStore::AppendResult>> EventStore::WriteGroup(
   // stores it, the others count it as a duplicate.
   absl::flat_hash_set<absl::string_view> in_group;
   int64_t accepted = 0;
+  std::vector<const v1::Event*> accepted_events;  // for the listener
   int64_t newest = newest_event_.load();
   std::string unused;
   for (size_t i = 0; i < group.size(); ++i) {
@@ -350,6 +351,7 @@ std::vector<absl::StatusOr<EventStore::AppendResult>> EventStore::WriteGroup(
       PutBigEndian(e.timestamp().seconds(), &when);
       batch.Put(keys_, key, when);
       newest = std::max<int64_t>(newest, e.timestamp().seconds());
+      accepted_events.push_back(&e);
       ++r.accepted;
     }
     accepted += r.accepted;
@@ -370,6 +372,9 @@ std::vector<absl::StatusOr<EventStore::AppendResult>> EventStore::WriteGroup(
   newest_event_.store(newest);
   last_append_.store(absl::ToUnixSeconds(absl::Now()));
   write_groups_.fetch_add(1);
+  // Before the calls are acknowledged: whoever follows the log (the live
+  // view) has the events by the time a caller hears they are stored.
+  if (listener_) listener_(accepted_events);
   return results;
 }
 

@@ -40,6 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "boomerang/v1/recommender.pb.h"
+#include "models/events/event_log.h"
 
 namespace rocksdb {
 class DB;
@@ -58,7 +59,7 @@ struct EventStoreOptions {
   std::function<int64_t()> keep_after;
 };
 
-class EventStore {
+class EventStore final : public EventLog {
  public:
   // Opens (creating when missing) the store in `dir`. Fails if another
   // process has it open.
@@ -71,19 +72,15 @@ class EventStore {
   // files. Append() fails on it.
   static absl::StatusOr<std::unique_ptr<EventStore>> OpenReader(
       const std::string& dir, const std::string& scratch_dir);
-  ~EventStore();
+  ~EventStore() override;
 
-  struct AppendResult {
-    int accepted = 0;
-    int duplicates = 0;
-  };
-  using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
   // Stores the events whose idempotency key is new (also within the call,
   // and among calls written together: the first to send a key stores it)
   // and calls `done` once they are synced to disk, on the writer thread (or
   // at once on an error). REQUIRES: events validated (non-empty customer,
   // item and key; a timestamp).
-  void AppendAsync(std::vector<v1::Event> events, AppendCallback done);
+  void AppendAsync(std::vector<v1::Event> events,
+                   AppendCallback done) override;
   // The same, waiting for the result.
   absl::StatusOr<AppendResult> Append(std::vector<v1::Event> events);
 
@@ -100,20 +97,28 @@ class EventStore {
   // Every event in key order (customer, then time); stops when fn returns
   // false. For the indexer's nightly rebuild.
   absl::Status ForEach(const std::function<bool(const v1::Event&)>& fn) const;
+  // EventLog: ForEach, and the listener called from the writer thread.
+  absl::Status Replay(
+      const std::function<bool(const v1::Event&)>& fn) const override {
+    return ForEach(fn);
+  }
+  void SetListener(Listener listener) override {
+    listener_ = std::move(listener);
+  }
 
   // Events accepted since the store was created (duplicates not counted;
   // events dropped by retention still counted). A reader (OpenReader) sees
   // the count as of its open.
-  int64_t events_accepted() const { return events_stored_.load(); }
+  int64_t events_accepted() const override { return events_stored_.load(); }
   // Bytes the store takes now (files and memory tables of events and keys).
-  int64_t ApproximateBytes() const;
+  int64_t ApproximateBytes() const override;
   // Compacts everything now, applying retention (normally RocksDB does it
   // in the background); for tests and operators.
   absl::Status Compact();
   // The newest event time ever stored (unix seconds; 0 when none), and when
   // this process last stored events (0: not since it opened the store).
-  int64_t newest_event_time() const { return newest_event_.load(); }
-  int64_t last_append_time() const { return last_append_.load(); }
+  int64_t newest_event_time() const override { return newest_event_.load(); }
+  int64_t last_append_time() const override { return last_append_.load(); }
   const std::string& dir() const { return dir_; }
 
  private:
@@ -148,6 +153,7 @@ class EventStore {
   bool read_only_ = false;
   bool sync_writes_ = true;
   std::shared_ptr<const std::function<int64_t()>> keep_after_;
+  Listener listener_;  // set before appends start
 };
 
 }  // namespace boomerang

@@ -45,11 +45,11 @@
 #include "absl/strings/str_format.h"
 #include "boomerang/v1/recommender.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "server/live_events.h"
-#include "server/recommender_service.h"
-#include "server/retention.h"
-#include "models/snapshot/snapshot.h"
 #include "models/events/event_store.h"
+#include "models/snapshot/snapshot.h"
+#include "server/engine/engine.h"
+#include "server/engine/lists.h"
+#include "server/engine/retention.h"
 
 namespace boomerang {
 namespace {
@@ -128,16 +128,23 @@ class Fixture {
     auto events = EventStore::Open(dir_ + "/events", options);
     if (!events.ok()) Die(events.status().ToString());
     events_ = std::move(*events);
-    SetEventStore(events_.get());
+    holder_.Set(snapshot_);
+    engine_ = std::make_unique<Engine>(&holder_, events_.get(), ServingClock());
+    absl::Status started = engine_->Start();
+    if (!started.ok()) Die(started.ToString());
   }
   ~Fixture() {
-    SetEventStore(nullptr);
+    engine_.reset();
     events_.reset();
+    holder_.Set(nullptr);
     snapshot_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
   const Snapshot& snapshot() const { return *snapshot_; }
+  const Engine& engine() const { return *engine_; }
+  // One request's view, as the server takes it.
+  View view() const { return *engine_->Acquire(); }
 
  private:
   void Index(const std::vector<std::string>& argv) {
@@ -171,6 +178,8 @@ class Fixture {
   std::string dir_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::unique_ptr<EventStore> events_;
+  SnapshotHolder holder_;
+  std::unique_ptr<Engine> engine_;
 };
 
 Fixture* fixture = nullptr;
@@ -197,15 +206,15 @@ void CheckStatus(const char* method, const absl::Status& status,
   }
 }
 
-// As HttpGateway's MakeJsonCall: parse, run on one snapshot, print.
+// As HttpGateway's MakeJsonCall: parse, run on one view, print.
 template <typename Request, typename Response>
 void Call(const char* method,
-          absl::Status (*fn)(const Snapshot&, const Request&, Response*),
+          absl::Status (*fn)(const View&, const Request&, Response*),
           const std::string& body) {
   Request request;
   if (!ParseJson(body, &request)) return;
   Response response;
-  absl::Status s = fn(fixture->snapshot(), request, &response);
+  absl::Status s = fn(fixture->view(), request, &response);
   CheckStatus(method, s, body);
   if (!s.ok()) return;
   google::protobuf::util::JsonPrintOptions print;
@@ -237,7 +246,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::RecordEventsRequest record;
   if (ParseJson(body, &record)) {
     v1::RecordEventsResponse recorded;
-    absl::Status s = RecordEvents(record, &recorded);
+    absl::Status s = fixture->engine().RecordEvents(record, &recorded);
     CheckStatus("RecordEvents", s, body);
     if (s.ok() &&
         recorded.accepted() + recorded.duplicates() != record.events_size()) {
@@ -256,14 +265,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::DueReplenishmentsRequest due;
   if (ParseJson(body, &due)) {
     DueOptions options;
-    absl::Status s = ValidateDueRequest(fixture->snapshot(), due, &options);
+    absl::Status s = ValidateDueRequest(fixture->view(), due, &options);
     CheckStatus("DueReplenishments", s, body);
     if (s.ok()) {
-      auto filter = DueFilter(fixture->snapshot(), due.filter());
+      auto filter = DueFilter(fixture->view(), due.filter());
       if (filter.ok()) {
         // One customer's due items, as a stream step computes them.
         v1::CustomerRecord record;
-        auto known = LoadRecord(fixture->snapshot(), "C3", &record);
+        auto known = LoadRecord(fixture->view(), "C3", &record);
         if (known.ok() && *known) {
           google::protobuf::RepeatedPtrField<v1::DueItem> items;
           DueItemsOf(fixture->snapshot(), record, options, *filter, &items);

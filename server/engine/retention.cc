@@ -1,4 +1,4 @@
-#include "server/retention.h"
+#include "server/engine/retention.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,10 +12,10 @@
 #include "absl/time/time.h"
 #include "models/purchase_line.h"
 #include "models/repurchase.h"
-#include "server/clock.h"
-#include "server/live_events.h"
-#include "server/request_helpers.h"
-#include "server/request_limits.h"
+#include "server/engine/clock.h"
+#include "server/engine/live_events.h"
+#include "server/engine/request_helpers.h"
+#include "server/engine/request_limits.h"
 
 namespace boomerang {
 namespace {
@@ -138,18 +138,16 @@ void FillDueItem(const Snapshot& snapshot, const Timing& t, int64_t as_of,
 
 }  // namespace
 
-absl::StatusOr<bool> LoadRecord(const Snapshot& snapshot,
+absl::StatusOr<bool> LoadRecord(const View& view,
                                 absl::string_view customer_id,
                                 v1::CustomerRecord* record) {
-  // Cart and view windows are real time: live events are now, whatever
-  // the serving clock says.
+  const Snapshot& snapshot = view.snapshot();
   absl::Status s = snapshot.GetCustomer(customer_id, record);
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   const bool in_snapshot = s.ok();
   LiveActivity live;
-  s = ApplyLiveEvents(snapshot, customer_id, absl::ToUnixSeconds(absl::Now()),
-                      record, &live);
-  if (!s.ok()) return s;
+  // Only purchases are read here (no cart or view window).
+  ApplyLiveEvents(view, customer_id, view.clock.SystemNow(), record, &live);
   return in_snapshot || live.purchases > 0;
 }
 
@@ -164,17 +162,19 @@ bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg) {
          gg->q > 0 && gg->gamma > 0;
 }
 
-absl::StatusOr<BoundFilter> DueFilter(const Snapshot& snapshot,
+absl::StatusOr<BoundFilter> DueFilter(const View& view,
                                       const v1::Filter& filter) {
+  const Snapshot& snapshot = view.snapshot();
   v1::Filter f = filter;
   f.set_exclude_purchased(false);
-  return BoundFilter::Create(snapshot, f);
+  return BoundFilter::Create(view, f);
 }
 
-absl::Status BuyAgain(const Snapshot& snapshot,
+absl::Status BuyAgain(const View& view,
                       const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response,
                       const BuyAgainOptions& options) {
+  const Snapshot& snapshot = view.snapshot();
   absl::Status s = CheckCustomerId(request.customer_id());
   if (s.ok()) s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
@@ -193,14 +193,14 @@ absl::Status BuyAgain(const Snapshot& snapshot,
   const int limit = request.limit() == 0 ? 10 : request.limit();
   const double horizon =
       request.horizon_days() == 0 ? 30 : request.horizon_days();
-  const int64_t as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
-  auto filter = DueFilter(snapshot, request.filter());
+  const int64_t as_of = view.AsOfOr(request.has_as_of(), request.as_of());
+  auto filter = DueFilter(view, request.filter());
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
   SetTime(as_of, response->mutable_as_of());
   v1::CustomerRecord record;
   auto known =
-      LoadRecord(snapshot, NormalizeId(request.customer_id()), &record);
+      LoadRecord(view, NormalizeId(request.customer_id()), &record);
   if (!known.ok()) return known.status();
   if (!*known) return absl::OkStatus();
   response->set_known_customer(true);
@@ -271,15 +271,17 @@ absl::Status BuyAgain(const Snapshot& snapshot,
   return absl::OkStatus();
 }
 
-absl::Status BuyAgain(const Snapshot& snapshot,
+absl::Status BuyAgain(const View& view,
                       const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response) {
-  return BuyAgain(snapshot, request, response, BuyAgainOptions());
+  const Snapshot& snapshot = view.snapshot();
+  return BuyAgain(view, request, response, BuyAgainOptions());
 }
 
-absl::Status ValidateDueRequest(const Snapshot& snapshot,
+absl::Status ValidateDueRequest(const View& view,
                                 const v1::DueReplenishmentsRequest& request,
                                 DueOptions* options) {
+  const Snapshot& snapshot = view.snapshot();
   absl::Status s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
   auto in_range = [](int v, int lo, int hi, const char* name) {
@@ -304,7 +306,7 @@ absl::Status ValidateDueRequest(const Snapshot& snapshot,
     return absl::InvalidArgumentError(absl::StrCat(
         "filter.exclude_item_ids has more than ", kMaxExcludedItems, " ids"));
   }
-  options->as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
+  options->as_of = view.AsOfOr(request.has_as_of(), request.as_of());
   options->lead_days = request.lead_days() == 0 ? 7 : request.lead_days();
   options->overdue_days = request.overdue_days();
   options->min_confidence = request.min_confidence();
@@ -372,9 +374,10 @@ absl::string_view SegmentOf(const Snapshot& snapshot,
   return RfmSegment(ScoreRfm(cut, summary));
 }
 
-absl::Status GetCustomerProfile(const Snapshot& snapshot,
+absl::Status GetCustomerProfile(const View& view,
                                 const v1::CustomerProfileRequest& request,
                                 v1::CustomerProfile* response) {
+  const Snapshot& snapshot = view.snapshot();
   absl::Status s = CheckCustomerId(request.customer_id());
   if (s.ok()) s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
@@ -382,10 +385,10 @@ absl::Status GetCustomerProfile(const Snapshot& snapshot,
   // nightly snapshot that ages customers by at most a day against the RFM
   // cutoffs fitted at the data's end; a historical export is served with
   // --clock data-end.
-  const int64_t as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
+  const int64_t as_of = view.AsOfOr(request.has_as_of(), request.as_of());
   const std::string id = NormalizeId(request.customer_id());
   v1::CustomerRecord record;
-  auto known = LoadRecord(snapshot, id, &record);
+  auto known = LoadRecord(view, id, &record);
   if (!known.ok()) return known.status();
   if (!*known) {
     return absl::NotFoundError(

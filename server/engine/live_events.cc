@@ -1,7 +1,6 @@
-#include "server/live_events.h"
+#include "server/engine/live_events.h"
 
 #include <algorithm>
-#include <atomic>
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
@@ -16,8 +15,6 @@
 
 namespace boomerang {
 namespace {
-
-std::atomic<EventStore*> g_store{nullptr};
 
 constexpr int64_t kDay = 86400;
 constexpr int64_t kCartDays = 30;
@@ -37,8 +34,6 @@ void InsertSorted(Times* times, Values* values, int64_t t, V v) {
 
 }  // namespace
 
-void SetEventStore(EventStore* store) { g_store.store(store); }
-
 namespace {
 
 bool HasControlCharacter(absl::string_view s) {
@@ -52,7 +47,7 @@ bool HasControlCharacter(absl::string_view s) {
 // The request's events, validated and trimmed, or INVALID_ARGUMENT naming
 // the event (by position) and the field.
 absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
-                            std::vector<v1::Event>* out) {
+                            int64_t now_seconds, std::vector<v1::Event>* out) {
   constexpr int kMaxEvents = 1000;
   constexpr size_t kMaxIdBytes = 256;
   if (request.events_size() == 0) {
@@ -62,7 +57,6 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
     return absl::InvalidArgumentError(absl::StrCat(
         request.events_size(), " events in one call; at most ", kMaxEvents));
   }
-  const int64_t now_seconds = absl::ToUnixSeconds(absl::Now());
   std::vector<v1::Event> events;
   events.reserve(request.events_size());
   for (int i = 0; i < request.events_size(); ++i) {
@@ -132,24 +126,24 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
 
 }  // namespace
 
-void RecordEventsAsync(const v1::RecordEventsRequest& request,
+void RecordEventsAsync(EventLog* log, const ServingClock& clock,
+                       const v1::RecordEventsRequest& request,
                        v1::RecordEventsResponse* response,
                        std::function<void(absl::Status)> done) {
-  EventStore* store = GetEventStore();
-  if (store == nullptr) {
+  if (log == nullptr) {
     done(absl::FailedPreconditionError(
         "this server keeps no live events: start it with --events-dir"));
     return;
   }
   std::vector<v1::Event> events;
-  absl::Status valid = ValidateEvents(request, &events);
+  absl::Status valid = ValidateEvents(request, clock.SystemNow(), &events);
   if (!valid.ok()) {
     done(valid);
     return;
   }
-  store->AppendAsync(std::move(events),
-                     [response, done = std::move(done)](
-                         absl::StatusOr<EventStore::AppendResult> result) {
+  log->AppendAsync(std::move(events),
+                   [response, done = std::move(done)](
+                       absl::StatusOr<EventLog::AppendResult> result) {
                        if (!result.ok()) {
                          done(result.status());
                          return;
@@ -160,18 +154,18 @@ void RecordEventsAsync(const v1::RecordEventsRequest& request,
                      });
 }
 
-absl::Status RecordEvents(const v1::RecordEventsRequest& request,
+absl::Status RecordEvents(EventLog* log, const ServingClock& clock,
+                          const v1::RecordEventsRequest& request,
                           v1::RecordEventsResponse* response) {
   absl::Status status;
   absl::Notification done;
-  RecordEventsAsync(request, response, [&](absl::Status s) {
+  RecordEventsAsync(log, clock, request, response, [&](absl::Status s) {
     status = std::move(s);
     done.Notify();
   });
   done.WaitForNotification();
   return status;
 }
-EventStore* GetEventStore() { return g_store.load(); }
 
 int64_t ExportDataEnd(const Snapshot& snapshot) {
   const v1::SnapshotManifest& m = snapshot.manifest();
@@ -180,16 +174,14 @@ int64_t ExportDataEnd(const Snapshot& snapshot) {
   return t.ok() && *t > 0 ? *t : 0;
 }
 
-absl::Status ApplyLiveEvents(const Snapshot& snapshot,
-                             absl::string_view customer_id, int64_t now,
-                             v1::CustomerRecord* record,
-                             LiveActivity* activity) {
+void ApplyLiveEvents(const View& view, absl::string_view customer_id,
+                     int64_t now, v1::CustomerRecord* record,
+                     LiveActivity* activity) {
   *activity = LiveActivity();
-  EventStore* store = GetEventStore();
-  if (store == nullptr || customer_id.empty()) return absl::OkStatus();
-  std::vector<v1::Event> events;
-  absl::Status s = store->ForCustomer(customer_id, &events);
-  if (!s.ok() || events.empty()) return s;
+  if (view.live == nullptr || customer_id.empty()) return;
+  const std::vector<LiveEvent> events = view.live->ForCustomer(customer_id);
+  if (events.empty()) return;
+  const Snapshot& snapshot = view.snapshot();
   const int64_t data_end = snapshot.data_end_seconds();
   // Purchases after the snapshot: per item, and grouped into orders.
   struct Order {
@@ -207,16 +199,16 @@ absl::Status ApplyLiveEvents(const Snapshot& snapshot,
                         [&](const auto& c) { return c.first == item; });
   };
   std::vector<std::string> views;      // oldest first
-  for (const v1::Event& e : events) {  // in time order
-    const int64_t t = e.timestamp().seconds();
+  for (const LiveEvent& e : events) {  // in time order
+    const int64_t t = e.time;
     if (t <= data_end) continue;
     // The snapshot's spelling of the item: with --merge-item-case,
     // "85123a" is the item kept as "85123A", and its history is one.
-    const int32_t known = snapshot.FindItem(e.item_id());
+    const int32_t known = snapshot.FindItem(e.item_id);
     const std::string& item_id =
-        known >= 0 ? snapshot.item_id(known) : e.item_id();
-    const double q = e.quantity() > 0 ? e.quantity() : 1;
-    switch (e.type()) {
+        known >= 0 ? snapshot.item_id(known) : e.item_id;
+    const double q = e.quantity > 0 ? e.quantity : 1;
+    switch (e.type) {
       case v1::Event::PURCHASE: {
         auto [it, added] =
             item_index.try_emplace(item_id, record->items_size());
@@ -235,9 +227,9 @@ absl::Status ApplyLiveEvents(const Snapshot& snapshot,
         ci->set_first_purchase(std::min(ci->first_purchase(), t));
         ci->set_last_purchase(std::max(ci->last_purchase(), t));
         Order& o =
-            orders[e.order_id().empty() ? absl::StrCat("@", t) : e.order_id()];
+            orders[e.order_id.empty() ? absl::StrCat("@", t) : e.order_id];
         o.time = std::min(o.time, t);
-        o.value += q * std::max(0.0, e.price());
+        o.value += q * std::max(0.0, e.price);
         if (auto c = cart_find(item_id); c != cart.end()) cart.erase(c);
         ++activity->purchases;
         if (std::find(activity->bought.begin(), activity->bought.end(),
@@ -283,7 +275,6 @@ absl::Status ApplyLiveEvents(const Snapshot& snapshot,
        it != views.rend() && activity->views.size() < kMaxViews; ++it) {
     if (seen.insert(*it).second) activity->views.push_back(*it);
   }
-  return absl::OkStatus();
 }
 
 }  // namespace boomerang

@@ -3,14 +3,14 @@
 // thread has finished the attempt; the handler itself never blocks.
 //
 // Thread-safety: thread-safe.
-#ifndef BOOMERANG_SERVER_ADMIN_SERVICE_H_
-#define BOOMERANG_SERVER_ADMIN_SERVICE_H_
+#ifndef BOOMERANG_SERVER_GRPC_ADMIN_SERVICE_H_
+#define BOOMERANG_SERVER_GRPC_ADMIN_SERVICE_H_
 
 #include <atomic>
 
 #include "boomerang/v1/admin.grpc.pb.h"
 #include "server/auth.h"
-#include "server/snapshot_manager.h"
+#include "server/engine/snapshot_manager.h"
 
 namespace boomerang {
 
@@ -46,4 +46,4 @@ class AdminService final : public v1::Admin::CallbackService {
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_ADMIN_SERVICE_H_
+#endif  // BOOMERANG_SERVER_GRPC_ADMIN_SERVICE_H_

@@ -35,8 +35,8 @@
 //
 // Thread-safety: thread-safe. Stop() may be called from any thread, once
 // or more; the destructor calls it.
-#ifndef BOOMERANG_SERVER_HTTP_GATEWAY_H_
-#define BOOMERANG_SERVER_HTTP_GATEWAY_H_
+#ifndef BOOMERANG_SERVER_HTTP_HTTP_GATEWAY_H_
+#define BOOMERANG_SERVER_HTTP_HTTP_GATEWAY_H_
 
 #include <atomic>
 #include <cstddef>
@@ -51,7 +51,8 @@
 #include "server/auth.h"
 #include "server/request_queue.h"
 #include "models/snapshot/snapshot.h"
-#include "server/snapshot_manager.h"
+#include "server/engine/engine.h"
+#include "server/engine/snapshot_manager.h"
 
 namespace httplib {
 class Server;
@@ -105,10 +106,10 @@ class HttpGateway {
  public:
   // Binds host:port and starts serving on its own threads. Fails with
   // UNAVAILABLE when the port cannot be bound (taken, or not a local
-  // address). REQUIRES: `holder` (and `manager` when not null) outlive the
+  // address). REQUIRES: `engine` (and `manager` when not null) outlive the
   // gateway. Without a manager /metrics has no swap counters.
   static absl::StatusOr<std::unique_ptr<HttpGateway>> Start(
-      const HttpGatewayOptions& options, const SnapshotHolder* holder,
+      const HttpGatewayOptions& options, const Engine* engine,
       const SnapshotManager* manager);
   ~HttpGateway();
 
@@ -129,7 +130,7 @@ class HttpGateway {
   void Stop();
 
  private:
-  HttpGateway(const HttpGatewayOptions& options, const SnapshotHolder* holder,
+  HttpGateway(const HttpGatewayOptions& options, const Engine* engine,
               const SnapshotManager* manager);
   void Route();
   // Runs `call` through options_.queue (when set, and for read methods):
@@ -139,7 +140,8 @@ class HttpGateway {
 
   // Constant after construction.
   const HttpGatewayOptions options_;
-  const SnapshotHolder* const holder_;
+  const Engine* const engine_;
+  const SnapshotHolder* const holder_;  // the engine's
   const SnapshotManager* const manager_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
@@ -167,4 +169,4 @@ class HttpGateway {
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_HTTP_GATEWAY_H_
+#endif  // BOOMERANG_SERVER_HTTP_HTTP_GATEWAY_H_

@@ -1,14 +1,14 @@
-// The gRPC service boomerang.v1.Recommender: a thin layer that validates a
-// request, takes one handle to the current snapshot, and ranks.
+// The gRPC service boomerang.v1.Recommender: a thin transport over the
+// engine (server/engine/): it authorizes the call, admits it to the request
+// queue, takes one View from the engine and calls the use case.
 //
 // Handlers use gRPC's callback API: each does bounded in-memory work (a few
 // block-cache reads of an already warmed snapshot), finishes once and
 // returns; nothing blocks on I/O or holds a lock for long.
 //
-// Thread-safety: thread-safe; the holder is shared with whoever swaps
-// snapshots.
-#ifndef BOOMERANG_SERVER_RECOMMENDER_SERVICE_H_
-#define BOOMERANG_SERVER_RECOMMENDER_SERVICE_H_
+// Thread-safety: thread-safe.
+#ifndef BOOMERANG_SERVER_GRPC_RECOMMENDER_SERVICE_H_
+#define BOOMERANG_SERVER_GRPC_RECOMMENDER_SERVICE_H_
 
 #include <memory>
 
@@ -16,31 +16,14 @@
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "server/auth.h"
 #include "server/request_queue.h"
-#include "models/snapshot/snapshot.h"
+#include "server/engine/engine.h"
 
 namespace boomerang {
 
-// The request logic, separate from gRPC for tests and benchmarks.
-absl::Status FrequentlyBoughtTogether(
-    const Snapshot& snapshot,
-    const v1::FrequentlyBoughtTogetherRequest& request,
-    v1::FrequentlyBoughtTogetherResponse* response);
-absl::Status SimilarItems(const Snapshot& snapshot,
-                          const v1::SimilarItemsRequest& request,
-                          v1::RecommendationsResponse* response);
-absl::Status PersonalPicks(const Snapshot& snapshot,
-                           const v1::PersonalPicksRequest& request,
-                           v1::RecommendationsResponse* response);
-absl::Status CrossSell(const Snapshot& snapshot,
-                       const v1::CrossSellRequest& request,
-                       v1::RecommendationsResponse* response);
-absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
-                    v1::RecommendationsResponse* response);
-
 class RecommenderService final : public v1::Recommender::CallbackService {
  public:
-  // REQUIRES: `holder` outlives the service and holds a snapshot.
-  explicit RecommenderService(const SnapshotHolder* holder) : holder_(holder) {}
+  // REQUIRES: `engine` outlives the service.
+  explicit RecommenderService(const Engine* engine) : engine_(engine) {}
   // Calls need a read token from `auth` (null: no authorization). Set
   // before the server starts.
   void set_authenticator(const Authenticator* auth) { auth_ = auth; }
@@ -89,17 +72,17 @@ class RecommenderService final : public v1::Recommender::CallbackService {
   StreamPersonalPicks(grpc::CallbackServerContext* context) override;
 
  private:
-  // Runs `fn(snapshot)` for one unary call: deadline check, one snapshot
-  // handle for the whole call, status conversion, metrics under `method`.
+  // Runs `fn(view)` for one unary call: deadline check, one View for the
+  // whole call, status conversion, metrics under `method`.
   template <typename Fn>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
                                   const char* method, Fn fn);
 
-  const SnapshotHolder* holder_;
+  const Engine* const engine_;
   const Authenticator* auth_ = nullptr;
   RequestQueue* queue_ = nullptr;
 };
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_RECOMMENDER_SERVICE_H_
+#endif  // BOOMERANG_SERVER_GRPC_RECOMMENDER_SERVICE_H_

@@ -1,7 +1,7 @@
-#include "server/admin_service.h"
+#include "server/grpc/admin_service.h"
 
-#include "server/grpc_auth.h"
-#include "server/status_util.h"
+#include "server/grpc/grpc_auth.h"
+#include "server/grpc/status_util.h"
 
 namespace boomerang {
 

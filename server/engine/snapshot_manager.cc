@@ -1,4 +1,4 @@
-#include "server/snapshot_manager.h"
+#include "server/engine/snapshot_manager.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -13,7 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/recommender_service.h"
+#include "server/engine/lists.h"
 #include "models/snapshot/snapshot_dir.h"
 
 namespace boomerang {
@@ -37,7 +37,8 @@ std::string ManifestSignature(const std::string& dir) {
 }
 
 // A loaded snapshot must answer the two most common calls before it serves.
-absl::Status SmokeTest(const Snapshot& snapshot) {
+absl::Status SmokeTest(const std::shared_ptr<const Snapshot>& handle) {
+  const Snapshot& snapshot = *handle;
   if (snapshot.num_items() == 0) {
     return absl::FailedPreconditionError("the snapshot has no items");
   }
@@ -46,7 +47,9 @@ absl::Status SmokeTest(const Snapshot& snapshot) {
                        ? snapshot.popular().overall(0).item_id()
                        : snapshot.item_id(0));
   v1::FrequentlyBoughtTogetherResponse fbt_response;
-  absl::Status s = FrequentlyBoughtTogether(snapshot, fbt, &fbt_response);
+  // The snapshot alone: live events play no part in whether it loads.
+  const View view = ViewOf(snapshot);
+  absl::Status s = FrequentlyBoughtTogether(view, fbt, &fbt_response);
   if (!s.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "smoke query FrequentlyBoughtTogether failed: ", s.message()));
@@ -54,7 +57,7 @@ absl::Status SmokeTest(const Snapshot& snapshot) {
   v1::PersonalPicksRequest picks;
   picks.set_customer_id("boomerang-smoke-test");
   v1::RecommendationsResponse picks_response;
-  s = PersonalPicks(snapshot, picks, &picks_response);
+  s = PersonalPicks(view, picks, &picks_response);
   if (!s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("smoke query PersonalPicks failed: ", s.message()));
@@ -79,7 +82,7 @@ absl::StatusOr<std::unique_ptr<SnapshotManager>> SnapshotManager::Start(
                             "; trying the previous version"));
       });
   if (!first.ok()) return first.status();
-  absl::Status s = SmokeTest(**first);
+  absl::Status s = SmokeTest(*first);
   if (!s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("snapshot ", (*first)->version(), ": ", s.message()));
@@ -253,7 +256,7 @@ absl::Status SnapshotManager::LoadAndSwap(int64_t version) {
   const absl::Time started = absl::Now();
   auto snapshot = Snapshot::Open(dir, options_.load);
   absl::Status s = snapshot.status();
-  if (s.ok()) s = SmokeTest(**snapshot);
+  if (s.ok()) s = SmokeTest(*snapshot);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
   if (!s.ok()) {
     failed_[version] = ManifestSignature(dir);
@@ -271,6 +274,7 @@ absl::Status SnapshotManager::LoadAndSwap(int64_t version) {
   // The old version: kept here until no request holds it.
   retired_.push_back(holder_->Current());
   holder_->Set(*snapshot);
+  if (options_.on_swap) options_.on_swap();
   const std::string old = VersionName(serving_);
   serving_ = version;
   Log(absl::StrFormat("swapped in snapshot %s (was %s), loaded in %.2f s",

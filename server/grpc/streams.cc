@@ -16,15 +16,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
-#include "server/clock.h"
-#include "server/grpc_auth.h"
-#include "server/live_events.h"
+#include "server/engine/engine.h"
+#include "server/engine/lists.h"
+#include "server/engine/live_events.h"
+#include "server/engine/request_limits.h"
+#include "server/engine/retention.h"
+#include "server/grpc/grpc_auth.h"
+#include "server/grpc/recommender_service.h"
+#include "server/grpc/status_util.h"
 #include "server/metrics.h"
 #include "server/parallel.h"
-#include "server/recommender_service.h"
-#include "server/request_limits.h"
-#include "server/retention.h"
-#include "server/status_util.h"
 
 namespace boomerang {
 namespace {
@@ -34,9 +35,9 @@ using internal::BoundFilter;
 class DueStream final
     : public grpc::ServerWriteReactor<v1::DueReplenishmentsResponse> {
  public:
-  DueStream(std::shared_ptr<const Snapshot> snapshot, DueOptions options,
-            BoundFilter filter)
-      : snapshot_(std::move(snapshot)),
+  DueStream(View view, DueOptions options, BoundFilter filter)
+      : view_(std::move(view)),
+        snapshot_(view_.handle),
         options_(options),
         filter_(std::move(filter)) {
     NextBatch();
@@ -133,13 +134,9 @@ class DueStream final
         unreadable[i] = 1;
         return;
       }
-      // Live purchases move due dates (a no-op without an event store).
+      // Live purchases move due dates (a no-op without live events).
       LiveActivity live;
-      if (!ApplyLiveEvents(*snapshot_, keys_[i], options_.as_of, &record, &live)
-               .ok()) {
-        unreadable[i] = 1;
-        return;
-      }
+      ApplyLiveEvents(view_, keys_[i], options_.as_of, &record, &live);
       due[i] = DueItemsOf(*snapshot_, record, options_, filter_,
                           slots[i].mutable_items());
     });
@@ -157,6 +154,7 @@ class DueStream final
     return absl::OkStatus();
   }
 
+  const View view_;  // the stream's one handle, for its whole life
   const std::shared_ptr<const Snapshot> snapshot_;
   const DueOptions options_;
   const BoundFilter filter_;
@@ -179,8 +177,8 @@ class PicksStream final
     : public grpc::ServerBidiReactor<v1::StreamPersonalPicksRequest,
                                      v1::StreamPersonalPicksResponse> {
  public:
-  explicit PicksStream(std::shared_ptr<const Snapshot> snapshot)
-      : snapshot_(std::move(snapshot)) {
+  explicit PicksStream(View view)
+      : view_(std::move(view)), snapshot_(view_.handle) {
     StartRead(&request_);
   }
 
@@ -258,7 +256,7 @@ class PicksStream final
     // One moment for the whole request: segments as GetCustomerProfile
     // assigns them and every answer's picks, even if the stream outlives a
     // day or the clock moves.
-    as_of_ = AsOfOr(*snapshot_, request_.has_as_of(), request_.as_of());
+    as_of_ = view_.AsOfOr(request_.has_as_of(), request_.as_of());
     options_.mutable_as_of()->set_seconds(as_of_);
     options_.mutable_as_of()->set_nanos(0);
     ids_.assign(request_.customer_ids().begin(), request_.customer_ids().end());
@@ -351,7 +349,7 @@ class PicksStream final
     v1::PersonalPicksRequest request = options_;
     request.set_customer_id(id);
     v1::RecommendationsResponse picks;
-    absl::Status s = PersonalPicks(*snapshot_, request, &picks);
+    absl::Status s = PersonalPicks(view_, request, &picks);
     if (!s.ok()) {
       out->set_error(std::string(s.message()));
       return;
@@ -360,6 +358,7 @@ class PicksStream final
     out->set_fallback(picks.fallback());
   }
 
+  const View view_;  // the stream's one handle, for its whole life
   const std::shared_ptr<const Snapshot> snapshot_;
   v1::StreamPersonalPicksRequest request_;
   v1::PersonalPicksRequest options_;  // the current request's options
@@ -394,17 +393,14 @@ RecommenderService::DueReplenishments(
       FailedWrite<grpc::ServerWriteReactor<v1::DueReplenishmentsResponse>>;
   grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
   if (!allowed.ok()) return new Failed(allowed);
-  std::shared_ptr<const Snapshot> snapshot = holder_->Current();
-  if (snapshot == nullptr) {
-    return new Failed(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
-  }
+  absl::StatusOr<View> view = engine_->Acquire();
+  if (!view.ok()) return new Failed(ToGrpcStatus(view.status()));
   DueOptions options;
-  absl::Status s = ValidateDueRequest(*snapshot, *request, &options);
+  absl::Status s = ValidateDueRequest(*view, *request, &options);
   if (!s.ok()) return new Failed(ToGrpcStatus(s));
-  auto filter = DueFilter(*snapshot, request->filter());
+  auto filter = DueFilter(*view, request->filter());
   if (!filter.ok()) return new Failed(ToGrpcStatus(filter.status()));
-  return new DueStream(std::move(snapshot), options, std::move(*filter));
+  return new DueStream(std::move(*view), options, std::move(*filter));
 }
 
 grpc::ServerBidiReactor<v1::StreamPersonalPicksRequest,
@@ -415,12 +411,9 @@ RecommenderService::StreamPersonalPicks(grpc::CallbackServerContext* context) {
                                           v1::StreamPersonalPicksResponse>>;
   grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
   if (!allowed.ok()) return new Failed(allowed);
-  std::shared_ptr<const Snapshot> snapshot = holder_->Current();
-  if (snapshot == nullptr) {
-    return new Failed(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "no snapshot loaded yet"));
-  }
-  return new PicksStream(std::move(snapshot));
+  absl::StatusOr<View> view = engine_->Acquire();
+  if (!view.ok()) return new Failed(ToGrpcStatus(view.status()));
+  return new PicksStream(std::move(*view));
 }
 
 }  // namespace boomerang

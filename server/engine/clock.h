@@ -16,12 +16,16 @@
 // Every answer that depends on the moment reports the one it used (`as_of`
 // in the response), so a client never has to guess.
 //
-// Thread-safety: the process has one clock, set at start-up (and by tests)
-// with SetServingClock; reading it is lock-free and safe from any thread.
-#ifndef BOOMERANG_SERVER_CLOCK_H_
-#define BOOMERANG_SERVER_CLOCK_H_
+// The clock is injected, not global: the server's Engine holds one and
+// hands it to every request in its View (server/engine/view.h); tests give
+// it a fake machine time (`system_now`).
+//
+// Thread-safety: a value; const methods are safe from any thread.
+#ifndef BOOMERANG_SERVER_ENGINE_CLOCK_H_
+#define BOOMERANG_SERVER_ENGINE_CLOCK_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -40,23 +44,25 @@ struct ServingClock {
   static absl::StatusOr<ServingClock> Parse(absl::string_view spec);
   // For logs and status pages: "system", "data-end", "2011-12-10T00:00:00Z".
   std::string Describe() const;
-};
 
-// Sets the process's clock (start-up, before serving; tests).
-void SetServingClock(const ServingClock& clock);
-ServingClock GetServingClock();
+  // The machine's time, unix seconds: what kSystem answers for and what
+  // events are checked against (a fake in tests; null: absl::Now()).
+  std::function<int64_t()> system_now;
+  int64_t SystemNow() const;
+
+  // "Now" for a request answered from `snapshot`.
+  int64_t DefaultAsOf(const Snapshot& snapshot) const;
+  // The request's as_of when it has one, DefaultAsOf otherwise.
+  int64_t AsOfOr(const Snapshot& snapshot, bool has_as_of,
+                 const google::protobuf::Timestamp& as_of) const {
+    return has_as_of ? as_of.seconds() : DefaultAsOf(snapshot);
+  }
+};
 
 // The start of the UTC day after the snapshot's last purchase (0 when the
 // manifest has no data end).
 int64_t SnapshotDataEnd(const Snapshot& snapshot);
 
-// "Now" for a request answered from `snapshot`, by the process's clock.
-int64_t DefaultAsOf(const Snapshot& snapshot);
-
-// The request's as_of when it has one, DefaultAsOf otherwise.
-int64_t AsOfOr(const Snapshot& snapshot, bool has_as_of,
-               const google::protobuf::Timestamp& as_of);
-
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_CLOCK_H_
+#endif  // BOOMERANG_SERVER_ENGINE_CLOCK_H_

@@ -1,6 +1,5 @@
-#include "server/recommender_service.h"
+#include "server/engine/lists.h"
 
-#include <chrono>
 #include <cmath>
 
 #include "absl/container/flat_hash_map.h"
@@ -19,13 +18,10 @@
 #include "models/rank/similar.h"
 #include "models/rank/upsell.h"
 #include "models/rank/view_boost.h"
-#include "server/clock.h"
-#include "server/grpc_auth.h"
-#include "server/metrics.h"
-#include "server/request_helpers.h"
-#include "server/request_limits.h"
-#include "server/retention.h"
-#include "server/status_util.h"
+#include "server/engine/clock.h"
+#include "server/engine/request_helpers.h"
+#include "server/engine/request_limits.h"
+#include "server/engine/retention.h"
 
 namespace boomerang {
 
@@ -54,16 +50,16 @@ RankContext Context(const BoundFilter& filter,
 }  // namespace
 
 absl::Status FrequentlyBoughtTogether(
-    const Snapshot& snapshot,
-    const v1::FrequentlyBoughtTogetherRequest& request,
+    const View& view, const v1::FrequentlyBoughtTogetherRequest& request,
     v1::FrequentlyBoughtTogetherResponse* response) {
+  const Snapshot& snapshot = view.snapshot();
   int limit = 0;
   absl::Status s = ValidateFbtRequest(request, &limit);
   if (!s.ok()) return s;
-  auto customer = LoadCustomer(snapshot, request.customer_id());
+  auto customer = LoadCustomer(view, request.customer_id());
   if (!customer.ok()) return customer.status();
   auto filter = BoundFilter::Create(
-      snapshot, request.filter(), &request.exclude_item_ids(),
+      view, request.filter(), &request.exclude_item_ids(),
       request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
@@ -107,16 +103,17 @@ absl::Status FrequentlyBoughtTogether(
   return absl::OkStatus();
 }
 
-absl::Status SimilarItems(const Snapshot& snapshot,
+absl::Status SimilarItems(const View& view,
                           const v1::SimilarItemsRequest& request,
                           v1::RecommendationsResponse* response) {
+  const Snapshot& snapshot = view.snapshot();
   int limit = 0;
   absl::Status s = ValidateSimilarRequest(request, &limit);
   if (!s.ok()) return s;
-  auto customer = LoadCustomer(snapshot, request.customer_id());
+  auto customer = LoadCustomer(view, request.customer_id());
   if (!customer.ok()) return customer.status();
   auto filter =
-      BoundFilter::Create(snapshot, request.filter(), nullptr,
+      BoundFilter::Create(view, request.filter(), nullptr,
                           request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
@@ -132,20 +129,21 @@ absl::Status SimilarItems(const Snapshot& snapshot,
   return absl::OkStatus();
 }
 
-absl::Status PersonalPicks(const Snapshot& snapshot,
+absl::Status PersonalPicks(const View& view,
                            const v1::PersonalPicksRequest& request,
                            v1::RecommendationsResponse* response) {
+  const Snapshot& snapshot = view.snapshot();
   int limit = 0;
   absl::Status s = ValidatePicksRequest(request, &limit);
   if (!s.ok()) return s;
   response->set_snapshot_version(snapshot.version());
-  const int64_t as_of = AsOfOr(snapshot, request.has_as_of(), request.as_of());
+  const int64_t as_of = view.AsOfOr(request.has_as_of(), request.as_of());
   response->mutable_as_of()->set_seconds(as_of);
   auto loaded =
-      LoadCustomer(snapshot, request.customer_id(), /*with_timing=*/true);
+      LoadCustomer(view, request.customer_id(), /*with_timing=*/true, as_of);
   if (!loaded.ok()) return loaded.status();
   auto filter =
-      BoundFilter::Create(snapshot, request.filter(), nullptr, &*loaded, as_of);
+      BoundFilter::Create(view, request.filter(), nullptr, &*loaded, as_of);
   if (!filter.ok()) return filter.status();
   const v1::CustomerRecord& customer = loaded->record;
   const std::vector<HistoryItem>& history = loaded->history;
@@ -231,29 +229,29 @@ absl::Status PersonalPicks(const Snapshot& snapshot,
   return absl::OkStatus();
 }
 
-absl::Status CrossSell(const Snapshot& snapshot,
-                       const v1::CrossSellRequest& request,
+absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
                        v1::RecommendationsResponse* response) {
+  const Snapshot& snapshot = view.snapshot();
   // Only the customer named: their live cart (RecordEvents) is the cart.
   if (request.item_ids().empty() && !request.customer_id().empty()) {
-    auto customer = LoadCustomer(snapshot, request.customer_id());
+    auto customer = LoadCustomer(view, request.customer_id());
     if (!customer.ok()) return customer.status();
     if (!customer->live.cart.empty()) {
       v1::CrossSellRequest with_cart = request;
       for (const std::string& item : customer->live.cart) {
         with_cart.add_item_ids(item);
       }
-      return CrossSell(snapshot, with_cart, response);
+      return CrossSell(view, with_cart, response);
     }
   }
   int limit = 0;
   absl::Status s = ValidateCrossSellRequest(request, &limit);
   if (!s.ok()) return s;
   response->set_snapshot_version(snapshot.version());
-  auto customer = LoadCustomer(snapshot, request.customer_id());
+  auto customer = LoadCustomer(view, request.customer_id());
   if (!customer.ok()) return customer.status();
   auto filter =
-      BoundFilter::Create(snapshot, request.filter(), nullptr,
+      BoundFilter::Create(view, request.filter(), nullptr,
                           request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
   absl::InlinedVector<int32_t, 4> cart;
@@ -274,17 +272,18 @@ absl::Status CrossSell(const Snapshot& snapshot,
   return absl::OkStatus();
 }
 
-absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
+absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
                     v1::RecommendationsResponse* response) {
+  const Snapshot& snapshot = view.snapshot();
   int limit = 0;
   double low = 0, high = 0;
   absl::Status s = ValidateUpsellRequest(request, &limit, &low, &high);
   if (!s.ok()) return s;
   response->set_snapshot_version(snapshot.version());
-  auto customer = LoadCustomer(snapshot, request.customer_id());
+  auto customer = LoadCustomer(view, request.customer_id());
   if (!customer.ok()) return customer.status();
   auto filter =
-      BoundFilter::Create(snapshot, request.filter(), nullptr,
+      BoundFilter::Create(view, request.filter(), nullptr,
                           request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
   const int32_t anchor =
@@ -297,150 +296,6 @@ absl::Status Upsell(const Snapshot& snapshot, const v1::UpsellRequest& request,
              Context(*filter, &snapshot, &*customer), limit, UpsellOptions(),
              response->mutable_items());
   return absl::OkStatus();
-}
-
-namespace {
-
-// What finishes a unary call: records it (transport grpc, latency since
-// now) and hands its status to gRPC. Called once, from any thread.
-auto CallFinisher(grpc::ServerUnaryReactor* reactor, const char* method) {
-  const absl::Time started = absl::Now();
-  return [reactor, method, started](const grpc::Status& status) {
-    Metrics::Global().Record(method, "grpc",
-                             static_cast<absl::StatusCode>(status.error_code()),
-                             absl::ToDoubleSeconds(absl::Now() - started));
-    reactor->Finish(status);
-  };
-}
-
-}  // namespace
-
-template <typename Fn>
-grpc::ServerUnaryReactor* RecommenderService::Serve(
-    grpc::CallbackServerContext* context, const char* method, Fn fn) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = CallFinisher(reactor, method);
-  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
-  if (!allowed.ok()) {
-    finish(allowed);
-    return reactor;
-  }
-  // Runs on a queue worker (or here without a queue). Everything it uses
-  // lives until Finish: the context, request and response belong to the
-  // call.
-  auto run = [this, context, finish, fn]() {
-    if (context->deadline() < std::chrono::system_clock::now()) {
-      finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                          "deadline passed before the request started"));
-      return;
-    }
-    std::shared_ptr<const Snapshot> snapshot = holder_->Current();
-    if (snapshot == nullptr) {
-      finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "no snapshot loaded yet"));
-      return;
-    }
-    finish(ToGrpcStatus(fn(*snapshot)));
-  };
-  if (queue_ == nullptr) {
-    run();
-    return reactor;
-  }
-  const RequestQueue::Refusal refusal = queue_->TrySubmit(run);
-  if (refusal != RequestQueue::Refusal::kNone) {
-    Metrics::Global().CountRejected(method);
-    finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        queue_->RefusalMessage(refusal)));
-  }
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
-    grpc::CallbackServerContext* context,
-    const v1::SimilarItemsRequest* request,
-    v1::RecommendationsResponse* response) {
-  return Serve(context, "SimilarItems",
-               [request, response](const Snapshot& snapshot) {
-                 return boomerang::SimilarItems(snapshot, *request, response);
-               });
-}
-
-grpc::ServerUnaryReactor* RecommenderService::PersonalPicks(
-    grpc::CallbackServerContext* context,
-    const v1::PersonalPicksRequest* request,
-    v1::RecommendationsResponse* response) {
-  return Serve(context, "PersonalPicks",
-               [request, response](const Snapshot& snapshot) {
-                 return boomerang::PersonalPicks(snapshot, *request, response);
-               });
-}
-
-grpc::ServerUnaryReactor* RecommenderService::CrossSell(
-    grpc::CallbackServerContext* context, const v1::CrossSellRequest* request,
-    v1::RecommendationsResponse* response) {
-  return Serve(context, "CrossSell",
-               [request, response](const Snapshot& snapshot) {
-                 return boomerang::CrossSell(snapshot, *request, response);
-               });
-}
-
-grpc::ServerUnaryReactor* RecommenderService::Upsell(
-    grpc::CallbackServerContext* context, const v1::UpsellRequest* request,
-    v1::RecommendationsResponse* response) {
-  return Serve(context, "Upsell",
-               [request, response](const Snapshot& snapshot) {
-                 return boomerang::Upsell(snapshot, *request, response);
-               });
-}
-
-grpc::ServerUnaryReactor* RecommenderService::BuyAgain(
-    grpc::CallbackServerContext* context, const v1::BuyAgainRequest* request,
-    v1::BuyAgainResponse* response) {
-  return Serve(context, "BuyAgain",
-               [request, response](const Snapshot& snapshot) {
-                 return boomerang::BuyAgain(snapshot, *request, response);
-               });
-}
-
-grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
-    grpc::CallbackServerContext* context,
-    const v1::RecordEventsRequest* request,
-    v1::RecordEventsResponse* response) {
-  // Answered from the event store's writer thread once the events are on
-  // disk: no gRPC thread waits for the sync (the store groups the calls that
-  // arrive meanwhile into one synced write).
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = CallFinisher(reactor, "RecordEvents");
-  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kWrite);
-  if (!allowed.ok()) {
-    finish(allowed);
-    return reactor;
-  }
-  RecordEventsAsync(*request, response, [finish](absl::Status status) {
-    finish(ToGrpcStatus(status));
-  });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* RecommenderService::GetCustomerProfile(
-    grpc::CallbackServerContext* context,
-    const v1::CustomerProfileRequest* request, v1::CustomerProfile* response) {
-  return Serve(context, "GetCustomerProfile",
-               [request, response](const Snapshot& snapshot) {
-                 return boomerang::GetCustomerProfile(snapshot, *request,
-                                                      response);
-               });
-}
-
-grpc::ServerUnaryReactor* RecommenderService::FrequentlyBoughtTogether(
-    grpc::CallbackServerContext* context,
-    const v1::FrequentlyBoughtTogetherRequest* request,
-    v1::FrequentlyBoughtTogetherResponse* response) {
-  return Serve(context, "FrequentlyBoughtTogether",
-               [request, response](const Snapshot& snapshot) {
-                 return boomerang::FrequentlyBoughtTogether(snapshot, *request,
-                                                            response);
-               });
 }
 
 }  // namespace boomerang

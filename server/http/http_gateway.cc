@@ -1,4 +1,4 @@
-#include "server/http_gateway.h"
+#include "server/http/http_gateway.h"
 
 #include <httplib.h>
 #include <openssl/err.h>
@@ -24,12 +24,11 @@
 #include "boomerang/v1/snapshot.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "models/timestamp.h"
-#include "server/clock.h"
-#include "server/http_demo_page.h"
-#include "server/live_events.h"
+#include "server/engine/clock.h"
+#include "server/engine/lists.h"
+#include "server/engine/retention.h"
+#include "server/http/http_demo_page.h"
 #include "server/metrics.h"
-#include "server/recommender_service.h"
-#include "server/retention.h"
 
 namespace boomerang {
 namespace {
@@ -284,12 +283,6 @@ Scope ScopeOf(const std::string& method) {
   return method == "RecordEvents" ? Scope::kWrite : Scope::kRead;
 }
 
-// RecordEvents as a JSON call (it needs no snapshot).
-absl::Status RecordEventsCall(const Snapshot&, const v1::RecordEventsRequest& r,
-                              v1::RecordEventsResponse* out) {
-  return RecordEvents(r, out);
-}
-
 // The JSON endpoints are called from shop pages on other origins.
 void AllowCrossOrigin(httplib::Response& res) {
   res.set_header("Access-Control-Allow-Origin", "*");
@@ -312,15 +305,15 @@ std::string MessageOf(const google::protobuf::util::Status& s) {
   return std::string(message.data(), message.size());
 }
 
-// Parses `body` (JSON, protobuf's mapping) into `request`, runs `fn` on one
-// snapshot handle and prints the response as JSON into *out.
+// Parses `body` (JSON, protobuf's mapping) into `request`, runs `fn` with
+// the engine and prints the response as JSON into *out.
 using JsonCall = std::function<absl::Status(
-    const SnapshotHolder&, const std::string& body, std::string* out)>;
+    const Engine&, const std::string& body, std::string* out)>;
 
 template <typename Request, typename Response>
-JsonCall MakeJsonCall(absl::Status (*fn)(const Snapshot&, const Request&,
-                                         Response*)) {
-  return [fn](const SnapshotHolder& holder, const std::string& body,
+JsonCall MakeEngineJsonCall(
+    std::function<absl::Status(const Engine&, const Request&, Response*)> fn) {
+  return [fn](const Engine& engine, const std::string& body,
               std::string* out) -> absl::Status {
     Request request;
     if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -337,13 +330,8 @@ JsonCall MakeJsonCall(absl::Status (*fn)(const Snapshot&, const Request&,
           absl::StrCat("invalid JSON for ", Request::descriptor()->full_name(),
                        ": ", MessageOf(parsed)));
     }
-    // One handle for the whole request: a swap does not change its data.
-    std::shared_ptr<const Snapshot> snapshot = holder.Current();
-    if (snapshot == nullptr) {
-      return absl::UnavailableError("no snapshot loaded yet");
-    }
     Response response;
-    absl::Status s = fn(*snapshot, request, &response);
+    absl::Status s = fn(engine, request, &response);
     if (!s.ok()) return s;
     google::protobuf::util::JsonPrintOptions print;
     print.preserve_proto_field_names = true;
@@ -359,6 +347,19 @@ JsonCall MakeJsonCall(absl::Status (*fn)(const Snapshot&, const Request&,
   };
 }
 
+// A use case on one View: a swap during the request does not change its
+// data.
+template <typename Request, typename Response>
+JsonCall MakeJsonCall(absl::Status (*fn)(const View&, const Request&,
+                                         Response*)) {
+  return MakeEngineJsonCall<Request, Response>(
+      [fn](const Engine& engine, const Request& request, Response* response) {
+        absl::StatusOr<View> view = engine.Acquire();
+        if (!view.ok()) return view.status();
+        return fn(*view, request, response);
+      });
+}
+
 const std::map<std::string, JsonCall>& JsonMethods() {
   static const auto* methods = new std::map<std::string, JsonCall>{
       {"FrequentlyBoughtTogether", MakeJsonCall(&FrequentlyBoughtTogether)},
@@ -368,7 +369,13 @@ const std::map<std::string, JsonCall>& JsonMethods() {
       {"Upsell", MakeJsonCall(&Upsell)},
       {"BuyAgain", MakeJsonCall(&BuyAgain)},
       {"GetCustomerProfile", MakeJsonCall(&GetCustomerProfile)},
-      {"RecordEvents", MakeJsonCall(&RecordEventsCall)},
+      // RecordEvents changes the server's state, not a view of it.
+      {"RecordEvents",
+       MakeEngineJsonCall<v1::RecordEventsRequest, v1::RecordEventsResponse>(
+           [](const Engine& engine, const v1::RecordEventsRequest& request,
+              v1::RecordEventsResponse* response) {
+             return engine.RecordEvents(request, response);
+           })},
   };
   return *methods;
 }
@@ -435,20 +442,22 @@ std::string SnapshotGauges(const Snapshot* snapshot,
 // ---- HttpGateway ------------------------------------------------------------
 
 HttpGateway::HttpGateway(const HttpGatewayOptions& options,
-                         const SnapshotHolder* holder,
-                         const SnapshotManager* manager)
-    : options_(options), holder_(holder), manager_(manager) {}
+                         const Engine* engine, const SnapshotManager* manager)
+    : options_(options),
+      engine_(engine),
+      holder_(&engine->holder()),
+      manager_(manager) {}
 
 HttpGateway::~HttpGateway() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
-    const HttpGatewayOptions& options, const SnapshotHolder* holder,
+    const HttpGatewayOptions& options, const Engine* engine,
     const SnapshotManager* manager) {
   if (options.threads < 1) {
     return absl::InvalidArgumentError("the HTTP gateway needs a thread");
   }
   std::unique_ptr<HttpGateway> gateway(
-      new HttpGateway(options, holder, manager));
+      new HttpGateway(options, engine, manager));
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
     absl::Status tls;
     auto https =
@@ -624,7 +633,7 @@ std::string HttpGateway::DemoDefaultsJson(const Snapshot& snapshot,
       ",\"customer_id\":", JsonString(d.customer_id),
       // What a request without as_of is answered for (the server's clock,
       // server/clock.h); the page sends none.
-      ",\"as_of\":", JsonString(FormatTimestamp(DefaultAsOf(snapshot))),
+      ",\"as_of\":", JsonString(FormatTimestamp(engine_->clock().DefaultAsOf(snapshot))),
       ",\"data_end\":", JsonString(snapshot.manifest().data_end()),
       ",\"currency\":", JsonString(options_.currency), ",\"item\":", item,
       "}\n");
@@ -786,7 +795,7 @@ void HttpGateway::Route() {
       res.set_header("Connection", "close");
     } else {
       status =
-          Admitted(name, [&] { return method->second(*holder_, body, &out); });
+          Admitted(name, [&] { return method->second(*engine_, body, &out); });
       if (status.code() == absl::StatusCode::kResourceExhausted) {
         res.set_header("Retry-After", "1");
       }

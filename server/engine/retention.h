@@ -3,9 +3,10 @@
 // (models/customer_value.h) computed from a snapshot's customer records at
 // request time, so that `as_of` can move freely.
 //
-// Thread-safety: pure functions of an immutable snapshot.
-#ifndef BOOMERANG_SERVER_RETENTION_H_
-#define BOOMERANG_SERVER_RETENTION_H_
+// Thread-safety: functions of a View (an immutable snapshot, the
+// thread-safe live view and a clock).
+#ifndef BOOMERANG_SERVER_ENGINE_RETENTION_H_
+#define BOOMERANG_SERVER_ENGINE_RETENTION_H_
 
 #include <cstdint>
 #include <vector>
@@ -15,7 +16,8 @@
 #include "boomerang/v1/recommender.pb.h"
 #include "models/customer_value.h"
 #include "models/repurchase.h"
-#include "server/request_helpers.h"
+#include "server/engine/request_helpers.h"
+#include "server/engine/view.h"
 #include "models/snapshot/snapshot.h"
 
 namespace boomerang {
@@ -26,16 +28,16 @@ struct BuyAgainOptions {
   // exclude_purchased use too).
   LapseRule lapse;
 };
-absl::Status BuyAgain(const Snapshot& snapshot,
+absl::Status BuyAgain(const View& view,
                       const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response,
                       const BuyAgainOptions& options);
 // With the default options (what the server serves).
-absl::Status BuyAgain(const Snapshot& snapshot,
+absl::Status BuyAgain(const View& view,
                       const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response);
 
-absl::Status GetCustomerProfile(const Snapshot& snapshot,
+absl::Status GetCustomerProfile(const View& view,
                                 const v1::CustomerProfileRequest& request,
                                 v1::CustomerProfile* response);
 
@@ -48,13 +50,13 @@ struct DueOptions {
   int max_items = 10;
   int batch_size = 256;
 };
-absl::Status ValidateDueRequest(const Snapshot& snapshot,
+absl::Status ValidateDueRequest(const View& view,
                                 const v1::DueReplenishmentsRequest& request,
                                 DueOptions* options);
 
 // A filter for items a customer already bought: `exclude_purchased` would
 // exclude every due item, so it is ignored here.
-absl::StatusOr<internal::BoundFilter> DueFilter(const Snapshot& snapshot,
+absl::StatusOr<internal::BoundFilter> DueFilter(const View& view,
                                                 const v1::Filter& filter);
 
 // The items of `record` expected in [as_of - overdue_days, as_of +
@@ -71,7 +73,7 @@ absl::string_view SegmentOf(const Snapshot& snapshot,
 
 // The customer's record from the snapshot with their live purchases
 // (server/live_events.h) applied; false when neither knows them.
-absl::StatusOr<bool> LoadRecord(const Snapshot& snapshot,
+absl::StatusOr<bool> LoadRecord(const View& view,
                                 absl::string_view customer_id,
                                 v1::CustomerRecord* record);
 
@@ -80,4 +82,4 @@ bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg);
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_RETENTION_H_
+#endif  // BOOMERANG_SERVER_ENGINE_RETENTION_H_

@@ -1,21 +1,20 @@
-#include "server/request_helpers.h"
+#include "server/engine/request_helpers.h"
 
 #include <cmath>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "models/purchase_line.h"
 #include "models/repurchase.h"
-#include "server/clock.h"
+#include "server/engine/clock.h"
 
 namespace boomerang {
 namespace internal {
 
-absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
+absl::StatusOr<Customer> LoadCustomer(const View& view,
                                       absl::string_view customer_id,
-                                      bool with_timing) {
+                                      bool with_timing, int64_t as_of) {
+  const Snapshot& snapshot = view.snapshot();
   Customer c;
   // "14911.0" is customer 14911, as the indexer reads it.
   const std::string id = NormalizeId(customer_id);
@@ -25,10 +24,8 @@ absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   c.known = s.ok();
   // What they did since the snapshot (purchases join the record).
-  absl::Status live =
-      ApplyLiveEvents(snapshot, customer_id, absl::ToUnixSeconds(absl::Now()),
-                      &c.record, &c.live);
-  if (!live.ok()) return live;
+  ApplyLiveEvents(view, customer_id, as_of != 0 ? as_of : view.DefaultAsOf(),
+                  &c.record, &c.live);
   c.known = c.known || c.live.purchases > 0;
   if (!c.known) return c;
   if (c.record.vector_size() == snapshot.dim()) {
@@ -77,9 +74,10 @@ float Affinity(const Snapshot& snapshot, const Customer& customer,
 }
 
 absl::StatusOr<BoundFilter> BoundFilter::Create(
-    const Snapshot& snapshot, const v1::Filter& filter,
+    const View& view, const v1::Filter& filter,
     const google::protobuf::RepeatedPtrField<std::string>* more_excluded,
     Customer* customer, int64_t as_of) {
+  const Snapshot& snapshot = view.snapshot();
   auto rules = ItemFilter::Create(filter);
   if (!rules.ok()) return rules.status();
   BoundFilter f(snapshot, std::move(*rules));
@@ -93,7 +91,7 @@ absl::StatusOr<BoundFilter> BoundFilter::Create(
       return absl::InvalidArgumentError(
           "filter.exclude_purchased needs the request's customer_id");
     }
-    if (as_of == 0) as_of = DefaultAsOf(snapshot);
+    if (as_of == 0) as_of = view.DefaultAsOf();
     EstimateTiming(snapshot, customer);
     for (const HistoryItem& h : customer->history) {
       if (!due_again(h)) f.exclude_.insert(h.item);
@@ -102,7 +100,7 @@ absl::StatusOr<BoundFilter> BoundFilter::Create(
   // Bought since the snapshot (live events): out unless due again, as
   // exclude_purchased does for everything bought.
   if (customer != nullptr && !customer->live.bought.empty()) {
-    if (as_of == 0) as_of = DefaultAsOf(snapshot);
+    if (as_of == 0) as_of = view.DefaultAsOf();
     EstimateTiming(snapshot, customer);
     absl::flat_hash_set<absl::string_view> bought(customer->live.bought.begin(),
                                                   customer->live.bought.end());

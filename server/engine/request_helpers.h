@@ -2,8 +2,8 @@
 // loaded from a snapshot, and the request's filter bound to a snapshot.
 //
 // Thread-safety: values, used by one request at a time.
-#ifndef BOOMERANG_SERVER_REQUEST_HELPERS_H_
-#define BOOMERANG_SERVER_REQUEST_HELPERS_H_
+#ifndef BOOMERANG_SERVER_ENGINE_REQUEST_HELPERS_H_
+#define BOOMERANG_SERVER_ENGINE_REQUEST_HELPERS_H_
 
 #include <cstdint>
 #include <string>
@@ -14,8 +14,9 @@
 #include "boomerang/v1/recommender.pb.h"
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
-#include "server/live_events.h"
 #include "models/snapshot/snapshot.h"
+#include "server/engine/live_events.h"
+#include "server/engine/view.h"
 
 namespace boomerang {
 namespace internal {
@@ -32,12 +33,14 @@ struct Customer {
   bool timed = false;
 };
 
-// The customer with their live events applied. `with_timing` also
-// estimates every history item's repurchase timing (EstimateTiming), which
-// costs a little per item: PersonalPicks needs it, most requests do not.
-absl::StatusOr<Customer> LoadCustomer(const Snapshot& snapshot,
+// The customer with the live events of `view` applied, for the moment
+// `as_of` (0: the view's clock). `with_timing` also estimates every history
+// item's repurchase timing (EstimateTiming), which costs a little per item:
+// PersonalPicks needs it, most requests do not.
+absl::StatusOr<Customer> LoadCustomer(const View& view,
                                       absl::string_view customer_id,
-                                      bool with_timing = false);
+                                      bool with_timing = false,
+                                      int64_t as_of = 0);
 
 // Fills history[].repurchase from the one repurchase model
 // (models/repurchase.h, as BuyAgain uses it); once per customer.
@@ -54,8 +57,9 @@ class BoundFilter {
   // without one); items it bought are excluded unless due again at `as_of`
   // (models/repurchase.h DueAgain: BuyAgain's model), for which the
   // customer's timing is estimated when it has not been.
+  // `as_of` 0: the view's clock.
   static absl::StatusOr<BoundFilter> Create(
-      const Snapshot& snapshot, const v1::Filter& filter,
+      const View& view, const v1::Filter& filter,
       const google::protobuf::RepeatedPtrField<std::string>* more_excluded =
           nullptr,
       Customer* customer = nullptr, int64_t as_of = 0);
@@ -77,4 +81,4 @@ std::string Days(double days);
 }  // namespace internal
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_REQUEST_HELPERS_H_
+#endif  // BOOMERANG_SERVER_ENGINE_REQUEST_HELPERS_H_

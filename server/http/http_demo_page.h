@@ -10,8 +10,8 @@
 // For tests: when a render is done, <body data-ready="N"> holds the number
 // of items shown; any fetch or script error is shown on the page and set as
 // <body data-error="...">.
-#ifndef BOOMERANG_SERVER_HTTP_DEMO_PAGE_H_
-#define BOOMERANG_SERVER_HTTP_DEMO_PAGE_H_
+#ifndef BOOMERANG_SERVER_HTTP_HTTP_DEMO_PAGE_H_
+#define BOOMERANG_SERVER_HTTP_HTTP_DEMO_PAGE_H_
 
 namespace boomerang {
 
@@ -312,4 +312,4 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_HTTP_DEMO_PAGE_H_
+#endif  // BOOMERANG_SERVER_HTTP_HTTP_DEMO_PAGE_H_

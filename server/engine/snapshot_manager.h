@@ -13,8 +13,8 @@
 //
 // Thread-safety: thread-safe. Reload and Pin are asynchronous: `done` runs
 // on the manager's thread when the attempt has finished.
-#ifndef BOOMERANG_SERVER_SNAPSHOT_MANAGER_H_
-#define BOOMERANG_SERVER_SNAPSHOT_MANAGER_H_
+#ifndef BOOMERANG_SERVER_ENGINE_SNAPSHOT_MANAGER_H_
+#define BOOMERANG_SERVER_ENGINE_SNAPSHOT_MANAGER_H_
 
 #include <cstdint>
 #include <deque>
@@ -42,6 +42,9 @@ struct SnapshotManagerOptions {
   SnapshotOptions load;
   // Log lines (may be null).
   std::function<void(const std::string&)> log;
+  // Called on the manager's thread right after a swap (not for the first
+  // load): the engine's live view follows the serving snapshot.
+  std::function<void()> on_swap;
 };
 
 class SnapshotManager {
@@ -101,4 +104,4 @@ class SnapshotManager {
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_SNAPSHOT_MANAGER_H_
+#endif  // BOOMERANG_SERVER_ENGINE_SNAPSHOT_MANAGER_H_

@@ -1,6 +1,6 @@
 // The one place where absl::Status becomes grpc::Status.
-#ifndef BOOMERANG_SERVER_STATUS_UTIL_H_
-#define BOOMERANG_SERVER_STATUS_UTIL_H_
+#ifndef BOOMERANG_SERVER_GRPC_STATUS_UTIL_H_
+#define BOOMERANG_SERVER_GRPC_STATUS_UTIL_H_
 
 #include <grpcpp/support/status.h>
 
@@ -12,4 +12,4 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_STATUS_UTIL_H_
+#endif  // BOOMERANG_SERVER_GRPC_STATUS_UTIL_H_

@@ -1,12 +1,12 @@
 // Authorization of a gRPC call from its "authorization" metadata.
-#ifndef BOOMERANG_SERVER_GRPC_AUTH_H_
-#define BOOMERANG_SERVER_GRPC_AUTH_H_
+#ifndef BOOMERANG_SERVER_GRPC_GRPC_AUTH_H_
+#define BOOMERANG_SERVER_GRPC_GRPC_AUTH_H_
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/string_view.h"
 #include "server/auth.h"
-#include "server/status_util.h"
+#include "server/grpc/status_util.h"
 
 namespace boomerang {
 
@@ -24,4 +24,4 @@ inline grpc::Status AuthorizeCall(const grpc::CallbackServerContext& context,
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_GRPC_AUTH_H_
+#endif  // BOOMERANG_SERVER_GRPC_GRPC_AUTH_H_

@@ -1,4 +1,4 @@
-#include "server/recommender_service.h"
+#include "server/engine/lists.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -41,7 +41,7 @@ class FbtTest : public ::testing::Test {
     for (auto& e : exclude) req.add_exclude_item_ids(e);
     req.set_limit(limit);
     v1::FrequentlyBoughtTogetherResponse resp;
-    absl::Status s = FrequentlyBoughtTogether(*snapshot_, req, &resp);
+    absl::Status s = FrequentlyBoughtTogether(ViewOf(snapshot_), req, &resp);
     if (!s.ok()) return s;
     return resp;
   }
@@ -99,12 +99,12 @@ TEST_F(FbtTest, FilterIsAppliedAndValidated) {
   req.add_item_ids("CUP");
   req.mutable_filter()->add_exclude_item_ids("SAUCER");
   v1::FrequentlyBoughtTogetherResponse resp;
-  ASSERT_TRUE(FrequentlyBoughtTogether(*snapshot_, req, &resp).ok());
+  ASSERT_TRUE(FrequentlyBoughtTogether(ViewOf(snapshot_), req, &resp).ok());
   for (const auto& item : resp.items()) EXPECT_NE(item.item_id(), "SAUCER");
 
   req.mutable_filter()->set_min_price(3);
   req.mutable_filter()->set_max_price(2);
-  absl::Status s = FrequentlyBoughtTogether(*snapshot_, req, &resp);
+  absl::Status s = FrequentlyBoughtTogether(ViewOf(snapshot_), req, &resp);
   EXPECT_TRUE(absl::IsInvalidArgument(s));
   EXPECT_THAT(s.message(), HasSubstr("filter.min_price"));
 }
@@ -177,7 +177,7 @@ TEST(ColdStartTest, NewItemsGetTheirCategorysBestSellers) {
   v1::SimilarItemsRequest similar;
   similar.set_item_id("NEWPOT");
   v1::RecommendationsResponse resp;
-  ASSERT_TRUE(SimilarItems(**snap, similar, &resp).ok());
+  ASSERT_TRUE(SimilarItems(ViewOf(*snap), similar, &resp).ok());
   ASSERT_GT(resp.items_size(), 0);
   // Its name and category still make kitchen items its nearest neighbours.
   EXPECT_EQ(resp.items(0).category(), "Home/Kitchen");
@@ -185,7 +185,7 @@ TEST(ColdStartTest, NewItemsGetTheirCategorysBestSellers) {
   v1::CrossSellRequest cross;
   cross.add_item_ids("NEWPOT");
   v1::RecommendationsResponse cross_resp;
-  ASSERT_TRUE(CrossSell(**snap, cross, &cross_resp).ok());
+  ASSERT_TRUE(CrossSell(ViewOf(*snap), cross, &cross_resp).ok());
   EXPECT_TRUE(cross_resp.fallback());
   ASSERT_GT(cross_resp.items_size(), 1);
   EXPECT_EQ(cross_resp.items(0).reason().code(), v1::CATEGORY_BEST_SELLER);
@@ -196,7 +196,7 @@ TEST(ColdStartTest, NewItemsGetTheirCategorysBestSellers) {
   picks.set_customer_id("stranger");
   picks.mutable_filter()->add_include_categories("Garden");
   v1::RecommendationsResponse picks_resp;
-  ASSERT_TRUE(PersonalPicks(**snap, picks, &picks_resp).ok());
+  ASSERT_TRUE(PersonalPicks(ViewOf(*snap), picks, &picks_resp).ok());
   EXPECT_TRUE(picks_resp.fallback());
   ASSERT_EQ(picks_resp.items_size(), 1);
   EXPECT_EQ(picks_resp.items(0).item_id(), "HOSE");  // best sellers, filtered

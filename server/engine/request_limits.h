@@ -1,7 +1,7 @@
 // Validation of requests against the API's limits. Every violation is an
 // INVALID_ARGUMENT whose message names the field and the limit.
-#ifndef BOOMERANG_SERVER_REQUEST_LIMITS_H_
-#define BOOMERANG_SERVER_REQUEST_LIMITS_H_
+#ifndef BOOMERANG_SERVER_ENGINE_REQUEST_LIMITS_H_
+#define BOOMERANG_SERVER_ENGINE_REQUEST_LIMITS_H_
 
 #include "absl/status/status.h"
 #include "boomerang/v1/recommender.pb.h"
@@ -32,4 +32,4 @@ absl::Status ValidateUpsellRequest(const v1::UpsellRequest& request, int* limit,
 
 }  // namespace boomerang
 
-#endif  // BOOMERANG_SERVER_REQUEST_LIMITS_H_
+#endif  // BOOMERANG_SERVER_ENGINE_REQUEST_LIMITS_H_

@@ -1,0 +1,73 @@
+// The engine: the server's state and use cases without any transport. It
+// owns nothing it is given; it holds
+//   - the serving snapshot (through the SnapshotHolder the SnapshotManager
+//     swaps),
+//   - the live event log (an EventLog; null: RecordEvents is refused) and
+//     the live view it keeps from it, off the request path,
+//   - the clock requests without as_of are answered for.
+// A request takes one View (Acquire) at its start and calls a use case of
+// server/engine/lists.h or retention.h with it; gRPC (server/grpc/), the
+// HTTP side door (server/http/) and the evaluation tools all go through
+// here.
+//
+// Thread-safety: thread-safe after Start.
+#ifndef BOOMERANG_SERVER_ENGINE_ENGINE_H_
+#define BOOMERANG_SERVER_ENGINE_ENGINE_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "boomerang/v1/recommender.pb.h"
+#include "models/events/event_log.h"
+#include "models/snapshot/snapshot.h"
+#include "server/engine/clock.h"
+#include "server/engine/live_view.h"
+#include "server/engine/view.h"
+
+namespace boomerang {
+
+class Engine {
+ public:
+  // REQUIRES: `holder` and `log` (may be null) outlive the engine.
+  Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Builds the live view from the log (events after the serving snapshot's
+  // data end) and follows the log from now on. Call once, after the first
+  // snapshot is loaded and before serving; a no-op without a log.
+  absl::Status Start();
+  // After a different snapshot starts serving (the SnapshotManager's
+  // swap): the live view keeps just the events that snapshot lacks.
+  void OnSnapshotSwapped();
+
+  // One request's view; UNAVAILABLE before a snapshot is loaded.
+  absl::StatusOr<View> Acquire() const;
+
+  // RecordEvents: validates and appends to the log; `done` once durable
+  // (server/engine/live_events.h). The live view has the events before
+  // `done` runs.
+  void RecordEventsAsync(const v1::RecordEventsRequest& request,
+                         v1::RecordEventsResponse* response,
+                         std::function<void(absl::Status)> done) const;
+  absl::Status RecordEvents(const v1::RecordEventsRequest& request,
+                            v1::RecordEventsResponse* response) const;
+
+  const SnapshotHolder& holder() const { return *holder_; }
+  EventLog* event_log() const { return log_; }
+  const LiveView* live_view() const { return live_.get(); }
+  const ServingClock& clock() const { return clock_; }
+
+ private:
+  const SnapshotHolder* const holder_;
+  EventLog* const log_;
+  const ServingClock clock_;
+  std::unique_ptr<LiveView> live_;
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_ENGINE_ENGINE_H_

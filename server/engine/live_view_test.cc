@@ -1,0 +1,100 @@
+#include "server/engine/live_view.h"
+
+#include "gtest/gtest.h"
+#include "tests/fakes.h"
+
+namespace boomerang {
+namespace {
+
+using testing::FakeEventLog;
+using testing::MakeEvent;
+
+std::vector<std::string> Items(const std::vector<LiveEvent>& events) {
+  std::vector<std::string> out;
+  for (const LiveEvent& e : events) out.push_back(e.item_id);
+  return out;
+}
+
+void Append(FakeEventLog* log, std::vector<v1::Event> events) {
+  log->AppendAsync(std::move(events),
+                   [](absl::StatusOr<EventLog::AppendResult> r) {
+                     ASSERT_TRUE(r.ok());
+                   });
+}
+
+// The view follows the log: what was there at the start (after the
+// snapshot's data end) and every later append, in time order.
+TEST(LiveViewTest, BuildsFromTheLogAndFollowsIt) {
+  FakeEventLog log;
+  Append(&log, {MakeEvent(v1::Event::VIEW, "c1", "old", 100, "k0"),
+                MakeEvent(v1::Event::VIEW, "c1", "b", 300, "k1"),
+                MakeEvent(v1::Event::VIEW, "c1", "a", 200, "k2")});
+  auto view = LiveView::Build(log, /*after=*/150);
+  ASSERT_TRUE(view.ok()) << view.status();
+  LiveView* v = view->get();
+  log.SetListener(
+      [v](const std::vector<const v1::Event*>& events) { v->Add(events); });
+  EXPECT_EQ(Items(v->ForCustomer("c1")), (std::vector<std::string>{"a", "b"}));
+  Append(&log, {MakeEvent(v1::Event::PURCHASE, "c1", "c", 250, "k3"),
+                MakeEvent(v1::Event::VIEW, "c2", "d", 400, "k4")});
+  EXPECT_EQ(Items(v->ForCustomer("c1")),
+            (std::vector<std::string>{"a", "c", "b"}));
+  EXPECT_EQ(Items(v->ForCustomer("c2")), (std::vector<std::string>{"d"}));
+  EXPECT_TRUE(v->ForCustomer("nobody").empty());
+  EXPECT_EQ(v->events(), 4);
+  EXPECT_EQ(v->customers(), 2);
+}
+
+// A newer snapshot drops what it already has; an older one (a rollback)
+// gets the events back from the log.
+TEST(LiveViewTest, FollowsTheServingSnapshotsDataEnd) {
+  FakeEventLog log;
+  Append(&log, {MakeEvent(v1::Event::VIEW, "c1", "a", 100, "k1"),
+                MakeEvent(v1::Event::VIEW, "c1", "b", 200, "k2"),
+                MakeEvent(v1::Event::VIEW, "c2", "c", 150, "k3")});
+  auto view = LiveView::Build(log, 0);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ((*view)->events(), 3);
+  ASSERT_TRUE((*view)->KeepAfter(log, 160).ok());
+  EXPECT_EQ(Items((*view)->ForCustomer("c1")), (std::vector<std::string>{"b"}));
+  EXPECT_TRUE((*view)->ForCustomer("c2").empty());
+  EXPECT_EQ((*view)->customers(), 1);
+  ASSERT_TRUE((*view)->KeepAfter(log, 120).ok());
+  EXPECT_EQ(Items((*view)->ForCustomer("c2")), (std::vector<std::string>{"c"}));
+  EXPECT_EQ((*view)->events(), 2);
+  EXPECT_EQ((*view)->after(), 120);
+}
+
+// An event delivered twice (a replay racing an append) is kept once.
+TEST(LiveViewTest, AnEventIsInTheViewOnce) {
+  FakeEventLog log;
+  auto view = LiveView::Build(log, 0);
+  ASSERT_TRUE(view.ok());
+  const v1::Event e = MakeEvent(v1::Event::ADD_TO_CART, "c1", "a", 100, "k1");
+  (*view)->Add({&e});
+  (*view)->Add({&e});
+  EXPECT_EQ((*view)->events(), 1);
+}
+
+// A customer keeps the newest events up to the cap.
+TEST(LiveViewTest, KeepsTheNewestEventsOfACustomer) {
+  FakeEventLog log;
+  auto view = LiveView::Build(log, 0);
+  ASSERT_TRUE(view.ok());
+  const size_t n = LiveView::kMaxEventsPerCustomer + 5;
+  std::vector<v1::Event> events;
+  for (size_t i = 0; i < n; ++i) {
+    events.push_back(MakeEvent(v1::Event::VIEW, "c1", "i" + std::to_string(i),
+                               1000 + i, "k" + std::to_string(i)));
+  }
+  std::vector<const v1::Event*> pointers;
+  for (const v1::Event& e : events) pointers.push_back(&e);
+  (*view)->Add(pointers);
+  const std::vector<LiveEvent> kept = (*view)->ForCustomer("c1");
+  ASSERT_EQ(kept.size(), LiveView::kMaxEventsPerCustomer);
+  EXPECT_EQ(kept.front().item_id, "i5");
+  EXPECT_EQ(kept.back().item_id, "i" + std::to_string(n - 1));
+}
+
+}  // namespace
+}  // namespace boomerang

@@ -1,0 +1,51 @@
+// What one request reads, taken once at its start: the serving snapshot,
+// the live events beside it and the clock. Every use case of the engine
+// takes a View, so that a request sees one snapshot and one clock from start
+// to end however many swaps happen meanwhile, and no use case reaches for a
+// process global.
+//
+// Thread-safety: a value; the live view it points to is thread-safe.
+#ifndef BOOMERANG_SERVER_ENGINE_VIEW_H_
+#define BOOMERANG_SERVER_ENGINE_VIEW_H_
+
+#include <memory>
+
+#include "models/snapshot/snapshot.h"
+#include "server/engine/clock.h"
+#include "server/engine/live_view.h"
+
+namespace boomerang {
+
+struct View {
+  // Holds the snapshot for the request's life (a swap frees it later).
+  std::shared_ptr<const Snapshot> handle;
+  const Snapshot& snapshot() const { return *handle; }
+  // Live events since the snapshot (null: the server keeps none).
+  const LiveView* live = nullptr;
+  ServingClock clock;
+
+  // "Now" for a request without as_of, and with one.
+  int64_t DefaultAsOf() const { return clock.DefaultAsOf(*handle); }
+  int64_t AsOfOr(bool has_as_of,
+                 const google::protobuf::Timestamp& as_of) const {
+    return clock.AsOfOr(*handle, has_as_of, as_of);
+  }
+};
+
+// A view of `snapshot` alone (no live events, the system clock): for
+// evaluation tools and tests.
+inline View ViewOf(std::shared_ptr<const Snapshot> snapshot,
+                   const LiveView* live = nullptr, ServingClock clock = {}) {
+  return View{std::move(snapshot), live, std::move(clock)};
+}
+
+// The same for a snapshot the caller keeps alive for the view's life.
+inline View ViewOf(const Snapshot& snapshot) {
+  // The aliasing constructor with no owner: a handle that frees nothing.
+  return ViewOf(std::shared_ptr<const Snapshot>(
+      std::shared_ptr<const Snapshot>(), &snapshot));
+}
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_ENGINE_VIEW_H_
