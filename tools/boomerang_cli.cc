@@ -23,10 +23,14 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -38,9 +42,9 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "indexer/input_flags.h"
 #include "models/item_exclusion.h"
+#include "models/list_file.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
-#include "models/list_file.h"
 #include "tools/batch_client.h"
 #include "tools/client_channel.h"
 #include "tools/eval.h"
@@ -135,217 +139,584 @@ struct FilterFlags {
   }
 };
 
-}  // namespace
+// ---- The flags ------------------------------------------------------------
 
-int main(int argc, char** argv) {
+// Every subcommand's flags, in one place: subcommands share the flags they
+// have in common (--item, --customer, --limit, the filter, ...), and exactly
+// one subcommand runs.
+struct Flags {
+  // How to reach the server.
   std::string server = "127.0.0.1:50051";
-  if (const char* env = std::getenv("BOOMERANG_SERVER")) server = env;
   int timeout_ms = 5000;
-
-  CLI::App app{"Boomerang command-line client. Prints answers as JSON."};
-  app.add_option("--server", server, "host:port of boomerang-server")
-      ->capture_default_str();
-  app.add_option("--timeout-ms", timeout_ms, "deadline of each call")
-      ->capture_default_str();
   boomerang::ClientChannelOptions channel_options;
   std::string token_file;
-  app.add_option("--token-file", token_file,
-                 "file holding the bearer token to send (or set "
-                 "$BOOMERANG_TOKEN)");
-  app.add_option("--tls-ca", channel_options.tls_ca,
-                 "CA certificate (PEM) of the server: connect with TLS");
-  app.add_option("--tls-cert", channel_options.tls_cert,
-                 "client certificate (PEM) for mutual TLS");
-  app.add_option("--tls-key", channel_options.tls_key, "client key (PEM)");
-  app.add_option("--tls-server-name", channel_options.tls_server_name,
-                 "the name the server's certificate is checked against "
-                 "(default: the host of --server)");
-  app.require_subcommand(1);
 
-  boomerang::v1::FrequentlyBoughtTogetherRequest fbt;
+  // The recommendation requests.
   std::vector<std::string> items;
   std::string item, customer;
   int limit = 0;
-  std::string frame_out;
   FilterFlags filter;
-  CLI::App* fbt_cmd = app.add_subcommand(
-      "fbt", "products frequently bought together with the given item(s)");
-  fbt_cmd->add_option("--item", items, "anchor item id (repeat for a cart)")
-      ->required();
-  fbt_cmd->add_option("--limit", limit,
-                      "how many items (default 10, at most 100)");
-  filter.AddTo(fbt_cmd);
-  fbt_cmd->add_option("--customer", customer,
-                      "customer id (for --exclude-purchased)");
-  fbt_cmd->add_option("--grpc-frame-out", frame_out,
-                      "write the request as a gRPC frame to this file and exit "
-                      "(for load tools such as h2load)");
+  std::string frame_out;                // fbt
+  std::string as_of, mode = "mixed";    // picks, buyagain, profile, ...
+  double min_ratio = 0, max_ratio = 0;  // upsell
+  int horizon_days = 0;                 // buyagain
+  bool dated_only = false;
+  bool include_lapsed = false;
 
-  CLI::App* similar_cmd = app.add_subcommand(
-      "similar", "alternatives to an item (bought by the same customers)");
-  similar_cmd->add_option("--item", item, "the item")->required();
-  similar_cmd->add_option("--limit", limit,
-                          "how many items (default 10, at most 100)");
-  filter.AddTo(similar_cmd);
-  similar_cmd->add_option("--customer", customer,
-                          "customer id (for --exclude-purchased)");
+  // The streams: due and batch-picks.
+  std::string out_path;
+  int lead_days = 0, overdue_days = 0, max_items = 0;
+  double min_confidence = 0;
+  int batch_size = 0;
+  bool quiet = false;
+  std::string ids_path, segment;
 
-  std::string as_of, mode = "mixed";
-  CLI::App* picks_cmd = app.add_subcommand(
-      "picks", "a customer's personal picks (due repeats and new items)");
-  picks_cmd->add_option("--customer", customer, "customer id")->required();
-  picks_cmd->add_option("--limit", limit,
-                        "how many items (default 10, at most 100)");
-  picks_cmd->add_option(
-      "--as-of", as_of,
-      "recommend for this moment (ISO 8601; default: the server's clock)");
-  picks_cmd->add_option("--mode", mode, kModeHelp)
-      ->check(ModeValidator())
-      ->capture_default_str();
-  filter.AddTo(picks_cmd);
-
-  CLI::App* cross_cmd = app.add_subcommand(
-      "crosssell", "complements for a cart (never substitutes of its items)");
-  cross_cmd->add_option("--item", items, "cart item id (repeatable)")
-      ->required();
-  cross_cmd->add_option("--customer", customer, "customer id (personalises)");
-  cross_cmd->add_option("--limit", limit,
-                        "how many items (default 10, at most 100)");
-  filter.AddTo(cross_cmd);
-
-  double min_ratio = 0, max_ratio = 0;
-  CLI::App* upsell_cmd = app.add_subcommand(
-      "upsell", "a better, pricier alternative in the same category");
-  upsell_cmd->add_option("--item", item, "the item")->required();
-  upsell_cmd->add_option("--customer", customer, "customer id (personalises)");
-  upsell_cmd->add_option("--limit", limit,
-                         "how many items (default 10, at most 100)");
-  upsell_cmd->add_option("--min-ratio", min_ratio,
-                         "lowest price multiple (default 1.05)");
-  upsell_cmd->add_option("--max-ratio", max_ratio,
-                         "highest price multiple (default 2)");
-  filter.AddTo(upsell_cmd);
-
+  // eval (runs here, without a server).
   boomerang::EvalOptions eval;
   boomerang::PurchaseInputFlags eval_input;
-  CLI::App* eval_cmd = app.add_subcommand(
+
+  // admin.
+  std::string admin_action;
+  int64_t pin_version = 0;
+};
+
+// The subcommands, to tell after parsing which one was given.
+struct Commands {
+  CLI::App* fbt = nullptr;
+  CLI::App* similar = nullptr;
+  CLI::App* picks = nullptr;
+  CLI::App* crosssell = nullptr;
+  CLI::App* upsell = nullptr;
+  CLI::App* eval = nullptr;
+  CLI::App* buyagain = nullptr;
+  CLI::App* profile = nullptr;
+  CLI::App* due = nullptr;
+  CLI::App* batch_picks = nullptr;
+  CLI::App* admin = nullptr;
+  CLI::App* health = nullptr;
+  CLI::App* services = nullptr;
+};
+
+void AddConnectionFlags(CLI::App& app, Flags* f) {
+  // Read before the option is added, so that --help shows it as the default.
+  if (const char* env = std::getenv("BOOMERANG_SERVER")) f->server = env;
+  app.add_option("--server", f->server, "host:port of boomerang-server")
+      ->capture_default_str();
+  app.add_option("--timeout-ms", f->timeout_ms, "deadline of each call")
+      ->capture_default_str();
+  app.add_option("--token-file", f->token_file,
+                 "file holding the bearer token to send (or set "
+                 "$BOOMERANG_TOKEN)");
+  app.add_option("--tls-ca", f->channel_options.tls_ca,
+                 "CA certificate (PEM) of the server: connect with TLS");
+  app.add_option("--tls-cert", f->channel_options.tls_cert,
+                 "client certificate (PEM) for mutual TLS");
+  app.add_option("--tls-key", f->channel_options.tls_key, "client key (PEM)");
+  app.add_option("--tls-server-name", f->channel_options.tls_server_name,
+                 "the name the server's certificate is checked against "
+                 "(default: the host of --server)");
+}
+
+CLI::App* AddFbtCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
+      "fbt", "products frequently bought together with the given item(s)");
+  cmd->add_option("--item", f->items, "anchor item id (repeat for a cart)")
+      ->required();
+  cmd->add_option("--limit", f->limit,
+                  "how many items (default 10, at most 100)");
+  f->filter.AddTo(cmd);
+  cmd->add_option("--customer", f->customer,
+                  "customer id (for --exclude-purchased)");
+  cmd->add_option("--grpc-frame-out", f->frame_out,
+                  "write the request as a gRPC frame to this file and exit "
+                  "(for load tools such as h2load)");
+  return cmd;
+}
+
+CLI::App* AddSimilarCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
+      "similar", "alternatives to an item (bought by the same customers)");
+  cmd->add_option("--item", f->item, "the item")->required();
+  cmd->add_option("--limit", f->limit,
+                  "how many items (default 10, at most 100)");
+  f->filter.AddTo(cmd);
+  cmd->add_option("--customer", f->customer,
+                  "customer id (for --exclude-purchased)");
+  return cmd;
+}
+
+CLI::App* AddPicksCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
+      "picks", "a customer's personal picks (due repeats and new items)");
+  cmd->add_option("--customer", f->customer, "customer id")->required();
+  cmd->add_option("--limit", f->limit,
+                  "how many items (default 10, at most 100)");
+  cmd->add_option(
+      "--as-of", f->as_of,
+      "recommend for this moment (ISO 8601; default: the server's clock)");
+  cmd->add_option("--mode", f->mode, kModeHelp)
+      ->check(ModeValidator())
+      ->capture_default_str();
+  f->filter.AddTo(cmd);
+  return cmd;
+}
+
+CLI::App* AddCrossSellCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
+      "crosssell", "complements for a cart (never substitutes of its items)");
+  cmd->add_option("--item", f->items, "cart item id (repeatable)")->required();
+  cmd->add_option("--customer", f->customer, "customer id (personalises)");
+  cmd->add_option("--limit", f->limit,
+                  "how many items (default 10, at most 100)");
+  f->filter.AddTo(cmd);
+  return cmd;
+}
+
+CLI::App* AddUpsellCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
+      "upsell", "a better, pricier alternative in the same category");
+  cmd->add_option("--item", f->item, "the item")->required();
+  cmd->add_option("--customer", f->customer, "customer id (personalises)");
+  cmd->add_option("--limit", f->limit,
+                  "how many items (default 10, at most 100)");
+  cmd->add_option("--min-ratio", f->min_ratio,
+                  "lowest price multiple (default 1.05)");
+  cmd->add_option("--max-ratio", f->max_ratio,
+                  "highest price multiple (default 2)");
+  f->filter.AddTo(cmd);
+  return cmd;
+}
+
+CLI::App* AddEvalCommand(CLI::App& app, Flags* f) {
+  boomerang::EvalOptions& eval = f->eval;
+  CLI::App* cmd = app.add_subcommand(
       "eval",
       "offline evaluation: build a snapshot from all but the last --test-days "
       "of a purchase file, ask PersonalPicks for every customer who buys in "
       "those days, and compare with popularity, P-TopFreq and GP-TopFreq");
-  boomerang::AddPurchaseInputFlags(eval_cmd, &eval_input, &eval.indexer);
-  eval_cmd->add_option("--test-days", eval.test_days, "days held out")
+  boomerang::AddPurchaseInputFlags(cmd, &f->eval_input, &eval.indexer);
+  cmd->add_option("--test-days", eval.test_days, "days held out")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  eval_cmd->add_option("--k", eval.k, "cut-off")
+  cmd->add_option("--k", eval.k, "cut-off")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
-  eval_cmd->add_option(
-      "--work-dir", eval.work_dir,
-      "where to build the past snapshot (default: a temp dir)");
-  eval_cmd
-      ->add_option("--alpha", eval.indexer.embeddings.als.alpha,
-                   "ALS confidence scale")
+  cmd->add_option("--work-dir", eval.work_dir,
+                  "where to build the past snapshot (default: a temp dir)");
+  cmd->add_option("--alpha", eval.indexer.embeddings.als.alpha,
+                  "ALS confidence scale")
       ->capture_default_str();
-  eval_cmd->add_option("--factors", eval.indexer.embeddings.als.factors)
+  cmd->add_option("--factors", eval.indexer.embeddings.als.factors)
       ->capture_default_str();
-  eval_cmd
-      ->add_option("--regularization",
-                   eval.indexer.embeddings.als.regularization)
+  cmd->add_option("--regularization",
+                  eval.indexer.embeddings.als.regularization)
       ->capture_default_str();
+  return cmd;
+}
 
-  int horizon_days = 0;
-  CLI::App* buyagain_cmd = app.add_subcommand(
+CLI::App* AddBuyAgainCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
       "buyagain", "items a customer is due to re-buy, with expected dates");
-  buyagain_cmd->add_option("--customer", customer, "customer id")->required();
-  buyagain_cmd->add_option(
-      "--as-of", as_of,
+  cmd->add_option("--customer", f->customer, "customer id")->required();
+  cmd->add_option(
+      "--as-of", f->as_of,
       "predict for this moment (ISO 8601; default: the server's clock)");
-  buyagain_cmd->add_option("--horizon-days", horizon_days,
-                           "items expected within this many days (default 30)");
-  bool dated_only = false;
-  buyagain_cmd->add_flag("--dated-only", dated_only,
-                         "only items with a repurchase cycle");
-  bool include_lapsed = false;
-  buyagain_cmd->add_flag("--include-lapsed", include_lapsed,
-                         "also items the customer has most likely stopped "
-                         "buying (long overdue)");
-  buyagain_cmd->add_option("--limit", limit,
-                           "how many items (default 10, at most 100)");
-  filter.AddTo(buyagain_cmd);
+  cmd->add_option("--horizon-days", f->horizon_days,
+                  "items expected within this many days (default 30)");
+  cmd->add_flag("--dated-only", f->dated_only,
+                "only items with a repurchase cycle");
+  cmd->add_flag("--include-lapsed", f->include_lapsed,
+                "also items the customer has most likely stopped "
+                "buying (long overdue)");
+  cmd->add_option("--limit", f->limit,
+                  "how many items (default 10, at most 100)");
+  f->filter.AddTo(cmd);
+  return cmd;
+}
 
-  CLI::App* profile_cmd = app.add_subcommand(
+CLI::App* AddProfileCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
       "profile", "a customer's orders, RFM segment, churn risk and value");
-  profile_cmd->add_option("--customer", customer, "customer id")->required();
-  profile_cmd->add_option(
-      "--as-of", as_of,
+  cmd->add_option("--customer", f->customer, "customer id")->required();
+  cmd->add_option(
+      "--as-of", f->as_of,
       "profile as of this moment (ISO 8601; default: the server's clock)");
+  return cmd;
+}
 
-  boomerang::v1::DueReplenishmentsRequest due;
-  std::string out_path;
-  int lead_days = 0, overdue_days = 0, max_items = 0;
-  double min_confidence = 0;
-  bool quiet = false;
-  CLI::App* due_cmd = app.add_subcommand(
+CLI::App* AddDueCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
       "due",
       "every customer with an item due soon (JSON lines: one customer each)");
-  due_cmd->add_option(
-      "--as-of", as_of,
-      "the mailing day (ISO 8601; default: the server's clock)");
-  due_cmd->add_option("--lead-days", lead_days,
-                      "items expected within this many days (default 7)");
-  due_cmd->add_option("--overdue-days", overdue_days,
-                      "also items overdue by up to this many days");
-  due_cmd->add_option("--min-confidence", min_confidence,
-                      "leave out items below this confidence (0-1)");
-  due_cmd->add_option("--max-items", max_items,
-                      "items per customer (default 10)");
-  int batch_size = 0;
-  due_cmd->add_option("--batch-size", batch_size,
-                      "customers per stream message (default 256)");
-  due_cmd->add_option("--out", out_path, "JSON lines file (default stdout)");
-  due_cmd->add_flag("--quiet", quiet, "no progress on stderr");
-  filter.AddTo(due_cmd);
+  cmd->add_option("--as-of", f->as_of,
+                  "the mailing day (ISO 8601; default: the server's clock)");
+  cmd->add_option("--lead-days", f->lead_days,
+                  "items expected within this many days (default 7)");
+  cmd->add_option("--overdue-days", f->overdue_days,
+                  "also items overdue by up to this many days");
+  cmd->add_option("--min-confidence", f->min_confidence,
+                  "leave out items below this confidence (0-1)");
+  cmd->add_option("--max-items", f->max_items,
+                  "items per customer (default 10)");
+  cmd->add_option("--batch-size", f->batch_size,
+                  "customers per stream message (default 256)");
+  cmd->add_option("--out", f->out_path, "JSON lines file (default stdout)");
+  cmd->add_flag("--quiet", f->quiet, "no progress on stderr");
+  f->filter.AddTo(cmd);
+  return cmd;
+}
 
-  std::string ids_path, segment;
-  CLI::App* batch_cmd = app.add_subcommand(
+CLI::App* AddBatchPicksCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
       "batch-picks",
       "personal picks for many customers (JSON lines: one customer each)");
-  auto* ids_opt = batch_cmd->add_option(
-      "--ids", ids_path, "file with one customer id per line ('-': stdin)");
-  batch_cmd
-      ->add_option("--segment", segment,
-                   "or every customer of this RFM segment (e.g. at_risk)")
+  auto* ids_opt = cmd->add_option(
+      "--ids", f->ids_path, "file with one customer id per line ('-': stdin)");
+  cmd->add_option("--segment", f->segment,
+                  "or every customer of this RFM segment (e.g. at_risk)")
       ->excludes(ids_opt);
-  batch_cmd->add_option("--out", out_path, "JSON lines file (default stdout)");
-  batch_cmd->add_option("--limit", limit,
-                        "items per customer (default 10, at most 100)");
-  batch_cmd->add_option(
-      "--as-of", as_of,
+  cmd->add_option("--out", f->out_path, "JSON lines file (default stdout)");
+  cmd->add_option("--limit", f->limit,
+                  "items per customer (default 10, at most 100)");
+  cmd->add_option(
+      "--as-of", f->as_of,
       "recommend for this moment (ISO 8601; default: the server's clock)");
-  batch_cmd->add_option("--mode", mode, kModeHelp)
+  cmd->add_option("--mode", f->mode, kModeHelp)
       ->check(ModeValidator())
       ->capture_default_str();
-  batch_cmd->add_flag("--quiet", quiet, "no progress on stderr");
-  filter.AddTo(batch_cmd);
+  cmd->add_flag("--quiet", f->quiet, "no progress on stderr");
+  f->filter.AddTo(cmd);
+  return cmd;
+}
 
-  int report_exit = -1;  // set by the report subcommand's callback
-  boomerang::RegisterReportCommand(&app, &report_exit);
-
-  std::string admin_action;
-  int64_t pin_version = 0;
-  CLI::App* admin_cmd = app.add_subcommand(
+CLI::App* AddAdminCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
       "admin", "the server's snapshot: status, reload now, pin a version");
-  admin_cmd->add_option("action", admin_action, "status, reload or pin")
+  cmd->add_option("action", f->admin_action, "status, reload or pin")
       ->required()
       ->check(CLI::IsMember({"status", "reload", "pin"}));
-  admin_cmd->add_option("version", pin_version,
-                        "for pin: the version to serve (0: follow the newest)");
+  cmd->add_option("version", f->pin_version,
+                  "for pin: the version to serve (0: follow the newest)");
+  return cmd;
+}
 
-  CLI::App* health_cmd =
-      app.add_subcommand("health", "ask the server's health service");
-  CLI::App* services_cmd = app.add_subcommand(
+// Every subcommand, in the order --help lists them. `report` runs from its
+// callback during parsing and sets *report_exit.
+Commands AddCommands(CLI::App& app, Flags* f, int* report_exit) {
+  Commands c;
+  c.fbt = AddFbtCommand(app, f);
+  c.similar = AddSimilarCommand(app, f);
+  c.picks = AddPicksCommand(app, f);
+  c.crosssell = AddCrossSellCommand(app, f);
+  c.upsell = AddUpsellCommand(app, f);
+  c.eval = AddEvalCommand(app, f);
+  c.buyagain = AddBuyAgainCommand(app, f);
+  c.profile = AddProfileCommand(app, f);
+  c.due = AddDueCommand(app, f);
+  c.batch_picks = AddBatchPicksCommand(app, f);
+  boomerang::RegisterReportCommand(&app, report_exit);
+  c.admin = AddAdminCommand(app, f);
+  c.health = app.add_subcommand("health", "ask the server's health service");
+  c.services = app.add_subcommand(
       "services", "list the server's gRPC services (via server reflection)");
+  return c;
+}
+
+// ---- Running a subcommand -------------------------------------------------
+
+// The server's channel, and what every call on it needs.
+struct Connection {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string server;  // --server, for error messages
+  int timeout_ms = 0;
+
+  std::chrono::system_clock::time_point Deadline() const {
+    return std::chrono::system_clock::now() +
+           std::chrono::milliseconds(timeout_ms);
+  }
+};
+
+// The channel the flags describe; nullopt, with the error printed, when the
+// token or the TLS files cannot be read.
+std::optional<Connection> Connect(const Flags& f) {
+  boomerang::ClientChannelOptions channel_options = f.channel_options;
+  channel_options.target = f.server;
+  if (const char* env = std::getenv("BOOMERANG_TOKEN")) {
+    channel_options.token = env;
+  }
+  if (!f.token_file.empty()) {
+    auto tokens = boomerang::ReadListFile(f.token_file);
+    if (!tokens.ok() || tokens->empty()) {
+      std::cerr << "boomerang: error: --token-file " << f.token_file
+                << ": cannot read a token\n";
+      return std::nullopt;
+    }
+    channel_options.token = tokens->front();
+  }
+  auto made = boomerang::MakeClientChannel(channel_options);
+  if (!made.ok()) {
+    std::cerr << "boomerang: error: " << made.status().message() << "\n";
+    return std::nullopt;
+  }
+  return Connection{*made, f.server, f.timeout_ms};
+}
+
+// A unary call's answer: the response as JSON, or the error.
+int Answer(const grpc::Status& s, const google::protobuf::Message& resp,
+           const std::string& server) {
+  if (!s.ok()) return Fail(s, server);
+  return PrintJson(resp);
+}
+
+// --as-of in seconds (nullopt when not given). False, with the error
+// printed, when it is not a timestamp.
+bool ParseAsOf(const std::string& as_of, std::optional<int64_t>* seconds) {
+  if (as_of.empty()) return true;
+  auto t = boomerang::ParseTimestamp(as_of);
+  if (!t.ok()) {
+    std::cerr << "boomerang: error: --as-of: " << t.status().message() << "\n";
+    return false;
+  }
+  *seconds = *t;
+  return true;
+}
+
+// `request` as one gRPC frame (uncompressed, 4-byte big-endian length).
+int WriteGrpcFrame(const google::protobuf::Message& request,
+                   const std::string& path) {
+  std::string body = request.SerializeAsString();
+  std::string frame(5, '\0');
+  uint32_t n = static_cast<uint32_t>(body.size());
+  frame[1] = static_cast<char>(n >> 24);
+  frame[2] = static_cast<char>(n >> 16);
+  frame[3] = static_cast<char>(n >> 8);
+  frame[4] = static_cast<char>(n);
+  std::ofstream(path, std::ios::binary) << frame << body;
+  return 0;
+}
+
+int RunEvalCommand(Flags* f) {
+  if (absl::Status s =
+          boomerang::ApplyPurchaseInputFlags(f->eval_input, &f->eval.indexer);
+      !s.ok()) {
+    std::cerr << "boomerang: error: " << s.message() << "\n";
+    return 1;
+  }
+  return boomerang::RunEval(f->eval);
+}
+
+int RunFbt(const Flags& f, const Connection& c) {
+  boomerang::v1::FrequentlyBoughtTogetherRequest req;
+  for (const auto& i : f.items) req.add_item_ids(i);
+  f.filter.Fill(req.mutable_filter());
+  req.set_customer_id(f.customer);
+  req.set_limit(f.limit);
+  if (!f.frame_out.empty()) return WriteGrpcFrame(req, f.frame_out);
+  auto stub = boomerang::v1::Recommender::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  boomerang::v1::FrequentlyBoughtTogetherResponse resp;
+  return Answer(stub->FrequentlyBoughtTogether(&ctx, req, &resp), resp,
+                c.server);
+}
+
+int RunSimilar(const Flags& f, const Connection& c) {
+  boomerang::v1::SimilarItemsRequest req;
+  req.set_item_id(f.item);
+  req.set_limit(f.limit);
+  req.set_customer_id(f.customer);
+  f.filter.Fill(req.mutable_filter());
+  auto stub = boomerang::v1::Recommender::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  boomerang::v1::RecommendationsResponse resp;
+  return Answer(stub->SimilarItems(&ctx, req, &resp), resp, c.server);
+}
+
+int RunPicks(const Flags& f, const Connection& c) {
+  boomerang::v1::PersonalPicksRequest req;
+  req.set_customer_id(f.customer);
+  req.set_limit(f.limit);
+  req.set_mode(*ParseMode(f.mode));
+  std::optional<int64_t> as_of;
+  if (!ParseAsOf(f.as_of, &as_of)) return 1;
+  if (as_of) req.mutable_as_of()->set_seconds(*as_of);
+  f.filter.Fill(req.mutable_filter());
+  auto stub = boomerang::v1::Recommender::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  boomerang::v1::RecommendationsResponse resp;
+  return Answer(stub->PersonalPicks(&ctx, req, &resp), resp, c.server);
+}
+
+int RunCrossSell(const Flags& f, const Connection& c) {
+  boomerang::v1::CrossSellRequest req;
+  for (const auto& i : f.items) req.add_item_ids(i);
+  req.set_customer_id(f.customer);
+  req.set_limit(f.limit);
+  f.filter.Fill(req.mutable_filter());
+  auto stub = boomerang::v1::Recommender::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  boomerang::v1::RecommendationsResponse resp;
+  return Answer(stub->CrossSell(&ctx, req, &resp), resp, c.server);
+}
+
+int RunUpsell(const Flags& f, const Connection& c) {
+  boomerang::v1::UpsellRequest req;
+  req.set_item_id(f.item);
+  req.set_customer_id(f.customer);
+  req.set_limit(f.limit);
+  req.set_min_price_ratio(f.min_ratio);
+  req.set_max_price_ratio(f.max_ratio);
+  f.filter.Fill(req.mutable_filter());
+  auto stub = boomerang::v1::Recommender::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  boomerang::v1::RecommendationsResponse resp;
+  return Answer(stub->Upsell(&ctx, req, &resp), resp, c.server);
+}
+
+int RunBuyAgain(const Flags& f, const Connection& c) {
+  std::optional<int64_t> as_of;
+  if (!ParseAsOf(f.as_of, &as_of)) return 1;
+  boomerang::v1::BuyAgainRequest req;
+  req.set_customer_id(f.customer);
+  req.set_horizon_days(f.horizon_days);
+  req.set_dated_only(f.dated_only);
+  req.set_include_lapsed(f.include_lapsed);
+  req.set_limit(f.limit);
+  if (as_of) req.mutable_as_of()->set_seconds(*as_of);
+  f.filter.Fill(req.mutable_filter());
+  auto stub = boomerang::v1::Recommender::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  boomerang::v1::BuyAgainResponse resp;
+  return Answer(stub->BuyAgain(&ctx, req, &resp), resp, c.server);
+}
+
+int RunProfile(const Flags& f, const Connection& c) {
+  std::optional<int64_t> as_of;
+  if (!ParseAsOf(f.as_of, &as_of)) return 1;
+  boomerang::v1::CustomerProfileRequest req;
+  req.set_customer_id(f.customer);
+  if (as_of) req.mutable_as_of()->set_seconds(*as_of);
+  auto stub = boomerang::v1::Recommender::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  boomerang::v1::CustomerProfile resp;
+  return Answer(stub->GetCustomerProfile(&ctx, req, &resp), resp, c.server);
+}
+
+int RunDue(const Flags& f, const Connection& c) {
+  std::optional<int64_t> as_of;
+  if (!ParseAsOf(f.as_of, &as_of)) return 1;
+  boomerang::v1::DueReplenishmentsRequest due;
+  if (as_of) due.mutable_as_of()->set_seconds(*as_of);
+  due.set_lead_days(f.lead_days);
+  due.set_overdue_days(f.overdue_days);
+  due.set_min_confidence(f.min_confidence);
+  due.set_max_items_per_customer(f.max_items);
+  due.set_batch_size(f.batch_size);
+  f.filter.Fill(due.mutable_filter());
+  return boomerang::RunDueReplenishments(c.channel, c.server, due, f.out_path,
+                                         f.quiet);
+}
+
+int RunBatchPicks(const Flags& f, const Connection& c) {
+  std::optional<int64_t> as_of;
+  if (!ParseAsOf(f.as_of, &as_of)) return 1;
+  if (f.ids_path.empty() && f.segment.empty()) {
+    std::cerr << "boomerang: error: batch-picks needs --ids or --segment\n";
+    return 1;
+  }
+  boomerang::v1::StreamPersonalPicksRequest opts;
+  opts.set_limit(f.limit);
+  opts.set_mode(*ParseMode(f.mode));
+  if (as_of) opts.mutable_as_of()->set_seconds(*as_of);
+  f.filter.Fill(opts.mutable_filter());
+  opts.set_segment(f.segment);
+  return boomerang::RunBatchPicks(c.channel, c.server, opts, f.ids_path,
+                                  f.out_path, f.quiet);
+}
+
+int RunAdmin(const Flags& f, const Connection& c) {
+  auto stub = boomerang::v1::Admin::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  // A reload or pin loads a snapshot: allow for a large one.
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(
+                       f.admin_action == "status" ? c.timeout_ms : 600 * 1000));
+  boomerang::v1::ServerStatus resp;
+  grpc::Status s;
+  if (f.admin_action == "status") {
+    s = stub->GetStatus(&ctx, boomerang::v1::GetStatusRequest(), &resp);
+  } else if (f.admin_action == "reload") {
+    s = stub->Reload(&ctx, boomerang::v1::ReloadRequest(), &resp);
+  } else {
+    boomerang::v1::PinRequest req;
+    req.set_version(f.pin_version);
+    s = stub->Pin(&ctx, req, &resp);
+  }
+  return Answer(s, resp, c.server);
+}
+
+int RunHealth(const Connection& c) {
+  auto stub = grpc::health::v1::Health::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  grpc::health::v1::HealthCheckRequest req;
+  grpc::health::v1::HealthCheckResponse resp;
+  return Answer(stub->Check(&ctx, req, &resp), resp, c.server);
+}
+
+int RunServices(const Connection& c) {
+  using grpc::reflection::v1alpha::ServerReflection;
+  auto stub = ServerReflection::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  auto stream = stub->ServerReflectionInfo(&ctx);
+  grpc::reflection::v1alpha::ServerReflectionRequest req;
+  req.set_list_services("");
+  grpc::reflection::v1alpha::ServerReflectionResponse resp;
+  if (stream->Write(req) && stream->WritesDone() && stream->Read(&resp)) {
+    for (const auto& s : resp.list_services_response().service()) {
+      std::cout << s.name() << "\n";
+    }
+  }
+  grpc::Status s = stream->Finish();
+  if (!s.ok()) return Fail(s, c.server);
+  return 0;
+}
+
+// Runs the subcommand that was given (all but eval and report, which need
+// no server).
+int RunServerCommand(const Commands& commands, const Flags& f,
+                     const Connection& c) {
+  if (*commands.fbt) return RunFbt(f, c);
+  if (*commands.similar) return RunSimilar(f, c);
+  if (*commands.picks) return RunPicks(f, c);
+  if (*commands.crosssell) return RunCrossSell(f, c);
+  if (*commands.upsell) return RunUpsell(f, c);
+  if (*commands.buyagain) return RunBuyAgain(f, c);
+  if (*commands.profile) return RunProfile(f, c);
+  if (*commands.due) return RunDue(f, c);
+  if (*commands.batch_picks) return RunBatchPicks(f, c);
+  if (*commands.admin) return RunAdmin(f, c);
+  if (*commands.health) return RunHealth(c);
+  if (*commands.services) return RunServices(c);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Boomerang command-line client. Prints answers as JSON."};
+  Flags flags;
+  AddConnectionFlags(app, &flags);
+  app.require_subcommand(1);
+  int report_exit = -1;  // set by the report subcommand's callback
+  const Commands commands = AddCommands(app, &flags, &report_exit);
 
   try {
     app.parse(argc, argv);
@@ -355,240 +726,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (report_exit >= 0) return report_exit;  // `report` ran during parse
+  if (*commands.eval) return RunEvalCommand(&flags);
 
-  if (*eval_cmd) {
-    if (absl::Status s =
-            boomerang::ApplyPurchaseInputFlags(eval_input, &eval.indexer);
-        !s.ok()) {
-      std::cerr << "boomerang: error: " << s.message() << "\n";
-      return 1;
-    }
-    return boomerang::RunEval(eval);
-  }
-
-  channel_options.target = server;
-  if (const char* env = std::getenv("BOOMERANG_TOKEN")) {
-    channel_options.token = env;
-  }
-  if (!token_file.empty()) {
-    auto tokens = boomerang::ReadListFile(token_file);
-    if (!tokens.ok() || tokens->empty()) {
-      std::cerr << "boomerang: error: --token-file " << token_file
-                << ": cannot read a token\n";
-      return 1;
-    }
-    channel_options.token = tokens->front();
-  }
-  auto made = boomerang::MakeClientChannel(channel_options);
-  if (!made.ok()) {
-    std::cerr << "boomerang: error: " << made.status().message() << "\n";
-    return 1;
-  }
-  auto channel = *made;
-  auto deadline = [&] {
-    return std::chrono::system_clock::now() +
-           std::chrono::milliseconds(timeout_ms);
-  };
-
-  if (*fbt_cmd) {
-    for (const auto& i : items) fbt.add_item_ids(i);
-    filter.Fill(fbt.mutable_filter());
-    fbt.set_customer_id(customer);
-    fbt.set_limit(limit);
-    if (!frame_out.empty()) {
-      std::string body = fbt.SerializeAsString();
-      std::string frame(5, '\0');
-      uint32_t n = static_cast<uint32_t>(body.size());
-      frame[1] = static_cast<char>(n >> 24);
-      frame[2] = static_cast<char>(n >> 16);
-      frame[3] = static_cast<char>(n >> 8);
-      frame[4] = static_cast<char>(n);
-      std::ofstream(frame_out, std::ios::binary) << frame << body;
-      return 0;
-    }
-    auto stub = boomerang::v1::Recommender::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    boomerang::v1::FrequentlyBoughtTogetherResponse resp;
-    grpc::Status s = stub->FrequentlyBoughtTogether(&ctx, fbt, &resp);
-    if (!s.ok()) return Fail(s, server);
-    return PrintJson(resp);
-  }
-  if (*similar_cmd) {
-    boomerang::v1::SimilarItemsRequest req;
-    req.set_item_id(item);
-    req.set_limit(limit);
-    req.set_customer_id(customer);
-    filter.Fill(req.mutable_filter());
-    auto stub = boomerang::v1::Recommender::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    boomerang::v1::RecommendationsResponse resp;
-    grpc::Status s = stub->SimilarItems(&ctx, req, &resp);
-    if (!s.ok()) return Fail(s, server);
-    return PrintJson(resp);
-  }
-  if (*picks_cmd) {
-    boomerang::v1::PersonalPicksRequest req;
-    req.set_customer_id(customer);
-    req.set_limit(limit);
-    req.set_mode(*ParseMode(mode));
-    if (!as_of.empty()) {
-      auto t = boomerang::ParseTimestamp(as_of);
-      if (!t.ok()) {
-        std::cerr << "boomerang: error: --as-of: " << t.status().message()
-                  << "\n";
-        return 1;
-      }
-      req.mutable_as_of()->set_seconds(*t);
-    }
-    filter.Fill(req.mutable_filter());
-    auto stub = boomerang::v1::Recommender::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    boomerang::v1::RecommendationsResponse resp;
-    grpc::Status s = stub->PersonalPicks(&ctx, req, &resp);
-    if (!s.ok()) return Fail(s, server);
-    return PrintJson(resp);
-  }
-  if (*cross_cmd || *upsell_cmd) {
-    auto stub = boomerang::v1::Recommender::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    boomerang::v1::RecommendationsResponse resp;
-    grpc::Status s;
-    if (*cross_cmd) {
-      boomerang::v1::CrossSellRequest req;
-      for (const auto& i : items) req.add_item_ids(i);
-      req.set_customer_id(customer);
-      req.set_limit(limit);
-      filter.Fill(req.mutable_filter());
-      s = stub->CrossSell(&ctx, req, &resp);
-    } else {
-      boomerang::v1::UpsellRequest req;
-      req.set_item_id(item);
-      req.set_customer_id(customer);
-      req.set_limit(limit);
-      req.set_min_price_ratio(min_ratio);
-      req.set_max_price_ratio(max_ratio);
-      filter.Fill(req.mutable_filter());
-      s = stub->Upsell(&ctx, req, &resp);
-    }
-    if (!s.ok()) return Fail(s, server);
-    return PrintJson(resp);
-  }
-  std::optional<int64_t> as_of_seconds;
-  if (!as_of.empty()) {
-    auto t = boomerang::ParseTimestamp(as_of);
-    if (!t.ok()) {
-      std::cerr << "boomerang: error: --as-of: " << t.status().message()
-                << "\n";
-      return 1;
-    }
-    as_of_seconds = *t;
-  }
-  if (*buyagain_cmd) {
-    boomerang::v1::BuyAgainRequest req;
-    req.set_customer_id(customer);
-    req.set_horizon_days(horizon_days);
-    req.set_dated_only(dated_only);
-    req.set_include_lapsed(include_lapsed);
-    req.set_limit(limit);
-    if (as_of_seconds) req.mutable_as_of()->set_seconds(*as_of_seconds);
-    filter.Fill(req.mutable_filter());
-    auto stub = boomerang::v1::Recommender::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    boomerang::v1::BuyAgainResponse resp;
-    grpc::Status s = stub->BuyAgain(&ctx, req, &resp);
-    if (!s.ok()) return Fail(s, server);
-    return PrintJson(resp);
-  }
-  if (*profile_cmd) {
-    boomerang::v1::CustomerProfileRequest req;
-    req.set_customer_id(customer);
-    if (as_of_seconds) req.mutable_as_of()->set_seconds(*as_of_seconds);
-    auto stub = boomerang::v1::Recommender::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    boomerang::v1::CustomerProfile resp;
-    grpc::Status s = stub->GetCustomerProfile(&ctx, req, &resp);
-    if (!s.ok()) return Fail(s, server);
-    return PrintJson(resp);
-  }
-  if (*due_cmd) {
-    if (as_of_seconds) due.mutable_as_of()->set_seconds(*as_of_seconds);
-    due.set_lead_days(lead_days);
-    due.set_overdue_days(overdue_days);
-    due.set_min_confidence(min_confidence);
-    due.set_max_items_per_customer(max_items);
-    due.set_batch_size(batch_size);
-    filter.Fill(due.mutable_filter());
-    return boomerang::RunDueReplenishments(channel, server, due, out_path,
-                                           quiet);
-  }
-  if (*batch_cmd) {
-    if (ids_path.empty() && segment.empty()) {
-      std::cerr << "boomerang: error: batch-picks needs --ids or --segment\n";
-      return 1;
-    }
-    boomerang::v1::StreamPersonalPicksRequest opts;
-    opts.set_limit(limit);
-    opts.set_mode(*ParseMode(mode));
-    if (as_of_seconds) opts.mutable_as_of()->set_seconds(*as_of_seconds);
-    filter.Fill(opts.mutable_filter());
-    opts.set_segment(segment);
-    return boomerang::RunBatchPicks(channel, server, opts, ids_path, out_path,
-                                    quiet);
-  }
-  if (*admin_cmd) {
-    auto stub = boomerang::v1::Admin::NewStub(channel);
-    grpc::ClientContext ctx;
-    // A reload or pin loads a snapshot: allow for a large one.
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::milliseconds(
-                         admin_action == "status" ? timeout_ms : 600 * 1000));
-    boomerang::v1::ServerStatus resp;
-    grpc::Status s;
-    if (admin_action == "status") {
-      s = stub->GetStatus(&ctx, boomerang::v1::GetStatusRequest(), &resp);
-    } else if (admin_action == "reload") {
-      s = stub->Reload(&ctx, boomerang::v1::ReloadRequest(), &resp);
-    } else {
-      boomerang::v1::PinRequest req;
-      req.set_version(pin_version);
-      s = stub->Pin(&ctx, req, &resp);
-    }
-    if (!s.ok()) return Fail(s, server);
-    return PrintJson(resp);
-  }
-  if (*health_cmd) {
-    auto stub = grpc::health::v1::Health::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    grpc::health::v1::HealthCheckRequest req;
-    grpc::health::v1::HealthCheckResponse resp;
-    grpc::Status s = stub->Check(&ctx, req, &resp);
-    if (!s.ok()) return Fail(s, server);
-    return PrintJson(resp);
-  }
-  if (*services_cmd) {
-    using grpc::reflection::v1alpha::ServerReflection;
-    auto stub = ServerReflection::NewStub(channel);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    auto stream = stub->ServerReflectionInfo(&ctx);
-    grpc::reflection::v1alpha::ServerReflectionRequest req;
-    req.set_list_services("");
-    grpc::reflection::v1alpha::ServerReflectionResponse resp;
-    if (stream->Write(req) && stream->WritesDone() && stream->Read(&resp)) {
-      for (const auto& s : resp.list_services_response().service()) {
-        std::cout << s.name() << "\n";
-      }
-    }
-    grpc::Status s = stream->Finish();
-    if (!s.ok()) return Fail(s, server);
-    return 0;
-  }
-  return 1;
+  std::optional<Connection> connection = Connect(flags);
+  if (!connection) return 1;
+  return RunServerCommand(commands, flags, *connection);
 }

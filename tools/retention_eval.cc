@@ -934,43 +934,49 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
   return 0;
 }
 
-int Main(int argc, char** argv) {
+// ---- The command line and the two splits ----------------------------------
+
+struct Flags {
   IndexerOptions opts;
-  std::vector<std::string> column_flags;
+  PurchaseInputFlags input;
   std::string split_text, ltv_split_text, work_dir;
   int window_days = 30, k = 10, ltv_days = 180;
   bool no_embeddings = true;
+  BuyAgainOptions buy_again;
+};
+
+// Parses the command line into *flags. Returns the exit code when the
+// program is done (--help, or an error, printed), nullopt to go on.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   CLI::App app{
       "Time-split benchmark of BuyAgain timing, next-purchase dates and "
       "predicted customer value against naive baselines."};
-  PurchaseInputFlags input;
-  AddPurchaseInputFlags(&app, &input, &opts);
-  app.add_option("--split", split_text,
+  AddPurchaseInputFlags(&app, &flags->input, &flags->opts);
+  app.add_option("--split", flags->split_text,
                  "ISO date of the BuyAgain / next-date split (default: "
                  "--buy-again-days before the data end)");
-  app.add_option("--buy-again-days", window_days,
+  app.add_option("--buy-again-days", flags->window_days,
                  "BuyAgain horizon_days and the truth window after --split")
       ->capture_default_str()
       ->check(CLI::Range(1, 3650));
-  BuyAgainOptions buy_again;
-  app.add_option("--lapsed-below", buy_again.lapse.below,
+  app.add_option("--lapsed-below", flags->buy_again.lapse.below,
                  "BuyAgain leaves out items whose chance of still being "
                  "bought is below this (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--k", k, "BuyAgain limit and the lists' cut-off")
+  app.add_option("--k", flags->k, "BuyAgain limit and the lists' cut-off")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
-  app.add_option("--ltv-split", ltv_split_text,
+  app.add_option("--ltv-split", flags->ltv_split_text,
                  "ISO date of the LTV split (default: --ltv-days before the "
                  "data end)");
-  app.add_option("--ltv-days", ltv_days, "LTV horizon after --ltv-split")
+  app.add_option("--ltv-days", flags->ltv_days, "LTV horizon after --ltv-split")
       ->capture_default_str()
       ->check(CLI::Range(1, 3650));
-  app.add_option("--work-dir", work_dir,
+  app.add_option("--work-dir", flags->work_dir,
                  "where the snapshots are built (default: a temp dir, "
                  "removed at the end)");
-  app.add_flag("--no-embeddings,!--embeddings", no_embeddings,
+  app.add_flag("--no-embeddings,!--embeddings", flags->no_embeddings,
                "skip the embeddings (not used here) when indexing")
       ->capture_default_str();
   try {
@@ -979,11 +985,121 @@ int Main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     return Fail(absl::StrCat(e.what(), " (see --help)"));
   }
-  if (absl::Status s = ApplyPurchaseInputFlags(input, &opts); !s.ok()) {
+  if (absl::Status s = ApplyPurchaseInputFlags(flags->input, &flags->opts);
+      !s.ok()) {
     return Fail(s.message());
   }
-  opts.embeddings.enabled = !no_embeddings;
+  flags->opts.embeddings.enabled = !flags->no_embeddings;
+  return std::nullopt;
+}
 
+// The split time of `flag` (its text, or `days` before the data end), which
+// must leave a `days`-day window that the data covers.
+absl::StatusOr<int64_t> ParseSplit(const std::string& text, int days,
+                                   const char* flag, int64_t data_start,
+                                   int64_t data_end) {
+  // A window is observed when it ends by the end of the last day of data.
+  const int64_t observed_until = (data_end / kDaySeconds + 1) * kDaySeconds;
+  int64_t t = data_end - int64_t{days} * kDaySeconds;
+  if (!text.empty()) {
+    auto parsed = ParseTimestamp(text);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": ", parsed.status().message()));
+    }
+    t = *parsed;
+  }
+  if (t <= data_start || t + int64_t{days} * kDaySeconds > observed_until) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, " ", FormatTimestamp(t), " with a ", days,
+        "-day window does not fit in the data (", FormatTimestamp(data_start),
+        " .. ", FormatTimestamp(data_end),
+        "): the split must be after the first purchase and the window must "
+        "end by the last day"));
+  }
+  return t;
+}
+
+// A new directory under the system's temp dir.
+absl::StatusOr<std::string> MakeTempDir() {
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "boomerang-retention-XXXXXX")
+          .string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("cannot create a temp dir in ",
+                     std::filesystem::temp_directory_path().string()));
+  }
+  return tmpl;
+}
+
+// The snapshot of the purchases before a split, and its customers.
+struct Past {
+  IndexReport report;
+  std::shared_ptr<const Snapshot> snapshot;
+  std::vector<Customer> customers;
+};
+
+absl::StatusOr<Past> BuildPastWithCustomers(const IndexerOptions& opts,
+                                            int64_t split,
+                                            const std::string& root) {
+  Past past;
+  auto snapshot = BuildPast(opts, split, root, &past.report);
+  if (!snapshot.ok()) return snapshot.status();
+  past.snapshot = *std::move(snapshot);
+  auto customers = AllCustomers(*past.snapshot);
+  if (!customers.ok()) return customers.status();
+  past.customers = *std::move(customers);
+  return past;
+}
+
+// Parts 1 and 2: BuyAgain and next purchase dates at --split.
+int RunSplitParts(const Flags& flags, const OrderHistory& history,
+                  int64_t split, int64_t data_end, const std::string& work) {
+  auto past = BuildPastWithCustomers(
+      flags.opts, split, (std::filesystem::path(work) / "split").string());
+  if (!past.ok()) return Fail(past.status().message());
+  std::cout << absl::StrFormat(
+      "snapshot before %s: %d orders, %d customers, %d items\n",
+      FormatTimestamp(split), past->report.orders, past->report.customers,
+      past->report.items);
+  const int rc =
+      RunBuyAgainPart(*past->snapshot, history, past->customers, split,
+                      flags.window_days, flags.k, flags.buy_again);
+  if (rc == 0) {
+    RunNextDatePart(*past->snapshot, history, past->customers, split, data_end,
+                    "2. Next purchase date (split of part 1)");
+  }
+  return rc;
+}
+
+// Part 3 (and 2b): customer value and next purchase dates at --ltv-split.
+int RunLtvParts(const Flags& flags, const OrderHistory& history,
+                int64_t ltv_split, int64_t data_start, int64_t data_end,
+                const std::string& work) {
+  auto past = BuildPastWithCustomers(
+      flags.opts, ltv_split,
+      (std::filesystem::path(work) / "ltv-split").string());
+  if (!past.ok()) return Fail(past.status().message());
+  std::cout << absl::StrFormat(
+      "\nsnapshot before %s: %d orders, %d customers, %d items\n",
+      FormatTimestamp(ltv_split), past->report.orders, past->report.customers,
+      past->report.items);
+  // The same dates measured with the LTV split's longer holdout: less
+  // censored than part 2's.
+  RunNextDatePart(*past->snapshot, history, past->customers, ltv_split,
+                  data_end,
+                  "2b. Next purchase date (LTV split, longer holdout)");
+  return RunLtvPart(*past->snapshot, history, past->customers, ltv_split,
+                    flags.ltv_days, data_start);
+}
+
+int Main(int argc, char** argv) {
+  Flags flags;
+  if (std::optional<int> exit_code = ParseFlags(argc, argv, &flags)) {
+    return *exit_code;
+  }
+  const IndexerOptions& opts = flags.opts;
   IndexReport full;
   auto history = LoadOrderHistory(opts, &full);
   if (!history.ok()) return Fail(history.status().message());
@@ -991,53 +1107,20 @@ int Main(int argc, char** argv) {
     return Fail(absl::StrCat(opts.purchases_path, " has no purchases"));
   }
   const int64_t data_start = full.data_start, data_end = full.data_end;
-  // A window is observed when it ends by the end of the last day of data.
-  const int64_t observed_until = (data_end / kDaySeconds + 1) * kDaySeconds;
-  auto parse_split = [&](const std::string& text, int days,
-                         const char* flag) -> absl::StatusOr<int64_t> {
-    int64_t t = data_end - int64_t{days} * kDaySeconds;
-    if (!text.empty()) {
-      auto parsed = ParseTimestamp(text);
-      if (!parsed.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(flag, ": ", parsed.status().message()));
-      }
-      t = *parsed;
-    }
-    if (t <= data_start || t + int64_t{days} * kDaySeconds > observed_until) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          flag, " ", FormatTimestamp(t), " with a ", days,
-          "-day window does not fit in the data (", FormatTimestamp(data_start),
-          " .. ", FormatTimestamp(data_end),
-          "): the split must be after the first purchase and the window must "
-          "end by the last day"));
-    }
-    return t;
-  };
-  auto split = parse_split(split_text, window_days, "--split");
+  auto split = ParseSplit(flags.split_text, flags.window_days, "--split",
+                          data_start, data_end);
   if (!split.ok()) return Fail(split.status().message());
-  auto ltv_split = parse_split(ltv_split_text, ltv_days, "--ltv-split");
+  auto ltv_split = ParseSplit(flags.ltv_split_text, flags.ltv_days,
+                              "--ltv-split", data_start, data_end);
   if (!ltv_split.ok()) return Fail(ltv_split.status().message());
 
-  std::string work = work_dir;
-  bool temp = false;
-  if (work.empty()) {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "boomerang-retention-XXXXXX")
-            .string();
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      return Fail(
-          absl::StrCat("cannot create a temp dir in ",
-                       std::filesystem::temp_directory_path().string()));
-    }
-    work = tmpl;
-    temp = true;
+  std::string work = flags.work_dir;
+  const bool temp = work.empty();
+  if (temp) {
+    auto made = MakeTempDir();
+    if (!made.ok()) return Fail(made.status().message());
+    work = *made;
   }
-  auto cleanup = [&] {
-    if (!temp) return;
-    std::error_code ec;
-    std::filesystem::remove_all(work, ec);
-  };
 
   std::cout << absl::StrFormat(
       "%s: %d orders (%d guest), %d customers, %d items, %s .. %s; "
@@ -1049,57 +1132,14 @@ int Main(int argc, char** argv) {
       FormatTimestamp(data_start), FormatTimestamp(data_end),
       opts.embeddings.enabled ? "on" : "off");
 
-  int rc = 0;
-  {
-    IndexReport report;
-    auto snapshot =
-        BuildPast(opts, *split,
-                  (std::filesystem::path(work) / "split").string(), &report);
-    if (!snapshot.ok()) {
-      cleanup();
-      return Fail(snapshot.status().message());
-    }
-    auto customers = AllCustomers(**snapshot);
-    if (!customers.ok()) {
-      cleanup();
-      return Fail(customers.status().message());
-    }
-    std::cout << absl::StrFormat(
-        "snapshot before %s: %d orders, %d customers, %d items\n",
-        FormatTimestamp(*split), report.orders, report.customers, report.items);
-    rc = RunBuyAgainPart(**snapshot, *history, *customers, *split, window_days,
-                         k, buy_again);
-    if (rc == 0) {
-      RunNextDatePart(**snapshot, *history, *customers, *split, data_end,
-                      "2. Next purchase date (split of part 1)");
-    }
-  }
+  int rc = RunSplitParts(flags, *history, *split, data_end, work);
   if (rc == 0) {
-    IndexReport report;
-    auto snapshot = BuildPast(
-        opts, *ltv_split, (std::filesystem::path(work) / "ltv-split").string(),
-        &report);
-    if (!snapshot.ok()) {
-      cleanup();
-      return Fail(snapshot.status().message());
-    }
-    auto customers = AllCustomers(**snapshot);
-    if (!customers.ok()) {
-      cleanup();
-      return Fail(customers.status().message());
-    }
-    std::cout << absl::StrFormat(
-        "\nsnapshot before %s: %d orders, %d customers, %d items\n",
-        FormatTimestamp(*ltv_split), report.orders, report.customers,
-        report.items);
-    // The same dates measured with the LTV split's longer holdout: less
-    // censored than part 2's.
-    RunNextDatePart(**snapshot, *history, *customers, *ltv_split, data_end,
-                    "2b. Next purchase date (LTV split, longer holdout)");
-    rc = RunLtvPart(**snapshot, *history, *customers, *ltv_split, ltv_days,
-                    data_start);
+    rc = RunLtvParts(flags, *history, *ltv_split, data_start, data_end, work);
   }
-  cleanup();
+  if (temp) {
+    std::error_code ec;
+    std::filesystem::remove_all(work, ec);
+  }
   return rc;
 }
 

@@ -437,6 +437,133 @@ std::string SnapshotGauges(const Snapshot* snapshot,
   return out;
 }
 
+// ---- The route table, by group ---------------------------------------------
+
+// A connection the pool had no room for (SheddingTaskQueue): refuse at
+// once and close, so that the client retries later or elsewhere.
+void RefuseShedConnections(httplib::Server& server) {
+  server.set_pre_routing_handler(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (!t_shedding) return httplib::Server::HandlerResponse::Unhandled;
+        Metrics::Global().CountRejected("(connection)", "http");
+        Metrics::Global().Record("(connection)", "http",
+                                 absl::StatusCode::kUnavailable, 0);
+        if (absl::StartsWith(req.path, "/v1/")) AllowCrossOrigin(res);
+        SetError(503, absl::StatusCode::kUnavailable,
+                 "server overloaded: too many HTTP connections waiting; "
+                 "retry with backoff",
+                 res);
+        res.set_header("Retry-After", "1");
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      });
+}
+
+// GET / and /demo: the demo product page.
+void RouteDemoPage(httplib::Server& server) {
+  auto page = [](const httplib::Request&, httplib::Response& res) {
+    // The page fetches only from this origin and loads nothing else.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; script-src 'unsafe-inline'; "
+                   "style-src 'unsafe-inline'; connect-src 'self'; "
+                   "img-src data:; base-uri 'none'; form-action 'none'");
+    res.set_content(kHttpDemoPage, "text/html; charset=utf-8");
+  };
+  server.Get("/", page);
+  server.Get("/demo", page);
+}
+
+// PUT, PATCH and DELETE: 405 where another verb would do, else 404; and the
+// CORS preflight (OPTIONS) of the JSON methods.
+void RouteOtherVerbs(httplib::Server& server, bool demo) {
+  auto not_allowed = [demo](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader&) {
+    res.set_header("Connection", "close");
+    const bool is_v1 = absl::StartsWith(req.path, "/v1/");
+    if (is_v1) AllowCrossOrigin(res);
+    if (IsGetPath(req.path, demo)) {
+      MethodNotAllowed("GET", res);
+    } else if (is_v1 && JsonMethods().count(req.path.substr(4)) > 0) {
+      MethodNotAllowed("POST, OPTIONS", res);
+    } else {
+      SetError(404, absl::StatusCode::kNotFound,
+               absl::StrCat("no such path: ", req.path), res);
+    }
+  };
+  server.Put(R"(/.*)", not_allowed);
+  server.Patch(R"(/.*)", not_allowed);
+  server.Delete(R"(/.*)", not_allowed);
+  // A DELETE without a body skips the content-reader handlers.
+  server.Delete(R"(/.*)", [not_allowed](const httplib::Request& req,
+                                        httplib::Response& res) {
+    not_allowed(req, res, httplib::ContentReader(nullptr, nullptr));
+  });
+
+  // CORS preflight: a page on another origin asks before POSTing JSON.
+  server.Options(R"(/v1/.*)",
+                 [](const httplib::Request&, httplib::Response& res) {
+                   AllowCrossOrigin(res);
+                   res.set_header("Allow", "GET, POST, OPTIONS");
+                   res.status = 204;
+                 });
+}
+
+// cpp-httplib's own errors (no route: 404; an unreadable request: 400)
+// get the JSON error body too.
+void SetErrorHandlers(httplib::Server& server) {
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        const absl::StatusCode code =
+            res.status == 404   ? absl::StatusCode::kNotFound
+            : res.status == 413 ? absl::StatusCode::kResourceExhausted
+            : res.status >= 500 ? absl::StatusCode::kInternal
+                                : absl::StatusCode::kInvalidArgument;
+        const std::string message =
+            res.status == 404   ? absl::StrCat("no such path: ", req.path)
+            : res.status == 413 ? "request body too large"
+                                : absl::StrCat("HTTP ", res.status);
+        if (absl::StartsWith(req.path, "/v1/")) AllowCrossOrigin(res);
+        SetError(res.status, code, message, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SetError(500, absl::StatusCode::kInternal, "internal error", res);
+      });
+}
+
+// Reads a JSON method's body into *body, at most `max_bytes`. On failure
+// the answer (413 or 400, "Connection: close") is already set on `res`.
+absl::Status ReadBody(const httplib::ContentReader& reader, size_t max_bytes,
+                      httplib::Response& res, std::string* body) {
+  bool too_large = false;
+  const bool read = reader([&](const char* data, size_t size) {
+    if (body->size() + size > max_bytes) {
+      too_large = true;
+      return false;
+    }
+    body->append(data, size);
+    return true;
+  });
+  // cpp-httplib refuses a Content-Length over the limit itself (413).
+  too_large = too_large || res.status == 413;
+  absl::Status status;
+  if (too_large) {
+    // gRPC says RESOURCE_EXHAUSTED for a message over its size limit.
+    status = absl::ResourceExhaustedError(
+        absl::StrCat("request body over ", max_bytes, " bytes"));
+    SetError(413, status.code(), status.message(), res);
+    res.set_header("Connection", "close");
+  } else if (!read) {
+    status = absl::InvalidArgumentError("cannot read the request body");
+    SetError(status, res);
+    res.set_header("Connection", "close");
+  }
+  return status;
+}
+
 }  // namespace
 
 // ---- HttpGateway ------------------------------------------------------------
@@ -641,26 +768,28 @@ std::string HttpGateway::DemoDefaultsJson(const Snapshot& snapshot,
 
 void HttpGateway::Route() {
   httplib::Server& server = *server_;
-  const bool demo = options_.demo;
+  RefuseShedConnections(server);
+  RouteProbes();
+  if (options_.demo) RouteDemoPage(server);
+  // GET /v1/...: the demo defaults; the RPCs want POST.
+  server.Get(R"(/v1/([^/]*))",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               ServeV1Get(req, res);
+             });
+  // Every POST, PUT, PATCH and DELETE. A content-reader handler, so that the
+  // body is read here, bounded (also when chunked or compressed), and only
+  // where one is expected.
+  server.Post(R"(/.*)",
+              [this](const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) {
+                ServePost(req, res, reader);
+              });
+  RouteOtherVerbs(server, options_.demo);
+  SetErrorHandlers(server);
+}
 
-  // A connection the pool had no room for (SheddingTaskQueue): refuse at
-  // once and close, so that the client retries later or elsewhere.
-  server.set_pre_routing_handler(
-      [](const httplib::Request& req, httplib::Response& res) {
-        if (!t_shedding) return httplib::Server::HandlerResponse::Unhandled;
-        Metrics::Global().CountRejected("(connection)", "http");
-        Metrics::Global().Record("(connection)", "http",
-                                 absl::StatusCode::kUnavailable, 0);
-        if (absl::StartsWith(req.path, "/v1/")) AllowCrossOrigin(res);
-        SetError(503, absl::StatusCode::kUnavailable,
-                 "server overloaded: too many HTTP connections waiting; "
-                 "retry with backoff",
-                 res);
-        res.set_header("Retry-After", "1");
-        res.set_header("Connection", "close");
-        return httplib::Server::HandlerResponse::Handled;
-      });
-
+void HttpGateway::RouteProbes() {
+  httplib::Server& server = *server_;
   server.Get(
       "/healthz", [this](const httplib::Request&, httplib::Response& res) {
         std::shared_ptr<const Snapshot> snapshot = holder_->Current();
@@ -685,185 +814,92 @@ void HttpGateway::Route() {
                res.set_content(Metrics::Global().RenderPrometheus(extra),
                                "text/plain; version=0.0.4");
              });
+}
 
-  if (demo) {
-    auto page = [](const httplib::Request&, httplib::Response& res) {
-      // The page fetches only from this origin and loads nothing else.
-      res.set_header("Content-Security-Policy",
-                     "default-src 'none'; script-src 'unsafe-inline'; "
-                     "style-src 'unsafe-inline'; connect-src 'self'; "
-                     "img-src data:; base-uri 'none'; form-action 'none'");
-      res.set_content(kHttpDemoPage, "text/html; charset=utf-8");
-    };
-    server.Get("/", page);
-    server.Get("/demo", page);
+void HttpGateway::ServeV1Get(const httplib::Request& req,
+                             httplib::Response& res) {
+  AllowCrossOrigin(res);
+  const std::string name = req.matches[1];
+  if (JsonMethods().count(name) > 0) {
+    MethodNotAllowed("POST, OPTIONS", res);
+    return;
   }
+  if (!options_.demo || name != kDemoDefaultsPath) {
+    SetError(404, absl::StatusCode::kNotFound,
+             absl::StrCat("no method ", name, "; methods: ", MethodList()),
+             res);
+    return;
+  }
+  absl::Status allowed = Authorize(options_.authenticator, req);
+  if (!allowed.ok()) {
+    SetError(allowed, res);
+    return;
+  }
+  std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+  if (snapshot == nullptr) {
+    SetError(absl::UnavailableError("no snapshot loaded yet"), res);
+    return;
+  }
+  // ?item_id=X describes that item instead (the page's product header).
+  const std::string item_param =
+      req.has_param("item_id") ? req.get_param_value("item_id") : "";
+  res.set_content(
+      DemoDefaultsJson(*snapshot,
+                       req.has_param("item_id") ? &item_param : nullptr),
+      kJson);
+}
 
-  // GET /v1/...: the demo defaults; the RPCs want POST.
-  server.Get(R"(/v1/([^/]*))", [this, demo](const httplib::Request& req,
-                                            httplib::Response& res) {
-    AllowCrossOrigin(res);
-    const std::string name = req.matches[1];
-    if (JsonMethods().count(name) > 0) {
-      MethodNotAllowed("POST, OPTIONS", res);
-      return;
-    }
-    if (!demo || name != kDemoDefaultsPath) {
-      SetError(404, absl::StatusCode::kNotFound,
-               absl::StrCat("no method ", name, "; methods: ", MethodList()),
-               res);
-      return;
-    }
-    absl::Status allowed = Authorize(options_.authenticator, req);
-    if (!allowed.ok()) {
-      SetError(allowed, res);
-      return;
-    }
-    std::shared_ptr<const Snapshot> snapshot = holder_->Current();
-    if (snapshot == nullptr) {
-      SetError(absl::UnavailableError("no snapshot loaded yet"), res);
-      return;
-    }
-    // ?item_id=X describes that item instead (the page's product header).
-    const std::string item_param =
-        req.has_param("item_id") ? req.get_param_value("item_id") : "";
-    res.set_content(
-        DemoDefaultsJson(*snapshot,
-                         req.has_param("item_id") ? &item_param : nullptr),
-        kJson);
-  });
-
-  // Every POST, PUT, PATCH and DELETE. A content-reader handler, so that the
-  // body is read here, bounded (also when chunked or compressed), and only
-  // where one is expected.
-  server.Post(R"(/.*)", [this, demo](const httplib::Request& req,
-                                     httplib::Response& res,
-                                     const httplib::ContentReader& reader) {
-    const bool is_v1 = absl::StartsWith(req.path, "/v1/");
-    if (is_v1) AllowCrossOrigin(res);
-    const std::string name = is_v1 ? req.path.substr(4) : "";
-    auto method = JsonMethods().find(name);
-    if (method == JsonMethods().end()) {
-      // Its body is not read: close the connection after the answer.
-      res.set_header("Connection", "close");
-      if (IsGetPath(req.path, demo)) {
-        MethodNotAllowed("GET", res);
-      } else {
-        SetError(404, absl::StatusCode::kNotFound,
-                 is_v1 ? absl::StrCat("no method ", name,
-                                      "; methods: ", MethodList())
-                       : absl::StrCat("no such path: ", req.path),
-                 res);
-      }
-      return;
-    }
-    const absl::Time started = absl::Now();
-    Metrics::Global().AddInFlight(1);
-    struct Done {
-      ~Done() { Metrics::Global().AddInFlight(-1); }
-    } done;
-    absl::Status status = Authorize(options_.authenticator, req, ScopeOf(name));
-    if (!status.ok()) {
-      // The body is not read.
-      res.set_header("Connection", "close");
-      SetError(status, res);
-      Metrics::Global().Record(name, "http", status.code(),
-                               absl::ToDoubleSeconds(absl::Now() - started));
-      return;
-    }
-    std::string body, out;
-    bool too_large = false;
-    const bool read = reader([&](const char* data, size_t size) {
-      if (body.size() + size > options_.max_body_bytes) {
-        too_large = true;
-        return false;
-      }
-      body.append(data, size);
-      return true;
-    });
-    // cpp-httplib refuses a Content-Length over the limit itself (413).
-    too_large = too_large || res.status == 413;
-    if (too_large) {
-      // gRPC says RESOURCE_EXHAUSTED for a message over its size limit.
-      status = absl::ResourceExhaustedError(absl::StrCat(
-          "request body over ", options_.max_body_bytes, " bytes"));
-      SetError(413, status.code(), status.message(), res);
-      res.set_header("Connection", "close");
-    } else if (!read) {
-      status = absl::InvalidArgumentError("cannot read the request body");
-      SetError(status, res);
-      res.set_header("Connection", "close");
+void HttpGateway::ServePost(const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) {
+  const bool is_v1 = absl::StartsWith(req.path, "/v1/");
+  if (is_v1) AllowCrossOrigin(res);
+  const std::string name = is_v1 ? req.path.substr(4) : "";
+  auto method = JsonMethods().find(name);
+  if (method == JsonMethods().end()) {
+    // Its body is not read: close the connection after the answer.
+    res.set_header("Connection", "close");
+    if (IsGetPath(req.path, options_.demo)) {
+      MethodNotAllowed("GET", res);
     } else {
-      status =
-          Admitted(name, [&] { return method->second(*engine_, body, &out); });
-      if (status.code() == absl::StatusCode::kResourceExhausted) {
-        res.set_header("Retry-After", "1");
-      }
-      if (status.ok()) {
-        res.status = 200;
-        res.set_content(out, kJson);
-      } else {
-        SetError(status, res);
-      }
+      SetError(
+          404, absl::StatusCode::kNotFound,
+          is_v1 ? absl::StrCat("no method ", name, "; methods: ", MethodList())
+                : absl::StrCat("no such path: ", req.path),
+          res);
     }
+    return;
+  }
+  const absl::Time started = absl::Now();
+  Metrics::Global().AddInFlight(1);
+  struct Done {
+    ~Done() { Metrics::Global().AddInFlight(-1); }
+  } done;
+  absl::Status status = Authorize(options_.authenticator, req, ScopeOf(name));
+  if (!status.ok()) {
+    // The body is not read.
+    res.set_header("Connection", "close");
+    SetError(status, res);
     Metrics::Global().Record(name, "http", status.code(),
                              absl::ToDoubleSeconds(absl::Now() - started));
-  });
-
-  auto not_allowed = [demo](const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader&) {
-    res.set_header("Connection", "close");
-    const bool is_v1 = absl::StartsWith(req.path, "/v1/");
-    if (is_v1) AllowCrossOrigin(res);
-    if (IsGetPath(req.path, demo)) {
-      MethodNotAllowed("GET", res);
-    } else if (is_v1 && JsonMethods().count(req.path.substr(4)) > 0) {
-      MethodNotAllowed("POST, OPTIONS", res);
-    } else {
-      SetError(404, absl::StatusCode::kNotFound,
-               absl::StrCat("no such path: ", req.path), res);
+    return;
+  }
+  std::string body, out;
+  status = ReadBody(reader, options_.max_body_bytes, res, &body);
+  if (status.ok()) {
+    status =
+        Admitted(name, [&] { return method->second(*engine_, body, &out); });
+    if (status.code() == absl::StatusCode::kResourceExhausted) {
+      res.set_header("Retry-After", "1");
     }
-  };
-  server.Put(R"(/.*)", not_allowed);
-  server.Patch(R"(/.*)", not_allowed);
-  server.Delete(R"(/.*)", not_allowed);
-  // A DELETE without a body skips the content-reader handlers.
-  server.Delete(R"(/.*)", [not_allowed](const httplib::Request& req,
-                                        httplib::Response& res) {
-    not_allowed(req, res, httplib::ContentReader(nullptr, nullptr));
-  });
-
-  // CORS preflight: a page on another origin asks before POSTing JSON.
-  server.Options(R"(/v1/.*)",
-                 [](const httplib::Request&, httplib::Response& res) {
-                   AllowCrossOrigin(res);
-                   res.set_header("Allow", "GET, POST, OPTIONS");
-                   res.status = 204;
-                 });
-
-  // cpp-httplib's own errors (no route: 404; an unreadable request: 400)
-  // get the JSON error body too.
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty())
-          return httplib::Server::HandlerResponse::Unhandled;
-        const absl::StatusCode code =
-            res.status == 404   ? absl::StatusCode::kNotFound
-            : res.status == 413 ? absl::StatusCode::kResourceExhausted
-            : res.status >= 500 ? absl::StatusCode::kInternal
-                                : absl::StatusCode::kInvalidArgument;
-        const std::string message =
-            res.status == 404   ? absl::StrCat("no such path: ", req.path)
-            : res.status == 413 ? "request body too large"
-                                : absl::StrCat("HTTP ", res.status);
-        if (absl::StartsWith(req.path, "/v1/")) AllowCrossOrigin(res);
-        SetError(res.status, code, message, res);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        SetError(500, absl::StatusCode::kInternal, "internal error", res);
-      });
+    if (status.ok()) {
+      res.status = 200;
+      res.set_content(out, kJson);
+    } else {
+      SetError(status, res);
+    }
+  }
+  Metrics::Global().Record(name, "http", status.code(),
+                           absl::ToDoubleSeconds(absl::Now() - started));
 }
 
 }  // namespace boomerang

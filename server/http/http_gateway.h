@@ -55,6 +55,9 @@
 #include "server/engine/snapshot_manager.h"
 
 namespace httplib {
+class ContentReader;
+struct Request;
+struct Response;
 class Server;
 }
 
@@ -132,7 +135,16 @@ class HttpGateway {
  private:
   HttpGateway(const HttpGatewayOptions& options, const Engine* engine,
               const SnapshotManager* manager);
+  // Registers every handler on server_ (the groups below, in order).
   void Route();
+  // GET /healthz and /metrics.
+  void RouteProbes();
+  // GET /v1/{name}: the demo defaults; a JSON method's name gets 405.
+  void ServeV1Get(const httplib::Request& req, httplib::Response& res);
+  // Every POST: the JSON methods (bounded body, authorized, admitted,
+  // counted in Metrics), 405 or 404 for other paths.
+  void ServePost(const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader& reader);
   // Runs `call` through options_.queue (when set, and for read methods):
   // RESOURCE_EXHAUSTED when the queue refuses it.
   absl::Status Admitted(const std::string& method,
