@@ -4,8 +4,12 @@
 
 namespace boomerang {
 
-Engine::Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock)
-    : holder_(holder), log_(log), clock_(std::move(clock)) {}
+Engine::Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock,
+               RankingOptions ranking)
+    : holder_(holder),
+      log_(log),
+      clock_(std::move(clock)),
+      ranking_(std::move(ranking)) {}
 
 Engine::~Engine() {
   // The log may outlive the engine: stop feeding a view that is going.
@@ -43,7 +47,7 @@ absl::StatusOr<View> Engine::Acquire() const {
   if (snapshot == nullptr) {
     return absl::UnavailableError("no snapshot loaded yet");
   }
-  return View{std::move(snapshot), live_.get(), clock_};
+  return View{std::move(snapshot), live_.get(), clock_, &ranking_};
 }
 
 void Engine::RecordEventsAsync(const v1::RecordEventsRequest& request,

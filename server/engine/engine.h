@@ -4,7 +4,8 @@
 //     swaps),
 //   - the live event log (an EventLog; null: RecordEvents is refused) and
 //     the live view it keeps from it, off the request path,
-//   - the clock requests without as_of are answered for.
+//   - the clock requests without as_of are answered for,
+//   - the ranking options (models/rank/ranking_options.h).
 // A request takes one View (Acquire) at its start and calls a use case of
 // server/engine/lists.h or retention.h with it; gRPC (server/grpc/), the
 // HTTP side door (server/http/) and the evaluation tools all go through
@@ -21,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "boomerang/v1/recommender.pb.h"
 #include "models/events/event_log.h"
+#include "models/rank/ranking_options.h"
 #include "models/snapshot/snapshot.h"
 #include "server/engine/clock.h"
 #include "server/engine/live_view.h"
@@ -31,7 +33,8 @@ namespace boomerang {
 class Engine {
  public:
   // REQUIRES: `holder` and `log` (may be null) outlive the engine.
-  Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock);
+  Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock,
+         RankingOptions ranking = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -60,11 +63,13 @@ class Engine {
   EventLog* event_log() const { return log_; }
   const LiveView* live_view() const { return live_.get(); }
   const ServingClock& clock() const { return clock_; }
+  const RankingOptions& ranking() const { return ranking_; }
 
  private:
   const SnapshotHolder* const holder_;
   EventLog* const log_;
   const ServingClock clock_;
+  const RankingOptions ranking_;
   std::unique_ptr<LiveView> live_;
 };
 

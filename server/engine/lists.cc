@@ -124,7 +124,7 @@ absl::Status SimilarItems(const View& view,
     return absl::OkStatus();
   }
   response->set_fallback(RankSimilar(snapshot, anchor, Context(*filter), limit,
-                                     SimilarOptions(),
+                                     view.ranking().similar,
                                      response->mutable_items()));
   return absl::OkStatus();
 }
@@ -151,8 +151,11 @@ absl::Status PersonalPicks(const View& view,
   if (customer.vector_size() == snapshot.dim() && snapshot.dim() > 0 &&
       request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
     // Enough candidates to survive the filter and the already-bought items.
-    const int k =
-        std::min<int>(1000, 4 * limit + static_cast<int>(history.size()) + 50);
+    const RankingOptions& o = view.ranking();
+    const int k = std::min<int>(
+        o.picks_max_candidates, o.picks_candidates_per_item * limit +
+                                    static_cast<int>(history.size()) +
+                                    o.picks_candidate_margin);
     std::vector<int64_t> ids;
     std::vector<float> scores;
     s = snapshot.SearchItems(customer.vector(), k, &ids, &scores);
@@ -171,7 +174,7 @@ absl::Status PersonalPicks(const View& view,
     for (const std::string& id : loaded->live.views) {
       views.push_back(snapshot.FindItem(id));
     }
-    BoostByViews(snapshot, views, ViewBoostOptions(), &candidates);
+    BoostByViews(snapshot, views, view.ranking().view_boost, &candidates);
   }
   const PicksMode mode =
       request.mode() == v1::PersonalPicksRequest::NEW_ONLY ? PicksMode::kNewOnly
@@ -181,7 +184,8 @@ absl::Status PersonalPicks(const View& view,
   std::vector<Pick> picks = RankPersonalPicks(
       history, candidates, as_of, mode, limit,
       [&](int32_t i) { return filter->Allows(i); },
-      [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); });
+      [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); },
+      view.ranking().picks);
   absl::flat_hash_set<int32_t> taken;
   for (const Pick& p : picks) {
     taken.insert(p.item);
@@ -268,7 +272,7 @@ absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
   }
   response->set_fallback(
       RankCrossSell(snapshot, cart, Context(*filter, &snapshot, &*customer),
-                    limit, CrossSellOptions(), response->mutable_items()));
+                    limit, view.ranking().cross_sell, response->mutable_items()));
   return absl::OkStatus();
 }
 
@@ -293,7 +297,7 @@ absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
     return absl::OkStatus();
   }
   RankUpsell(snapshot, anchor, low, high,
-             Context(*filter, &snapshot, &*customer), limit, UpsellOptions(),
+             Context(*filter, &snapshot, &*customer), limit, view.ranking().upsell,
              response->mutable_items());
   return absl::OkStatus();
 }

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "models/purchase_line.h"
+#include "models/rank/buy_again.h"
 #include "models/repurchase.h"
 #include "server/engine/clock.h"
 #include "server/engine/live_events.h"
@@ -56,53 +57,27 @@ absl::Status CheckCustomerId(absl::string_view id) {
   return absl::OkStatus();
 }
 
-// One history item's timing at `as_of`: purchases after it are ignored.
-struct Timing {
-  int32_t item = -1;
-  RepurchaseEstimate estimate;
-  double probability = 0;  // of a purchase within the horizon
-  double days_until_due = 0;
-  double typical_quantity = 0;
-  int32_t orders = 0;
-};
-
-bool TimeItem(const Snapshot& snapshot, const v1::CustomerItem& ci,
-              int64_t as_of, double horizon_days, Timing* out) {
-  const int32_t index = snapshot.FindItem(ci.item_id());
-  if (index < 0) return false;
-  // Purchase times are ascending; keep those up to as_of.
-  const auto& times = ci.purchase_times();
-  const int n = static_cast<int>(
-      std::upper_bound(times.begin(), times.end(), as_of) - times.begin());
-  if (n == 0) return false;
-  auto estimate = EstimateRepurchase(absl::MakeConstSpan(times.data(), n),
-                                     CycleOfItem(snapshot.item(index)));
-  if (!estimate.has_value()) return false;
-  out->item = index;
-  out->estimate = *estimate;
-  out->days_until_due = DaysUntilDue(*estimate, as_of);
-  out->probability = ProbabilityWithin(*estimate, as_of, horizon_days);
-  out->orders = n;
-  std::vector<double> q;
-  for (int k = 0; k < n && k < ci.purchase_quantities_size(); ++k) {
-    q.push_back(ci.purchase_quantities(k));
+// The customer's items as the buy-again rankers read them (spans into
+// `record`, which must outlive them).
+std::vector<BoughtItem> BoughtItems(const Snapshot& snapshot,
+                                    const v1::CustomerRecord& record) {
+  std::vector<BoughtItem> items;
+  items.reserve(record.items_size());
+  for (const v1::CustomerItem& ci : record.items()) {
+    BoughtItem b;
+    b.item = snapshot.FindItem(ci.item_id());
+    b.purchase_times = absl::MakeConstSpan(ci.purchase_times().data(),
+                                           ci.purchase_times_size());
+    b.purchase_quantities = absl::MakeConstSpan(
+        ci.purchase_quantities().data(), ci.purchase_quantities_size());
+    if (b.item >= 0) b.cycle = CycleOfItem(snapshot.item(b.item));
+    items.push_back(b);
   }
-  out->typical_quantity = Median(std::move(q));
-  return true;
+  return items;
 }
 
-// BuyAgain's order: the probability of a purchase within the horizon.
-// Measured against alternatives on the same estimates
-// (boomerang-retention-eval, BENCHMARKS.md): weighting it by confidence
-// changed nothing, ordering by days until due or by confidence was worse,
-// and cutting items due after the horizon or below a probability floor
-// lost more re-buys than it kept out.
-bool MoreLikely(const Timing& a, const Timing& b) {
-  if (a.probability != b.probability) return a.probability > b.probability;
-  return a.estimate.confidence > b.estimate.confidence;
-}
-
-void FillDueItem(const Snapshot& snapshot, const Timing& t, int64_t as_of,
+void FillDueItem(const Snapshot& snapshot, const RepurchaseTiming& t,
+                 int64_t as_of,
                  v1::DueItem* out) {
   const v1::ItemRecord& rec = snapshot.item(t.item);
   out->set_item_id(snapshot.item_id(t.item));
@@ -164,7 +139,6 @@ bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg) {
 
 absl::StatusOr<BoundFilter> DueFilter(const View& view,
                                       const v1::Filter& filter) {
-  const Snapshot& snapshot = view.snapshot();
   v1::Filter f = filter;
   f.set_exclude_purchased(false);
   return BoundFilter::Create(view, f);
@@ -204,68 +178,30 @@ absl::Status BuyAgain(const View& view,
   if (!known.ok()) return known.status();
   if (!*known) return absl::OkStatus();
   response->set_known_customer(true);
-  std::vector<Timing> due;
-  // Items without a cycle (bought on one day, not a habitual item), for
-  // filling the list: record.items() is ordered most orders first.
-  std::vector<const v1::CustomerItem*> undated;
-  for (const v1::CustomerItem& ci : record.items()) {
-    Timing t;
-    if (TimeItem(snapshot, ci, as_of, horizon, &t)) {
-      if (!filter->Allows(t.item)) continue;
-      // A habit that has most likely stopped is no reminder: "5446 days
-      // overdue" at a probability of 0.0005 tells the customer nothing.
-      if (!request.include_lapsed() &&
-          Lapsed(t.estimate, as_of, options.lapse)) {
-        response->set_lapsed_items(response->lapsed_items() + 1);
-        continue;
-      }
-      due.push_back(t);
-    } else if (!request.dated_only()) {
-      undated.push_back(&ci);
-    }
-  }
-  std::stable_sort(due.begin(), due.end(), MoreLikely);
-  for (const Timing& t : due) {
-    if (response->items_size() == limit) break;
+  const std::vector<BoughtItem> items = BoughtItems(snapshot, record);
+  const BuyAgainList list = RankBuyAgain(
+      items, as_of, horizon, limit, request.include_lapsed(),
+      request.dated_only(), [&](int32_t i) { return filter->Allows(i); },
+      options);
+  response->set_lapsed_items(list.lapsed);
+  for (const RepurchaseTiming& t : list.due) {
     FillDueItem(snapshot, t, as_of, response->add_items());
   }
-  // Then the customer's most bought items that have no cycle yet: measured,
-  // a full list finds more of next month's re-buys than a short one
-  // (BENCHMARKS.md).
-  std::vector<std::pair<const v1::CustomerItem*, int>> fill;
-  for (const v1::CustomerItem* ci : undated) {
-    const int32_t index = snapshot.FindItem(ci->item_id());
-    if (index < 0 || !filter->Allows(index)) continue;
-    const auto& times = ci->purchase_times();
-    const int n = static_cast<int>(
-        std::upper_bound(times.begin(), times.end(), as_of) - times.begin());
-    if (n > 0) fill.emplace_back(ci, n);
-  }
-  std::stable_sort(fill.begin(), fill.end(), [](const auto& a, const auto& b) {
-    if (a.second != b.second) return a.second > b.second;
-    return a.first->purchase_times(a.second - 1) >
-           b.first->purchase_times(b.second - 1);
-  });
-  for (const auto& [ci, n] : fill) {
-    if (response->items_size() == limit) break;
-    const int32_t index = snapshot.FindItem(ci->item_id());
-    const v1::ItemRecord& rec = snapshot.item(index);
+  for (const BuyAgainFill& f : list.fill) {
+    const v1::ItemRecord& rec = snapshot.item(f.item);
     v1::DueItem* out = response->add_items();
-    out->set_item_id(ci->item_id());
+    out->set_item_id(snapshot.item_id(f.item));
     out->set_title(rec.title());
     out->set_category(rec.category());
     out->set_price(rec.price());
-    out->set_orders(n);
-    const int64_t last = ci->purchase_times(n - 1);
-    SetTime(last, out->mutable_last_purchase());
-    out->set_days_since_last((as_of - last) / kDay);
-    std::vector<double> q(ci->purchase_quantities().begin(),
-                          ci->purchase_quantities().begin() +
-                              std::min(n, ci->purchase_quantities_size()));
-    out->set_typical_quantity(Median(std::move(q)));
+    out->set_orders(f.orders);
+    SetTime(f.last_purchase, out->mutable_last_purchase());
+    out->set_days_since_last((as_of - f.last_purchase) / kDay);
+    out->set_typical_quantity(f.typical_quantity);
     out->set_explanation(absl::StrFormat(
         "you bought this %s, %s ago; no repurchase cycle yet",
-        n == 1 ? std::string("once") : absl::StrCat(n, " times on one day"),
+        f.orders == 1 ? std::string("once")
+                      : absl::StrCat(f.orders, " times on one day"),
         Days(out->days_since_last())));
   }
   return absl::OkStatus();
@@ -274,14 +210,12 @@ absl::Status BuyAgain(const View& view,
 absl::Status BuyAgain(const View& view,
                       const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response) {
-  const Snapshot& snapshot = view.snapshot();
-  return BuyAgain(view, request, response, BuyAgainOptions());
+  return BuyAgain(view, request, response, view.ranking().buy_again);
 }
 
 absl::Status ValidateDueRequest(const View& view,
                                 const v1::DueReplenishmentsRequest& request,
                                 DueOptions* options) {
-  const Snapshot& snapshot = view.snapshot();
   absl::Status s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
   auto in_range = [](int v, int lo, int hi, const char* name) {
@@ -320,29 +254,19 @@ absl::Status ValidateDueRequest(const View& view,
 bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
                 const DueOptions& options, const BoundFilter& filter,
                 google::protobuf::RepeatedPtrField<v1::DueItem>* out) {
-  std::vector<Timing> due;
-  for (const v1::CustomerItem& ci : record.items()) {
-    // Cheap test first: nothing in the window when even the population's
-    // cycle or the last purchase put it far away is decided by TimeItem.
-    Timing t;
-    if (!TimeItem(snapshot, ci, options.as_of, options.lead_days, &t)) {
-      continue;
-    }
-    if (t.days_until_due > options.lead_days ||
-        t.days_until_due < -options.overdue_days ||
-        t.estimate.confidence < options.min_confidence ||
-        !filter.Allows(t.item)) {
-      continue;
-    }
-    due.push_back(t);
-  }
+  const std::vector<BoughtItem> items = BoughtItems(snapshot, record);
+  DueWindow window;
+  window.lead_days = options.lead_days;
+  window.overdue_days = options.overdue_days;
+  window.min_confidence = options.min_confidence;
+  window.max_items = options.max_items;
+  const std::vector<RepurchaseTiming> due =
+      DueInWindow(items, options.as_of, window,
+                  [&](int32_t i) { return filter.Allows(i); });
   if (due.empty()) return false;
-  std::stable_sort(due.begin(), due.end(), MoreLikely);
-  if (static_cast<int>(due.size()) > options.max_items) {
-    due.resize(options.max_items);
-  }
-  for (const Timing& t : due)
+  for (const RepurchaseTiming& t : due) {
     FillDueItem(snapshot, t, options.as_of, out->Add());
+  }
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "boomerang/v1/recommender.pb.h"
 #include "models/customer_value.h"
+#include "models/rank/buy_again.h"
 #include "models/repurchase.h"
 #include "server/engine/request_helpers.h"
 #include "server/engine/view.h"
@@ -22,12 +23,7 @@
 
 namespace boomerang {
 
-struct BuyAgainOptions {
-  // When an item with a cycle is lapsed: left out unless the request's
-  // include_lapsed (models/repurchase.h; the rule PersonalPicks and
-  // exclude_purchased use too).
-  LapseRule lapse;
-};
+// BuyAgainOptions: models/rank/buy_again.h.
 absl::Status BuyAgain(const View& view,
                       const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response,

@@ -1,5 +1,5 @@
 // What one request reads, taken once at its start: the serving snapshot,
-// the live events beside it and the clock. Every use case of the engine
+// the live events beside it, the clock and the ranking options. Every use case of the engine
 // takes a View, so that a request sees one snapshot and one clock from start
 // to end however many swaps happen meanwhile, and no use case reaches for a
 // process global.
@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "models/rank/ranking_options.h"
 #include "models/snapshot/snapshot.h"
 #include "server/engine/clock.h"
 #include "server/engine/live_view.h"
@@ -23,6 +24,13 @@ struct View {
   // Live events since the snapshot (null: the server keeps none).
   const LiveView* live = nullptr;
   ServingClock clock;
+  // What the rankers rank with (null: the defaults). An experiment arm
+  // (issue 14) is another set.
+  const RankingOptions* options = nullptr;
+  const RankingOptions& ranking() const {
+    static const RankingOptions kDefaults;
+    return options != nullptr ? *options : kDefaults;
+  }
 
   // "Now" for a request without as_of, and with one.
   int64_t DefaultAsOf() const { return clock.DefaultAsOf(*handle); }
@@ -36,7 +44,7 @@ struct View {
 // evaluation tools and tests.
 inline View ViewOf(std::shared_ptr<const Snapshot> snapshot,
                    const LiveView* live = nullptr, ServingClock clock = {}) {
-  return View{std::move(snapshot), live, std::move(clock)};
+  return View{std::move(snapshot), live, std::move(clock), nullptr};
 }
 
 // The same for a snapshot the caller keeps alive for the view's life.

@@ -1,0 +1,37 @@
+// Every ranker's options in one value: what the server ranks with, and
+// what an experiment arm (issue 14) varies. The engine holds the default
+// set and hands it to every request in its View; an arm is another
+// RankingOptions.
+//
+// Thread-safety: a value.
+#ifndef BOOMERANG_MODELS_RANK_RANKING_OPTIONS_H_
+#define BOOMERANG_MODELS_RANK_RANKING_OPTIONS_H_
+
+#include "models/personal_picks.h"
+#include "models/rank/buy_again.h"
+#include "models/rank/cross_sell.h"
+#include "models/rank/similar.h"
+#include "models/rank/upsell.h"
+#include "models/rank/view_boost.h"
+
+namespace boomerang {
+
+struct RankingOptions {
+  SimilarOptions similar;       // SimilarItems and the similar fallbacks
+  CrossSellOptions cross_sell;  // CrossSell
+  UpsellOptions upsell;         // Upsell
+  PicksOptions picks;           // PersonalPicks (and StreamPersonalPicks)
+  ViewBoostOptions view_boost;  // PersonalPicks: recent views
+  BuyAgainOptions buy_again;    // BuyAgain
+  // PersonalPicks asks the item index for this many candidates per item
+  // of `limit`, plus the customer's history and a margin, at most
+  // `picks_max_candidates`: enough to survive the filter and the items
+  // already bought.
+  int picks_candidates_per_item = 4;
+  int picks_candidate_margin = 50;
+  int picks_max_candidates = 1000;
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_MODELS_RANK_RANKING_OPTIONS_H_
