@@ -136,7 +136,8 @@ struct Server::Parts {
   ServerOptions options;
   std::function<void(const std::string&)> log;
   SnapshotHolder holder;
-  std::unique_ptr<EventStore> events;
+  std::unique_ptr<EventStore> store;  // owned when events_dir is given
+  EventLog* events = nullptr;         // the store or options.event_log
   std::unique_ptr<Engine> engine;
   std::unique_ptr<RequestQueue> queue;
   std::unique_ptr<Authenticator> auth;
@@ -156,6 +157,10 @@ struct Server::Parts {
 };
 
 absl::Status Server::Parts::OpenEvents() {
+  if (options.event_log != nullptr) {
+    events = options.event_log;
+    return absl::OkStatus();
+  }
   if (options.events_dir.empty()) return absl::OkStatus();
   EventStoreOptions eopts;
   if (options.events_retention_days > 0) {
@@ -174,7 +179,8 @@ absl::Status Server::Parts::OpenEvents() {
   }
   auto opened = EventStore::Open(options.events_dir, eopts);
   if (!opened.ok()) return opened.status();
-  events = std::move(*opened);
+  store = std::move(*opened);
+  events = store.get();
   log(absl::StrCat("live events in ", options.events_dir, " (",
                    events->events_accepted(), " accepted so far, ",
                    events->ApproximateBytes() >> 20, " MiB)"));
@@ -287,7 +293,7 @@ absl::Status Server::Parts::StartHttp() {
   hopts.tls_client_ca_file = options.tls_client_ca;
   hopts.require_client_cert = options.require_client_cert;
   if (events != nullptr) {
-    const EventLog* log = events.get();
+    const EventLog* log = events;
     const SnapshotHolder* h = &holder;
     const ServingClock* clock = &engine->clock();
     hopts.extra_metrics = [log, h, clock] {
@@ -344,7 +350,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   p.auth = std::move(*auth);
   absl::Status s = p.OpenEvents();
   if (!s.ok()) return s;
-  p.engine = std::make_unique<Engine>(&p.holder, p.events.get(), options.clock);
+  p.engine = std::make_unique<Engine>(&p.holder, p.events, options.clock);
   RequestQueueOptions qopts;
   qopts.workers = RequestQueue::DefaultWorkers(options.workers);
   qopts.max_queued = options.max_queued;

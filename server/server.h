@@ -27,6 +27,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "models/events/event_log.h"
 #include "server/engine/clock.h"
 
 namespace boomerang {
@@ -51,6 +52,9 @@ struct ServerOptions {
   // dropped this many days before the serving snapshot's export end.
   std::string events_dir;
   int events_retention_days = 30;
+  // Instead of events_dir: this log (not owned; must outlive the server).
+  // For tests (a fake log) and, later, a shared log (issue 15).
+  EventLog* event_log = nullptr;
   // The HTTP side door (server/http/http_gateway.h): -1 = off, 0 = the OS
   // chooses.
   int http_port = -1;
