@@ -5,7 +5,7 @@
 //
 //   boomerang-server --snapshots snapshots/ --port 50051
 //
-// --http-port N adds the HTTP side door (server/http_gateway.h): /metrics,
+// --http-port N adds the HTTP side door (server/http/http_gateway.h): /metrics,
 // /healthz, the RPCs as JSON and a demo page.
 //
 // Start-up: find a snapshot (exit 1 with one line if there is none), bind

@@ -28,7 +28,7 @@ using ::nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kChromium[] = "/usr/bin/chromium";
+using testing::kChromium;
 
 class HttpGatewayTest : public ::testing::Test {
  protected:
@@ -132,16 +132,7 @@ class HttpGatewayTest : public ::testing::Test {
   }
 
   static std::vector<std::string> ChromiumArgs(const std::string& profile) {
-    return {kChromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--user-data-dir=" + profile,
-            "--virtual-time-budget=10000"};
+    return testing::HeadlessChromiumArgs(profile, 10000);
   }
 
   static testing::TempDir* tmp_;

@@ -121,6 +121,24 @@ inline CommandResult IndexOnlineRetailExport(const std::string& bin_dir,
              scratch_dir);
 }
 
+// Headless Chromium, for tests of pages (the demo page, the report): its
+// path and the arguments that make it render `virtual_time_ms` of page time
+// without a window, sandbox or network chatter, with its own profile.
+inline constexpr char kChromium[] = "/usr/bin/chromium";
+inline std::vector<std::string> HeadlessChromiumArgs(
+    const std::string& profile, int virtual_time_ms) {
+  return {kChromium,
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--user-data-dir=" + profile,
+          "--virtual-time-budget=" + std::to_string(virtual_time_ms)};
+}
+
 // boomerang-server in the background on 127.0.0.1 with an OS-chosen port.
 class ServerProcess {
  public:

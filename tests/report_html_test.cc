@@ -21,7 +21,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kChromium[] = "/usr/bin/chromium";
+using testing::kChromium;
 
 class ReportHtmlTest : public ::testing::Test {
  protected:
@@ -48,16 +48,7 @@ class ReportHtmlTest : public ::testing::Test {
   }
 
   static std::vector<std::string> ChromiumArgs(const std::string& profile) {
-    return {kChromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--user-data-dir=" + profile,
-            "--virtual-time-budget=5000"};
+    return testing::HeadlessChromiumArgs(profile, 5000);
   }
 
   static testing::TempDir* tmp_;

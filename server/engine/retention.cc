@@ -305,7 +305,7 @@ absl::Status GetCustomerProfile(const View& view,
   absl::Status s = CheckCustomerId(request.customer_id());
   if (s.ok()) s = CheckAsOf(request.has_as_of(), request.as_of());
   if (!s.ok()) return s;
-  // Unset: the server's clock, as everywhere (server/clock.h). With a
+  // Unset: the server's clock, as everywhere (server/engine/clock.h). With a
   // nightly snapshot that ages customers by at most a day against the RFM
   // cutoffs fitted at the data's end; a historical export is served with
   // --clock data-end.

@@ -68,7 +68,7 @@ absl::string_view SegmentOf(const Snapshot& snapshot,
                             const v1::CustomerRecord& record, int64_t as_of);
 
 // The customer's record from the snapshot with their live purchases
-// (server/live_events.h) applied; false when neither knows them.
+// (the live view, server/engine/live_view.h) applied; false when neither knows them.
 absl::StatusOr<bool> LoadRecord(const View& view,
                                 absl::string_view customer_id,
                                 v1::CustomerRecord* record);

@@ -15,7 +15,7 @@
 //   GET  /v1/demo-defaults  the demo page's default item and customer
 //
 // The JSON methods run the same request logic as the gRPC service (the free
-// functions of server/recommender_service.h and server/retention.h) on one
+// use cases of server/engine/lists.h and server/engine/retention.h) on one
 // snapshot handle per request, and are counted in Metrics under transport
 // "http". Errors are {"code":"INVALID_ARGUMENT","message":"..."} with the
 // HTTP status of the code (INVALID_ARGUMENT and FAILED_PRECONDITION 400,

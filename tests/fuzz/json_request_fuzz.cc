@@ -1,14 +1,14 @@
 // libFuzzer target: the HTTP side door's JSON request path
-// (server/http_gateway.cc, POST /v1/{Method}) without sockets. The input is
+// (server/http/http_gateway.cc, POST /v1/{Method}) without sockets. The input is
 // a request body; it is given to every JSON method the way the gateway
 // handles it: protobuf's JsonStringToMessage (unknown fields are errors),
-// then the request logic of server/recommender_service.h and
-// server/retention.h (validation included) on a small real snapshot, then
+// then the use cases of server/engine/lists.h and
+// server/engine/retention.h (validation included) on a small real snapshot, then
 // MessageToJsonString of the response. The DueReplenishments request type
 // (gRPC only) goes through its validation too. RecordEvents (the one write
 // method) appends to a live event store opened in the temporary directory,
 // so that the recommendation methods that follow read the fuzzed events
-// back through the live overlay (server/live_events.h). The store lives for
+// back through the live view (server/engine/live_view.h). The store lives for
 // the whole run (unsynced writes, for speed), so an input's outcome can
 // depend on the events of earlier inputs: a crash that does not reproduce
 // from its file alone needs the corpus replayed before it.
