@@ -29,15 +29,18 @@ void LiveView::AddOne(const v1::Event& e) {
   LiveEvent le;
   le.type = e.type();
   le.time = t;
+  le.micros = t * 1000000 + e.timestamp().nanos() / 1000;
   le.item_id = e.item_id();
   le.order_id = e.order_id();
   le.key = e.idempotency_key();
   le.quantity = e.quantity();
   le.price = e.price();
-  // Events mostly arrive in time order: insert from the back.
+  // The event store's order: time (microseconds), then key.
   auto pos = std::upper_bound(
-      events.begin(), events.end(), t,
-      [](int64_t time, const LiveEvent& x) { return time < x.time; });
+      events.begin(), events.end(), le,
+      [](const LiveEvent& a, const LiveEvent& b) {
+        return a.micros != b.micros ? a.micros < b.micros : a.key < b.key;
+      });
   events.insert(pos, std::move(le));
   ++shard.events;
   if (events.size() > kMaxEventsPerCustomer) {

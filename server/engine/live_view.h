@@ -41,7 +41,8 @@ namespace boomerang {
 // One event as requests need it (no customer id: the view is keyed by it).
 struct LiveEvent {
   v1::Event::Type type = v1::Event::TYPE_UNSPECIFIED;
-  int64_t time = 0;  // unix seconds
+  int64_t time = 0;    // unix seconds
+  int64_t micros = 0;  // the same in microseconds: the order of events
   std::string item_id;
   std::string order_id;
   std::string key;  // idempotency key: an event is in the view once
@@ -64,7 +65,8 @@ class LiveView {
   // the view (same idempotency key) is skipped.
   void Add(const std::vector<const v1::Event*>& events);
 
-  // The customer's events in time order (a copy; empty when none).
+  // The customer's events in time order (a copy; empty when none): by
+  // microsecond, then idempotency key, as the event store keeps them.
   std::vector<LiveEvent> ForCustomer(absl::string_view customer_id) const;
 
   // Keeps the events after `after` only; when `after` is earlier than the

@@ -65,6 +65,24 @@ TEST(LiveViewTest, FollowsTheServingSnapshotsDataEnd) {
   EXPECT_EQ((*view)->after(), 120);
 }
 
+// Within a second, events keep the store's order (microseconds, then key),
+// whatever order they arrive in: a purchase after an add to cart in the
+// same second empties the cart.
+TEST(LiveViewTest, OrdersEventsWithinASecond) {
+  FakeEventLog log;
+  auto view = LiveView::Build(log, 0);
+  ASSERT_TRUE(view.ok());
+  v1::Event buy = MakeEvent(v1::Event::PURCHASE, "c1", "a", 100, "k2");
+  buy.mutable_timestamp()->set_nanos(700000000);
+  v1::Event cart = MakeEvent(v1::Event::ADD_TO_CART, "c1", "a", 100, "k1");
+  cart.mutable_timestamp()->set_nanos(200000000);
+  (*view)->Add({&buy, &cart});
+  const std::vector<LiveEvent> events = (*view)->ForCustomer("c1");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, v1::Event::ADD_TO_CART);
+  EXPECT_EQ(events[1].type, v1::Event::PURCHASE);
+}
+
 // An event delivered twice (a replay racing an append) is kept once.
 TEST(LiveViewTest, AnEventIsInTheViewOnce) {
   FakeEventLog log;
