@@ -34,6 +34,7 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -250,266 +251,342 @@ std::vector<int> RankTimed(
   return out;
 }
 
-int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
-                    const std::vector<Customer>& customers, int64_t split,
-                    int window_days, int k, const BuyAgainOptions& buy_again) {
-  const int64_t window_end = split + int64_t{window_days} * kDaySeconds;
-  const auto future = FutureOrders(history, split);
-  const double horizon = window_days;
+// Methods of part 1, in print order. kServer is the server's BuyAgain.
+enum BuyAgainMethod {
+  kServer,
+  kServerLapsed,
+  kTopFreq,
+  kRecency,
+  kProbability,
+  kConfidence,
+  kDue,
+  kScoreNoDueCut,
+  kScoreNoProbCut,
+  kScoreAll,
+  kProbabilityAll,
+  kServerFilled,
+  kProbabilityAllFilled,
+  kMethods
+};
+constexpr const char* kMethodNames[] = {"BuyAgain (server)",
+                                        "BuyAgain, lapsed kept",
+                                        "base: TopFreq",
+                                        "base: Recency",
+                                        "alt: probability",
+                                        "alt: confidence",
+                                        "alt: days-until-due",
+                                        "alt: score, p cut only",
+                                        "alt: score, due cut only",
+                                        "alt: score, no cuts",
+                                        "alt: prob, no cuts",
+                                        "alt: v1+TopFreq",
+                                        "alt: prob no cuts+TopFreq"};
+static_assert(std::size(kMethodNames) == kMethods, "a name per method");
 
-  // Methods, in print order. Index 0 is the server's BuyAgain.
-  enum {
-    kServer,
-    kServerLapsed,
-    kTopFreq,
-    kRecency,
-    kProbability,
-    kConfidence,
-    kDue,
-    kScoreNoDueCut,
-    kScoreNoProbCut,
-    kScoreAll,
-    kProbabilityAll,
-    kServerFilled,
-    kProbabilityAllFilled,
-    kMethods
-  };
-  std::vector<ListMetrics> own(kMethods), matched(kMethods);
-  const char* names[] = {"BuyAgain (server)",
-                         "BuyAgain, lapsed kept",
-                         "base: TopFreq",
-                         "base: Recency",
-                         "alt: probability",
-                         "alt: confidence",
-                         "alt: days-until-due",
-                         "alt: score, p cut only",
-                         "alt: score, due cut only",
-                         "alt: score, no cuts",
-                         "alt: prob, no cuts",
-                         "alt: v1+TopFreq",
-                         "alt: prob no cuts+TopFreq"};
-  static_assert(std::size(names) == kMethods, "a name per method");
-  for (int m = 0; m < kMethods; ++m) own[m].name = matched[m].name = names[m];
+// Calibration of ProbabilityWithin over every estimated customer-item.
+constexpr std::array<double, 9> kProbabilityBins = {
+    0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0000001};
+struct CalibrationBin {
+  int64_t items = 0, rebought = 0, due_cut = 0;
+  double predicted = 0;
+};
 
-  // Calibration of ProbabilityWithin over every estimated customer-item.
-  static constexpr std::array<double, 9> kProbabilityBins = {
-      0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0000001};
-  struct CalibrationBin {
-    int64_t items = 0, rebought = 0, due_cut = 0;
-    double predicted = 0;
-  };
-  std::vector<CalibrationBin> calibration(kProbabilityBins.size() - 1);
+// The settings of part 1.
+struct BuyAgainSetup {
+  int64_t split = 0, window_end = 0;
+  int window_days = 0, k = 0;
+  double horizon = 0;
+  BuyAgainOptions buy_again;
+};
+
+// What part 1 adds up over the customers.
+struct BuyAgainTally {
+  std::vector<ListMetrics> own, matched;
+  std::vector<CalibrationBin> calibration;
   int64_t no_estimate_rebought = 0;
-
   int64_t known = 0, active = 0, with_truth = 0, window_items = 0,
           repeat_items = 0, replica_mismatch = 0, no_estimate_items = 0,
           past_items = 0;
-  for (const Customer& c : customers) {
-    const v1::CustomerRecord& rec = c.record;
-    if (rec.items_size() == 0) continue;
-    ++known;
-    absl::flat_hash_map<std::string, int> index_of;
-    for (int i = 0; i < rec.items_size(); ++i) {
-      index_of[rec.items(i).item_id()] = i;
-    }
-    // What they bought in the window, and which of it they had bought
-    // before.
-    absl::flat_hash_set<int> truth;
-    absl::flat_hash_set<int32_t> bought;
-    if (auto f = future.find(c.id); f != future.end()) {
-      for (size_t o : f->second) {
-        if (history.order_timestamps[o] >= window_end) continue;
-        for (int64_t i = history.orders.offsets[o];
-             i < history.orders.offsets[o + 1]; ++i) {
-          bought.insert(history.orders.items[i]);
-        }
-      }
-    }
-    for (int32_t item : bought) {
-      auto it = index_of.find(history.item_ids[item]);
-      if (it != index_of.end()) truth.insert(it->second);
-    }
-    active += !bought.empty();
-    window_items += bought.size();
-    repeat_items += truth.size();
-    with_truth += !truth.empty();
 
-    // The server's answer.
-    v1::BuyAgainRequest req;
-    req.set_customer_id(c.id);
-    req.mutable_as_of()->set_seconds(split);
-    req.set_horizon_days(window_days);
-    req.set_limit(k);
-    req.mutable_filter()->set_in_stock_only(false);
-    std::vector<std::vector<int>> lists(kMethods);
-    // As served, and with the lapsed items kept (include_lapsed).
-    for (int m : {kServer, kServerLapsed}) {
-      req.set_include_lapsed(m == kServerLapsed);
-      v1::BuyAgainResponse resp;
-      absl::Status s = BuyAgain(ViewOf(snapshot), req, &resp, buy_again);
-      if (!s.ok()) return Fail(absl::StrCat("BuyAgain: ", s.message()));
-      for (const v1::DueItem& d : resp.items()) {
-        auto it = index_of.find(d.item_id());
-        if (it == index_of.end()) {
-          return Fail(absl::StrCat("BuyAgain returned '", d.item_id(),
-                                   "', which customer '", c.id,
-                                   "' never bought"));
-        }
-        lists[m].push_back(it->second);
-      }
-    }
-
-    // Baselines over all past items.
-    std::vector<int> all(rec.items_size());
-    std::iota(all.begin(), all.end(), 0);
-    auto by_orders = [&](int a, int b) {
-      const auto &x = rec.items(a), &y = rec.items(b);
-      if (x.orders() != y.orders()) return x.orders() > y.orders();
-      if (x.last_purchase() != y.last_purchase()) {
-        return x.last_purchase() > y.last_purchase();
-      }
-      return x.item_id() < y.item_id();
-    };
-    auto by_recency = [&](int a, int b) {
-      const auto &x = rec.items(a), &y = rec.items(b);
-      if (x.last_purchase() != y.last_purchase()) {
-        return x.last_purchase() > y.last_purchase();
-      }
-      if (x.orders() != y.orders()) return x.orders() > y.orders();
-      return x.item_id() < y.item_id();
-    };
-    lists[kTopFreq] = all;
-    std::sort(lists[kTopFreq].begin(), lists[kTopFreq].end(), by_orders);
-    lists[kRecency] = all;
-    std::sort(lists[kRecency].begin(), lists[kRecency].end(), by_recency);
-
-    // Alternatives on the same estimates.
-    std::vector<std::optional<Timing>> timing(rec.items_size());
-    for (int i = 0; i < rec.items_size(); ++i) {
-      timing[i] = TimeItem(snapshot, rec.items(i), split, horizon);
-      no_estimate_items += !timing[i].has_value();
-    }
-    past_items += rec.items_size();
-    auto server_cut = [&](const Timing& t) {
-      return t.days_until_due <= horizon &&
-             t.probability >= kServerMinProbability;
-    };
-    auto server_score = [](const Timing& t) {
-      return t.probability * (0.5 + 0.5 * t.estimate.confidence);
-    };
-    std::vector<int> v1 =
-        RankTimed(timing, server_cut, [&](const Timing& a, const Timing& b) {
-          return server_score(a) > server_score(b);
-        });
-    if (v1.size() > static_cast<size_t>(k)) v1.resize(k);
-    lists[kProbability] =
-        RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
-          return a.probability > b.probability;
-        });
-    lists[kConfidence] =
-        RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
-          return a.estimate.confidence > b.estimate.confidence;
-        });
-    // Most urgent first, as DueReplenishments orders (most overdue first).
-    lists[kDue] =
-        RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
-          if (a.days_until_due != b.days_until_due) {
-            return a.days_until_due < b.days_until_due;
-          }
-          return a.estimate.confidence > b.estimate.confidence;
-        });
-    auto by_score = [&](const Timing& a, const Timing& b) {
-      return server_score(a) > server_score(b);
-    };
-    lists[kScoreNoDueCut] = RankTimed(
-        timing,
-        [](const Timing& t) { return t.probability >= kServerMinProbability; },
-        by_score);
-    lists[kScoreNoProbCut] = RankTimed(
-        timing, [&](const Timing& t) { return t.days_until_due <= horizon; },
-        by_score);
-    lists[kScoreAll] = RankTimed(
-        timing, [](const Timing&) { return true; }, by_score);
-    // Ties broken as the server does (server/retention.cc MoreLikely).
-    lists[kProbabilityAll] = RankTimed(
-        timing, [](const Timing&) { return true; },
-        [](const Timing& a, const Timing& b) {
-          if (a.probability != b.probability) {
-            return a.probability > b.probability;
-          }
-          return a.estimate.confidence > b.estimate.confidence;
-        });
-    // Filled to full length with the TopFreq order: what the model adds on
-    // top of the strongest baseline when list lengths are equal.
-    auto filled = [&](std::vector<int> head) {
-      if (head.size() > static_cast<size_t>(k)) head.resize(k);
-      absl::flat_hash_set<int> seen(head.begin(), head.end());
-      for (int i : lists[kTopFreq]) {
-        if (static_cast<int>(head.size()) >= k) break;
-        if (seen.insert(i).second) head.push_back(i);
-      }
-      return head;
-    };
-    lists[kServerFilled] = filled(v1);
-    lists[kProbabilityAllFilled] = filled(lists[kProbabilityAll]);
-    replica_mismatch += lists[kProbabilityAllFilled] != lists[kServerLapsed];
-
-    for (int i = 0; i < rec.items_size(); ++i) {
-      const bool rebought = truth.contains(i);
-      if (!timing[i].has_value()) {
-        no_estimate_rebought += rebought;
-        continue;
-      }
-      const Timing& t = *timing[i];
-      const int b = static_cast<int>(std::upper_bound(kProbabilityBins.begin(),
-                                                      kProbabilityBins.end(),
-                                                      t.probability) -
-                                     kProbabilityBins.begin() - 1);
-      CalibrationBin& bin = calibration[b];
-      ++bin.items;
-      bin.predicted += t.probability;
-      bin.rebought += rebought;
-      bin.due_cut += t.days_until_due > horizon;
-    }
-
-    const size_t server_len = lists[kServer].size();
+  BuyAgainTally()
+      : own(kMethods),
+        matched(kMethods),
+        calibration(kProbabilityBins.size() - 1) {
     for (int m = 0; m < kMethods; ++m) {
-      if (static_cast<int>(lists[m].size()) > k) lists[m].resize(k);
-      own[m].Add(lists[m], truth, k);
-      if (server_len > 0) {
-        std::vector<int> cut = lists[m];
-        if (cut.size() > server_len) cut.resize(server_len);
-        matched[m].Add(cut, truth, k);
+      own[m].name = matched[m].name = kMethodNames[m];
+    }
+  }
+};
+
+// The record indices of the customer's past items they bought again in
+// [split, window_end); counts what they bought in the window into `tally`.
+absl::flat_hash_set<int> ReboughtInWindow(
+    const OrderHistory& history,
+    const absl::flat_hash_map<std::string, std::vector<size_t>>& future,
+    const Customer& c, int64_t window_end,
+    const absl::flat_hash_map<std::string, int>& index_of,
+    BuyAgainTally* tally) {
+  // What they bought in the window, and which of it they had bought before.
+  absl::flat_hash_set<int> truth;
+  absl::flat_hash_set<int32_t> bought;
+  if (auto f = future.find(c.id); f != future.end()) {
+    for (size_t o : f->second) {
+      if (history.order_timestamps[o] >= window_end) continue;
+      for (int64_t i = history.orders.offsets[o];
+           i < history.orders.offsets[o + 1]; ++i) {
+        bought.insert(history.orders.items[i]);
       }
     }
   }
+  for (int32_t item : bought) {
+    auto it = index_of.find(history.item_ids[item]);
+    if (it != index_of.end()) truth.insert(it->second);
+  }
+  tally->active += !bought.empty();
+  tally->window_items += bought.size();
+  tally->repeat_items += truth.size();
+  tally->with_truth += !truth.empty();
+  return truth;
+}
 
+// The server's answer, as served and with the lapsed items kept
+// (include_lapsed), into lists[kServer] and lists[kServerLapsed]. The error
+// is the message to fail with.
+absl::Status ServerLists(const Snapshot& snapshot, const Customer& c,
+                         const absl::flat_hash_map<std::string, int>& index_of,
+                         const BuyAgainSetup& setup,
+                         std::vector<std::vector<int>>* lists) {
+  v1::BuyAgainRequest req;
+  req.set_customer_id(c.id);
+  req.mutable_as_of()->set_seconds(setup.split);
+  req.set_horizon_days(setup.window_days);
+  req.set_limit(setup.k);
+  req.mutable_filter()->set_in_stock_only(false);
+  for (int m : {kServer, kServerLapsed}) {
+    req.set_include_lapsed(m == kServerLapsed);
+    v1::BuyAgainResponse resp;
+    absl::Status s = BuyAgain(ViewOf(snapshot), req, &resp, setup.buy_again);
+    if (!s.ok()) {
+      return absl::InternalError(absl::StrCat("BuyAgain: ", s.message()));
+    }
+    for (const v1::DueItem& d : resp.items()) {
+      auto it = index_of.find(d.item_id());
+      if (it == index_of.end()) {
+        return absl::InternalError(
+            absl::StrCat("BuyAgain returned '", d.item_id(),
+                         "', which customer '", c.id, "' never bought"));
+      }
+      (*lists)[m].push_back(it->second);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The baselines over all past items: lists[kTopFreq] and lists[kRecency].
+void BaselineLists(const v1::CustomerRecord& rec,
+                   std::vector<std::vector<int>>* lists) {
+  std::vector<int> all(rec.items_size());
+  std::iota(all.begin(), all.end(), 0);
+  auto by_orders = [&](int a, int b) {
+    const auto &x = rec.items(a), &y = rec.items(b);
+    if (x.orders() != y.orders()) return x.orders() > y.orders();
+    if (x.last_purchase() != y.last_purchase()) {
+      return x.last_purchase() > y.last_purchase();
+    }
+    return x.item_id() < y.item_id();
+  };
+  auto by_recency = [&](int a, int b) {
+    const auto &x = rec.items(a), &y = rec.items(b);
+    if (x.last_purchase() != y.last_purchase()) {
+      return x.last_purchase() > y.last_purchase();
+    }
+    if (x.orders() != y.orders()) return x.orders() > y.orders();
+    return x.item_id() < y.item_id();
+  };
+  std::vector<int>& top_freq = (*lists)[kTopFreq];
+  top_freq = all;
+  std::sort(top_freq.begin(), top_freq.end(), by_orders);
+  std::vector<int>& recency = (*lists)[kRecency];
+  recency = all;
+  std::sort(recency.begin(), recency.end(), by_recency);
+}
+
+// The alternatives on the server's own estimates (`timing`, one per record
+// item). REQUIRES: lists[kTopFreq] is filled (the +TopFreq rows use it).
+void AlternativeLists(const std::vector<std::optional<Timing>>& timing,
+                      double horizon, int k,
+                      std::vector<std::vector<int>>* out) {
+  std::vector<std::vector<int>>& lists = *out;
+  auto server_cut = [&](const Timing& t) {
+    return t.days_until_due <= horizon &&
+           t.probability >= kServerMinProbability;
+  };
+  auto server_score = [](const Timing& t) {
+    return t.probability * (0.5 + 0.5 * t.estimate.confidence);
+  };
+  std::vector<int> v1 =
+      RankTimed(timing, server_cut, [&](const Timing& a, const Timing& b) {
+        return server_score(a) > server_score(b);
+      });
+  if (v1.size() > static_cast<size_t>(k)) v1.resize(k);
+  lists[kProbability] =
+      RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
+        return a.probability > b.probability;
+      });
+  lists[kConfidence] =
+      RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
+        return a.estimate.confidence > b.estimate.confidence;
+      });
+  // Most urgent first, as DueReplenishments orders (most overdue first).
+  lists[kDue] =
+      RankTimed(timing, server_cut, [](const Timing& a, const Timing& b) {
+        if (a.days_until_due != b.days_until_due) {
+          return a.days_until_due < b.days_until_due;
+        }
+        return a.estimate.confidence > b.estimate.confidence;
+      });
+  auto by_score = [&](const Timing& a, const Timing& b) {
+    return server_score(a) > server_score(b);
+  };
+  lists[kScoreNoDueCut] = RankTimed(
+      timing,
+      [](const Timing& t) { return t.probability >= kServerMinProbability; },
+      by_score);
+  lists[kScoreNoProbCut] = RankTimed(
+      timing, [&](const Timing& t) { return t.days_until_due <= horizon; },
+      by_score);
+  lists[kScoreAll] = RankTimed(
+      timing, [](const Timing&) { return true; }, by_score);
+  // Ties broken as the server does (server/retention.cc MoreLikely).
+  lists[kProbabilityAll] = RankTimed(
+      timing, [](const Timing&) { return true; },
+      [](const Timing& a, const Timing& b) {
+        if (a.probability != b.probability) {
+          return a.probability > b.probability;
+        }
+        return a.estimate.confidence > b.estimate.confidence;
+      });
+  // Filled to full length with the TopFreq order: what the model adds on
+  // top of the strongest baseline when list lengths are equal.
+  auto filled = [&](std::vector<int> head) {
+    if (head.size() > static_cast<size_t>(k)) head.resize(k);
+    absl::flat_hash_set<int> seen(head.begin(), head.end());
+    for (int i : lists[kTopFreq]) {
+      if (static_cast<int>(head.size()) >= k) break;
+      if (seen.insert(i).second) head.push_back(i);
+    }
+    return head;
+  };
+  lists[kServerFilled] = filled(v1);
+  lists[kProbabilityAllFilled] = filled(lists[kProbabilityAll]);
+}
+
+// Adds every estimated item of one customer to its probability bin.
+void AddCalibration(const std::vector<std::optional<Timing>>& timing,
+                    const absl::flat_hash_set<int>& truth, double horizon,
+                    BuyAgainTally* tally) {
+  for (int i = 0; i < static_cast<int>(timing.size()); ++i) {
+    const bool rebought = truth.contains(i);
+    if (!timing[i].has_value()) {
+      tally->no_estimate_rebought += rebought;
+      continue;
+    }
+    const Timing& t = *timing[i];
+    const int b = static_cast<int>(std::upper_bound(kProbabilityBins.begin(),
+                                                    kProbabilityBins.end(),
+                                                    t.probability) -
+                                   kProbabilityBins.begin() - 1);
+    CalibrationBin& bin = tally->calibration[b];
+    ++bin.items;
+    bin.predicted += t.probability;
+    bin.rebought += rebought;
+    bin.due_cut += t.days_until_due > horizon;
+  }
+}
+
+// Scores each method's list (cut to k) on its own and cut to the length of
+// the server's list.
+void AddLists(std::vector<std::vector<int>> lists,
+              const absl::flat_hash_set<int>& truth, int k,
+              BuyAgainTally* tally) {
+  const size_t server_len = lists[kServer].size();
+  for (int m = 0; m < kMethods; ++m) {
+    if (static_cast<int>(lists[m].size()) > k) lists[m].resize(k);
+    tally->own[m].Add(lists[m], truth, k);
+    if (server_len > 0) {
+      std::vector<int> cut = lists[m];
+      if (cut.size() > server_len) cut.resize(server_len);
+      tally->matched[m].Add(cut, truth, k);
+    }
+  }
+}
+
+// Adds one customer with past items to `tally`. The error is the message to
+// fail with.
+absl::Status TallyCustomer(
+    const Snapshot& snapshot, const OrderHistory& history,
+    const absl::flat_hash_map<std::string, std::vector<size_t>>& future,
+    const Customer& c, const BuyAgainSetup& setup, BuyAgainTally* tally) {
+  const v1::CustomerRecord& rec = c.record;
+  ++tally->known;
+  absl::flat_hash_map<std::string, int> index_of;
+  for (int i = 0; i < rec.items_size(); ++i) {
+    index_of[rec.items(i).item_id()] = i;
+  }
+  const absl::flat_hash_set<int> truth =
+      ReboughtInWindow(history, future, c, setup.window_end, index_of, tally);
+
+  std::vector<std::vector<int>> lists(kMethods);
+  absl::Status s = ServerLists(snapshot, c, index_of, setup, &lists);
+  if (!s.ok()) return s;
+  BaselineLists(rec, &lists);
+
+  // Alternatives on the same estimates.
+  std::vector<std::optional<Timing>> timing(rec.items_size());
+  for (int i = 0; i < rec.items_size(); ++i) {
+    timing[i] = TimeItem(snapshot, rec.items(i), setup.split, setup.horizon);
+    tally->no_estimate_items += !timing[i].has_value();
+  }
+  tally->past_items += rec.items_size();
+  AlternativeLists(timing, setup.horizon, setup.k, &lists);
+  tally->replica_mismatch +=
+      lists[kProbabilityAllFilled] != lists[kServerLapsed];
+
+  AddCalibration(timing, truth, setup.horizon, tally);
+  AddLists(std::move(lists), truth, setup.k, tally);
+  return absl::OkStatus();
+}
+
+// The header of part 1: the window, the population and how to read the rows.
+void PrintBuyAgainHeader(const BuyAgainSetup& setup, const BuyAgainTally& t) {
+  const int window_days = setup.window_days, k = setup.k;
   std::cout << absl::StrFormat(
       "\n== 1. BuyAgain: re-bought within %d days of the split\n"
       "split %s (as_of), window [%s, %s); k = %d, horizon_days = %d, "
       "in_stock_only = false\n",
-      window_days, FormatTimestamp(split), FormatTimestamp(split),
-      FormatTimestamp(window_end), k, window_days);
+      window_days, FormatTimestamp(setup.split), FormatTimestamp(setup.split),
+      FormatTimestamp(setup.window_end), k, window_days);
   std::cout << absl::StrFormat(
       "customers known before the split: %d; buying in the window: %d; with "
       "a non-empty truth (re-bought a past item): %d\n",
-      known, active, with_truth);
+      t.known, t.active, t.with_truth);
   std::cout << absl::StrFormat(
       "customer-items bought in the window by known customers: %d, of which "
       "re-buys of a past item (the truth): %d (%.1f%%), %.2f per customer "
       "with a non-empty truth\n",
-      window_items, repeat_items, 100 * Ratio(repeat_items, window_items),
-      Ratio(repeat_items, with_truth));
+      t.window_items, t.repeat_items,
+      100 * Ratio(t.repeat_items, t.window_items),
+      Ratio(t.repeat_items, t.with_truth));
   std::cout << absl::StrFormat(
       "past customer-items with no repurchase estimate (bought on one day and "
       "the item not habitual): %d of %d (%.1f%%)\n",
-      no_estimate_items, past_items,
-      100 * Ratio(no_estimate_items, past_items));
+      t.no_estimate_items, t.past_items,
+      100 * Ratio(t.no_estimate_items, t.past_items));
   std::cout << absl::StrFormat(
       "replica of the server's ranking with lapsed items kept (every dated "
       "item by probability, then "
       "TopFreq) differs for %d of %d customers\n",
-      replica_mismatch, known);
+      t.replica_mismatch, t.known);
 
   std::cout << absl::StrFormat(
       "rows: TopFreq = past items by orders, ties by the latest purchase; "
@@ -519,13 +596,18 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
       "and days_until_due <= %d; score = p x (0.5 + 0.5 confidence), v1's "
       "order; +TopFreq = filled up to %d with the TopFreq list\n",
       kServerMinProbability, window_days, k);
+}
+
+// Tables 1a (each method on its own population) and 1b (the customers with
+// a non-empty truth).
+void PrintOwnLists(const BuyAgainTally& t, int k) {
   std::cout << absl::StrFormat(
       "\n1a. Each method on its own population: P@%d = mean hits/len over the "
       "customers with a non-empty list\n",
       k);
   std::cout << absl::StrFormat("%-26s %9s %9s %9s %9s %9s\n", "method",
                                "listed", "mean len", "P@k", "HR", "hits");
-  for (const ListMetrics& m : own) {
+  for (const ListMetrics& m : t.own) {
     std::cout << absl::StrFormat("%-26s %9d %9.2f %9.4f %9.4f %9d\n", m.name,
                                  m.listed, Ratio(m.listed_length, m.listed),
                                  Ratio(m.listed_precision, m.listed),
@@ -537,35 +619,41 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
       "returned (baselines min(%d, #past items) long, BuyAgain possibly "
       "shorter or empty). P@k/len = hits/len (empty list: 0), P@k/%d = "
       "hits/%d\n",
-      with_truth, k, k, k);
+      t.with_truth, k, k, k);
   std::cout << absl::StrFormat("%-26s %9s %9s %9s %9s %9s %9s\n", "method",
                                "mean len", "P@k/len", absl::StrCat("P@k/", k),
                                absl::StrCat("R@", k), absl::StrCat("HR@", k),
                                absl::StrCat("NDCG@", k));
-  for (const ListMetrics& m : own) {
+  for (const ListMetrics& m : t.own) {
     std::cout << absl::StrFormat(
         "%-26s %9.2f %9.4f %9.4f %9.4f %9.4f %9.4f\n", m.name,
         Ratio(m.truth_length, m.truth), Ratio(m.precision_len, m.truth),
         Ratio(m.precision_k, m.truth), Ratio(m.recall, m.truth),
         Ratio(m.truth_hit, m.truth), Ratio(m.ndcg, m.truth));
   }
+}
 
-  const int64_t server_listed = own[kServer].listed;
+// Table 1c: every method cut to the length of the server's list.
+void PrintLengthMatched(const BuyAgainTally& t) {
+  const int64_t server_listed = t.own[kServer].listed;
   std::cout << absl::StrFormat(
       "\n1c. Length-matched: the %d customers with a non-empty BuyAgain list; "
       "every method cut to BuyAgain's length L for that customer (its top "
       "L). P = hits/L; HR = share of these customers with a hit; R over the "
       "%d of them with a non-empty truth\n",
-      server_listed, matched[kServer].truth);
+      server_listed, t.matched[kServer].truth);
   std::cout << absl::StrFormat("%-26s %9s %9s %9s %9s %9s\n", "method", "P@L",
                                "HR", "hits", "R@L", "NDCG@L");
-  for (const ListMetrics& m : matched) {
+  for (const ListMetrics& m : t.matched) {
     std::cout << absl::StrFormat(
         "%-26s %9.4f %9.4f %9d %9.4f %9.4f\n", m.name,
         Ratio(m.listed_precision, m.listed), Ratio(m.listed_hit, m.listed),
         m.listed_hits, Ratio(m.recall, m.truth), Ratio(m.ndcg, m.truth));
   }
+}
 
+// Table 1d: the calibration of ProbabilityWithin.
+void PrintCalibration(const BuyAgainTally& t, int window_days) {
   std::cout << absl::StrFormat(
       "\n1d. Calibration of ProbabilityWithin(as_of = split, %d days) over "
       "every customer-item with an estimate; \"due > horizon\" = how many "
@@ -574,17 +662,42 @@ int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
   std::cout << absl::StrFormat("%-12s %9s %11s %11s %14s\n", "probability",
                                "items", "mean pred", "re-bought",
                                "due > horizon");
-  for (size_t b = 0; b < calibration.size(); ++b) {
-    const CalibrationBin& bin = calibration[b];
+  for (size_t b = 0; b < t.calibration.size(); ++b) {
+    const CalibrationBin& bin = t.calibration[b];
     std::cout << absl::StrFormat("[%.2f,%.2f) %9d %11.4f %11.4f %14d\n",
                                  kProbabilityBins[b],
                                  std::min(1.0, kProbabilityBins[b + 1]),
                                  bin.items, Ratio(bin.predicted, bin.items),
                                  Ratio(bin.rebought, bin.items), bin.due_cut);
   }
-  std::cout << absl::StrFormat("%-12s %9d %11s %11.4f\n", "no estimate",
-                               no_estimate_items, "-",
-                               Ratio(no_estimate_rebought, no_estimate_items));
+  std::cout << absl::StrFormat(
+      "%-12s %9d %11s %11.4f\n", "no estimate", t.no_estimate_items, "-",
+      Ratio(t.no_estimate_rebought, t.no_estimate_items));
+}
+
+int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
+                    const std::vector<Customer>& customers, int64_t split,
+                    int window_days, int k, const BuyAgainOptions& buy_again) {
+  BuyAgainSetup setup;
+  setup.split = split;
+  setup.window_end = split + int64_t{window_days} * kDaySeconds;
+  setup.window_days = window_days;
+  setup.k = k;
+  setup.horizon = window_days;
+  setup.buy_again = buy_again;
+  const auto future = FutureOrders(history, split);
+
+  BuyAgainTally tally;
+  for (const Customer& c : customers) {
+    if (c.record.items_size() == 0) continue;
+    absl::Status s = TallyCustomer(snapshot, history, future, c, setup, &tally);
+    if (!s.ok()) return Fail(s.message());
+  }
+
+  PrintBuyAgainHeader(setup, tally);
+  PrintOwnLists(tally, k);
+  PrintLengthMatched(tally);
+  PrintCalibration(tally, window_days);
   return 0;
 }
 
@@ -621,88 +734,111 @@ void PrintDateErrors(const std::vector<DateErrors>& rows) {
   }
 }
 
-void RunNextDatePart(const Snapshot& snapshot, const OrderHistory& history,
-                     const std::vector<Customer>& customers, int64_t split,
-                     int64_t data_end, absl::string_view title) {
-  const auto future = FutureOrders(history, split);
-  enum { kModel, kLastGap, kOwnMedian, kOwnMean, kPopulation, kRows };
-  std::vector<DateErrors> rows(kRows);
-  rows[kModel].name = "model (BuyAgain expected)";
-  rows[kLastGap].name = "base: last + last gap";
-  rows[kOwnMedian].name = "alt: last + own median gap";
-  rows[kOwnMean].name = "alt: last + own mean gap";
-  rows[kPopulation].name = "alt: last + item cycle";
-  // By the customer's own gaps: model and last-gap MedAE.
-  const std::vector<std::pair<int, int>> buckets = {
-      {1, 1}, {2, 2}, {3, 4}, {5, 1 << 30}};
-  std::vector<DateErrors> by_gaps_model(buckets.size()),
-      by_gaps_last(buckets.size());
+// The predictors of part 2, in print order.
+enum NextDateRow { kModel, kLastGap, kOwnMedian, kOwnMean, kPopulation, kRows };
 
+// By the customer's own gaps: model and last-gap MedAE.
+constexpr std::array<std::pair<int, int>, 4> kGapBuckets = {
+    {{1, 1}, {2, 2}, {3, 4}, {5, 1 << 30}}};
+
+// What part 2 adds up over the customers.
+struct NextDateTally {
+  std::vector<DateErrors> rows;
+  std::vector<DateErrors> by_gaps_model, by_gaps_last;
   int64_t eligible = 0, rebought = 0, no_cycle = 0, same_day_only = 0,
           early_model = 0, early_last = 0;
-  for (const Customer& c : customers) {
-    const v1::CustomerRecord& rec = c.record;
-    absl::flat_hash_map<std::string, int64_t> first_after;
-    if (auto f = future.find(c.id); f != future.end()) {
-      for (size_t o : f->second) {
-        const int64_t t = history.order_timestamps[o];
-        for (int64_t i = history.orders.offsets[o];
-             i < history.orders.offsets[o + 1]; ++i) {
-          auto [it, inserted] = first_after.try_emplace(
-              history.item_ids[history.orders.items[i]], t);
-          if (!inserted) it->second = std::min(it->second, t);
-        }
-      }
-    }
-    for (const v1::CustomerItem& ci : rec.items()) {
-      if (ci.purchase_times_size() < 2) continue;
-      std::vector<int64_t> times(ci.purchase_times().begin(),
-                                 ci.purchase_times().end());
-      std::sort(times.begin(), times.end());
-      const std::vector<double> gaps = TripGaps(times);
-      if (gaps.empty()) {
-        ++same_day_only;  // two or more orders, all within one day
-        continue;
-      }
-      ++eligible;
-      auto actual_it = first_after.find(ci.item_id());
-      if (actual_it == first_after.end()) continue;
-      ++rebought;
-      const double actual = static_cast<double>(actual_it->second);
-      const int32_t index = snapshot.FindItem(ci.item_id());
-      if (index < 0) continue;
-      const ItemCycle cycle = CycleOfItem(snapshot.item(index));
-      auto estimate = EstimateRepurchase(times, cycle);
-      if (!estimate.has_value()) continue;  // cannot happen with a gap
-      const double last = static_cast<double>(times.back());
-      auto clamp = [&](double t) {
-        return std::max(t, static_cast<double>(split));
-      };
-      const double model = static_cast<double>(estimate->next_purchase);
-      const double last_gap = last + gaps.back() * kDay;
-      early_model += model < split;
-      early_last += last_gap < split;
-      rows[kModel].Add(clamp(model), actual);
-      rows[kLastGap].Add(clamp(last_gap), actual);
-      rows[kOwnMedian].Add(clamp(last + Median(gaps) * kDay), actual);
-      rows[kOwnMean].Add(
-          clamp(last + std::accumulate(gaps.begin(), gaps.end(), 0.0) /
-                           gaps.size() * kDay),
-          actual);
-      if (cycle.interval_days > 0) {
-        rows[kPopulation].Add(clamp(last + cycle.interval_days * kDay), actual);
-      } else {
-        ++no_cycle;
-      }
-      for (size_t b = 0; b < buckets.size(); ++b) {
-        const int g = static_cast<int>(gaps.size());
-        if (g >= buckets[b].first && g <= buckets[b].second) {
-          by_gaps_model[b].Add(clamp(model), actual);
-          by_gaps_last[b].Add(clamp(last_gap), actual);
-        }
+
+  NextDateTally()
+      : rows(kRows),
+        by_gaps_model(kGapBuckets.size()),
+        by_gaps_last(kGapBuckets.size()) {
+    rows[kModel].name = "model (BuyAgain expected)";
+    rows[kLastGap].name = "base: last + last gap";
+    rows[kOwnMedian].name = "alt: last + own median gap";
+    rows[kOwnMean].name = "alt: last + own mean gap";
+    rows[kPopulation].name = "alt: last + item cycle";
+  }
+};
+
+// The first purchase time of each item the customer bought at or after the
+// split, by item id.
+absl::flat_hash_map<std::string, int64_t> FirstPurchaseAfter(
+    const OrderHistory& history,
+    const absl::flat_hash_map<std::string, std::vector<size_t>>& future,
+    const Customer& c) {
+  absl::flat_hash_map<std::string, int64_t> first_after;
+  if (auto f = future.find(c.id); f != future.end()) {
+    for (size_t o : f->second) {
+      const int64_t t = history.order_timestamps[o];
+      for (int64_t i = history.orders.offsets[o];
+           i < history.orders.offsets[o + 1]; ++i) {
+        auto [it, inserted] = first_after.try_emplace(
+            history.item_ids[history.orders.items[i]], t);
+        if (!inserted) it->second = std::min(it->second, t);
       }
     }
   }
+  return first_after;
+}
+
+// Adds the predictions for one customer-item to `tally`.
+void AddNextDatePair(
+    const Snapshot& snapshot, const v1::CustomerItem& ci,
+    const absl::flat_hash_map<std::string, int64_t>& first_after, int64_t split,
+    NextDateTally* tally) {
+  if (ci.purchase_times_size() < 2) return;
+  std::vector<int64_t> times(ci.purchase_times().begin(),
+                             ci.purchase_times().end());
+  std::sort(times.begin(), times.end());
+  const std::vector<double> gaps = TripGaps(times);
+  if (gaps.empty()) {
+    ++tally->same_day_only;  // two or more orders, all within one day
+    return;
+  }
+  ++tally->eligible;
+  auto actual_it = first_after.find(ci.item_id());
+  if (actual_it == first_after.end()) return;
+  ++tally->rebought;
+  const double actual = static_cast<double>(actual_it->second);
+  const int32_t index = snapshot.FindItem(ci.item_id());
+  if (index < 0) return;
+  const ItemCycle cycle = CycleOfItem(snapshot.item(index));
+  auto estimate = EstimateRepurchase(times, cycle);
+  if (!estimate.has_value()) return;  // cannot happen with a gap
+  const double last = static_cast<double>(times.back());
+  auto clamp = [&](double t) {
+    return std::max(t, static_cast<double>(split));
+  };
+  const double model = static_cast<double>(estimate->next_purchase);
+  const double last_gap = last + gaps.back() * kDay;
+  tally->early_model += model < split;
+  tally->early_last += last_gap < split;
+  std::vector<DateErrors>& rows = tally->rows;
+  rows[kModel].Add(clamp(model), actual);
+  rows[kLastGap].Add(clamp(last_gap), actual);
+  rows[kOwnMedian].Add(clamp(last + Median(gaps) * kDay), actual);
+  rows[kOwnMean].Add(
+      clamp(last + std::accumulate(gaps.begin(), gaps.end(), 0.0) /
+                       gaps.size() * kDay),
+      actual);
+  if (cycle.interval_days > 0) {
+    rows[kPopulation].Add(clamp(last + cycle.interval_days * kDay), actual);
+  } else {
+    ++tally->no_cycle;
+  }
+  const auto& buckets = kGapBuckets;
+  for (size_t b = 0; b < buckets.size(); ++b) {
+    const int g = static_cast<int>(gaps.size());
+    if (g >= buckets[b].first && g <= buckets[b].second) {
+      tally->by_gaps_model[b].Add(clamp(model), actual);
+      tally->by_gaps_last[b].Add(clamp(last_gap), actual);
+    }
+  }
+}
+
+// The header of part 2: what was predicted and how it was counted.
+void PrintNextDateHeader(const NextDateTally& t, int64_t split,
+                         int64_t data_end, absl::string_view title) {
   std::cout << absl::StrFormat(
       "\n== %s\nsnapshot before %s; model = EstimateRepurchase's "
       "next_purchase (what BuyAgain returns as expected_date); actual = the "
@@ -713,22 +849,26 @@ void RunNextDatePart(const Snapshot& snapshot, const OrderHistory& history,
       "customer-items bought on >= 2 days (>= 1 gap of >= 1 day, the model's "
       "trip rule) before the split: %d (plus %d bought 2+ times within one "
       "day only, left out); re-bought after the split: %d = the pairs below\n",
-      eligible, same_day_only, rebought);
+      t.eligible, t.same_day_only, t.rebought);
   std::cout << absl::StrFormat(
       "every prediction is clamped to >= the split (a date already past is "
       "read as \"now\"): model %d (%.1f%%), last gap %d (%.1f%%) were before "
       "it. Pairs re-bought only after the data end are not seen, so errors "
       "are censored at %.0f days after the split.\n",
-      early_model, 100 * Ratio(early_model, rebought), early_last,
-      100 * Ratio(early_last, rebought), (data_end - split) / kDay);
-  if (no_cycle > 0) {
+      t.early_model, 100 * Ratio(t.early_model, t.rebought), t.early_last,
+      100 * Ratio(t.early_last, t.rebought), (data_end - split) / kDay);
+  if (t.no_cycle > 0) {
     std::cout << absl::StrFormat(
         "(item cycle row: %d pairs whose item has no population cycle are "
         "left out)\n",
-        no_cycle);
+        t.no_cycle);
   }
-  PrintDateErrors(rows);
+}
+
+// The model and last-gap rows again, by the customer's number of gaps.
+void PrintByGaps(NextDateTally* t) {
   std::cout << "by the customer's own gaps before the split:\n";
+  const auto& buckets = kGapBuckets;
   std::vector<DateErrors> split_rows;
   for (size_t b = 0; b < buckets.size(); ++b) {
     const std::string range =
@@ -736,12 +876,29 @@ void RunNextDatePart(const Snapshot& snapshot, const OrderHistory& history,
         : buckets[b].second > 1000
             ? absl::StrCat(buckets[b].first, "+")
             : absl::StrCat(buckets[b].first, "-", buckets[b].second);
-    by_gaps_model[b].name = absl::StrCat("  gaps ", range, ": model");
-    by_gaps_last[b].name = absl::StrCat("  gaps ", range, ": last gap");
-    split_rows.push_back(by_gaps_model[b]);
-    split_rows.push_back(by_gaps_last[b]);
+    t->by_gaps_model[b].name = absl::StrCat("  gaps ", range, ": model");
+    t->by_gaps_last[b].name = absl::StrCat("  gaps ", range, ": last gap");
+    split_rows.push_back(t->by_gaps_model[b]);
+    split_rows.push_back(t->by_gaps_last[b]);
   }
   PrintDateErrors(split_rows);
+}
+
+void RunNextDatePart(const Snapshot& snapshot, const OrderHistory& history,
+                     const std::vector<Customer>& customers, int64_t split,
+                     int64_t data_end, absl::string_view title) {
+  const auto future = FutureOrders(history, split);
+  NextDateTally tally;
+  for (const Customer& c : customers) {
+    const absl::flat_hash_map<std::string, int64_t> first_after =
+        FirstPurchaseAfter(history, future, c);
+    for (const v1::CustomerItem& ci : c.record.items()) {
+      AddNextDatePair(snapshot, ci, first_after, split, &tally);
+    }
+  }
+  PrintNextDateHeader(tally, split, data_end, title);
+  PrintDateErrors(tally.rows);
+  PrintByGaps(&tally);
 }
 
 // ---------------------------------------------------------------------------
@@ -821,30 +978,11 @@ void PrintLtv(const LtvRow& row, const std::vector<double>& actual) {
       abs_err / std::max<size_t>(1, n), Spearman(row.predicted, actual));
 }
 
-int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
-               const std::vector<Customer>& customers, int64_t split,
-               int ltv_days, int64_t data_start) {
-  const int64_t end = split + int64_t{ltv_days} * kDaySeconds;
-  BgNbdParams bg;
-  GammaGammaParams gg;
-  if (!ModelsOf(snapshot, &bg, &gg)) {
-    return Fail(absl::StrCat("the snapshot before ", Day(split),
-                             " has no BG/NBD or Gamma-Gamma model: ",
-                             snapshot.customer_model().note()));
-  }
-  const auto future = FutureOrders(history, split);
-  LtvRow model{"BG/NBD x Gamma-Gamma (PredictedLtv, no discount)", {}};
-  LtvRow shop_rate{
-      absl::StrFormat("base: revenue before the split / %.0f days of data x "
-                      "%d",
-                      (split - data_start) / kDay, ltv_days),
-      {}};
-  LtvRow own_rate{absl::StrFormat("base: revenue / max(30, days since first "
-                                  "order) x %d",
-                                  ltv_days),
-                  {}};
-  // Alternative: Gamma-Gamma over every purchase day, the first included
-  // (lifetimes leaves it out), so one-day customers' value is their own.
+// The summaries at `split` of the customers with an order before it, with
+// every purchase day counted, the first included (lifetimes leaves it out),
+// so that one-day customers' value is their own.
+std::vector<CustomerSummary> AllDaySummaries(
+    const std::vector<Customer>& customers, int64_t split) {
   std::vector<CustomerSummary> all_days;
   for (const Customer& c : customers) {
     const v1::CustomerRecord& rec = c.record;
@@ -857,55 +995,53 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
     s.frequency += 1;
     all_days.push_back(s);
   }
-  auto gg_all = FitGammaGamma(all_days);
-  LtvRow with_first{"alt: BG/NBD x Gamma-Gamma on every purchase day", {}};
-  size_t next_all = 0;
+  return all_days;
+}
+
+// What part 3 collects: a prediction per row and the actual revenue, per
+// customer known before the split.
+struct LtvTally {
+  LtvRow model, shop_rate, own_rate, with_first;
   std::vector<double> actual;
   double expected_days = 0, actual_days = 0, actual_orders = 0;
   int64_t buyers = 0, one_day = 0;
-  const double observed_days = std::max(1.0, (split - data_start) / kDay);
-  for (const Customer& c : customers) {
-    const v1::CustomerRecord& rec = c.record;
-    const CustomerSummary summary = SummarizeCustomer(
-        absl::MakeConstSpan(rec.order_times().data(), rec.order_times_size()),
-        absl::MakeConstSpan(rec.order_values().data(), rec.order_values_size()),
-        split);
-    if (summary.orders == 0) continue;
-    one_day += summary.frequency == 0;
-    model.predicted.push_back(PredictedLtv(bg, gg, summary, ltv_days));
-    if (gg_all.ok()) {
-      with_first.predicted.push_back(
-          BgNbdExpectedPurchases(bg, summary, ltv_days) *
-          GammaGammaExpectedValue(*gg_all, all_days[next_all++]));
+};
+
+// Adds what customer `c` spent from the split until `end` to `tally`.
+void AddActualRevenue(
+    const OrderHistory& history,
+    const absl::flat_hash_map<std::string, std::vector<size_t>>& future,
+    const Customer& c, int64_t end, LtvTally* tally) {
+  double a = 0;
+  absl::flat_hash_set<int64_t> days;
+  if (auto f = future.find(c.id); f != future.end()) {
+    for (size_t o : f->second) {
+      const int64_t t = history.order_timestamps[o];
+      if (t >= end) continue;
+      a += history.order_revenue[o];
+      days.insert(t / kDaySeconds);
+      ++tally->actual_orders;
     }
-    expected_days += BgNbdExpectedPurchases(bg, summary, ltv_days);
-    shop_rate.predicted.push_back(summary.revenue / observed_days * ltv_days);
-    const double tenure = (split - rec.order_times(0)) / kDay;
-    own_rate.predicted.push_back(summary.revenue / std::max(30.0, tenure) *
-                                 ltv_days);
-    double a = 0;
-    absl::flat_hash_set<int64_t> days;
-    if (auto f = future.find(c.id); f != future.end()) {
-      for (size_t o : f->second) {
-        const int64_t t = history.order_timestamps[o];
-        if (t >= end) continue;
-        a += history.order_revenue[o];
-        days.insert(t / kDaySeconds);
-        ++actual_orders;
-      }
-    }
-    buyers += !days.empty();
-    actual_days += days.size();
-    actual.push_back(a);
   }
+  tally->buyers += !days.empty();
+  tally->actual_days += days.size();
+  tally->actual.push_back(a);
+}
+
+// The population, the fitted models and the totals of part 3.
+void PrintLtvHeader(const LtvTally& t, const BgNbdParams& bg,
+                    const GammaGammaParams& gg, int64_t split, int64_t end,
+                    int ltv_days) {
   std::cout << absl::StrFormat(
       "\n== 3. LTV calibration: revenue in [%s, %s) (%d days)\n"
       "snapshot before %s; customers known before it: %d (%d with one "
       "purchase day, frequency 0); %d of them buy in the window (%d orders "
       "on %d customer-days)\n",
       FormatTimestamp(split), FormatTimestamp(end), ltv_days,
-      FormatTimestamp(split), actual.size(), one_day, buyers,
-      static_cast<int64_t>(actual_orders), static_cast<int64_t>(actual_days));
+      FormatTimestamp(split), t.actual.size(), t.one_day, t.buyers,
+      static_cast<int64_t>(t.actual_orders),
+      static_cast<int64_t>(t.actual_days));
+  const double expected_days = t.expected_days, actual_days = t.actual_days;
   std::cout << absl::StrFormat(
       "model: BG/NBD r=%.4f alpha=%.4f a=%.4f b=%.4f; Gamma-Gamma p=%.4f "
       "q=%.4f gamma=%.4f; summaries at as_of = the split. BG/NBD expects %.0f "
@@ -913,9 +1049,9 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
       bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.gamma, expected_days,
       actual_days, expected_days > 0 ? actual_days / expected_days : 0);
   const double predicted_total =
-      std::accumulate(model.predicted.begin(), model.predicted.end(), 0.0);
+      std::accumulate(t.model.predicted.begin(), t.model.predicted.end(), 0.0);
   const double actual_total =
-      std::accumulate(actual.begin(), actual.end(), 0.0);
+      std::accumulate(t.actual.begin(), t.actual.end(), 0.0);
   std::cout << absl::StrFormat(
       "value per purchase day: predicted %.2f (total / expected days), actual "
       "%.2f (x%.3f)\n",
@@ -924,13 +1060,67 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
       expected_days > 0 && actual_days > 0 && predicted_total > 0
           ? (actual_total / actual_days) / (predicted_total / expected_days)
           : 0);
+}
+
+int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
+               const std::vector<Customer>& customers, int64_t split,
+               int ltv_days, int64_t data_start) {
+  const int64_t end = split + int64_t{ltv_days} * kDaySeconds;
+  BgNbdParams bg;
+  GammaGammaParams gg;
+  if (!ModelsOf(snapshot, &bg, &gg)) {
+    return Fail(absl::StrCat("the snapshot before ", Day(split),
+                             " has no BG/NBD or Gamma-Gamma model: ",
+                             snapshot.customer_model().note()));
+  }
+  const auto future = FutureOrders(history, split);
+  LtvTally t;
+  t.model = {"BG/NBD x Gamma-Gamma (PredictedLtv, no discount)", {}};
+  t.shop_rate = {
+      absl::StrFormat("base: revenue before the split / %.0f days of data x "
+                      "%d",
+                      (split - data_start) / kDay, ltv_days),
+      {}};
+  t.own_rate = {absl::StrFormat("base: revenue / max(30, days since first "
+                                "order) x %d",
+                                ltv_days),
+                {}};
+  // Alternative: Gamma-Gamma over every purchase day.
+  const std::vector<CustomerSummary> all_days =
+      AllDaySummaries(customers, split);
+  auto gg_all = FitGammaGamma(all_days);
+  t.with_first = {"alt: BG/NBD x Gamma-Gamma on every purchase day", {}};
+  size_t next_all = 0;
+  const double observed_days = std::max(1.0, (split - data_start) / kDay);
+  for (const Customer& c : customers) {
+    const v1::CustomerRecord& rec = c.record;
+    const CustomerSummary summary = SummarizeCustomer(
+        absl::MakeConstSpan(rec.order_times().data(), rec.order_times_size()),
+        absl::MakeConstSpan(rec.order_values().data(), rec.order_values_size()),
+        split);
+    if (summary.orders == 0) continue;
+    t.one_day += summary.frequency == 0;
+    t.model.predicted.push_back(PredictedLtv(bg, gg, summary, ltv_days));
+    if (gg_all.ok()) {
+      t.with_first.predicted.push_back(
+          BgNbdExpectedPurchases(bg, summary, ltv_days) *
+          GammaGammaExpectedValue(*gg_all, all_days[next_all++]));
+    }
+    t.expected_days += BgNbdExpectedPurchases(bg, summary, ltv_days);
+    t.shop_rate.predicted.push_back(summary.revenue / observed_days * ltv_days);
+    const double tenure = (split - rec.order_times(0)) / kDay;
+    t.own_rate.predicted.push_back(summary.revenue / std::max(30.0, tenure) *
+                                   ltv_days);
+    AddActualRevenue(history, future, c, end, &t);
+  }
+  PrintLtvHeader(t, bg, gg, split, end, ltv_days);
   std::cout << "deciles of the prediction, 1 = lowest; ratio = mean actual / "
                "mean predicted; actual share = the decile's share of all "
                "actual revenue\n";
-  for (const LtvRow* row : {&model, &shop_rate, &own_rate}) {
-    PrintLtv(*row, actual);
+  for (const LtvRow* row : {&t.model, &t.shop_rate, &t.own_rate}) {
+    PrintLtv(*row, t.actual);
   }
-  if (gg_all.ok()) PrintLtv(with_first, actual);
+  if (gg_all.ok()) PrintLtv(t.with_first, t.actual);
   return 0;
 }
 
