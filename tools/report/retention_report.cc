@@ -205,8 +205,11 @@ const std::vector<std::pair<std::string, std::string>>& ReportDefinitions() {
   return *kDefs;
 }
 
-absl::StatusOr<RetentionReport> ComputeRetentionReport(
-    const ReportOrders& in, const RetentionReportOptions& options) {
+namespace {
+
+// Checks that the order columns line up and the customer indices are in
+// range.
+absl::Status ValidateOrders(const ReportOrders& in) {
   const size_t n = in.timestamps.size();
   if (in.customers.size() != n || in.revenue.size() != n) {
     return absl::InvalidArgumentError(
@@ -223,94 +226,143 @@ absl::StatusOr<RetentionReport> ComputeRetentionReport(
           " outside [-1, ", in.num_customers, ")"));
     }
   }
-  RetentionReport r;
-  r.options = options;
+  return absl::OkStatus();
+}
+
+// Sets r's as_of (the option, or the day after the last order), the orders
+// left out after it and the data range; returns the indices of the orders
+// before as_of, by time.
+absl::StatusOr<std::vector<size_t>> OrdersBeforeAsOf(
+    const ReportOrders& in, const RetentionReportOptions& options,
+    RetentionReport* r) {
+  const size_t n = in.timestamps.size();
   if (options.as_of != 0) {
-    r.as_of = options.as_of;
+    r->as_of = options.as_of;
   } else {
     if (n == 0) return absl::InvalidArgumentError("report: no orders");
     const int64_t last =
         *std::max_element(in.timestamps.begin(), in.timestamps.end());
-    r.as_of = (DayOf(last) + 1) * kDay;
+    r->as_of = (DayOf(last) + 1) * kDay;
   }
-
-  std::vector<size_t> used;  // order indices before as_of, by time
+  std::vector<size_t> used;
   for (size_t o = 0; o < n; ++o) {
-    if (in.timestamps[o] < r.as_of) {
+    if (in.timestamps[o] < r->as_of) {
       used.push_back(o);
     } else {
-      ++r.orders_after_as_of;
+      ++r->orders_after_as_of;
     }
   }
   if (used.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "report: no orders before as-of ", FormatUtc(r.as_of),
+        "report: no orders before as-of ", FormatUtc(r->as_of),
         n > 0 ? " (the data starts later)" : " (the file has no purchases)"));
   }
   std::stable_sort(used.begin(), used.end(), [&](size_t a, size_t b) {
     return in.timestamps[a] < in.timestamps[b];
   });
-  r.data_start = in.timestamps[used.front()];
-  r.data_end = in.timestamps[used.back()];
+  r->data_start = in.timestamps[used.front()];
+  r->data_end = in.timestamps[used.back()];
+  return used;
+}
 
-  // The report's months: from the first order's month to as_of's (the month
-  // of its last second).
-  const absl::CivilMonth first_month = MonthOf(r.data_start);
-  const absl::CivilMonth last_month = MonthOf(r.as_of - 1);
-  const int64_t first_key = MonthKey(first_month);
-  const int num_months = static_cast<int>(
-      std::max<int64_t>(1, MonthKey(last_month) - first_key + 1));
-  const int64_t covered_from = DayOf(r.data_start) * kDay;
-  r.months.resize(num_months);
-  for (int m = 0; m < num_months; ++m) {
-    const absl::CivilMonth cm = first_month + m;
-    MonthRow& row = r.months[m];
-    row.month = MonthName(cm);
-    row.partial = MonthStart(cm) < covered_from || MonthStart(cm + 1) > r.as_of;
+// The report's months: from the first order's month to as_of's (the month
+// of its last second).
+struct MonthAxis {
+  absl::CivilMonth first_month;
+  int64_t first_key = 0;
+  int num_months = 0;
+
+  // The index of the month of time `t`.
+  int IndexOf(int64_t t) const {
+    return static_cast<int>(MonthKey(MonthOf(t)) - first_key);
   }
-  auto month_of_order = [&](size_t o) {
-    return static_cast<int>(MonthKey(MonthOf(in.timestamps[o])) - first_key);
-  };
+};
 
-  // Orders per customer (in time order).
+// Lays out r's month rows (names and partial flags).
+MonthAxis MakeMonths(RetentionReport* r) {
+  MonthAxis axis;
+  axis.first_month = MonthOf(r->data_start);
+  const absl::CivilMonth last_month = MonthOf(r->as_of - 1);
+  axis.first_key = MonthKey(axis.first_month);
+  axis.num_months = static_cast<int>(
+      std::max<int64_t>(1, MonthKey(last_month) - axis.first_key + 1));
+  const int64_t covered_from = DayOf(r->data_start) * kDay;
+  r->months.resize(axis.num_months);
+  for (int m = 0; m < axis.num_months; ++m) {
+    const absl::CivilMonth cm = axis.first_month + m;
+    MonthRow& row = r->months[m];
+    row.month = MonthName(cm);
+    row.partial =
+        MonthStart(cm) < covered_from || MonthStart(cm + 1) > r->as_of;
+  }
+  return axis;
+}
+
+// Adds the orders and revenue of `used` to r's totals and months; returns
+// the orders of each customer (in time order).
+std::vector<std::vector<size_t>> CountOrders(const ReportOrders& in,
+                                             const std::vector<size_t>& used,
+                                             const MonthAxis& axis,
+                                             RetentionReport* r) {
   std::vector<std::vector<size_t>> by_customer(in.num_customers);
   for (size_t o : used) {
-    const int m = month_of_order(o);
-    MonthRow& row = r.months[m];
+    MonthRow& row = r->months[axis.IndexOf(in.timestamps[o])];
     ++row.orders;
     row.revenue += in.revenue[o];
-    ++r.orders;
-    r.revenue += in.revenue[o];
+    ++r->orders;
+    r->revenue += in.revenue[o];
     if (in.customers[o] < 0) {
       ++row.guest_orders;
-      ++r.guest_orders;
-      r.guest_revenue += in.revenue[o];
+      ++r->guest_orders;
+      r->guest_revenue += in.revenue[o];
     } else {
       by_customer[in.customers[o]].push_back(o);
     }
   }
-  r.aov = MaybeRatio(r.revenue, static_cast<double>(r.orders));
+  r->aov = MaybeRatio(r->revenue, static_cast<double>(r->orders));
+  return by_customer;
+}
 
-  std::vector<int> cohort_size(num_months, 0);
-  std::vector<std::vector<int64_t>> cohort_active(num_months);
-  std::vector<std::vector<double>> cohort_revenue(num_months);
-  for (int c = 0; c < num_months; ++c) {
-    cohort_active[c].assign(num_months - c, 0);
-    cohort_revenue[c].assign(num_months - c, 0);
+// Per cohort (month of the first order): its size, and its active customers
+// and revenue in each month since.
+struct CohortSums {
+  std::vector<int> size;
+  std::vector<std::vector<int64_t>> active;
+  std::vector<std::vector<double>> revenue;
+
+  explicit CohortSums(int num_months)
+      : size(num_months, 0), active(num_months), revenue(num_months) {
+    for (int c = 0; c < num_months; ++c) {
+      active[c].assign(num_months - c, 0);
+      revenue[c].assign(num_months - c, 0);
+    }
   }
-  std::vector<double> customer_revenue;
+};
+
+// What the report keeps per customer with an order, in customer order.
+struct PerCustomer {
+  std::vector<double> revenue;
   std::vector<CustomerSummary> summaries;
+};
+
+// Adds each customer's orders to r's customer counts, months and `cohorts`;
+// returns their revenues and summaries at as_of.
+PerCustomer CountCustomers(const ReportOrders& in,
+                           const std::vector<std::vector<size_t>>& by_customer,
+                           const MonthAxis& axis, CohortSums* cohorts,
+                           RetentionReport* r) {
+  PerCustomer out;
   std::vector<int64_t> times;
   std::vector<double> values;
   int64_t customer_orders = 0;
   for (const auto& orders : by_customer) {
     if (orders.empty()) continue;
-    ++r.customers;
+    ++r->customers;
     customer_orders += static_cast<int64_t>(orders.size());
-    if (orders.size() >= 2) ++r.repeat_customers;
-    const int cohort = month_of_order(orders.front());
-    ++cohort_size[cohort];
-    ++r.months[cohort].new_customers;
+    if (orders.size() >= 2) ++r->repeat_customers;
+    const int cohort = axis.IndexOf(in.timestamps[orders.front()]);
+    ++cohorts->size[cohort];
+    ++r->months[cohort].new_customers;
     int prev_month = -2;
     int64_t prev_day = std::numeric_limits<int64_t>::min();
     int days = 0;
@@ -318,55 +370,65 @@ absl::StatusOr<RetentionReport> ComputeRetentionReport(
     times.clear();
     values.clear();
     for (size_t o : orders) {
-      const int m = month_of_order(o);
+      const int m = axis.IndexOf(in.timestamps[o]);
       const int64_t day = DayOf(in.timestamps[o]);
       if (day != prev_day) ++days;
       prev_day = day;
       if (m != prev_month) {
-        ++r.months[m].active_customers;
-        if (m == prev_month + 1) ++r.months[m].retained_customers;
-        ++cohort_active[cohort][m - cohort];
+        ++r->months[m].active_customers;
+        if (m == prev_month + 1) ++r->months[m].retained_customers;
+        ++cohorts->active[cohort][m - cohort];
       }
       prev_month = m;
-      cohort_revenue[cohort][m - cohort] += in.revenue[o];
+      cohorts->revenue[cohort][m - cohort] += in.revenue[o];
       revenue += in.revenue[o];
       times.push_back(in.timestamps[o]);
       values.push_back(in.revenue[o]);
     }
-    if (days >= 2) ++r.repeat_customers_by_days;
-    customer_revenue.push_back(revenue);
-    summaries.push_back(SummarizeCustomer(times, values, r.as_of));
+    if (days >= 2) ++r->repeat_customers_by_days;
+    out.revenue.push_back(revenue);
+    out.summaries.push_back(SummarizeCustomer(times, values, r->as_of));
   }
-  const double customers = static_cast<double>(r.customers);
-  r.repeat_purchase_rate =
-      Ratio(static_cast<double>(r.repeat_customers), customers);
-  r.repeat_purchase_rate_by_days =
-      Ratio(static_cast<double>(r.repeat_customers_by_days), customers);
-  r.orders_per_customer =
+  const double customers = static_cast<double>(r->customers);
+  r->repeat_purchase_rate =
+      Ratio(static_cast<double>(r->repeat_customers), customers);
+  r->repeat_purchase_rate_by_days =
+      Ratio(static_cast<double>(r->repeat_customers_by_days), customers);
+  r->orders_per_customer =
       Ratio(static_cast<double>(customer_orders), customers);
+  return out;
+}
 
-  for (int m = 0; m < num_months; ++m) {
-    MonthRow& row = r.months[m];
+// The month rows' ratios: AOV, returning customers and retention.
+void FinishMonths(RetentionReport* r) {
+  for (size_t m = 0; m < r->months.size(); ++m) {
+    MonthRow& row = r->months[m];
     row.aov = MaybeRatio(row.revenue, static_cast<double>(row.orders));
     row.returning_customers = row.active_customers - row.new_customers;
     if (m > 0) {
-      const double prev = static_cast<double>(r.months[m - 1].active_customers);
+      const double prev =
+          static_cast<double>(r->months[m - 1].active_customers);
       row.retention_rate =
           MaybeRatio(static_cast<double>(row.retained_customers), prev);
       row.classic_crr =
           MaybeRatio(static_cast<double>(row.returning_customers), prev);
     }
   }
+}
 
+// r's cohort rows (the non-empty cohorts) and their average retention by
+// months since the first order.
+void BuildCohorts(const CohortSums& cohorts, RetentionReport* r) {
+  const int num_months = static_cast<int>(cohorts.size.size());
   std::vector<int64_t> reached_active(num_months, 0),
       reached_size(num_months, 0);
   for (int c = 0; c < num_months; ++c) {
-    if (cohort_size[c] == 0) continue;
+    if (cohorts.size[c] == 0) continue;
     CohortRow row;
-    row.month = r.months[c].month;
-    row.customers = cohort_size[c];
-    row.active = cohort_active[c];
-    row.revenue = cohort_revenue[c];
+    row.month = r->months[c].month;
+    row.customers = cohorts.size[c];
+    row.active = cohorts.active[c];
+    row.revenue = cohorts.revenue[c];
     for (size_t k = 0; k < row.active.size(); ++k) {
       row.customer_retention.push_back(static_cast<double>(row.active[k]) /
                                        row.customers);
@@ -375,55 +437,68 @@ absl::StatusOr<RetentionReport> ComputeRetentionReport(
       reached_active[k] += row.active[k];
       reached_size[k] += row.customers;
     }
-    r.cohorts.push_back(std::move(row));
+    r->cohorts.push_back(std::move(row));
   }
   for (int k = 0; k < num_months; ++k) {
     if (reached_size[k] == 0) break;
-    r.cohort_average_retention.push_back(
+    r->cohort_average_retention.push_back(
         static_cast<double>(reached_active[k]) / reached_size[k]);
   }
+}
 
-  r.historic_ltv = report_internal::Distribute(customer_revenue);
+// The predicted value per customer (empty when the models do not fit).
+struct Predictions {
+  std::vector<double> ltv, p_alive;
+};
 
-  // Predicted value.
-  std::vector<double> predicted, p_alive;
-  auto bg = FitBgNbd(summaries, &r.bg_nbd_fit);
+// Fits BG/NBD and Gamma-Gamma to `summaries` and fills r's predicted value,
+// or the reason it is unavailable.
+Predictions PredictValue(const std::vector<CustomerSummary>& summaries,
+                         const RetentionReportOptions& options,
+                         RetentionReport* r) {
+  Predictions out;
+  auto bg = FitBgNbd(summaries, &r->bg_nbd_fit);
   absl::StatusOr<GammaGammaParams> gg =
-      bg.ok() ? FitGammaGamma(summaries, &r.gamma_gamma_fit)
+      bg.ok() ? FitGammaGamma(summaries, &r->gamma_gamma_fit)
               : absl::StatusOr<GammaGammaParams>(bg.status());
   if (!bg.ok() || !gg.ok()) {
-    r.predicted_unavailable_reason =
+    r->predicted_unavailable_reason =
         absl::StrCat(!bg.ok() ? "BG/NBD fit: " : "Gamma-Gamma fit: ",
                      !bg.ok() ? bg.status().message() : gg.status().message());
-  } else {
-    r.predicted_available = true;
-    r.bg_nbd = *bg;
-    r.gamma_gamma = *gg;
-    double alive_sum = 0;
-    for (const CustomerSummary& s : summaries) {
-      predicted.push_back(PredictedLtv(*bg, *gg, s, options.ltv_horizon_days,
-                                       options.annual_discount_rate));
-      p_alive.push_back(BgNbdProbabilityAlive(*bg, s));
-      alive_sum += p_alive.back();
-      r.expected_orders +=
-          BgNbdExpectedPurchases(*bg, s, options.ltv_horizon_days);
-    }
-    r.mean_probability_alive = Ratio(alive_sum, customers);
-    r.predicted_ltv = report_internal::Distribute(predicted);
+    return out;
   }
+  r->predicted_available = true;
+  r->bg_nbd = *bg;
+  r->gamma_gamma = *gg;
+  double alive_sum = 0;
+  for (const CustomerSummary& s : summaries) {
+    out.ltv.push_back(PredictedLtv(*bg, *gg, s, options.ltv_horizon_days,
+                                   options.annual_discount_rate));
+    out.p_alive.push_back(BgNbdProbabilityAlive(*bg, s));
+    alive_sum += out.p_alive.back();
+    r->expected_orders +=
+        BgNbdExpectedPurchases(*bg, s, options.ltv_horizon_days);
+  }
+  r->mean_probability_alive =
+      Ratio(alive_sum, static_cast<double>(r->customers));
+  r->predicted_ltv = report_internal::Distribute(out.ltv);
+  return out;
+}
 
-  // RFM segments.
-  r.rfm_cutoffs = ComputeRfmCutoffs(summaries);
+// r's RFM cutoffs and one row per segment, in RfmSegmentNames() order.
+void BuildSegments(const std::vector<CustomerSummary>& summaries,
+                   const Predictions& predicted, RetentionReport* r) {
+  r->rfm_cutoffs = ComputeRfmCutoffs(summaries);
   const std::vector<std::string>& names = RfmSegmentNames();
   struct Sums {
     int64_t customers = 0;
     double revenue = 0, recency = 0, frequency = 0, predicted = 0, alive = 0;
   };
   std::vector<Sums> sums(names.size());
-  const double customer_revenue_total = r.revenue - r.guest_revenue;
+  const double customer_revenue_total = r->revenue - r->guest_revenue;
   for (size_t i = 0; i < summaries.size(); ++i) {
     const CustomerSummary& s = summaries[i];
-    const absl::string_view seg = RfmSegment(ScoreRfm(r.rfm_cutoffs, s));
+    const absl::string_view seg = RfmSegment(ScoreRfm(r->rfm_cutoffs, s));
     const size_t k = static_cast<size_t>(
         std::find(names.begin(), names.end(), seg) - names.begin());
     if (k == names.size()) continue;  // CHECK-worthy, but keep the report
@@ -432,11 +507,12 @@ absl::StatusOr<RetentionReport> ComputeRetentionReport(
     x.revenue += s.revenue;
     x.recency += s.days_since_last;
     x.frequency += static_cast<double>(s.orders);
-    if (r.predicted_available) {
-      x.predicted += predicted[i];
-      x.alive += p_alive[i];
+    if (r->predicted_available) {
+      x.predicted += predicted.ltv[i];
+      x.alive += predicted.p_alive[i];
     }
   }
+  const double customers = static_cast<double>(r->customers);
   for (size_t k = 0; k < names.size(); ++k) {
     SegmentRow row;
     row.name = names[k];
@@ -450,13 +526,36 @@ absl::StatusOr<RetentionReport> ComputeRetentionReport(
       row.mean_recency_days = x.recency / c;
       row.mean_frequency = x.frequency / c;
       row.mean_monetary = x.revenue / c;
-      if (r.predicted_available) {
+      if (r->predicted_available) {
         row.mean_predicted_ltv = x.predicted / c;
         row.mean_probability_alive = x.alive / c;
       }
     }
-    r.segments.push_back(std::move(row));
+    r->segments.push_back(std::move(row));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<RetentionReport> ComputeRetentionReport(
+    const ReportOrders& in, const RetentionReportOptions& options) {
+  if (absl::Status s = ValidateOrders(in); !s.ok()) return s;
+  RetentionReport r;
+  r.options = options;
+  absl::StatusOr<std::vector<size_t>> used = OrdersBeforeAsOf(in, options, &r);
+  if (!used.ok()) return used.status();
+  const MonthAxis axis = MakeMonths(&r);
+  const std::vector<std::vector<size_t>> by_customer =
+      CountOrders(in, *used, axis, &r);
+  CohortSums cohorts(axis.num_months);
+  const PerCustomer per_customer =
+      CountCustomers(in, by_customer, axis, &cohorts, &r);
+  FinishMonths(&r);
+  BuildCohorts(cohorts, &r);
+  r.historic_ltv = report_internal::Distribute(per_customer.revenue);
+  const Predictions predicted =
+      PredictValue(per_customer.summaries, options, &r);
+  BuildSegments(per_customer.summaries, predicted, &r);
   return r;
 }
 
