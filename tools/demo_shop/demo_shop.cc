@@ -608,20 +608,19 @@ std::string PaddedId(absl::string_view prefix, int64_t number, int width) {
 
 int Digits(int64_t n) { return static_cast<int>(absl::StrCat(n).size()); }
 
-Catalog BuildCatalog(const ShopOptions& options) {
-  const auto& categories = Categories();
-  const int num_categories = static_cast<int>(categories.size());
-  Rng rng(options.seed, /*stream=*/1);
-  TitleRegistry titles;
+// A catalog under construction, in planting order (ids and indices are
+// assigned by Renumber at the end). Every random draw goes through `rng`, in
+// the order the build steps run: the output depends on that order.
+struct CatalogDraft {
+  explicit CatalogDraft(const ShopOptions& options)
+      : categories(Categories()),
+        num_categories(static_cast<int>(categories.size())),
+        rng(options.seed, /*stream=*/1) {
+    items.reserve(options.items);
+  }
 
-  std::vector<Item> items;
-  items.reserve(options.items);
-  std::vector<Group> groups;
-  std::vector<int32_t> anchors;
-  std::vector<int32_t> consumables;
-
-  auto add = [&](int32_t category, std::string title, int64_t price,
-                 Role role) {
+  // Adds an item; returns its index.
+  int32_t Add(int32_t category, std::string title, int64_t price, Role role) {
     Item item;
     item.category = category;
     item.title = titles.Claim(std::move(title));
@@ -629,56 +628,69 @@ Catalog BuildCatalog(const ShopOptions& options) {
     item.role = role;
     items.push_back(std::move(item));
     return static_cast<int32_t>(items.size() - 1);
-  };
-  auto random_category = [&] {
+  }
+  int32_t RandomCategory() {
     return static_cast<int32_t>(rng.UniformInt(0, num_categories - 1));
-  };
-  auto random_kind = [&](int32_t category) {
+  }
+  const char* RandomKind(int32_t category) {
     const auto& kinds = categories[category].kinds;
     return kinds[rng.UniformInt(0, static_cast<int64_t>(kinds.size()) - 1)];
-  };
-  auto brand = [](size_t i) {
+  }
+  static const char* Brand(size_t i) {
     return kBrands[i % (sizeof(kBrands) / sizeof(kBrands[0]))];
-  };
+  }
 
-  // Planted items first; each list uses the curated entries, then synthetic
-  // ones.
-  const int num_pairs = options.items / 12;
-  const int num_groups = options.items / 25;
-  const int num_consumables = options.items / 20;
+  const std::vector<CategorySpec>& categories;
+  const int num_categories;
+  Rng rng;
+  TitleRegistry titles;
+  std::vector<Item> items;
+  std::vector<Group> groups;
+  std::vector<int32_t> anchors;
+  std::vector<int32_t> consumables;
+  std::vector<int32_t> fillers;
+};
 
+// Plants `num_pairs` anchor -> complement pairs: the curated ones, then
+// synthetic ones.
+void PlantPairs(int num_pairs, CatalogDraft* d) {
+  Rng& rng = d->rng;
   for (int p = 0; p < num_pairs; ++p) {
     int32_t anchor, complement;
     double probability;
     if (p < static_cast<int>(CuratedPairs().size())) {
       const CuratedPair& spec = CuratedPairs()[p];
       const int32_t category = CategoryIndex(spec.category);
-      anchor = add(category, spec.anchor, ExactPrice(spec.anchor_price),
-                   Role::kAnchor);
-      complement = add(category, spec.complement,
-                       ExactPrice(spec.complement_price), Role::kComplement);
+      anchor = d->Add(category, spec.anchor, ExactPrice(spec.anchor_price),
+                      Role::kAnchor);
+      complement = d->Add(category, spec.complement,
+                          ExactPrice(spec.complement_price), Role::kComplement);
       probability = spec.probability;
     } else {
-      const int32_t category = random_category();
-      const CategorySpec& spec = categories[category];
-      std::string anchor_title =
-          absl::StrCat(brand(p), " ", random_kind(category), " X", 100 + p);
+      const int32_t category = d->RandomCategory();
+      const CategorySpec& spec = d->categories[category];
+      std::string anchor_title = absl::StrCat(
+          CatalogDraft::Brand(p), " ", d->RandomKind(category), " X", 100 + p);
       const double anchor_price = std::exp(
           rng.Uniform(std::log(spec.max_price), std::log(spec.max_price * 4)));
       const char* suffix = kComplementSuffixes[rng.UniformInt(0, 4)];
       std::string complement_title = absl::StrCat(anchor_title, " ", suffix);
-      anchor = add(category, std::move(anchor_title), ShopPrice(anchor_price),
-                   Role::kAnchor);
-      complement = add(category, std::move(complement_title),
-                       ShopPrice(anchor_price * rng.Uniform(0.05, 0.2)),
-                       Role::kComplement);
+      anchor = d->Add(category, std::move(anchor_title),
+                      ShopPrice(anchor_price), Role::kAnchor);
+      complement = d->Add(category, std::move(complement_title),
+                          ShopPrice(anchor_price * rng.Uniform(0.05, 0.2)),
+                          Role::kComplement);
       probability = std::round(rng.Uniform(0.4, 0.7) * 100) / 100;
     }
-    items[anchor].complement = complement;
-    items[anchor].complement_probability = probability;
-    anchors.push_back(anchor);
+    d->items[anchor].complement = complement;
+    d->items[anchor].complement_probability = probability;
+    d->anchors.push_back(anchor);
   }
+}
 
+// Plants `num_groups` substitute groups (budget, standard, premium): the
+// curated ones, then synthetic ones.
+void PlantGroups(int num_groups, CatalogDraft* d) {
   static constexpr double kTierFactor[3] = {1.0, 1.6, 2.5};
   for (int g = 0; g < num_groups; ++g) {
     Group group;
@@ -690,51 +702,58 @@ Catalog BuildCatalog(const ShopOptions& options) {
       base = spec.base_title;
       base_price = spec.base_price;
     } else {
-      group.category = random_category();
-      const CategorySpec& spec = categories[group.category];
-      base = absl::StrCat(random_kind(group.category), " G", g);
+      group.category = d->RandomCategory();
+      const CategorySpec& spec = d->categories[group.category];
+      base = absl::StrCat(d->RandomKind(group.category), " G", g);
       base_price = std::exp(
-          rng.Uniform(std::log(spec.min_price), std::log(spec.max_price)));
+          d->rng.Uniform(std::log(spec.min_price), std::log(spec.max_price)));
     }
     const char* tier_format[3] = {" Essentials", "", " Premium"};
     for (int t = 0; t < 3; ++t) {
       group.members[t] =
-          add(group.category, absl::StrCat(base, tier_format[t]),
-              ShopPrice(base_price * kTierFactor[t]), Role::kSubstitute);
-      items[group.members[t]].group = g;
+          d->Add(group.category, absl::StrCat(base, tier_format[t]),
+                 ShopPrice(base_price * kTierFactor[t]), Role::kSubstitute);
+      d->items[group.members[t]].group = g;
     }
-    groups.push_back(group);
+    d->groups.push_back(group);
   }
+}
 
+// Plants `num_consumables` cycle items: the curated ones, then synthetic
+// ones.
+void PlantConsumables(int num_consumables, CatalogDraft* d) {
+  Rng& rng = d->rng;
   for (int c = 0; c < num_consumables; ++c) {
     int32_t item;
     if (c < static_cast<int>(CuratedConsumables().size())) {
       const CuratedConsumable& spec = CuratedConsumables()[c];
-      item = add(CategoryIndex(spec.category), spec.title,
-                 ExactPrice(spec.price), Role::kConsumable);
+      item = d->Add(CategoryIndex(spec.category), spec.title,
+                    ExactPrice(spec.price), Role::kConsumable);
     } else {
-      const int32_t category = random_category();
-      const auto& names = categories[category].consumables;
+      const int32_t category = d->RandomCategory();
+      const auto& names = d->categories[category].consumables;
       const char* name =
           names[rng.UniformInt(0, static_cast<int64_t>(names.size()) - 1)];
-      item = add(category, absl::StrCat(brand(c), " ", name),
-                 ShopPrice(rng.Uniform(3, 30)), Role::kConsumable);
+      item = d->Add(category, absl::StrCat(CatalogDraft::Brand(c), " ", name),
+                    ShopPrice(rng.Uniform(3, 30)), Role::kConsumable);
     }
-    consumables.push_back(item);
+    d->consumables.push_back(item);
   }
+}
 
-  // Filler: the rest of the assortment, spread over categories by relative
-  // size. Each category walks a shuffled list of kind x variant titles, then
-  // repeats it as "Series 2", "Series 3".
+// Filler: the rest of the assortment, up to `num_items`, spread over
+// categories by relative size. Each category walks a shuffled list of kind x
+// variant titles, then repeats it as "Series 2", "Series 3".
+void AddFillers(int num_items, CatalogDraft* d) {
+  Rng& rng = d->rng;
   std::vector<double> sizes;
-  for (const auto& spec : categories) sizes.push_back(spec.relative_size);
+  for (const auto& spec : d->categories) sizes.push_back(spec.relative_size);
   const AliasTable category_by_size(sizes);
-  std::vector<std::vector<std::pair<int, int>>> combos(num_categories);
-  std::vector<int> fillers_in_category(num_categories, 0);
-  std::vector<int32_t> fillers;
-  while (static_cast<int>(items.size()) < options.items) {
+  std::vector<std::vector<std::pair<int, int>>> combos(d->num_categories);
+  std::vector<int> fillers_in_category(d->num_categories, 0);
+  while (static_cast<int>(d->items.size()) < num_items) {
     const int32_t category = category_by_size.Sample(rng);
-    const CategorySpec& spec = categories[category];
+    const CategorySpec& spec = d->categories[category];
     auto& list = combos[category];
     if (list.empty()) {
       for (int k = 0; k < static_cast<int>(spec.kinds.size()); ++k) {
@@ -752,28 +771,31 @@ Catalog BuildCatalog(const ShopOptions& options) {
     if (series > 0) absl::StrAppend(&title, " Series ", series + 1);
     const double price = std::exp(
         rng.Uniform(std::log(spec.min_price), std::log(spec.max_price)));
-    fillers.push_back(
-        add(category, std::move(title), ShopPrice(price), Role::kFiller));
+    d->fillers.push_back(
+        d->Add(category, std::move(title), ShopPrice(price), Role::kFiller));
   }
+}
 
-  // Popularity: Zipf-Mandelbrot over a rank order. Anchors are placed in the
-  // top quarter so each is bought often enough for its complement to be found;
-  // complements sit lower (never among the very best sellers, so raw co-count
-  // and association disagree); everything else is random. Sorting by a random
-  // key per role does this in O(n log n).
+// Popularity: Zipf-Mandelbrot over a rank order. Anchors are placed in the
+// top quarter so each is bought often enough for its complement to be found;
+// complements sit lower (never among the very best sellers, so raw co-count
+// and association disagree); everything else is random. Sorting by a random
+// key per role does this in O(n log n).
+void AssignPopularity(CatalogDraft* d) {
+  std::vector<Item>& items = d->items;
   const double n = static_cast<double>(items.size());
   std::vector<std::pair<double, int32_t>> keys(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     double key;
     switch (items[i].role) {
       case Role::kAnchor:
-        key = rng.Uniform(0.03, 0.25) * n;
+        key = d->rng.Uniform(0.03, 0.25) * n;
         break;
       case Role::kComplement:
-        key = rng.Uniform(0.10, 0.50) * n;
+        key = d->rng.Uniform(0.10, 0.50) * n;
         break;
       default:
-        key = rng.Uniform() * n;
+        key = d->rng.Uniform() * n;
     }
     keys[i] = {key, static_cast<int32_t>(i)};
   }
@@ -785,23 +807,30 @@ Catalog BuildCatalog(const ShopOptions& options) {
     items[keys[rank].second].weight =
         std::pow(static_cast<double>(rank) + kZipfOffset, -kZipfExponent);
   }
+}
 
-  // About 3% out of stock, filler only: a planted item must stay recommendable.
+// About 3% out of stock, filler only: a planted item must stay recommendable.
+void MarkOutOfStock(CatalogDraft* d) {
+  std::vector<int32_t>& fillers = d->fillers;
+  const double n = static_cast<double>(d->items.size());
   const int64_t out_of_stock = std::min<int64_t>(
       std::llround(0.03 * n), static_cast<int64_t>(fillers.size()));
   for (int64_t i = 0; i < out_of_stock; ++i) {
     const int64_t j =
-        rng.UniformInt(i, static_cast<int64_t>(fillers.size()) - 1);
+        d->rng.UniformInt(i, static_cast<int64_t>(fillers.size()) - 1);
     std::swap(fillers[i], fillers[j]);
-    items[fillers[i]].in_stock = false;
+    d->items[fillers[i]].in_stock = false;
   }
+}
 
-  // Shuffle so that ids say nothing about roles: planted pairs are not
-  // SKU-0001/SKU-0002.
+// Shuffles the draft's items into the catalog so that ids say nothing about
+// roles (planted pairs are not SKU-0001/SKU-0002), and assigns the ids.
+Catalog Renumber(int num_items, CatalogDraft* d) {
+  std::vector<Item>& items = d->items;
   std::vector<int32_t> order(items.size());
   std::iota(order.begin(), order.end(), 0);
   for (size_t i = order.size() - 1; i > 0; --i) {
-    std::swap(order[i], order[rng.UniformInt(0, static_cast<int64_t>(i))]);
+    std::swap(order[i], order[d->rng.UniformInt(0, static_cast<int64_t>(i))]);
   }
   std::vector<int32_t> new_index(items.size());
   for (size_t i = 0; i < order.size(); ++i)
@@ -809,55 +838,76 @@ Catalog BuildCatalog(const ShopOptions& options) {
 
   Catalog catalog;
   catalog.items.resize(items.size());
-  const int width = std::max(4, Digits(options.items));
+  const int width = std::max(4, Digits(num_items));
   for (size_t old = 0; old < items.size(); ++old) {
     Item& item = items[old];
     if (item.complement >= 0) item.complement = new_index[item.complement];
     item.id = PaddedId("SKU-", new_index[old] + 1, width);
     catalog.items[new_index[old]] = std::move(item);
   }
-  for (Group& group : groups) {
+  for (Group& group : d->groups) {
     for (int32_t& member : group.members) member = new_index[member];
   }
-  for (int32_t& anchor : anchors) anchor = new_index[anchor];
-  for (int32_t& consumable : consumables) consumable = new_index[consumable];
-  catalog.groups = std::move(groups);
-  catalog.anchors = std::move(anchors);
-  catalog.consumables = std::move(consumables);
+  for (int32_t& anchor : d->anchors) anchor = new_index[anchor];
+  for (int32_t& consumable : d->consumables) {
+    consumable = new_index[consumable];
+  }
+  catalog.groups = std::move(d->groups);
+  catalog.anchors = std::move(d->anchors);
+  catalog.consumables = std::move(d->consumables);
+  return catalog;
+}
 
-  // Sampling tables: month -> category (popularity mass times season), category
-  // -> item.
-  catalog.items_by_category.resize(num_categories);
-  for (size_t i = 0; i < catalog.items.size(); ++i) {
-    catalog.items_by_category[catalog.items[i].category].push_back(
+// Sampling tables: month -> category (popularity mass times season), category
+// -> item.
+void BuildSamplingTables(Catalog* catalog) {
+  const auto& categories = Categories();
+  const int num_categories = static_cast<int>(categories.size());
+  catalog->items_by_category.resize(num_categories);
+  for (size_t i = 0; i < catalog->items.size(); ++i) {
+    catalog->items_by_category[catalog->items[i].category].push_back(
         static_cast<int32_t>(i));
   }
   std::vector<double> mass(num_categories, 0.0);
-  catalog.item_alias_by_category.resize(num_categories);
+  catalog->item_alias_by_category.resize(num_categories);
   for (int c = 0; c < num_categories; ++c) {
-    catalog.season_by_category.push_back(categories[c].season);
-    const auto& members = catalog.items_by_category[c];
+    catalog->season_by_category.push_back(categories[c].season);
+    const auto& members = catalog->items_by_category[c];
     if (members.empty()) continue;
     std::vector<double> weights;
-    for (int32_t i : members) weights.push_back(catalog.items[i].weight);
+    for (int32_t i : members) weights.push_back(catalog->items[i].weight);
     mass[c] = std::accumulate(weights.begin(), weights.end(), 0.0);
-    catalog.item_alias_by_category[c] = AliasTable(weights);
+    catalog->item_alias_by_category[c] = AliasTable(weights);
   }
   for (int m = 0; m < 12; ++m) {
     std::vector<double> weights(num_categories);
     for (int c = 0; c < num_categories; ++c)
       weights[c] = mass[c] * categories[c].season[m];
-    catalog.category_alias_by_month[m] = AliasTable(weights);
+    catalog->category_alias_by_month[m] = AliasTable(weights);
   }
-  if (!catalog.consumables.empty()) {
+  if (!catalog->consumables.empty()) {
     // Some consumables are far more common on cycles than others (coffee pods
     // vs. lenses).
     std::vector<double> weights;
-    for (size_t i = 0; i < catalog.consumables.size(); ++i) {
+    for (size_t i = 0; i < catalog->consumables.size(); ++i) {
       weights.push_back(1.0 / (static_cast<double>(i) + 2.0));
     }
-    catalog.consumable_alias = AliasTable(weights);
+    catalog->consumable_alias = AliasTable(weights);
   }
+}
+
+Catalog BuildCatalog(const ShopOptions& options) {
+  CatalogDraft draft(options);
+  // Planted items first; each list uses the curated entries, then synthetic
+  // ones. The steps draw from one generator: their order is the output's.
+  PlantPairs(options.items / 12, &draft);
+  PlantGroups(options.items / 25, &draft);
+  PlantConsumables(options.items / 20, &draft);
+  AddFillers(options.items, &draft);
+  AssignPopularity(&draft);
+  MarkOutOfStock(&draft);
+  Catalog catalog = Renumber(options.items, &draft);
+  BuildSamplingTables(&catalog);
   return catalog;
 }
 
@@ -953,6 +1003,22 @@ class Simulator {
   void FinishOrder(int32_t customer, int32_t first_line, bool wholesale,
                    bool has_cycle, bool allow_returns, int day);
   int32_t SecondsOfDay();
+  // One day of orders: the cycle purchases due, the registered customers'
+  // and guests' orders, the returns due; then emits them.
+  absl::Status SimulateDay(int day, const AliasTable& basket_size,
+                           double registered_per_day, double guest_ratio);
+  // Cycle purchases due on `day`, one order per customer; returns how many.
+  int64_t PlaceCycleOrders(int day, int month);
+  // Ordinary orders of registered customers, Poisson with mean `mean`.
+  void PlaceRegisteredOrders(int day, int month, double mean,
+                             const AliasTable& basket_size);
+  // Guest orders, Poisson with mean `mean`.
+  void PlaceGuestOrders(int day, int month, double mean,
+                        const AliasTable& basket_size);
+  // Returns due on `day`, each its own order with a negative quantity.
+  void PlaceReturns(int day);
+  // The cycles with at least 4 purchases, by customer and item.
+  void RecordCycleTruth(ShopTruth* truth) const;
   absl::Status EmitDay(int day);
 
   const ShopOptions& options_;
@@ -1199,102 +1265,128 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
                                     options_.orders_per_customer_year / 365.0;
   const double guest_ratio =
       options_.guest_order_share / (1.0 - options_.guest_order_share);
-  const absl::TimeZone utc = absl::UTCTimeZone();
 
   for (int day = 0; day < options_.days; ++day) {
-    const absl::CivilDay date = options_.start + day;
-    const int month = date.month() - 1;
-    day_prefix_ = absl::StrCat(absl::FormatCivilTime(date), "T");
-    day_start_seconds_ =
-        absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(date), utc));
-    const int weekday =
-        static_cast<int>(absl::GetWeekday(date));  // Monday is 0
-    const double volume =
-        kMonthVolume[month] * kWeekdayVolume[weekday] *
-        (0.95 + 0.1 * static_cast<double>(day) / options_.days);
-
-    // 1. Cycle purchases due today, one order per customer.
-    std::vector<int32_t> due;
-    due.swap(cycles_due_[day]);
-    std::sort(due.begin(), due.end(), [&](int32_t a, int32_t b) {
-      return std::make_pair(cycles_[a].customer, a) <
-             std::make_pair(cycles_[b].customer, b);
-    });
-    int64_t cycle_orders_today = 0;
-    for (size_t i = 0; i < due.size();) {
-      const int32_t customer = cycles_[due[i]].customer;
-      const int32_t first_line = static_cast<int32_t>(lines_.size());
-      for (; i < due.size() && cycles_[due[i]].customer == customer; ++i) {
-        Cycle& cycle = cycles_[due[i]];
-        lines_.push_back(
-            {cycle.item, cycle.quantity, PriceOn(cycle.item, day)});
-        ++cycle.purchases;
-        // Next purchase: the period +-15%; now and then a skipped delivery
-        // doubles the gap.
-        double gap = cycle.period * rng_.Uniform(0.85, 1.15);
-        if (rng_.Bernoulli(0.03)) gap += cycle.period;
-        const int next = day + std::max(1, static_cast<int>(std::lround(gap)));
-        if (next < cycle.end_day && next < options_.days)
-          cycles_due_[next].push_back(due[i]);
-      }
-      if (rng_.Bernoulli(0.25)) {
-        FillBasket(customer, customers_[customer].tier,
-                   static_cast<int>(rng_.UniformInt(1, 2)),
-                   /*wholesale=*/false, day, month, first_line);
-      }
-      FinishOrder(customer, first_line, /*wholesale=*/false, /*has_cycle=*/true,
-                  /*allow_returns=*/false, day);
-      ++cycle_orders_today;
-    }
-
-    // 2. Ordinary orders of registered customers.
-    const double registered_mean = registered_per_day * volume;
-    const int64_t registered = rng_.Poisson(registered_mean);
-    for (int64_t k = 0; k < registered; ++k) {
-      const int32_t customer = customer_alias_.Sample(rng_);
-      const bool wholesale = rng_.Bernoulli(options_.wholesale_share);
-      const int draws = wholesale ? static_cast<int>(rng_.UniformInt(40, 80))
-                                  : basket_size.Sample(rng_) + 1;
-      const int32_t first_line = static_cast<int32_t>(lines_.size());
-      FillBasket(customer, customers_[customer].tier, draws, wholesale, day,
-                 month, first_line);
-      FinishOrder(customer, first_line, wholesale, /*has_cycle=*/false,
-                  /*allow_returns=*/true, day);
-    }
-
-    // 3. Guests, in proportion to today's registered purchase orders.
-    const int64_t guests =
-        rng_.Poisson(guest_ratio * (registered_mean +
-                                    static_cast<double>(cycle_orders_today)));
-    for (int64_t k = 0; k < guests; ++k) {
-      const int32_t first_line = static_cast<int32_t>(lines_.size());
-      FillBasket(-1, static_cast<int>(rng_.UniformInt(0, 2)),
-                 basket_size.Sample(rng_) + 1,
-                 /*wholesale=*/false, day, month, first_line);
-      FinishOrder(-1, first_line, /*wholesale=*/false, /*has_cycle=*/false,
-                  /*allow_returns=*/false, day);
-    }
-
-    // 4. Returns due today, each its own order with a negative quantity.
-    std::vector<ReturnEvent> returns;
-    returns.swap(returns_due_[day]);
-    for (const ReturnEvent& event : returns) {
-      Order order;
-      order.seconds = SecondsOfDay();
-      order.customer = event.customer;
-      order.first_line = static_cast<int32_t>(lines_.size());
-      order.num_lines = 1;
-      order.sequence = sequence_++;
-      order.is_return = true;
-      order.has_cycle = false;
-      order.wholesale = false;
-      lines_.push_back({event.item, -event.quantity, event.price_cents});
-      orders_.push_back(order);
-    }
-
-    if (absl::Status status = EmitDay(day); !status.ok()) return status;
+    absl::Status status =
+        SimulateDay(day, basket_size, registered_per_day, guest_ratio);
+    if (!status.ok()) return status;
   }
 
+  RecordCycleTruth(truth);
+  stats_.active_customers = std::count(active_.begin(), active_.end(), true);
+  *stats = stats_;
+  return absl::OkStatus();
+}
+
+absl::Status Simulator::SimulateDay(int day, const AliasTable& basket_size,
+                                    double registered_per_day,
+                                    double guest_ratio) {
+  const absl::CivilDay date = options_.start + day;
+  const int month = date.month() - 1;
+  day_prefix_ = absl::StrCat(absl::FormatCivilTime(date), "T");
+  day_start_seconds_ = absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilSecond(date), absl::UTCTimeZone()));
+  const int weekday = static_cast<int>(absl::GetWeekday(date));  // Monday is 0
+  const double volume = kMonthVolume[month] * kWeekdayVolume[weekday] *
+                        (0.95 + 0.1 * static_cast<double>(day) / options_.days);
+
+  const int64_t cycle_orders_today = PlaceCycleOrders(day, month);
+  const double registered_mean = registered_per_day * volume;
+  PlaceRegisteredOrders(day, month, registered_mean, basket_size);
+  // Guests, in proportion to today's registered purchase orders.
+  PlaceGuestOrders(
+      day, month,
+      guest_ratio * (registered_mean + static_cast<double>(cycle_orders_today)),
+      basket_size);
+  PlaceReturns(day);
+  return EmitDay(day);
+}
+
+int64_t Simulator::PlaceCycleOrders(int day, int month) {
+  std::vector<int32_t> due;
+  due.swap(cycles_due_[day]);
+  std::sort(due.begin(), due.end(), [&](int32_t a, int32_t b) {
+    return std::make_pair(cycles_[a].customer, a) <
+           std::make_pair(cycles_[b].customer, b);
+  });
+  int64_t cycle_orders_today = 0;
+  for (size_t i = 0; i < due.size();) {
+    const int32_t customer = cycles_[due[i]].customer;
+    const int32_t first_line = static_cast<int32_t>(lines_.size());
+    for (; i < due.size() && cycles_[due[i]].customer == customer; ++i) {
+      Cycle& cycle = cycles_[due[i]];
+      lines_.push_back({cycle.item, cycle.quantity, PriceOn(cycle.item, day)});
+      ++cycle.purchases;
+      // Next purchase: the period +-15%; now and then a skipped delivery
+      // doubles the gap.
+      double gap = cycle.period * rng_.Uniform(0.85, 1.15);
+      if (rng_.Bernoulli(0.03)) gap += cycle.period;
+      const int next = day + std::max(1, static_cast<int>(std::lround(gap)));
+      if (next < cycle.end_day && next < options_.days)
+        cycles_due_[next].push_back(due[i]);
+    }
+    if (rng_.Bernoulli(0.25)) {
+      FillBasket(customer, customers_[customer].tier,
+                 static_cast<int>(rng_.UniformInt(1, 2)),
+                 /*wholesale=*/false, day, month, first_line);
+    }
+    FinishOrder(customer, first_line, /*wholesale=*/false, /*has_cycle=*/true,
+                /*allow_returns=*/false, day);
+    ++cycle_orders_today;
+  }
+  return cycle_orders_today;
+}
+
+void Simulator::PlaceRegisteredOrders(int day, int month, double mean,
+                                      const AliasTable& basket_size) {
+  const int64_t registered = rng_.Poisson(mean);
+  for (int64_t k = 0; k < registered; ++k) {
+    const int32_t customer = customer_alias_.Sample(rng_);
+    const bool wholesale = rng_.Bernoulli(options_.wholesale_share);
+    const int draws = wholesale ? static_cast<int>(rng_.UniformInt(40, 80))
+                                : basket_size.Sample(rng_) + 1;
+    const int32_t first_line = static_cast<int32_t>(lines_.size());
+    FillBasket(customer, customers_[customer].tier, draws, wholesale, day,
+               month, first_line);
+    FinishOrder(customer, first_line, wholesale, /*has_cycle=*/false,
+                /*allow_returns=*/true, day);
+  }
+}
+
+void Simulator::PlaceGuestOrders(int day, int month, double mean,
+                                 const AliasTable& basket_size) {
+  const int64_t guests = rng_.Poisson(mean);
+  for (int64_t k = 0; k < guests; ++k) {
+    const int32_t first_line = static_cast<int32_t>(lines_.size());
+    // Keep the two draws in one call: their (compiler-chosen) evaluation
+    // order is part of the seeded output.
+    FillBasket(-1, static_cast<int>(rng_.UniformInt(0, 2)),
+               basket_size.Sample(rng_) + 1,
+               /*wholesale=*/false, day, month, first_line);
+    FinishOrder(-1, first_line, /*wholesale=*/false, /*has_cycle=*/false,
+                /*allow_returns=*/false, day);
+  }
+}
+
+void Simulator::PlaceReturns(int day) {
+  std::vector<ReturnEvent> returns;
+  returns.swap(returns_due_[day]);
+  for (const ReturnEvent& event : returns) {
+    Order order;
+    order.seconds = SecondsOfDay();
+    order.customer = event.customer;
+    order.first_line = static_cast<int32_t>(lines_.size());
+    order.num_lines = 1;
+    order.sequence = sequence_++;
+    order.is_return = true;
+    order.has_cycle = false;
+    order.wholesale = false;
+    lines_.push_back({event.item, -event.quantity, event.price_cents});
+    orders_.push_back(order);
+  }
+}
+
+void Simulator::RecordCycleTruth(ShopTruth* truth) const {
   for (const Cycle& cycle : cycles_) {
     if (cycle.purchases < 4) continue;
     truth->cycles.push_back(
@@ -1302,16 +1394,13 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
          catalog_.items[cycle.item].id, static_cast<double>(cycle.period),
          cycle.purchases});
   }
-  // Cycles are created customer by customer; sort by item within a customer for
-  // a stable order.
+  // Cycles are created customer by customer; sort by item within a customer
+  // for a stable order.
   std::sort(truth->cycles.begin(), truth->cycles.end(),
             [](const CycleTruth& a, const CycleTruth& b) {
               return std::tie(a.customer_id, a.item_id) <
                      std::tie(b.customer_id, b.item_id);
             });
-  stats_.active_customers = std::count(active_.begin(), active_.end(), true);
-  *stats = stats_;
-  return absl::OkStatus();
 }
 
 absl::Status Simulator::EmitDay(int day) {
