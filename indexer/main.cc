@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
@@ -24,71 +26,88 @@
 #include "models/timestamp.h"
 #include "models/list_file.h"
 
-int main(int argc, char** argv) {
-  using boomerang::IndexerOptions;
-  IndexerOptions opts;
-  std::vector<std::string> catalog_column_flags;
+namespace {
+
+using boomerang::IndexerOptions;
+
+// The flags that are parsed into something other than IndexerOptions
+// fields, and turned into them by ApplyFlags.
+struct CommandFlags {
+  std::vector<std::string> catalog_columns;  // --catalog-column
+  std::vector<std::string> catalog_lookups;  // --catalog-lookup
   std::string scoring = "llr";
   bool quiet = false;
   int threads = 0;
+  bool no_embeddings = false;
+};
 
-  CLI::App app{
-      "Builds a Boomerang snapshot (\"bought together\" tables, popularity) "
-      "from "
-      "a purchase export and publishes it atomically as the next version under "
-      "--out."};
-  boomerang::PurchaseInputFlags input;
-  boomerang::AddPurchaseInputFlags(&app, &input, &opts);
-  app.add_option("--events", opts.events_dir,
+// Where the data comes from and where the snapshot goes: --events, the
+// catalog flags and --out.
+void AddSourceFlags(CLI::App& app, IndexerOptions* opts, CommandFlags* flags) {
+  app.add_option("--events", opts->events_dir,
                  "the server's live event store (its --events-dir): adds its "
                  "purchases after the export's last one (safe while the server "
                  "runs)");
-  app.add_option("--catalog", opts.catalog_path,
+  app.add_option("--catalog", opts->catalog_path,
                  "optional catalog CSV: item_id, title, category (a path such "
                  "as Home/Kitchen/Mugs), brand, price, in_stock, "
                  "recommendable (0 marks a non-product)");
-  app.add_option("--catalog-column", catalog_column_flags,
+  app.add_option("--catalog-column", flags->catalog_columns,
                  "map a catalog column, e.g. item_id=sku; a category may join "
                  "several columns: category=department+aisle. Repeatable.");
-  std::vector<std::string> catalog_lookup_flags;
-  app.add_option("--catalog-lookup", catalog_lookup_flags,
+  app.add_option("--catalog-lookup", flags->catalog_lookups,
                  "COLUMN=FILE: translate the catalog column's ids with FILE "
                  "(CSV: id, name), e.g. aisle_id=aisles.csv.gz. Repeatable.");
-  app.add_option("--out", opts.out_root, "snapshot root directory")->required();
-  app.add_option("--top-k", opts.cooccurrence.top_k,
+  app.add_option("--out", opts->out_root, "snapshot root directory")
+      ->required();
+}
+
+// The "bought together" tables: --top-k, --min-support, --max-order-items,
+// --scoring.
+void AddPairFlags(CLI::App& app, IndexerOptions* opts, CommandFlags* flags) {
+  app.add_option("--top-k", opts->cooccurrence.top_k,
                  "co-purchased items kept per item")
       ->capture_default_str();
-  app.add_option("--min-support", opts.cooccurrence.min_support,
+  app.add_option("--min-support", opts->cooccurrence.min_support,
                  "minimum orders containing both items of a pair")
       ->capture_default_str();
-  app.add_option("--max-order-items", opts.cooccurrence.max_order_items,
+  app.add_option("--max-order-items", opts->cooccurrence.max_order_items,
                  "orders with more distinct items are left out of pair "
                  "counting (wholesale restocks)")
       ->capture_default_str();
-  app.add_option("--scoring", scoring, "pair score: llr, cosine, lift or count")
+  app.add_option("--scoring", flags->scoring,
+                 "pair score: llr, cosine, lift or count")
       ->capture_default_str();
-  app.add_option("--max-shrink", opts.max_shrink,
+}
+
+// The shrink guard, item-id merging, the recent window and --threads.
+void AddDataFlags(CLI::App& app, IndexerOptions* opts, CommandFlags* flags) {
+  app.add_option("--max-shrink", opts->max_shrink,
                  "fail (publish nothing) when orders, customers or the days "
                  "covered fall by more than this share against the newest "
                  "snapshot under --out, or the data ends earlier: a "
                  "truncated export reads like a clean end of input")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  app.add_flag("--allow-shrink", opts.allow_shrink,
+  app.add_flag("--allow-shrink", opts->allow_shrink,
                "publish even when the data shrank (see --max-shrink)");
-  app.add_flag("--merge-item-case", opts.merge_item_case,
+  app.add_flag("--merge-item-case", opts->merge_item_case,
                "merge item ids that differ only in case (85123A, 85123a) "
                "into the spelling with the most lines; the others stay "
                "findable as aliases (the summary lists such ids either way)");
   app.add_option(
-         "--recent-days", opts.recent_days,
+         "--recent-days", opts->recent_days,
          "window for recent popularity, in days before the last purchase")
       ->capture_default_str();
-  app.add_option("--threads", threads, "worker threads (0: all cores)")
+  app.add_option("--threads", flags->threads, "worker threads (0: all cores)")
       ->capture_default_str();
-  bool no_embeddings = false;
-  auto& emb = opts.embeddings;
-  app.add_flag("--no-embeddings", no_embeddings,
+}
+
+// Item and customer embeddings (ALS) and the similar items from them.
+void AddEmbeddingFlags(CLI::App& app, IndexerOptions* opts,
+                       CommandFlags* flags) {
+  auto& emb = opts->embeddings;
+  app.add_flag("--no-embeddings", flags->no_embeddings,
                "skip item/customer embeddings (no personal picks; similar "
                "items from names and categories only)");
   app.add_option("--factors", emb.als.factors, "embedding size")
@@ -116,7 +135,62 @@ int main(int argc, char** argv) {
   app.add_option("--seed", emb.als.seed,
                  "random seed (same seed, same snapshot)")
       ->capture_default_str();
-  app.add_flag("--quiet", quiet, "no progress lines");
+}
+
+// Turns the parsed flags into `opts`; an error is bad input (exit 1).
+absl::Status ApplyFlags(const boomerang::PurchaseInputFlags& input,
+                        const CommandFlags& flags, IndexerOptions* opts) {
+  if (absl::Status s = boomerang::ApplyPurchaseInputFlags(input, opts);
+      !s.ok()) {
+    return s;
+  }
+  std::vector<std::string> catalog_names = {"item_id"};
+  for (const auto& c : boomerang::CatalogOptionalColumns())
+    catalog_names.push_back(c);
+  auto catalog_columns =
+      boomerang::ParseColumnMappings(flags.catalog_columns, catalog_names);
+  if (!catalog_columns.ok()) return catalog_columns.status();
+  opts->catalog_columns = *catalog_columns;
+  for (const std::string& f : flags.catalog_lookups) {
+    const size_t eq = f.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == f.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--catalog-lookup '", f, "' must look like COLUMN=FILE"));
+    }
+    opts->catalog_lookups[f.substr(0, eq)] = f.substr(eq + 1);
+  }
+  auto sc = boomerang::ParseScoring(flags.scoring);
+  if (!sc.ok()) return sc.status();
+  opts->cooccurrence.scoring = *sc;
+  opts->cooccurrence.threads = flags.threads;
+  opts->embeddings.enabled = !flags.no_embeddings;
+  opts->embeddings.als.threads = flags.threads;
+  opts->embeddings.ann.threads = flags.threads;
+  if (!flags.quiet) {
+    opts->progress = [](const std::string& line) {
+      std::cerr << "boomerang-indexer: " << line << "\n";
+    };
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  IndexerOptions opts;
+  CommandFlags flags;
+  CLI::App app{
+      "Builds a Boomerang snapshot (\"bought together\" tables, popularity) "
+      "from "
+      "a purchase export and publishes it atomically as the next version under "
+      "--out."};
+  boomerang::PurchaseInputFlags input;
+  boomerang::AddPurchaseInputFlags(&app, &input, &opts);
+  AddSourceFlags(app, &opts, &flags);
+  AddPairFlags(app, &opts, &flags);
+  AddDataFlags(app, &opts, &flags);
+  AddEmbeddingFlags(app, &opts, &flags);
+  app.add_flag("--quiet", flags.quiet, "no progress lines");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -129,37 +203,8 @@ int main(int argc, char** argv) {
     std::cerr << "boomerang-indexer: error: " << s.message() << "\n";
     return code;
   };
-  if (absl::Status s = boomerang::ApplyPurchaseInputFlags(input, &opts);
-      !s.ok()) {
+  if (absl::Status s = ApplyFlags(input, flags, &opts); !s.ok()) {
     return fail(s, 1);
-  }
-  std::vector<std::string> catalog_names = {"item_id"};
-  for (const auto& c : boomerang::CatalogOptionalColumns())
-    catalog_names.push_back(c);
-  auto catalog_columns =
-      boomerang::ParseColumnMappings(catalog_column_flags, catalog_names);
-  if (!catalog_columns.ok()) return fail(catalog_columns.status(), 1);
-  opts.catalog_columns = *catalog_columns;
-  for (const std::string& f : catalog_lookup_flags) {
-    const size_t eq = f.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == f.size()) {
-      return fail(absl::InvalidArgumentError(absl::StrCat(
-                      "--catalog-lookup '", f, "' must look like COLUMN=FILE")),
-                  1);
-    }
-    opts.catalog_lookups[f.substr(0, eq)] = f.substr(eq + 1);
-  }
-  auto sc = boomerang::ParseScoring(scoring);
-  if (!sc.ok()) return fail(sc.status(), 1);
-  opts.cooccurrence.scoring = *sc;
-  opts.cooccurrence.threads = threads;
-  opts.embeddings.enabled = !no_embeddings;
-  opts.embeddings.als.threads = threads;
-  opts.embeddings.ann.threads = threads;
-  if (!quiet) {
-    opts.progress = [](const std::string& line) {
-      std::cerr << "boomerang-indexer: " << line << "\n";
-    };
   }
 
   boomerang::IndexReport report;
