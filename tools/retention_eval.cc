@@ -1,5 +1,5 @@
 // boomerang-retention-eval: a time-split benchmark of the retention features,
-// buy-again timing (server/retention.h, models/repurchase.h) and customer
+// buy-again timing (server/engine/retention.h, models/rank/buy_again.h) and customer
 // value (models/customer_value.h), each next to naive baselines computed in
 // the same run on the same customers.
 //
@@ -48,6 +48,7 @@
 #include "models/customer_value.h"
 #include "models/item_exclusion.h"
 #include "models/purchase_line.h"
+#include "models/rank/buy_again.h"
 #include "models/repurchase.h"
 #include "models/timestamp.h"
 #include "server/engine/retention.h"
@@ -140,33 +141,22 @@ absl::flat_hash_map<std::string, std::vector<size_t>> FutureOrders(
 }
 
 // ---------------------------------------------------------------------------
-// Repurchase timing of one history item, as server/retention.cc computes it
-// (TimeItem there), so that alternative orderings of the same estimates can
-// be measured next to the server's own.
+// Repurchase timing of one history item, as the server computes it
+// (models/rank/buy_again.h TimeBoughtItem), so that alternative orderings
+// of the same estimates can be measured next to the server's own.
 
-struct Timing {
-  RepurchaseEstimate estimate;
-  double probability = 0;
-  double days_until_due = 0;
-};
+using Timing = RepurchaseTiming;
 
 std::optional<Timing> TimeItem(const Snapshot& snapshot,
                                const v1::CustomerItem& ci, int64_t as_of,
                                double horizon_days) {
-  const int32_t index = snapshot.FindItem(ci.item_id());
-  if (index < 0) return std::nullopt;
-  const auto& times = ci.purchase_times();
-  const int n = static_cast<int>(
-      std::upper_bound(times.begin(), times.end(), as_of) - times.begin());
-  if (n == 0) return std::nullopt;
-  auto estimate = EstimateRepurchase(absl::MakeConstSpan(times.data(), n),
-                                     CycleOfItem(snapshot.item(index)));
-  if (!estimate.has_value()) return std::nullopt;
-  Timing t;
-  t.estimate = *estimate;
-  t.days_until_due = DaysUntilDue(*estimate, as_of);
-  t.probability = ProbabilityWithin(*estimate, as_of, horizon_days);
-  return t;
+  BoughtItem bought;
+  bought.item = snapshot.FindItem(ci.item_id());
+  if (bought.item < 0) return std::nullopt;
+  bought.purchase_times = absl::MakeConstSpan(ci.purchase_times().data(),
+                                              ci.purchase_times_size());
+  bought.cycle = CycleOfItem(snapshot.item(bought.item));
+  return TimeBoughtItem(bought, as_of, horizon_days);
 }
 
 // Gaps in days between trips at least a day apart, as models/repurchase.cc
@@ -457,15 +447,9 @@ void AlternativeLists(const std::vector<std::optional<Timing>>& timing,
       by_score);
   lists[kScoreAll] = RankTimed(
       timing, [](const Timing&) { return true; }, by_score);
-  // Ties broken as the server does (server/retention.cc MoreLikely).
+  // Ordered as the server orders (models/rank/buy_again.h MoreLikely).
   lists[kProbabilityAll] = RankTimed(
-      timing, [](const Timing&) { return true; },
-      [](const Timing& a, const Timing& b) {
-        if (a.probability != b.probability) {
-          return a.probability > b.probability;
-        }
-        return a.estimate.confidence > b.estimate.confidence;
-      });
+      timing, [](const Timing&) { return true; }, MoreLikely);
   // Filled to full length with the TopFreq order: what the model adds on
   // top of the strongest baseline when list lengths are equal.
   auto filled = [&](std::vector<int> head) {
