@@ -238,6 +238,10 @@ int main(int argc, char** argv) {
   WritePortFile(flags.port_file, (*server)->port());
   std::cout << "listening on " << options.host << ":" << (*server)->port()
             << std::endl;
+  Log(absl::StrCat("serving snapshot ", (*server)->serving_version(), " on ",
+                   options.host, ":", (*server)->port(),
+                   "; requests without as_of are answered for the ",
+                   options.clock.Describe(), " clock"));
 
   int sig = 0;
   sigwait(&signals, &sig);

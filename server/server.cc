@@ -21,6 +21,7 @@
 #include "server/auth.h"
 #include "server/engine/engine.h"
 #include "server/engine/live_events.h"
+#include "server/engine/live_view.h"
 #include "server/engine/snapshot_manager.h"
 #include "server/grpc/admin_service.h"
 #include "server/grpc/recommender_service.h"
@@ -67,8 +68,8 @@ std::chrono::system_clock::time_point After(double seconds) {
 }
 
 // The live event store's gauges for /metrics.
-std::string EventMetrics(const EventLog& events, const SnapshotHolder& holder,
-                         int64_t now) {
+std::string EventMetrics(const EventLog& events, const LiveView* live,
+                         const SnapshotHolder& holder, int64_t now) {
   // How far the serving snapshot's data is behind the live events: the
   // overlay covers the gap until the nightly rebuild takes the events in.
   // Growing past a day means the rebuild is not running.
@@ -123,7 +124,13 @@ std::string EventMetrics(const EventLog& events, const SnapshotHolder& holder,
       "were last stored (0: not since start).\n"
       "# TYPE boomerang_events_last_append_timestamp_seconds gauge\n"
       "boomerang_events_last_append_timestamp_seconds ",
-      events.last_append_time(), "\n");
+      events.last_append_time(), "\n",
+      "# HELP boomerang_live_view_events Live events held in memory for "
+      "requests (those after the serving snapshot's data end): grows until "
+      "the nightly rebuild takes them in.\n"
+      "# TYPE boomerang_live_view_events gauge\n"
+      "boomerang_live_view_events ",
+      live != nullptr ? live->events() : 0, "\n");
 }
 
 }  // namespace
@@ -252,7 +259,17 @@ absl::Status Server::Parts::LoadSnapshots() {
   mopts.load.verify_checksums = !options.skip_checksums;
   mopts.log = log;
   Engine* e = engine.get();
-  mopts.on_swap = [e] { e->OnSnapshotSwapped(); };
+  auto log_line = log;
+  mopts.on_swap = [e, log_line] {
+    absl::Status s = e->OnSnapshotSwapped();
+    if (!s.ok()) {
+      log_line(absl::StrCat("re-reading the live events for an older "
+                            "snapshot failed (requests miss some of them "
+                            "until the next swap): ",
+                            s.message()));
+    }
+  };
+  mopts.on_retired_freed = [e] { e->OnOlderSnapshotsFreed(); };
   auto started = SnapshotManager::Start(mopts, &holder);
   if (!started.ok()) {
     return absl::FailedPreconditionError(
@@ -294,10 +311,10 @@ absl::Status Server::Parts::StartHttp() {
   hopts.require_client_cert = options.require_client_cert;
   if (events != nullptr) {
     const EventLog* log = events;
-    const SnapshotHolder* h = &holder;
-    const ServingClock* clock = &engine->clock();
-    hopts.extra_metrics = [log, h, clock] {
-      return EventMetrics(*log, *h, clock->SystemNow());
+    const Engine* e = engine.get();
+    hopts.extra_metrics = [log, e] {
+      return EventMetrics(*log, e->live_view(), e->holder(),
+                          e->clock().SystemNow());
     };
   }
   auto started = HttpGateway::Start(hopts, engine.get(), manager.get());
@@ -382,10 +399,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return s;
   }
   p.SetHealth(true);
-  p.log(absl::StrCat("serving snapshot ", p.holder.Current()->version(),
-                     " on ", options.host, ":", p.port,
-                     "; requests without as_of are answered for the ",
-                     options.clock.Describe(), " clock"));
   return server;
 }
 

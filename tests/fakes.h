@@ -26,7 +26,6 @@ class FakeEventLog final : public EventLog {
                    AppendCallback done) override {
     AppendResult r;
     std::vector<v1::Event> accepted;
-    Listener listener;
     {
       absl::MutexLock lock(&mu_);
       for (v1::Event& e : events) {
@@ -39,13 +38,16 @@ class FakeEventLog final : public EventLog {
         accepted.push_back(std::move(e));
         ++r.accepted;
       }
-      listener = listener_;
     }
-    // Outside the lock, as the store calls it from its writer thread: the
-    // listener may take locks that a Replay caller holds.
+    // Outside the events' lock, as the store calls it from its writer
+    // thread (the listener may take locks a Replay caller holds), under the
+    // listener's own lock (SetListener waits for it).
     std::vector<const v1::Event*> pointers;
     for (const v1::Event& e : accepted) pointers.push_back(&e);
-    if (listener && !pointers.empty()) listener(pointers);
+    {
+      absl::MutexLock lock(&listener_mu_);
+      if (listener_ && !pointers.empty()) listener_(pointers);
+    }
     done(r);
   }
   absl::Status Replay(
@@ -57,7 +59,7 @@ class FakeEventLog final : public EventLog {
     return absl::OkStatus();
   }
   void SetListener(Listener listener) override {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&listener_mu_);
     listener_ = std::move(listener);
   }
   int64_t events_accepted() const override {
@@ -75,6 +77,7 @@ class FakeEventLog final : public EventLog {
   mutable absl::Mutex mu_;
   std::vector<v1::Event> events_;
   absl::flat_hash_set<std::string> keys_;
+  absl::Mutex listener_mu_;
   Listener listener_;
   int64_t newest_ = 0;
 };

@@ -53,7 +53,8 @@ class EventLog {
 
   // Called with the events of each append that were accepted, once they
   // are durable and before the append's `done` (on the log's writer
-  // thread: keep it short). One listener; set before appending starts.
+  // thread: keep it short). One listener; setting another (or null) waits
+  // for a call in progress, so that the old one may be destroyed after.
   using Listener = std::function<void(const std::vector<const v1::Event*>&)>;
   virtual void SetListener(Listener listener) = 0;
 

@@ -374,6 +374,7 @@ std::vector<absl::StatusOr<EventStore::AppendResult>> EventStore::WriteGroup(
   write_groups_.fetch_add(1);
   // Before the calls are acknowledged: whoever follows the log (the live
   // view) has the events by the time a caller hears they are stored.
+  absl::MutexLock lock(&listener_mu_);
   if (listener_) listener_(accepted_events);
   return results;
 }

@@ -102,7 +102,9 @@ class EventStore final : public EventLog {
       const std::function<bool(const v1::Event&)>& fn) const override {
     return ForEach(fn);
   }
+  // Waits for a call of the previous listener in progress.
   void SetListener(Listener listener) override {
+    absl::MutexLock lock(&listener_mu_);
     listener_ = std::move(listener);
   }
 
@@ -153,7 +155,8 @@ class EventStore final : public EventLog {
   bool read_only_ = false;
   bool sync_writes_ = true;
   std::shared_ptr<const std::function<int64_t()>> keep_after_;
-  Listener listener_;  // set before appends start
+  absl::Mutex listener_mu_;  // held while the listener runs
+  Listener listener_ ABSL_GUARDED_BY(listener_mu_);
 };
 
 }  // namespace boomerang

@@ -9,47 +9,68 @@ Engine::Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock,
     : holder_(holder),
       log_(log),
       clock_(std::move(clock)),
-      ranking_(std::move(ranking)) {}
+      ranking_(std::move(ranking)) {
+  if (log_ == nullptr) {
+    started_ = true;
+    return;
+  }
+  // Before anything can be appended: every accepted event reaches the view
+  // before its caller hears back, also while Start reads the log.
+  live_ = std::make_unique<LiveView>();
+  LiveView* view = live_.get();
+  log_->SetListener([view](const std::vector<const v1::Event*>& events) {
+    view->Add(events);
+  });
+}
 
 Engine::~Engine() {
-  // The log may outlive the engine: stop feeding a view that is going.
-  if (log_ != nullptr && live_ != nullptr) log_->SetListener(nullptr);
+  // The log may outlive the engine: stop feeding a view that is going
+  // (SetListener waits for a call in progress).
+  if (log_ != nullptr) log_->SetListener(nullptr);
 }
 
 absl::Status Engine::Start() {
   if (log_ == nullptr) return absl::OkStatus();
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   const int64_t after = snapshot != nullptr ? snapshot->data_end_seconds() : 0;
-  auto live = LiveView::Build(*log_, after);
-  if (!live.ok()) return live.status();
-  live_ = std::move(*live);
-  // Before any append can run (the server is not serving yet): every
-  // accepted event reaches the view before its caller hears back.
-  LiveView* view = live_.get();
-  log_->SetListener([view](const std::vector<const v1::Event*>& events) {
-    view->Add(events);
-  });
-  return absl::OkStatus();
+  absl::Status s = live_->KeepAfter(*log_, after);
+  if (s.ok()) started_.store(true, std::memory_order_release);
+  return s;
 }
 
-void Engine::OnSnapshotSwapped() {
-  if (live_ == nullptr) return;
+absl::Status Engine::OnSnapshotSwapped() {
+  if (live_ == nullptr) return absl::OkStatus();
+  std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+  if (snapshot == nullptr) return absl::OkStatus();
+  // A newer snapshot changes nothing yet: requests still on the older one
+  // need the events between the two data ends (OnOlderSnapshotsFreed drops
+  // them later). An older one needs events the view may have dropped.
+  if (!live_->read() || snapshot->data_end_seconds() >= live_->after()) {
+    return absl::OkStatus();
+  }
+  return live_->KeepAfter(*log_, snapshot->data_end_seconds());
+}
+
+void Engine::OnOlderSnapshotsFreed() {
+  if (live_ == nullptr || !live_->read()) return;
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   if (snapshot == nullptr) return;
-  // A rollback re-reads the log; should that read fail (the log's storage
-  // is unreadable) the view keeps what was read, and requests miss the
-  // rest until the next swap.
-  (void)live_->KeepAfter(*log_, snapshot->data_end_seconds());
+  // Only drops (a later bound prunes in place; never reads the log).
+  if (snapshot->data_end_seconds() > live_->after()) {
+    live_->KeepAfter(*log_, snapshot->data_end_seconds()).IgnoreError();
+  }
 }
 
 absl::StatusOr<View> Engine::Acquire() const {
+  if (!started_.load(std::memory_order_acquire)) {
+    return absl::UnavailableError("starting: reading the live events");
+  }
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   if (snapshot == nullptr) {
     return absl::UnavailableError("no snapshot loaded yet");
   }
   return View{std::move(snapshot), live_.get(), clock_, &ranking_};
 }
-
 void Engine::RecordEventsAsync(const v1::RecordEventsRequest& request,
                                v1::RecordEventsResponse* response,
                                std::function<void(absl::Status)> done) const {

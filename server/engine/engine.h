@@ -15,6 +15,7 @@
 #ifndef BOOMERANG_SERVER_ENGINE_ENGINE_H_
 #define BOOMERANG_SERVER_ENGINE_ENGINE_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -39,15 +40,21 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Builds the live view from the log (events after the serving snapshot's
-  // data end) and follows the log from now on. Call once, after the first
-  // snapshot is loaded and before serving; a no-op without a log.
+  // The live view follows the log from construction (every append is in
+  // it before it is acknowledged); Start reads the log into it (events
+  // after the serving snapshot's data end). Call once, after the first
+  // snapshot is loaded; until it returns, Acquire says UNAVAILABLE. A
+  // no-op without a log.
   absl::Status Start();
-  // After a different snapshot starts serving (the SnapshotManager's
-  // swap): the live view keeps just the events that snapshot lacks.
-  void OnSnapshotSwapped();
+  // After a different snapshot starts serving (the SnapshotManager's swap):
+  // an older one (a rollback) needs older events, read from the log again.
+  absl::Status OnSnapshotSwapped();
+  // When no request holds an older snapshot any more: the live view drops
+  // what the serving snapshot has.
+  void OnOlderSnapshotsFreed();
 
-  // One request's view; UNAVAILABLE before a snapshot is loaded.
+  // One request's view; UNAVAILABLE before a snapshot is loaded and the
+  // live events are read.
   absl::StatusOr<View> Acquire() const;
 
   // RecordEvents: validates and appends to the log; `done` once durable
@@ -70,7 +77,8 @@ class Engine {
   EventLog* const log_;
   const ServingClock clock_;
   const RankingOptions ranking_;
-  std::unique_ptr<LiveView> live_;
+  std::unique_ptr<LiveView> live_;  // with a log
+  std::atomic<bool> started_{false};
 };
 
 }  // namespace boomerang

@@ -140,7 +140,8 @@ absl::Status PersonalPicks(const View& view,
   const int64_t as_of = view.AsOfOr(request.has_as_of(), request.as_of());
   response->mutable_as_of()->set_seconds(as_of);
   auto loaded =
-      LoadCustomer(view, request.customer_id(), /*with_timing=*/true, as_of);
+      LoadCustomer(view, request.customer_id(), /*with_timing=*/true,
+                   request.has_as_of() ? request.as_of().seconds() : 0);
   if (!loaded.ok()) return loaded.status();
   auto filter =
       BoundFilter::Create(view, request.filter(), nullptr, &*loaded, as_of);

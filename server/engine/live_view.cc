@@ -5,113 +5,153 @@
 #include "absl/hash/hash.h"
 
 namespace boomerang {
+namespace {
+
+// The event store's order: time in microseconds, then idempotency key.
+bool Before(const LiveEvent& a, const LiveEvent& b) {
+  return a.micros != b.micros ? a.micros < b.micros : a.key < b.key;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<LiveView>> LiveView::Build(const EventLog& log,
                                                           int64_t after) {
-  std::unique_ptr<LiveView> view(new LiveView());
+  auto view = std::make_unique<LiveView>();
   absl::Status s = view->KeepAfter(log, after);
   if (!s.ok()) return s;
   return view;
 }
 
-LiveView::Shard& LiveView::ShardOf(absl::string_view customer_id) const {
-  return shards_[absl::Hash<absl::string_view>()(customer_id) % kShards];
+size_t LiveView::ShardIndex(absl::string_view customer_id) {
+  return absl::Hash<absl::string_view>()(customer_id) % kShards;
 }
 
-void LiveView::AddOne(const v1::Event& e) {
-  const int64_t t = e.timestamp().seconds();
-  Shard& shard = ShardOf(e.customer_id());
-  absl::MutexLock lock(&shard.mu);
-  std::vector<LiveEvent>& events = shard.by_customer[e.customer_id()];
-  for (const LiveEvent& have : events) {
-    if (have.key == e.idempotency_key()) return;
-  }
+LiveEvent LiveView::ToLive(const v1::Event& e) {
   LiveEvent le;
   le.type = e.type();
-  le.time = t;
-  le.micros = t * 1000000 + e.timestamp().nanos() / 1000;
+  le.time = e.timestamp().seconds();
+  le.micros = le.time * 1000000 + e.timestamp().nanos() / 1000;
   le.item_id = e.item_id();
   le.order_id = e.order_id();
   le.key = e.idempotency_key();
   le.quantity = e.quantity();
   le.price = e.price();
-  // The event store's order: time (microseconds), then key.
-  auto pos = std::upper_bound(
-      events.begin(), events.end(), le,
-      [](const LiveEvent& a, const LiveEvent& b) {
-        return a.micros != b.micros ? a.micros < b.micros : a.key < b.key;
-      });
-  events.insert(pos, std::move(le));
-  ++shard.events;
-  if (events.size() > kMaxEventsPerCustomer) {
-    events.erase(events.begin());
-    --shard.events;
+  return le;
+}
+
+int LiveView::Insert(LiveEvent event, Events* events) {
+  // A duplicate has the same time and key: binary search finds it.
+  auto pos = std::lower_bound(events->begin(), events->end(), event, Before);
+  if (pos != events->end() && pos->micros == event.micros &&
+      pos->key == event.key) {
+    return 0;
   }
+  events->insert(pos, std::move(event));
+  if (events->size() > kMaxEventsPerCustomer) {
+    events->erase(events->begin());
+    return 0;
+  }
+  return 1;
 }
 
 void LiveView::Add(const std::vector<const v1::Event*>& events) {
-  absl::MutexLock lock(&rebuild_mu_);
+  absl::MutexLock bound(&bound_mu_);
   for (const v1::Event* e : events) {
-    if (e->timestamp().seconds() > after_) AddOne(*e);
+    if (e->timestamp().seconds() <= after_) continue;
+    Shard& shard = shards_[ShardIndex(e->customer_id())];
+    absl::MutexLock lock(&shard.mu);
+    shard.events += Insert(ToLive(*e), &shard.by_customer[e->customer_id()]);
   }
 }
 
 std::vector<LiveEvent> LiveView::ForCustomer(
     absl::string_view customer_id) const {
-  Shard& shard = ShardOf(customer_id);
+  const Shard& shard = shards_[ShardIndex(customer_id)];
   absl::MutexLock lock(&shard.mu);
   auto it = shard.by_customer.find(customer_id);
   if (it == shard.by_customer.end()) return {};
   return it->second;
 }
 
-void LiveView::Clear() {
+void LiveView::PruneInPlace(int64_t after) {
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    shard.by_customer.clear();
-    shard.events = 0;
+    for (auto it = shard.by_customer.begin(); it != shard.by_customer.end();) {
+      Events& events = it->second;
+      auto keep = std::find_if(events.begin(), events.end(),
+                               [after](const LiveEvent& e) {
+                                 return e.time > after;
+                               });
+      shard.events -= keep - events.begin();
+      events.erase(events.begin(), keep);
+      if (events.empty()) {
+        shard.by_customer.erase(it++);
+      } else {
+        ++it;
+      }
+    }
   }
+}
+
+absl::Status LiveView::ReadLog(const EventLog& log, int64_t after) {
+  {
+    // From now on the listener keeps what the new bound needs: an event
+    // appended while the log is read may be too late for the read.
+    absl::MutexLock bound(&bound_mu_);
+    after_ = std::min(after_, after);
+  }
+  // Read beside the serving view, which readers and the listener keep
+  // using meanwhile.
+  std::array<Map, kShards> fresh;
+  std::array<int64_t, kShards> counts{};
+  absl::Status s = log.Replay([&](const v1::Event& e) {
+    if (e.timestamp().seconds() > after) {
+      const size_t k = ShardIndex(e.customer_id());
+      counts[k] += Insert(ToLive(e), &fresh[k][e.customer_id()]);
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  // Merge what the view has (the listener's additions during the read
+  // above all) and swap, shard by shard.
+  absl::MutexLock bound(&bound_mu_);
+  for (int k = 0; k < kShards; ++k) {
+    Shard& shard = shards_[k];
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [customer, events] : shard.by_customer) {
+      for (const LiveEvent& e : events) {
+        if (e.time > after) counts[k] += Insert(e, &fresh[k][customer]);
+      }
+    }
+    shard.by_customer.swap(fresh[k]);
+    shard.events = counts[k];
+  }
+  after_ = after;
+  read_ = true;
+  return absl::OkStatus();
 }
 
 absl::Status LiveView::KeepAfter(const EventLog& log, int64_t after) {
-  absl::MutexLock lock(&rebuild_mu_);
-  const bool first = after_ == 0 && events() == 0;
-  if (!first && after >= after_) {
-    // A newer snapshot: drop what it already has.
-    for (Shard& shard : shards_) {
-      absl::MutexLock shard_lock(&shard.mu);
-      for (auto it = shard.by_customer.begin();
-           it != shard.by_customer.end();) {
-        std::vector<LiveEvent>& events = it->second;
-        auto keep = std::find_if(
-            events.begin(), events.end(),
-            [after](const LiveEvent& e) { return e.time > after; });
-        shard.events -= keep - events.begin();
-        events.erase(events.begin(), keep);
-        if (events.empty()) {
-          shard.by_customer.erase(it++);
-        } else {
-          ++it;
-        }
-      }
+  absl::MutexLock keep(&keep_mu_);
+  {
+    absl::MutexLock bound(&bound_mu_);
+    if (read_ && after >= after_) {
+      after_ = after;
+      PruneInPlace(after);
+      return absl::OkStatus();
     }
-    after_ = after;
-    return absl::OkStatus();
   }
-  // The first build, or an older snapshot: read the log again. Appends
-  // wait for the lock meanwhile (their listener call does), so none is
-  // missed; one already replayed is skipped by its key.
-  Clear();
-  after_ = after;
-  return log.Replay([this, after](const v1::Event& e) {
-    if (e.timestamp().seconds() > after) AddOne(e);
-    return true;
-  });
+  return ReadLog(log, after);
 }
 
 int64_t LiveView::after() const {
-  absl::MutexLock lock(&rebuild_mu_);
+  absl::MutexLock lock(&bound_mu_);
   return after_;
+}
+
+bool LiveView::read() const {
+  absl::MutexLock lock(&bound_mu_);
+  return read_;
 }
 
 int64_t LiveView::events() const {

@@ -1,17 +1,20 @@
 // The live view: every customer's events since the serving snapshot, in
 // memory, kept up to date off the request path.
 //
-// Built once from the event log (EventLog::Replay) and then fed by the
-// log's listener, which runs after an append is durable and before it is
-// acknowledged: a request that follows an acknowledged RecordEvents sees it
-// (read-your-writes), and no request reads the log's storage. A request
-// copies its customer's events (ForCustomer) under a shard's lock: a few
-// dozen events, a few microseconds.
+// Fed by the log's listener from before the first read (Add), which runs
+// after an append is durable and before it is acknowledged: a request that
+// follows an acknowledged RecordEvents sees it (read-your-writes), and no
+// request reads the log's storage. Filled from the log by KeepAfter (a
+// replay), whose result is merged with what the listener added meanwhile:
+// no event is missed or kept twice, and readers never see the view empty
+// while it is read. A request copies its customer's events (ForCustomer)
+// under a shard's lock: a few dozen events, a few microseconds.
 //
 // Only events after the serving snapshot's data end matter to requests
-// (older ones are in the export it was built from); KeepAfter drops the rest
-// when a newer snapshot is swapped in, and rebuilds the view from the log
-// when an older one is (a rollback with Admin.Pin).
+// (older ones are in the export it was built from). The engine drops the
+// rest once no request holds an older snapshot (KeepAfter with a later
+// bound prunes in place), and reads the log again when an older snapshot
+// serves (a rollback with Admin.Pin: KeepAfter with an earlier bound).
 //
 // Seams for later issues: catalog overrides (price, stock; issue 13) and
 // exposures and outcomes (issue 14) are further event kinds the same log
@@ -56,44 +59,57 @@ class LiveView {
   // store's per-customer read did.
   static constexpr size_t kMaxEventsPerCustomer = 10000;
 
-  // Reads every event of `log` after `after` (unix seconds). The caller
-  // then feeds later appends through Add (the engine's log listener).
+  // An empty view; feed it (Add) from the log's listener, then fill it
+  // (KeepAfter).
+  LiveView() = default;
+  // The same, filled with every event of `log` after `after`.
   static absl::StatusOr<std::unique_ptr<LiveView>> Build(const EventLog& log,
                                                          int64_t after);
 
   // Adds accepted events (from the log's listener); an event already in
-  // the view (same idempotency key) is skipped.
+  // the view (same time and idempotency key) is skipped.
   void Add(const std::vector<const v1::Event*>& events);
 
   // The customer's events in time order (a copy; empty when none): by
   // microsecond, then idempotency key, as the event store keeps them.
   std::vector<LiveEvent> ForCustomer(absl::string_view customer_id) const;
 
-  // Keeps the events after `after` only; when `after` is earlier than the
-  // view's current bound, reads the log again to get the older ones back.
+  // Keeps the events after `after` only: in place when the view has been
+  // read and `after` is not earlier than its bound; otherwise by reading
+  // the log (the first time, or to get older events back). Calls are
+  // serialized; Add and ForCustomer go on meanwhile.
   absl::Status KeepAfter(const EventLog& log, int64_t after);
 
   int64_t after() const;
+  bool read() const;  // whether KeepAfter has read the log
   // Events in the view, and customers with events.
   int64_t events() const;
   int64_t customers() const;
 
  private:
-  LiveView() = default;
-  void AddOne(const v1::Event& event);
+  using Events = std::vector<LiveEvent>;
+  using Map = absl::flat_hash_map<std::string, Events>;
   static constexpr int kShards = 16;
   struct Shard {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<std::string, std::vector<LiveEvent>> by_customer
-        ABSL_GUARDED_BY(mu);
+    Map by_customer ABSL_GUARDED_BY(mu);
     int64_t events ABSL_GUARDED_BY(mu) = 0;
   };
-  Shard& ShardOf(absl::string_view customer_id) const;
-  void Clear();
+  static size_t ShardIndex(absl::string_view customer_id);
+  // Inserts in order unless present; keeps the newest kMaxEventsPerCustomer.
+  // Returns the change in the count (-1, 0 or 1).
+  static int Insert(LiveEvent event, Events* events);
+  static LiveEvent ToLive(const v1::Event& e);
+  void PruneInPlace(int64_t after);
+  absl::Status ReadLog(const EventLog& log, int64_t after);
 
-  // Taken by KeepAfter and Add: a rebuild and the listener never interleave.
-  mutable absl::Mutex rebuild_mu_;
-  int64_t after_ ABSL_GUARDED_BY(rebuild_mu_) = 0;
+  // Serializes KeepAfter calls.
+  absl::Mutex keep_mu_;
+  // Taken by Add and by KeepAfter while it changes the bound or merges:
+  // the listener never adds an event older than the bound.
+  mutable absl::Mutex bound_mu_;
+  int64_t after_ ABSL_GUARDED_BY(bound_mu_) = 0;
+  bool read_ ABSL_GUARDED_BY(bound_mu_) = false;
   mutable std::array<Shard, kShards> shards_;
 };
 

@@ -83,6 +83,23 @@ TEST(LiveViewTest, OrdersEventsWithinASecond) {
   EXPECT_EQ(events[1].type, v1::Event::PURCHASE);
 }
 
+// The engine's order at start: the listener feeds the view before the log
+// is read; what it added is kept once, with the events the read finds.
+TEST(LiveViewTest, EventsAddedBeforeTheReadAreKeptOnce) {
+  FakeEventLog log;
+  LiveView view;
+  log.SetListener(
+      [&view](const std::vector<const v1::Event*>& e) { view.Add(e); });
+  Append(&log, {MakeEvent(v1::Event::VIEW, "c1", "a", 100, "k1"),
+                MakeEvent(v1::Event::VIEW, "c1", "old", 10, "k0")});
+  EXPECT_FALSE(view.read());
+  ASSERT_TRUE(view.KeepAfter(log, 50).ok());
+  EXPECT_TRUE(view.read());
+  EXPECT_EQ(Items(view.ForCustomer("c1")), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(view.events(), 1);
+  log.SetListener(nullptr);
+}
+
 // An event delivered twice (a replay racing an append) is kept once.
 TEST(LiveViewTest, AnEventIsInTheViewOnce) {
   FakeEventLog log;

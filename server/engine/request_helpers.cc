@@ -13,7 +13,7 @@ namespace internal {
 
 absl::StatusOr<Customer> LoadCustomer(const View& view,
                                       absl::string_view customer_id,
-                                      bool with_timing, int64_t as_of) {
+                                      bool with_timing, int64_t window_end) {
   const Snapshot& snapshot = view.snapshot();
   Customer c;
   // "14911.0" is customer 14911, as the indexer reads it.
@@ -24,7 +24,8 @@ absl::StatusOr<Customer> LoadCustomer(const View& view,
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   c.known = s.ok();
   // What they did since the snapshot (purchases join the record).
-  ApplyLiveEvents(view, customer_id, as_of != 0 ? as_of : view.DefaultAsOf(),
+  ApplyLiveEvents(view, customer_id,
+                  window_end != 0 ? window_end : view.clock.SystemNow(),
                   &c.record, &c.live);
   c.known = c.known || c.live.purchases > 0;
   if (!c.known) return c;

@@ -33,14 +33,16 @@ struct Customer {
   bool timed = false;
 };
 
-// The customer with the live events of `view` applied, for the moment
-// `as_of` (0: the view's clock). `with_timing` also estimates every history
-// item's repurchase timing (EstimateTiming), which costs a little per item:
-// PersonalPicks needs it, most requests do not.
+// The customer with the live events of `view` applied. The live cart and
+// recent views are those of the `window_end` moment: the request's as_of
+// when it gives one, else (0) the machine's time (live events are real
+// time, whatever the serving clock says). `with_timing` also estimates
+// every history item's repurchase timing (EstimateTiming), which costs a
+// little per item: PersonalPicks needs it, most requests do not.
 absl::StatusOr<Customer> LoadCustomer(const View& view,
                                       absl::string_view customer_id,
                                       bool with_timing = false,
-                                      int64_t as_of = 0);
+                                      int64_t window_end = 0);
 
 // Fills history[].repurchase from the one repurchase model
 // (models/repurchase.h, as BuyAgain uses it); once per customer.

@@ -306,6 +306,9 @@ void SnapshotManager::FreeRetired() {
                                   return s == nullptr || s.use_count() == 1;
                                 }),
                  retired_.end());
+  if (retired_.empty() && options_.on_retired_freed) {
+    options_.on_retired_freed();
+  }
   absl::MutexLock lock(&mu_);
   status_.set_retired_versions(static_cast<int32_t>(retired_.size()));
 }

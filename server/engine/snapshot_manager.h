@@ -43,8 +43,10 @@ struct SnapshotManagerOptions {
   // Log lines (may be null).
   std::function<void(const std::string&)> log;
   // Called on the manager's thread right after a swap (not for the first
-  // load): the engine's live view follows the serving snapshot.
+  // load), and when the last retired version is freed (no request holds an
+  // older version any more): the engine's live view follows them.
   std::function<void()> on_swap;
+  std::function<void()> on_retired_freed;
 };
 
 class SnapshotManager {
