@@ -260,8 +260,8 @@ absl::Status Server::Parts::LoadSnapshots() {
   mopts.log = log;
   Engine* e = engine.get();
   auto log_line = log;
-  mopts.on_swap = [e, log_line] {
-    absl::Status s = e->OnSnapshotSwapped();
+  mopts.before_swap = [e, log_line](const Snapshot& incoming) {
+    absl::Status s = e->BeforeSnapshotSwap(incoming);
     if (!s.ok()) {
       log_line(absl::StrCat("re-reading the live events for an older "
                             "snapshot failed (requests miss some of them "

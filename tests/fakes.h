@@ -53,6 +53,7 @@ class FakeEventLog final : public EventLog {
   absl::Status Replay(
       const std::function<bool(const v1::Event&)>& fn) const override {
     absl::MutexLock lock(&mu_);
+    if (fail_replay_) return absl::DataLossError("the fake log is unreadable");
     for (const v1::Event& e : events_) {
       if (!fn(e)) break;
     }
@@ -71,6 +72,11 @@ class FakeEventLog final : public EventLog {
     return newest_;
   }
   int64_t last_append_time() const override { return 0; }
+  // Replay fails from now on (an unreadable log).
+  void FailReplay(bool fail) {
+    absl::MutexLock lock(&mu_);
+    fail_replay_ = fail;
+  }
   int64_t ApproximateBytes() const override { return 0; }
 
  private:
@@ -80,6 +86,7 @@ class FakeEventLog final : public EventLog {
   absl::Mutex listener_mu_;
   Listener listener_;
   int64_t newest_ = 0;
+  bool fail_replay_ = false;
 };
 
 // A machine time the test sets (ServingClock::system_now).

@@ -34,21 +34,26 @@ absl::Status Engine::Start() {
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   const int64_t after = snapshot != nullptr ? snapshot->data_end_seconds() : 0;
   absl::Status s = live_->KeepAfter(*log_, after);
+  // A rollback swapped in meanwhile (before the view was read, so its
+  // BeforeSnapshotSwap did nothing) needs older events.
+  snapshot = holder_->Current();
+  if (s.ok() && snapshot != nullptr &&
+      snapshot->data_end_seconds() < live_->after()) {
+    s = live_->KeepAfter(*log_, snapshot->data_end_seconds());
+  }
   if (s.ok()) started_.store(true, std::memory_order_release);
   return s;
 }
 
-absl::Status Engine::OnSnapshotSwapped() {
-  if (live_ == nullptr) return absl::OkStatus();
-  std::shared_ptr<const Snapshot> snapshot = holder_->Current();
-  if (snapshot == nullptr) return absl::OkStatus();
+absl::Status Engine::BeforeSnapshotSwap(const Snapshot& incoming) {
   // A newer snapshot changes nothing yet: requests still on the older one
   // need the events between the two data ends (OnOlderSnapshotsFreed drops
-  // them later). An older one needs events the view may have dropped.
-  if (!live_->read() || snapshot->data_end_seconds() >= live_->after()) {
+  // them later).
+  if (live_ == nullptr || !live_->read() ||
+      incoming.data_end_seconds() >= live_->after()) {
     return absl::OkStatus();
   }
-  return live_->KeepAfter(*log_, snapshot->data_end_seconds());
+  return live_->KeepAfter(*log_, incoming.data_end_seconds());
 }
 
 void Engine::OnOlderSnapshotsFreed() {

@@ -46,9 +46,10 @@ class Engine {
   // snapshot is loaded; until it returns, Acquire says UNAVAILABLE. A
   // no-op without a log.
   absl::Status Start();
-  // After a different snapshot starts serving (the SnapshotManager's swap):
-  // an older one (a rollback) needs older events, read from the log again.
-  absl::Status OnSnapshotSwapped();
+  // Before `incoming` starts serving (the SnapshotManager's swap): an older
+  // snapshot (a rollback) needs older events, read from the log again
+  // before it serves.
+  absl::Status BeforeSnapshotSwap(const Snapshot& incoming);
   // When no request holds an older snapshot any more: the live view drops
   // what the serving snapshot has.
   void OnOlderSnapshotsFreed();

@@ -39,19 +39,20 @@ LiveEvent LiveView::ToLive(const v1::Event& e) {
   return le;
 }
 
-int LiveView::Insert(LiveEvent event, Events* events) {
+template <typename E>
+int64_t LiveView::Insert(E&& event, Events* events) {
   // A duplicate has the same time and key: binary search finds it.
   auto pos = std::lower_bound(events->begin(), events->end(), event, Before);
   if (pos != events->end() && pos->micros == event.micros &&
       pos->key == event.key) {
     return 0;
   }
-  events->insert(pos, std::move(event));
-  if (events->size() > kMaxEventsPerCustomer) {
-    events->erase(events->begin());
-    return 0;
-  }
-  return 1;
+  events->insert(pos, std::forward<E>(event));
+  if (events->size() <= 2 * kMaxEventsPerCustomer) return 1;
+  const int64_t dropped =
+      static_cast<int64_t>(events->size() - kMaxEventsPerCustomer);
+  events->erase(events->begin(), events->begin() + dropped);
+  return 1 - dropped;
 }
 
 void LiveView::Add(const std::vector<const v1::Event*>& events) {
@@ -70,7 +71,11 @@ std::vector<LiveEvent> LiveView::ForCustomer(
   absl::MutexLock lock(&shard.mu);
   auto it = shard.by_customer.find(customer_id);
   if (it == shard.by_customer.end()) return {};
-  return it->second;
+  const Events& events = it->second;
+  const size_t skip = events.size() > kMaxEventsPerCustomer
+                          ? events.size() - kMaxEventsPerCustomer
+                          : 0;
+  return Events(events.begin() + skip, events.end());
 }
 
 void LiveView::PruneInPlace(int64_t after) {
@@ -94,10 +99,12 @@ void LiveView::PruneInPlace(int64_t after) {
 }
 
 absl::Status LiveView::ReadLog(const EventLog& log, int64_t after) {
+  int64_t previous;
   {
     // From now on the listener keeps what the new bound needs: an event
     // appended while the log is read may be too late for the read.
     absl::MutexLock bound(&bound_mu_);
+    previous = after_;
     after_ = std::min(after_, after);
   }
   // Read beside the serving view, which readers and the listener keep
@@ -111,37 +118,52 @@ absl::Status LiveView::ReadLog(const EventLog& log, int64_t after) {
     }
     return true;
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    // The view still has what it had (and maybe more): its old bound holds.
+    absl::MutexLock bound(&bound_mu_);
+    after_ = previous;
+    return s;
+  }
+  {
+    absl::MutexLock bound(&bound_mu_);
+    after_ = after;
+  }
   // Merge what the view has (the listener's additions during the read
-  // above all) and swap, shard by shard.
-  absl::MutexLock bound(&bound_mu_);
+  // above all) and swap, one shard at a time: the listener adds to a shard
+  // either before its merge (and is merged) or after its swap.
   for (int k = 0; k < kShards; ++k) {
     Shard& shard = shards_[k];
     absl::MutexLock lock(&shard.mu);
     for (const auto& [customer, events] : shard.by_customer) {
+      Events* into = nullptr;
       for (const LiveEvent& e : events) {
-        if (e.time > after) counts[k] += Insert(e, &fresh[k][customer]);
+        if (e.time <= after) continue;
+        if (into == nullptr) into = &fresh[k][customer];
+        counts[k] += Insert(e, into);
       }
     }
     shard.by_customer.swap(fresh[k]);
     shard.events = counts[k];
   }
-  after_ = after;
+  absl::MutexLock bound(&bound_mu_);
   read_ = true;
   return absl::OkStatus();
 }
 
 absl::Status LiveView::KeepAfter(const EventLog& log, int64_t after) {
   absl::MutexLock keep(&keep_mu_);
+  bool prune = false;
   {
     absl::MutexLock bound(&bound_mu_);
     if (read_ && after >= after_) {
+      // No event at or below the new bound is added from here on.
       after_ = after;
-      PruneInPlace(after);
-      return absl::OkStatus();
+      prune = true;
     }
   }
-  return ReadLog(log, after);
+  if (!prune) return ReadLog(log, after);
+  PruneInPlace(after);
+  return absl::OkStatus();
 }
 
 int64_t LiveView::after() const {

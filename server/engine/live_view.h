@@ -70,8 +70,9 @@ class LiveView {
   // the view (same time and idempotency key) is skipped.
   void Add(const std::vector<const v1::Event*>& events);
 
-  // The customer's events in time order (a copy; empty when none): by
-  // microsecond, then idempotency key, as the event store keeps them.
+  // The customer's newest kMaxEventsPerCustomer events in time order (a
+  // copy; empty when none): by microsecond, then idempotency key, as the
+  // event store keeps them.
   std::vector<LiveEvent> ForCustomer(absl::string_view customer_id) const;
 
   // Keeps the events after `after` only: in place when the view has been
@@ -96,17 +97,21 @@ class LiveView {
     int64_t events ABSL_GUARDED_BY(mu) = 0;
   };
   static size_t ShardIndex(absl::string_view customer_id);
-  // Inserts in order unless present; keeps the newest kMaxEventsPerCustomer.
-  // Returns the change in the count (-1, 0 or 1).
-  static int Insert(LiveEvent event, Events* events);
+  // Inserts in order unless present (copying `event` only then); keeps
+  // the newest events, dropping the oldest in a batch once a customer has
+  // twice kMaxEventsPerCustomer (a shared guest id must not make each
+  // insert shift thousands). Returns the change in the count.
+  template <typename E>
+  static int64_t Insert(E&& event, Events* events);
   static LiveEvent ToLive(const v1::Event& e);
   void PruneInPlace(int64_t after);
   absl::Status ReadLog(const EventLog& log, int64_t after);
 
   // Serializes KeepAfter calls.
   absl::Mutex keep_mu_;
-  // Taken by Add and by KeepAfter while it changes the bound or merges:
-  // the listener never adds an event older than the bound.
+  // Taken by Add (for its whole batch) and by KeepAfter to move the bound:
+  // once the bound has moved up, no event at or below it is added; the
+  // pruning and merging that follow take one shard lock at a time.
   mutable absl::Mutex bound_mu_;
   int64_t after_ ABSL_GUARDED_BY(bound_mu_) = 0;
   bool read_ ABSL_GUARDED_BY(bound_mu_) = false;

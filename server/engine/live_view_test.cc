@@ -100,6 +100,24 @@ TEST(LiveViewTest, EventsAddedBeforeTheReadAreKeptOnce) {
   log.SetListener(nullptr);
 }
 
+// A rollback whose read fails keeps the view and its bound as they were
+// (a later swap tries again).
+TEST(LiveViewTest, AFailedReadKeepsTheView) {
+  FakeEventLog log;
+  Append(&log, {MakeEvent(v1::Event::VIEW, "c1", "a", 100, "k1"),
+                MakeEvent(v1::Event::VIEW, "c1", "b", 200, "k2")});
+  auto view = LiveView::Build(log, 150);
+  ASSERT_TRUE(view.ok());
+  log.FailReplay(true);
+  EXPECT_FALSE((*view)->KeepAfter(log, 50).ok());
+  EXPECT_EQ((*view)->after(), 150);
+  EXPECT_EQ(Items((*view)->ForCustomer("c1")), (std::vector<std::string>{"b"}));
+  log.FailReplay(false);
+  ASSERT_TRUE((*view)->KeepAfter(log, 50).ok());
+  EXPECT_EQ(Items((*view)->ForCustomer("c1")),
+            (std::vector<std::string>{"a", "b"}));
+}
+
 // An event delivered twice (a replay racing an append) is kept once.
 TEST(LiveViewTest, AnEventIsInTheViewOnce) {
   FakeEventLog log;
@@ -129,6 +147,16 @@ TEST(LiveViewTest, KeepsTheNewestEventsOfACustomer) {
   ASSERT_EQ(kept.size(), LiveView::kMaxEventsPerCustomer);
   EXPECT_EQ(kept.front().item_id, "i5");
   EXPECT_EQ(kept.back().item_id, "i" + std::to_string(n - 1));
+  // Memory stays bounded however many come (dropped in batches).
+  for (size_t i = n; i < 3 * LiveView::kMaxEventsPerCustomer; ++i) {
+    const v1::Event e = MakeEvent(v1::Event::VIEW, "c1", "i" + std::to_string(i),
+                                  1000 + i, "k" + std::to_string(i));
+    (*view)->Add({&e});
+  }
+  EXPECT_LE((*view)->events(),
+            static_cast<int64_t>(2 * LiveView::kMaxEventsPerCustomer));
+  EXPECT_EQ((*view)->ForCustomer("c1").back().item_id,
+            "i" + std::to_string(3 * LiveView::kMaxEventsPerCustomer - 1));
 }
 
 }  // namespace

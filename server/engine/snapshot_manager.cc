@@ -272,9 +272,9 @@ absl::Status SnapshotManager::LoadAndSwap(int64_t version) {
   }
   failed_.erase(version);
   // The old version: kept here until no request holds it.
+  if (options_.before_swap) options_.before_swap(**snapshot);
   retired_.push_back(holder_->Current());
   holder_->Set(*snapshot);
-  if (options_.on_swap) options_.on_swap();
   const std::string old = VersionName(serving_);
   serving_ = version;
   Log(absl::StrFormat("swapped in snapshot %s (was %s), loaded in %.2f s",

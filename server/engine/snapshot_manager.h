@@ -42,10 +42,11 @@ struct SnapshotManagerOptions {
   SnapshotOptions load;
   // Log lines (may be null).
   std::function<void(const std::string&)> log;
-  // Called on the manager's thread right after a swap (not for the first
-  // load), and when the last retired version is freed (no request holds an
-  // older version any more): the engine's live view follows them.
-  std::function<void()> on_swap;
+  // Called on the manager's thread right before a loaded version replaces
+  // the serving one (not for the first load), and when the last retired
+  // version is freed (no request holds an older version any more): the
+  // engine's live view follows them.
+  std::function<void(const Snapshot& incoming)> before_swap;
   std::function<void()> on_retired_freed;
 };
 
