@@ -648,6 +648,14 @@ absl::Status ReadPurchases(const IndexerOptions& options,
       ++report->after_until_lines;
       continue;
     }
+    if (!options.customer_until.empty() && !line.customer_id.empty()) {
+      auto held = options.customer_until.find(line.customer_id);
+      if (held != options.customer_until.end() &&
+          line.timestamp >= held->second) {
+        ++report->after_until_lines;
+        continue;
+      }
+    }
     ++stats->rows_used;
     if (exclude_line(line.item_id)) {
       ++report->excluded_lines;

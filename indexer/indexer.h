@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "indexer/embeddings.h"
 #include "models/cooccurrence.h"
@@ -54,6 +55,10 @@ struct IndexerOptions {
   // When > 0, purchase lines at or after this time (unix seconds) are left
   // out: a snapshot "as of" a moment, for time-split evaluation.
   int64_t until = 0;
+  // Per customer (by normalized id): that customer's purchase lines at or
+  // after this time are left out too (counted with `until`'s): the
+  // next-basket protocol holds out each customer's last order.
+  absl::flat_hash_map<std::string, int64_t> customer_until;
   // Non-product item id patterns (see models/item_exclusion.h).
   std::vector<std::string> excluded_item_patterns;
   // The run fails (and publishes nothing) when bad lines exceed this share

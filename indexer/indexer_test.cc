@@ -118,6 +118,28 @@ TEST(IndexerTest, CountsEveryKindOfLineAndPublishes) {
   EXPECT_TRUE(absl::IsNotFound((*tables)->Get(kItemsTable, "POSTAGE", &value)));
 }
 
+// The next-basket protocol's hold-out: a customer's lines at or after
+// their own cut-off are left out, other customers' are kept.
+TEST(IndexerTest, CustomerUntilHoldsOutThatCustomersLaterLines) {
+  testing::TempDir tmp;
+  IndexerOptions o =
+      Options(testing::WriteFile(tmp.Sub("o.csv"), kShop), tmp.Sub("snaps"));
+  ASSERT_TRUE(ParseTimestamp("2024-03-04").ok());
+  o.customer_until["c1"] = *ParseTimestamp("2024-03-04");  // o15
+  o.customer_until["c3"] = *ParseTimestamp("2024-03-01");  // o12, o13
+  IndexReport r;
+  absl::Status s = RunIndexer(o, &r);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(r.after_until_lines, 3);
+  auto tables = TableReader::Open(r.snapshot_dir + "/tables", 1 << 20);
+  ASSERT_TRUE(tables.ok());
+  std::string value;
+  ASSERT_TRUE((*tables)->Get(kItemsTable, "KETTLE", &value).ok());
+  v1::ItemRecord kettle;
+  ASSERT_TRUE(kettle.ParseFromString(value));
+  EXPECT_EQ(kettle.orders(), 1);  // o14, by c2 (no cut-off)
+}
+
 TEST(IndexerTest, TooManyBadLinesPublishesNothingAndKeepsThePrevious) {
   testing::TempDir tmp;
   const std::string root = tmp.Sub("snaps");

@@ -488,6 +488,44 @@ TEST_F(DemoShopE2eTest, CliPrintsJson) {
               HasSubstr("INVALID_ARGUMENT: limit 500 is out of range"));
 }
 
+// `boomerang eval --protocol next-basket` (issue 12's yardstick): one table
+// of the baselines and PersonalPicks on the demo shop's customers with 3+
+// orders. P-TopFreq lists only items bought before (no explore recall) and
+// GP-TopFreq extends its list, so it never finds less.
+TEST_F(DemoShopE2eTest, NextBasketEvaluationPrintsBaselinesAndPicks) {
+  auto r = testing::Run({testing::BinDir() + "/boomerang", "eval", "--protocol",
+                         "next-basket", "--purchases",
+                         tmp_->Sub("demo/orders.csv.gz"), "--work-dir",
+                         tmp_->Sub("eval-nbr")},
+                        tmp_->path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("customers with at least 3 orders"));
+  std::map<std::string, std::vector<double>> rows;
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream in(line);
+    std::string name;
+    in >> name;
+    std::vector<double> values;
+    double v;
+    while (in >> v) values.push_back(v);
+    if (values.size() == 9) rows[name] = values;
+  }
+  ASSERT_EQ(rows.size(), 3u) << r.out;
+  for (const auto& [name, v] : rows) {
+    for (double x : v) {
+      EXPECT_GE(x, 0) << name;
+      EXPECT_LE(x, 1) << name;
+    }
+    EXPECT_GT(v[0], 0.05) << name << " finds next baskets: " << r.out;
+  }
+  EXPECT_EQ(rows["P-TopFreq"][8], 0);  // explore recall
+  for (size_t c : {0, 3}) {            // Recall@10, Recall@20
+    EXPECT_GE(rows["GP-TopFreq"][c], rows["P-TopFreq"][c]);
+  }
+}
+
 TEST_F(DemoShopE2eTest, HealthAndReflectionAreOn) {
   auto health = testing::Run({testing::BinDir() + "/boomerang", "--server",
                               server_->Address(), "health"},

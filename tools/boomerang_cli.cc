@@ -295,6 +295,12 @@ CLI::App* AddEvalCommand(CLI::App& app, Flags* f) {
       "of a purchase file, ask PersonalPicks for every customer who buys in "
       "those days, and compare with popularity, P-TopFreq and GP-TopFreq");
   boomerang::AddPurchaseInputFlags(cmd, &f->eval_input, &eval.indexer);
+  cmd->add_option("--protocol", eval.protocol,
+                  "time (the last --test-days held out) or next-basket (each "
+                  "customer's last order held out, 3 seeded folds of "
+                  "customers, as in Li et al. 2023)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"time", "next-basket"}));
   cmd->add_option("--test-days", eval.test_days, "days held out")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

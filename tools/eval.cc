@@ -52,9 +52,9 @@ struct Metrics {
   }
 };
 
-// Where the past snapshot is built: --work-dir, or a new temporary
-// directory (`*temp` then true).
-std::string WorkDir(const EvalOptions& options, bool* temp) {
+}  // namespace
+
+std::string EvalWorkDir(const EvalOptions& options, bool* temp) {
   std::string work = options.work_dir;
   *temp = false;
   if (work.empty()) {
@@ -66,6 +66,8 @@ std::string WorkDir(const EvalOptions& options, bool* temp) {
   }
   return work;
 }
+
+namespace {
 
 // Builds the snapshot of the purchases before `split` under `work` and
 // opens it.
@@ -266,6 +268,7 @@ void PrintEval(const EvalTally& t, const EvalOptions& options, int64_t split,
 }  // namespace
 
 int RunEval(const EvalOptions& options) {
+  if (options.protocol == "next-basket") return RunNextBasketEval(options);
   IndexReport full_report;
   auto history = LoadOrderHistory(options.indexer, &full_report);
   if (!history.ok()) {
@@ -277,7 +280,7 @@ int RunEval(const EvalOptions& options) {
       full_report.data_end - int64_t{options.test_days} * 86400;
 
   bool temp = false;
-  const std::string work = WorkDir(options, &temp);
+  const std::string work = EvalWorkDir(options, &temp);
   auto snapshot = BuildPastSnapshot(options, split, work);
   if (!snapshot.ok()) {
     std::cerr << "boomerang eval: error: " << snapshot.status().message()

@@ -13,6 +13,10 @@ namespace boomerang {
 
 struct EvalOptions {
   IndexerOptions indexer;  // purchases, columns, exclusions, embeddings...
+  // "time": a time split (the last test_days held out); "next-basket": Li
+  // et al.'s protocol (each customer's last order held out, customers in
+  // seeded train / validation / test folds; tools/eval_next_basket.cc).
+  std::string protocol = "time";
   int test_days = 30;      // the future window after the split
   int k = 10;
   std::string work_dir;  // where the past snapshot is built (temp if empty)
@@ -20,6 +24,11 @@ struct EvalOptions {
 
 // Prints the table to stdout; returns a process exit code.
 int RunEval(const EvalOptions& options);
+// The next-basket protocol (called by RunEval).
+int RunNextBasketEval(const EvalOptions& options);
+// A scratch directory for the snapshots built (options.work_dir, or a new
+// temporary one: *temp true).
+std::string EvalWorkDir(const EvalOptions& options, bool* temp);
 
 }  // namespace boomerang
 
