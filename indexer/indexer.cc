@@ -22,13 +22,13 @@
 #include "indexer/file_line_source.h"
 #include "models/csv.h"
 #include "models/customer_value.h"
+#include "models/events/event_store.h"
 #include "models/item_exclusion.h"
 #include "models/item_similarity.h"
 #include "models/repurchase.h"
-#include "models/timestamp.h"
-#include "models/events/event_store.h"
 #include "models/snapshot/snapshot_dir.h"
 #include "models/snapshot/writer.h"
+#include "models/timestamp.h"
 
 namespace boomerang {
 namespace {
@@ -311,10 +311,9 @@ absl::Status ReadLookups(const IndexerOptions& options,
   for (const auto& [column, path] : options.catalog_lookups) {
     const int pos = HeaderPosition(header, column);
     if (pos < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(options.catalog_path, ": lookup column '", column,
-                       "' is not in the header; the header has: ",
-                       DescribeHeader(header)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          options.catalog_path, ": lookup column '", column,
+          "' is not in the header; the header has: ", DescribeHeader(header)));
     }
     auto table = OpenCsv(path, options.delimiter);
     if (!table.ok()) return table.status();
@@ -1099,8 +1098,8 @@ std::vector<int64_t> TableIndex(const std::vector<ItemAccumulator>& items) {
 absl::Status TrainEmbeddingsPhase(const IndexerOptions& options,
                                   const Shop& shop,
                                   const CountedOrders& counted,
-                                  const IndexReport& report,
-                                  Progress* progress, FittedModels* fitted) {
+                                  const IndexReport& report, Progress* progress,
+                                  FittedModels* fitted) {
   if (!options.embeddings.enabled || shop.customers() == 0) {
     return absl::OkStatus();
   }
@@ -1141,9 +1140,9 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
   report->customers = shop.customers();
   report->items = static_cast<int64_t>(items.size());
 
-  fitted->co = ComputeCooccurrence(counted.compact,
-                                   static_cast<int32_t>(items.size()),
-                                   options.cooccurrence);
+  fitted->co =
+      ComputeCooccurrence(counted.compact, static_cast<int32_t>(items.size()),
+                          options.cooccurrence);
   report->pairs_kept = fitted->co.pairs_kept;
   report->huge_orders_skipped = fitted->co.huge_orders_skipped;
   fitted->table_index = TableIndex(items);
@@ -1374,8 +1373,7 @@ absl::Status WriteSnapshot(
 }
 
 // The manifest's inputs: each file with its size and lines.
-void AddManifestInputs(const IndexerOptions& options,
-                       const IndexReport& report,
+void AddManifestInputs(const IndexerOptions& options, const IndexReport& report,
                        v1::SnapshotManifest* manifest) {
   auto add_input = [&](const InputStats& in, const std::string& role,
                        int64_t size) {
@@ -1509,8 +1507,7 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   s = WriteSnapshot(options, &shop, &counted, fitted, item_aliases,
                     writer->get(), report);
   if (!s.ok()) return s;
-  auto published =
-      (*writer)->Publish(BuildManifest(options, *report, fitted));
+  auto published = (*writer)->Publish(BuildManifest(options, *report, fitted));
   if (!published.ok()) return published.status();
   report->snapshot_dir = *published;
   report->version = std::filesystem::path(*published).filename().string();

@@ -4,10 +4,10 @@
 // Phases: read purchases (classify every line: purchase, return, non-product,
 // bad with a reason), read the catalog, count "bought together" pairs,
 // compute popularity, write the snapshot through models/snapshot/writer.h
-// (which loads it with the server's reader before publishing), publish. If the share of bad lines
-// exceeds `max_bad_share`, the data shrank sharply against the newest
-// published version (`max_shrink`), or anything fails, nothing is published
-// and the previous snapshots are untouched.
+// (which loads it with the server's reader before publishing), publish. If the
+// share of bad lines exceeds `max_bad_share`, the data shrank sharply against
+// the newest published version (`max_shrink`), or anything fails, nothing is
+// published and the previous snapshots are untouched.
 //
 // Thread-safety: RunIndexer may be called from one thread at a time per
 // snapshot root (concurrent runs on one root are safe but wasteful: each

@@ -7,9 +7,9 @@
 #include <map>
 
 #include "models/item_exclusion.h"
-#include "models/timestamp.h"
-#include "models/snapshot/snapshot_dir.h"
 #include "models/snapshot/internal/tables.h"
+#include "models/snapshot/snapshot_dir.h"
+#include "models/timestamp.h"
 #include "tests/test_util.h"
 
 namespace boomerang {

@@ -2,9 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "models/item_exclusion.h"
+#include "models/list_file.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
-#include "models/list_file.h"
 
 namespace boomerang {
 

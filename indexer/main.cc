@@ -23,8 +23,8 @@
 #include "indexer/indexer.h"
 #include "indexer/input_flags.h"
 #include "models/item_exclusion.h"
-#include "models/timestamp.h"
 #include "models/list_file.h"
+#include "models/timestamp.h"
 
 namespace {
 

@@ -59,8 +59,7 @@ struct MainFlags {
   bool no_http_demo = false;
 };
 
-void AddServingFlags(CLI::App& app, boomerang::ServerOptions* o,
-                     MainFlags* f) {
+void AddServingFlags(CLI::App& app, boomerang::ServerOptions* o, MainFlags* f) {
   app.add_option("--snapshots", o->snapshots,
                  "snapshot root written by boomerang-indexer")
       ->required();
@@ -69,7 +68,8 @@ void AddServingFlags(CLI::App& app, boomerang::ServerOptions* o,
   app.add_option("--port", o->port, "port to listen on; 0 lets the OS choose")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  app.add_option("--port-file", f->port_file, "write the bound port to this file");
+  app.add_option("--port-file", f->port_file,
+                 "write the bound port to this file");
   app.add_option("--version", o->version,
                  "serve exactly this snapshot version (e.g. 3 for 000003) "
                  "instead of the newest: a rollback")
@@ -117,7 +117,8 @@ void AddHttpFlags(CLI::App& app, boomerang::ServerOptions* o, MainFlags* f) {
                  "time)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
-  app.add_option("--http-max-waiting-connections", o->http_max_waiting_connections,
+  app.add_option("--http-max-waiting-connections",
+                 o->http_max_waiting_connections,
                  "HTTP connections allowed to wait for a thread; beyond it a "
                  "connection is answered 503 with Retry-After and closed")
       ->capture_default_str()

@@ -208,9 +208,9 @@ absl::Status Server::Parts::BindGrpc(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   const std::string& host = options.host;
-  const std::string address =
-      absl::StrCat(host.find(':') != std::string::npos ? "[" + host + "]" : host,
-                   ":", options.port);
+  const std::string address = absl::StrCat(
+      host.find(':') != std::string::npos ? "[" + host + "]" : host, ":",
+      options.port);
   builder.AddListeningPort(address, credentials, &port);
   builder.RegisterService(service.get());
   builder.RegisterService(admin.get());
@@ -263,10 +263,11 @@ absl::Status Server::Parts::LoadSnapshots() {
   mopts.before_swap = [e, log_line](const Snapshot& incoming) {
     absl::Status s = e->BeforeSnapshotSwap(incoming);
     if (!s.ok()) {
-      log_line(absl::StrCat("re-reading the live events for an older "
-                            "snapshot failed (requests miss some of them "
-                            "until the next swap): ",
-                            s.message()));
+      log_line(
+          absl::StrCat("re-reading the live events for an older "
+                       "snapshot failed (requests miss some of them "
+                       "until the next swap): ",
+                       s.message()));
     }
   };
   mopts.on_retired_freed = [e] { e->OnOlderSnapshotsFreed(); };
@@ -281,9 +282,9 @@ absl::Status Server::Parts::LoadSnapshots() {
   // The live view, now that the serving snapshot says which events matter.
   absl::Status s = engine->Start();
   if (!s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("reading the live events in ",
-                                               options.events_dir, ": ",
-                                               s.message()));
+    return absl::Status(s.code(),
+                        absl::StrCat("reading the live events in ",
+                                     options.events_dir, ": ", s.message()));
   }
   if (engine->live_view() != nullptr) {
     log(absl::StrCat("live view: ", engine->live_view()->events(),
@@ -383,8 +384,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (s.ok()) {
     p.log(absl::StrCat(
         "transport: ", options.tls_cert.empty() ? "plaintext" : "TLS",
-        options.require_client_cert ? " with client certificates required"
-                                    : "",
+        options.require_client_cert ? " with client certificates required" : "",
         "; authorization: ",
         p.auth->enabled()
             ? absl::StrCat(p.auth->read_tokens(), " read and ",

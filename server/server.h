@@ -34,18 +34,18 @@ namespace boomerang {
 
 struct ServerOptions {
   // Snapshots (written by boomerang-indexer) and which version to serve.
-  std::string snapshots;         // required
-  int64_t version = 0;           // serve exactly this one (0: the newest)
-  double poll_seconds = 10;      // look for a new version (0: Reload only)
-  bool skip_checksums = false;   // do not verify checksums at load
+  std::string snapshots;        // required
+  int64_t version = 0;          // serve exactly this one (0: the newest)
+  double poll_seconds = 10;     // look for a new version (0: Reload only)
+  bool skip_checksums = false;  // do not verify checksums at load
   // Where and how to listen.
   std::string host = "127.0.0.1";
-  int port = 50051;              // 0: the OS chooses
+  int port = 50051;  // 0: the OS chooses
   int max_message_bytes = 4 << 20;
   // Admission (server/request_queue.h).
-  int workers = 0;               // 0: one per core this process may use
-  int max_queued = 256;          // 0: no limit
-  int max_queue_ms = 5;          // 0: no limit
+  int workers = 0;       // 0: one per core this process may use
+  int max_queued = 256;  // 0: no limit
+  int max_queue_ms = 5;  // 0: no limit
   // What a request without as_of is answered for (server/engine/clock.h).
   ServingClock clock;
   // Live events: kept in this directory (empty: RecordEvents refused),
@@ -61,7 +61,7 @@ struct ServerOptions {
   bool http_demo = true;
   int http_threads = 8;
   int http_max_waiting_connections = 64;
-  std::string currency;          // the demo page's price sign
+  std::string currency;  // the demo page's price sign
   // Security: token files and TLS (server/auth.h, server/tls.h).
   std::string read_tokens_file, write_tokens_file;
   std::string tls_cert, tls_key, tls_client_ca;

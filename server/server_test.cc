@@ -49,8 +49,8 @@ TEST(ServerTest, AnswersWithLiveEventsAtOnce) {
   EXPECT_EQ(profile("c9", &before).error_code(), grpc::StatusCode::NOT_FOUND);
   grpc::ClientContext ctx;
   v1::RecordEventsRequest req;
-  *req.add_events() = testing::MakeEvent(
-      v1::Event::PURCHASE, "c9", "TEAPOT", InProcessServer::kNow - 3600, "k1");
+  *req.add_events() = testing::MakeEvent(v1::Event::PURCHASE, "c9", "TEAPOT",
+                                         InProcessServer::kNow - 3600, "k1");
   v1::RecordEventsResponse resp;
   ASSERT_TRUE(s.stub().RecordEvents(&ctx, req, &resp).ok());
   EXPECT_EQ(resp.accepted(), 1);
@@ -112,8 +112,7 @@ TEST(ServerTest, ShutsDown) {
   s.server().Shutdown();
   s.server().Shutdown();  // idempotent
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::seconds(2));
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
   v1::FrequentlyBoughtTogetherRequest req;
   req.add_item_ids("SAUCER");
   v1::FrequentlyBoughtTogetherResponse resp;

@@ -493,11 +493,11 @@ TEST_F(DemoShopE2eTest, CliPrintsJson) {
 // orders. P-TopFreq lists only items bought before (no explore recall) and
 // GP-TopFreq extends its list, so it never finds less.
 TEST_F(DemoShopE2eTest, NextBasketEvaluationPrintsBaselinesAndPicks) {
-  auto r = testing::Run({testing::BinDir() + "/boomerang", "eval", "--protocol",
-                         "next-basket", "--purchases",
-                         tmp_->Sub("demo/orders.csv.gz"), "--work-dir",
-                         tmp_->Sub("eval-nbr")},
-                        tmp_->path());
+  auto r = testing::Run(
+      {testing::BinDir() + "/boomerang", "eval", "--protocol", "next-basket",
+       "--purchases", tmp_->Sub("demo/orders.csv.gz"), "--work-dir",
+       tmp_->Sub("eval-nbr")},
+      tmp_->path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("customers with at least 3 orders"));
   std::map<std::string, std::vector<double>> rows;

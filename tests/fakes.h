@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 

@@ -125,8 +125,8 @@ inline CommandResult IndexOnlineRetailExport(const std::string& bin_dir,
 // path and the arguments that make it render `virtual_time_ms` of page time
 // without a window, sandbox or network chatter, with its own profile.
 inline constexpr char kChromium[] = "/usr/bin/chromium";
-inline std::vector<std::string> HeadlessChromiumArgs(
-    const std::string& profile, int virtual_time_ms) {
+inline std::vector<std::string> HeadlessChromiumArgs(const std::string& profile,
+                                                     int virtual_time_ms) {
   return {kChromium,
           "--headless",
           "--no-sandbox",

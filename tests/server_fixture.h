@@ -40,9 +40,9 @@ class InProcessServer {
     auto server = Server::Start(options);
     if (!server.ok()) return server.status();
     server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()),
-        grpc::InsecureChannelCredentials());
+    channel_ =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                            grpc::InsecureChannelCredentials());
     stub_ = v1::Recommender::NewStub(channel_);
     return absl::OkStatus();
   }

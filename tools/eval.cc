@@ -15,9 +15,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/snapshot/snapshot.h"
 #include "models/timestamp.h"
 #include "server/engine/lists.h"
-#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 namespace {

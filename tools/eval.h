@@ -17,7 +17,7 @@ struct EvalOptions {
   // et al.'s protocol (each customer's last order held out, customers in
   // seeded train / validation / test folds; tools/eval_next_basket.cc).
   std::string protocol = "time";
-  int test_days = 30;      // the future window after the split
+  int test_days = 30;  // the future window after the split
   int k = 10;
   std::string work_dir;  // where the past snapshot is built (temp if empty)
 };

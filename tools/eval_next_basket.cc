@@ -127,10 +127,10 @@ void Print(const std::vector<Method>& methods, size_t eligible,
       "held out; 3 folds (seeds 1000-1002) of %d test customers each; means "
       "over the folds' test customers\n",
       eligible, test_per_fold);
-  std::cout << absl::StrFormat(
-      "%-14s %9s %9s %9s %9s %9s %9s %10s %11s %12s\n", "method", "Recall@10",
-      "NDCG@10", "PHR@10", "Recall@20", "NDCG@20", "PHR@20", "repeat@10",
-      "rep.rec@10", "expl.rec@10");
+  std::cout << absl::StrFormat("%-14s %9s %9s %9s %9s %9s %9s %10s %11s %12s\n",
+                               "method", "Recall@10", "NDCG@10", "PHR@10",
+                               "Recall@20", "NDCG@20", "PHR@20", "repeat@10",
+                               "rep.rec@10", "expl.rec@10");
   for (const Method& m : methods) {
     const NextBasketMetrics& a = m.at[0];
     const NextBasketMetrics& b = m.at[1];
@@ -182,7 +182,8 @@ int RunNextBasketEval(const EvalOptions& options) {
   }
   std::vector<Method> methods;
   for (const char* name : {"P-TopFreq", "GP-TopFreq", "PersonalPicks"}) {
-    methods.push_back(Method{name, {NextBasketMetrics(10), NextBasketMetrics(20)}});
+    methods.push_back(
+        Method{name, {NextBasketMetrics(10), NextBasketMetrics(20)}});
   }
   size_t test_per_fold = 0;
   for (uint64_t seed : kFoldSeeds) {

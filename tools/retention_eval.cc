@@ -1,7 +1,7 @@
 // boomerang-retention-eval: a time-split benchmark of the retention features,
-// buy-again timing (server/engine/retention.h, models/rank/buy_again.h) and customer
-// value (models/customer_value.h), each next to naive baselines computed in
-// the same run on the same customers.
+// buy-again timing (server/engine/retention.h, models/rank/buy_again.h) and
+// customer value (models/customer_value.h), each next to naive baselines
+// computed in the same run on the same customers.
 //
 // The purchases before a split build a snapshot exactly as the indexer
 // would (IndexerOptions::until); the same file read in full
@@ -50,9 +50,9 @@
 #include "models/purchase_line.h"
 #include "models/rank/buy_again.h"
 #include "models/repurchase.h"
+#include "models/snapshot/snapshot.h"
 #include "models/timestamp.h"
 #include "server/engine/retention.h"
-#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 namespace {
@@ -153,8 +153,8 @@ std::optional<Timing> TimeItem(const Snapshot& snapshot,
   BoughtItem bought;
   bought.item = snapshot.FindItem(ci.item_id());
   if (bought.item < 0) return std::nullopt;
-  bought.purchase_times = absl::MakeConstSpan(ci.purchase_times().data(),
-                                              ci.purchase_times_size());
+  bought.purchase_times =
+      absl::MakeConstSpan(ci.purchase_times().data(), ci.purchase_times_size());
   bought.cycle = CycleOfItem(snapshot.item(bought.item));
   return TimeBoughtItem(bought, as_of, horizon_days);
 }

@@ -43,7 +43,8 @@ void NextBasketMetrics::Add(absl::Span<const int32_t> ranked,
     if (past.contains(ranked[r])) ++repeats;
   }
   double idcg = 0;
-  for (size_t r = 0; r < truth_set.size(); ++r) idcg += 1.0 / std::log2(r + 2.0);
+  for (size_t r = 0; r < truth_set.size(); ++r)
+    idcg += 1.0 / std::log2(r + 2.0);
   ++n_;
   recall_ += static_cast<double>(hits) / truth_set.size();
   ndcg_ += dcg / idcg;

@@ -59,9 +59,9 @@ class EventLog {
   virtual void SetListener(Listener listener) = 0;
 
   // For /metrics and logs.
-  virtual int64_t events_accepted() const = 0;     // ever, duplicates not
-  virtual int64_t newest_event_time() const = 0;   // unix seconds, 0: none
-  virtual int64_t last_append_time() const = 0;    // 0: not since start
+  virtual int64_t events_accepted() const = 0;    // ever, duplicates not
+  virtual int64_t newest_event_time() const = 0;  // unix seconds, 0: none
+  virtual int64_t last_append_time() const = 0;   // 0: not since start
   virtual int64_t ApproximateBytes() const = 0;
 };
 

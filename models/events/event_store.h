@@ -79,8 +79,7 @@ class EventStore final : public EventLog {
   // and calls `done` once they are synced to disk, on the writer thread (or
   // at once on an error). REQUIRES: events validated (non-empty customer,
   // item and key; a timestamp).
-  void AppendAsync(std::vector<v1::Event> events,
-                   AppendCallback done) override;
+  void AppendAsync(std::vector<v1::Event> events, AppendCallback done) override;
   // The same, waiting for the result.
   absl::StatusOr<AppendResult> Append(std::vector<v1::Event> events);
 

@@ -14,8 +14,8 @@ int PurchasesUpTo(const BoughtItem& bought, int64_t as_of) {
 
 double TypicalQuantity(const BoughtItem& bought, int n) {
   std::vector<double> q;
-  for (int k = 0; k < n && k < static_cast<int>(bought.purchase_quantities.size());
-       ++k) {
+  for (int k = 0;
+       k < n && k < static_cast<int>(bought.purchase_quantities.size()); ++k) {
     q.push_back(bought.purchase_quantities[k]);
   }
   return Median(std::move(q));

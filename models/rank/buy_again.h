@@ -33,7 +33,7 @@ struct BoughtItem {
   // Ascending; purchases after the ranking's as_of are ignored.
   absl::Span<const int64_t> purchase_times;
   absl::Span<const float> purchase_quantities;  // parallel (may be shorter)
-  ItemCycle cycle;  // what the item's buyers do
+  ItemCycle cycle;                              // what the item's buyers do
 };
 
 // One item's timing at as_of.

@@ -56,9 +56,10 @@ TEST(BuyAgainTest, DueItemsFirstThenTheFill) {
   EXPECT_EQ(list.fill[0].orders, 1);
   EXPECT_EQ(list.fill[0].last_purchase, kNow - 10 * kDay);
   // dated_only leaves the fill out; limit counts both parts.
-  EXPECT_TRUE(RankBuyAgain(c.Get(), kNow, 30, 10, false, true, All)
-                  .fill.empty());
-  const BuyAgainList two = RankBuyAgain(c.Get(), kNow, 30, 2, false, false, All);
+  EXPECT_TRUE(
+      RankBuyAgain(c.Get(), kNow, 30, 10, false, true, All).fill.empty());
+  const BuyAgainList two =
+      RankBuyAgain(c.Get(), kNow, 30, 2, false, false, All);
   EXPECT_EQ(two.due.size() + two.fill.size(), 2u);
 }
 
@@ -73,7 +74,8 @@ TEST(BuyAgainTest, LapsedHabitsAreLeftOutUnlessAsked) {
   ASSERT_EQ(list.due.size(), 1u);
   EXPECT_EQ(list.due[0].item, 2);
   EXPECT_EQ(list.lapsed, 1);
-  const BuyAgainList with = RankBuyAgain(c.Get(), kNow, 30, 10, true, true, All);
+  const BuyAgainList with =
+      RankBuyAgain(c.Get(), kNow, 30, 10, true, true, All);
   EXPECT_EQ(with.due.size(), 2u);
   EXPECT_EQ(with.lapsed, 0);
 }
@@ -85,9 +87,8 @@ TEST(BuyAgainTest, AsOfFiltersAndUnknownItems) {
   c.Add(1, {-5, 30, 60, 90});  // one purchase in the future
   c.Add(2, {30, 60, 90});
   c.Add(-1, {30, 60, 90});
-  const BuyAgainList list =
-      RankBuyAgain(c.Get(), kNow, 30, 10, false, false,
-                   [](int32_t i) { return i != 2; });
+  const BuyAgainList list = RankBuyAgain(c.Get(), kNow, 30, 10, false, false,
+                                         [](int32_t i) { return i != 2; });
   ASSERT_EQ(list.due.size(), 1u);
   EXPECT_EQ(list.due[0].item, 1);
   EXPECT_EQ(list.due[0].orders, 3);
@@ -97,9 +98,9 @@ TEST(BuyAgainTest, AsOfFiltersAndUnknownItems) {
 // The due stream's window: due within lead_days (or overdue_days late).
 TEST(BuyAgainTest, DueInWindowKeepsTheWindow) {
   Items c;
-  c.Add(1, {30, 60, 90, 120});  // due now
-  c.Add(2, {5, 35, 65, 95});    // due in ~25 days
-  c.Add(3, {40, 70, 100, 130}); // ~10 days overdue
+  c.Add(1, {30, 60, 90, 120});   // due now
+  c.Add(2, {5, 35, 65, 95});     // due in ~25 days
+  c.Add(3, {40, 70, 100, 130});  // ~10 days overdue
   DueWindow window;
   window.lead_days = 7;
   std::vector<RepurchaseTiming> due = DueInWindow(c.Get(), kNow, window, All);

@@ -6,10 +6,10 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "models/timestamp.h"
+#include "models/snapshot/internal/tables.h"
 #include "models/snapshot/layout.h"
 #include "models/snapshot/snapshot_dir.h"
-#include "models/snapshot/internal/tables.h"
+#include "models/timestamp.h"
 
 namespace boomerang {
 
@@ -107,18 +107,17 @@ absl::Status Snapshot::LoadItems(const TableReader& tables) {
   item_ids_.reserve(expected);
   items_.reserve(expected);
   index_.reserve(expected);
-  absl::Status s = tables.ForEach(
-      kItemsTable, [&](absl::string_view key, absl::string_view value) {
-        v1::ItemRecord& rec = items_.emplace_back();
-        if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = Unreadable(dir_, "item record", key);
-          return false;
-        }
-        index_.emplace(std::string(key),
-                       static_cast<int32_t>(item_ids_.size()));
-        item_ids_.emplace_back(key);
-        return true;
-      });
+  absl::Status s = tables.ForEach(kItemsTable, [&](absl::string_view key,
+                                                   absl::string_view value) {
+    v1::ItemRecord& rec = items_.emplace_back();
+    if (!rec.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse_error = Unreadable(dir_, "item record", key);
+      return false;
+    }
+    index_.emplace(std::string(key), static_cast<int32_t>(item_ids_.size()));
+    item_ids_.emplace_back(key);
+    return true;
+  });
   return s.ok() ? parse_error : s;
 }
 
@@ -187,10 +186,9 @@ absl::Status Snapshot::LoadSimilar(const TableReader& tables) {
         parse_error = Unreadable(dir_, "similar-item list", key);
         return false;
       }
-      similar_edges_.push_back(SimilarEdge{b, nb.similarity(),
-                                           nb.title_similarity(),
-                                           nb.behavior_similarity(),
-                                           nb.same_category()});
+      similar_edges_.push_back(
+          SimilarEdge{b, nb.similarity(), nb.title_similarity(),
+                      nb.behavior_similarity(), nb.same_category()});
     }
     return true;
   });
@@ -281,8 +279,8 @@ absl::Status Snapshot::LoadEmbeddings(const TableReader& tables) {
   in.read(reinterpret_cast<char*>(item_vectors_.data()),
           static_cast<std::streamsize>(item_vectors_.size() * sizeof(float)));
   if (!in.good()) {
-    return absl::DataLossError(absl::StrCat("snapshot ", dir_, ": ",
-                                            vectors_path, " is missing or short"));
+    return absl::DataLossError(absl::StrCat(
+        "snapshot ", dir_, ": ", vectors_path, " is missing or short"));
   }
   item_norms_.resize(n);
   for (int32_t i = 0; i < n; ++i) {

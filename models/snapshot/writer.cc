@@ -28,8 +28,8 @@ absl::Status CheckWithReader(const std::string& dir) {
           v1::CustomerRecord record;
           if (!record.ParseFromArray(value.data(),
                                      static_cast<int>(value.size()))) {
-            bad = absl::DataLossError(absl::StrCat(
-                "customers row '", key, "' does not read back"));
+            bad = absl::DataLossError(
+                absl::StrCat("customers row '", key, "' does not read back"));
             return false;
           }
           return true;
@@ -41,11 +41,10 @@ absl::Status CheckWithReader(const std::string& dir) {
   if (s.ok()) return s;
   // What we just wrote does not load: our fault, not the input's (DATA_LOSS
   // would read as a bad input file).
-  return absl::Status(
-      absl::IsUnavailable(s) ? absl::StatusCode::kUnavailable
-                             : absl::StatusCode::kInternal,
-      absl::StrCat("snapshot check failed: ", s.message(),
-                   "; nothing was published"));
+  return absl::Status(absl::IsUnavailable(s) ? absl::StatusCode::kUnavailable
+                                             : absl::StatusCode::kInternal,
+                      absl::StrCat("snapshot check failed: ", s.message(),
+                                   "; nothing was published"));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // SnapshotWriter: what the indexer writes a snapshot through. It takes the
-// records the indexer built (the messages of proto/boomerang/v1/snapshot.proto),
-// lays them out as layout.h names them, and publishes the new version
-// atomically (SnapshotBuilder, snapshot_dir.h).
+// records the indexer built (the messages of
+// proto/boomerang/v1/snapshot.proto), lays them out as layout.h names them, and
+// publishes the new version atomically (SnapshotBuilder, snapshot_dir.h).
 //
 // Before publishing, the writer opens the finished version with the reader
 // the server loads (Snapshot::Open, checksums verified) and parses every

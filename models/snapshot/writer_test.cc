@@ -104,8 +104,8 @@ TEST(SnapshotWriterTest, WritesTheLayoutsFiles) {
   for (const auto& f : manifest->files()) {
     if (f.path().find('/') == std::string::npos) top.push_back(f.path());
   }
-  EXPECT_THAT(top, ::testing::UnorderedElementsAre(kItemIndexFile,
-                                                   kItemVectorsFile));
+  EXPECT_THAT(
+      top, ::testing::UnorderedElementsAre(kItemIndexFile, kItemVectorsFile));
   for (const auto& f : manifest->files()) {
     if (f.path().find('/') != std::string::npos) {
       EXPECT_EQ(f.path().rfind(absl::StrCat(kTablesDir, "/"), 0), 0u)
@@ -125,10 +125,10 @@ TEST(SnapshotWriterTest, RefusesAnUnknownFormatVersion) {
   const std::string current =
       absl::StrCat("\"format_version\": ", kSnapshotFormatVersion);
   ASSERT_THAT(json, HasSubstr(current));
-  testing::WriteFile(path,
-                     absl::StrReplaceAll(json, {{current, absl::StrCat(
-                                                     "\"format_version\": ",
-                                                     kSnapshotFormatVersion + 1)}}));
+  testing::WriteFile(
+      path, absl::StrReplaceAll(
+                json, {{current, absl::StrCat("\"format_version\": ",
+                                              kSnapshotFormatVersion + 1)}}));
   auto snap = Snapshot::Open(*dir, SnapshotOptions());
   ASSERT_FALSE(snap.ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(snap.status())) << snap.status();
@@ -137,8 +137,8 @@ TEST(SnapshotWriterTest, RefusesAnUnknownFormatVersion) {
                                      kSnapshotFormatVersion + 1)));
   EXPECT_THAT(snap.status().message(), HasSubstr("boomerang-indexer"));
   // The server's way in says the same.
-  auto newest = Snapshot::OpenNewest(tmp.Sub("snaps"), 0, SnapshotOptions(),
-                                     nullptr);
+  auto newest =
+      Snapshot::OpenNewest(tmp.Sub("snaps"), 0, SnapshotOptions(), nullptr);
   ASSERT_FALSE(newest.ok());
   EXPECT_THAT(newest.status().message(), HasSubstr("boomerang-indexer"));
 }

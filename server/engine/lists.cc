@@ -58,9 +58,9 @@ absl::Status FrequentlyBoughtTogether(
   if (!s.ok()) return s;
   auto customer = LoadCustomer(view, request.customer_id());
   if (!customer.ok()) return customer.status();
-  auto filter = BoundFilter::Create(
-      view, request.filter(), &request.exclude_item_ids(),
-      request.customer_id().empty() ? nullptr : &*customer);
+  auto filter =
+      BoundFilter::Create(view, request.filter(), &request.exclude_item_ids(),
+                          request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
 
@@ -153,8 +153,8 @@ absl::Status PersonalPicks(const View& view,
       request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
     // Enough candidates to survive the filter and the already-bought items.
     const RankingOptions& o = view.ranking();
-    const int k = std::min<int>(
-        o.picks_max_candidates, o.picks_candidates_per_item * limit +
+    const int k = std::min<int>(o.picks_max_candidates,
+                                o.picks_candidates_per_item * limit +
                                     static_cast<int>(history.size()) +
                                     o.picks_candidate_margin);
     std::vector<int64_t> ids;
@@ -271,9 +271,9 @@ absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
       cart.push_back(index);
     }
   }
-  response->set_fallback(
-      RankCrossSell(snapshot, cart, Context(*filter, &snapshot, &*customer),
-                    limit, view.ranking().cross_sell, response->mutable_items()));
+  response->set_fallback(RankCrossSell(
+      snapshot, cart, Context(*filter, &snapshot, &*customer), limit,
+      view.ranking().cross_sell, response->mutable_items()));
   return absl::OkStatus();
 }
 
@@ -298,8 +298,8 @@ absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
     return absl::OkStatus();
   }
   RankUpsell(snapshot, anchor, low, high,
-             Context(*filter, &snapshot, &*customer), limit, view.ranking().upsell,
-             response->mutable_items());
+             Context(*filter, &snapshot, &*customer), limit,
+             view.ranking().upsell, response->mutable_items());
   return absl::OkStatus();
 }
 

@@ -144,14 +144,14 @@ void RecordEventsAsync(EventLog* log, const ServingClock& clock,
   log->AppendAsync(std::move(events),
                    [response, done = std::move(done)](
                        absl::StatusOr<EventLog::AppendResult> result) {
-                       if (!result.ok()) {
-                         done(result.status());
-                         return;
-                       }
-                       response->set_accepted(result->accepted);
-                       response->set_duplicates(result->duplicates);
-                       done(absl::OkStatus());
-                     });
+                     if (!result.ok()) {
+                       done(result.status());
+                       return;
+                     }
+                     response->set_accepted(result->accepted);
+                     response->set_duplicates(result->duplicates);
+                     done(absl::OkStatus());
+                   });
 }
 
 absl::Status RecordEvents(EventLog* log, const ServingClock& clock,

@@ -83,10 +83,9 @@ void LiveView::PruneInPlace(int64_t after) {
     absl::MutexLock lock(&shard.mu);
     for (auto it = shard.by_customer.begin(); it != shard.by_customer.end();) {
       Events& events = it->second;
-      auto keep = std::find_if(events.begin(), events.end(),
-                               [after](const LiveEvent& e) {
-                                 return e.time > after;
-                               });
+      auto keep =
+          std::find_if(events.begin(), events.end(),
+                       [after](const LiveEvent& e) { return e.time > after; });
       shard.events -= keep - events.begin();
       events.erase(events.begin(), keep);
       if (events.empty()) {

@@ -16,10 +16,9 @@ std::vector<std::string> Items(const std::vector<LiveEvent>& events) {
 }
 
 void Append(FakeEventLog* log, std::vector<v1::Event> events) {
-  log->AppendAsync(std::move(events),
-                   [](absl::StatusOr<EventLog::AppendResult> r) {
-                     ASSERT_TRUE(r.ok());
-                   });
+  log->AppendAsync(
+      std::move(events),
+      [](absl::StatusOr<EventLog::AppendResult> r) { ASSERT_TRUE(r.ok()); });
 }
 
 // The view follows the log: what was there at the start (after the
@@ -149,8 +148,9 @@ TEST(LiveViewTest, KeepsTheNewestEventsOfACustomer) {
   EXPECT_EQ(kept.back().item_id, "i" + std::to_string(n - 1));
   // Memory stays bounded however many come (dropped in batches).
   for (size_t i = n; i < 3 * LiveView::kMaxEventsPerCustomer; ++i) {
-    const v1::Event e = MakeEvent(v1::Event::VIEW, "c1", "i" + std::to_string(i),
-                                  1000 + i, "k" + std::to_string(i));
+    const v1::Event e =
+        MakeEvent(v1::Event::VIEW, "c1", "i" + std::to_string(i), 1000 + i,
+                  "k" + std::to_string(i));
     (*view)->Add({&e});
   }
   EXPECT_LE((*view)->events(),

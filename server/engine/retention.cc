@@ -68,8 +68,8 @@ std::vector<BoughtItem> BoughtItems(const Snapshot& snapshot,
     b.item = snapshot.FindItem(ci.item_id());
     b.purchase_times = absl::MakeConstSpan(ci.purchase_times().data(),
                                            ci.purchase_times_size());
-    b.purchase_quantities = absl::MakeConstSpan(
-        ci.purchase_quantities().data(), ci.purchase_quantities_size());
+    b.purchase_quantities = absl::MakeConstSpan(ci.purchase_quantities().data(),
+                                                ci.purchase_quantities_size());
     if (b.item >= 0) b.cycle = CycleOfItem(snapshot.item(b.item));
     items.push_back(b);
   }
@@ -77,8 +77,7 @@ std::vector<BoughtItem> BoughtItems(const Snapshot& snapshot,
 }
 
 void FillDueItem(const Snapshot& snapshot, const RepurchaseTiming& t,
-                 int64_t as_of,
-                 v1::DueItem* out) {
+                 int64_t as_of, v1::DueItem* out) {
   const v1::ItemRecord& rec = snapshot.item(t.item);
   out->set_item_id(snapshot.item_id(t.item));
   out->set_has_cycle(true);
@@ -113,8 +112,7 @@ void FillDueItem(const Snapshot& snapshot, const RepurchaseTiming& t,
 
 }  // namespace
 
-absl::StatusOr<bool> LoadRecord(const View& view,
-                                absl::string_view customer_id,
+absl::StatusOr<bool> LoadRecord(const View& view, absl::string_view customer_id,
                                 v1::CustomerRecord* record) {
   const Snapshot& snapshot = view.snapshot();
   absl::Status s = snapshot.GetCustomer(customer_id, record);
@@ -144,8 +142,7 @@ absl::StatusOr<BoundFilter> DueFilter(const View& view,
   return BoundFilter::Create(view, f);
 }
 
-absl::Status BuyAgain(const View& view,
-                      const v1::BuyAgainRequest& request,
+absl::Status BuyAgain(const View& view, const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response,
                       const BuyAgainOptions& options) {
   const Snapshot& snapshot = view.snapshot();
@@ -173,8 +170,7 @@ absl::Status BuyAgain(const View& view,
   response->set_snapshot_version(snapshot.version());
   SetTime(as_of, response->mutable_as_of());
   v1::CustomerRecord record;
-  auto known =
-      LoadRecord(view, NormalizeId(request.customer_id()), &record);
+  auto known = LoadRecord(view, NormalizeId(request.customer_id()), &record);
   if (!known.ok()) return known.status();
   if (!*known) return absl::OkStatus();
   response->set_known_customer(true);
@@ -207,8 +203,7 @@ absl::Status BuyAgain(const View& view,
   return absl::OkStatus();
 }
 
-absl::Status BuyAgain(const View& view,
-                      const v1::BuyAgainRequest& request,
+absl::Status BuyAgain(const View& view, const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response) {
   return BuyAgain(view, request, response, view.ranking().buy_again);
 }

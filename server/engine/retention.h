@@ -17,20 +17,18 @@
 #include "models/customer_value.h"
 #include "models/rank/buy_again.h"
 #include "models/repurchase.h"
+#include "models/snapshot/snapshot.h"
 #include "server/engine/request_helpers.h"
 #include "server/engine/view.h"
-#include "models/snapshot/snapshot.h"
 
 namespace boomerang {
 
 // BuyAgainOptions: models/rank/buy_again.h.
-absl::Status BuyAgain(const View& view,
-                      const v1::BuyAgainRequest& request,
+absl::Status BuyAgain(const View& view, const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response,
                       const BuyAgainOptions& options);
 // With the default options (what the server serves).
-absl::Status BuyAgain(const View& view,
-                      const v1::BuyAgainRequest& request,
+absl::Status BuyAgain(const View& view, const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response);
 
 absl::Status GetCustomerProfile(const View& view,
@@ -68,9 +66,9 @@ absl::string_view SegmentOf(const Snapshot& snapshot,
                             const v1::CustomerRecord& record, int64_t as_of);
 
 // The customer's record from the snapshot with their live purchases
-// (the live view, server/engine/live_view.h) applied; false when neither knows them.
-absl::StatusOr<bool> LoadRecord(const View& view,
-                                absl::string_view customer_id,
+// (the live view, server/engine/live_view.h) applied; false when neither knows
+// them.
+absl::StatusOr<bool> LoadRecord(const View& view, absl::string_view customer_id,
                                 v1::CustomerRecord* record);
 
 // The BG/NBD and Gamma-Gamma parameters of a snapshot; false when missing.

@@ -13,8 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/engine/lists.h"
 #include "models/snapshot/snapshot_dir.h"
+#include "server/engine/lists.h"
 
 namespace boomerang {
 namespace {

@@ -1,8 +1,8 @@
 // What one request reads, taken once at its start: the serving snapshot,
-// the live events beside it, the clock and the ranking options. Every use case of the engine
-// takes a View, so that a request sees one snapshot and one clock from start
-// to end however many swaps happen meanwhile, and no use case reaches for a
-// process global.
+// the live events beside it, the clock and the ranking options. Every use case
+// of the engine takes a View, so that a request sees one snapshot and one clock
+// from start to end however many swaps happen meanwhile, and no use case
+// reaches for a process global.
 //
 // Thread-safety: a value; the live view it points to is thread-safe.
 #ifndef BOOMERANG_SERVER_ENGINE_VIEW_H_

@@ -5,8 +5,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/engine/lists.h"
-#include "server/engine/retention.h"
 #include "server/engine/live_events.h"
+#include "server/engine/retention.h"
 #include "server/grpc/grpc_auth.h"
 #include "server/grpc/status_util.h"
 #include "server/metrics.h"
@@ -72,47 +72,42 @@ grpc::ServerUnaryReactor* RecommenderService::SimilarItems(
     grpc::CallbackServerContext* context,
     const v1::SimilarItemsRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, "SimilarItems",
-               [request, response](const View& view) {
-                 return boomerang::SimilarItems(view, *request, response);
-               });
+  return Serve(context, "SimilarItems", [request, response](const View& view) {
+    return boomerang::SimilarItems(view, *request, response);
+  });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::PersonalPicks(
     grpc::CallbackServerContext* context,
     const v1::PersonalPicksRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, "PersonalPicks",
-               [request, response](const View& view) {
-                 return boomerang::PersonalPicks(view, *request, response);
-               });
+  return Serve(context, "PersonalPicks", [request, response](const View& view) {
+    return boomerang::PersonalPicks(view, *request, response);
+  });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::CrossSell(
     grpc::CallbackServerContext* context, const v1::CrossSellRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, "CrossSell",
-               [request, response](const View& view) {
-                 return boomerang::CrossSell(view, *request, response);
-               });
+  return Serve(context, "CrossSell", [request, response](const View& view) {
+    return boomerang::CrossSell(view, *request, response);
+  });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::Upsell(
     grpc::CallbackServerContext* context, const v1::UpsellRequest* request,
     v1::RecommendationsResponse* response) {
-  return Serve(context, "Upsell",
-               [request, response](const View& view) {
-                 return boomerang::Upsell(view, *request, response);
-               });
+  return Serve(context, "Upsell", [request, response](const View& view) {
+    return boomerang::Upsell(view, *request, response);
+  });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::BuyAgain(
     grpc::CallbackServerContext* context, const v1::BuyAgainRequest* request,
     v1::BuyAgainResponse* response) {
-  return Serve(context, "BuyAgain",
-               [request, response](const View& view) {
-                 return boomerang::BuyAgain(view, *request, response);
-               });
+  return Serve(context, "BuyAgain", [request, response](const View& view) {
+    return boomerang::BuyAgain(view, *request, response);
+  });
 }
 
 grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
@@ -129,10 +124,9 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
     finish(allowed);
     return reactor;
   }
-  engine_->RecordEventsAsync(*request, response,
-                             [finish](absl::Status status) {
-                               finish(ToGrpcStatus(status));
-                             });
+  engine_->RecordEventsAsync(*request, response, [finish](absl::Status status) {
+    finish(ToGrpcStatus(status));
+  });
   return reactor;
 }
 
@@ -141,8 +135,7 @@ grpc::ServerUnaryReactor* RecommenderService::GetCustomerProfile(
     const v1::CustomerProfileRequest* request, v1::CustomerProfile* response) {
   return Serve(context, "GetCustomerProfile",
                [request, response](const View& view) {
-                 return boomerang::GetCustomerProfile(view, *request,
-                                                      response);
+                 return boomerang::GetCustomerProfile(view, *request, response);
                });
 }
 

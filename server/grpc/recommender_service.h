@@ -15,8 +15,8 @@
 #include "absl/status/statusor.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "server/auth.h"
-#include "server/request_queue.h"
 #include "server/engine/engine.h"
+#include "server/request_queue.h"
 
 namespace boomerang {
 

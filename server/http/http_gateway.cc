@@ -760,7 +760,8 @@ std::string HttpGateway::DemoDefaultsJson(const Snapshot& snapshot,
       ",\"customer_id\":", JsonString(d.customer_id),
       // What a request without as_of is answered for (the server's clock,
       // server/engine/clock.h); the page sends none.
-      ",\"as_of\":", JsonString(FormatTimestamp(engine_->clock().DefaultAsOf(snapshot))),
+      ",\"as_of\":",
+      JsonString(FormatTimestamp(engine_->clock().DefaultAsOf(snapshot))),
       ",\"data_end\":", JsonString(snapshot.manifest().data_end()),
       ",\"currency\":", JsonString(options_.currency), ",\"item\":", item,
       "}\n");

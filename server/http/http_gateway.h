@@ -48,18 +48,18 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "server/auth.h"
-#include "server/request_queue.h"
 #include "models/snapshot/snapshot.h"
+#include "server/auth.h"
 #include "server/engine/engine.h"
 #include "server/engine/snapshot_manager.h"
+#include "server/request_queue.h"
 
 namespace httplib {
 class ContentReader;
 struct Request;
 struct Response;
 class Server;
-}
+}  // namespace httplib
 
 namespace boomerang {
 

@@ -1,10 +1,10 @@
 // libFuzzer target: the HTTP side door's JSON request path
-// (server/http/http_gateway.cc, POST /v1/{Method}) without sockets. The input is
-// a request body; it is given to every JSON method the way the gateway
+// (server/http/http_gateway.cc, POST /v1/{Method}) without sockets. The input
+// is a request body; it is given to every JSON method the way the gateway
 // handles it: protobuf's JsonStringToMessage (unknown fields are errors),
 // then the use cases of server/engine/lists.h and
-// server/engine/retention.h (validation included) on a small real snapshot, then
-// MessageToJsonString of the response. The DueReplenishments request type
+// server/engine/retention.h (validation included) on a small real snapshot,
+// then MessageToJsonString of the response. The DueReplenishments request type
 // (gRPC only) goes through its validation too. RecordEvents (the one write
 // method) appends to a live event store opened in the temporary directory,
 // so that the recommendation methods that follow read the fuzzed events

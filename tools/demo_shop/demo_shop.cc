@@ -205,8 +205,9 @@ struct CategorySpec {
   Season season;
 };
 
-const std::vector<CategorySpec>& Categories() {
-  static const auto* const kCategories = new std::vector<CategorySpec>{
+// The demo catalog's Kitchen departments.
+std::vector<CategorySpec> KitchenCategories() {
+  return {
       {"Kitchen/Coffee",
        1.0,
        6,
@@ -240,6 +241,12 @@ const std::vector<CategorySpec>& Categories() {
         "Round"},
        {"Cupcake Cases 200", "Baking Powder 500g"},
        kFlat},
+  };
+}
+
+// The demo catalog's Office/Electronics departments.
+std::vector<CategorySpec> OfficeAndElectronicsCategories() {
+  return {
       {"Office/Printing",
        0.6,
        5,
@@ -281,6 +288,12 @@ const std::vector<CategorySpec>& Categories() {
        {"1m", "2m", "Black", "White", "Fast", "Slim", "Travel", "Pro"},
        {"Screen Wipes 100", "AAA Batteries 24"},
        kFlat},
+  };
+}
+
+// The demo catalog's Garden/Home departments.
+std::vector<CategorySpec> GardenAndHomeCategories() {
+  return {
       {"Garden/Tools",
        0.9,
        6,
@@ -330,6 +343,12 @@ const std::vector<CategorySpec>& Categories() {
         "Compact", "Large"},
        {"Washing Up Liquid 1L", "Surface Spray 750ml"},
        kFlat},
+  };
+}
+
+// The demo catalog's Pets/Sports/Beauty/Seasonal departments.
+std::vector<CategorySpec> PetsSportsBeautyAndSeasonalCategories() {
+  return {
       {"Pets/Dogs",
        0.7,
        3,
@@ -389,6 +408,20 @@ const std::vector<CategorySpec>& Categories() {
        {"Gift Tags 50", "Sellotape 6-pack"},
        kChristmas},
   };
+}
+
+// Every category of the demo catalog, in a fixed order (the generator's
+// random draws depend on it).
+const std::vector<CategorySpec>& Categories() {
+  static const auto* const kCategories = [] {
+    auto* all = new std::vector<CategorySpec>();
+    for (auto part :
+         {KitchenCategories(), OfficeAndElectronicsCategories(),
+          GardenAndHomeCategories(), PetsSportsBeautyAndSeasonalCategories()}) {
+      all->insert(all->end(), part.begin(), part.end());
+    }
+    return all;
+  }();
   return *kCategories;
 }
 

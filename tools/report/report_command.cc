@@ -25,9 +25,9 @@
 #include "indexer/indexer.h"
 #include "indexer/input_flags.h"
 #include "models/item_exclusion.h"
+#include "models/list_file.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
-#include "models/list_file.h"
 #include "tools/report/report_html.h"
 #include "tools/report/retention_report.h"
 
