@@ -36,10 +36,7 @@ class DueStream final
     : public grpc::ServerWriteReactor<v1::DueReplenishmentsResponse> {
  public:
   DueStream(View view, DueOptions options, BoundFilter filter)
-      : view_(std::move(view)),
-        snapshot_(view_.handle),
-        options_(options),
-        filter_(std::move(filter)) {
+      : view_(std::move(view)), options_(options), filter_(std::move(filter)) {
     NextBatch();
   }
 
@@ -75,7 +72,7 @@ class DueStream final
   // coming) and writes it.
   void NextBatch() {
     response_.Clear();
-    response_.set_snapshot_version(snapshot_->version());
+    response_.set_snapshot_version(view_.snapshot().version());
     response_.mutable_as_of()->set_seconds(options_.as_of);
     // Bounded work per message whatever batch_size asks for (~0.1 s); a
     // message may then carry fewer customers, or none, with the progress.
@@ -101,7 +98,7 @@ class DueStream final
       ready_.pop_front();
     }
     response_.set_customers_scanned(scanned_);
-    response_.set_customers_total(snapshot_->num_customers());
+    response_.set_customers_total(view_.snapshot().num_customers());
     if (scan_end_ && ready_.empty()) {
       response_.set_done(true);
       done_sent_ = true;
@@ -115,7 +112,7 @@ class DueStream final
     constexpr int kBlock = 1024;
     keys_.clear();
     values_.clear();
-    absl::Status s = snapshot_->ScanCustomers(
+    absl::Status s = view_.snapshot().ScanCustomers(
         last_key_, [&](absl::string_view key, absl::string_view value) {
           keys_.emplace_back(key);
           values_.emplace_back(value);
@@ -137,7 +134,7 @@ class DueStream final
       // Live purchases move due dates (a no-op without live events).
       LiveActivity live;
       ApplyLiveEvents(view_, keys_[i], options_.as_of, &record, &live);
-      due[i] = DueItemsOf(*snapshot_, record, options_, filter_,
+      due[i] = DueItemsOf(view_.snapshot(), record, options_, filter_,
                           slots[i].mutable_items());
     });
     for (int i = 0; i < n; ++i) {
@@ -155,7 +152,6 @@ class DueStream final
   }
 
   const View view_;  // the stream's one handle, for its whole life
-  const std::shared_ptr<const Snapshot> snapshot_;
   const DueOptions options_;
   const BoundFilter filter_;
   std::string last_key_;
@@ -177,8 +173,7 @@ class PicksStream final
     : public grpc::ServerBidiReactor<v1::StreamPersonalPicksRequest,
                                      v1::StreamPersonalPicksResponse> {
  public:
-  explicit PicksStream(View view)
-      : view_(std::move(view)), snapshot_(view_.handle) {
+  explicit PicksStream(View view) : view_(std::move(view)) {
     StartRead(&request_);
   }
 
@@ -238,7 +233,7 @@ class PicksStream final
             absl::StrCat("unknown segment '", request_.segment(),
                          "'; one of: ", absl::StrJoin(names, ", ")));
       }
-      if (snapshot_->customer_model().recency_cutoffs_size() != 4) {
+      if (view_.snapshot().customer_model().recency_cutoffs_size() != 4) {
         return absl::FailedPreconditionError(
             "this snapshot has no RFM segments: rebuild it with a newer "
             "indexer");
@@ -281,7 +276,7 @@ class PicksStream final
     for (int steps = 0; next_ == ids_.size() && !scan_done_; ++steps) {
       if (steps == kMaxSegmentStepsPerMessage) {
         progress_.Clear();
-        progress_.set_snapshot_version(snapshot_->version());
+        progress_.set_snapshot_version(view_.snapshot().version());
         *progress_.mutable_as_of() = options_.as_of();
         progress_.set_customers_scanned(segment_scanned_);
         StartWrite(&progress_);
@@ -315,7 +310,7 @@ class PicksStream final
     int64_t scanned = 0;
     bool stopped = false;
     absl::Status bad;
-    absl::Status s = snapshot_->ScanCustomers(
+    absl::Status s = view_.snapshot().ScanCustomers(
         scan_key_, [&](absl::string_view key, absl::string_view value) {
           scan_key_.assign(key.data(), key.size());
           if (!record_.ParseFromArray(value.data(),
@@ -325,7 +320,7 @@ class PicksStream final
             stopped = true;
             return false;
           }
-          if (SegmentOf(*snapshot_, record_, as_of_) == segment_) {
+          if (SegmentOf(view_.snapshot(), record_, as_of_) == segment_) {
             ids_.emplace_back(key);
           }
           ++segment_scanned_;
@@ -344,7 +339,7 @@ class PicksStream final
   void Answer(const std::string& id,
               v1::StreamPersonalPicksResponse* out) const {
     out->set_customer_id(id);
-    out->set_snapshot_version(snapshot_->version());
+    out->set_snapshot_version(view_.snapshot().version());
     *out->mutable_as_of() = options_.as_of();
     v1::PersonalPicksRequest request = options_;
     request.set_customer_id(id);
@@ -359,7 +354,6 @@ class PicksStream final
   }
 
   const View view_;  // the stream's one handle, for its whole life
-  const std::shared_ptr<const Snapshot> snapshot_;
   v1::StreamPersonalPicksRequest request_;
   v1::PersonalPicksRequest options_;  // the current request's options
   int64_t as_of_ = 0;

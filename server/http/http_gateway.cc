@@ -570,10 +570,7 @@ absl::Status ReadBody(const httplib::ContentReader& reader, size_t max_bytes,
 
 HttpGateway::HttpGateway(const HttpGatewayOptions& options,
                          const Engine* engine, const SnapshotManager* manager)
-    : options_(options),
-      engine_(engine),
-      holder_(&engine->holder()),
-      manager_(manager) {}
+    : options_(options), engine_(engine), manager_(manager) {}
 
 HttpGateway::~HttpGateway() { Stop(); }
 
@@ -793,7 +790,7 @@ void HttpGateway::RouteProbes() {
   httplib::Server& server = *server_;
   server.Get(
       "/healthz", [this](const httplib::Request&, httplib::Response& res) {
-        std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+        std::shared_ptr<const Snapshot> snapshot = engine_->holder().Current();
         const bool serving = serving_.load() && snapshot != nullptr;
         res.status = serving ? 200 : 503;
         res.set_header("Cache-Control", "no-store");
@@ -805,16 +802,16 @@ void HttpGateway::RouteProbes() {
             kJson);
       });
 
-  server.Get("/metrics",
-             [this](const httplib::Request&, httplib::Response& res) {
-               std::shared_ptr<const Snapshot> snapshot = holder_->Current();
-               std::string extra = SnapshotGauges(snapshot.get(), manager_);
-               // The event store's size and lag (main.cc).
-               if (options_.extra_metrics) extra += options_.extra_metrics();
-               res.set_header("Cache-Control", "no-store");
-               res.set_content(Metrics::Global().RenderPrometheus(extra),
-                               "text/plain; version=0.0.4");
-             });
+  server.Get(
+      "/metrics", [this](const httplib::Request&, httplib::Response& res) {
+        std::shared_ptr<const Snapshot> snapshot = engine_->holder().Current();
+        std::string extra = SnapshotGauges(snapshot.get(), manager_);
+        // The event store's size and lag (main.cc).
+        if (options_.extra_metrics) extra += options_.extra_metrics();
+        res.set_header("Cache-Control", "no-store");
+        res.set_content(Metrics::Global().RenderPrometheus(extra),
+                        "text/plain; version=0.0.4");
+      });
 }
 
 void HttpGateway::ServeV1Get(const httplib::Request& req,
@@ -836,7 +833,7 @@ void HttpGateway::ServeV1Get(const httplib::Request& req,
     SetError(allowed, res);
     return;
   }
-  std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+  std::shared_ptr<const Snapshot> snapshot = engine_->holder().Current();
   if (snapshot == nullptr) {
     SetError(absl::UnavailableError("no snapshot loaded yet"), res);
     return;

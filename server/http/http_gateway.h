@@ -153,7 +153,6 @@ class HttpGateway {
   // Constant after construction.
   const HttpGatewayOptions options_;
   const Engine* const engine_;
-  const SnapshotHolder* const holder_;  // the engine's
   const SnapshotManager* const manager_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
