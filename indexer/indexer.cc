@@ -1443,6 +1443,25 @@ v1::SnapshotManifest BuildManifest(const IndexerOptions& options,
   return manifest;
 }
 
+// Trains the picks ranker on the finished, unpublished snapshot and adds
+// it. Too little history is not an error: the snapshot is published
+// without a ranker and the report says why.
+absl::Status AddPicksRanker(const IndexerOptions& options,
+                            const v1::SnapshotManifest& manifest,
+                            SnapshotWriter* writer, IndexReport* report) {
+  auto snapshot = writer->OpenUnpublished(manifest);
+  if (!snapshot.ok()) return snapshot.status();
+  auto model = TrainRanker(**snapshot, options.ranker, &report->ranker);
+  snapshot->reset();  // released before Publish() checks the files
+  if (absl::IsFailedPrecondition(model.status())) {
+    report->ranker_skipped = std::string(model.status().message());
+    report->ranker = v1::PicksRankerInfo();
+    return absl::OkStatus();
+  }
+  if (!model.ok()) return model.status();
+  return writer->WritePicksRanker(*model);
+}
+
 }  // namespace
 
 const std::vector<std::string>& CatalogOptionalColumns() {
@@ -1507,7 +1526,16 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   s = WriteSnapshot(options, &shop, &counted, fitted, item_aliases,
                     writer->get(), report);
   if (!s.ok()) return s;
-  auto published = (*writer)->Publish(BuildManifest(options, *report, fitted));
+  v1::SnapshotManifest manifest = BuildManifest(options, *report, fitted);
+  if (options.ranker.enabled) {
+    progress.Phase("training the picks ranker");
+    s = AddPicksRanker(options, manifest, writer->get(), report);
+    if (!s.ok()) return s;
+    if (report->ranker.customers() > 0) {
+      *manifest.mutable_picks_ranker() = report->ranker;
+    }
+  }
+  auto published = (*writer)->Publish(std::move(manifest));
   if (!published.ok()) return published.status();
   report->snapshot_dir = *published;
   report->version = std::filesystem::path(*published).filename().string();
@@ -1597,6 +1625,18 @@ std::string FormatReport(const IndexReport& r) {
   absl::StrAppendFormat(&out, "data        %s .. %s\n",
                         FormatTimestamp(r.data_start),
                         FormatTimestamp(r.data_end));
+  if (r.ranker.customers() > 0) {
+    absl::StrAppendFormat(
+        &out,
+        "ranker      picks ranker trained on %s customers' last orders (%s "
+        "candidate rows, %s re-found items, %s missed by every source), "
+        "%.1f s\n",
+        Thousands(r.ranker.customers()), Thousands(r.ranker.rows()),
+        Thousands(r.ranker.positives()), Thousands(r.ranker.missed()),
+        r.ranker.train_seconds());
+  } else if (!r.ranker_skipped.empty()) {
+    absl::StrAppend(&out, "ranker      none: ", r.ranker_skipped, "\n");
+  }
   absl::StrAppendFormat(&out, "time        %.2f s wall, peak memory %.0f MiB\n",
                         r.wall_seconds, r.peak_rss_bytes / 1048576.0);
   if (!r.snapshot_dir.empty()) {

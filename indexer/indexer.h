@@ -25,6 +25,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "indexer/embeddings.h"
+#include "indexer/ranker_training.h"
 #include "models/cooccurrence.h"
 #include "models/purchase_line.h"
 
@@ -45,6 +46,8 @@ struct IndexerOptions {
 
   CooccurrenceOptions cooccurrence;
   EmbeddingOptions embeddings;
+  // The learned picks ranker trained on the new snapshot (--no-ranker).
+  RankerTrainingOptions ranker;
   // Lines of orders whose id starts with this are returns; empty (the
   // default) disables. Negative quantities are returns regardless, which
   // already covers Online Retail's "C" invoices. A default of "C" would
@@ -152,6 +155,10 @@ struct IndexReport {
   std::string snapshot_dir;  // set when published
   std::string version;
   double wall_seconds = 0;
+  // The picks ranker's training (customers 0: none trained) and, when it
+  // was on but could not train, why.
+  v1::PicksRankerInfo ranker;
+  std::string ranker_skipped;
   int64_t peak_rss_bytes = 0;
 };
 

@@ -39,6 +39,7 @@ struct CommandFlags {
   bool quiet = false;
   int threads = 0;
   bool no_embeddings = false;
+  bool no_ranker = false;
 };
 
 // Where the data comes from and where the snapshot goes: --events, the
@@ -110,6 +111,13 @@ void AddEmbeddingFlags(CLI::App& app, IndexerOptions* opts,
   app.add_flag("--no-embeddings", flags->no_embeddings,
                "skip item/customer embeddings (no personal picks; similar "
                "items from names and categories only)");
+  app.add_flag("--no-ranker", flags->no_ranker,
+               "train no learned picks ranker (PersonalPicks then ranks by "
+               "hand-set weights)");
+  app.add_option("--ranker-customers", opts->ranker.max_customers,
+                 "customers sampled to train the picks ranker")
+      ->capture_default_str()
+      ->check(CLI::Range(20, 100000000));
   app.add_option("--factors", emb.als.factors, "embedding size")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
@@ -164,6 +172,8 @@ absl::Status ApplyFlags(const boomerang::PurchaseInputFlags& input,
   opts->cooccurrence.scoring = *sc;
   opts->cooccurrence.threads = flags.threads;
   opts->embeddings.enabled = !flags.no_embeddings;
+  opts->ranker.enabled = !flags.no_ranker;
+  opts->ranker.model.threads = flags.threads;
   opts->embeddings.als.threads = flags.threads;
   opts->embeddings.ann.threads = flags.threads;
   if (!flags.quiet) {

@@ -55,7 +55,10 @@ struct PicksCandidate {
 enum class PicksMode { kMixed, kNewOnly, kRepeatOnly };
 
 struct Pick {
-  enum Kind { kBuyAgain, kNew };
+  // kNew: like what they bought (ALS); kBoughtWith: bought together with
+  // an item of their recent orders; kPopular: a best seller. (The last two
+  // come from the learned ranker only.)
+  enum Kind { kBuyAgain, kNew, kBoughtWith, kPopular };
   int32_t item = 0;
   double score = 0;
   Kind kind = kNew;
@@ -66,7 +69,8 @@ struct Pick {
   bool own_cycle = false;
   double days_since = 0;
   int32_t orders = 0;
-  // kNew: the purchased item closest to this one (-1 if none).
+  // kNew: the purchased item closest to this one (-1 if none);
+  // kBoughtWith: the recent item it is bought with.
   int32_t anchor = -1;
 };
 

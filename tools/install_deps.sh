@@ -16,7 +16,7 @@ packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev zlib1g-dev
-  libfaiss-dev libopenblas-dev libjemalloc-dev
+  libfaiss-dev libopenblas-dev libjemalloc-dev libxgboost-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcpp-httplib-dev
 )
 if [ "${1:-}" = "--test" ]; then

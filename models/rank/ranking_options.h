@@ -8,6 +8,7 @@
 #define BOOMERANG_MODELS_RANK_RANKING_OPTIONS_H_
 
 #include "models/personal_picks.h"
+#include "models/rank/picks_features.h"
 #include "models/rank/buy_again.h"
 #include "models/rank/cross_sell.h"
 #include "models/rank/similar.h"
@@ -30,6 +31,10 @@ struct RankingOptions {
   int picks_candidates_per_item = 4;
   int picks_candidate_margin = 50;
   int picks_max_candidates = 1000;
+  // PersonalPicks ranks with the snapshot's learned ranker when it has one
+  // (models/rank/picks_ranker.h); false: the hand-set weights of `picks`.
+  bool learned_picks = true;
+  PicksCandidateOptions picks_candidates;  // the learned ranker's sources
 };
 
 }  // namespace boomerang

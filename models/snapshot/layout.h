@@ -31,6 +31,11 @@ inline constexpr const char* kManifestFile = "manifest.json";
 inline constexpr const char* kTablesDir = "tables";
 inline constexpr const char* kItemIndexFile = "items.faiss";
 inline constexpr const char* kItemVectorsFile = "item_vectors.f32";
+// The learned picks ranker (models/rank/picks_ranker.h, XGBoost UBJSON).
+// Optional: a snapshot without it (made before issue 12, or with
+// `boomerang-indexer --no-ranker`) serves PersonalPicks with the
+// hand-weighted ranking (models/personal_picks.h).
+inline constexpr const char* kPicksRankerFile = "picks_ranker.ubj";
 
 // Tables (column families; keys are UTF-8 item ids unless stated).
 // ItemRecord per item.

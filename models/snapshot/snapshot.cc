@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "models/snapshot/internal/tables.h"
@@ -96,9 +97,29 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   snap->RankItems();
   s = snap->LoadMeta(t);
   if (s.ok()) s = snap->LoadEmbeddings(t);
+  if (s.ok()) s = snap->LoadPicksRanker();
   if (!s.ok()) return s;
   snap->tables_ = std::move(*tables);
   return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+absl::Status Snapshot::LoadPicksRanker() {
+  const std::string path = absl::StrCat(dir_, "/", kPicksRankerFile);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return absl::OkStatus();
+  std::ifstream in(path, std::ios::binary);
+  std::string model((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    return absl::UnavailableError(absl::StrCat("cannot read ", path));
+  }
+  auto ranker = PicksRanker::FromBuffer(model);
+  if (!ranker.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot ", dir_, ": ", ranker.status().message()));
+  }
+  picks_ranker_ = std::move(*ranker);
+  return absl::OkStatus();
 }
 
 absl::Status Snapshot::LoadItems(const TableReader& tables) {

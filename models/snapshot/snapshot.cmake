@@ -7,7 +7,7 @@ boomerang_library(NAME boomerang_snapshot
        ${CMAKE_CURRENT_LIST_DIR}/snapshot_dir.cc
        ${CMAKE_CURRENT_LIST_DIR}/writer.cc
        ${CMAKE_CURRENT_LIST_DIR}/internal/tables.cc
-  DEPS boomerang_models boomerang_ann boomerang_proto RocksDB::rocksdb-shared
+  DEPS boomerang_models boomerang_picks_ranker boomerang_ann boomerang_proto RocksDB::rocksdb-shared
        OpenSSL::Crypto absl::status absl::statusor absl::strings
        absl::str_format absl::synchronization)
 boomerang_test(NAME tables_test

@@ -30,6 +30,7 @@
 #include "models/ann/vector_index.h"
 #include "models/cooccurrence.h"
 #include "models/rank/item_graph.h"
+#include "models/rank/picks_ranker.h"
 #include "models/snapshot/internal/tables.h"
 
 namespace boomerang {
@@ -158,6 +159,10 @@ class Snapshot final : public ItemGraph {
   // they existed: profiles then have no predictions).
   const v1::CustomerModel& customer_model() const { return customer_model_; }
 
+  // The learned picks ranker (layout.h kPicksRankerFile), or null when the
+  // snapshot has none: PersonalPicks then ranks by hand-set weights.
+  const PicksRanker* picks_ranker() const { return picks_ranker_.get(); }
+
  private:
   Snapshot() = default;
   // The steps of Open(), in order; each fills its members from `tables`.
@@ -169,6 +174,7 @@ class Snapshot final : public ItemGraph {
   // Best sellers, the customer model and the item aliases.
   absl::Status LoadMeta(const TableReader& tables);
   absl::Status LoadEmbeddings(const TableReader& tables);
+  absl::Status LoadPicksRanker();
   // SearchItems for exact indexes, from item_vectors_.
   void ExactTopK(const float* query, int k, std::vector<int64_t>* ids,
                  std::vector<float>* scores) const;
@@ -197,6 +203,7 @@ class Snapshot final : public ItemGraph {
   absl::flat_hash_map<std::string, std::vector<int32_t>> category_by_price_;
   v1::PopularItems popular_;
   v1::CustomerModel customer_model_;
+  std::unique_ptr<const PicksRanker> picks_ranker_;
 };
 
 class SnapshotHolder {

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include "google/protobuf/util/json_util.h"
+
 #include "absl/strings/str_cat.h"
 #include "models/snapshot/internal/tables.h"
 #include "models/snapshot/layout.h"
@@ -110,6 +112,8 @@ absl::Status SnapshotWriter::WriteEmbeddings(const v1::EmbeddingInfo& info,
 }
 
 absl::Status SnapshotWriter::WriteTables() {
+  if (tables_written_) return absl::OkStatus();
+  tables_written_ = true;
   auto writer =
       TableWriter::Create(absl::StrCat(builder_->dir(), "/", kTablesDir));
   if (!writer.ok()) return writer.status();
@@ -121,6 +125,37 @@ absl::Status SnapshotWriter::WriteTables() {
   // Closed before the check opens it read-only (pitfalls.md: never both).
   if (s.ok()) s = (*writer)->Close();
   return s;
+}
+
+absl::Status SnapshotWriter::WritePicksRanker(absl::string_view model) {
+  const std::string path = absl::StrCat(builder_->dir(), "/", kPicksRankerFile);
+  std::ofstream out(path, std::ios::binary);
+  out.write(model.data(), static_cast<std::streamsize>(model.size()));
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const Snapshot>>
+SnapshotWriter::OpenUnpublished(const v1::SnapshotManifest& manifest) {
+  absl::Status s = WriteTables();
+  if (!s.ok()) return s;
+  v1::SnapshotManifest provisional = manifest;
+  provisional.set_format_version(kSnapshotFormatVersion);
+  std::string json;
+  google::protobuf::util::JsonPrintOptions jopts;
+  jopts.preserve_proto_field_names = true;
+  auto js =
+      google::protobuf::util::MessageToJsonString(provisional, &json, jopts);
+  if (!js.ok()) return absl::InternalError(js.ToString());
+  const std::string path = absl::StrCat(builder_->dir(), "/", kManifestFile);
+  std::ofstream out(path, std::ios::binary);
+  out << json;
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  SnapshotOptions options;
+  options.verify_checksums = false;
+  return Snapshot::Open(builder_->dir(), options);
 }
 
 absl::StatusOr<std::string> SnapshotWriter::Publish(

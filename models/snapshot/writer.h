@@ -27,9 +27,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "boomerang/v1/snapshot.pb.h"
 #include "models/ann/vector_index.h"
+#include "models/snapshot/snapshot.h"
 #include "models/snapshot/snapshot_dir.h"
 
 namespace boomerang {
@@ -67,7 +69,20 @@ class SnapshotWriter {
                                const ann::VectorIndex* index,
                                absl::Span<const float> vectors);
 
-  // Writes the tables, completes `manifest` (version, format_version, file
+  // The learned picks ranker's model (TrainPicksRanker's bytes), a file
+  // written now.
+  absl::Status WritePicksRanker(absl::string_view model);
+
+  // Writes the tables and opens the unpublished version with the reader
+  // (checksums not verified; `manifest` is provisional, Publish() writes
+  // the final one): for work that needs the snapshot as the server will
+  // see it before it is published (training the picks ranker). Publish()
+  // then adds nothing to the tables. The returned snapshot must be
+  // released before Publish().
+  absl::StatusOr<std::shared_ptr<const Snapshot>> OpenUnpublished(
+      const v1::SnapshotManifest& manifest);
+
+  // Writes the tables (unless OpenUnpublished did), completes `manifest` (version, format_version, file
   // checksums), checks the result with the reader and renames it to the
   // next version. Returns the published directory. On failure nothing is
   // published; a failed check is INTERNAL (UNAVAILABLE for an I/O error)
@@ -79,6 +94,7 @@ class SnapshotWriter {
   using Rows = std::vector<std::pair<std::string, std::string>>;
   SnapshotWriter() = default;
   absl::Status WriteTables();
+  bool tables_written_ = false;
 
   std::unique_ptr<SnapshotBuilder> builder_;
   Rows items_, fbt_, meta_, similar_, customers_;

@@ -1,6 +1,7 @@
 #include "server/engine/lists.h"
 
 #include <cmath>
+#include <limits>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -14,6 +15,9 @@
 #include "models/item_filter.h"
 #include "models/personal_picks.h"
 #include "models/rank/cross_sell.h"
+#include "models/rank/customer_history.h"
+#include "models/rank/picks_features.h"
+#include "models/rank/picks_ranker.h"
 #include "models/rank/popular.h"
 #include "models/rank/similar.h"
 #include "models/rank/upsell.h"
@@ -45,6 +49,47 @@ RankContext Context(const BoundFilter& filter,
                        return taste ? Affinity(*snapshot, *customer, i) : 0.f;
                      },
                      taste};
+}
+
+// PersonalPicks' ranking: the snapshot's learned ranker when it has one
+// (and the ranking options allow it), else the hand-set weights.
+absl::StatusOr<std::vector<Pick>> RankPicks(
+    const View& view, const Customer& customer, const BoundFilter& filter,
+    absl::Span<const PicksCandidate> als, int64_t as_of, PicksMode mode,
+    int limit) {
+  const Snapshot& snapshot = view.snapshot();
+  const RankingOptions& o = view.ranking();
+  auto allowed = [&](int32_t i) { return filter.Allows(i); };
+  auto cosine = [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); };
+  const PicksRanker* ranker = snapshot.picks_ranker();
+  if (ranker == nullptr || !o.learned_picks) {
+    return RankPersonalPicks(customer.history, als, as_of, mode, limit,
+                             allowed, cosine, o.picks);
+  }
+  const std::vector<absl::Span<const int64_t>> times =
+      PurchaseTimes(snapshot, customer.record, customer.history);
+  PicksCustomer c;
+  c.history = customer.history;
+  c.order_times = absl::MakeConstSpan(customer.record.order_times().data(),
+                                      customer.record.order_times_size());
+  c.purchase_times = times;
+  c.als = als.subspan(0, std::min<size_t>(als.size(), o.picks_candidates.als));
+  c.as_of = as_of;
+  const bool has_vector = customer.norm > 0;
+  const float* u = customer.record.vector().data();
+  const int dim = snapshot.dim();
+  const std::vector<PicksRow> rows = CollectPicksCandidates(
+      snapshot, c,
+      [&](int32_t i) {
+        if (!has_vector) return std::numeric_limits<float>::quiet_NaN();
+        const float* v = snapshot.item_vector(i);
+        float dot = 0;
+        for (int k = 0; k < dim; ++k) dot += u[k] * v[k];
+        return dot;
+      },
+      cosine, allowed, o.picks_candidates);
+  return RankLearnedPicks(*ranker, rows, customer.history, as_of, mode, limit,
+                          cosine);
 }
 
 }  // namespace
@@ -182,11 +227,10 @@ absl::Status PersonalPicks(const View& view,
       : request.mode() == v1::PersonalPicksRequest::REPEAT_ONLY
           ? PicksMode::kRepeatOnly
           : PicksMode::kMixed;
-  std::vector<Pick> picks = RankPersonalPicks(
-      history, candidates, as_of, mode, limit,
-      [&](int32_t i) { return filter->Allows(i); },
-      [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); },
-      view.ranking().picks);
+  auto ranked = RankPicks(view, *loaded, *filter, candidates, as_of, mode,
+                          limit);
+  if (!ranked.ok()) return ranked.status();
+  const std::vector<Pick>& picks = *ranked;
   absl::flat_hash_set<int32_t> taken;
   for (const Pick& p : picks) {
     taken.insert(p.item);
@@ -208,6 +252,17 @@ absl::Status PersonalPicks(const View& view,
               : absl::StrFormat("its buyers re-buy it about every %s; you "
                                 "bought it %s ago",
                                 Days(p.interval_days), Days(p.days_since)));
+    } else if (p.kind == Pick::kBoughtWith) {
+      const std::string& anchor = snapshot.item_id(p.anchor);
+      item->mutable_reason()->set_code(v1::BOUGHT_TOGETHER);
+      item->mutable_reason()->set_anchor_item_id(anchor);
+      const std::string& title = snapshot.item(p.anchor).title();
+      item->set_explanation(absl::StrCat(
+          "often bought with ", anchor, title.empty() ? "" : " (" + title + ")",
+          ", which you ordered recently"));
+    } else if (p.kind == Pick::kPopular) {
+      item->mutable_reason()->set_code(v1::POPULAR);
+      item->set_explanation("a best seller right now");
     } else {
       item->mutable_reason()->set_code(v1::BECAUSE_YOU_BOUGHT);
       if (p.anchor >= 0) {

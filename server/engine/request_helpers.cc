@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "models/purchase_line.h"
+#include "models/rank/customer_history.h"
 #include "models/repurchase.h"
 #include "server/engine/clock.h"
 
@@ -34,13 +35,7 @@ absl::StatusOr<Customer> LoadCustomer(const View& view,
     for (float x : c.record.vector()) sum += double{x} * x;
     c.norm = static_cast<float>(std::sqrt(sum));
   }
-  for (const v1::CustomerItem& ci : c.record.items()) {
-    const int32_t i = snapshot.FindItem(ci.item_id());
-    if (i < 0) continue;
-    c.history.push_back(HistoryItem{i, ci.orders(), ci.quantity(),
-                                    ci.first_purchase(), ci.last_purchase(),
-                                    snapshot.Popularity(i)});
-  }
+  HistoryFromRecord(snapshot, c.record, &c.history);
   if (with_timing) EstimateTiming(snapshot, &c);
   return c;
 }
@@ -48,19 +43,9 @@ absl::StatusOr<Customer> LoadCustomer(const View& view,
 void EstimateTiming(const Snapshot& snapshot, Customer* customer) {
   if (customer->timed) return;
   customer->timed = true;
-  // history follows record.items(), skipping items the snapshot lacks.
-  size_t h = 0;
-  for (const v1::CustomerItem& ci : customer->record.items()) {
-    if (h == customer->history.size()) break;
-    const int32_t i = snapshot.FindItem(ci.item_id());
-    if (i < 0 || customer->history[h].item != i) continue;
-    // The one repurchase model (BuyAgain's): PersonalPicks' timing and
-    // "due again" agree with what BuyAgain calls due.
-    customer->history[h++].repurchase =
-        EstimateRepurchase(absl::MakeConstSpan(ci.purchase_times().data(),
-                                               ci.purchase_times_size()),
-                           CycleOfItem(snapshot.item(i)));
-  }
+  // The one repurchase model (BuyAgain's): PersonalPicks' timing and "due
+  // again" agree with what BuyAgain calls due.
+  TimeHistory(snapshot, customer->record, &customer->history);
 }
 
 float Affinity(const Snapshot& snapshot, const Customer& customer,

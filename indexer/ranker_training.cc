@@ -1,0 +1,193 @@
+#include "indexer/ranker_training.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "models/rank/customer_history.h"
+
+namespace boomerang {
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Whether a customer is in the seeded sample: a hash of the id and seed
+// below rate * 2^64 (stable across runs and machines: absl::Hash is not).
+bool Sampled(absl::string_view id, uint64_t seed, double rate) {
+  if (rate >= 1) return true;
+  // FNV-1a, then a SplitMix64 finaliser with the seed mixed in.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
+  h ^= seed + 0x9e3779b97f4a7c15ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return static_cast<double>(h) < rate * 18446744073709551616.0;
+}
+
+// One customer's rows and labels; false when they cannot be used.
+bool AddCustomer(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
+                 const v1::CustomerRecord& full,
+                 const RankerTrainingOptions& options,
+                 std::vector<PicksRow>* rows, std::vector<float>* labels,
+                 v1::PicksRankerInfo* info) {
+  if (full.order_times_size() < 2) return false;
+  const int64_t as_of = full.order_times(full.order_times_size() - 1);
+  const v1::CustomerRecord past = RecordBefore(full, as_of);
+  if (past.order_times_size() == 0) return false;
+  absl::flat_hash_set<int32_t> truth;
+  for (const v1::CustomerItem& ci : full.items()) {
+    const int32_t i = snapshot.FindItem(ci.item_id());
+    if (i < 0 || ci.purchase_times_size() == 0) continue;
+    if (ci.purchase_times(ci.purchase_times_size() - 1) == as_of) {
+      truth.insert(i);
+    }
+  }
+  if (truth.empty()) return false;
+  std::vector<HistoryItem> history;
+  HistoryFromRecord(snapshot, past, &history);
+  TimeHistory(snapshot, past, &history);
+  const std::vector<absl::Span<const int64_t>> times =
+      PurchaseTimes(snapshot, past, history);
+  const std::vector<float> vec = fold_in.Vector(past, as_of);
+  std::vector<PicksCandidate> als;
+  if (!vec.empty()) {
+    std::vector<int64_t> ids;
+    std::vector<float> scores;
+    if (snapshot.SearchItems(vec, options.candidates.als, &ids, &scores).ok()) {
+      for (size_t j = 0; j < ids.size(); ++j) {
+        if (ids[j] >= 0) {
+          als.push_back({static_cast<int32_t>(ids[j]), scores[j]});
+        }
+      }
+    }
+  }
+  PicksCustomer c;
+  c.history = history;
+  c.order_times =
+      absl::MakeConstSpan(past.order_times().data(), past.order_times_size());
+  c.purchase_times = times;
+  c.als = als;
+  c.as_of = as_of;
+  const int dim = snapshot.dim();
+  std::vector<PicksRow> found = CollectPicksCandidates(
+      snapshot, c,
+      [&](int32_t i) {
+        if (vec.empty()) return kNaN;
+        const float* v = snapshot.item_vector(i);
+        float dot = 0;
+        for (int k = 0; k < dim; ++k) dot += vec[k] * v[k];
+        return dot;
+      },
+      [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); },
+      [](int32_t) { return true; }, options.candidates);
+  int64_t hits = 0;
+  for (PicksRow& r : found) {
+    const bool positive = truth.contains(r.item);
+    hits += positive ? 1 : 0;
+    labels->push_back(positive ? 1.f : 0.f);
+    rows->push_back(r);
+  }
+  info->set_customers(info->customers() + 1);
+  info->set_positives(info->positives() + hits);
+  info->set_missed(info->missed() + static_cast<int64_t>(truth.size()) - hits);
+  return true;
+}
+
+}  // namespace
+
+CustomerFoldIn::CustomerFoldIn(const Snapshot& snapshot) : snapshot_(snapshot) {
+  const int dim = snapshot.dim();
+  if (dim <= 0 || snapshot.num_items() == 0) return;
+  const v1::EmbeddingInfo& e = snapshot.manifest().embeddings();
+  model_.factors = dim;
+  model_.items = snapshot.num_items();
+  model_.item_factors.assign(
+      snapshot.item_vector(0),
+      snapshot.item_vector(0) + static_cast<size_t>(model_.items) * dim);
+  als_.factors = dim;
+  als_.regularization = e.regularization();
+  als_.alpha = e.alpha();
+  if (e.recency_half_life_days() > 0) {
+    half_life_days_ = e.recency_half_life_days();
+  }
+  gramian_ = ItemGramian(model_, 1);
+}
+
+std::vector<float> CustomerFoldIn::Vector(const v1::CustomerRecord& record,
+                                          int64_t as_of) const {
+  if (gramian_.empty()) return {};
+  // The matrix cells of indexer/embeddings.h, aged from `as_of`.
+  const double half_life_s = std::max(1, half_life_days_) * 86400.0;
+  std::vector<int32_t> items;
+  std::vector<float> weights;
+  for (const v1::CustomerItem& ci : record.items()) {
+    const int32_t i = snapshot_.FindItem(ci.item_id());
+    if (i < 0) continue;
+    double w = 0;
+    for (int64_t t : ci.purchase_times()) {
+      w += std::exp2(-std::max<int64_t>(0, as_of - t) / half_life_s);
+    }
+    items.push_back(i);
+    weights.push_back(static_cast<float>(w));
+  }
+  std::vector<float> out(model_.factors);
+  if (!SolveUser(model_, gramian_, items, weights, als_, absl::MakeSpan(out))
+           .ok()) {
+    return {};
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
+                                        const RankerTrainingOptions& options,
+                                        v1::PicksRankerInfo* info) {
+  const auto started = std::chrono::steady_clock::now();
+  *info = v1::PicksRankerInfo();
+  const CustomerFoldIn fold_in(snapshot);
+  const double rate = snapshot.num_customers() > 0
+                          ? static_cast<double>(options.max_customers) /
+                                snapshot.num_customers()
+                          : 1.0;
+  std::vector<PicksRow> rows;
+  std::vector<float> labels;
+  absl::Status bad;
+  absl::Status s = snapshot.ScanCustomers("", [&](absl::string_view id,
+                                                  absl::string_view value) {
+    if (!Sampled(id, options.model.seed, rate)) return true;
+    v1::CustomerRecord record;
+    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      bad = absl::DataLossError(
+          absl::StrCat("customers row '", id, "' does not read back"));
+      return false;
+    }
+    AddCustomer(snapshot, fold_in, record, options, &rows, &labels, info);
+    return info->customers() < options.max_customers;
+  });
+  if (s.ok()) s = bad;
+  if (!s.ok()) return s;
+  if (info->customers() < 20 || info->positives() < 20) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("too little history to train the picks ranker (",
+                     info->customers(), " customers with a later order, ",
+                     info->positives(), " re-found items)"));
+  }
+  auto model = TrainPicksRanker(rows, labels, options.model);
+  if (!model.ok()) return model.status();
+  info->set_rows(static_cast<int64_t>(rows.size()));
+  info->set_trees(options.model.trees);
+  info->set_max_depth(options.model.max_depth);
+  info->set_seed(options.model.seed);
+  for (int f = 0; f < kNumPicksFeatures; ++f) {
+    info->add_features(PicksFeatureName(f));
+  }
+  info->set_train_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count());
+  return model;
+}
+
+}  // namespace boomerang

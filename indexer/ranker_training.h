@@ -1,0 +1,66 @@
+// Training the learned picks ranker (models/rank/picks_ranker.h) on the
+// snapshot the indexer is about to publish: for a seeded sample of
+// customers with at least two orders, their last order is the label and
+// everything before it the input, seen exactly as the server sees a
+// customer (models/rank/customer_history.h, picks_features.h) with their
+// ALS vector folded in again from the earlier orders alone, so the label
+// order does not leak into the customer's own features.
+//
+// Leaks left (measured as fine: the evaluation holds whole orders out of
+// the snapshot, BENCHMARKS.md): the item-side tables (co-purchase lists,
+// item vectors, popularity) are built from every order, label orders
+// included.
+//
+// Thread-safety: a pure function of the snapshot.
+#ifndef BOOMERANG_INDEXER_RANKER_TRAINING_H_
+#define BOOMERANG_INDEXER_RANKER_TRAINING_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "boomerang/v1/snapshot.pb.h"
+#include "models/als.h"
+#include "models/rank/picks_features.h"
+#include "models/rank/picks_ranker.h"
+#include "models/snapshot/snapshot.h"
+
+namespace boomerang {
+
+struct RankerTrainingOptions {
+  bool enabled = true;  // --no-ranker turns it off
+  // Customers sampled (by a seeded hash of their id): enough for a stable
+  // model, bounded for the 1M-customer shop's time and memory.
+  int64_t max_customers = 20000;
+  PicksCandidateOptions candidates;
+  PicksTrainingOptions model;
+};
+
+// The trained model (TrainPicksRanker's bytes) and what it saw in `info`.
+// FAILED_PRECONDITION when too few customers or positives to learn from
+// (the indexer then publishes without a ranker).
+absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
+                                        const RankerTrainingOptions& options,
+                                        v1::PicksRankerInfo* info);
+
+// The customer's vector as of `record` (ALS fold-in with the snapshot's
+// item vectors and ALS settings), or empty without embeddings. For the
+// training rows; exposed for tests.
+class CustomerFoldIn {
+ public:
+  explicit CustomerFoldIn(const Snapshot& snapshot);
+  std::vector<float> Vector(const v1::CustomerRecord& record,
+                            int64_t as_of) const;
+
+ private:
+  const Snapshot& snapshot_;
+  AlsModel model_;
+  AlsOptions als_;
+  int half_life_days_ = 180;
+  std::vector<float> gramian_;
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_INDEXER_RANKER_TRAINING_H_

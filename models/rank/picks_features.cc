@@ -1,0 +1,242 @@
+#include "models/rank/picks_features.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/container/flat_hash_map.h"
+#include "models/repurchase.h"
+
+namespace boomerang {
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr double kDecay = 0.9;  // TIFU-KNN's within-group decay r_b
+constexpr double kDay = 86400.0;
+
+const char* const kNames[kNumPicksFeatures] = {
+    "repeat",          "orders",           "order_share",    "decayed_share",
+    "days_since_last", "days_since_first", "interval_days",  "due_ratio",
+    "own_cycle",       "still_buying",     "due_within_30d", "in_last_order",
+    "als_score",       "als_rank",         "cooc_score",     "cooc_links",
+    "similarity",      "popularity",       "trend",          "recent_rank",
+    "customer_orders", "days_since_order", "category_share", "price_ratio",
+    "habitual"};
+
+// Candidate rows by item, in the order found.
+class Rows {
+ public:
+  PicksRow* Get(int32_t item, PicksSource source) {
+    auto [it, added] = index_.try_emplace(item, rows_.size());
+    if (added) {
+      PicksRow& r = rows_.emplace_back();
+      r.item = item;
+      r.f.fill(0);
+      r.f[kFeatDaysSinceLast] = r.f[kFeatDaysSinceFirst] = kNaN;
+      r.f[kFeatIntervalDays] = r.f[kFeatDueRatio] = kNaN;
+      r.f[kFeatOwnCycle] = r.f[kFeatStillBuying] = kNaN;
+      r.f[kFeatDueWithin30] = r.f[kFeatAlsRank] = kNaN;
+      r.f[kFeatRecentRank] = kNaN;
+    }
+    PicksRow& r = rows_[it->second];
+    r.sources |= source;
+    return &r;
+  }
+  std::vector<PicksRow>& rows() { return rows_; }
+
+ private:
+  absl::flat_hash_map<int32_t, size_t> index_;
+  std::vector<PicksRow> rows_;
+};
+
+void AddHistory(const ItemGraph& graph, const PicksCustomer& c,
+                absl::FunctionRef<bool(int32_t)> allowed, int max_history,
+                Rows* rows) {
+  const size_t n_orders = c.order_times.size();
+  double decay_total = 0;  // every order counted: the largest possible
+  for (size_t k = 0; k < n_orders; ++k) decay_total += std::pow(kDecay, k);
+  const int64_t last_order = n_orders ? c.order_times.back() : 0;
+  const size_t n = std::min<size_t>(c.history.size(), max_history);
+  for (size_t h = 0; h < n; ++h) {
+    const HistoryItem& hi = c.history[h];
+    if (hi.last > c.as_of || !allowed(hi.item)) continue;
+    PicksRow* r = rows->Get(hi.item, kSourceHistory);
+    r->history_index = static_cast<int32_t>(h);
+    auto& f = r->f;
+    f[kFeatRepeat] = 1;
+    f[kFeatOrders] = static_cast<float>(hi.orders);
+    f[kFeatOrderShare] =
+        n_orders ? static_cast<float>(hi.orders) / n_orders : 0;
+    if (h < c.purchase_times.size() && decay_total > 0) {
+      f[kFeatDecayedShare] = static_cast<float>(
+          DecayedOrders(c.purchase_times[h], c.order_times) / decay_total);
+    }
+    f[kFeatDaysSinceLast] = static_cast<float>((c.as_of - hi.last) / kDay);
+    f[kFeatDaysSinceFirst] = static_cast<float>((c.as_of - hi.first) / kDay);
+    f[kFeatInLastOrder] = hi.last == last_order ? 1 : 0;
+    if (hi.repurchase.has_value()) {
+      const RepurchaseEstimate& e = *hi.repurchase;
+      f[kFeatIntervalDays] = static_cast<float>(e.interval_days);
+      if (e.interval_days > 0) {
+        f[kFeatDueRatio] = f[kFeatDaysSinceLast] / e.interval_days;
+      }
+      f[kFeatOwnCycle] = e.gaps > 0 ? 1 : 0;
+      f[kFeatStillBuying] =
+          static_cast<float>(ProbabilityStillBuying(e, c.as_of));
+      f[kFeatDueWithin30] =
+          static_cast<float>(ProbabilityWithin(e, c.as_of, 30));
+    }
+  }
+}
+
+// Co-purchases of the items of the customer's last orders.
+void AddCooc(const ItemGraph& graph, const PicksCustomer& c,
+             const PicksCandidateOptions& o,
+             absl::FunctionRef<bool(int32_t)> allowed, Rows* rows) {
+  const size_t n_orders = c.order_times.size();
+  if (n_orders == 0) return;
+  const int64_t since =
+      c.order_times[n_orders - std::min<size_t>(n_orders, o.recent_orders)];
+  for (size_t h = 0; h < c.history.size(); ++h) {
+    const HistoryItem& hi = c.history[h];
+    if (hi.last < since || hi.last > c.as_of) continue;
+    absl::Span<const Neighbor> list = graph.Fbt(hi.item);
+    const size_t top = std::min<size_t>(list.size(), o.cooc_per_item);
+    for (size_t j = 0; j < top; ++j) {
+      const Neighbor& nb = list[j];
+      if (!allowed(nb.item)) continue;
+      PicksRow* r = rows->Get(nb.item, kSourceCooc);
+      if (nb.score > 0 &&
+          (r->cooc_anchor < 0 || nb.score > r->f[kFeatCoocScore] / 2)) {
+        // Approximate "strongest link": the first link at least half the
+        // sum so far; exact enough to name an anchor.
+        r->cooc_anchor = hi.item;
+      }
+      r->f[kFeatCoocScore] += nb.score;
+      r->f[kFeatCoocLinks] += 1;
+    }
+  }
+}
+
+void AddPopular(const ItemGraph& graph, int popular,
+                absl::FunctionRef<bool(int32_t)> allowed, Rows* rows) {
+  const v1::PopularItems& p = graph.popular();
+  int added = 0;
+  for (int r = 0; r < p.recent_size() && added < popular; ++r) {
+    const int32_t i = graph.FindItem(p.recent(r).item_id());
+    if (i < 0 || !allowed(i)) continue;
+    rows->Get(i, kSourcePopular)->f[kFeatRecentRank] = static_cast<float>(r);
+    ++added;
+  }
+  added = 0;
+  for (int r = 0; r < p.overall_size() && added < popular / 2; ++r) {
+    const int32_t i = graph.FindItem(p.overall(r).item_id());
+    if (i < 0 || !allowed(i)) continue;
+    rows->Get(i, kSourcePopular);
+    ++added;
+  }
+}
+
+// Item-level and customer-level features of every row.
+void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
+                absl::FunctionRef<float(int32_t)> als_score,
+                absl::FunctionRef<float(int32_t, int32_t)> cosine,
+                const PicksCandidateOptions& o, std::vector<PicksRow>* rows) {
+  // The customer's categories and prices, weighted by orders.
+  absl::flat_hash_map<std::string, double> category_orders;
+  double orders = 0, price_sum = 0, priced = 0;
+  for (const HistoryItem& hi : c.history) {
+    if (hi.last > c.as_of) continue;
+    const v1::ItemRecord& rec = graph.item(hi.item);
+    category_orders[rec.category()] += hi.orders;
+    orders += hi.orders;
+    if (rec.price() > 0) {
+      price_sum += rec.price() * hi.orders;
+      priced += hi.orders;
+    }
+  }
+  const double mean_price = priced > 0 ? price_sum / priced : 0;
+  // Recent share of orders over the all-time share, from the best
+  // sellers' totals (a ratio of shares: 1 = steady).
+  double total_orders = 0, total_recent = 0;
+  for (const v1::PopularItem& p : graph.popular().overall()) {
+    const int32_t i = graph.FindItem(p.item_id());
+    if (i < 0) continue;
+    total_orders += graph.item(i).orders();
+    total_recent += graph.item(i).recent_orders();
+  }
+  const size_t n_orders = c.order_times.size();
+  const float days_since_order =
+      n_orders ? static_cast<float>((c.as_of - c.order_times.back()) / kDay)
+               : kNaN;
+  const size_t anchors =
+      std::min<size_t>(c.history.size(), o.similarity_anchors);
+  for (PicksRow& r : *rows) {
+    const v1::ItemRecord& rec = graph.item(r.item);
+    auto& f = r.f;
+    f[kFeatAlsScore] = als_score(r.item);
+    float best = 0;
+    for (size_t h = 0; h < anchors; ++h) {
+      if (c.history[h].item == r.item) continue;
+      best = std::max(best, cosine(r.item, c.history[h].item));
+    }
+    f[kFeatSimilarity] = best;
+    f[kFeatPopularity] = graph.Popularity(r.item);
+    if (total_orders > 0 && total_recent > 0 && rec.orders() > 0) {
+      f[kFeatTrend] = static_cast<float>((rec.recent_orders() / total_recent) /
+                                         (rec.orders() / total_orders));
+    }
+    f[kFeatCustomerOrders] = static_cast<float>(n_orders);
+    f[kFeatDaysSinceOrder] = days_since_order;
+    if (orders > 0) {
+      auto it = category_orders.find(rec.category());
+      f[kFeatCategoryShare] = it == category_orders.end()
+                                  ? 0
+                                  : static_cast<float>(it->second / orders);
+    }
+    f[kFeatPriceRatio] = mean_price > 0 && rec.price() > 0
+                             ? static_cast<float>(rec.price() / mean_price)
+                             : kNaN;
+    f[kFeatHabitual] = rec.habitual() ? 1 : 0;
+  }
+}
+
+}  // namespace
+
+const char* PicksFeatureName(int feature) {
+  return feature >= 0 && feature < kNumPicksFeatures ? kNames[feature] : "?";
+}
+
+double DecayedOrders(absl::Span<const int64_t> purchase_times,
+                     absl::Span<const int64_t> order_times) {
+  double sum = 0;
+  for (int64_t t : purchase_times) {
+    // Orders after this one: those with a later time.
+    const auto later =
+        order_times.end() -
+        std::upper_bound(order_times.begin(), order_times.end(), t);
+    sum += std::pow(kDecay, static_cast<double>(later));
+  }
+  return sum;
+}
+
+std::vector<PicksRow> CollectPicksCandidates(
+    const ItemGraph& graph, const PicksCustomer& customer,
+    absl::FunctionRef<float(int32_t)> als_score,
+    absl::FunctionRef<float(int32_t, int32_t)> cosine,
+    absl::FunctionRef<bool(int32_t)> allowed,
+    const PicksCandidateOptions& options) {
+  Rows rows;
+  AddHistory(graph, customer, allowed, options.max_history, &rows);
+  AddCooc(graph, customer, options, allowed, &rows);
+  for (size_t j = 0; j < customer.als.size(); ++j) {
+    const int32_t i = customer.als[j].item;
+    if (!allowed(i)) continue;
+    rows.Get(i, kSourceAls)->f[kFeatAlsRank] = static_cast<float>(j);
+  }
+  AddPopular(graph, options.popular, allowed, &rows);
+  FillCommon(graph, customer, als_score, cosine, options, &rows.rows());
+  return std::move(rows.rows());
+}
+
+}  // namespace boomerang

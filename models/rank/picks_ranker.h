@@ -1,0 +1,91 @@
+// The second stage of learned personal picks (issue 12): a gradient-boosted
+// tree model (XGBoost, `binary:logistic`) over the candidate rows of
+// picks_features.h, giving each candidate the probability that the
+// customer's next order contains it. Trained by the indexer from the shop's
+// own history (each customer's orders before their last one as input, the
+// last one as the label), saved in the snapshot (UBJSON), scored at request
+// time. XGBoost rather than our own trees: it is the library such rankers
+// are built with, packaged by Debian (libxgboost-dev 1.7.4).
+//
+// Determinism: the same rows, labels and options give the same model bytes
+// (the `hist` tree method, a fixed seed, no row or column sampling).
+//
+// Thread-safety: a PicksRanker is immutable after FromBuffer(); Score() may
+// be called from many threads at once (XGBoost's in-place prediction keeps
+// its output buffer per thread and reads the model only).
+#ifndef BOOMERANG_MODELS_RANK_PICKS_RANKER_H_
+#define BOOMERANG_MODELS_RANK_PICKS_RANKER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "models/rank/picks_features.h"
+
+namespace boomerang {
+
+struct PicksTrainingOptions {
+  int trees = 150;
+  int max_depth = 6;
+  double learning_rate = 0.1;
+  double min_child_weight = 5;
+  uint64_t seed = 42;
+  int threads = 0;  // 0: all cores
+};
+
+// What training saw (for the indexer's report and the snapshot manifest).
+struct PicksTrainingStats {
+  int64_t customers = 0;
+  int64_t rows = 0;
+  int64_t positives = 0;
+  // Positives of the label orders that no candidate source proposed: the
+  // ceiling the first stage leaves.
+  int64_t missed = 0;
+  double seconds = 0;
+};
+
+// Trains on `rows` with 0/1 `labels` (parallel). Returns the saved model.
+// INVALID_ARGUMENT for mismatched or empty input; INTERNAL with XGBoost's
+// message if it fails.
+absl::StatusOr<std::string> TrainPicksRanker(
+    absl::Span<const PicksRow> rows, absl::Span<const float> labels,
+    const PicksTrainingOptions& options);
+
+class PicksRanker {
+ public:
+  // A model TrainPicksRanker returned. DATA_LOSS if it does not load or
+  // was trained on a different number of features.
+  static absl::StatusOr<std::unique_ptr<const PicksRanker>> FromBuffer(
+      absl::string_view model);
+  ~PicksRanker();
+  PicksRanker(const PicksRanker&) = delete;
+  PicksRanker& operator=(const PicksRanker&) = delete;
+
+  // The probability for each row, in order.
+  absl::Status Score(absl::Span<const PicksRow> rows,
+                     std::vector<float>* out) const;
+
+ private:
+  PicksRanker() = default;
+  void* booster_ = nullptr;  // BoosterHandle
+};
+
+// Scores `rows` (CollectPicksCandidates' output for this customer) and
+// returns the best `limit` as picks, the model's probability as the score,
+// each with its strongest reason: a repeat item is kBuyAgain (timing from
+// `history`), a new one kBoughtWith when a recent order's item links to
+// it, else kNew (anchor: the bought item `cosine` finds closest, if any),
+// else kPopular. `mode` keeps repeat items bought at least twice
+// (kRepeatOnly) or only new items (kNewOnly).
+absl::StatusOr<std::vector<Pick>> RankLearnedPicks(
+    const PicksRanker& ranker, absl::Span<const PicksRow> rows,
+    absl::Span<const HistoryItem> history, int64_t as_of, PicksMode mode,
+    int limit, absl::FunctionRef<float(int32_t, int32_t)> cosine);
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_MODELS_RANK_PICKS_RANKER_H_
