@@ -489,9 +489,11 @@ TEST_F(DemoShopE2eTest, CliPrintsJson) {
 }
 
 // `boomerang eval --protocol next-basket` (issue 12's yardstick): one table
-// of the baselines and PersonalPicks on the demo shop's customers with 3+
-// orders. P-TopFreq lists only items bought before (no explore recall) and
-// GP-TopFreq extends its list, so it never finds less.
+// of the baselines (P-TopFreq, GP-TopFreq, TIFU-KNN and UP-CF@r, the last
+// two also tuned on each fold's validation customers) and PersonalPicks on
+// the demo shop's customers with 3+ orders. P-TopFreq lists only items
+// bought before (no explore recall) and GP-TopFreq extends its list, so it
+// never finds less.
 TEST_F(DemoShopE2eTest, NextBasketEvaluationPrintsBaselinesAndPicks) {
   auto r = testing::Run(
       {testing::BinDir() + "/boomerang", "eval", "--protocol", "next-basket",
@@ -500,19 +502,34 @@ TEST_F(DemoShopE2eTest, NextBasketEvaluationPrintsBaselinesAndPicks) {
       tmp_->path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("customers with at least 3 orders"));
+  // A row: the method's name (words), then its 9 numbers.
   std::map<std::string, std::vector<double>> rows;
   std::istringstream lines(r.out);
   std::string line;
   while (std::getline(lines, line)) {
     std::istringstream in(line);
-    std::string name;
-    in >> name;
+    std::string name, word;
     std::vector<double> values;
-    double v;
-    while (in >> v) values.push_back(v);
-    if (values.size() == 9) rows[name] = values;
+    bool row = true;
+    while (in >> word) {
+      std::istringstream number(word);
+      double v;
+      if (number >> v && number.eof()) {
+        values.push_back(v);
+      } else if (values.empty()) {
+        name += (name.empty() ? "" : " ") + word;
+      } else {
+        row = false;  // words after numbers: not a table row
+      }
+    }
+    if (row && values.size() == 9) rows[name] = values;
   }
-  ASSERT_EQ(rows.size(), 3u) << r.out;
+  ASSERT_EQ(rows.size(), 7u) << r.out;
+  for (const char* name :
+       {"P-TopFreq", "GP-TopFreq", "TIFU-KNN", "TIFU-KNN tuned", "UP-CF@r",
+        "UP-CF@r tuned", "PersonalPicks"}) {
+    ASSERT_TRUE(rows.count(name)) << name << ": " << r.out;
+  }
   for (const auto& [name, v] : rows) {
     for (double x : v) {
       EXPECT_GE(x, 0) << name;
@@ -524,6 +541,11 @@ TEST_F(DemoShopE2eTest, NextBasketEvaluationPrintsBaselinesAndPicks) {
   for (size_t c : {0, 3}) {            // Recall@10, Recall@20
     EXPECT_GE(rows["GP-TopFreq"][c], rows["P-TopFreq"][c]);
   }
+  // Which rows were tuned, on what, and with which parameters per fold.
+  EXPECT_THAT(r.out, HasSubstr("tuned: TIFU-KNN tuned, UP-CF@r tuned"));
+  EXPECT_THAT(r.out, HasSubstr("the test customers were not looked at"));
+  EXPECT_THAT(r.out, HasSubstr("fold 3 (seed 1002): TIFU-KNN tuned: k="));
+  EXPECT_THAT(r.out, HasSubstr("best baseline: Recall@10 "));
 }
 
 TEST_F(DemoShopE2eTest, HealthAndReflectionAreOn) {

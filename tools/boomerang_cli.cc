@@ -293,7 +293,8 @@ CLI::App* AddEvalCommand(CLI::App& app, Flags* f) {
       "eval",
       "offline evaluation: build a snapshot from all but the last --test-days "
       "of a purchase file, ask PersonalPicks for every customer who buys in "
-      "those days, and compare with popularity, P-TopFreq and GP-TopFreq");
+      "those days, and compare with popularity, P-TopFreq, GP-TopFreq, "
+      "TIFU-KNN and UP-CF@r");
   boomerang::AddPurchaseInputFlags(cmd, &f->eval_input, &eval.indexer);
   cmd->add_option("--protocol", eval.protocol,
                   "time (the last --test-days held out) or next-basket (each "
@@ -309,6 +310,13 @@ CLI::App* AddEvalCommand(CLI::App& app, Flags* f) {
       ->check(CLI::Range(1, 100));
   cmd->add_option("--work-dir", eval.work_dir,
                   "where to build the past snapshot (default: a temp dir)");
+  cmd->add_option("--tifu", eval.tifu,
+                  "TIFU-KNN's parameters in the time split, e.g. "
+                  "k=300,rb=0.9,rg=0.7,alpha=0.7,groups=7 (default: the "
+                  "paper's)");
+  cmd->add_option("--upcf", eval.upcf,
+                  "UP-CF@r's parameters in the time split, e.g. "
+                  "r=10,alpha=0.75,q=10 (default: the paper's)");
   cmd->add_option("--alpha", eval.indexer.embeddings.als.alpha,
                   "ALS confidence scale")
       ->capture_default_str();

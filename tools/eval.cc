@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -15,6 +16,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/eval/nbr_baselines.h"
+#include "models/eval/next_basket.h"
 #include "models/snapshot/snapshot.h"
 #include "models/timestamp.h"
 #include "server/engine/lists.h"
@@ -142,10 +145,40 @@ std::vector<int32_t> MostPopular(const std::vector<int64_t>& item_orders) {
   return popular;
 }
 
+// Each customer's orders before `split` as baskets, oldest first (orders
+// at the same time in file order).
+std::vector<std::vector<Basket>> BasketsBefore(const OrderHistory& history,
+                                               int64_t split) {
+  std::vector<std::vector<int32_t>> orders_of(history.customer_ids.size());
+  for (size_t o = 0; o < history.orders.num_orders(); ++o) {
+    const int32_t c = history.order_customers[o];
+    if (c >= 0 && history.order_timestamps[o] < split) {
+      orders_of[c].push_back(static_cast<int32_t>(o));
+    }
+  }
+  std::vector<std::vector<Basket>> out(orders_of.size());
+  for (size_t c = 0; c < orders_of.size(); ++c) {
+    std::vector<int32_t>& orders = orders_of[c];
+    std::stable_sort(orders.begin(), orders.end(), [&](int32_t a, int32_t b) {
+      return history.order_timestamps[a] < history.order_timestamps[b];
+    });
+    for (int32_t o : orders) {
+      out[c].emplace_back(
+          history.orders.items.begin() + history.orders.offsets[o],
+          history.orders.items.begin() + history.orders.offsets[o + 1]);
+    }
+  }
+  return out;
+}
+
 // The methods compared, and the repeat share of the truth.
 struct EvalTally {
-  Metrics picks, pop, ptop, gptop;
+  Metrics picks, pop, ptop, gptop, tifu, upcf;
   int64_t truth_items = 0, truth_repeats = 0;
+  TifuKnnOptions tifu_options;
+  UpCfOptions upcf_options;
+  int64_t neighbour_pool = 0;  // customers with orders before the split
+  double tifu_seconds = 0, upcf_seconds = 0;
 };
 
 // Adds the baselines' lists for one customer: popularity, P-TopFreq (their
@@ -210,7 +243,8 @@ absl::Status AddPicks(const std::shared_ptr<const Snapshot>& snapshot,
 }
 
 // Scores every method on each customer with a history who buys after the
-// split.
+// split. TIFU-KNN and UP-CF@r take tally->tifu_options and ->upcf_options;
+// their neighbours are every customer with orders before the split.
 absl::Status Evaluate(const std::shared_ptr<const Snapshot>& snapshot,
                       const OrderHistory& history, int64_t split, int k,
                       EvalTally* tally) {
@@ -220,6 +254,31 @@ absl::Status Evaluate(const std::shared_ptr<const Snapshot>& snapshot,
   tally->pop.name = "popularity";
   tally->ptop.name = "P-TopFreq";
   tally->gptop.name = "GP-TopFreq";
+  tally->tifu.name = "TIFU-KNN";
+  tally->upcf.name = "UP-CF@r";
+  const std::vector<std::vector<Basket>> baskets =
+      BasketsBefore(history, split);
+  std::vector<int32_t> pool;
+  for (size_t c = 0; c < baskets.size(); ++c) {
+    if (!baskets[c].empty()) pool.push_back(static_cast<int32_t>(c));
+  }
+  tally->neighbour_pool = static_cast<int64_t>(pool.size());
+  auto start = std::chrono::steady_clock::now();
+  auto lap = [&start](double* seconds) {
+    const auto now = std::chrono::steady_clock::now();
+    *seconds += std::chrono::duration<double>(now - start).count();
+    start = now;
+  };
+  const TifuKnn tifu(baskets, pool, tally->tifu_options);
+  lap(&tally->tifu_seconds);
+  const UpCf upcf(baskets, pool, tally->upcf_options);
+  lap(&tally->upcf_seconds);
+  auto ids = [&history](const std::vector<int32_t>& items) {
+    std::vector<std::string> out;
+    out.reserve(items.size());
+    for (int32_t i : items) out.push_back(history.item_ids[i]);
+    return out;
+  };
   for (const auto& [c, truth_idx] : parts.after) {
     auto b = parts.before.find(c);
     // No history: nothing to personalise.
@@ -233,6 +292,13 @@ absl::Status Evaluate(const std::shared_ptr<const Snapshot>& snapshot,
     for (const auto& [i, p] : b->second) past_items.insert(history.item_ids[i]);
     AddBaselines(history, parts, popular, b->second, k, truth, past_items,
                  tally);
+    start = std::chrono::steady_clock::now();
+    const std::vector<std::string> tifu_recs = ids(tifu.Recommend(c, k));
+    lap(&tally->tifu_seconds);
+    const std::vector<std::string> upcf_recs = ids(upcf.Recommend(c, k));
+    lap(&tally->upcf_seconds);
+    tally->tifu.Add(tifu_recs, truth, past_items, k);
+    tally->upcf.Add(upcf_recs, truth, past_items, k);
     absl::Status s = AddPicks(snapshot, history, c, split, k, truth, past_items,
                               &tally->picks);
     if (!s.ok()) return s;
@@ -255,7 +321,8 @@ void PrintEval(const EvalTally& t, const EvalOptions& options, int64_t split,
       "%-14s %9s %9s %11s %9s %13s\n", "method",
       absl::StrCat("Recall@", options.k), absl::StrCat("NDCG@", options.k),
       absl::StrCat("HitRate@", options.k), "coverage", "repeat share");
-  for (const Metrics* m : {&t.pop, &t.ptop, &t.gptop, &t.picks}) {
+  for (const Metrics* m :
+       {&t.pop, &t.ptop, &t.gptop, &t.tifu, &t.upcf, &t.picks}) {
     const double n = std::max<int64_t>(1, m->users);
     std::cout << absl::StrFormat(
         "%-14s %9.4f %9.4f %11.4f %8.1f%% %12.1f%%\n", m->name, m->recall / n,
@@ -263,12 +330,67 @@ void PrintEval(const EvalTally& t, const EvalOptions& options, int64_t split,
         100.0 * m->covered.size() / std::max<int64_t>(1, catalog),
         100.0 * m->repeat_share / n);
   }
+  std::cout << absl::StrFormat(
+      "TIFU-KNN %s (%s), UP-CF@r %s (%s); their neighbours: the %d "
+      "customers with orders before the split; nothing tuned on this "
+      "window\n",
+      t.tifu_options.ToString(),
+      options.tifu.empty() ? "the paper's" : "from --tifu",
+      t.upcf_options.ToString(),
+      options.upcf.empty() ? "the paper's" : "from --upcf", t.neighbour_pool);
+  // The best baseline in each metric, and PersonalPicks against it.
+  const Metrics* recall = nullptr;
+  const Metrics* ndcg = nullptr;
+  for (const Metrics* m : {&t.pop, &t.ptop, &t.gptop, &t.tifu, &t.upcf}) {
+    if (!recall || m->recall > recall->recall) recall = m;
+    if (!ndcg || m->ndcg > ndcg->ndcg) ndcg = m;
+  }
+  const double n = std::max<int64_t>(1, t.picks.users);
+  auto gain = [](double x, double base) {
+    return base > 0 ? 100.0 * (x - base) / base : 0.0;
+  };
+  std::cout << absl::StrFormat(
+      "best baseline: Recall@%d %.4f (%s), NDCG@%d %.4f (%s); PersonalPicks "
+      "%+.1f%% and %+.1f%%\n",
+      options.k, recall->recall / n, recall->name, options.k, ndcg->ndcg / n,
+      ndcg->name, gain(t.picks.recall, recall->recall),
+      gain(t.picks.ndcg, ndcg->ndcg));
+  std::cout << absl::StrFormat(
+      "run time (one thread): TIFU-KNN %.1f s, UP-CF@r %.1f s\n",
+      t.tifu_seconds, t.upcf_seconds);
 }
 
 }  // namespace
 
 int RunEval(const EvalOptions& options) {
-  if (options.protocol == "next-basket") return RunNextBasketEval(options);
+  if (options.protocol == "next-basket") {
+    if (!options.tifu.empty() || !options.upcf.empty()) {
+      std::cerr << "boomerang eval: error: --tifu and --upcf are for "
+                   "--protocol time; the next-basket protocol tunes both on "
+                   "each fold's validation customers\n";
+      return 1;
+    }
+    return RunNextBasketEval(options);
+  }
+  EvalTally tally;
+  if (!options.tifu.empty()) {
+    auto o = ParseTifuKnnOptions(options.tifu);
+    if (!o.ok()) {
+      std::cerr << "boomerang eval: error: --tifu: " << o.status().message()
+                << "\n";
+      return 1;
+    }
+    tally.tifu_options = *o;
+  }
+  if (!options.upcf.empty()) {
+    auto o = ParseUpCfOptions(options.upcf);
+    if (!o.ok()) {
+      std::cerr << "boomerang eval: error: --upcf: " << o.status().message()
+                << "\n";
+      return 1;
+    }
+    tally.upcf_options = *o;
+  }
   IndexReport full_report;
   auto history = LoadOrderHistory(options.indexer, &full_report);
   if (!history.ok()) {
@@ -288,7 +410,6 @@ int RunEval(const EvalOptions& options) {
     return 1;
   }
 
-  EvalTally tally;
   absl::Status s = Evaluate(*snapshot, *history, split, options.k, &tally);
   if (!s.ok()) {
     std::cerr << "boomerang eval: error: " << s.message() << "\n";

@@ -20,6 +20,12 @@ struct EvalOptions {
   int test_days = 30;  // the future window after the split
   int k = 10;
   std::string work_dir;  // where the past snapshot is built (temp if empty)
+  // TIFU-KNN's and UP-CF@r's parameters in the time split, as
+  // ParseTifuKnnOptions / ParseUpCfOptions read them (models/eval/
+  // nbr_baselines.h), e.g. "k=300,rb=0.9,rg=0.7,alpha=0.7,groups=7" and
+  // "r=10,alpha=0.75,q=10"; empty: the papers' defaults. Not for the
+  // next-basket protocol, which tunes both on its validation customers.
+  std::string tifu, upcf;
 };
 
 // Prints the table to stdout; returns a process exit code.

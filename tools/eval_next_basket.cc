@@ -6,9 +6,13 @@
 // customers are split into train / validation / test by three seeded
 // shuffles (1000, 1001, 1002) and each fold's test customers are scored:
 // P-TopFreq, GP-TopFreq (filled with the train customers' most frequent
-// items) and PersonalPicks as of the held-out order, at k = 10 and 20.
-// Nothing here is tuned on the test customers.
+// items), TIFU-KNN and UP-CF@r (models/eval/nbr_baselines.h; neighbours
+// from the fold's train customers) with the papers' parameters and with
+// parameters chosen on the fold's validation customers, and PersonalPicks as
+// of the held-out order, at k = 10 and 20. Nothing here is tuned on the test
+// customers.
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -18,6 +22,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/eval/nbr_baselines.h"
 #include "models/eval/next_basket.h"
 #include "models/snapshot/snapshot.h"
 #include "server/engine/lists.h"
@@ -118,10 +123,77 @@ absl::StatusOr<std::vector<int32_t>> Picks(
 struct Method {
   std::string name;
   std::vector<NextBasketMetrics> at;  // one per kCutoffs, summed over folds
+  bool baseline = true;
+  bool tuned = false;  // parameters chosen on each fold's validation set
 };
 
+// The small grids searched on each fold's validation customers (the
+// papers' defaults are points of both).
+std::vector<TifuKnnOptions> TifuGrid() {
+  std::vector<TifuKnnOptions> grid;
+  for (int k : {100, 300, 900}) {
+    for (double rb : {0.9, 1.0}) {
+      for (double rg : {0.6, 0.7, 0.8}) {
+        for (double alpha : {0.5, 0.7, 0.9}) {
+          for (int groups : {3, 7}) {
+            grid.push_back(TifuKnnOptions{k, rb, rg, alpha, groups});
+          }
+        }
+      }
+    }
+  }
+  return grid;
+}
+
+std::vector<UpCfOptions> UpCfGrid() {
+  std::vector<UpCfOptions> grid;
+  for (int r : {1, 5, 10, 25}) {
+    for (double alpha : {0.25, 0.5, 0.75}) {
+      for (int q : {1, 5, 10}) {
+        UpCfOptions o;
+        o.recency = r;
+        o.asymmetry = alpha;
+        o.locality = q;
+        grid.push_back(o);
+      }
+    }
+  }
+  return grid;
+}
+
+// Mean Recall@10 of `model` over `customers` (the validation set).
+template <typename Model>
+double Recall10(const Model& model, const std::vector<Customer>& all,
+                const std::vector<int32_t>& customers) {
+  NextBasketMetrics m(10);
+  for (int32_t c : customers) {
+    m.Add(model.Recommend(c, 10), all[c].truth, all[c].past_items);
+  }
+  return m.recall();
+}
+
+// The grid point with the highest validation Recall@10 (the first of equal
+// ones), and that recall.
+template <typename Model, typename Options>
+std::pair<Options, double> Tune(const std::vector<Options>& grid,
+                                const std::vector<std::vector<Basket>>& h,
+                                const std::vector<Customer>& all,
+                                const CustomerSplit& split) {
+  std::pair<Options, double> best{grid.front(), -1};
+  for (const Options& o : grid) {
+    const double r = Recall10(Model(h, split.train, o), all, split.validation);
+    if (r > best.second) best = {o, r};
+  }
+  return best;
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
 void Print(const std::vector<Method>& methods, size_t eligible,
-           size_t test_per_fold) {
+           size_t test_per_fold, size_t validation_per_fold) {
   std::cout << absl::StrFormat(
       "next-basket protocol: %d customers with at least 3 orders, the last "
       "held out; 3 folds (seeds 1000-1002) of %d test customers each; means "
@@ -138,6 +210,38 @@ void Print(const std::vector<Method>& methods, size_t eligible,
         "%-14s %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f %10.3f %11.4f %12.4f\n",
         m.name, a.recall(), a.ndcg(), a.phr(), b.recall(), b.ndcg(), b.phr(),
         a.repeat_ratio(), a.recall_repeat(), a.recall_explore());
+  }
+  std::string tuned;
+  for (const Method& m : methods) {
+    if (m.tuned) absl::StrAppend(&tuned, tuned.empty() ? "" : ", ", m.name);
+  }
+  std::cout << absl::StrFormat(
+      "tuned: %s (parameters chosen per fold by Recall@10 on that fold's %d "
+      "validation customers; the test customers were not looked at while "
+      "tuning); every other row uses fixed parameters\n",
+      tuned, validation_per_fold);
+  // The best baseline in each metric, and PersonalPicks against it.
+  const Method* recall = nullptr;
+  const Method* ndcg = nullptr;
+  const Method* picks = nullptr;
+  for (const Method& m : methods) {
+    if (!m.baseline) {
+      picks = &m;
+      continue;
+    }
+    if (!recall || m.at[0].recall() > recall->at[0].recall()) recall = &m;
+    if (!ndcg || m.at[0].ndcg() > ndcg->at[0].ndcg()) ndcg = &m;
+  }
+  auto gain = [](double x, double base) {
+    return base > 0 ? 100.0 * (x - base) / base : 0.0;
+  };
+  if (recall && ndcg && picks) {
+    std::cout << absl::StrFormat(
+        "best baseline: Recall@10 %.4f (%s), NDCG@10 %.4f (%s); %s %+.1f%% "
+        "and %+.1f%%\n",
+        recall->at[0].recall(), recall->name, ndcg->at[0].ndcg(), ndcg->name,
+        picks->name, gain(picks->at[0].recall(), recall->at[0].recall()),
+        gain(picks->at[0].ndcg(), ndcg->at[0].ndcg()));
   }
 }
 
@@ -180,28 +284,81 @@ int RunNextBasketEval(const EvalOptions& options) {
   for (size_t i = 0; i < history->item_ids.size(); ++i) {
     item_index[history->item_ids[i]] = static_cast<int32_t>(i);
   }
+  // Rows in this order; the last is Boomerang's.
+  enum Row { kPTop, kGpTop, kTifu, kTifuTuned, kUpCf, kUpCfTuned, kPicks };
   std::vector<Method> methods;
-  for (const char* name : {"P-TopFreq", "GP-TopFreq", "PersonalPicks"}) {
+  for (const char* name :
+       {"P-TopFreq", "GP-TopFreq", "TIFU-KNN", "TIFU-KNN tuned", "UP-CF@r",
+        "UP-CF@r tuned", "PersonalPicks"}) {
     methods.push_back(
         Method{name, {NextBasketMetrics(10), NextBasketMetrics(20)}});
   }
-  size_t test_per_fold = 0;
-  for (uint64_t seed : kFoldSeeds) {
+  methods[kTifuTuned].tuned = methods[kUpCfTuned].tuned = true;
+  methods[kPicks].baseline = false;
+  std::vector<std::vector<Basket>> histories;
+  histories.reserve(customers.size());
+  for (const Customer& cu : customers) histories.push_back(cu.history);
+  const std::vector<TifuKnnOptions> tifu_grid = TifuGrid();
+  const std::vector<UpCfOptions> upcf_grid = UpCfGrid();
+  double seconds[kPicks + 1] = {};
+  size_t test_per_fold = 0, validation_per_fold = 0;
+  for (size_t f = 0; f < std::size(kFoldSeeds); ++f) {
     const CustomerSplit split =
-        SplitCustomers(static_cast<int32_t>(customers.size()), seed);
+        SplitCustomers(static_cast<int32_t>(customers.size()), kFoldSeeds[f]);
     test_per_fold = split.test.size();
+    validation_per_fold = split.validation.size();
     const std::vector<int32_t> global = GlobalTop(customers, split.train, 20);
+    auto start = std::chrono::steady_clock::now();
+    const auto [tifu_options, tifu_recall] =
+        Tune<TifuKnn>(tifu_grid, histories, customers, split);
+    seconds[kTifuTuned] += Seconds(start);
+    start = std::chrono::steady_clock::now();
+    const auto [upcf_options, upcf_recall] =
+        Tune<UpCf>(upcf_grid, histories, customers, split);
+    seconds[kUpCfTuned] += Seconds(start);
+    std::cout << absl::StrFormat(
+        "fold %d (seed %d): TIFU-KNN tuned: %s (validation Recall@10 %.4f); "
+        "UP-CF@r tuned: %s (validation Recall@10 %.4f)\n",
+        f + 1, kFoldSeeds[f], tifu_options.ToString(), tifu_recall,
+        upcf_options.ToString(), upcf_recall);
+    // The models, each built on the fold's train customers.
+    start = std::chrono::steady_clock::now();
+    const TifuKnn tifu(histories, split.train, TifuKnnOptions{});
+    seconds[kTifu] += Seconds(start);
+    start = std::chrono::steady_clock::now();
+    const TifuKnn tifu_tuned(histories, split.train, tifu_options);
+    seconds[kTifuTuned] += Seconds(start);
+    start = std::chrono::steady_clock::now();
+    const UpCf upcf(histories, split.train, UpCfOptions{});
+    seconds[kUpCf] += Seconds(start);
+    start = std::chrono::steady_clock::now();
+    const UpCf upcf_tuned(histories, split.train, upcf_options);
+    seconds[kUpCfTuned] += Seconds(start);
     for (int32_t t : split.test) {
       const Customer& cu = customers[t];
+      std::vector<int32_t> lists[kPicks + 1];
+      start = std::chrono::steady_clock::now();
+      lists[kPTop] = PersonalTopFreq(cu.history, 20);
+      lists[kGpTop] = GlobalPersonalTopFreq(cu.history, global, 20);
+      seconds[kPTop] += Seconds(start);
+      auto timed = [&](Row row, auto&& list) {
+        const auto begin = std::chrono::steady_clock::now();
+        lists[row] = list();
+        seconds[row] += Seconds(begin);
+      };
+      timed(kTifu, [&] { return tifu.Recommend(t, 20); });
+      timed(kTifuTuned, [&] { return tifu_tuned.Recommend(t, 20); });
+      timed(kUpCf, [&] { return upcf.Recommend(t, 20); });
+      timed(kUpCfTuned, [&] { return upcf_tuned.Recommend(t, 20); });
+      start = std::chrono::steady_clock::now();
       auto picks = Picks(*snapshot, *history, item_index, cu, 20);
+      seconds[kPicks] += Seconds(start);
       if (!picks.ok()) {
         std::cerr << "boomerang eval: error: " << picks.status().message()
                   << "\n";
         return 1;
       }
-      const std::vector<int32_t> lists[] = {
-          PersonalTopFreq(cu.history, 20),
-          GlobalPersonalTopFreq(cu.history, global, 20), *picks};
+      lists[kPicks] = *std::move(picks);
       for (size_t m = 0; m < methods.size(); ++m) {
         for (size_t c = 0; c < 2; ++c) {
           methods[m].at[c].Add(lists[m], cu.truth, cu.past_items);
@@ -213,7 +370,14 @@ int RunNextBasketEval(const EvalOptions& options) {
     std::error_code ec;
     std::filesystem::remove_all(work, ec);
   }
-  Print(methods, customers.size(), test_per_fold);
+  Print(methods, customers.size(), test_per_fold, validation_per_fold);
+  std::cout << absl::StrFormat(
+      "run time (3 folds, one thread): TIFU-KNN %.1f s, its grid of %d and "
+      "tuned run %.1f s; UP-CF@r %.1f s, its grid of %d and tuned run %.1f "
+      "s; P-/GP-TopFreq %.2f s; PersonalPicks %.1f s (the snapshot build not "
+      "counted)\n",
+      seconds[kTifu], tifu_grid.size(), seconds[kTifuTuned], seconds[kUpCf],
+      upcf_grid.size(), seconds[kUpCfTuned], seconds[kPTop], seconds[kPicks]);
   return 0;
 }
 
