@@ -1628,10 +1628,11 @@ std::string FormatReport(const IndexReport& r) {
   if (r.ranker.customers() > 0) {
     absl::StrAppendFormat(
         &out,
-        "ranker      picks ranker trained on %s customers' last orders (%s "
-        "candidate rows, %s re-found items, %s missed by every source), "
+        "ranker      picks ranker trained on %s later orders of %s customers "
+        "(%s candidate rows, %s re-found items, %s missed by every source), "
         "%.1f s\n",
-        Thousands(r.ranker.customers()), Thousands(r.ranker.rows()),
+        Thousands(r.ranker.examples()), Thousands(r.ranker.customers()),
+        Thousands(r.ranker.rows()),
         Thousands(r.ranker.positives()), Thousands(r.ranker.missed()),
         r.ranker.train_seconds());
   } else if (!r.ranker_skipped.empty()) {

@@ -1,5 +1,6 @@
 #include "indexer/ranker_training.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -16,33 +17,34 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 // Whether a customer is in the seeded sample: a hash of the id and seed
 // below rate * 2^64 (stable across runs and machines: absl::Hash is not).
-bool Sampled(absl::string_view id, uint64_t seed, double rate) {
+bool Sampled(absl::string_view id, uint64_t seed, double rate,
+             uint64_t salt = 0) {
   if (rate >= 1) return true;
   // FNV-1a, then a SplitMix64 finaliser with the seed mixed in.
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
-  h ^= seed + 0x9e3779b97f4a7c15ull;
+  h ^= seed + 0x9e3779b97f4a7c15ull + salt * 0xd1b54a32d192ed03ull;
   h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
   h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
   h ^= h >> 31;
   return static_cast<double>(h) < rate * 18446744073709551616.0;
 }
 
-// One customer's rows and labels; false when they cannot be used.
-bool AddCustomer(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
-                 const v1::CustomerRecord& full,
-                 const RankerTrainingOptions& options,
-                 std::vector<PicksRow>* rows, std::vector<float>* labels,
-                 v1::PicksRankerInfo* info) {
-  if (full.order_times_size() < 2) return false;
-  const int64_t as_of = full.order_times(full.order_times_size() - 1);
+// One customer's rows and labels with the order at `as_of` as the label;
+// false when they cannot be used.
+bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
+                const v1::CustomerRecord& full, int64_t as_of,
+                const RankerTrainingOptions& options,
+                std::vector<PicksRow>* rows, std::vector<float>* labels,
+                std::vector<float>* weights, v1::PicksRankerInfo* info) {
   const v1::CustomerRecord past = RecordBefore(full, as_of);
   if (past.order_times_size() == 0) return false;
   absl::flat_hash_set<int32_t> truth;
   for (const v1::CustomerItem& ci : full.items()) {
     const int32_t i = snapshot.FindItem(ci.item_id());
     if (i < 0 || ci.purchase_times_size() == 0) continue;
-    if (ci.purchase_times(ci.purchase_times_size() - 1) == as_of) {
+    if (std::binary_search(ci.purchase_times().begin(),
+                           ci.purchase_times().end(), as_of)) {
       truth.insert(i);
     }
   }
@@ -85,16 +87,43 @@ bool AddCustomer(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
       [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); },
       [](int32_t) { return true; }, options.candidates);
   int64_t hits = 0;
+  const std::string key = absl::StrCat(as_of, "/");
+
   for (PicksRow& r : found) {
     const bool positive = truth.contains(r.item);
     hits += positive ? 1 : 0;
+    if (!positive && !Sampled(absl::StrCat(key, snapshot.item_id(r.item)),
+                              options.model.seed, options.negative_rate,
+                              /*salt=*/1)) {
+      continue;
+    }
     labels->push_back(positive ? 1.f : 0.f);
+    weights->push_back(
+        positive
+            ? 1.f
+            : static_cast<float>(1 / std::min(1.0, options.negative_rate)));
     rows->push_back(r);
   }
-  info->set_customers(info->customers() + 1);
+  info->set_examples(info->examples() + 1);
   info->set_positives(info->positives() + hits);
   info->set_missed(info->missed() + static_cast<int64_t>(truth.size()) - hits);
   return true;
+}
+
+// The customer's last `label_orders` orders, each as a label.
+bool AddCustomer(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
+                 const v1::CustomerRecord& full,
+                 const RankerTrainingOptions& options,
+                 std::vector<PicksRow>* rows, std::vector<float>* labels,
+                 std::vector<float>* weights, v1::PicksRankerInfo* info) {
+  const int n = full.order_times_size();
+  bool any = false;
+  for (int j = 1; j <= options.label_orders && n - j >= 1; ++j) {
+    any |= AddExample(snapshot, fold_in, full, full.order_times(n - j), options,
+                      rows, labels, weights, info);
+  }
+  if (any) info->set_customers(info->customers() + 1);
+  return any;
 }
 
 }  // namespace
@@ -153,7 +182,7 @@ absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
                                 snapshot.num_customers()
                           : 1.0;
   std::vector<PicksRow> rows;
-  std::vector<float> labels;
+  std::vector<float> labels, weights;
   absl::Status bad;
   absl::Status s = snapshot.ScanCustomers("", [&](absl::string_view id,
                                                   absl::string_view value) {
@@ -164,7 +193,8 @@ absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
           absl::StrCat("customers row '", id, "' does not read back"));
       return false;
     }
-    AddCustomer(snapshot, fold_in, record, options, &rows, &labels, info);
+    AddCustomer(snapshot, fold_in, record, options, &rows, &labels, &weights,
+                info);
     return info->customers() < options.max_customers;
   });
   if (s.ok()) s = bad;
@@ -175,7 +205,7 @@ absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
                      info->customers(), " customers with a later order, ",
                      info->positives(), " re-found items)"));
   }
-  auto model = TrainPicksRanker(rows, labels, options.model);
+  auto model = TrainPicksRanker(rows, labels, weights, options.model);
   if (!model.ok()) return model.status();
   info->set_rows(static_cast<int64_t>(rows.size()));
   info->set_trees(options.model.trees);

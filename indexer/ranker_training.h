@@ -33,6 +33,14 @@ struct RankerTrainingOptions {
   // Customers sampled (by a seeded hash of their id): enough for a stable
   // model, bounded for the 1M-customer shop's time and memory.
   int64_t max_customers = 20000;
+  // Each customer's last `label_orders` orders are each a label (with the
+  // orders before it as input): more examples from the same customers.
+  int label_orders = 3;
+  // Share of the negative rows (candidates not in the label order) kept,
+  // chosen by a seeded hash and weighted up by its inverse so the
+  // probabilities stay calibrated: training time and memory grow with the
+  // rows, and most negatives teach little.
+  double negative_rate = 0.3;
   PicksCandidateOptions candidates;
   PicksTrainingOptions model;
 };

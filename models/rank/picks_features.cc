@@ -15,13 +15,23 @@ constexpr double kDecay = 0.9;  // TIFU-KNN's within-group decay r_b
 constexpr double kDay = 86400.0;
 
 const char* const kNames[kNumPicksFeatures] = {
-    "repeat",          "orders",           "order_share",    "decayed_share",
-    "days_since_last", "days_since_first", "interval_days",  "due_ratio",
-    "own_cycle",       "still_buying",     "due_within_30d", "in_last_order",
-    "als_score",       "als_rank",         "cooc_score",     "cooc_links",
-    "similarity",      "popularity",       "trend",          "recent_rank",
-    "customer_orders", "days_since_order", "category_share", "price_ratio",
-    "habitual"};
+    "repeat",          "orders",
+    "order_share",     "decayed_share",
+    "days_since_last", "days_since_first",
+    "interval_days",   "due_ratio",
+    "own_cycle",       "still_buying",
+    "due_within_30d",  "in_last_order",
+    "als_score",       "als_rank",
+    "cooc_score",      "cooc_links",
+    "similarity",      "popularity",
+    "trend",           "recent_rank",
+    "customer_orders", "days_since_order",
+    "category_share",  "price_ratio",
+    "habitual",        "orders_since_last",
+    "last5_share",     "basket_size",
+    "repeat_share",    "item_repeat_rate",
+    "last_year",       "quantity_per_order",
+    "cooc_history"};
 
 // Candidate rows by item, in the order found.
 class Rows {
@@ -36,7 +46,8 @@ class Rows {
       r.f[kFeatIntervalDays] = r.f[kFeatDueRatio] = kNaN;
       r.f[kFeatOwnCycle] = r.f[kFeatStillBuying] = kNaN;
       r.f[kFeatDueWithin30] = r.f[kFeatAlsRank] = kNaN;
-      r.f[kFeatRecentRank] = kNaN;
+      r.f[kFeatRecentRank] = r.f[kFeatOrdersSinceLast] = kNaN;
+      r.f[kFeatQuantityPerOrder] = kNaN;
     }
     PicksRow& r = rows_[it->second];
     r.sources |= source;
@@ -68,11 +79,28 @@ void AddHistory(const ItemGraph& graph, const PicksCustomer& c,
     f[kFeatOrderShare] =
         n_orders ? static_cast<float>(hi.orders) / n_orders : 0;
     if (h < c.purchase_times.size() && decay_total > 0) {
-      f[kFeatDecayedShare] = static_cast<float>(
-          DecayedOrders(c.purchase_times[h], c.order_times) / decay_total);
+      const absl::Span<const int64_t> times = c.purchase_times[h];
+      f[kFeatDecayedShare] =
+          static_cast<float>(DecayedOrders(times, c.order_times) / decay_total);
+      f[kFeatOrdersSinceLast] = static_cast<float>(
+          c.order_times.end() - std::upper_bound(c.order_times.begin(),
+                                                 c.order_times.end(), hi.last));
+      const size_t last5 = std::min<size_t>(n_orders, 5);
+      const int64_t from = c.order_times[n_orders - last5];
+      const auto in5 =
+          times.end() - std::lower_bound(times.begin(), times.end(), from);
+      f[kFeatLast5Share] = static_cast<float>(in5) / last5;
+      // Seasonal habits: bought around this date a year ago.
+      const int64_t year_ago = c.as_of - 365 * 86400;
+      f[kFeatLastYear] = static_cast<float>(
+          std::upper_bound(times.begin(), times.end(), year_ago + 30 * 86400) -
+          std::lower_bound(times.begin(), times.end(), year_ago - 30 * 86400));
     }
     f[kFeatDaysSinceLast] = static_cast<float>((c.as_of - hi.last) / kDay);
     f[kFeatDaysSinceFirst] = static_cast<float>((c.as_of - hi.first) / kDay);
+    if (hi.orders > 0) {
+      f[kFeatQuantityPerOrder] = static_cast<float>(hi.quantity / hi.orders);
+    }
     f[kFeatInLastOrder] = hi.last == last_order ? 1 : 0;
     if (hi.repurchase.has_value()) {
       const RepurchaseEstimate& e = *hi.repurchase;
@@ -137,6 +165,24 @@ void AddPopular(const ItemGraph& graph, int popular,
   }
 }
 
+// Of the items in their orders after the first, the share they had bought
+// before (how much of a basket is habit).
+float RepeatShare(const PicksCustomer& c) {
+  int64_t items = 0, repeats = 0;
+  for (size_t h = 0; h < c.purchase_times.size() && h < c.history.size(); ++h) {
+    for (size_t k = 0; k < c.purchase_times[h].size(); ++k) {
+      if (c.purchase_times[h][k] > c.as_of) break;
+      if (!c.order_times.empty() &&
+          c.purchase_times[h][k] <= c.order_times.front()) {
+        continue;
+      }
+      ++items;
+      repeats += k > 0 ? 1 : 0;
+    }
+  }
+  return items > 0 ? static_cast<float>(repeats) / items : kNaN;
+}
+
 // Item-level and customer-level features of every row.
 void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
                 absl::FunctionRef<float(int32_t)> als_score,
@@ -166,6 +212,19 @@ void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
     total_recent += graph.item(i).recent_orders();
   }
   const size_t n_orders = c.order_times.size();
+  const float repeat_share = RepeatShare(c);
+  // Item-to-item votes from the whole history (item-based CF over the
+  // co-purchase lists), each bought item weighted as TIFU-KNN weighs it.
+  absl::flat_hash_map<int32_t, float> votes;
+  for (size_t h = 0; h < c.history.size() && h < c.purchase_times.size(); ++h) {
+    if (c.history[h].last > c.as_of) continue;
+    const double w = DecayedOrders(c.purchase_times[h], c.order_times);
+    absl::Span<const Neighbor> list = graph.Fbt(c.history[h].item);
+    const size_t top = std::min<size_t>(list.size(), 2 * o.cooc_per_item);
+    for (size_t j = 0; j < top; ++j) {
+      votes[list[j].item] += static_cast<float>(w * list[j].score);
+    }
+  }
   const float days_since_order =
       n_orders ? static_cast<float>((c.as_of - c.order_times.back()) / kDay)
                : kNaN;
@@ -198,6 +257,15 @@ void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
                              ? static_cast<float>(rec.price() / mean_price)
                              : kNaN;
     f[kFeatHabitual] = rec.habitual() ? 1 : 0;
+    f[kFeatBasketSize] = n_orders ? static_cast<float>(orders / n_orders) : 0;
+    f[kFeatRepeatShare] = repeat_share;
+    if (auto it = votes.find(r.item); it != votes.end()) {
+      f[kFeatCoocHistory] = it->second;
+    }
+    if (rec.customers() > 0) {
+      f[kFeatItemRepeatRate] =
+          static_cast<float>(rec.repeat_buyers()) / rec.customers();
+    }
   }
 }
 

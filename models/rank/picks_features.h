@@ -33,31 +33,40 @@
 namespace boomerang {
 
 enum PicksFeature : int {
-  kFeatRepeat = 0,      // 1 if the customer bought it before
-  kFeatOrders,          // their orders with it
-  kFeatOrderShare,      // orders with it / their orders
-  kFeatDecayedShare,    // sum of 0.9^(orders since) / the same for all
-  kFeatDaysSinceLast,   // NaN for a new item
-  kFeatDaysSinceFirst,  // NaN for a new item
-  kFeatIntervalDays,    // the repurchase model's interval (NaN: none)
-  kFeatDueRatio,        // days since last / interval (NaN: none)
-  kFeatOwnCycle,        // their own cycle (1) or the item's buyers' (0)
-  kFeatStillBuying,     // ProbabilityStillBuying (NaN: no cycle)
-  kFeatDueWithin30,     // ProbabilityWithin 30 days (NaN: no cycle)
-  kFeatInLastOrder,     // in their most recent order
-  kFeatAlsScore,        // x_u . y_i (NaN: no customer vector)
-  kFeatAlsRank,         // rank among the ANN candidates (NaN: not one)
-  kFeatCoocScore,       // sum of FBT scores from their last orders' items
-  kFeatCoocLinks,       // how many of those items link to it
-  kFeatSimilarity,      // best cosine to their most bought items
-  kFeatPopularity,      // ItemGraph::Popularity
-  kFeatTrend,           // recent share of orders over all-time share
-  kFeatRecentRank,      // rank among recent best sellers (NaN: absent)
-  kFeatCustomerOrders,  // the customer's orders
-  kFeatDaysSinceOrder,  // days since their last order
-  kFeatCategoryShare,   // share of their orders' items in its category
-  kFeatPriceRatio,      // its price / the mean price of their items
-  kFeatHabitual,        // ItemRecord::habitual (re-bought by many)
+  kFeatRepeat = 0,        // 1 if the customer bought it before
+  kFeatOrders,            // their orders with it
+  kFeatOrderShare,        // orders with it / their orders
+  kFeatDecayedShare,      // sum of 0.9^(orders since) / the same for all
+  kFeatDaysSinceLast,     // NaN for a new item
+  kFeatDaysSinceFirst,    // NaN for a new item
+  kFeatIntervalDays,      // the repurchase model's interval (NaN: none)
+  kFeatDueRatio,          // days since last / interval (NaN: none)
+  kFeatOwnCycle,          // their own cycle (1) or the item's buyers' (0)
+  kFeatStillBuying,       // ProbabilityStillBuying (NaN: no cycle)
+  kFeatDueWithin30,       // ProbabilityWithin 30 days (NaN: no cycle)
+  kFeatInLastOrder,       // in their most recent order
+  kFeatAlsScore,          // x_u . y_i (NaN: no customer vector)
+  kFeatAlsRank,           // rank among the ANN candidates (NaN: not one)
+  kFeatCoocScore,         // sum of FBT scores from their last orders' items
+  kFeatCoocLinks,         // how many of those items link to it
+  kFeatSimilarity,        // best cosine to their most bought items
+  kFeatPopularity,        // ItemGraph::Popularity
+  kFeatTrend,             // recent share of orders over all-time share
+  kFeatRecentRank,        // rank among recent best sellers (NaN: absent)
+  kFeatCustomerOrders,    // the customer's orders
+  kFeatDaysSinceOrder,    // days since their last order
+  kFeatCategoryShare,     // share of their orders' items in its category
+  kFeatPriceRatio,        // its price / the mean price of their items
+  kFeatHabitual,          // ItemRecord::habitual (re-bought by many)
+  kFeatOrdersSinceLast,   // their orders after the last with it (NaN: new)
+  kFeatLast5Share,        // share of their last 5 orders with it
+  kFeatBasketSize,        // their mean items per order
+  kFeatRepeatShare,       // share of their later orders' items bought before
+  kFeatItemRepeatRate,    // the item's buyers who re-bought it / its buyers
+  kFeatLastYear,          // their purchases of it 335-395 days ago
+  kFeatQuantityPerOrder,  // their units per order with it (NaN: new)
+  kFeatCoocHistory,       // co-purchase scores from all their items,
+                          // each weighted by its decayed frequency
   kNumPicksFeatures
 };
 

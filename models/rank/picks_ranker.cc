@@ -40,14 +40,16 @@ std::vector<float> Dense(absl::Span<const PicksRow> rows) {
 
 absl::StatusOr<std::string> TrainPicksRanker(
     absl::Span<const PicksRow> rows, absl::Span<const float> labels,
-    const PicksTrainingOptions& options) {
-  if (rows.empty() || rows.size() != labels.size()) {
+    absl::Span<const float> weights, const PicksTrainingOptions& options) {
+  if (rows.empty() || rows.size() != labels.size() ||
+      (!weights.empty() && weights.size() != rows.size())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "picks ranker: ", rows.size(), " rows and ", labels.size(), " labels"));
   }
   Quiet();
   const std::vector<float> m = Dense(rows);
   DMatrixHandle dmat = nullptr;
+
   if (XGDMatrixCreateFromMat(m.data(), rows.size(), kNumPicksFeatures,
                              std::numeric_limits<float>::quiet_NaN(),
                              &dmat) != 0) {
@@ -56,6 +58,8 @@ absl::StatusOr<std::string> TrainPicksRanker(
   BoosterHandle booster = nullptr;
   absl::Status s;
   if (XGDMatrixSetFloatInfo(dmat, "label", labels.data(), labels.size()) != 0 ||
+      (!weights.empty() && XGDMatrixSetFloatInfo(dmat, "weight", weights.data(),
+                                                 weights.size()) != 0) ||
       XGBoosterCreate(&dmat, 1, &booster) != 0) {
     s = XgbError("setting up training");
   }

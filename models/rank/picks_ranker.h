@@ -48,12 +48,13 @@ struct PicksTrainingStats {
   double seconds = 0;
 };
 
-// Trains on `rows` with 0/1 `labels` (parallel). Returns the saved model.
+// Trains on `rows` with 0/1 `labels` and `weights` (parallel; weights may
+// be empty: all 1). Returns the saved model.
 // INVALID_ARGUMENT for mismatched or empty input; INTERNAL with XGBoost's
 // message if it fails.
 absl::StatusOr<std::string> TrainPicksRanker(
     absl::Span<const PicksRow> rows, absl::Span<const float> labels,
-    const PicksTrainingOptions& options);
+    absl::Span<const float> weights, const PicksTrainingOptions& options);
 
 class PicksRanker {
  public:
