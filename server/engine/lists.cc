@@ -62,9 +62,10 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
   auto allowed = [&](int32_t i) { return filter.Allows(i); };
   auto cosine = [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); };
   const PicksRanker* ranker = snapshot.picks_ranker();
-  if (ranker == nullptr || !o.learned_picks) {
-    return RankPersonalPicks(customer.history, als, as_of, mode, limit,
-                             allowed, cosine, o.picks);
+  // A customer without history gets the best-seller fallback either way.
+  if (ranker == nullptr || !o.learned_picks || customer.history.empty()) {
+    return RankPersonalPicks(customer.history, als, as_of, mode, limit, allowed,
+                             cosine, o.picks);
   }
   const std::vector<absl::Span<const int64_t>> times =
       PurchaseTimes(snapshot, customer.record, customer.history);
@@ -227,8 +228,8 @@ absl::Status PersonalPicks(const View& view,
       : request.mode() == v1::PersonalPicksRequest::REPEAT_ONLY
           ? PicksMode::kRepeatOnly
           : PicksMode::kMixed;
-  auto ranked = RankPicks(view, *loaded, *filter, candidates, as_of, mode,
-                          limit);
+  auto ranked =
+      RankPicks(view, *loaded, *filter, candidates, as_of, mode, limit);
   if (!ranked.ok()) return ranked.status();
   const std::vector<Pick>& picks = *ranked;
   absl::flat_hash_set<int32_t> taken;
