@@ -116,7 +116,9 @@ TEST_F(OnlineRetailTest, SimilarTeacupsAreTheOtherColours) {
 TEST_F(OnlineRetailTest, PicksUpsellAndCrossSellOnRealData) {
   auto stub = v1::Recommender::NewStub(server_->Channel());
   {
-    // 12347 re-buys many items: habits come first, each explained.
+    // 12347 re-buys many items: habits fill most of the list (the learned
+    // ranker may put an item bought with their last order among them),
+    // each explained.
     v1::PersonalPicksRequest req;
     req.set_customer_id("12347");
     req.set_limit(10);
@@ -126,8 +128,12 @@ TEST_F(OnlineRetailTest, PicksUpsellAndCrossSellOnRealData) {
     ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &resp).ok());
     ASSERT_EQ(resp.items_size(), 10);
     EXPECT_FALSE(resp.fallback());
-    EXPECT_EQ(resp.items(0).reason().code(), v1::BUY_AGAIN);
-    for (const auto& i : resp.items()) EXPECT_FALSE(i.explanation().empty());
+    int habits = 0;
+    for (const auto& i : resp.items()) {
+      EXPECT_FALSE(i.explanation().empty());
+      habits += i.reason().code() == v1::BUY_AGAIN ? 1 : 0;
+    }
+    EXPECT_GE(habits, 6);
   }
   {
     // No category in Online Retail: upsells come from similar items, in the

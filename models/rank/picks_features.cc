@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "models/repurchase.h"
 
 namespace boomerang {
@@ -61,8 +62,10 @@ class Rows {
 };
 
 void AddHistory(const ItemGraph& graph, const PicksCustomer& c,
-                absl::FunctionRef<bool(int32_t)> allowed, int max_history,
-                Rows* rows) {
+                absl::FunctionRef<bool(int32_t)> allowed,
+                const PicksCandidateOptions& o,
+                absl::flat_hash_set<int32_t>* lapsed, Rows* rows) {
+  const int max_history = o.max_history;
   const size_t n_orders = c.order_times.size();
   double decay_total = 0;  // every order counted: the largest possible
   for (size_t k = 0; k < n_orders; ++k) decay_total += std::pow(kDecay, k);
@@ -71,6 +74,10 @@ void AddHistory(const ItemGraph& graph, const PicksCustomer& c,
   for (size_t h = 0; h < n; ++h) {
     const HistoryItem& hi = c.history[h];
     if (hi.last > c.as_of || !allowed(hi.item)) continue;
+    if (hi.repurchase.has_value() && Lapsed(*hi.repurchase, c.as_of, o.lapse)) {
+      lapsed->insert(hi.item);
+      continue;
+    }
     PicksRow* r = rows->Get(hi.item, kSourceHistory);
     r->history_index = static_cast<int32_t>(h);
     auto& f = r->f;
@@ -295,7 +302,8 @@ std::vector<PicksRow> CollectPicksCandidates(
     absl::FunctionRef<bool(int32_t)> allowed,
     const PicksCandidateOptions& options) {
   Rows rows;
-  AddHistory(graph, customer, allowed, options.max_history, &rows);
+  absl::flat_hash_set<int32_t> lapsed;
+  AddHistory(graph, customer, allowed, options, &lapsed, &rows);
   AddCooc(graph, customer, options, allowed, &rows);
   for (size_t j = 0; j < customer.als.size(); ++j) {
     const int32_t i = customer.als[j].item;
@@ -303,8 +311,16 @@ std::vector<PicksRow> CollectPicksCandidates(
     rows.Get(i, kSourceAls)->f[kFeatAlsRank] = static_cast<float>(j);
   }
   AddPopular(graph, options.popular, allowed, &rows);
-  FillCommon(graph, customer, als_score, cosine, options, &rows.rows());
-  return std::move(rows.rows());
+  std::vector<PicksRow>& out = rows.rows();
+  if (!lapsed.empty()) {
+    // Not even as a "new" item from another source.
+    out.erase(std::remove_if(
+                  out.begin(), out.end(),
+                  [&](const PicksRow& r) { return lapsed.contains(r.item); }),
+              out.end());
+  }
+  FillCommon(graph, customer, als_score, cosine, options, &out);
+  return std::move(out);
 }
 
 }  // namespace boomerang

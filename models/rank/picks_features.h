@@ -103,6 +103,9 @@ struct PicksCandidateOptions {
   int similarity_anchors = 10;
   // At most this many of the customer's items (most orders first).
   int max_history = 200;
+  // Habits that stopped are no candidates at all (as BuyAgain and the
+  // hand-weighted picks leave them out).
+  LapseRule lapse;
   // ALS candidates the caller searches for (the indexer's training and the
   // server ask for as many).
   int als = 50;

@@ -76,6 +76,8 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
   c.purchase_times = times;
   c.als = als.subspan(0, std::min<size_t>(als.size(), o.picks_candidates.als));
   c.as_of = as_of;
+  PicksCandidateOptions candidate_options = o.picks_candidates;
+  candidate_options.lapse = o.picks.lapse;  // one rule for both rankings
   const bool has_vector = customer.norm > 0;
   const float* u = customer.record.vector().data();
   const int dim = snapshot.dim();
@@ -88,7 +90,7 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
         for (int k = 0; k < dim; ++k) dot += u[k] * v[k];
         return dot;
       },
-      cosine, allowed, o.picks_candidates);
+      cosine, allowed, candidate_options);
   return RankLearnedPicks(*ranker, rows, customer.history, as_of, mode, limit,
                           cosine);
 }
