@@ -35,7 +35,7 @@ bool Sampled(absl::string_view id, uint64_t seed, double rate,
 bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
                 const v1::CustomerRecord& full, int64_t as_of,
                 const RankerTrainingOptions& options,
-                std::vector<PicksRow>* rows, std::vector<float>* labels,
+                std::vector<float>* matrix, std::vector<float>* labels,
                 std::vector<float>* weights, v1::PicksRankerInfo* info) {
   const v1::CustomerRecord past = RecordBefore(full, as_of);
   if (past.order_times_size() == 0) return false;
@@ -75,6 +75,7 @@ bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
   c.als = als;
   c.as_of = as_of;
   const int dim = snapshot.dim();
+  const std::string key = absl::StrCat(as_of, "/");
   std::vector<PicksRow> found = CollectPicksCandidates(
       snapshot, c,
       [&](int32_t i) {
@@ -85,24 +86,25 @@ bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
         return dot;
       },
       [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); },
-      [](int32_t) { return true; }, options.candidates);
+      // Negatives are sampled here, before their features cost anything
+      // (no feature depends on the other candidates).
+      [&](int32_t i) {
+        return truth.contains(i) ||
+               Sampled(absl::StrCat(key, snapshot.item_id(i)),
+                       options.model.seed, options.negative_rate,
+                       /*salt=*/1);
+      },
+      options.candidates);
   int64_t hits = 0;
-  const std::string key = absl::StrCat(as_of, "/");
-
   for (PicksRow& r : found) {
     const bool positive = truth.contains(r.item);
     hits += positive ? 1 : 0;
-    if (!positive && !Sampled(absl::StrCat(key, snapshot.item_id(r.item)),
-                              options.model.seed, options.negative_rate,
-                              /*salt=*/1)) {
-      continue;
-    }
     labels->push_back(positive ? 1.f : 0.f);
     weights->push_back(
         positive
             ? 1.f
             : static_cast<float>(1 / std::min(1.0, options.negative_rate)));
-    rows->push_back(r);
+    matrix->insert(matrix->end(), r.f.begin(), r.f.end());
   }
   info->set_examples(info->examples() + 1);
   info->set_positives(info->positives() + hits);
@@ -114,13 +116,13 @@ bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
 bool AddCustomer(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
                  const v1::CustomerRecord& full,
                  const RankerTrainingOptions& options,
-                 std::vector<PicksRow>* rows, std::vector<float>* labels,
+                 std::vector<float>* matrix, std::vector<float>* labels,
                  std::vector<float>* weights, v1::PicksRankerInfo* info) {
   const int n = full.order_times_size();
   bool any = false;
   for (int j = 1; j <= options.label_orders && n - j >= 1; ++j) {
     any |= AddExample(snapshot, fold_in, full, full.order_times(n - j), options,
-                      rows, labels, weights, info);
+                      matrix, labels, weights, info);
   }
   if (any) info->set_customers(info->customers() + 1);
   return any;
@@ -181,7 +183,7 @@ absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
                           ? static_cast<double>(options.max_customers) /
                                 snapshot.num_customers()
                           : 1.0;
-  std::vector<PicksRow> rows;
+  std::vector<float> matrix;  // row-major, kNumPicksFeatures per row
   std::vector<float> labels, weights;
   absl::Status bad;
   absl::Status s = snapshot.ScanCustomers("", [&](absl::string_view id,
@@ -193,7 +195,7 @@ absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
           absl::StrCat("customers row '", id, "' does not read back"));
       return false;
     }
-    AddCustomer(snapshot, fold_in, record, options, &rows, &labels, &weights,
+    AddCustomer(snapshot, fold_in, record, options, &matrix, &labels, &weights,
                 info);
     return info->customers() < options.max_customers;
   });
@@ -205,9 +207,12 @@ absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
                      info->customers(), " customers with a later order, ",
                      info->positives(), " re-found items)"));
   }
-  auto model = TrainPicksRanker(rows, labels, weights, options.model);
+  info->set_rows_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count());
+  auto model = TrainPicksRanker(matrix, labels, weights, options.model);
   if (!model.ok()) return model.status();
-  info->set_rows(static_cast<int64_t>(rows.size()));
+  info->set_rows(static_cast<int64_t>(labels.size()));
   info->set_trees(options.model.trees);
   info->set_max_depth(options.model.max_depth);
   info->set_seed(options.model.seed);

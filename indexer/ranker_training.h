@@ -33,6 +33,10 @@ struct RankerTrainingOptions {
   // Customers sampled (by a seeded hash of their id): enough for a stable
   // model, bounded for the 1M-customer shop's time and memory.
   int64_t max_customers = 20000;
+  // And no more customers once this many rows are gathered: memory (the
+  // rows, and XGBoost's copy of them, ~0.5 KB per row in all) stays under
+  // 1 GB whatever the shop's size.
+  int64_t max_rows = 1500000;
   // Each customer's last `label_orders` orders are each a label (with the
   // orders before it as input): more examples from the same customers.
   int label_orders = 3;

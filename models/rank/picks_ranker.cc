@@ -41,16 +41,23 @@ std::vector<float> Dense(absl::Span<const PicksRow> rows) {
 absl::StatusOr<std::string> TrainPicksRanker(
     absl::Span<const PicksRow> rows, absl::Span<const float> labels,
     absl::Span<const float> weights, const PicksTrainingOptions& options) {
-  if (rows.empty() || rows.size() != labels.size() ||
-      (!weights.empty() && weights.size() != rows.size())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "picks ranker: ", rows.size(), " rows and ", labels.size(), " labels"));
+  return TrainPicksRanker(Dense(rows), labels, weights, options);
+}
+
+absl::StatusOr<std::string> TrainPicksRanker(
+    absl::Span<const float> m, absl::Span<const float> labels,
+    absl::Span<const float> weights, const PicksTrainingOptions& options) {
+  const size_t n = labels.size();
+  if (n == 0 || m.size() != n * kNumPicksFeatures ||
+      (!weights.empty() && weights.size() != n)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("picks ranker: ", m.size(), " values and ", n, " labels (",
+                     kNumPicksFeatures, " features per row)"));
   }
   Quiet();
-  const std::vector<float> m = Dense(rows);
   DMatrixHandle dmat = nullptr;
 
-  if (XGDMatrixCreateFromMat(m.data(), rows.size(), kNumPicksFeatures,
+  if (XGDMatrixCreateFromMat(m.data(), n, kNumPicksFeatures,
                              std::numeric_limits<float>::quiet_NaN(),
                              &dmat) != 0) {
     return XgbError("creating the training matrix");
