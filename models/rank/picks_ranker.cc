@@ -119,13 +119,15 @@ absl::StatusOr<std::unique_ptr<const PicksRanker>> PicksRanker::FromBuffer(
         absl::StrCat("picks ranker model does not load: ", XGBGetLastError()));
   }
   bst_ulong features = 0;
-  if (XGBoosterGetNumFeature(r->booster_, &features) != 0 ||
-      features != kNumPicksFeatures) {
+  if (XGBoosterGetNumFeature(r->booster_, &features) != 0) {
     return absl::DataLossError(
-        absl::StrCat("picks ranker model has ", features,
-                     " features; this build uses ", kNumPicksFeatures,
-                     " (rebuild the snapshot with this build's "
-                     "boomerang-indexer)"));
+        absl::StrCat("picks ranker model does not load: ", XGBGetLastError()));
+  }
+  if (features != kNumPicksFeatures) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "picks ranker model has ", features, " features; this build uses ",
+        kNumPicksFeatures,
+        " (rebuild the snapshot with this build's boomerang-indexer)"));
   }
   // One thread per call: the server runs many calls at once.
   XGBoosterSetParam(r->booster_, "nthread", "1");

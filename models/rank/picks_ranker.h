@@ -64,8 +64,9 @@ absl::StatusOr<std::string> TrainPicksRanker(
 
 class PicksRanker {
  public:
-  // A model TrainPicksRanker returned. DATA_LOSS if it does not load or
-  // was trained on a different number of features.
+  // A model TrainPicksRanker returned. DATA_LOSS if it does not load;
+  // FAILED_PRECONDITION if it was trained on a different number of
+  // features (by another build).
   static absl::StatusOr<std::unique_ptr<const PicksRanker>> FromBuffer(
       absl::string_view model);
   ~PicksRanker();

@@ -114,6 +114,12 @@ absl::Status Snapshot::LoadPicksRanker() {
     return absl::UnavailableError(absl::StrCat("cannot read ", path));
   }
   auto ranker = PicksRanker::FromBuffer(model);
+  if (absl::IsFailedPrecondition(ranker.status())) {
+    // Made by a build with other features: serve without it (PersonalPicks
+    // falls back to the hand-set weights) rather than not at all.
+    picks_ranker_note_ = std::string(ranker.status().message());
+    return absl::OkStatus();
+  }
   if (!ranker.ok()) {
     return absl::DataLossError(
         absl::StrCat("snapshot ", dir_, ": ", ranker.status().message()));

@@ -19,4 +19,4 @@ boomerang_test(NAME snapshot_dir_test
 # Writer -> reader round trip.
 boomerang_test(NAME writer_test
   SRCS ${CMAKE_CURRENT_LIST_DIR}/writer_test.cc
-  DEPS boomerang_snapshot ZLIB::ZLIB)
+  DEPS boomerang_snapshot xgboost::xgboost ZLIB::ZLIB)

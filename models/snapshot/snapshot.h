@@ -162,6 +162,9 @@ class Snapshot final : public ItemGraph {
   // The learned picks ranker (layout.h kPicksRankerFile), or null when the
   // snapshot has none: PersonalPicks then ranks by hand-set weights.
   const PicksRanker* picks_ranker() const { return picks_ranker_.get(); }
+  // Why a ranker the snapshot has is not used (empty when it is, or when
+  // there is none).
+  const std::string& picks_ranker_note() const { return picks_ranker_note_; }
 
  private:
   Snapshot() = default;
@@ -204,6 +207,7 @@ class Snapshot final : public ItemGraph {
   v1::PopularItems popular_;
   v1::CustomerModel customer_model_;
   std::unique_ptr<const PicksRanker> picks_ranker_;
+  std::string picks_ranker_note_;
 };
 
 class SnapshotHolder {

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <xgboost/c_api.h>
 
 #include <filesystem>
 
@@ -194,6 +195,64 @@ TEST(SnapshotWriterTest, WhatTheReaderRefusesIsNotPublished) {
   auto versions = ListCompleteVersions(tmp.Sub("snaps"));
   ASSERT_TRUE(versions.ok());
   EXPECT_TRUE(versions->empty());
+}
+
+// A model with `features` columns, trained on a few random rows.
+std::string Model(int features) {
+  std::vector<float> m(200 * features), labels(200);
+  for (size_t k = 0; k < m.size(); ++k) m[k] = static_cast<float>(k % 7);
+  for (size_t k = 0; k < labels.size(); ++k) labels[k] = k % 3 == 0;
+  DMatrixHandle d = nullptr;
+  BoosterHandle b = nullptr;
+  bst_ulong len = 0;
+  const char* buf = nullptr;
+  EXPECT_EQ(XGDMatrixCreateFromMat(m.data(), 200, features, -1.f, &d), 0);
+  EXPECT_EQ(XGDMatrixSetFloatInfo(d, "label", labels.data(), 200), 0);
+  EXPECT_EQ(XGBoosterCreate(&d, 1, &b), 0);
+  XGBoosterSetParam(b, "objective", "binary:logistic");
+  XGBoosterSetParam(b, "nthread", "1");
+  EXPECT_EQ(XGBoosterUpdateOneIter(b, 0, d), 0);
+  EXPECT_EQ(XGBoosterSaveModelToBuffer(b, "{\"format\": \"ubj\"}", &len, &buf),
+            0);
+  std::string out(buf, len);
+  XGBoosterFree(b);
+  XGDMatrixFree(d);
+  return out;
+}
+
+// The picks ranker travels with the snapshot (checksummed like every
+// file); one made by a build with other features does not stop the
+// snapshot from serving: it is left out, with a note saying why.
+TEST(SnapshotWriterTest, ThePicksRankerRoundTripsOrIsLeftOut) {
+  for (int features : {static_cast<int>(kNumPicksFeatures), 3}) {
+    testing::TempDir tmp;
+    auto w = SnapshotWriter::Begin(tmp.Sub("snaps"));
+    ASSERT_TRUE(w.ok()) << w.status();
+    (*w)->AddItem("CUP", TinyItem("Cup", 0, 1));
+    ASSERT_TRUE((*w)->WritePicksRanker(Model(features)).ok());
+    auto dir = (*w)->Publish(v1::SnapshotManifest());
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    auto snap = Snapshot::Open(*dir, {});
+    ASSERT_TRUE(snap.ok()) << snap.status();
+    if (features == kNumPicksFeatures) {
+      EXPECT_NE((*snap)->picks_ranker(), nullptr);
+      EXPECT_EQ((*snap)->picks_ranker_note(), "");
+    } else {
+      EXPECT_EQ((*snap)->picks_ranker(), nullptr);
+      EXPECT_THAT((*snap)->picks_ranker_note(),
+                  HasSubstr("has 3 features; this build uses"));
+    }
+  }
+  // A snapshot without one (every snapshot before issue 12) has none.
+  testing::TempDir tmp;
+  auto w = SnapshotWriter::Begin(tmp.Sub("snaps"));
+  ASSERT_TRUE(w.ok());
+  (*w)->AddItem("CUP", TinyItem("Cup", 0, 1));
+  auto dir = (*w)->Publish(v1::SnapshotManifest());
+  ASSERT_TRUE(dir.ok());
+  auto snap = Snapshot::Open(*dir, {});
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ((*snap)->picks_ranker(), nullptr);
 }
 
 }  // namespace

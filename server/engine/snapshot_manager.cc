@@ -91,6 +91,12 @@ absl::StatusOr<std::unique_ptr<SnapshotManager>> SnapshotManager::Start(
   m->Log(absl::StrFormat("loaded snapshot %s (%d items, %d pairs) in %.2f s",
                          (*first)->version(), (*first)->num_items(),
                          (*first)->manifest().counts().pairs_kept(), seconds));
+  if (!(*first)->picks_ranker_note().empty()) {
+    m->Log(absl::StrCat(
+        "snapshot ", (*first)->version(),
+        ": its picks ranker is not used: ", (*first)->picks_ranker_note(),
+        "; PersonalPicks ranks by hand-set weights"));
+  }
   int64_t version = 0;
   if (!absl::SimpleAtoi((*first)->version(), &version)) version = 0;
   m->serving_ = version;
