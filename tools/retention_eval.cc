@@ -293,6 +293,8 @@ struct BuyAgainSetup {
 struct BuyAgainTally {
   std::vector<ListMetrics> own, matched;
   std::vector<CalibrationBin> calibration;
+  // Every (probability, re-bought) pair, for deciles and the ECE.
+  std::vector<std::pair<double, bool>> predictions;
   int64_t no_estimate_rebought = 0;
   int64_t known = 0, active = 0, with_truth = 0, window_items = 0,
           repeat_items = 0, replica_mismatch = 0, no_estimate_items = 0,
@@ -481,6 +483,7 @@ void AddCalibration(const std::vector<std::optional<Timing>>& timing,
                                                     t.probability) -
                                    kProbabilityBins.begin() - 1);
     CalibrationBin& bin = tally->calibration[b];
+    tally->predictions.emplace_back(t.probability, rebought);
     ++bin.items;
     bin.predicted += t.probability;
     bin.rebought += rebought;
@@ -636,6 +639,48 @@ void PrintLengthMatched(const BuyAgainTally& t) {
   }
 }
 
+// The reliability table by decile of the prediction (equal counts), the
+// expected calibration error over those deciles (sum of |mean predicted -
+// observed| weighted by the decile's share), and for a few probability
+// floors the share of the items at or above it that were re-bought (what
+// a reminder list with that floor would get right).
+void PrintReliability(std::vector<std::pair<double, bool>> p) {
+  if (p.empty()) return;
+  std::sort(p.begin(), p.end());
+  std::cout << absl::StrFormat("\nreliability by decile of the prediction\n");
+  std::cout << absl::StrFormat("%-8s %9s %18s %11s %11s\n", "decile", "items",
+                               "probabilities", "mean pred", "re-bought");
+  double ece = 0;
+  const size_t n = p.size();
+  for (int d = 0; d < 10; ++d) {
+    const size_t from = n * d / 10, to = n * (d + 1) / 10;
+    if (to <= from) continue;
+    double pred = 0, seen = 0;
+    for (size_t k = from; k < to; ++k) {
+      pred += p[k].first;
+      seen += p[k].second ? 1 : 0;
+    }
+    const double m = to - from;
+    ece += (m / n) * std::abs(pred / m - seen / m);
+    std::cout << absl::StrFormat("%-8d %9d   [%.4f, %.4f] %11.4f %11.4f\n",
+                                 d + 1, to - from, p[from].first,
+                                 p[to - 1].first, pred / m, seen / m);
+  }
+  std::cout << absl::StrFormat("expected calibration error (deciles): %.4f\n",
+                               ece);
+  for (double floor : {0.02, 0.05, 0.1, 0.2, 0.3, 0.5}) {
+    const auto first = std::lower_bound(
+        p.begin(), p.end(), std::make_pair(floor, false));
+    double seen = 0;
+    for (auto it = first; it != p.end(); ++it) seen += it->second ? 1 : 0;
+    const size_t listed = p.end() - first;
+    std::cout << absl::StrFormat(
+        "floor %.2f: %d items listed (%.1f%%), %.1f%% of them re-bought\n",
+        floor, listed, 100.0 * listed / n,
+        listed ? 100.0 * seen / listed : 0.0);
+  }
+}
+
 // Table 1d: the calibration of ProbabilityWithin.
 void PrintCalibration(const BuyAgainTally& t, int window_days) {
   std::cout << absl::StrFormat(
@@ -657,6 +702,7 @@ void PrintCalibration(const BuyAgainTally& t, int window_days) {
   std::cout << absl::StrFormat(
       "%-12s %9d %11s %11.4f\n", "no estimate", t.no_estimate_items, "-",
       Ratio(t.no_estimate_rebought, t.no_estimate_items));
+  PrintReliability(t.predictions);
 }
 
 int RunBuyAgainPart(const Snapshot& snapshot, const OrderHistory& history,
