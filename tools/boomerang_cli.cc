@@ -167,6 +167,7 @@ struct Flags {
   std::string out_path;
   int lead_days = 0, overdue_days = 0, max_items = 0;
   double min_confidence = 0;
+  double min_probability = 0;
   int batch_size = 0;
   bool quiet = false;
   std::string ids_path, segment;
@@ -370,6 +371,9 @@ CLI::App* AddDueCommand(CLI::App& app, Flags* f) {
                   "also items overdue by up to this many days");
   cmd->add_option("--min-confidence", f->min_confidence,
                   "leave out items below this confidence (0-1)");
+  cmd->add_option("--min-probability", f->min_probability,
+                  "leave out items less likely than this to be bought within "
+                  "--lead-days (default 0.1; negative: keep all)");
   cmd->add_option("--max-items", f->max_items,
                   "items per customer (default 10)");
   cmd->add_option("--batch-size", f->batch_size,
@@ -630,6 +634,7 @@ int RunDue(const Flags& f, const Connection& c) {
   due.set_lead_days(f.lead_days);
   due.set_overdue_days(f.overdue_days);
   due.set_min_confidence(f.min_confidence);
+  due.set_min_probability(f.min_probability);
   due.set_max_items_per_customer(f.max_items);
   due.set_batch_size(f.batch_size);
   f.filter.Fill(due.mutable_filter());

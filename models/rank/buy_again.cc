@@ -102,7 +102,8 @@ std::vector<RepurchaseTiming> DueInWindow(
         TimeBoughtItem(bought, as_of, window.lead_days);
     if (!t.has_value() || t->days_until_due > window.lead_days ||
         t->days_until_due < -window.overdue_days ||
-        t->estimate.confidence < window.min_confidence || !allowed(t->item)) {
+        t->estimate.confidence < window.min_confidence ||
+        t->probability < window.min_probability || !allowed(t->item)) {
       continue;
     }
     due.push_back(*t);

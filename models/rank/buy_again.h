@@ -91,8 +91,13 @@ struct DueWindow {
   int lead_days = 7;
   int overdue_days = 0;
   double min_confidence = 0;
+  // And at least this chance of a purchase within lead_days.
+  double min_probability = 0;
   int max_items = 10;
 };
+
+// The due stream's default probability floor (DueReplenishmentsRequest).
+inline constexpr double kDefaultDueProbabilityFloor = 0.1;
 
 // The items of `items` due in `window` at `as_of`, most likely first (the
 // probability over lead_days), at most window.max_items.

@@ -228,6 +228,9 @@ absl::Status ValidateDueRequest(const View& view,
   }
   if (s.ok()) s = in_range(request.batch_size(), 0, 10000, "batch_size");
   if (!s.ok()) return s;
+  if (!(request.min_probability() <= 1)) {  // also NaN
+    return absl::InvalidArgumentError("min_probability is over 1");
+  }
   if (!(request.min_confidence() >= 0 && request.min_confidence() <= 1)) {
     return absl::InvalidArgumentError("min_confidence is not in [0, 1]");
   }
@@ -239,6 +242,9 @@ absl::Status ValidateDueRequest(const View& view,
   options->lead_days = request.lead_days() == 0 ? 7 : request.lead_days();
   options->overdue_days = request.overdue_days();
   options->min_confidence = request.min_confidence();
+  options->min_probability = request.min_probability() == 0
+                                 ? kDefaultDueProbabilityFloor
+                                 : request.min_probability();
   options->max_items = request.max_items_per_customer() == 0
                            ? 10
                            : request.max_items_per_customer();
@@ -254,6 +260,7 @@ bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
   window.lead_days = options.lead_days;
   window.overdue_days = options.overdue_days;
   window.min_confidence = options.min_confidence;
+  window.min_probability = options.min_probability;
   window.max_items = options.max_items;
   const std::vector<RepurchaseTiming> due =
       DueInWindow(items, options.as_of, window,

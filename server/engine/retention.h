@@ -41,6 +41,7 @@ struct DueOptions {
   int lead_days = 7;
   int overdue_days = 0;
   double min_confidence = 0;
+  double min_probability = 0;
   int max_items = 10;
   int batch_size = 256;
 };
