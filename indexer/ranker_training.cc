@@ -197,7 +197,8 @@ absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
     }
     AddCustomer(snapshot, fold_in, record, options, &matrix, &labels, &weights,
                 info);
-    return info->customers() < options.max_customers;
+    return info->customers() < options.max_customers &&
+           static_cast<int64_t>(labels.size()) < options.max_rows;
   });
   if (s.ok()) s = bad;
   if (!s.ok()) return s;
