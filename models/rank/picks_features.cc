@@ -209,15 +209,6 @@ void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
     }
   }
   const double mean_price = priced > 0 ? price_sum / priced : 0;
-  // Recent share of orders over the all-time share, from the best
-  // sellers' totals (a ratio of shares: 1 = steady).
-  double total_orders = 0, total_recent = 0;
-  for (const v1::PopularItem& p : graph.popular().overall()) {
-    const int32_t i = graph.FindItem(p.item_id());
-    if (i < 0) continue;
-    total_orders += graph.item(i).orders();
-    total_recent += graph.item(i).recent_orders();
-  }
   const size_t n_orders = c.order_times.size();
   const float repeat_share = RepeatShare(c);
   // Item-to-item votes from the whole history (item-based CF over the
@@ -227,7 +218,7 @@ void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
     if (c.history[h].last > c.as_of) continue;
     const double w = DecayedOrders(c.purchase_times[h], c.order_times);
     absl::Span<const Neighbor> list = graph.Fbt(c.history[h].item);
-    const size_t top = std::min<size_t>(list.size(), 2 * o.cooc_per_item);
+    const size_t top = std::min<size_t>(list.size(), o.cooc_per_item);
     for (size_t j = 0; j < top; ++j) {
       votes[list[j].item] += static_cast<float>(w * list[j].score);
     }
@@ -248,9 +239,10 @@ void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
     }
     f[kFeatSimilarity] = best;
     f[kFeatPopularity] = graph.Popularity(r.item);
-    if (total_orders > 0 && total_recent > 0 && rec.orders() > 0) {
-      f[kFeatTrend] = static_cast<float>((rec.recent_orders() / total_recent) /
-                                         (rec.orders() / total_orders));
+    // The share of its orders in the recent window (one snapshot's window
+    // for training and serving alike: no normalising needed).
+    if (rec.orders() > 0) {
+      f[kFeatTrend] = static_cast<float>(rec.recent_orders()) / rec.orders();
     }
     f[kFeatCustomerOrders] = static_cast<float>(n_orders);
     f[kFeatDaysSinceOrder] = days_since_order;

@@ -51,7 +51,7 @@ enum PicksFeature : int {
   kFeatCoocLinks,         // how many of those items link to it
   kFeatSimilarity,        // best cosine to their most bought items
   kFeatPopularity,        // ItemGraph::Popularity
-  kFeatTrend,             // recent share of orders over all-time share
+  kFeatTrend,             // share of its orders in the recent window
   kFeatRecentRank,        // rank among recent best sellers (NaN: absent)
   kFeatCustomerOrders,    // the customer's orders
   kFeatDaysSinceOrder,    // days since their last order

@@ -201,10 +201,16 @@ absl::Status PersonalPicks(const View& view,
       request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
     // Enough candidates to survive the filter and the already-bought items.
     const RankingOptions& o = view.ranking();
-    const int k = std::min<int>(o.picks_max_candidates,
-                                o.picks_candidates_per_item * limit +
-                                    static_cast<int>(history.size()) +
-                                    o.picks_candidate_margin);
+    // The learned ranker takes the first picks_candidates.als (it filters
+    // and scores them itself); the hand-weighted ranking needs enough to
+    // survive the filter and the items already bought.
+    const bool learned = snapshot.picks_ranker() != nullptr &&
+                         o.learned_picks && !history.empty();
+    const int k = learned ? o.picks_candidates.als
+                          : std::min<int>(o.picks_max_candidates,
+                                          o.picks_candidates_per_item * limit +
+                                              static_cast<int>(history.size()) +
+                                              o.picks_candidate_margin);
     std::vector<int64_t> ids;
     std::vector<float> scores;
     s = snapshot.SearchItems(customer.vector(), k, &ids, &scores);
