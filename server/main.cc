@@ -57,6 +57,7 @@ struct MainFlags {
   std::string port_file, http_port_file;
   std::string clock_spec = "system";
   bool no_http_demo = false;
+  std::string picks_ranker = "learned";
 };
 
 void AddServingFlags(CLI::App& app, boomerang::ServerOptions* o, MainFlags* f) {
@@ -97,6 +98,13 @@ void AddServingFlags(CLI::App& app, boomerang::ServerOptions* o, MainFlags* f) {
   app.add_option("--currency", o->currency,
                  "currency sign the demo page shows before prices, e.g. "
                  "\"£\" or \"EUR \" (the API sends plain numbers)");
+  app.add_option("--picks-ranker", f->picks_ranker,
+                 "how PersonalPicks ranks when the snapshot has a learned "
+                 "ranker: learned (its model), or weights (the hand-set "
+                 "weights: about 4x cheaper per customer, for batch runs "
+                 "that need the speed)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"learned", "weights"}));
   app.add_flag("--skip-checksums", o->skip_checksums,
                "do not verify snapshot checksums at load (faster start)");
 }
@@ -195,6 +203,7 @@ int main(int argc, char** argv) {
     return Fail(absl::StrCat(e.what(), " (see --help)"));
   }
   options.http_demo = !flags.no_http_demo;
+  options.ranking.learned_picks = flags.picks_ranker == "learned";
   options.log = Log;
   auto clock = boomerang::ServingClock::Parse(flags.clock_spec);
   if (!clock.ok()) return Fail(std::string(clock.status().message()));

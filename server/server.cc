@@ -368,7 +368,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   p.auth = std::move(*auth);
   absl::Status s = p.OpenEvents();
   if (!s.ok()) return s;
-  p.engine = std::make_unique<Engine>(&p.holder, p.events, options.clock);
+  p.engine = std::make_unique<Engine>(&p.holder, p.events, options.clock,
+                                      options.ranking);
   RequestQueueOptions qopts;
   qopts.workers = RequestQueue::DefaultWorkers(options.workers);
   qopts.max_queued = options.max_queued;

@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "models/events/event_log.h"
+#include "models/rank/ranking_options.h"
 #include "server/engine/clock.h"
 
 namespace boomerang {
@@ -38,6 +39,10 @@ struct ServerOptions {
   int64_t version = 0;          // serve exactly this one (0: the newest)
   double poll_seconds = 10;     // look for a new version (0: Reload only)
   bool skip_checksums = false;  // do not verify checksums at load
+  // How lists are ranked (models/rank/ranking_options.h); e.g.
+  // learned_picks = false ranks PersonalPicks by the hand-set weights
+  // even when the snapshot has a learned ranker (--picks-ranker weights).
+  RankingOptions ranking;
   // Where and how to listen.
   std::string host = "127.0.0.1";
   int port = 50051;  // 0: the OS chooses

@@ -50,8 +50,8 @@ class LearnedPicksTest : public ::testing::Test {
   // PersonalPicks from a server on `root`, for customers who bought the
   // demo shop's planted cycles.
   static std::vector<v1::RecommendationsResponse> Picks(
-      const std::string& root) {
-    testing::ServerProcess server(testing::BinDir(), root, tmp_->path());
+      const std::string& root, const std::vector<std::string>& flags = {}) {
+    testing::ServerProcess server(testing::BinDir(), root, tmp_->path(), flags);
     EXPECT_TRUE(server.WaitServing()) << server.Stderr();
     auto truth =
         nlohmann::json::parse(testing::ReadAll(tmp_->Sub("demo/truth.json")));
@@ -132,6 +132,26 @@ TEST_F(LearnedPicksTest, LearnedPicksExplainEveryItem) {
   EXPECT_GT(other, 20);
 }
 
+// Hand-weighted ranking, as without a ranker: reasons of that ranking only.
+void ExpectHandWeighted(const std::vector<v1::RecommendationsResponse>& all) {
+  int items = 0;
+  for (const auto& resp : all) {
+    for (const auto& item : resp.items()) {
+      ++items;
+      EXPECT_FALSE(item.explanation().empty());
+      EXPECT_TRUE(item.reason().code() == v1::BUY_AGAIN ||
+                  item.reason().code() == v1::BECAUSE_YOU_BOUGHT)
+          << item.reason().code();
+    }
+  }
+  EXPECT_EQ(items, 400);
+}
+
+// A shop that needs the old batch speed can turn the ranker off.
+TEST_F(LearnedPicksTest, TheServerCanRankByHandSetWeights) {
+  ExpectHandWeighted(Picks(tmp_->Sub("snaps"), {"--picks-ranker", "weights"}));
+}
+
 TEST_F(LearnedPicksTest, ASnapshotWithoutARankerStillServes) {
   EXPECT_FALSE(std::filesystem::exists(
       tmp_->Sub("snaps-plain/000001/picks_ranker.ubj")));
@@ -139,19 +159,9 @@ TEST_F(LearnedPicksTest, ASnapshotWithoutARankerStillServes) {
   auto manifest = nlohmann::json::parse(
       testing::ReadAll(tmp_->Sub("snaps-plain/000001/manifest.json")));
   EXPECT_FALSE(manifest.contains("picks_ranker"));
-  int items = 0;
-  for (const auto& resp : Picks(tmp_->Sub("snaps-plain"))) {
-    for (const auto& item : resp.items()) {
-      ++items;
-      EXPECT_FALSE(item.explanation().empty());
-      // The hand-weighted ranking gives no co-purchase or best-seller
-      // reasons for personal picks.
-      EXPECT_TRUE(item.reason().code() == v1::BUY_AGAIN ||
-                  item.reason().code() == v1::BECAUSE_YOU_BOUGHT)
-          << item.reason().code();
-    }
-  }
-  EXPECT_EQ(items, 400);
+  // The hand-weighted ranking gives no co-purchase or best-seller reasons
+  // for personal picks.
+  ExpectHandWeighted(Picks(tmp_->Sub("snaps-plain")));
 }
 
 }  // namespace
