@@ -43,8 +43,11 @@ bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
   for (const v1::CustomerItem& ci : full.items()) {
     const int32_t i = snapshot.FindItem(ci.item_id());
     if (i < 0 || ci.purchase_times_size() == 0) continue;
-    if (std::binary_search(ci.purchase_times().begin(),
-                           ci.purchase_times().end(), as_of)) {
+    // Bought in the label order or within label_days after it.
+    const auto first = std::lower_bound(ci.purchase_times().begin(),
+                                        ci.purchase_times().end(), as_of);
+    if (first != ci.purchase_times().end() &&
+        *first <= as_of + int64_t{options.label_days} * 86400) {
       truth.insert(i);
     }
   }
