@@ -31,7 +31,7 @@ TEST(PicksRankerTest, LearnsTheSignalAndScoresInOrder) {
   PicksTrainingOptions o;
   o.trees = 30;
   o.threads = 1;
-  auto model = TrainPicksRanker(rows, labels, o);
+  auto model = TrainPicksRanker(rows, labels, {}, o);
   ASSERT_TRUE(model.ok()) << model.status();
   auto ranker = PicksRanker::FromBuffer(*model);
   ASSERT_TRUE(ranker.ok()) << ranker.status();
@@ -56,8 +56,8 @@ TEST(PicksRankerTest, SameSeedSameModel) {
   PicksTrainingOptions o;
   o.trees = 5;
   o.threads = 2;
-  auto a = TrainPicksRanker(rows, labels, o);
-  auto b = TrainPicksRanker(rows, labels, o);
+  auto a = TrainPicksRanker(rows, labels, {}, o);
+  auto b = TrainPicksRanker(rows, labels, {}, o);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*a, *b);
 }
@@ -67,7 +67,7 @@ TEST(PicksRankerTest, BadModelsAndInputsAreErrors) {
             absl::StatusCode::kDataLoss);
   std::vector<PicksRow> rows(3);
   std::vector<float> labels(2);
-  EXPECT_EQ(TrainPicksRanker(rows, labels, {}).status().code(),
+  EXPECT_EQ(TrainPicksRanker(rows, labels, {}, {}).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -78,7 +78,7 @@ TEST(PicksRankerTest, LearnedPicksNameTheirReasonAndHonourTheMode) {
   PicksTrainingOptions o;
   o.trees = 10;
   o.threads = 1;
-  auto model = TrainPicksRanker(rows, labels, o);
+  auto model = TrainPicksRanker(rows, labels, {}, o);
   ASSERT_TRUE(model.ok());
   auto ranker = PicksRanker::FromBuffer(*model);
   ASSERT_TRUE(ranker.ok());
