@@ -21,7 +21,7 @@ bool Sampled(absl::string_view id, uint64_t seed, double rate,
              uint64_t salt = 0) {
   if (rate >= 1) return true;
   // FNV-1a, then a SplitMix64 finaliser with the seed mixed in.
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;
   for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
   h ^= seed + 0x9e3779b97f4a7c15ull + salt * 0xd1b54a32d192ed03ull;
   h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -33,8 +33,8 @@ bool Sampled(absl::string_view id, uint64_t seed, double rate,
 // One customer's rows and labels with the order at `as_of` as the label;
 // false when they cannot be used.
 bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
-                const v1::CustomerRecord& full, int64_t as_of,
-                const RankerTrainingOptions& options,
+                absl::string_view customer_id, const v1::CustomerRecord& full,
+                int64_t as_of, const RankerTrainingOptions& options,
                 std::vector<float>* matrix, std::vector<float>* labels,
                 std::vector<float>* weights, v1::PicksRankerInfo* info) {
   const v1::CustomerRecord past = RecordBefore(full, as_of);
@@ -78,7 +78,7 @@ bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
   c.als = als;
   c.as_of = as_of;
   const int dim = snapshot.dim();
-  const std::string key = absl::StrCat(as_of, "/");
+  const std::string key = absl::StrCat(customer_id, "/", as_of, "/");
   std::vector<PicksRow> found = CollectPicksCandidates(
       snapshot, c,
       [&](int32_t i) {
@@ -89,15 +89,15 @@ bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
         return dot;
       },
       [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); },
-      // Negatives are sampled here, before their features cost anything
-      // (no feature depends on the other candidates).
+      [](int32_t) { return true; }, options.candidates,
+      // Negatives are sampled once the candidates are chosen (the same
+      // candidates the server sees), before their features cost anything.
       [&](int32_t i) {
         return truth.contains(i) ||
                Sampled(absl::StrCat(key, snapshot.item_id(i)),
                        options.model.seed, options.negative_rate,
                        /*salt=*/1);
-      },
-      options.candidates);
+      });
   int64_t hits = 0;
   for (PicksRow& r : found) {
     const bool positive = truth.contains(r.item);
@@ -117,14 +117,18 @@ bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
 
 // The customer's last `label_orders` orders, each as a label.
 bool AddCustomer(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
-                 const v1::CustomerRecord& full,
+                 absl::string_view customer_id, const v1::CustomerRecord& full,
                  const RankerTrainingOptions& options,
                  std::vector<float>* matrix, std::vector<float>* labels,
                  std::vector<float>* weights, v1::PicksRankerInfo* info) {
   const int n = full.order_times_size();
   bool any = false;
+  int64_t previous = -1;
   for (int j = 1; j <= options.label_orders && n - j >= 1; ++j) {
-    any |= AddExample(snapshot, fold_in, full, full.order_times(n - j), options,
+    const int64_t as_of = full.order_times(n - j);
+    if (as_of == previous) continue;  // two orders at one moment: one label
+    previous = as_of;
+    any |= AddExample(snapshot, fold_in, customer_id, full, as_of, options,
                       matrix, labels, weights, info);
   }
   if (any) info->set_customers(info->customers() + 1);
@@ -198,8 +202,8 @@ absl::StatusOr<std::string> TrainRanker(const Snapshot& snapshot,
           absl::StrCat("customers row '", id, "' does not read back"));
       return false;
     }
-    AddCustomer(snapshot, fold_in, record, options, &matrix, &labels, &weights,
-                info);
+    AddCustomer(snapshot, fold_in, id, record, options, &matrix, &labels,
+                &weights, info);
     return info->customers() < options.max_customers &&
            static_cast<int64_t>(labels.size()) < options.max_rows;
   });

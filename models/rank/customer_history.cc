@@ -74,12 +74,12 @@ v1::CustomerRecord RecordBefore(const v1::CustomerRecord& record,
     kept.set_last_purchase(kept.purchase_times(kept.purchase_times_size() - 1));
     *out.add_items() = std::move(kept);
   }
-  // Most orders first, as the indexer writes records (ties keep the
-  // record's order: stable).
-  std::stable_sort(out.mutable_items()->begin(), out.mutable_items()->end(),
-                   [](const v1::CustomerItem& a, const v1::CustomerItem& b) {
-                     return a.orders() > b.orders();
-                   });
+  // Most orders first, ties by item id, as the indexer writes records.
+  std::sort(out.mutable_items()->begin(), out.mutable_items()->end(),
+            [](const v1::CustomerItem& a, const v1::CustomerItem& b) {
+              if (a.orders() != b.orders()) return a.orders() > b.orders();
+              return a.item_id() < b.item_id();
+            });
   double revenue = 0;
   for (int k = 0; k < record.order_times_size(); ++k) {
     if (record.order_times(k) >= until) continue;

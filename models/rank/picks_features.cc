@@ -71,6 +71,11 @@ void AddHistory(const ItemGraph& graph, const PicksCustomer& c,
   for (size_t k = 0; k < n_orders; ++k) decay_total += std::pow(kDecay, k);
   const int64_t last_order = n_orders ? c.order_times.back() : 0;
   const size_t n = std::min<size_t>(c.history.size(), max_history);
+  // Items past the cut are not candidates at all (they would come back as
+  // "new" from another source, with no history features).
+  for (size_t h = n; h < c.history.size(); ++h) {
+    lapsed->insert(c.history[h].item);
+  }
   for (size_t h = 0; h < n; ++h) {
     const HistoryItem& hi = c.history[h];
     if (hi.last > c.as_of || !allowed(hi.item)) continue;
@@ -292,7 +297,8 @@ std::vector<PicksRow> CollectPicksCandidates(
     absl::FunctionRef<float(int32_t)> als_score,
     absl::FunctionRef<float(int32_t, int32_t)> cosine,
     absl::FunctionRef<bool(int32_t)> allowed,
-    const PicksCandidateOptions& options) {
+    const PicksCandidateOptions& options,
+    const std::function<bool(int32_t)>& keep_row) {
   Rows rows;
   absl::flat_hash_set<int32_t> lapsed;
   AddHistory(graph, customer, allowed, options, &lapsed, &rows);
@@ -304,11 +310,13 @@ std::vector<PicksRow> CollectPicksCandidates(
   }
   AddPopular(graph, options.popular, allowed, &rows);
   std::vector<PicksRow>& out = rows.rows();
-  if (!lapsed.empty()) {
+  if (!lapsed.empty() || keep_row) {
     // Not even as a "new" item from another source.
-    out.erase(std::remove_if(
-                  out.begin(), out.end(),
-                  [&](const PicksRow& r) { return lapsed.contains(r.item); }),
+    out.erase(std::remove_if(out.begin(), out.end(),
+                             [&](const PicksRow& r) {
+                               return lapsed.contains(r.item) ||
+                                      (keep_row && !keep_row(r.item));
+                             }),
               out.end());
   }
   FillCommon(graph, customer, als_score, cosine, options, &out);

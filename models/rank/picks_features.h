@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -127,6 +128,9 @@ struct PicksCustomer {
 };
 
 // Candidates and their features. Items `allowed` rejects are left out;
+// `keep_row`, when given, drops candidates after they are chosen and
+// before their item-level features are computed (the indexer's sampling
+// of negatives: the candidates stay those the server would see);
 // `cosine(a, b)` is the item vectors' cosine (0 when unknown). Order:
 // history first, then new items as found; no duplicates.
 std::vector<PicksRow> CollectPicksCandidates(
@@ -134,7 +138,8 @@ std::vector<PicksRow> CollectPicksCandidates(
     absl::FunctionRef<float(int32_t)> als_score,
     absl::FunctionRef<float(int32_t, int32_t)> cosine,
     absl::FunctionRef<bool(int32_t)> allowed,
-    const PicksCandidateOptions& options = PicksCandidateOptions());
+    const PicksCandidateOptions& options = PicksCandidateOptions(),
+    const std::function<bool(int32_t)>& keep_row = nullptr);
 
 // The TIFU-style decayed frequency of an item (see kFeatDecayedShare):
 // each order with the item counts 0.9^(orders after it).

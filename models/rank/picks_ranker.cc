@@ -79,6 +79,7 @@ absl::StatusOr<std::string> TrainPicksRanker(
       {"seed", absl::StrCat(options.seed)},
       {"nthread", absl::StrCat(options.threads)},
       {"eval_metric", "logloss"},
+      {"verbosity", "0"},
   };
   for (const auto& [key, value] : params) {
     if (!s.ok()) break;
@@ -129,8 +130,17 @@ absl::StatusOr<std::unique_ptr<const PicksRanker>> PicksRanker::FromBuffer(
         kNumPicksFeatures,
         " (rebuild the snapshot with this build's boomerang-indexer)"));
   }
-  // One thread per call: the server runs many calls at once.
-  XGBoosterSetParam(r->booster_, "nthread", "1");
+  // One thread per call (the server runs many calls at once), quiet; then
+  // one prediction, so the booster is configured here and not by the first
+  // request.
+  if (XGBoosterSetParam(r->booster_, "nthread", "1") != 0 ||
+      XGBoosterSetParam(r->booster_, "verbosity", "0") != 0) {
+    return absl::DataLossError(absl::StrCat(
+        "picks ranker model does not configure: ", XGBGetLastError()));
+  }
+  std::vector<float> warm;
+  absl::Status s = r->Score({PicksRow()}, &warm);
+  if (!s.ok()) return absl::DataLossError(s.message());
   return std::unique_ptr<const PicksRanker>(std::move(r));
 }
 

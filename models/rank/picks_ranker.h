@@ -1,14 +1,16 @@
 // The second stage of learned personal picks (issue 12): a gradient-boosted
 // tree model (XGBoost, `binary:logistic`) over the candidate rows of
 // picks_features.h, giving each candidate the probability that the
-// customer's next order contains it. Trained by the indexer from the shop's
-// own history (each customer's orders before their last one as input, the
-// last one as the label), saved in the snapshot (UBJSON), scored at request
-// time. XGBoost rather than our own trees: it is the library such rankers
-// are built with, packaged by Debian (libxgboost-dev 1.7.4).
+// customer buys it in their next order or the weeks after it. Trained by
+// the indexer from the shop's own history (indexer/ranker_training.h),
+// saved in the snapshot (UBJSON), scored at request time. XGBoost rather than
+// our own trees: it is the library such rankers are built with, packaged by
+// Debian (libxgboost-dev 1.7.4).
 //
-// Determinism: the same rows, labels and options give the same model bytes
-// (the `hist` tree method, a fixed seed, no row or column sampling).
+// Determinism: the same rows, labels and options (threads included) give
+// the same model bytes (the `hist` tree method, a fixed seed, no row or
+// column sampling). A different thread count may sum histograms in another
+// order and change the model in its last bits.
 //
 // Thread-safety: a PicksRanker is immutable after FromBuffer(); Score() may
 // be called from many threads at once (XGBoost's in-place prediction keeps
@@ -37,17 +39,6 @@ struct PicksTrainingOptions {
   double min_child_weight = 5;
   uint64_t seed = 42;
   int threads = 0;  // 0: all cores
-};
-
-// What training saw (for the indexer's report and the snapshot manifest).
-struct PicksTrainingStats {
-  int64_t customers = 0;
-  int64_t rows = 0;
-  int64_t positives = 0;
-  // Positives of the label orders that no candidate source proposed: the
-  // ceiling the first stage leaves.
-  int64_t missed = 0;
-  double seconds = 0;
 };
 
 // Trains on the rows of `matrix` (row-major, kNumPicksFeatures floats per

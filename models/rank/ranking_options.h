@@ -8,9 +8,9 @@
 #define BOOMERANG_MODELS_RANK_RANKING_OPTIONS_H_
 
 #include "models/personal_picks.h"
-#include "models/rank/picks_features.h"
 #include "models/rank/buy_again.h"
 #include "models/rank/cross_sell.h"
+#include "models/rank/picks_features.h"
 #include "models/rank/similar.h"
 #include "models/rank/upsell.h"
 #include "models/rank/view_boost.h"

@@ -124,6 +124,17 @@ absl::Status Snapshot::LoadPicksRanker() {
     return absl::DataLossError(
         absl::StrCat("snapshot ", dir_, ": ", ranker.status().message()));
   }
+  // Same count but other features (a build that reordered them): the
+  // manifest names the features it was trained on.
+  const auto& names = manifest_.picks_ranker().features();
+  for (int f = 0; f < names.size(); ++f) {
+    if (names[f] != PicksFeatureName(f)) {
+      picks_ranker_note_ = absl::StrCat(
+          "picks ranker feature ", f, " is '", names[f], "'; this build's is '",
+          PicksFeatureName(f), "' (rebuild the snapshot with this build)");
+      return absl::OkStatus();
+    }
+  }
   picks_ranker_ = std::move(*ranker);
   return absl::OkStatus();
 }

@@ -2,9 +2,8 @@
 
 #include <fstream>
 
-#include "google/protobuf/util/json_util.h"
-
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "models/snapshot/internal/tables.h"
 #include "models/snapshot/layout.h"
 #include "models/snapshot/snapshot.h"
@@ -113,7 +112,6 @@ absl::Status SnapshotWriter::WriteEmbeddings(const v1::EmbeddingInfo& info,
 
 absl::Status SnapshotWriter::WriteTables() {
   if (tables_written_) return absl::OkStatus();
-  tables_written_ = true;
   auto writer =
       TableWriter::Create(absl::StrCat(builder_->dir(), "/", kTablesDir));
   if (!writer.ok()) return writer.status();
@@ -124,6 +122,7 @@ absl::Status SnapshotWriter::WriteTables() {
   if (s.ok()) s = (*writer)->WriteTable(kCustomersTable, std::move(customers_));
   // Closed before the check opens it read-only (pitfalls.md: never both).
   if (s.ok()) s = (*writer)->Close();
+  if (s.ok()) tables_written_ = true;
   return s;
 }
 
@@ -136,8 +135,8 @@ absl::Status SnapshotWriter::WritePicksRanker(absl::string_view model) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>>
-SnapshotWriter::OpenUnpublished(const v1::SnapshotManifest& manifest) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotWriter::OpenUnpublished(
+    const v1::SnapshotManifest& manifest) {
   absl::Status s = WriteTables();
   if (!s.ok()) return s;
   v1::SnapshotManifest provisional = manifest;

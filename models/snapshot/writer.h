@@ -82,12 +82,12 @@ class SnapshotWriter {
   absl::StatusOr<std::shared_ptr<const Snapshot>> OpenUnpublished(
       const v1::SnapshotManifest& manifest);
 
-  // Writes the tables (unless OpenUnpublished did), completes `manifest` (version, format_version, file
-  // checksums), checks the result with the reader and renames it to the
-  // next version. Returns the published directory. On failure nothing is
-  // published; a failed check is INTERNAL (UNAVAILABLE for an I/O error)
-  // and says "snapshot check failed: ...; nothing was published".
-  // REQUIRES: called once.
+  // Writes the tables (unless OpenUnpublished did), completes `manifest`
+  // (version, format_version, file checksums), checks the result with the
+  // reader and renames it to the next version. Returns the published directory.
+  // On failure nothing is published; a failed check is INTERNAL (UNAVAILABLE
+  // for an I/O error) and says "snapshot check failed: ...; nothing was
+  // published". REQUIRES: called once.
   absl::StatusOr<std::string> Publish(v1::SnapshotManifest manifest);
 
  private:

@@ -67,12 +67,26 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
     return RankPersonalPicks(customer.history, als, as_of, mode, limit, allowed,
                              cosine, o.picks);
   }
+  // A request back in time (as_of before their last order): the customer
+  // as they were then, as the ranker was trained (RecordBefore).
+  const v1::CustomerRecord* record = &customer.record;
+  absl::Span<const HistoryItem> history = customer.history;
+  v1::CustomerRecord cut;
+  std::vector<HistoryItem> cut_history;
+  if (record->order_times_size() > 0 &&
+      record->order_times(record->order_times_size() - 1) > as_of) {
+    cut = RecordBefore(*record, as_of + 1);
+    HistoryFromRecord(snapshot, cut, &cut_history);
+    TimeHistory(snapshot, cut, &cut_history);
+    record = &cut;
+    history = cut_history;
+  }
   const std::vector<absl::Span<const int64_t>> times =
-      PurchaseTimes(snapshot, customer.record, customer.history);
+      PurchaseTimes(snapshot, *record, history);
   PicksCustomer c;
-  c.history = customer.history;
-  c.order_times = absl::MakeConstSpan(customer.record.order_times().data(),
-                                      customer.record.order_times_size());
+  c.history = history;
+  c.order_times = absl::MakeConstSpan(record->order_times().data(),
+                                      record->order_times_size());
   c.purchase_times = times;
   c.als = als.subspan(0, std::min<size_t>(als.size(), o.picks_candidates.als));
   c.as_of = as_of;
@@ -91,8 +105,7 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
         return dot;
       },
       cosine, allowed, candidate_options);
-  return RankLearnedPicks(*ranker, rows, customer.history, as_of, mode, limit,
-                          cosine);
+  return RankLearnedPicks(*ranker, rows, history, as_of, mode, limit, cosine);
 }
 
 }  // namespace
