@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -145,7 +146,15 @@ absl::StatusOr<std::unique_ptr<const PicksRanker>> PicksRanker::FromBuffer(
 }
 
 PicksRanker::~PicksRanker() {
-  if (booster_ != nullptr) XGBoosterFree(booster_);
+  if (booster_ == nullptr) return;
+  // XGBoosterFree erases the booster from XGBoost's per-thread state
+  // (thread_local) of the calling thread. At exit the main thread's
+  // thread_local objects are destroyed before atexit handlers and static
+  // destructors run, so a snapshot freed there (a fuzzer's fixture, a
+  // global) would free that state twice (ASan: double-free in
+  // ~LearnerImpl). A short-lived thread has its own, intact state; a
+  // snapshot is freed rarely (a swap), so the thread costs nothing.
+  std::thread([booster = booster_] { XGBoosterFree(booster); }).join();
 }
 
 absl::Status PicksRanker::Score(absl::Span<const PicksRow> rows,
