@@ -1632,9 +1632,9 @@ std::string FormatReport(const IndexReport& r) {
         "(%s candidate rows, %s re-found items, %s missed by every source), "
         "%.1f s (rows %.1f s)\n",
         Thousands(r.ranker.examples()), Thousands(r.ranker.customers()),
-        Thousands(r.ranker.rows()),
-        Thousands(r.ranker.positives()), Thousands(r.ranker.missed()),
-        r.ranker.train_seconds(), r.ranker.rows_seconds());
+        Thousands(r.ranker.rows()), Thousands(r.ranker.positives()),
+        Thousands(r.ranker.missed()), r.ranker.train_seconds(),
+        r.ranker.rows_seconds());
   } else if (!r.ranker_skipped.empty()) {
     absl::StrAppend(&out, "ranker      none: ", r.ranker_skipped, "\n");
   }

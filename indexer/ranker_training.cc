@@ -77,16 +77,11 @@ bool AddExample(const Snapshot& snapshot, const CustomerFoldIn& fold_in,
   c.purchase_times = times;
   c.als = als;
   c.as_of = as_of;
-  const int dim = snapshot.dim();
   const std::string key = absl::StrCat(customer_id, "/", as_of, "/");
   std::vector<PicksRow> found = CollectPicksCandidates(
       snapshot, c,
       [&](int32_t i) {
-        if (vec.empty()) return kNaN;
-        const float* v = snapshot.item_vector(i);
-        float dot = 0;
-        for (int k = 0; k < dim; ++k) dot += vec[k] * v[k];
-        return dot;
+        return vec.empty() ? kNaN : snapshot.ItemDot(vec.data(), i);
       },
       [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); },
       [](int32_t) { return true; }, options.candidates,

@@ -546,8 +546,7 @@ TEST_F(DemoShopE2eTest, NextBasketEvaluationPrintsBaselinesAndPicks) {
   // NDCG@10 at least 5% above GP-TopFreq (measured: +12% and +15%), and
   // many more of the items a customer never bought (explore recall).
   for (size_t c : {0, 1}) {
-    EXPECT_GT(rows["PersonalPicks"][c], 1.05 * rows["GP-TopFreq"][c])
-        << r.out;
+    EXPECT_GT(rows["PersonalPicks"][c], 1.05 * rows["GP-TopFreq"][c]) << r.out;
   }
   EXPECT_GT(rows["PersonalPicks"][8], 2 * rows["GP-TopFreq"][8]) << r.out;
   // Which rows were tuned, on what, and with which parameters per fold.

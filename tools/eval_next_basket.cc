@@ -245,6 +245,24 @@ void Print(const std::vector<Method>& methods, size_t eligible,
   }
 }
 
+// The snapshot of everything but the held-out orders (each eligible
+// customer's purchases from their last order on are left out), in `work`.
+absl::StatusOr<std::shared_ptr<const Snapshot>> BuildHistorySnapshot(
+    const EvalOptions& options, const OrderHistory& history,
+    const std::vector<Customer>& customers, const std::string& work) {
+  IndexerOptions past = options.indexer;
+  for (const Customer& cu : customers) {
+    past.customer_until[history.customer_ids[cu.index]] = cu.held_out_at;
+  }
+  past.out_root = work;
+  past.progress = nullptr;
+  past.allow_shrink = true;  // a throwaway root, never served
+  IndexReport past_report;
+  absl::Status s = RunIndexer(past, &past_report);
+  if (!s.ok()) return s;
+  return Snapshot::Open(past_report.snapshot_dir, {});
+}
+
 }  // namespace
 
 int RunNextBasketEval(const EvalOptions& options) {
@@ -262,19 +280,9 @@ int RunNextBasketEval(const EvalOptions& options) {
                  "protocol needs more\n";
     return 1;
   }
-  IndexerOptions past = options.indexer;
-  for (const Customer& cu : customers) {
-    past.customer_until[history->customer_ids[cu.index]] = cu.held_out_at;
-  }
   bool temp = false;
   const std::string work = EvalWorkDir(options, &temp);
-  past.out_root = work;
-  past.progress = nullptr;
-  past.allow_shrink = true;  // a throwaway root, never served
-  IndexReport past_report;
-  absl::Status s = RunIndexer(past, &past_report);
-  auto snapshot = s.ok() ? Snapshot::Open(past_report.snapshot_dir, {})
-                         : absl::StatusOr<std::shared_ptr<const Snapshot>>(s);
+  auto snapshot = BuildHistorySnapshot(options, *history, customers, work);
   if (!snapshot.ok()) {
     std::cerr << "boomerang eval: error: building the history snapshot: "
               << snapshot.status().message() << "\n";

@@ -669,8 +669,8 @@ void PrintReliability(std::vector<std::pair<double, bool>> p) {
   std::cout << absl::StrFormat("expected calibration error (deciles): %.4f\n",
                                ece);
   for (double floor : {0.02, 0.05, 0.1, 0.2, 0.3, 0.5}) {
-    const auto first = std::lower_bound(
-        p.begin(), p.end(), std::make_pair(floor, false));
+    const auto first =
+        std::lower_bound(p.begin(), p.end(), std::make_pair(floor, false));
     double seen = 0;
     for (auto it = first; it != p.end(); ++it) seen += it->second ? 1 : 0;
     const size_t listed = p.end() - first;

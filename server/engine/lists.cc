@@ -94,15 +94,11 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
   candidate_options.lapse = o.picks.lapse;  // one rule for both rankings
   const bool has_vector = customer.norm > 0;
   const float* u = customer.record.vector().data();
-  const int dim = snapshot.dim();
   const std::vector<PicksRow> rows = CollectPicksCandidates(
       snapshot, c,
       [&](int32_t i) {
-        if (!has_vector) return std::numeric_limits<float>::quiet_NaN();
-        const float* v = snapshot.item_vector(i);
-        float dot = 0;
-        for (int k = 0; k < dim; ++k) dot += u[k] * v[k];
-        return dot;
+        return has_vector ? snapshot.ItemDot(u, i)
+                          : std::numeric_limits<float>::quiet_NaN();
       },
       cosine, allowed, candidate_options);
   return RankLearnedPicks(*ranker, rows, history, as_of, mode, limit, cosine);

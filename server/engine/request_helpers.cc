@@ -52,11 +52,8 @@ float Affinity(const Snapshot& snapshot, const Customer& customer,
                int32_t item) {
   const int dim = snapshot.dim();
   if (customer.norm <= 0 || dim == 0 || snapshot.ItemNorm(item) <= 0) return 0;
-  const float* v = snapshot.item_vector(item);
-  const float* u = customer.record.vector().data();
-  float dot = 0;
-  for (int k = 0; k < dim; ++k) dot += u[k] * v[k];
-  return dot / (customer.norm * snapshot.ItemNorm(item));
+  return snapshot.ItemDot(customer.record.vector().data(), item) /
+         (customer.norm * snapshot.ItemNorm(item));
 }
 
 absl::StatusOr<BoundFilter> BoundFilter::Create(
