@@ -25,6 +25,7 @@
 #include "models/events/event_store.h"
 #include "models/item_exclusion.h"
 #include "models/item_similarity.h"
+#include "models/ltv_model.h"
 #include "models/repurchase.h"
 #include "models/snapshot/snapshot_dir.h"
 #include "models/snapshot/writer.h"
@@ -684,24 +685,39 @@ absl::Status ReadPurchases(const IndexerOptions& options,
   return CheckReaderError(*input->source);
 }
 
-// Fits BG/NBD, Gamma-Gamma and the RFM cutoffs on every known customer as
-// of the day after `data_end`. `orders_of(c)` gives a customer's order times
-// and values. A model that cannot be fitted (too few customers, no repeat
-// purchases) is left out with a note; the snapshot is still useful.
+// Fits BG/NBD, Gamma-Gamma, the RFM cutoffs and the learned LTV model
+// (models/ltv_model.h, by a back-test inside the history) on every known
+// customer as of the day after `data_end`. `orders_of(c)` gives a customer's
+// order times and values. A model that cannot be fitted (too few customers,
+// no repeat purchases, a short history) is left out with a note; the
+// snapshot is still useful.
 template <typename Customers, typename OrdersOf>
 v1::CustomerModel FitCustomerModel(const Customers& customers,
-                                   OrdersOf orders_of, int64_t data_end) {
+                                   OrdersOf orders_of, int64_t data_start,
+                                   int64_t data_end) {
   v1::CustomerModel model;
   const int64_t as_of = (data_end / 86400 + 1) * 86400;
   model.set_fitted_as_of(as_of);
+  model.set_data_start(data_start);
   std::vector<CustomerSummary> summaries;
+  std::vector<LtvCustomerOrders> orders;
   summaries.reserve(customers.size());
+  orders.reserve(customers.size());
   for (const auto& c : customers) {
     auto [times, values] = orders_of(c);
     if (times.empty()) continue;
     summaries.push_back(SummarizeCustomer(times, values, as_of));
+    orders.push_back({times, values});
   }
   std::vector<std::string> notes;
+  LtvBacktestReport backtest;
+  auto ltv =
+      BacktestLtvModel(orders, data_start, as_of, LtvFitOptions(), &backtest);
+  if (ltv.ok()) {
+    LtvModelToProto(*ltv, backtest, model.mutable_ltv());
+  } else {
+    notes.push_back(std::string(ltv.status().message()));
+  }
   FitReport fit;
   auto bg = FitBgNbd(summaries, &fit);
   if (bg.ok()) {
@@ -1135,7 +1151,7 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
         return std::make_pair(absl::MakeConstSpan(c.order_times),
                               absl::MakeConstSpan(c.order_values));
       },
-      report->data_end);
+      report->data_start, report->data_end);
   report->orders = static_cast<int64_t>(counted.order_customers.size());
   report->customers = shop.customers();
   report->items = static_cast<int64_t>(items.size());

@@ -47,6 +47,7 @@
 #include "indexer/input_flags.h"
 #include "models/customer_value.h"
 #include "models/item_exclusion.h"
+#include "models/ltv_model.h"
 #include "models/purchase_line.h"
 #include "models/rank/buy_again.h"
 #include "models/repurchase.h"
@@ -1031,7 +1032,7 @@ std::vector<CustomerSummary> AllDaySummaries(
 // What part 3 collects: a prediction per row and the actual revenue, per
 // customer known before the split.
 struct LtvTally {
-  LtvRow model, shop_rate, own_rate, with_first;
+  LtvRow model, shop_rate, own_rate, with_first, learned;
   std::vector<double> actual;
   double expected_days = 0, actual_days = 0, actual_orders = 0;
   int64_t buyers = 0, one_day = 0;
@@ -1092,6 +1093,69 @@ void PrintLtvHeader(const LtvTally& t, const BgNbdParams& bg,
           : 0);
 }
 
+// What the indexer tuned the learned LTV model on: its back-test on the
+// inner split inside the snapshot's history (in-sample), or why it is
+// missing.
+void PrintLtvInnerFit(const v1::CustomerModel& m) {
+  if (m.ltv().weights_size() == 0) {
+    std::cout << "\nlearned LTV model: none in the snapshot (" << m.note()
+              << ")\n";
+    return;
+  }
+  const v1::CustomerModel::LtvBlend& f = m.ltv();
+  std::cout << absl::StrFormat(
+      "\nlearned LTV model, tuned on the inner split %s + %.0f days (inside "
+      "the snapshot's history; in-sample): %d customers, %d buying, actual "
+      "%.0f, model total %.0f\n"
+      "  inner window  learned MAE %.2f Spearman %.4f | BG/NBD x GG MAE %.2f "
+      "Spearman %.4f | revenue rate MAE %.2f Spearman %.4f\n  weights:",
+      FormatTimestamp(f.inner_split()), f.horizon_days(), f.customers(),
+      f.buyers(), f.actual_total(), f.model_total(), f.model_mae(),
+      f.model_spearman(), f.bgnbd_mae(), f.bgnbd_spearman(), f.rate_mae(),
+      f.rate_spearman());
+  for (int j = 0; j < f.weights_size() && j < f.feature_names_size(); ++j) {
+    std::cout << absl::StrFormat(" %s %.3f", f.feature_names(j), f.weights(j));
+  }
+  std::cout << "\n";
+}
+
+// The learned model's prediction for one customer over `ltv_days`, as
+// GetCustomerProfile computes it (features at that horizon). (Taking the
+// features at the fitted horizon H and scaling by BG/NBD's E(h) / E(H) gave
+// the same numbers: every feature is an amount over the horizon.)
+void AddLearnedLtv(const Snapshot& snapshot, const v1::CustomerRecord& rec,
+                   const CustomerSummary& summary, int64_t split, int ltv_days,
+                   LtvTally* t) {
+  auto ltv = LearnedLtv(
+      snapshot,
+      absl::MakeConstSpan(rec.order_times().data(), rec.order_times_size()),
+      absl::MakeConstSpan(rec.order_values().data(), rec.order_values_size()),
+      summary, split, ltv_days);
+  if (ltv.ok()) t->learned.predicted.push_back(*ltv);
+}
+
+// One line per row: the held-out numbers side by side.
+void PrintLtvSummary(const std::vector<const LtvRow*>& rows,
+                     const std::vector<double>& actual) {
+  std::cout << "\nheld-out window, all rows (not tuned on):\n";
+  const double total_actual =
+      std::accumulate(actual.begin(), actual.end(), 0.0);
+  for (const LtvRow* row : rows) {
+    if (row->predicted.size() != actual.size()) continue;
+    double abs_err = 0;
+    for (size_t i = 0; i < actual.size(); ++i) {
+      abs_err += std::fabs(row->predicted[i] - actual[i]);
+    }
+    const double total =
+        std::accumulate(row->predicted.begin(), row->predicted.end(), 0.0);
+    std::cout << absl::StrFormat(
+        "  MAE %9.2f  Spearman %.4f  actual/predicted %6.3f  %s\n",
+        abs_err / std::max<size_t>(1, actual.size()),
+        Spearman(row->predicted, actual),
+        total > 0 ? total_actual / total : 0.0, row->name);
+  }
+}
+
 int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
                const std::vector<Customer>& customers, int64_t split,
                int ltv_days, int64_t data_start) {
@@ -1120,6 +1184,10 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
       AllDaySummaries(customers, split);
   auto gg_all = FitGammaGamma(all_days);
   t.with_first = {"alt: BG/NBD x Gamma-Gamma on every purchase day", {}};
+  t.learned = {absl::StrFormat("learned LTV (ltv_model.h, features at %d "
+                               "days; what GetCustomerProfile serves)",
+                               ltv_days),
+               {}};
   size_t next_all = 0;
   const double observed_days = std::max(1.0, (split - data_start) / kDay);
   for (const Customer& c : customers) {
@@ -1136,6 +1204,7 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
           BgNbdExpectedPurchases(bg, summary, ltv_days) *
           GammaGammaExpectedValue(*gg_all, all_days[next_all++]));
     }
+    AddLearnedLtv(snapshot, rec, summary, split, ltv_days, &t);
     t.expected_days += BgNbdExpectedPurchases(bg, summary, ltv_days);
     t.shop_rate.predicted.push_back(summary.revenue / observed_days * ltv_days);
     const double tenure = (split - rec.order_times(0)) / kDay;
@@ -1151,6 +1220,13 @@ int RunLtvPart(const Snapshot& snapshot, const OrderHistory& history,
     PrintLtv(*row, t.actual);
   }
   if (gg_all.ok()) PrintLtv(t.with_first, t.actual);
+  if (t.learned.predicted.size() == t.actual.size()) {
+    PrintLtv(t.learned, t.actual);
+  }
+  PrintLtvInnerFit(snapshot.customer_model());
+  PrintLtvSummary(
+      {&t.learned, &t.model, &t.with_first, &t.shop_rate, &t.own_rate},
+      t.actual);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "models/ltv_model.h"
 #include "models/purchase_line.h"
 #include "models/rank/buy_again.h"
 #include "models/repurchase.h"
@@ -133,6 +134,26 @@ bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg) {
                          m.gamma_gamma().gamma()};
   return bg->r > 0 && bg->alpha > 0 && bg->a > 0 && bg->b > 0 && gg->p > 0 &&
          gg->q > 0 && gg->gamma > 0;
+}
+
+absl::StatusOr<double> LearnedLtv(const Snapshot& snapshot,
+                                  absl::Span<const int64_t> times,
+                                  absl::Span<const double> values,
+                                  const CustomerSummary& c, int64_t as_of,
+                                  double horizon_days) {
+  const v1::CustomerModel& m = snapshot.customer_model();
+  auto model = LtvModelFromProto(m.ltv());
+  if (!model.ok()) return model.status();
+  LtvContext context;
+  if (!ModelsOf(snapshot, &context.bg, &context.gg)) {
+    return absl::FailedPreconditionError(
+        "the snapshot's LTV model needs BG/NBD and Gamma-Gamma, which it has "
+        "not");
+  }
+  context.observed_days = (as_of - m.data_start()) / kDay;
+  const LtvFeatureRow x = ComputeLtvFeatures(
+      context, c, RecentRevenue(times, values, as_of), horizon_days);
+  return PredictLtv(*model, x);
 }
 
 absl::StatusOr<BoundFilter> DueFilter(const View& view,
@@ -376,7 +397,18 @@ absl::Status GetCustomerProfile(const View& view,
     response->set_churn_risk(1 - BgNbdProbabilityAlive(bg, c));
     response->set_expected_orders_12_months(BgNbdExpectedPurchases(bg, c, 365));
     response->set_expected_order_value(Cents(GammaGammaExpectedValue(gg, c)));
-    response->set_predicted_ltv_12_months(Cents(PredictedLtv(bg, gg, c, 365)));
+    const double bgnbd_ltv = PredictedLtv(bg, gg, c, 365);
+    response->set_bgnbd_ltv_12_months(Cents(bgnbd_ltv));
+    auto learned = LearnedLtv(snapshot, times, values, c, as_of, 365);
+    if (learned.ok()) {
+      response->set_predicted_ltv_12_months(Cents(*learned));
+      response->set_ltv_model("learned");
+    } else {
+      response->set_predicted_ltv_12_months(Cents(bgnbd_ltv));
+      // Not a model_note: the prediction is there, from the older model
+      // (the snapshot's CustomerModel.note says why the learned one is not).
+      response->set_ltv_model("bgnbd_gamma_gamma");
+    }
     if (c.frequency == 0) {
       // One purchase day: no own gap. The day by which BG/NBD expects one
       // more order (if within two years).

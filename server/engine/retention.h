@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "boomerang/v1/recommender.pb.h"
 #include "models/customer_value.h"
 #include "models/rank/buy_again.h"
@@ -74,6 +76,18 @@ absl::StatusOr<bool> LoadRecord(const View& view, absl::string_view customer_id,
 
 // The BG/NBD and Gamma-Gamma parameters of a snapshot; false when missing.
 bool ModelsOf(const Snapshot& snapshot, BgNbdParams* bg, GammaGammaParams* gg);
+
+// The learned LTV (models/ltv_model.h) over `horizon_days` of a customer
+// whose orders are `times` and `values`, summarised as `c` at `as_of`: what
+// GetCustomerProfile serves and retention-eval measures. NOT_FOUND or
+// FAILED_PRECONDITION when the snapshot has no usable learned model or no
+// BG/NBD and Gamma-Gamma (older indexers, short histories): the caller falls
+// back to PredictedLtv.
+absl::StatusOr<double> LearnedLtv(const Snapshot& snapshot,
+                                  absl::Span<const int64_t> times,
+                                  absl::Span<const double> values,
+                                  const CustomerSummary& c, int64_t as_of,
+                                  double horizon_days);
 
 }  // namespace boomerang
 
