@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <thread>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -110,20 +110,109 @@ absl::StatusOr<std::string> TrainPicksRanker(
   return out;
 }
 
+namespace {
+
+// XGBoostFree erases the booster from XGBoost's per-thread state
+// (thread_local) of the calling thread; done at load time, while that state
+// exists (at exit it is gone before atexit handlers run).
+struct BoosterDeleter {
+  void operator()(void* booster) const { XGBoosterFree(booster); }
+};
+using Booster = std::unique_ptr<void, BoosterDeleter>;
+
+absl::Status NotLoaded(absl::string_view why) {
+  return absl::DataLossError(
+      absl::StrCat("picks ranker model does not load: ", why));
+}
+
+}  // namespace
+
+absl::Status PicksRanker::ReadTrees(absl::string_view json) {
+  const nlohmann::json m = nlohmann::json::parse(json, nullptr, false);
+  if (m.is_discarded()) return NotLoaded("XGBoost's JSON does not parse");
+  try {
+    const nlohmann::json& learner = m.at("learner");
+    if (learner.at("objective").at("name") != "binary:logistic" ||
+        learner.at("gradient_booster").at("name") != "gbtree") {
+      return NotLoaded("not a binary:logistic gbtree model");
+    }
+    const double base = std::stod(
+        learner.at("learner_model_param").at("base_score").get<std::string>());
+    if (!(base > 0 && base < 1)) return NotLoaded("base_score out of (0, 1)");
+    base_margin_ = static_cast<float>(std::log(base / (1 - base)));
+    for (const nlohmann::json& t :
+         learner.at("gradient_booster").at("model").at("trees")) {
+      const auto& left = t.at("left_children");
+      const auto& right = t.at("right_children");
+      const auto& cond = t.at("split_conditions");
+      const auto& index = t.at("split_indices");
+      const auto& default_left = t.at("default_left");
+      const auto& type = t.at("split_type");
+      const size_t n = left.size();
+      if (n == 0 || right.size() != n || cond.size() != n ||
+          index.size() != n || default_left.size() != n || type.size() != n) {
+        return NotLoaded("a tree's arrays differ in length");
+      }
+      const int32_t root = static_cast<int32_t>(nodes_.size());
+      roots_.push_back(root);
+      std::vector<int> depth(n, 0);
+      int tree_depth = 0;
+      for (size_t k = 0; k < n; ++k) {
+        Node d;
+        const float value = cond[k].get<float>();
+        const int l = left[k].get<int>(), r = right[k].get<int>();
+        const int32_t self = root + static_cast<int32_t>(k);
+        if (l == -1) {
+          // A leaf leads to itself, whatever the value: a walk of the
+          // tree's depth ends on it. `value` is the leaf's weight.
+          d.value = 0;
+          d.feature = 0;
+          d.child[0] = d.child[1] = self;
+          nodes_.push_back(d);
+          leaf_.push_back(value);
+          tree_depth = std::max(tree_depth, depth[k]);
+          continue;
+        }
+        // Children come after their parent (XGBoost allocates them so),
+        // which also guarantees every walk ends.
+        const int f = index[k].get<int>();
+        if (type[k].get<int>() != 0 || f < 0 || f >= kNumPicksFeatures ||
+            l <= static_cast<int>(k) || r <= static_cast<int>(k) ||
+            l >= static_cast<int>(n) || r >= static_cast<int>(n)) {
+          return NotLoaded("a tree has a malformed split");
+        }
+        d.value = value;
+        d.feature = static_cast<int16_t>(f);
+        d.default_left = default_left[k].get<int>() != 0;
+        d.child[0] = root + l;
+        d.child[1] = root + r;
+        depth[l] = depth[r] = depth[k] + 1;
+        nodes_.push_back(d);
+        leaf_.push_back(0);
+      }
+      depths_.push_back(tree_depth);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return NotLoaded(e.what());
+  }
+  if (roots_.empty()) return NotLoaded("no trees");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<const PicksRanker>> PicksRanker::FromBuffer(
     absl::string_view model) {
   Quiet();
-  std::unique_ptr<PicksRanker> r(new PicksRanker());
-  if (XGBoosterCreate(nullptr, 0, &r->booster_) != 0 ||
-      XGBoosterLoadModelFromBuffer(r->booster_, model.data(), model.size()) !=
-          0) {
-    return absl::DataLossError(
-        absl::StrCat("picks ranker model does not load: ", XGBGetLastError()));
+  void* handle = nullptr;
+  if (XGBoosterCreate(nullptr, 0, &handle) != 0) {
+    return NotLoaded(XGBGetLastError());
+  }
+  Booster booster(handle);
+  if (XGBoosterLoadModelFromBuffer(handle, model.data(), model.size()) != 0) {
+    return NotLoaded(XGBGetLastError());
   }
   bst_ulong features = 0;
-  if (XGBoosterGetNumFeature(r->booster_, &features) != 0) {
-    return absl::DataLossError(
-        absl::StrCat("picks ranker model does not load: ", XGBGetLastError()));
+  if (XGBoosterGetNumFeature(handle, &features) != 0) {
+    return NotLoaded(XGBGetLastError());
   }
   if (features != kNumPicksFeatures) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -131,60 +220,107 @@ absl::StatusOr<std::unique_ptr<const PicksRanker>> PicksRanker::FromBuffer(
         kNumPicksFeatures,
         " (rebuild the snapshot with this build's boomerang-indexer)"));
   }
-  // One thread per call (the server runs many calls at once), quiet; then
-  // one prediction, so the booster is configured here and not by the first
-  // request.
-  if (XGBoosterSetParam(r->booster_, "nthread", "1") != 0 ||
-      XGBoosterSetParam(r->booster_, "verbosity", "0") != 0) {
-    return absl::DataLossError(absl::StrCat(
-        "picks ranker model does not configure: ", XGBGetLastError()));
+  bst_ulong len = 0;
+  const char* json = nullptr;
+  if (XGBoosterSaveModelToBuffer(handle, "{\"format\": \"json\"}", &len,
+                                 &json) != 0) {
+    return NotLoaded(XGBGetLastError());
   }
-  std::vector<float> warm;
-  absl::Status s = r->Score({PicksRow()}, &warm);
-  if (!s.ok()) return absl::DataLossError(s.message());
+  std::unique_ptr<PicksRanker> r(new PicksRanker());
+  absl::Status s = r->ReadTrees(absl::string_view(json, len));
+  if (!s.ok()) return s;
   return std::unique_ptr<const PicksRanker>(std::move(r));
 }
 
-PicksRanker::~PicksRanker() {
-  if (booster_ == nullptr) return;
-  // XGBoosterFree erases the booster from XGBoost's per-thread state
-  // (thread_local) of the calling thread. At exit the main thread's
-  // thread_local objects are destroyed before atexit handlers and static
-  // destructors run, so a snapshot freed there (a fuzzer's fixture, a
-  // global) would free that state twice (ASan: double-free in
-  // ~LearnerImpl). A short-lived thread has its own, intact state; a
-  // snapshot is freed rarely (a swap), so the thread costs nothing.
-  std::thread([booster = booster_] { XGBoosterFree(booster); }).join();
-}
-
 absl::Status PicksRanker::Score(absl::Span<const PicksRow> rows,
-                                std::vector<float>* out) const {
-  out->clear();
-  if (rows.empty()) return absl::OkStatus();
-  const std::vector<float> m = Dense(rows);
-  const std::string array = absl::StrFormat(
-      "{\"data\": [%d, true], \"shape\": [%d, %d], \"typestr\": \"<f4\", "
-      "\"version\": 3}",
-      reinterpret_cast<uintptr_t>(m.data()), rows.size(), kNumPicksFeatures);
-  static constexpr char kConfig[] =
-      "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-      "\"iteration_end\": 0, \"strict_shape\": false, \"cache_id\": 0, "
-      "\"missing\": NaN}";
-  const bst_ulong* shape = nullptr;
-  bst_ulong dim = 0;
-  const float* result = nullptr;
-  if (XGBoosterPredictFromDense(booster_, array.c_str(), kConfig, nullptr,
-                                &shape, &dim, &result) != 0) {
-    return XgbError("scoring");
+                                std::vector<float>* out, int trees) const {
+  const size_t n_trees =
+      trees > 0 && trees < this->trees() ? trees : roots_.size();
+  // As XGBoost's CPU predictor: the base margin plus each tree's leaf in
+  // tree order, summed in float; a missing (NaN) value takes the split's
+  // default branch, else x < condition goes left. Tree by tree, all rows a
+  // level at a time and without branches (a leaf points to itself): the
+  // rows' walks overlap instead of waiting on mispredicted branches (a
+  // plain walk, row by row, cost as much as XGBoost's predictor).
+  std::vector<float> margin(rows.size(), base_margin_);
+  std::vector<int32_t> at(rows.size());
+  for (size_t t = 0; t < n_trees; ++t) {
+    std::fill(at.begin(), at.end(), roots_[t]);
+    for (int level = 0; level < depths_[t]; ++level) {
+      for (size_t r = 0; r < rows.size(); ++r) {
+        const Node& d = nodes_[at[r]];
+        const float x = rows[r].f[d.feature];
+        // NaN compares false: then default_left decides.
+        const int right = !((x < d.value) | ((x != x) & d.default_left));
+        at[r] = d.child[right];
+      }
+    }
+    for (size_t r = 0; r < rows.size(); ++r) margin[r] += leaf_[at[r]];
   }
-  out->assign(result, result + rows.size());
+  out->resize(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    (*out)[r] = 1.0f / (1.0f + std::exp(-margin[r]));
+  }
   return absl::OkStatus();
 }
+
+namespace {
+
+// Indices of `rows` by score, best first (ties: item id), the first `n`
+// of them sorted.
+std::vector<size_t> BestFirst(absl::Span<const PicksRow> rows,
+                              const std::vector<float>& scores, size_t n) {
+  std::vector<size_t> order(rows.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  n = std::min(n, order.size());
+  std::partial_sort(order.begin(), order.begin() + n, order.end(),
+                    [&](size_t a, size_t b) {
+                      if (scores[a] != scores[b]) return scores[a] > scores[b];
+                      return rows[a].item < rows[b].item;
+                    });
+  order.resize(n);
+  return order;
+}
+
+// The rows' best `limit` (row indices, best first) and every row's score
+// (the full model's for those `limit` rows), in one or two passes.
+absl::Status ScoreBest(const PicksRanker& ranker,
+                       absl::Span<const PicksRow> rows, size_t limit,
+                       const PicksScoringOptions& scoring,
+                       std::vector<float>* scores, std::vector<size_t>* best) {
+  const size_t keep =
+      std::max(limit, static_cast<size_t>(std::max(0, scoring.keep)));
+  if (scoring.prefix_trees <= 0 || scoring.prefix_trees >= ranker.trees() ||
+      rows.size() <= keep) {
+    absl::Status s = ranker.Score(rows, scores);
+    if (s.ok()) *best = BestFirst(rows, *scores, limit);
+    return s;
+  }
+  absl::Status s = ranker.Score(rows, scores, scoring.prefix_trees);
+  if (!s.ok()) return s;
+  const std::vector<size_t> first = BestFirst(rows, *scores, keep);
+  std::vector<PicksRow> kept;
+  kept.reserve(first.size());
+  for (size_t k : first) kept.push_back(rows[k]);
+  std::vector<float> full;
+  s = ranker.Score(kept, &full);
+  if (!s.ok()) return s;
+  const std::vector<size_t> order = BestFirst(kept, full, limit);
+  best->clear();
+  for (size_t k : order) {
+    best->push_back(first[k]);
+    (*scores)[first[k]] = full[k];
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<Pick>> RankLearnedPicks(
     const PicksRanker& ranker, absl::Span<const PicksRow> rows,
     absl::Span<const HistoryItem> history, int64_t as_of, PicksMode mode,
-    int limit, absl::FunctionRef<float(int32_t, int32_t)> cosine) {
+    int limit, absl::FunctionRef<float(int32_t, int32_t)> cosine,
+    const PicksScoringOptions& scoring) {
   std::vector<PicksRow> kept;
   kept.reserve(rows.size());
   for (const PicksRow& r : rows) {
@@ -197,16 +333,11 @@ absl::StatusOr<std::vector<Pick>> RankLearnedPicks(
     kept.push_back(r);
   }
   std::vector<float> scores;
-  absl::Status s = ranker.Score(kept, &scores);
+  std::vector<size_t> order;
+  absl::Status s =
+      ScoreBest(ranker, kept, std::max(0, limit), scoring, &scores, &order);
   if (!s.ok()) return s;
-  std::vector<size_t> order(kept.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  const size_t n = std::min<size_t>(order.size(), std::max(0, limit));
-  std::partial_sort(order.begin(), order.begin() + n, order.end(),
-                    [&](size_t a, size_t b) {
-                      if (scores[a] != scores[b]) return scores[a] > scores[b];
-                      return kept[a].item < kept[b].item;
-                    });
+  const size_t n = order.size();
   std::vector<Pick> picks;
   const size_t anchors = std::min<size_t>(history.size(), 50);
   for (size_t k = 0; k < n; ++k) {

@@ -1,8 +1,13 @@
 #include "models/rank/picks_ranker.h"
 
+#include <xgboost/c_api.h>
+
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 
 namespace boomerang {
@@ -60,6 +65,107 @@ TEST(PicksRankerTest, SameSeedSameModel) {
   auto b = TrainPicksRanker(rows, labels, {}, o);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*a, *b);
+}
+
+// XGBoost's own prediction of `rows` with the first `trees` trees (0: all).
+std::vector<float> XgboostScores(const std::string& model,
+                                 const std::vector<PicksRow>& rows, int trees) {
+  BoosterHandle b = nullptr;
+  EXPECT_EQ(XGBoosterCreate(nullptr, 0, &b), 0);
+  EXPECT_EQ(XGBoosterLoadModelFromBuffer(b, model.data(), model.size()), 0);
+  std::vector<float> m;
+  for (const PicksRow& r : rows) m.insert(m.end(), r.f.begin(), r.f.end());
+  const std::string array = absl::StrFormat(
+      "{\"data\": [%d, true], \"shape\": [%d, %d], \"typestr\": \"<f4\", "
+      "\"version\": 3}",
+      reinterpret_cast<uintptr_t>(m.data()), rows.size(), kNumPicksFeatures);
+  const std::string config = absl::StrFormat(
+      "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+      "\"iteration_end\": %d, \"strict_shape\": false, \"cache_id\": 0, "
+      "\"missing\": NaN}",
+      trees);
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  EXPECT_EQ(XGBoosterPredictFromDense(b, array.c_str(), config.c_str(), nullptr,
+                                      &shape, &dim, &result),
+            0);
+  std::vector<float> out(result, result + rows.size());
+  XGBoosterFree(b);
+  return out;
+}
+
+// The server walks the trees itself: its probabilities are XGBoost's, with
+// missing values, on every row and for a prefix of the trees.
+TEST(PicksRankerTest, ScoresAreXgboostsPredictions) {
+  std::vector<PicksRow> rows;
+  std::vector<float> labels;
+  MakeRows(3000, 4, &rows, &labels);
+  std::mt19937_64 rng(9);
+  for (PicksRow& r : rows) {  // missing values in several features
+    for (int f : {kFeatDaysSinceLast, kFeatOrderShare, kFeatTrend}) {
+      if (rng() % 4 == 0) r.f[f] = std::nanf("");
+    }
+  }
+  PicksTrainingOptions o;
+  o.trees = 25;
+  o.threads = 1;
+  auto model = TrainPicksRanker(rows, labels, {}, o);
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto ranker = PicksRanker::FromBuffer(*model);
+  ASSERT_TRUE(ranker.ok()) << ranker.status();
+  EXPECT_EQ((*ranker)->trees(), 25);
+  for (int trees : {0, 7}) {
+    const std::vector<float> want = XgboostScores(*model, rows, trees);
+    std::vector<float> got;
+    ASSERT_TRUE((*ranker)->Score(rows, &got, trees).ok());
+    ASSERT_EQ(got.size(), want.size());
+    int differ = 0;
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_NEAR(got[k], want[k], 1e-6) << "row " << k;
+      differ += got[k] != want[k];
+    }
+    EXPECT_LT(differ, 30) << "more than float rounding";
+  }
+}
+
+// Two passes: the first trees choose which rows all trees score; the list
+// holds the best of those by the full model, with its probabilities, and
+// never fewer items than asked for.
+TEST(PicksRankerTest, TwoPassScoringRanksByTheFullModel) {
+  std::vector<PicksRow> rows;
+  std::vector<float> labels;
+  MakeRows(3000, 5, &rows, &labels);
+  PicksTrainingOptions o;
+  o.trees = 20;
+  o.threads = 1;
+  auto model = TrainPicksRanker(rows, labels, {}, o);
+  ASSERT_TRUE(model.ok());
+  auto ranker = PicksRanker::FromBuffer(*model);
+  ASSERT_TRUE(ranker.ok());
+  std::vector<PicksRow> candidates(rows.begin(), rows.begin() + 100);
+  std::vector<float> full;
+  ASSERT_TRUE((*ranker)->Score(candidates, &full).ok());
+  auto cosine = [](int32_t, int32_t) { return 0.f; };
+  for (const PicksScoringOptions scoring :
+       {PicksScoringOptions{0, 0}, PicksScoringOptions{3, 25},
+        PicksScoringOptions{3, 4}}) {
+    auto picks = RankLearnedPicks(**ranker, candidates, {}, 0,
+                                  PicksMode::kMixed, 10, cosine, scoring);
+    ASSERT_TRUE(picks.ok()) << picks.status();
+    ASSERT_EQ(picks->size(), 10u) << "keep " << scoring.keep;
+    for (size_t k = 0; k < picks->size(); ++k) {
+      const Pick& p = (*picks)[k];
+      EXPECT_FLOAT_EQ(p.score, full[p.item]) << "item " << p.item;
+      if (k > 0) EXPECT_GE((*picks)[k - 1].score, p.score);
+    }
+    if (scoring.prefix_trees == 0) {  // one pass: the full model's top 10
+      std::vector<float> sorted = full;
+      std::sort(sorted.begin(), sorted.end(), std::greater<float>());
+      EXPECT_FLOAT_EQ((*picks)[0].score, sorted[0]);
+      EXPECT_FLOAT_EQ((*picks)[9].score, sorted[9]);
+    }
+  }
 }
 
 TEST(PicksRankerTest, BadModelsAndInputsAreErrors) {

@@ -11,6 +11,7 @@
 #include "models/rank/buy_again.h"
 #include "models/rank/cross_sell.h"
 #include "models/rank/picks_features.h"
+#include "models/rank/picks_ranker.h"
 #include "models/rank/similar.h"
 #include "models/rank/upsell.h"
 #include "models/rank/view_boost.h"
@@ -35,6 +36,7 @@ struct RankingOptions {
   // (models/rank/picks_ranker.h); false: the hand-set weights of `picks`.
   bool learned_picks = true;
   PicksCandidateOptions picks_candidates;  // the learned ranker's sources
+  PicksScoringOptions picks_scoring;       // and its two scoring passes
 };
 
 }  // namespace boomerang

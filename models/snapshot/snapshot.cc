@@ -343,36 +343,46 @@ absl::Span<const int32_t> Snapshot::CategoryBestSellers(
   return it->second;
 }
 
-float Snapshot::ItemCosine(int32_t a, int32_t b) const {
-  if (dim_ == 0 || item_norms_[a] == 0 || item_norms_[b] == 0) return 0;
-  const float* x = item_vector(a);
-  const float* y = item_vector(b);
-  float dot = 0;
-  for (int k = 0; k < dim_; ++k) dot += x[k] * y[k];
-  return dot / (item_norms_[a] * item_norms_[b]);
-}
-
 namespace {
 
-// Inner products of one query with `n` rows of `dim` floats. Debian's FAISS
-// is built for baseline x86-64 and computes exact search with its scalar
-// reference kernel (fvec_inner_product_ref: 30% of the server's CPU in a
-// batch-picks profile); OpenBLAS's sgemv would start its own threads inside
-// request threads. This loop, compiled once per instruction set and picked
-// at load time, is what both would do on one core.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void InnerProducts(
-    const float* rows, int64_t n, int dim, const float* query, float* out) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float* r = rows + i * dim;
-    float dot = 0;
-    // Lets the compiler reorder the sum into vector lanes.
-#pragma omp simd reduction(+ : dot)
-    for (int d = 0; d < dim; ++d) dot += r[d] * query[d];
-    out[i] = dot;
+// x . y over `dim` floats in eight independent partial sums, added up in a
+// fixed order at the end: the compiler may put the eight lanes in vector
+// registers without reordering a sum (it does not reassociate floats, so a
+// single running sum stays scalar), and every build computes the same sum.
+// Compiled once per instruction set and picked at load time. Debian's
+// FAISS is built for baseline x86-64 and computes exact search with its
+// scalar reference kernel (fvec_inner_product_ref: 30% of the server's CPU
+// in a batch-picks profile); OpenBLAS's sgemv would start its own threads
+// inside request threads.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) float Dot8(
+    const float* x, const float* y, int dim) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int d = 0;
+  for (; d + 8 <= dim; d += 8) {
+    for (int j = 0; j < 8; ++j) acc[j] += x[d + j] * y[d + j];
   }
+  for (; d < dim; ++d) acc[d & 7] += x[d] * y[d];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) +
+         ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Inner products of one query with `n` rows of `dim` floats.
+void InnerProducts(const float* rows, int64_t n, int dim, const float* query,
+                   float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = Dot8(rows + i * dim, query, dim);
 }
 
 }  // namespace
+
+float Snapshot::ItemDot(const float* query, int32_t index) const {
+  return Dot8(query, item_vector(index), dim_);
+}
+
+float Snapshot::ItemCosine(int32_t a, int32_t b) const {
+  if (dim_ == 0 || item_norms_[a] == 0 || item_norms_[b] == 0) return 0;
+  return Dot8(item_vector(a), item_vector(b), dim_) /
+         (item_norms_[a] * item_norms_[b]);
+}
 
 void Snapshot::ExactTopK(const float* query, int k, std::vector<int64_t>* ids,
                          std::vector<float>* scores) const {

@@ -138,12 +138,7 @@ class Snapshot final : public ItemGraph {
   // Cosine of two items' vectors (0 when either has none).
   float ItemCosine(int32_t a, int32_t b) const;
   // x . y_item for a query of dim() floats (a customer vector).
-  float ItemDot(const float* query, int32_t index) const {
-    const float* v = item_vector(index);
-    float dot = 0;
-    for (int k = 0; k < dim_; ++k) dot += query[k] * v[k];
-    return dot;
-  }
+  float ItemDot(const float* query, int32_t index) const;
   // Nearest items to `query` by inner product (the customer's taste).
   absl::Status SearchItems(absl::Span<const float> query, int k,
                            std::vector<int64_t>* ids,

@@ -101,7 +101,8 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
                           : std::numeric_limits<float>::quiet_NaN();
       },
       cosine, allowed, candidate_options);
-  return RankLearnedPicks(*ranker, rows, history, as_of, mode, limit, cosine);
+  return RankLearnedPicks(*ranker, rows, history, as_of, mode, limit, cosine,
+                          o.picks_scoring);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #   tools/loadgen/bench_batch.sh [--customers 200000] [--items 5000]
 #                                [--runs 3] [--picks 50000] [--keep]
 #                                [--snapshots DIR --ids FILE]
+#                                [--server-args "--picks-ranker weights"]
 #
 # Prints wall time, customers/s and the server's CPU seconds per run (the
 # CPU time is the steadier number on a shared machine).
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/loadgen/bench_common.sh
 customers=200000 items=5000 runs=3 picks=50000 keep=0 snapshots="" ids=""
+server_args=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --customers) customers=$2; shift 2 ;;
@@ -23,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --snapshots) snapshots=$2; shift 2 ;;
     --ids) ids=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --server-args) server_args=$2; shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 1 ;;
   esac
 done
@@ -41,7 +44,8 @@ if [[ -z "$snapshots" ]]; then
   ids="$work/ids.txt"
 fi
 head -n "$picks" "$ids" > "$work/picks_ids.txt"
-$bin/boomerang-server --snapshots "$snapshots" --port 0 \
+# shellcheck disable=SC2086  # server_args is a list of flags
+$bin/boomerang-server --snapshots "$snapshots" --port 0 $server_args \
   --port-file "$work/port" > "$work/server.out" 2> "$work/server.log" &
 server_pid=$!
 bench_wait_serving
