@@ -51,40 +51,39 @@ RankContext Context(const BoundFilter& filter,
                      taste};
 }
 
-// PersonalPicks' ranking: the snapshot's learned ranker when it has one
-// (and the ranking options allow it), else the hand-set weights.
-absl::StatusOr<std::vector<Pick>> RankPicks(
-    const View& view, const Customer& customer, const BoundFilter& filter,
-    absl::Span<const PicksCandidate> als, int64_t as_of, PicksMode mode,
-    int limit) {
+// The learned ranker's input for one customer: the rows (candidates and
+// features) as PersonalPicks scores them, and the history they index.
+struct LearnedInput {
+  v1::CustomerRecord cut;  // the record before as_of, when back-dated
+  std::vector<HistoryItem> cut_history;
+  absl::Span<const HistoryItem> history;
+  std::vector<PicksRow> rows;
+};
+
+// Fills `in` for `customer` (loaded with timing). `als`: their ALS
+// candidates, best first.
+void CollectLearnedRows(const View& view, const Customer& customer,
+                        const BoundFilter& filter,
+                        absl::Span<const PicksCandidate> als, int64_t as_of,
+                        LearnedInput* in) {
   const Snapshot& snapshot = view.snapshot();
   const RankingOptions& o = view.ranking();
-  auto allowed = [&](int32_t i) { return filter.Allows(i); };
-  auto cosine = [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); };
-  const PicksRanker* ranker = snapshot.picks_ranker();
-  // A customer without history gets the best-seller fallback either way.
-  if (ranker == nullptr || !o.learned_picks || customer.history.empty()) {
-    return RankPersonalPicks(customer.history, als, as_of, mode, limit, allowed,
-                             cosine, o.picks);
-  }
   // A request back in time (as_of before their last order): the customer
   // as they were then, as the ranker was trained (RecordBefore).
   const v1::CustomerRecord* record = &customer.record;
-  absl::Span<const HistoryItem> history = customer.history;
-  v1::CustomerRecord cut;
-  std::vector<HistoryItem> cut_history;
+  in->history = customer.history;
   if (record->order_times_size() > 0 &&
       record->order_times(record->order_times_size() - 1) > as_of) {
-    cut = RecordBefore(*record, as_of + 1);
-    HistoryFromRecord(snapshot, cut, &cut_history);
-    TimeHistory(snapshot, cut, &cut_history);
-    record = &cut;
-    history = cut_history;
+    in->cut = RecordBefore(*record, as_of + 1);
+    HistoryFromRecord(snapshot, in->cut, &in->cut_history);
+    TimeHistory(snapshot, in->cut, &in->cut_history);
+    record = &in->cut;
+    in->history = in->cut_history;
   }
   const std::vector<absl::Span<const int64_t>> times =
-      PurchaseTimes(snapshot, *record, history);
+      PurchaseTimes(snapshot, *record, in->history);
   PicksCustomer c;
-  c.history = history;
+  c.history = in->history;
   c.order_times = absl::MakeConstSpan(record->order_times().data(),
                                       record->order_times_size());
   c.purchase_times = times;
@@ -94,15 +93,63 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
   candidate_options.lapse = o.picks.lapse;  // one rule for both rankings
   const bool has_vector = customer.norm > 0;
   const float* u = customer.record.vector().data();
-  const std::vector<PicksRow> rows = CollectPicksCandidates(
+  in->rows = CollectPicksCandidates(
       snapshot, c,
       [&](int32_t i) {
         return has_vector ? snapshot.ItemDot(u, i)
                           : std::numeric_limits<float>::quiet_NaN();
       },
-      cosine, allowed, candidate_options);
-  return RankLearnedPicks(*ranker, rows, history, as_of, mode, limit, cosine,
-                          o.picks_scoring);
+      [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); },
+      [&](int32_t i) { return filter.Allows(i); }, candidate_options);
+}
+
+// Whether PersonalPicks (and BuyAgain's order) use the learned ranker for
+// this customer: the snapshot has one, the options allow it, and the
+// customer has a history (else the best-seller fallback).
+bool UsesLearnedRanker(const View& view, const Customer& customer) {
+  return view.snapshot().picks_ranker() != nullptr &&
+         view.ranking().learned_picks && !customer.history.empty();
+}
+
+// The customer's ALS candidates for the learned ranker (none without a
+// vector).
+absl::Status LearnedAlsCandidates(const View& view, const Customer& customer,
+                                  std::vector<PicksCandidate>* out) {
+  const Snapshot& snapshot = view.snapshot();
+  const v1::CustomerRecord& record = customer.record;
+  if (record.vector_size() != snapshot.dim() || snapshot.dim() == 0) {
+    return absl::OkStatus();
+  }
+  std::vector<int64_t> ids;
+  std::vector<float> scores;
+  absl::Status s = snapshot.SearchItems(
+      record.vector(), view.ranking().picks_candidates.als, &ids, &scores);
+  for (size_t j = 0; s.ok() && j < ids.size(); ++j) {
+    if (ids[j] >= 0) {
+      out->push_back(PicksCandidate{static_cast<int32_t>(ids[j]), scores[j]});
+    }
+  }
+  return s;
+}
+
+// PersonalPicks' ranking: the snapshot's learned ranker when it has one
+// (and the ranking options allow it), else the hand-set weights.
+absl::StatusOr<std::vector<Pick>> RankPicks(
+    const View& view, const Customer& customer, const BoundFilter& filter,
+    absl::Span<const PicksCandidate> als, int64_t as_of, PicksMode mode,
+    int limit) {
+  const Snapshot& snapshot = view.snapshot();
+  const RankingOptions& o = view.ranking();
+  auto cosine = [&](int32_t a, int32_t b) { return snapshot.ItemCosine(a, b); };
+  if (!UsesLearnedRanker(view, customer)) {
+    return RankPersonalPicks(
+        customer.history, als, as_of, mode, limit,
+        [&](int32_t i) { return filter.Allows(i); }, cosine, o.picks);
+  }
+  LearnedInput in;
+  CollectLearnedRows(view, customer, filter, als, as_of, &in);
+  return RankLearnedPicks(*snapshot.picks_ranker(), in.rows, in.history, as_of,
+                          mode, limit, cosine, o.picks_scoring);
 }
 
 }  // namespace
@@ -214,8 +261,7 @@ absl::Status PersonalPicks(const View& view,
     // The learned ranker takes the first picks_candidates.als (it filters
     // and scores them itself); the hand-weighted ranking needs enough to
     // survive the filter and the items already bought.
-    const bool learned = snapshot.picks_ranker() != nullptr &&
-                         o.learned_picks && !history.empty();
+    const bool learned = UsesLearnedRanker(view, *loaded);
     const int k = learned ? o.picks_candidates.als
                           : std::min<int>(o.picks_max_candidates,
                                           o.picks_candidates_per_item * limit +
@@ -375,6 +421,31 @@ absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
              Context(*filter, &snapshot, &*customer), limit,
              view.ranking().upsell, response->mutable_items());
   return absl::OkStatus();
+}
+
+absl::StatusOr<absl::flat_hash_map<int32_t, float>> LearnedRepeatScores(
+    const View& view, absl::string_view customer_id, int64_t as_of,
+    const internal::BoundFilter& filter) {
+  absl::flat_hash_map<int32_t, float> out;
+  auto loaded = LoadCustomer(view, customer_id, /*with_timing=*/true, as_of);
+  if (!loaded.ok()) return loaded.status();
+  if (!UsesLearnedRanker(view, *loaded)) return out;
+  // The rows PersonalPicks would score (ALS candidates included: they set
+  // features of the customer's own items too), then their own items.
+  std::vector<PicksCandidate> als;
+  absl::Status s = LearnedAlsCandidates(view, *loaded, &als);
+  if (!s.ok()) return s;
+  LearnedInput in;
+  CollectLearnedRows(view, *loaded, filter, als, as_of, &in);
+  std::vector<PicksRow> own;
+  for (const PicksRow& r : in.rows) {
+    if (r.history_index >= 0) own.push_back(r);
+  }
+  std::vector<float> scores;
+  s = view.snapshot().picks_ranker()->Score(own, &scores);
+  if (!s.ok()) return s;
+  for (size_t k = 0; k < own.size(); ++k) out[own[k].item] = scores[k];
+  return out;
 }
 
 }  // namespace boomerang

@@ -9,8 +9,14 @@
 #ifndef BOOMERANG_SERVER_ENGINE_LISTS_H_
 #define BOOMERANG_SERVER_ENGINE_LISTS_H_
 
+#include <cstdint>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "boomerang/v1/recommender.pb.h"
+#include "server/engine/request_helpers.h"
 #include "server/engine/view.h"
 
 namespace boomerang {
@@ -28,6 +34,15 @@ absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
                        v1::RecommendationsResponse* response);
 absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
                     v1::RecommendationsResponse* response);
+
+// The learned picks ranker's probability for each of the customer's own
+// items that PersonalPicks would consider at `as_of` (not lapsed, allowed
+// by `filter`), by dense item index: BuyAgain's order when the snapshot
+// has a ranker. Empty when it has none, the ranking options say weights,
+// or the customer has no history.
+absl::StatusOr<absl::flat_hash_map<int32_t, float>> LearnedRepeatScores(
+    const View& view, absl::string_view customer_id, int64_t as_of,
+    const internal::BoundFilter& filter);
 
 }  // namespace boomerang
 

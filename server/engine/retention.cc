@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -15,6 +16,7 @@
 #include "models/rank/buy_again.h"
 #include "models/repurchase.h"
 #include "server/engine/clock.h"
+#include "server/engine/lists.h"
 #include "server/engine/live_events.h"
 #include "server/engine/request_helpers.h"
 #include "server/engine/request_limits.h"
@@ -196,15 +198,48 @@ absl::Status BuyAgain(const View& view, const v1::BuyAgainRequest& request,
   if (!*known) return absl::OkStatus();
   response->set_known_customer(true);
   const std::vector<BoughtItem> items = BoughtItems(snapshot, record);
-  const BuyAgainList list = RankBuyAgain(
-      items, as_of, horizon, limit, request.include_lapsed(),
-      request.dated_only(), [&](int32_t i) { return filter->Allows(i); },
-      options);
-  response->set_lapsed_items(list.lapsed);
-  for (const RepurchaseTiming& t : list.due) {
-    FillDueItem(snapshot, t, as_of, response->add_items());
+  // The learned picks ranker orders the list when the snapshot has one
+  // (BENCHMARKS.md: it finds more of next month's re-buys than the
+  // probability order); BuyAgain's rules still choose the items. Not for
+  // dated_only or include_lapsed lists, which ask for the timing model's
+  // own view.
+  absl::flat_hash_map<int32_t, float> learned;
+  if (!request.dated_only() && !request.include_lapsed()) {
+    auto scores =
+        LearnedRepeatScores(view, request.customer_id(), as_of, *filter);
+    if (!scores.ok()) return scores.status();
+    learned = *std::move(scores);
   }
-  for (const BuyAgainFill& f : list.fill) {
+  const BuyAgainList list = RankBuyAgain(
+      items, as_of, horizon,
+      learned.empty() ? limit : std::max(limit, static_cast<int>(items.size())),
+      request.include_lapsed(), request.dated_only(),
+      [&](int32_t i) { return filter->Allows(i); }, options);
+  response->set_lapsed_items(list.lapsed);
+  // The list's entries: (due, index into list.due or list.fill).
+  std::vector<std::pair<bool, size_t>> order;
+  for (size_t k = 0; k < list.due.size(); ++k) order.emplace_back(true, k);
+  for (size_t k = 0; k < list.fill.size(); ++k) order.emplace_back(false, k);
+  if (!learned.empty()) {
+    // Items the ranker did not see (past its 200-item cut) keep their
+    // place after those it scored.
+    auto score = [&](const std::pair<bool, size_t>& e) {
+      const int32_t item =
+          e.first ? list.due[e.second].item : list.fill[e.second].item;
+      auto it = learned.find(item);
+      return it == learned.end() ? -1.f : it->second;
+    };
+    std::stable_sort(
+        order.begin(), order.end(),
+        [&](const auto& a, const auto& b) { return score(a) > score(b); });
+    if (order.size() > static_cast<size_t>(limit)) order.resize(limit);
+  }
+  for (const auto& [due, k] : order) {
+    if (due) {
+      FillDueItem(snapshot, list.due[k], as_of, response->add_items());
+      continue;
+    }
+    const BuyAgainFill& f = list.fill[k];
     const v1::ItemRecord& rec = snapshot.item(f.item);
     v1::DueItem* out = response->add_items();
     out->set_item_id(snapshot.item_id(f.item));
