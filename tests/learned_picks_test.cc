@@ -51,7 +51,9 @@ class LearnedPicksTest : public ::testing::Test {
   // PersonalPicks from a server on `root`, for customers who bought the
   // demo shop's planted cycles.
   static std::vector<v1::RecommendationsResponse> Picks(
-      const std::string& root, const std::vector<std::string>& flags = {}) {
+      const std::string& root, const std::vector<std::string>& flags = {},
+      v1::PersonalPicksRequest::Mode mode = v1::PersonalPicksRequest::MIXED,
+      int limit = 10) {
     testing::ServerProcess server(testing::BinDir(), root, tmp_->path(), flags);
     EXPECT_TRUE(server.WaitServing()) << server.Stderr();
     auto truth =
@@ -65,7 +67,8 @@ class LearnedPicksTest : public ::testing::Test {
       if (asked.size() > 40) break;
       v1::PersonalPicksRequest req;
       req.set_customer_id(customer);
-      req.set_limit(10);
+      req.set_limit(limit);
+      req.set_mode(mode);
       grpc::ClientContext ctx;
       v1::RecommendationsResponse resp;
       grpc::Status s = stub->PersonalPicks(&ctx, req, &resp);
@@ -197,6 +200,25 @@ TEST_F(LearnedPicksTest, BuyAgainIsOrderedByTheRanker) {
       EXPECT_EQ(timed[c].items(k).explanation(),
                 timed_plain[c].items(k).explanation());
     }
+  }
+}
+
+// New items only, or a long list: the learned ranker scores enough
+// candidates to fill it (the ALS neighbours it was trained on are mostly
+// items the customer bought).
+TEST_F(LearnedPicksTest, ListsOfNewItemsFill) {
+  const auto all =
+      Picks(tmp_->Sub("snaps"), {}, v1::PersonalPicksRequest::NEW_ONLY, 30);
+  ASSERT_FALSE(all.empty());
+  for (const auto& resp : all) {
+    EXPECT_EQ(resp.items_size(), 30);
+    for (const auto& item : resp.items()) {
+      EXPECT_NE(item.reason().code(), v1::BUY_AGAIN) << item.item_id();
+    }
+  }
+  for (const auto& resp :
+       Picks(tmp_->Sub("snaps"), {}, v1::PersonalPicksRequest::MIXED, 60)) {
+    EXPECT_EQ(resp.items_size(), 60);
   }
 }
 

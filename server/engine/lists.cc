@@ -61,7 +61,8 @@ struct LearnedInput {
 };
 
 // Fills `in` for `customer` (loaded with timing). `als`: their ALS
-// candidates, best first.
+// candidates, best first (the ranker was trained on
+// picks_candidates.als of them; more only where a list would not fill).
 void CollectLearnedRows(const View& view, const Customer& customer,
                         const BoundFilter& filter,
                         absl::Span<const PicksCandidate> als, int64_t as_of,
@@ -87,7 +88,7 @@ void CollectLearnedRows(const View& view, const Customer& customer,
   c.order_times = absl::MakeConstSpan(record->order_times().data(),
                                       record->order_times_size());
   c.purchase_times = times;
-  c.als = als.subspan(0, std::min<size_t>(als.size(), o.picks_candidates.als));
+  c.als = als;
   c.as_of = as_of;
   PicksCandidateOptions candidate_options = o.picks_candidates;
   candidate_options.lapse = o.picks.lapse;  // one rule for both rankings
@@ -256,17 +257,22 @@ absl::Status PersonalPicks(const View& view,
   std::vector<PicksCandidate> candidates;
   if (customer.vector_size() == snapshot.dim() && snapshot.dim() > 0 &&
       request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
-    // Enough candidates to survive the filter and the already-bought items.
+    // The hand-weighted ranking needs enough candidates to survive the
+    // filter and the already-bought items.
     const RankingOptions& o = view.ranking();
-    // The learned ranker takes the first picks_candidates.als (it filters
-    // and scores them itself); the hand-weighted ranking needs enough to
-    // survive the filter and the items already bought.
-    const bool learned = UsesLearnedRanker(view, *loaded);
-    const int k = learned ? o.picks_candidates.als
-                          : std::min<int>(o.picks_max_candidates,
-                                          o.picks_candidates_per_item * limit +
-                                              static_cast<int>(history.size()) +
-                                              o.picks_candidate_margin);
+    const int wide = std::min<int>(o.picks_max_candidates,
+                                   o.picks_candidates_per_item * limit +
+                                       static_cast<int>(history.size()) +
+                                       o.picks_candidate_margin);
+    // The learned ranker scores the customer's items and picks_candidates.als
+    // ALS neighbours, as it was trained; a list of new items only, or a long
+    // one, would not fill from those (the neighbours are mostly bought
+    // items): then it scores as many as the hand-set weights take.
+    const bool few =
+        request.mode() == v1::PersonalPicksRequest::NEW_ONLY || limit > 20;
+    const int k = !UsesLearnedRanker(view, *loaded) ? wide
+                  : few ? std::max(wide, o.picks_candidates.als)
+                        : o.picks_candidates.als;
     std::vector<int64_t> ids;
     std::vector<float> scores;
     s = snapshot.SearchItems(customer.vector(), k, &ids, &scores);
