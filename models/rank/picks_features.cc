@@ -195,11 +195,47 @@ float RepeatShare(const PicksCustomer& c) {
   return items > 0 ? static_cast<float>(repeats) / items : kNaN;
 }
 
+// Item-to-item votes from the whole history (item-based CF over the
+// co-purchase lists), each bought item weighted as TIFU-KNN weighs it; the
+// best `o.history_cooc` voted items become candidates.
+absl::flat_hash_map<int32_t, float> AddHistoryVotes(
+    const ItemGraph& graph, const PicksCustomer& c,
+    const PicksCandidateOptions& o, absl::FunctionRef<bool(int32_t)> allowed,
+    Rows* rows) {
+  absl::flat_hash_map<int32_t, float> votes;
+  for (size_t h = 0; h < c.history.size() && h < c.purchase_times.size(); ++h) {
+    if (c.history[h].last > c.as_of) continue;
+    const double w = DecayedOrders(c.purchase_times[h], c.order_times);
+    absl::Span<const Neighbor> list = graph.Fbt(c.history[h].item);
+    const size_t top = std::min<size_t>(list.size(), o.cooc_per_item);
+    for (size_t j = 0; j < top; ++j) {
+      votes[list[j].item] += static_cast<float>(w * list[j].score);
+    }
+  }
+  if (o.history_cooc > 0 && !votes.empty()) {
+    std::vector<std::pair<float, int32_t>> best;
+    best.reserve(votes.size());
+    for (const auto& [item, v] : votes) {
+      if (v > 0 && allowed(item)) best.emplace_back(v, item);
+    }
+    const size_t n = std::min<size_t>(best.size(), o.history_cooc);
+    std::partial_sort(best.begin(), best.begin() + n, best.end(),
+                      [](const auto& a, const auto& b) {
+                        return a.first != b.first ? a.first > b.first
+                                                  : a.second < b.second;
+                      });
+    for (size_t k = 0; k < n; ++k) rows->Get(best[k].second, kSourceCooc);
+  }
+  return votes;
+}
+
 // Item-level and customer-level features of every row.
 void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
                 absl::FunctionRef<float(int32_t)> als_score,
                 absl::FunctionRef<float(int32_t, int32_t)> cosine,
-                const PicksCandidateOptions& o, std::vector<PicksRow>* rows) {
+                const PicksCandidateOptions& o,
+                const absl::flat_hash_map<int32_t, float>& votes,
+                std::vector<PicksRow>* rows) {
   // The customer's categories and prices, weighted by orders.
   absl::flat_hash_map<std::string, double> category_orders;
   double orders = 0, price_sum = 0, priced = 0;
@@ -216,18 +252,6 @@ void FillCommon(const ItemGraph& graph, const PicksCustomer& c,
   const double mean_price = priced > 0 ? price_sum / priced : 0;
   const size_t n_orders = c.order_times.size();
   const float repeat_share = RepeatShare(c);
-  // Item-to-item votes from the whole history (item-based CF over the
-  // co-purchase lists), each bought item weighted as TIFU-KNN weighs it.
-  absl::flat_hash_map<int32_t, float> votes;
-  for (size_t h = 0; h < c.history.size() && h < c.purchase_times.size(); ++h) {
-    if (c.history[h].last > c.as_of) continue;
-    const double w = DecayedOrders(c.purchase_times[h], c.order_times);
-    absl::Span<const Neighbor> list = graph.Fbt(c.history[h].item);
-    const size_t top = std::min<size_t>(list.size(), o.cooc_per_item);
-    for (size_t j = 0; j < top; ++j) {
-      votes[list[j].item] += static_cast<float>(w * list[j].score);
-    }
-  }
   const float days_since_order =
       n_orders ? static_cast<float>((c.as_of - c.order_times.back()) / kDay)
                : kNaN;
@@ -303,6 +327,8 @@ std::vector<PicksRow> CollectPicksCandidates(
   absl::flat_hash_set<int32_t> lapsed;
   AddHistory(graph, customer, allowed, options, &lapsed, &rows);
   AddCooc(graph, customer, options, allowed, &rows);
+  const absl::flat_hash_map<int32_t, float> votes =
+      AddHistoryVotes(graph, customer, options, allowed, &rows);
   for (size_t j = 0; j < customer.als.size(); ++j) {
     const int32_t i = customer.als[j].item;
     if (!allowed(i)) continue;
@@ -319,7 +345,7 @@ std::vector<PicksRow> CollectPicksCandidates(
                              }),
               out.end());
   }
-  FillCommon(graph, customer, als_score, cosine, options, &out);
+  FillCommon(graph, customer, als_score, cosine, options, votes, &out);
   return std::move(out);
 }
 

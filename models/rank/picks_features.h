@@ -98,6 +98,9 @@ struct PicksCandidateOptions {
   // orders, the first `cooc_per_item` of each list.
   int recent_orders = 3;
   int cooc_per_item = 10;
+  // The best-voted items of co-purchase votes from the whole history
+  // (kFeatCoocHistory), as candidates.
+  int history_cooc = 20;
   // Best sellers added as candidates (recent, then all-time).
   int popular = 20;
   // The customer's most bought items whose similarity counts.
