@@ -1107,6 +1107,7 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
                        const CountedOrders& counted, IndexReport* report,
                        Progress* progress, FittedModels* fitted) {
   const auto& items = shop.items();
+  progress->Phase("fitting repurchase and customer models");
   fitted->cycles = ItemCycles(counted.customers, items.size());
   // Customer value models, fitted as of the day after the last purchase.
   std::vector<int32_t> customer_numbers(counted.customers.num_customers());
@@ -1131,6 +1132,7 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
   report->customers = shop.customers();
   report->items = static_cast<int64_t>(items.size());
 
+  progress->Phase("counting pairs");
   fitted->co =
       ComputeCooccurrence(counted.compact, static_cast<int32_t>(items.size()),
                           options.cooccurrence);
@@ -1477,7 +1479,7 @@ absl::Status BuildSnapshot(const IndexerOptions& options,
   const std::vector<std::pair<std::string, std::string>> item_aliases =
       HandleCaseGroups(options, &shop, report);
 
-  progress->Phase("counting pairs");
+  progress->Phase("counting orders");
   CountedOrders counted = CountOrders(options, &shop, report);
   FittedModels fitted;
   s = FitModels(options, shop, counted, report, progress, &fitted);
