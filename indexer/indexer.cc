@@ -702,7 +702,8 @@ absl::Status ReadPurchases(const IndexerOptions& options,
 // purchases) is left out with a note; the snapshot is still useful.
 template <typename Customers, typename OrdersOf>
 v1::CustomerModel FitCustomerModel(const Customers& customers,
-                                   OrdersOf orders_of, int64_t data_end) {
+                                   OrdersOf orders_of, int64_t data_end,
+                                   int threads) {
   v1::CustomerModel model;
   const int64_t as_of = (data_end / 86400 + 1) * 86400;
   model.set_fitted_as_of(as_of);
@@ -715,7 +716,7 @@ v1::CustomerModel FitCustomerModel(const Customers& customers,
   }
   std::vector<std::string> notes;
   FitReport fit;
-  auto bg = FitBgNbd(summaries, &fit);
+  auto bg = FitBgNbd(summaries, &fit, threads);
   if (bg.ok()) {
     auto* m = model.mutable_bg_nbd();
     m->set_r(bg->r);
@@ -729,7 +730,7 @@ v1::CustomerModel FitCustomerModel(const Customers& customers,
     notes.push_back(absl::StrCat("BG/NBD not fitted: ", bg.status().message()));
   }
   fit = FitReport();
-  auto gg = FitGammaGamma(summaries, &fit);
+  auto gg = FitGammaGamma(summaries, &fit, threads);
   if (gg.ok()) {
     auto* m = model.mutable_gamma_gamma();
     m->set_p(gg->p);
@@ -1107,9 +1108,10 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
                        const CountedOrders& counted, IndexReport* report,
                        Progress* progress, FittedModels* fitted) {
   const auto& items = shop.items();
-  progress->Phase("fitting repurchase and customer models");
+  progress->Phase("fitting repurchase cycles");
   fitted->cycles = ItemCycles(counted.customers, items.size());
   // Customer value models, fitted as of the day after the last purchase.
+  progress->Phase("fitting customer models");
   std::vector<int32_t> customer_numbers(counted.customers.num_customers());
   std::iota(customer_numbers.begin(), customer_numbers.end(), 0);
   std::vector<int64_t> times;
@@ -1127,7 +1129,7 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
         return std::make_pair(absl::MakeConstSpan(times),
                               absl::MakeConstSpan(values));
       },
-      report->data_end);
+      report->data_end, options.cooccurrence.threads);
   report->orders = static_cast<int64_t>(counted.order_customers.size());
   report->customers = shop.customers();
   report->items = static_cast<int64_t>(items.size());
