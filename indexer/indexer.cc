@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
@@ -19,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "boomerang/v1/snapshot.pb.h"
+#include "indexer/customer_histories.h"
 #include "indexer/file_line_source.h"
 #include "models/csv.h"
 #include "models/customer_value.h"
@@ -91,13 +93,18 @@ class Progress {
   void EndPhase() {
     if (!fn_ || phase_.empty()) return;
     const double secs = Seconds(phase_start_);
+    // The process's peak so far: which phase raises it (BENCHMARKS.md,
+    // "Indexer memory").
+    const std::string peak =
+        absl::StrFormat("peak memory %d MiB", PeakRssBytes() >> 20);
     if (lines_ > 0) {
       fn_(absl::StrFormat(
-          "[%s] done: %s lines in %.2f s (%s lines/s)", phase_,
+          "[%s] done: %s lines in %.2f s (%s lines/s), %s", phase_,
           Thousands(lines_), secs,
-          Thousands(static_cast<int64_t>(lines_ / std::max(1e-9, secs)))));
+          Thousands(static_cast<int64_t>(lines_ / std::max(1e-9, secs))),
+          peak));
     } else {
-      fn_(absl::StrFormat("[%s] done in %.2f s", phase_, secs));
+      fn_(absl::StrFormat("[%s] done in %.2f s, %s", phase_, secs, peak));
     }
     phase_.clear();
   }
@@ -129,16 +136,16 @@ struct ItemAccumulator {
   std::vector<double> prices;
 };
 
-struct OrderAccumulator {
-  int64_t timestamp = 0;
-  int32_t customer = -1;  // -1: guest
-  std::vector<int32_t> items;
-  std::vector<float> quantities;  // per line, parallel to `items`
-  double revenue = 0;  // sum of quantity x unit price of priced lines
-};
-
 class Shop {
  public:
+  // Unit prices of purchase lines are kept only where the median of them
+  // may be the item's price: items without a catalog price, or any item
+  // when spellings may be merged (a merged item without a catalog price
+  // takes the other spellings' prices). 38M prices are 300 MB.
+  explicit Shop(bool merge_item_case) : keep_all_prices_(merge_item_case) {}
+  bool KeepsPriceOf(const ItemAccumulator& item) const {
+    return keep_all_prices_ || item.catalog_price < 0;
+  }
   int32_t ItemIndex(absl::string_view id) {
     auto [it, inserted] =
         item_index_.try_emplace(id, static_cast<int32_t>(items_.size()));
@@ -149,10 +156,11 @@ class Shop {
     auto it = item_index_.find(id);
     return it == item_index_.end() ? -1 : it->second;
   }
-  int32_t OrderIndex(absl::string_view id) {
-    auto [it, inserted] =
-        order_index_.try_emplace(id, static_cast<int32_t>(orders_.size()));
-    if (inserted) orders_.emplace_back();
+  // The order's number; a new order starts at `timestamp`.
+  int32_t OrderIndex(absl::string_view id, int64_t timestamp) {
+    auto [it, inserted] = order_index_.try_emplace(
+        id, static_cast<int32_t>(orders_.num_orders()));
+    if (inserted) orders_.AddOrder(timestamp);
     return it->second;
   }
   int32_t CustomerIndex(absl::string_view id) {
@@ -163,8 +171,14 @@ class Shop {
   }
   std::vector<ItemAccumulator>& items() { return items_; }
   const std::vector<ItemAccumulator>& items() const { return items_; }
-  std::vector<OrderAccumulator>& orders() { return orders_; }
-  const std::vector<OrderAccumulator>& orders() const { return orders_; }
+  OrderTable& orders() { return orders_; }
+  const OrderTable& orders() const { return orders_; }
+  // Frees the order and customer id lookups (13M order ids are ~1 GB):
+  // OrderIndex() and CustomerIndex() must not be called after this.
+  void EndReading() {
+    absl::flat_hash_map<std::string, int32_t>().swap(order_index_);
+    absl::flat_hash_map<std::string, int32_t>().swap(customer_index_);
+  }
 
   // Folds each group's other members into its first one: lines, units and
   // unit prices add up, catalog facts come from a member that is in the
@@ -213,13 +227,11 @@ class Shop {
     for (auto& [id, index] : item_index_) index = remap[index];
     // An order may now hold one item twice; the per-customer counts add
     // its lines up, and pair counting deduplicates orders anyway.
-    for (OrderAccumulator& o : orders_) {
-      for (int32_t& item : o.items) item = remap[item];
-    }
+    for (int32_t& item : orders_.line_items) item = remap[item];
     std::sort(aliases.begin(), aliases.end());
     return aliases;
   }
-  int64_t customers() const { return customer_index_.size(); }
+  int64_t customers() const { return customer_ids_.size(); }
   const std::string& customer_id(int32_t c) const { return customer_ids_[c]; }
 
  private:
@@ -228,7 +240,8 @@ class Shop {
   absl::flat_hash_map<std::string, int32_t> customer_index_;
   std::vector<std::string> customer_ids_;
   std::vector<ItemAccumulator> items_;
-  std::vector<OrderAccumulator> orders_;
+  OrderTable orders_;
+  const bool keep_all_prices_;
 };
 
 absl::Status CheckReaderError(const LineSource& src) {
@@ -504,19 +517,18 @@ void AddPurchaseLine(const PurchaseLine& line, Shop* shop,
   ++item.lines;
   if (item.title.empty() && !line.title.empty()) item.title = line.title;
   item.quantity += line.quantity;
-  if (line.has_price && line.price > 0) {
+  if (line.has_price && line.price > 0 && shop->KeepsPriceOf(item)) {
     item.prices.push_back(line.price);
   }
-  OrderAccumulator& order = shop->orders()[shop->OrderIndex(line.order_id)];
-  if (order.items.empty()) order.timestamp = line.timestamp;
-  order.timestamp = std::min(order.timestamp, line.timestamp);
-  if (!line.customer_id.empty() && order.customer < 0) {
-    order.customer = shop->CustomerIndex(line.customer_id);
+  OrderTable& orders = shop->orders();
+  const int32_t o = shop->OrderIndex(line.order_id, line.timestamp);
+  orders.timestamps[o] = std::min(orders.timestamps[o], line.timestamp);
+  if (!line.customer_id.empty() && orders.customers[o] < 0) {
+    orders.customers[o] = shop->CustomerIndex(line.customer_id);
   }
-  order.items.push_back(item_idx);
-  order.quantities.push_back(static_cast<float>(line.quantity));
+  orders.AddLine(o, item_idx, static_cast<float>(line.quantity));
   if (line.has_price && line.price > 0) {
-    order.revenue += line.quantity * line.price;
+    orders.revenue[o] += line.quantity * line.price;
   }
   report->data_start = std::min(report->data_start, line.timestamp);
   report->data_end = std::max(report->data_end, line.timestamp);
@@ -694,20 +706,34 @@ absl::Status ReadPurchases(const IndexerOptions& options,
 template <typename Customers, typename OrdersOf>
 v1::CustomerModel FitCustomerModel(const Customers& customers,
                                    OrdersOf orders_of, int64_t data_start,
-                                   int64_t data_end) {
+                                   int64_t data_end, int threads) {
   v1::CustomerModel model;
   const int64_t as_of = (data_end / 86400 + 1) * 86400;
   model.set_fitted_as_of(as_of);
   model.set_data_start(data_start);
   std::vector<CustomerSummary> summaries;
-  std::vector<LtvCustomerOrders> orders;
   summaries.reserve(customers.size());
-  orders.reserve(customers.size());
+  // orders_of() may reuse its buffers from one customer to the next: the
+  // LTV back-test's copy, flat (16 bytes an order), spans taken at the end.
+  std::vector<int64_t> all_times;
+  std::vector<double> all_values;
+  std::vector<size_t> ends;
   for (const auto& c : customers) {
     auto [times, values] = orders_of(c);
     if (times.empty()) continue;
     summaries.push_back(SummarizeCustomer(times, values, as_of));
-    orders.push_back({times, values});
+    all_times.insert(all_times.end(), times.begin(), times.end());
+    all_values.insert(all_values.end(), values.begin(),
+                      values.begin() + std::min(values.size(), times.size()));
+    all_values.resize(all_times.size());
+    ends.push_back(all_times.size());
+  }
+  std::vector<LtvCustomerOrders> orders;
+  orders.reserve(ends.size());
+  for (size_t k = 0, begin = 0; k < ends.size(); begin = ends[k++]) {
+    orders.push_back(
+        {absl::MakeConstSpan(all_times).subspan(begin, ends[k] - begin),
+         absl::MakeConstSpan(all_values).subspan(begin, ends[k] - begin)});
   }
   std::vector<std::string> notes;
   LtvBacktestReport backtest;
@@ -719,7 +745,7 @@ v1::CustomerModel FitCustomerModel(const Customers& customers,
     notes.push_back(std::string(ltv.status().message()));
   }
   FitReport fit;
-  auto bg = FitBgNbd(summaries, &fit);
+  auto bg = FitBgNbd(summaries, &fit, threads);
   if (bg.ok()) {
     auto* m = model.mutable_bg_nbd();
     m->set_r(bg->r);
@@ -733,7 +759,7 @@ v1::CustomerModel FitCustomerModel(const Customers& customers,
     notes.push_back(absl::StrCat("BG/NBD not fitted: ", bg.status().message()));
   }
   fit = FitReport();
-  auto gg = FitGammaGamma(summaries, &fit);
+  auto gg = FitGammaGamma(summaries, &fit, threads);
   if (gg.ok()) {
     auto* m = model.mutable_gamma_gamma();
     m->set_p(gg->p);
@@ -953,7 +979,7 @@ absl::Status CheckInputs(const IndexerOptions& options, const Shop& shop,
         "zero quantity or a non-product); nothing was published"));
   }
   return CheckShrink(options, report,
-                     static_cast<int64_t>(shop.orders().size()),
+                     static_cast<int64_t>(shop.orders().num_orders()),
                      shop.customers());
 }
 
@@ -974,103 +1000,50 @@ std::vector<std::pair<std::string, std::string>> HandleCaseGroups(
   return shop->MergeItems(groups);
 }
 
-// Each known customer's history: per item, orders, units, first and last
-// purchase.
-struct CustomerItemAcc {
-  int32_t orders = 0;
-  double quantity = 0;
-  int64_t first = INT64_MAX, last = INT64_MIN;
-  // Per order: time and units (several lines of one order add up).
-  int64_t seen_order = -1;
-  std::vector<int64_t> times;
-  std::vector<float> quantities;
-};
-struct CustomerAcc {
-  absl::flat_hash_map<int32_t, CustomerItemAcc> items;
-  int64_t orders = 0, first = INT64_MAX, last = INT64_MIN;
-  std::vector<int64_t> order_times;
-  std::vector<double> order_values;
-};
-
-// The orders in compact form, and what counting them gives per customer.
+// The orders in compact form, and each known customer's history.
 struct CountedOrders {
   OrderItems compact;
-  std::vector<CustomerAcc> customers;
+  CustomerHistories customers;
   std::vector<int32_t> order_customers;
   std::vector<int64_t> order_timestamps;
+  std::vector<double> order_revenue;
 };
 
-// Adds one order's lines to its customer's per-item history (units and
-// purchase times).
-void AddCustomerLines(const OrderAccumulator& o, size_t order_no,
-                      CustomerAcc* c) {
-  c->order_times.push_back(o.timestamp);
-  c->order_values.push_back(o.revenue);
-  for (size_t k = 0; k < o.items.size(); ++k) {
-    CustomerItemAcc& ci = c->items[o.items[k]];
-    ci.quantity += o.quantities[k];
-    if (ci.seen_order != static_cast<int64_t>(order_no)) {
-      ci.seen_order = static_cast<int64_t>(order_no);
-      ci.times.push_back(o.timestamp);
-      ci.quantities.push_back(o.quantities[k]);
-    } else {
-      ci.quantities.back() += o.quantities[k];
-    }
-  }
-}
-
-// Orders -> compact form; per-item order counts, recency and customers.
-// Moves the items out of the shop's orders.
+// Orders -> compact form; per-item order counts, recency and customers;
+// the customers' histories. Takes the orders out of the shop.
 CountedOrders CountOrders(const IndexerOptions& options, Shop* shop,
                           IndexReport* report) {
   auto& items = shop->items();
-  auto& orders = shop->orders();
   const int64_t recent_from =
       report->data_end - static_cast<int64_t>(options.recent_days) * 86400;
   CountedOrders counted;
+  const OrderLines lines = GroupLinesByOrder(&shop->orders());
+  counted.order_customers = std::move(shop->orders().customers);
+  counted.order_timestamps = std::move(shop->orders().timestamps);
+  counted.order_revenue = std::move(shop->orders().revenue);
+  const size_t num_orders = counted.order_timestamps.size();
   OrderItems& compact = counted.compact;
   compact.items.reserve(report->purchase_lines);
-  counted.customers.resize(shop->customers());
-  counted.order_customers.reserve(orders.size());
-  counted.order_timestamps.reserve(orders.size());
-  for (size_t order_no = 0; order_no < orders.size(); ++order_no) {
-    OrderAccumulator& o = orders[order_no];
-    const int64_t lines = static_cast<int64_t>(o.items.size());
-    if (o.customer >= 0) {
-      AddCustomerLines(o, order_no, &counted.customers[o.customer]);
+  compact.offsets.reserve(num_orders + 1);
+  for (size_t o = 0; o < num_orders; ++o) {
+    const int64_t b = lines.offsets[o], e = lines.offsets[o + 1];
+    compact.Add(
+        std::vector<int32_t>(lines.items.begin() + b, lines.items.begin() + e));
+    const int64_t cb = compact.offsets[o], ce = compact.offsets[o + 1];
+    if (ce - cb > options.cooccurrence.max_order_items) {
+      report->huge_order_lines += e - b;
     }
-    std::vector<float>().swap(o.quantities);
-    compact.Add(std::move(o.items));
-    o.items.clear();
-    counted.order_customers.push_back(o.customer);
-    counted.order_timestamps.push_back(o.timestamp);
-    const int64_t b = compact.offsets[compact.offsets.size() - 2];
-    const int64_t e = compact.offsets.back();
-    if (e - b > options.cooccurrence.max_order_items) {
-      report->huge_order_lines += lines;
-    }
-    if (o.customer < 0) ++report->guest_orders;
-    for (int64_t i = b; i < e; ++i) {
+    if (counted.order_customers[o] < 0) ++report->guest_orders;
+    for (int64_t i = cb; i < ce; ++i) {
       ItemAccumulator& item = items[compact.items[i]];
       ++item.orders;
-      if (o.timestamp >= recent_from) ++item.recent_orders;
-    }
-    if (o.customer >= 0) {
-      CustomerAcc& c = counted.customers[o.customer];
-      ++c.orders;
-      c.first = std::min(c.first, o.timestamp);
-      c.last = std::max(c.last, o.timestamp);
-      for (int64_t i = b; i < e; ++i) {
-        CustomerItemAcc& ci = c.items[compact.items[i]];
-        ++ci.orders;
-        ci.first = std::min(ci.first, o.timestamp);
-        ci.last = std::max(ci.last, o.timestamp);
-      }
+      if (counted.order_timestamps[o] >= recent_from) ++item.recent_orders;
     }
   }
-  for (const CustomerAcc& c : counted.customers) {
-    for (const auto& [item, unused] : c.items) ++items[item].customers;
-  }
+  counted.customers = BuildCustomerHistories(lines, counted.order_customers,
+                                             counted.order_timestamps,
+                                             shop->customers(), items.size());
+  for (int32_t item : counted.customers.items) ++items[item].customers;
   return counted;
 }
 
@@ -1086,17 +1059,38 @@ struct FittedModels {
 };
 
 // Repurchase cycles: each item's buyers' purchase times.
-std::vector<ItemCycle> ItemCycles(const std::vector<CustomerAcc>& customers,
+// Repurchase cycles: each item's buyers' purchase times. The buyers' spans
+// are gathered for a block of items at a time (one span per customer-item
+// pair at once would be 16 bytes x 30M pairs at 1M customers).
+std::vector<ItemCycle> ItemCycles(const CustomerHistories& customers,
                                   size_t num_items) {
+  constexpr int64_t kSpansPerBlock = int64_t{1} << 22;
+  std::vector<int64_t> buyers_of(num_items, 0);
+  for (int32_t item : customers.items) ++buyers_of[item];
   std::vector<ItemCycle> cycles(num_items);
-  std::vector<std::vector<absl::Span<const int64_t>>> buyers(num_items);
-  for (const CustomerAcc& c : customers) {
-    for (const auto& [item, ci] : c.items) {
-      buyers[item].push_back(absl::MakeConstSpan(ci.times));
+  std::vector<std::vector<absl::Span<const int64_t>>> buyers;
+  for (size_t begin = 0; begin < num_items;) {
+    size_t end = begin;
+    for (int64_t spans = 0;
+         end < num_items &&
+         (end == begin || spans + buyers_of[end] <= kSpansPerBlock);
+         ++end) {
+      spans += buyers_of[end];
     }
-  }
-  for (size_t i = 0; i < num_items; ++i) {
-    cycles[i] = EstimateItemCycle(absl::MakeConstSpan(buyers[i]));
+    buyers.assign(end - begin, {});
+    for (size_t i = begin; i < end; ++i)
+      buyers[i - begin].reserve(buyers_of[i]);
+    for (size_t e = 0; e < customers.items.size(); ++e) {
+      const size_t item = static_cast<size_t>(customers.items[e]);
+      if (item >= begin && item < end) {
+        buyers[item - begin].push_back(
+            customers.times_of(static_cast<int64_t>(e)));
+      }
+    }
+    for (size_t i = begin; i < end; ++i) {
+      cycles[i] = EstimateItemCycle(absl::MakeConstSpan(buyers[i - begin]));
+    }
+    begin = end;
   }
   return cycles;
 }
@@ -1143,19 +1137,33 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
                        const CountedOrders& counted, IndexReport* report,
                        Progress* progress, FittedModels* fitted) {
   const auto& items = shop.items();
+  progress->Phase("fitting repurchase cycles");
   fitted->cycles = ItemCycles(counted.customers, items.size());
   // Customer value models, fitted as of the day after the last purchase.
+  progress->Phase("fitting customer models");
+  std::vector<int32_t> customer_numbers(counted.customers.num_customers());
+  std::iota(customer_numbers.begin(), customer_numbers.end(), 0);
+  std::vector<int64_t> times;
+  std::vector<double> values;
+  const CustomerHistories& h = counted.customers;
   fitted->customer_model = FitCustomerModel(
-      counted.customers,
-      [](const CustomerAcc& c) {
-        return std::make_pair(absl::MakeConstSpan(c.order_times),
-                              absl::MakeConstSpan(c.order_values));
+      customer_numbers,
+      [&](int32_t c) {
+        times.clear();
+        values.clear();
+        for (int64_t j = h.order_begin[c]; j < h.order_begin[c + 1]; ++j) {
+          times.push_back(counted.order_timestamps[h.orders[j]]);
+          values.push_back(counted.order_revenue[h.orders[j]]);
+        }
+        return std::make_pair(absl::MakeConstSpan(times),
+                              absl::MakeConstSpan(values));
       },
-      report->data_start, report->data_end);
+      report->data_start, report->data_end, options.cooccurrence.threads);
   report->orders = static_cast<int64_t>(counted.order_customers.size());
   report->customers = shop.customers();
   report->items = static_cast<int64_t>(items.size());
 
+  progress->Phase("counting pairs");
   fitted->co =
       ComputeCooccurrence(counted.compact, static_cast<int32_t>(items.size()),
                           options.cooccurrence);
@@ -1305,62 +1313,65 @@ absl::Status WriteEmbeddings(const FittedModels& fitted, size_t num_items,
 
 // One customer's record: vector, items bought (most orders first) with
 // their purchase times, orders in time order.
-v1::CustomerRecord CustomerRecord(const CustomerAcc& acc, int32_t c,
+v1::CustomerRecord CustomerRecord(const CountedOrders& counted, int32_t c,
                                   const std::vector<ItemAccumulator>& items,
                                   const std::optional<EmbeddingResult>& emb) {
+  const CustomerHistories& h = counted.customers;
   v1::CustomerRecord rec;
   if (emb) {
     const float* v = emb->model.user(c);
     rec.mutable_vector()->Add(v, v + emb->model.factors);
   }
-  std::vector<std::pair<int32_t, CustomerItemAcc>> bought(acc.items.begin(),
-                                                          acc.items.end());
-  std::sort(bought.begin(), bought.end(), [&](const auto& x, const auto& y) {
-    if (x.second.orders != y.second.orders)
-      return x.second.orders > y.second.orders;
-    return items[x.first].id < items[y.first].id;
+  std::vector<int64_t> bought(h.item_begin[c + 1] - h.item_begin[c]);
+  std::iota(bought.begin(), bought.end(), h.item_begin[c]);
+  std::sort(bought.begin(), bought.end(), [&](int64_t x, int64_t y) {
+    if (h.orders_of(x) != h.orders_of(y))
+      return h.orders_of(x) > h.orders_of(y);
+    return items[h.items[x]].id < items[h.items[y]].id;
   });
-  std::vector<size_t> by_time;
-  for (const auto& [item, ci] : bought) {
+  std::vector<int64_t> by_time;
+  for (int64_t e : bought) {
+    const absl::Span<const int64_t> times = h.times_of(e);
     v1::CustomerItem* out = rec.add_items();
-    out->set_item_id(items[item].id);
-    out->set_orders(ci.orders);
-    out->set_quantity(ci.quantity);
-    out->set_first_purchase(ci.first);
-    out->set_last_purchase(ci.last);
-    by_time.resize(ci.times.size());
-    for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
-    // A named reference: C++17 lambdas cannot capture structured
-    // bindings (gcc allows it, clang does not).
-    const std::vector<int64_t>& times = ci.times;
-    std::stable_sort(
-        by_time.begin(), by_time.end(),
-        [&times](size_t x, size_t y) { return times[x] < times[y]; });
-    for (size_t k : by_time) {
-      out->add_purchase_times(ci.times[k]);
-      out->add_purchase_quantities(ci.quantities[k]);
+    out->set_item_id(items[h.items[e]].id);
+    out->set_orders(static_cast<int32_t>(times.size()));
+    out->set_quantity(h.quantities[e]);
+    out->set_first_purchase(*std::min_element(times.begin(), times.end()));
+    out->set_last_purchase(*std::max_element(times.begin(), times.end()));
+    by_time.resize(times.size());
+    std::iota(by_time.begin(), by_time.end(), h.time_begin[e]);
+    std::stable_sort(by_time.begin(), by_time.end(), [&](int64_t x, int64_t y) {
+      return h.times[x] < h.times[y];
+    });
+    for (int64_t k : by_time) {
+      out->add_purchase_times(h.times[k]);
+      out->add_purchase_quantities(h.order_quantities[k]);
     }
   }
-  by_time.resize(acc.order_times.size());
-  for (size_t k = 0; k < by_time.size(); ++k) by_time[k] = k;
-  std::stable_sort(by_time.begin(), by_time.end(), [&](size_t x, size_t y) {
-    return acc.order_times[x] < acc.order_times[y];
+  by_time.assign(h.orders.begin() + h.order_begin[c],
+                 h.orders.begin() + h.order_begin[c + 1]);
+  std::stable_sort(by_time.begin(), by_time.end(), [&](int64_t x, int64_t y) {
+    return counted.order_timestamps[x] < counted.order_timestamps[y];
   });
   double revenue = 0;
-  for (size_t k : by_time) {
-    rec.add_order_times(acc.order_times[k]);
-    rec.add_order_values(acc.order_values[k]);
-    revenue += acc.order_values[k];
+  for (int64_t o : by_time) {
+    rec.add_order_times(counted.order_timestamps[o]);
+    rec.add_order_values(counted.order_revenue[o]);
+    revenue += counted.order_revenue[o];
   }
   rec.set_revenue(revenue);
-  rec.set_orders(acc.orders);
-  rec.set_first_order(acc.first);
-  rec.set_last_order(acc.last);
+  rec.set_orders(static_cast<int64_t>(by_time.size()));
+  rec.set_first_order(by_time.empty() ? INT64_MAX
+                                      : counted.order_timestamps[by_time[0]]);
+  rec.set_last_order(
+      by_time.empty() ? INT64_MIN : counted.order_timestamps[by_time.back()]);
   return rec;
 }
 
-// Everything the server reads, through the writer. Frees the customer
-// histories once written.
+// Everything the server reads, through the writer. The customers' records
+// are built one at a time in id order and streamed to their table (at 1M
+// customers they are 1.7 GB serialized). Frees the customer histories once
+// written.
 absl::Status WriteSnapshot(
     const IndexerOptions& options, Shop* shop, CountedOrders* counted,
     const FittedModels& fitted,
@@ -1376,16 +1387,22 @@ absl::Status WriteSnapshot(
     absl::Status s = WriteEmbeddings(fitted, items.size(), writer);
     if (!s.ok()) return s;
   }
-  std::vector<CustomerAcc>& customers = counted->customers;
-  writer->ReserveCustomers(customers.size());
-  for (size_t c = 0; c < customers.size(); ++c) {
-    const int32_t index = static_cast<int32_t>(c);
-    writer->AddCustomer(
-        shop->customer_id(index),
-        CustomerRecord(customers[c], index, items, fitted.embeddings));
-  }
-  std::vector<CustomerAcc>().swap(customers);
-  return absl::OkStatus();
+  std::vector<int32_t> by_id(shop->customers());
+  std::iota(by_id.begin(), by_id.end(), 0);
+  std::sort(by_id.begin(), by_id.end(), [&](int32_t x, int32_t y) {
+    return shop->customer_id(x) < shop->customer_id(y);
+  });
+  size_t next = 0;
+  absl::Status s =
+      writer->WriteCustomers([&](std::string* id, v1::CustomerRecord* record) {
+        if (next == by_id.size()) return false;
+        const int32_t c = by_id[next++];
+        *id = shop->customer_id(c);
+        *record = CustomerRecord(*counted, c, items, fitted.embeddings);
+        return true;
+      });
+  counted->customers = CustomerHistories();
+  return s;
 }
 
 // The manifest's inputs: each file with its size and lines.
@@ -1478,6 +1495,35 @@ absl::Status AddPicksRanker(const IndexerOptions& options,
   return writer->WritePicksRanker(*model);
 }
 
+// Reads, fits and writes everything but the picks ranker; fills
+// `manifest`. What it read and fitted is freed when it returns, before the
+// ranker's training needs its own memory.
+absl::Status BuildSnapshot(const IndexerOptions& options,
+                           SnapshotWriter* writer, IndexReport* report,
+                           Progress* progress, v1::SnapshotManifest* manifest) {
+  Shop shop(options.merge_item_case);
+  absl::Status s = ReadInputs(options, &shop, report, progress);
+  if (!s.ok()) return s;
+  shop.EndReading();
+  s = CheckInputs(options, shop, *report);
+  if (!s.ok()) return s;
+  const std::vector<std::pair<std::string, std::string>> item_aliases =
+      HandleCaseGroups(options, &shop, report);
+
+  progress->Phase("counting orders");
+  CountedOrders counted = CountOrders(options, &shop, report);
+  FittedModels fitted;
+  s = FitModels(options, shop, counted, report, progress, &fitted);
+  if (!s.ok()) return s;
+
+  progress->Phase("writing snapshot");
+  s = WriteSnapshot(options, &shop, &counted, fitted, item_aliases, writer,
+                    report);
+  if (!s.ok()) return s;
+  *manifest = BuildManifest(options, *report, fitted);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const std::vector<std::string>& CatalogOptionalColumns() {
@@ -1489,21 +1535,25 @@ const std::vector<std::string>& CatalogOptionalColumns() {
 absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
                                               IndexReport* report) {
   Progress progress(options);
-  Shop shop;
+  Shop shop(/*merge_item_case=*/false);
   ItemExclusion exclusion(options.excluded_item_patterns);
   absl::Status s =
       ReadPurchases(options, exclusion, {}, &shop, report, &progress);
   if (!s.ok()) return s;
+  shop.EndReading();
   OrderHistory h;
   for (auto& item : shop.items()) h.item_ids.push_back(std::move(item.id));
   for (int32_t c = 0; c < shop.customers(); ++c) {
     h.customer_ids.push_back(shop.customer_id(c));
   }
-  for (auto& o : shop.orders()) {
-    h.order_timestamps.push_back(o.timestamp);
-    h.order_customers.push_back(o.customer);
-    h.order_revenue.push_back(o.revenue);
-    h.orders.Add(std::move(o.items));
+  const OrderLines lines = GroupLinesByOrder(&shop.orders());
+  h.order_timestamps = std::move(shop.orders().timestamps);
+  h.order_customers = std::move(shop.orders().customers);
+  h.order_revenue = std::move(shop.orders().revenue);
+  for (size_t o = 0; o + 1 < lines.offsets.size(); ++o) {
+    h.orders.Add(
+        std::vector<int32_t>(lines.items.begin() + lines.offsets[o],
+                             lines.items.begin() + lines.offsets[o + 1]));
   }
   return h;
 }
@@ -1524,25 +1574,9 @@ absl::Status RunIndexer(const IndexerOptions& options, IndexReport* report) {
   auto writer = SnapshotWriter::Begin(options.out_root);
   if (!writer.ok()) return writer.status();
   Progress progress(options);
-  Shop shop;
-  s = ReadInputs(options, &shop, report, &progress);
+  v1::SnapshotManifest manifest;
+  s = BuildSnapshot(options, writer->get(), report, &progress, &manifest);
   if (!s.ok()) return s;
-  s = CheckInputs(options, shop, *report);
-  if (!s.ok()) return s;
-  const std::vector<std::pair<std::string, std::string>> item_aliases =
-      HandleCaseGroups(options, &shop, report);
-
-  progress.Phase("counting pairs");
-  CountedOrders counted = CountOrders(options, &shop, report);
-  FittedModels fitted;
-  s = FitModels(options, shop, counted, report, &progress, &fitted);
-  if (!s.ok()) return s;
-
-  progress.Phase("writing snapshot");
-  s = WriteSnapshot(options, &shop, &counted, fitted, item_aliases,
-                    writer->get(), report);
-  if (!s.ok()) return s;
-  v1::SnapshotManifest manifest = BuildManifest(options, *report, fitted);
   if (options.ranker.enabled) {
     progress.Phase("training the picks ranker");
     s = AddPicksRanker(options, manifest, writer->get(), report);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "models/parallel_for.h"
 
 namespace boomerang {
 namespace {
@@ -39,41 +40,6 @@ class SplitMix64 {
  private:
   uint64_t state_;
 };
-
-int ResolveThreads(int threads) {
-  if (threads > 0) return threads;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-// Calls fn(begin, end) over [0, n) in chunks, on up to `threads` threads
-// pulling chunks from an atomic counter. Callers make each chunk's result
-// independent of which thread ran it, so the result never depends on
-// `threads`.
-template <typename Fn>
-void ParallelFor(int64_t n, int64_t chunk, int threads, const Fn& fn) {
-  std::atomic<int64_t> next{0};
-  auto worker = [&]() {
-    while (true) {
-      const int64_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
-      if (begin >= n) return;
-      fn(begin, std::min(n, begin + chunk));
-    }
-  };
-  const int64_t chunks = (n + chunk - 1) / chunk;
-  const int64_t extra = std::min<int64_t>(threads, chunks) - 1;
-  std::vector<std::thread> pool;
-  for (int64_t t = 0; t < extra; ++t) {
-    // If the system refuses a thread, the others do its share: same result,
-    // and no exception leaves the module.
-    try {
-      pool.emplace_back(worker);
-    } catch (const std::system_error&) {
-      break;
-    }
-  }
-  worker();
-  for (auto& t : pool) t.join();
-}
 
 // The vector kernels. Without -ffast-math the compiler may not reorder a
 // float sum, so a plain `s += a[i] * b[i]` stays scalar; eight explicit

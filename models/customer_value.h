@@ -76,8 +76,11 @@ struct BgNbdParams {
 // (< 10), no repeat purchases at all, or a summary is malformed (negative,
 // not finite, or recency > age). A fit that hits the iteration cap still
 // returns its best point, with report->converged false.
+// `threads` evaluate the likelihood (0: all cores); the fit is the same for
+// any number.
 absl::StatusOr<BgNbdParams> FitBgNbd(absl::Span<const CustomerSummary> data,
-                                     FitReport* report = nullptr);
+                                     FitReport* report = nullptr,
+                                     int threads = 1);
 // Sum of the log-likelihood over `data` (for tests and comparisons).
 double BgNbdLogLikelihood(const BgNbdParams& params,
                           absl::Span<const CustomerSummary> data);
@@ -95,8 +98,10 @@ struct GammaGammaParams {
 
 // Fits on the summaries with frequency > 0 and monetary > 0. INVALID_ARGUMENT
 // when fewer than 10 qualify.
+// `threads` as for FitBgNbd.
 absl::StatusOr<GammaGammaParams> FitGammaGamma(
-    absl::Span<const CustomerSummary> data, FitReport* report = nullptr);
+    absl::Span<const CustomerSummary> data, FitReport* report = nullptr,
+    int threads = 1);
 // E[value of an order | history]; for frequency 0 (or monetary <= 0) the
 // population mean p * gamma / (q - 1). That mean is infinite for q <= 1, and
 // so is the answer then; the fit keeps q >= 1.001.

@@ -79,6 +79,27 @@ void SnapshotWriter::AddCustomer(const std::string& customer_id,
   customers_.emplace_back(customer_id, record.SerializeAsString());
 }
 
+SnapshotWriter::~SnapshotWriter() = default;
+
+absl::Status SnapshotWriter::WriteCustomers(
+    const std::function<bool(std::string* id, v1::CustomerRecord* record)>&
+        next) {
+  absl::Status s = OpenTables();
+  if (!s.ok()) return s;
+  if (customers_written_ || !customers_.empty()) {
+    return absl::FailedPreconditionError("customers written twice");
+  }
+  customers_written_ = true;
+  v1::CustomerRecord record;
+  return tables_->WriteSortedTable(kCustomersTable,
+                                   [&](std::string* key, std::string* value) {
+                                     record.Clear();
+                                     if (!next(key, &record)) return false;
+                                     record.SerializeToString(value);
+                                     return true;
+                                   });
+}
+
 void SnapshotWriter::SetPopular(const v1::PopularItems& popular) {
   meta_.emplace_back(kPopularKey, popular.SerializeAsString());
 }
@@ -110,19 +131,32 @@ absl::Status SnapshotWriter::WriteEmbeddings(const v1::EmbeddingInfo& info,
   return absl::OkStatus();
 }
 
-absl::Status SnapshotWriter::WriteTables() {
-  if (tables_written_) return absl::OkStatus();
+absl::Status SnapshotWriter::OpenTables() {
+  if (tables_ != nullptr) return absl::OkStatus();
+  if (tables_written_) return absl::FailedPreconditionError("tables written");
   auto writer =
       TableWriter::Create(absl::StrCat(builder_->dir(), "/", kTablesDir));
   if (!writer.ok()) return writer.status();
-  absl::Status s = (*writer)->WriteTable(kItemsTable, std::move(items_));
-  if (s.ok()) s = (*writer)->WriteTable(kFbtTable, std::move(fbt_));
-  if (s.ok()) s = (*writer)->WriteTable(kMetaTable, std::move(meta_));
-  if (s.ok()) s = (*writer)->WriteTable(kSimilarTable, std::move(similar_));
-  if (s.ok()) s = (*writer)->WriteTable(kCustomersTable, std::move(customers_));
+  tables_ = std::move(*writer);
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotWriter::WriteTables() {
+  if (tables_written_) return absl::OkStatus();
+  absl::Status s = OpenTables();
+  if (s.ok()) s = tables_->WriteTable(kItemsTable, std::move(items_));
+  if (s.ok()) s = tables_->WriteTable(kFbtTable, std::move(fbt_));
+  if (s.ok()) s = tables_->WriteTable(kMetaTable, std::move(meta_));
+  if (s.ok()) s = tables_->WriteTable(kSimilarTable, std::move(similar_));
+  if (s.ok() && !customers_written_) {
+    s = tables_->WriteTable(kCustomersTable, std::move(customers_));
+  }
   // Closed before the check opens it read-only (pitfalls.md: never both).
-  if (s.ok()) s = (*writer)->Close();
-  if (s.ok()) tables_written_ = true;
+  if (s.ok()) s = tables_->Close();
+  if (s.ok()) {
+    tables_.reset();
+    tables_written_ = true;
+  }
   return s;
 }
 

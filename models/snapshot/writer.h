@@ -20,6 +20,7 @@
 #ifndef BOOMERANG_MODELS_SNAPSHOT_WRITER_H_
 #define BOOMERANG_MODELS_SNAPSHOT_WRITER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -36,6 +37,8 @@
 
 namespace boomerang {
 
+class TableWriter;
+
 class SnapshotWriter {
  public:
   // Creates a fresh temporary version directory under `root` (creating
@@ -43,6 +46,7 @@ class SnapshotWriter {
   // expensive work.
   static absl::StatusOr<std::unique_ptr<SnapshotWriter>> Begin(
       const std::string& root);
+  ~SnapshotWriter();
 
   // Rows of the tables, kept serialized until Publish(). Keys need not come
   // sorted; a key added twice to one table makes Publish() fail.
@@ -54,6 +58,15 @@ class SnapshotWriter {
   void AddSimilarList(const std::string& item_id, const v1::SimilarList& list);
   void AddCustomer(const std::string& customer_id,
                    const v1::CustomerRecord& record);
+  // The customers table, written now and not held in memory (1M customers'
+  // records are ~1.7 GB serialized): `next(&id, &record)` sets the next
+  // customer (on a cleared record) and returns true, or returns false at
+  // the end. Ids must come in strictly increasing byte order; a repeated
+  // id is an error. REQUIRES: no AddCustomer() calls, called at most once,
+  // before OpenUnpublished() and Publish().
+  absl::Status WriteCustomers(
+      const std::function<bool(std::string* id, v1::CustomerRecord* record)>&
+          next);
 
   // Meta records. Popular and the customer model are always written (empty
   // messages when not set); the aliases only when there are some.
@@ -93,10 +106,13 @@ class SnapshotWriter {
  private:
   using Rows = std::vector<std::pair<std::string, std::string>>;
   SnapshotWriter() = default;
+  absl::Status OpenTables();
   absl::Status WriteTables();
   bool tables_written_ = false;
+  bool customers_written_ = false;
 
   std::unique_ptr<SnapshotBuilder> builder_;
+  std::unique_ptr<TableWriter> tables_;  // open while tables are written
   Rows items_, fbt_, meta_, similar_, customers_;
 };
 

@@ -173,6 +173,54 @@ TEST(SnapshotWriterTest, ADuplicateKeyPublishesNothing) {
   EXPECT_TRUE(versions->empty());
 }
 
+// Customers streamed in id order read back like added ones; ids out of
+// order or repeated fail the call and nothing is published.
+TEST(SnapshotWriterTest, StreamedCustomersReadBackAndMustComeInOrder) {
+  testing::TempDir tmp;
+  auto stream = [](std::vector<std::string> ids) {
+    return [ids, next = size_t{0}](std::string* id,
+                                   v1::CustomerRecord* record) mutable {
+      if (next == ids.size()) return false;
+      *id = ids[next++];
+      record->set_orders(static_cast<int64_t>(next));
+      return true;
+    };
+  };
+  {
+    auto w = SnapshotWriter::Begin(tmp.Sub("snaps"));
+    ASSERT_TRUE(w.ok()) << w.status();
+    (*w)->AddItem("CUP", TinyItem("Cup", 0, 1));
+    ASSERT_TRUE((*w)->WriteCustomers(stream({"c1", "c2", "c3"})).ok());
+    auto dir = (*w)->Publish(v1::SnapshotManifest());
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    auto snap = Snapshot::Open(*dir, SnapshotOptions());
+    ASSERT_TRUE(snap.ok()) << snap.status();
+    v1::CustomerRecord c;
+    ASSERT_TRUE((*snap)->GetCustomer("c3", &c).ok());
+    EXPECT_EQ(c.orders(), 3);
+    int rows = 0;
+    ASSERT_TRUE((*snap)
+                    ->ScanCustomers("",
+                                    [&](absl::string_view, absl::string_view) {
+                                      ++rows;
+                                      return true;
+                                    })
+                    .ok());
+    EXPECT_EQ(rows, 3);
+  }
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"c1", "c1"},
+        std::vector<std::string>{"c2", "c1"}}) {
+    testing::TempDir tmp2;
+    auto w = SnapshotWriter::Begin(tmp2.Sub("snaps"));
+    ASSERT_TRUE(w.ok()) << w.status();
+    absl::Status s = (*w)->WriteCustomers(stream(bad));
+    EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+    EXPECT_THAT(s.message(), HasSubstr(bad[0] == bad[1] ? "duplicate key 'c1'"
+                                                        : "out of order"));
+  }
+}
+
 // The writer checks with the reader: what the server would refuse (an alias
 // naming no item) is not published, and the message says why.
 TEST(SnapshotWriterTest, WhatTheReaderRefusesIsNotPublished) {

@@ -92,28 +92,47 @@ TableWriter::~TableWriter() {
 absl::Status TableWriter::WriteTable(
     const std::string& table,
     std::vector<std::pair<std::string, std::string>> rows) {
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t next = 0;
+  return WriteSortedTable(table, [&](std::string* key, std::string* value) {
+    if (next == rows.size()) return false;
+    // Moved out: the table file holds them now.
+    *key = std::move(rows[next].first);
+    *value = std::move(rows[next].second);
+    ++next;
+    return true;
+  });
+}
+
+absl::Status TableWriter::WriteSortedTable(
+    const std::string& table,
+    const std::function<bool(std::string* key, std::string* value)>& next) {
   auto it = handles_.find(table);
   if (it == handles_.end() || db_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("no table '", table, "'"));
   }
-  if (rows.empty()) return absl::OkStatus();
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 1; i < rows.size(); ++i) {
-    if (rows[i].first == rows[i - 1].first) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("duplicate key '", rows[i].first, "' in ", table));
-    }
-  }
+  std::string key, value, previous;
+  if (!next(&key, &value)) return absl::OkStatus();  // no file for no rows
   const std::string sst = absl::StrCat(dir_, "/", table, ".sst.ingest");
   rocksdb::Options opts(rocksdb::DBOptions(), TableOptions(nullptr));
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), opts, it->second);
   absl::Status s = FromRocksStatus(writer.Open(sst), "opening " + sst);
   if (!s.ok()) return s;
-  for (const auto& [k, v] : rows) {
-    s = FromRocksStatus(writer.Put(k, v), "writing " + sst);
+  bool first = true;
+  do {
+    if (!first && key <= previous) {
+      return absl::InvalidArgumentError(
+          key == previous
+              ? absl::StrCat("duplicate key '", key, "' in ", table)
+              : absl::StrCat("key '", key, "' after '", previous, "' in ",
+                             table, ": keys out of order"));
+    }
+    first = false;
+    s = FromRocksStatus(writer.Put(key, value), "writing " + sst);
     if (!s.ok()) return s;
-  }
+    previous.swap(key);
+  } while (next(&key, &value));
   s = FromRocksStatus(writer.Finish(), "finishing " + sst);
   if (!s.ok()) return s;
   rocksdb::IngestExternalFileOptions ingest;

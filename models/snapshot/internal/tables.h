@@ -51,6 +51,15 @@ class TableWriter {
       const std::string& table,
       std::vector<std::pair<std::string, std::string>> rows);
 
+  // Writes a whole table whose rows come in key order, straight to its file
+  // without holding them: `next(&key, &value)` sets the next row and
+  // returns true, or returns false at the end. Keys must be strictly
+  // increasing (a repeated key is a duplicate-key error). May be called
+  // once per table, like WriteTable.
+  absl::Status WriteSortedTable(
+      const std::string& table,
+      const std::function<bool(std::string* key, std::string* value)>& next);
+
   // Flushes and closes the database. REQUIRES: called once, before the
   // directory is published.
   absl::Status Close();
