@@ -6,6 +6,8 @@
 // Sources (a candidate may come from several):
 //   - the customer's own items (with the one repurchase model's timing);
 //   - co-purchases (the LLR/FBT lists) of the items of their last orders;
+//   - the items with the most co-purchase votes from their whole history
+//     (each bought item weighted by its time-decayed frequency);
 //   - their ALS vector's nearest items (the caller's ANN search);
 //   - recent and all-time best sellers.
 // Features (PicksFeature): habit strength and recency (orders, share of
