@@ -935,36 +935,6 @@ void RunNextDatePart(const Snapshot& snapshot, const OrderHistory& history,
 // ---------------------------------------------------------------------------
 // Part 3: LTV calibration.
 
-// Spearman's rank correlation with average ranks for ties.
-double Spearman(const std::vector<double>& x, const std::vector<double>& y) {
-  auto ranks = [](const std::vector<double>& v) {
-    std::vector<size_t> order(v.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return v[a] < v[b]; });
-    std::vector<double> r(v.size());
-    for (size_t i = 0; i < order.size();) {
-      size_t j = i;
-      while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
-      for (size_t t = i; t <= j; ++t) r[order[t]] = (i + j) / 2.0 + 1;
-      i = j + 1;
-    }
-    return r;
-  };
-  const std::vector<double> rx = ranks(x), ry = ranks(y);
-  const double n = static_cast<double>(x.size());
-  if (n < 2) return 0;
-  const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / n;
-  const double my = std::accumulate(ry.begin(), ry.end(), 0.0) / n;
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < rx.size(); ++i) {
-    sxy += (rx[i] - mx) * (ry[i] - my);
-    sxx += (rx[i] - mx) * (rx[i] - mx);
-    syy += (ry[i] - my) * (ry[i] - my);
-  }
-  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0;
-}
-
 struct LtvRow {
   std::string name;
   std::vector<double> predicted;
@@ -1006,7 +976,8 @@ void PrintLtv(const LtvRow& row, const std::vector<double>& actual) {
       "total predicted %.0f vs actual %.0f (actual/predicted %.3f); MAE per "
       "customer %.2f; Spearman %.4f\n",
       total_pred, total_actual, total_pred > 0 ? total_actual / total_pred : 0,
-      abs_err / std::max<size_t>(1, n), Spearman(row.predicted, actual));
+      abs_err / std::max<size_t>(1, n),
+      SpearmanCorrelation(row.predicted, actual));
 }
 
 // The summaries at `split` of the customers with an order before it, with
@@ -1151,7 +1122,7 @@ void PrintLtvSummary(const std::vector<const LtvRow*>& rows,
     std::cout << absl::StrFormat(
         "  MAE %9.2f  Spearman %.4f  actual/predicted %6.3f  %s\n",
         abs_err / std::max<size_t>(1, actual.size()),
-        Spearman(row->predicted, actual),
+        SpearmanCorrelation(row->predicted, actual),
         total > 0 ? total_actual / total : 0.0, row->name);
   }
 }
