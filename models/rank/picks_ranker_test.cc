@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <random>
 
 #include "absl/strings/str_format.h"
@@ -29,24 +30,33 @@ void MakeRows(int n, uint64_t seed, std::vector<PicksRow>* rows,
   }
 }
 
-TEST(PicksRankerTest, LearnsTheSignalAndScoresInOrder) {
+// A ranker trained on MakeRows(n, seed) with `trees` trees, one thread.
+std::unique_ptr<const PicksRanker> TrainedRanker(int n, uint64_t seed,
+                                                 int trees) {
   std::vector<PicksRow> rows;
   std::vector<float> labels;
-  MakeRows(4000, 1, &rows, &labels);
+  MakeRows(n, seed, &rows, &labels);
   PicksTrainingOptions o;
-  o.trees = 30;
+  o.trees = trees;
   o.threads = 1;
   auto model = TrainPicksRanker(rows, labels, {}, o);
-  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_TRUE(model.ok()) << model.status();
+  if (!model.ok()) return nullptr;
   auto ranker = PicksRanker::FromBuffer(*model);
-  ASSERT_TRUE(ranker.ok()) << ranker.status();
+  EXPECT_TRUE(ranker.ok()) << ranker.status();
+  return ranker.ok() ? *std::move(ranker) : nullptr;
+}
+
+TEST(PicksRankerTest, LearnsTheSignalAndScoresInOrder) {
+  auto ranker = TrainedRanker(4000, 1, 30);
+  ASSERT_NE(ranker, nullptr);
   PicksRow weak, strong;
   weak.f.fill(0.5f);
   strong.f.fill(0.5f);
   weak.f[kFeatOrderShare] = 0.05f;
   strong.f[kFeatOrderShare] = 0.95f;
   std::vector<float> scores;
-  ASSERT_TRUE((*ranker)->Score({weak, strong}, &scores).ok());
+  ASSERT_TRUE(ranker->Score({weak, strong}, &scores).ok());
   ASSERT_EQ(scores.size(), 2u);
   EXPECT_LT(scores[0], 0.2f);
   EXPECT_GT(scores[1], 0.55f);
@@ -133,25 +143,19 @@ TEST(PicksRankerTest, ScoresAreXgboostsPredictions) {
 // holds the best of those by the full model, with its probabilities, and
 // never fewer items than asked for.
 TEST(PicksRankerTest, TwoPassScoringRanksByTheFullModel) {
-  std::vector<PicksRow> rows;
-  std::vector<float> labels;
-  MakeRows(3000, 5, &rows, &labels);
-  PicksTrainingOptions o;
-  o.trees = 20;
-  o.threads = 1;
-  auto model = TrainPicksRanker(rows, labels, {}, o);
-  ASSERT_TRUE(model.ok());
-  auto ranker = PicksRanker::FromBuffer(*model);
-  ASSERT_TRUE(ranker.ok());
-  std::vector<PicksRow> candidates(rows.begin(), rows.begin() + 100);
+  auto ranker = TrainedRanker(3000, 5, 20);
+  ASSERT_NE(ranker, nullptr);
+  std::vector<PicksRow> candidates;
+  std::vector<float> unused;
+  MakeRows(100, 5, &candidates, &unused);  // the first 100 training rows
   std::vector<float> full;
-  ASSERT_TRUE((*ranker)->Score(candidates, &full).ok());
+  ASSERT_TRUE(ranker->Score(candidates, &full).ok());
   auto cosine = [](int32_t, int32_t) { return 0.f; };
   for (const PicksScoringOptions scoring :
        {PicksScoringOptions{0, 0}, PicksScoringOptions{3, 25},
         PicksScoringOptions{3, 4}}) {
-    auto picks = RankLearnedPicks(**ranker, candidates, {}, 0,
-                                  PicksMode::kMixed, 10, cosine, scoring);
+    auto picks = RankLearnedPicks(*ranker, candidates, {}, 0, PicksMode::kMixed,
+                                  10, cosine, scoring);
     ASSERT_TRUE(picks.ok()) << picks.status();
     ASSERT_EQ(picks->size(), 10u) << "keep " << scoring.keep;
     for (size_t k = 0; k < picks->size(); ++k) {
@@ -178,16 +182,8 @@ TEST(PicksRankerTest, BadModelsAndInputsAreErrors) {
 }
 
 TEST(PicksRankerTest, LearnedPicksNameTheirReasonAndHonourTheMode) {
-  std::vector<PicksRow> rows;
-  std::vector<float> labels;
-  MakeRows(2000, 3, &rows, &labels);
-  PicksTrainingOptions o;
-  o.trees = 10;
-  o.threads = 1;
-  auto model = TrainPicksRanker(rows, labels, {}, o);
-  ASSERT_TRUE(model.ok());
-  auto ranker = PicksRanker::FromBuffer(*model);
-  ASSERT_TRUE(ranker.ok());
+  auto ranker = TrainedRanker(2000, 3, 10);
+  ASSERT_NE(ranker, nullptr);
   std::vector<HistoryItem> history(1);
   history[0].item = 7;
   history[0].orders = 3;
@@ -205,7 +201,7 @@ TEST(PicksRankerTest, LearnedPicksNameTheirReasonAndHonourTheMode) {
   with.f.fill(0.5f);
   popular.f.fill(0.1f);
   auto cosine = [](int32_t, int32_t) { return 0.f; };
-  auto picks = RankLearnedPicks(**ranker, {repeat, with, popular}, history,
+  auto picks = RankLearnedPicks(*ranker, {repeat, with, popular}, history,
                                 86400 * 10, PicksMode::kMixed, 10, cosine);
   ASSERT_TRUE(picks.ok()) << picks.status();
   ASSERT_EQ(picks->size(), 3u);
@@ -219,12 +215,12 @@ TEST(PicksRankerTest, LearnedPicksNameTheirReasonAndHonourTheMode) {
   }
   EXPECT_GE((*picks)[0].score, (*picks)[1].score);
   auto repeats =
-      RankLearnedPicks(**ranker, {repeat, with, popular}, history, 86400 * 10,
+      RankLearnedPicks(*ranker, {repeat, with, popular}, history, 86400 * 10,
                        PicksMode::kRepeatOnly, 10, cosine);
   ASSERT_TRUE(repeats.ok());
   ASSERT_EQ(repeats->size(), 1u);
   EXPECT_EQ((*repeats)[0].item, 7);
-  auto fresh = RankLearnedPicks(**ranker, {repeat, with, popular}, history,
+  auto fresh = RankLearnedPicks(*ranker, {repeat, with, popular}, history,
                                 86400 * 10, PicksMode::kNewOnly, 1, cosine);
   ASSERT_TRUE(fresh.ok());
   ASSERT_EQ(fresh->size(), 1u);

@@ -112,19 +112,17 @@ bool UsesLearnedRanker(const View& view, const Customer& customer) {
          view.ranking().learned_picks && !customer.history.empty();
 }
 
-// The customer's ALS candidates for the learned ranker (none without a
-// vector).
-absl::Status LearnedAlsCandidates(const View& view, const Customer& customer,
-                                  std::vector<PicksCandidate>* out) {
-  const Snapshot& snapshot = view.snapshot();
-  const v1::CustomerRecord& record = customer.record;
+// The `k` items nearest to the customer's ALS vector, best first (none
+// without a vector).
+absl::Status AlsCandidates(const Snapshot& snapshot,
+                           const v1::CustomerRecord& record, int k,
+                           std::vector<PicksCandidate>* out) {
   if (record.vector_size() != snapshot.dim() || snapshot.dim() == 0) {
     return absl::OkStatus();
   }
   std::vector<int64_t> ids;
   std::vector<float> scores;
-  absl::Status s = snapshot.SearchItems(
-      record.vector(), view.ranking().picks_candidates.als, &ids, &scores);
+  absl::Status s = snapshot.SearchItems(record.vector(), k, &ids, &scores);
   for (size_t j = 0; s.ok() && j < ids.size(); ++j) {
     if (ids[j] >= 0) {
       out->push_back(PicksCandidate{static_cast<int32_t>(ids[j]), scores[j]});
@@ -255,8 +253,7 @@ absl::Status PersonalPicks(const View& view,
   const v1::CustomerRecord& customer = loaded->record;
   const std::vector<HistoryItem>& history = loaded->history;
   std::vector<PicksCandidate> candidates;
-  if (customer.vector_size() == snapshot.dim() && snapshot.dim() > 0 &&
-      request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
+  if (request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY) {
     // The hand-weighted ranking needs enough candidates to survive the
     // filter and the already-bought items.
     const RankingOptions& o = view.ranking();
@@ -273,16 +270,8 @@ absl::Status PersonalPicks(const View& view,
     const int k = !UsesLearnedRanker(view, *loaded) ? wide
                   : few ? std::max(wide, o.picks_candidates.als)
                         : o.picks_candidates.als;
-    std::vector<int64_t> ids;
-    std::vector<float> scores;
-    s = snapshot.SearchItems(customer.vector(), k, &ids, &scores);
+    s = AlsCandidates(snapshot, customer, k, &candidates);
     if (!s.ok()) return s;
-    for (size_t j = 0; j < ids.size(); ++j) {
-      if (ids[j] >= 0) {
-        candidates.push_back(
-            PicksCandidate{static_cast<int32_t>(ids[j]), scores[j]});
-      }
-    }
   }
   // What they looked at since the snapshot steers the new items.
   if (!loaded->live.views.empty() &&
@@ -430,19 +419,19 @@ absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
 }
 
 absl::StatusOr<absl::flat_hash_map<int32_t, float>> LearnedRepeatScores(
-    const View& view, absl::string_view customer_id, int64_t as_of,
+    const View& view, Customer* customer, int64_t as_of,
     const internal::BoundFilter& filter) {
   absl::flat_hash_map<int32_t, float> out;
-  auto loaded = LoadCustomer(view, customer_id, /*with_timing=*/true, as_of);
-  if (!loaded.ok()) return loaded.status();
-  if (!UsesLearnedRanker(view, *loaded)) return out;
+  if (!UsesLearnedRanker(view, *customer)) return out;
+  EstimateTiming(view.snapshot(), customer);
   // The rows PersonalPicks would score (ALS candidates included: they set
   // features of the customer's own items too), then their own items.
   std::vector<PicksCandidate> als;
-  absl::Status s = LearnedAlsCandidates(view, *loaded, &als);
+  absl::Status s = AlsCandidates(view.snapshot(), customer->record,
+                                 view.ranking().picks_candidates.als, &als);
   if (!s.ok()) return s;
   LearnedInput in;
-  CollectLearnedRows(view, *loaded, filter, als, as_of, &in);
+  CollectLearnedRows(view, *customer, filter, als, as_of, &in);
   std::vector<PicksRow> own;
   for (const PicksRow& r : in.rows) {
     if (r.history_index >= 0) own.push_back(r);

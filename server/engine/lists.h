@@ -14,7 +14,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "boomerang/v1/recommender.pb.h"
 #include "server/engine/request_helpers.h"
 #include "server/engine/view.h"
@@ -39,9 +38,10 @@ absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
 // items that PersonalPicks would consider at `as_of` (not lapsed, allowed
 // by `filter`), by dense item index: BuyAgain's order when the snapshot
 // has a ranker. Empty when it has none, the ranking options say weights,
-// or the customer has no history.
+// or the customer has no history. `customer` (LoadCustomer's) gets its
+// repurchase timing estimated if it had none.
 absl::StatusOr<absl::flat_hash_map<int32_t, float>> LearnedRepeatScores(
-    const View& view, absl::string_view customer_id, int64_t as_of,
+    const View& view, internal::Customer* customer, int64_t as_of,
     const internal::BoundFilter& filter);
 
 }  // namespace boomerang
