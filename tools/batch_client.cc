@@ -178,6 +178,65 @@ int RunDueReplenishments(const std::shared_ptr<grpc::Channel>& channel,
   return 0;
 }
 
+int RunAudiences(const std::shared_ptr<grpc::Channel>& channel,
+                 const std::string& server,
+                 const v1::AudiencesRequest& request,
+                 const std::string& out_path, bool quiet) {
+  JsonLines out;
+  if (!out.Open(out_path)) {
+    std::cerr << "boomerang: error: cannot write " << out_path << "\n";
+    return 2;
+  }
+  auto stub = v1::Recommender::NewStub(channel);
+  grpc::ClientContext ctx;
+  auto reader = stub->Audiences(&ctx, request);
+  v1::AudiencesResponse batch;
+  ProgressBar bar(quiet, "customers scanned");
+  int64_t entries = 0, scanned = 0, total = 0;
+  google::protobuf::RepeatedPtrField<v1::TriggerCount> counts;
+  while (reader->Read(&batch)) {
+    for (const v1::AudienceEntry& e : batch.entries()) {
+      if (!out.Write(e)) {
+        ctx.TryCancel();
+        reader->Finish();
+        out.Abandon();
+        std::cerr << "boomerang: error: cannot write " << out.path() << "\n";
+        return 2;
+      }
+      ++entries;
+    }
+    scanned = batch.customers_scanned();
+    total = batch.customers_total();
+    if (batch.done()) counts = batch.counts();
+    bar.Update(scanned, total, entries);
+  }
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) {
+    out.Abandon();
+    return Fail(s, server);
+  }
+  bar.Update(scanned, total, entries, /*final=*/true);
+  if (!out.Close()) {
+    std::cerr << "boomerang: error: cannot write " << out.path() << "\n";
+    return 2;
+  }
+  if (!quiet) {
+    std::cerr << absl::StrFormat("%d audience entries -> %s\n", entries,
+                                 out.path());
+    // Why customers were left out, per trigger: a shop checks its windows
+    // here before sending.
+    for (const v1::TriggerCount& c : counts) {
+      std::cerr << absl::StrFormat(
+          "  %-19s %7d  (left out: contacted within the quiet window %d, "
+          "sent this trigger recently %d, in a higher-priority trigger %d, "
+          "bought since %d, sold out %d, outside the segments %d)\n",
+          c.trigger(), c.entries(), c.quiet(), c.reentry(), c.lower_priority(),
+          c.bought_since(), c.out_of_stock(), c.not_in_segment());
+    }
+  }
+  return 0;
+}
+
 int RunBatchPicks(const std::shared_ptr<grpc::Channel>& channel,
                   const std::string& server,
                   const v1::StreamPersonalPicksRequest& options,

@@ -16,6 +16,13 @@ namespace boomerang {
 
 // Streams DueReplenishments to `out_path` ("" or "-": stdout). Returns a
 // process exit code (0 ok, 1 server or request error, 2 I/O error).
+// The Audiences stream into JSON lines (one entry each) at `out_path` ("-":
+// stdout); the per-trigger counts on stderr unless `quiet`.
+int RunAudiences(const std::shared_ptr<grpc::Channel>& channel,
+                 const std::string& server,
+                 const v1::AudiencesRequest& request,
+                 const std::string& out_path, bool quiet);
+
 int RunDueReplenishments(const std::shared_ptr<grpc::Channel>& channel,
                          const std::string& server,
                          const v1::DueReplenishmentsRequest& request,

@@ -9,6 +9,7 @@
 //   boomerang buyagain --customer 12347 --as-of 2011-11-01 --horizon-days 30
 //   boomerang profile --customer 12347
 //   boomerang due --as-of 2011-11-01 --lead-days 7 --out due.jsonl
+//   boomerang audience --trigger abandoned_cart --out cart.jsonl
 //   boomerang batch-picks --ids customers.txt --out picks.jsonl
 //   boomerang batch-picks --segment at_risk --out picks.jsonl
 //   boomerang admin status          # which snapshot serves; reload; pin
@@ -171,6 +172,11 @@ struct Flags {
   int batch_size = 0;
   bool quiet = false;
   std::string ids_path, segment;
+  // audience.
+  std::vector<std::string> triggers, segments;
+  int suggestions = 0;
+  double quiet_hours = 0;
+  boomerang::v1::AudienceOptions audience;
 
   // eval (runs here, without a server).
   boomerang::EvalOptions eval;
@@ -192,6 +198,7 @@ struct Commands {
   CLI::App* buyagain = nullptr;
   CLI::App* profile = nullptr;
   CLI::App* due = nullptr;
+  CLI::App* audience = nullptr;
   CLI::App* batch_picks = nullptr;
   CLI::App* admin = nullptr;
   CLI::App* health = nullptr;
@@ -359,6 +366,50 @@ CLI::App* AddProfileCommand(CLI::App& app, Flags* f) {
   return cmd;
 }
 
+CLI::App* AddAudienceCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand(
+      "audience",
+      "who should get which triggered message now (JSON lines: one customer "
+      "each, with the trigger, items, evidence, suggestions and message key)");
+  cmd->add_option("--trigger", f->triggers,
+                  "abandoned_cart, price_drop, back_in_stock, "
+                  "browse_abandonment, replenishment, missing_complement, "
+                  "win_back (repeatable; default all)");
+  cmd->add_option("--as-of", f->as_of,
+                  "the moment of the run (ISO 8601; default: the server's "
+                  "clock)");
+  cmd->add_option("--segment", f->segments,
+                  "only customers of this segment (repeatable)");
+  cmd->add_option("--max-items", f->max_items,
+                  "trigger items per entry (default 5)");
+  cmd->add_option("--suggestions", f->suggestions,
+                  "suggested extra items per entry (default 4; -1: none)");
+  cmd->add_option("--quiet-hours", f->quiet_hours,
+                  "leave out customers sent any message within this many "
+                  "hours (default 16; -1: no quiet window)");
+  auto* o = &f->audience;
+  auto opt = [cmd](const char* name, auto setter, const char* help) {
+    cmd->add_option_function<double>(name, setter, help);
+  };
+  opt("--cart-hours", [o](double v) { o->set_cart_hours(v); },
+      "cart untouched for this many hours (default 4)");
+  opt("--browse-hours", [o](double v) { o->set_browse_hours(v); },
+      "no cart or purchase for this many hours after browsing (default 24)");
+  opt("--min-drop", [o](double v) { o->set_min_drop(v); },
+      "price drop at least this share of the price seen (default 0.10)");
+  opt("--lookback-days", [o](double v) { o->set_lookback_days(v); },
+      "views and carts of this many days count (default 30)");
+  opt("--winback-days", [o](double v) { o->set_winback_min_days(v); },
+      "no order for at least this many days (default 90)");
+  cmd->add_option("--batch-size", f->batch_size,
+                  "entries per stream message (default 256)");
+  cmd->add_option("--out", f->out_path, "output file ('-' for stdout)")
+      ->required();
+  cmd->add_flag("--quiet", f->quiet, "no progress or counts on stderr");
+  f->filter.AddTo(cmd);
+  return cmd;
+}
+
 CLI::App* AddDueCommand(CLI::App& app, Flags* f) {
   CLI::App* cmd = app.add_subcommand(
       "due",
@@ -431,6 +482,7 @@ Commands AddCommands(CLI::App& app, Flags* f, int* report_exit) {
   c.buyagain = AddBuyAgainCommand(app, f);
   c.profile = AddProfileCommand(app, f);
   c.due = AddDueCommand(app, f);
+  c.audience = AddAudienceCommand(app, f);
   c.batch_picks = AddBatchPicksCommand(app, f);
   boomerang::RegisterReportCommand(&app, report_exit);
   c.admin = AddAdminCommand(app, f);
@@ -642,6 +694,23 @@ int RunDue(const Flags& f, const Connection& c) {
                                          f.quiet);
 }
 
+int RunAudience(const Flags& f, const Connection& c) {
+  std::optional<int64_t> as_of;
+  if (!ParseAsOf(f.as_of, &as_of)) return 1;
+  boomerang::v1::AudiencesRequest req;
+  if (as_of) req.mutable_as_of()->set_seconds(*as_of);
+  for (const std::string& t : f.triggers) req.add_triggers(t);
+  for (const std::string& s : f.segments) req.add_segments(s);
+  req.set_max_items(f.max_items);
+  req.set_suggestions(f.suggestions);
+  req.set_quiet_hours(f.quiet_hours);
+  req.set_batch_size(f.batch_size);
+  *req.mutable_options() = f.audience;
+  f.filter.Fill(req.mutable_filter());
+  return boomerang::RunAudiences(c.channel, c.server, req, f.out_path,
+                                 f.quiet);
+}
+
 int RunBatchPicks(const Flags& f, const Connection& c) {
   std::optional<int64_t> as_of;
   if (!ParseAsOf(f.as_of, &as_of)) return 1;
@@ -720,6 +789,7 @@ int RunServerCommand(const Commands& commands, const Flags& f,
   if (*commands.buyagain) return RunBuyAgain(f, c);
   if (*commands.profile) return RunProfile(f, c);
   if (*commands.due) return RunDue(f, c);
+  if (*commands.audience) return RunAudience(f, c);
   if (*commands.batch_picks) return RunBatchPicks(f, c);
   if (*commands.admin) return RunAdmin(f, c);
   if (*commands.health) return RunHealth(c);

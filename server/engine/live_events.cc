@@ -68,8 +68,37 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
     if (e.type() == v1::Event::TYPE_UNSPECIFIED ||
         !v1::Event::Type_IsValid(e.type())) {
       return bad("type",
-                 "must be VIEW, ADD_TO_CART, REMOVE_FROM_CART or "
-                 "PURCHASE");
+                 "must be VIEW, ADD_TO_CART, REMOVE_FROM_CART, PURCHASE or "
+                 "MESSAGE_SENT");
+    }
+    if (e.type() == v1::Event::ITEM_UPDATE) {
+      return bad("type", "ITEM_UPDATE is sent with UpdateItems");
+    }
+    const bool message = e.type() == v1::Event::MESSAGE_SENT;
+    if (message) {
+      // The contact log: the trigger is what the quiet and re-entry
+      // windows count; the message key doubles as the idempotency key.
+      v1::MessageSent* m = e.mutable_message();
+      m->set_trigger(std::string(absl::StripAsciiWhitespace(m->trigger())));
+      if (m->trigger().empty()) return bad("message.trigger", "is empty");
+      for (const std::string* text :
+           {&m->trigger(), &m->channel(), &m->message_key()}) {
+        if (text->size() > kMaxIdBytes || HasControlCharacter(*text)) {
+          return bad("message", "has a field over 256 bytes or with a "
+                                "control character");
+        }
+      }
+      if (m->item_ids_size() > 100) {
+        return bad("message.item_ids", "has more than 100 ids");
+      }
+      if (e.idempotency_key().empty()) {
+        e.set_idempotency_key(m->message_key());
+      }
+      if (e.item_id().empty() && m->item_ids_size() > 0) {
+        e.set_item_id(m->item_ids(0));
+      }
+    } else if (e.has_message()) {
+      return bad("message", "is for MESSAGE_SENT events only");
     }
     for (auto [field, value] :
          {std::pair<absl::string_view, std::string*>{"customer_id",
@@ -79,7 +108,10 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
       *value = std::string(absl::StripAsciiWhitespace(*value));
       // "14911.0" is customer 14911, as the indexer and every RPC read it.
       if (field == "customer_id") *value = NormalizeId(*value);
-      if (value->empty()) return bad(field, "is empty");
+      // A message may name no item (a win-back email).
+      if (value->empty() && !(message && field == "item_id")) {
+        return bad(field, "is empty");
+      }
       if (value->size() > kMaxIdBytes) {
         return bad(field,
                    absl::StrCat("is longer than ", kMaxIdBytes, " bytes"));
@@ -95,6 +127,11 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
     }
     if (HasControlCharacter(e.order_id())) {
       return bad("order_id", "contains a control character");
+    }
+    if (e.session_id().size() > kMaxIdBytes ||
+        HasControlCharacter(e.session_id())) {
+      return bad("session_id",
+                 "is longer than 256 bytes or has a control character");
     }
     if (!e.has_timestamp() || e.timestamp().seconds() <= 0 ||
         e.timestamp().seconds() > 253402300799 || e.timestamp().nanos() < 0 ||
@@ -201,12 +238,19 @@ void ApplyLiveEvents(const View& view, absl::string_view customer_id,
   std::vector<std::string> views;      // oldest first
   for (const LiveEvent& e : events) {  // in time order
     const int64_t t = e.time;
-    if (t <= data_end) continue;
     // The snapshot's spelling of the item: with --merge-item-case,
     // "85123a" is the item kept as "85123A", and its history is one.
     const int32_t known = snapshot.FindItem(e.item_id);
     const std::string& item_id =
         known >= 0 ? snapshot.item_id(known) : e.item_id;
+    // A purchase the snapshot has is in the record already, but still
+    // empties the cart; views and cart changes are in no export, so they
+    // count whenever they happened (the live view keeps them for
+    // LiveView::kBehaviourDays).
+    if (t <= data_end && e.type == v1::Event::PURCHASE) {
+      if (auto c = cart_find(item_id); c != cart.end()) cart.erase(c);
+      continue;
+    }
     const double q = e.quantity > 0 ? e.quantity : 1;
     switch (e.type) {
       case v1::Event::PURCHASE: {

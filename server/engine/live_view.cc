@@ -36,6 +36,10 @@ LiveEvent LiveView::ToLive(const v1::Event& e) {
   le.key = e.idempotency_key();
   le.quantity = e.quantity();
   le.price = e.price();
+  le.session_id = e.session_id();
+  if (e.type() == v1::Event::MESSAGE_SENT) {
+    le.message = std::make_shared<const v1::MessageSent>(e.message());
+  }
   return le;
 }
 
@@ -58,7 +62,8 @@ int64_t LiveView::Insert(E&& event, Events* events) {
 void LiveView::Add(const std::vector<const v1::Event*>& events) {
   absl::MutexLock bound(&bound_mu_);
   for (const v1::Event* e : events) {
-    if (e->timestamp().seconds() <= after_) continue;
+    if (e->customer_id().empty()) continue;  // catalog updates
+    if (!Keeps(e->type(), e->timestamp().seconds(), after_)) continue;
     Shard& shard = shards_[ShardIndex(e->customer_id())];
     absl::MutexLock lock(&shard.mu);
     shard.events += Insert(ToLive(*e), &shard.by_customer[e->customer_id()]);
@@ -83,11 +88,11 @@ void LiveView::PruneInPlace(int64_t after) {
     absl::MutexLock lock(&shard.mu);
     for (auto it = shard.by_customer.begin(); it != shard.by_customer.end();) {
       Events& events = it->second;
-      auto keep =
-          std::find_if(events.begin(), events.end(),
-                       [after](const LiveEvent& e) { return e.time > after; });
-      shard.events -= keep - events.begin();
-      events.erase(events.begin(), keep);
+      auto keep = std::remove_if(
+          events.begin(), events.end(),
+          [after](const LiveEvent& e) { return !Keeps(e.type, e.time, after); });
+      shard.events -= events.end() - keep;
+      events.erase(keep, events.end());
       if (events.empty()) {
         shard.by_customer.erase(it++);
       } else {
@@ -111,7 +116,8 @@ absl::Status LiveView::ReadLog(const EventLog& log, int64_t after) {
   std::array<Map, kShards> fresh;
   std::array<int64_t, kShards> counts{};
   absl::Status s = log.Replay([&](const v1::Event& e) {
-    if (e.timestamp().seconds() > after) {
+    if (!e.customer_id().empty() &&
+        Keeps(e.type(), e.timestamp().seconds(), after)) {
       const size_t k = ShardIndex(e.customer_id());
       counts[k] += Insert(ToLive(e), &fresh[k][e.customer_id()]);
     }
@@ -136,7 +142,7 @@ absl::Status LiveView::ReadLog(const EventLog& log, int64_t after) {
     for (const auto& [customer, events] : shard.by_customer) {
       Events* into = nullptr;
       for (const LiveEvent& e : events) {
-        if (e.time <= after) continue;
+        if (!Keeps(e.type, e.time, after)) continue;
         if (into == nullptr) into = &fresh[k][customer];
         counts[k] += Insert(e, into);
       }
@@ -163,6 +169,16 @@ absl::Status LiveView::KeepAfter(const EventLog& log, int64_t after) {
   if (!prune) return ReadLog(log, after);
   PruneInPlace(after);
   return absl::OkStatus();
+}
+
+std::vector<std::string> LiveView::Customers() const {
+  std::vector<std::string> ids;
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [id, events] : shard.by_customer) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 int64_t LiveView::after() const {

@@ -10,8 +10,11 @@
 // while it is read. A request copies its customer's events (ForCustomer)
 // under a shard's lock: a few dozen events, a few microseconds.
 //
-// Only events after the serving snapshot's data end matter to requests
-// (older ones are in the export it was built from). The engine drops the
+// Only purchases after the serving snapshot's data end matter to requests
+// (older ones are in the export it was built from); views, cart changes and
+// messages sent are in no export, so they are kept for kBehaviourDays
+// before that bound (the cart, the triggers' lookback and the contact
+// log's re-entry windows need them after a nightly rebuild). The engine drops the
 // rest once no request holds an older snapshot (KeepAfter with a later
 // bound prunes in place), and reads the log again when an older snapshot
 // serves (a rollback with Admin.Pin: KeepAfter with an earlier bound).
@@ -51,6 +54,9 @@ struct LiveEvent {
   std::string key;  // idempotency key: an event is in the view once
   double quantity = 0;
   double price = 0;
+  std::string session_id;
+  // MESSAGE_SENT: what was sent (shared: events are copied per request).
+  std::shared_ptr<const v1::MessageSent> message;
 };
 
 class LiveView {
@@ -58,6 +64,13 @@ class LiveView {
   // A customer keeps at most this many events (the newest), as the event
   // store's per-customer read did.
   static constexpr size_t kMaxEventsPerCustomer = 10000;
+  // How long before the bound events other than purchases are kept.
+  static constexpr int64_t kBehaviourDays = 35;
+  // Whether an event at `time` of `type` is kept under bound `after`.
+  static bool Keeps(v1::Event::Type type, int64_t time, int64_t after) {
+    return type == v1::Event::PURCHASE ? time > after
+                                       : time > after - kBehaviourDays * 86400;
+  }
 
   // An empty view; feed it (Add) from the log's listener, then fill it
   // (KeepAfter).
@@ -80,6 +93,10 @@ class LiveView {
   // the log (the first time, or to get older events back). Calls are
   // serialized; Add and ForCustomer go on meanwhile.
   absl::Status KeepAfter(const EventLog& log, int64_t after);
+
+  // Every customer with events in the view, sorted (for audience runs over
+  // customers the snapshot does not know).
+  std::vector<std::string> Customers() const;
 
   int64_t after() const;
   bool read() const;  // whether KeepAfter has read the log

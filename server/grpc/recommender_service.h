@@ -70,6 +70,9 @@ class RecommenderService final : public v1::Recommender::CallbackService {
   grpc::ServerBidiReactor<v1::StreamPersonalPicksRequest,
                           v1::StreamPersonalPicksResponse>*
   StreamPersonalPicks(grpc::CallbackServerContext* context) override;
+  grpc::ServerWriteReactor<v1::AudiencesResponse>* Audiences(
+      grpc::CallbackServerContext* context,
+      const v1::AudiencesRequest* request) override;
 
  private:
   // Runs `fn(view)` for one unary call: deadline check, one View for the

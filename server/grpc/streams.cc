@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
+#include "server/engine/audiences.h"
 #include "server/engine/engine.h"
 #include "server/engine/lists.h"
 #include "server/engine/live_events.h"
@@ -369,6 +370,72 @@ class PicksStream final
   size_t out_next_ = 0;
 };
 
+// Audiences: AudienceScan's batches, one message each; the last has `done`
+// and the per-trigger counts.
+class AudienceStream final
+    : public grpc::ServerWriteReactor<v1::AudiencesResponse> {
+ public:
+  AudienceStream(View view, AudienceSettings settings)
+      : scan_(std::move(view), std::move(settings)) {
+    NextBatch();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      End(grpc::Status(grpc::StatusCode::CANCELLED,
+                       "the client stopped reading"));
+      return;
+    }
+    if (done_sent_) {
+      End(grpc::Status::OK);
+      return;
+    }
+    NextBatch();
+  }
+  void OnDone() override {
+    Metrics::Global().Record(kMethod, "grpc",
+                             static_cast<absl::StatusCode>(code_),
+                             absl::ToDoubleSeconds(absl::Now() - started_));
+    delete this;
+  }
+
+ private:
+  static constexpr const char* kMethod = "Audiences";
+  void End(const grpc::Status& status) {
+    code_ = status.error_code();
+    Finish(status);
+  }
+  void NextBatch() {
+    response_.Clear();
+    std::vector<v1::AudienceEntry> entries;
+    absl::StatusOr<bool> more = scan_.Next(&entries);
+    if (!more.ok()) {
+      End(ToGrpcStatus(more.status()));
+      return;
+    }
+    for (v1::AudienceEntry& e : entries) {
+      *response_.add_entries() = std::move(e);
+    }
+    response_.set_snapshot_version(scan_.view().snapshot().version());
+    response_.mutable_as_of()->set_seconds(scan_.settings().as_of);
+    response_.set_customers_scanned(scan_.scanned());
+    response_.set_customers_total(scan_.total());
+    if (!*more) {
+      response_.set_done(true);
+      for (v1::TriggerCount& c : scan_.Counts()) {
+        *response_.add_counts() = std::move(c);
+      }
+      done_sent_ = true;
+    }
+    StartWrite(&response_);
+  }
+  const absl::Time started_ = absl::Now();
+  grpc::StatusCode code_ = grpc::StatusCode::OK;
+  AudienceScan scan_;
+  bool done_sent_ = false;
+  v1::AudiencesResponse response_;
+};
+
 // A stream that fails before it starts.
 template <typename Reactor>
 class FailedWrite final : public Reactor {
@@ -395,6 +462,20 @@ RecommenderService::DueReplenishments(
   auto filter = DueFilter(*view, request->filter());
   if (!filter.ok()) return new Failed(ToGrpcStatus(filter.status()));
   return new DueStream(std::move(*view), options, std::move(*filter));
+}
+
+grpc::ServerWriteReactor<v1::AudiencesResponse>* RecommenderService::Audiences(
+    grpc::CallbackServerContext* context,
+    const v1::AudiencesRequest* request) {
+  using Failed = FailedWrite<grpc::ServerWriteReactor<v1::AudiencesResponse>>;
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
+  if (!allowed.ok()) return new Failed(allowed);
+  absl::StatusOr<View> view = engine_->Acquire();
+  if (!view.ok()) return new Failed(ToGrpcStatus(view.status()));
+  AudienceSettings settings;
+  absl::Status s = ValidateAudiencesRequest(*view, *request, &settings);
+  if (!s.ok()) return new Failed(ToGrpcStatus(s));
+  return new AudienceStream(std::move(*view), std::move(settings));
 }
 
 grpc::ServerBidiReactor<v1::StreamPersonalPicksRequest,

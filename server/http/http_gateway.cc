@@ -24,6 +24,7 @@
 #include "boomerang/v1/snapshot.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "models/timestamp.h"
+#include "server/engine/audiences.h"
 #include "server/engine/clock.h"
 #include "server/engine/lists.h"
 #include "server/engine/retention.h"
@@ -360,6 +361,67 @@ JsonCall MakeJsonCall(absl::Status (*fn)(const View&, const Request&,
       });
 }
 
+// Audiences over HTTP: the whole run, one AudiencesResponse per line as
+// the gRPC stream sends them (the last with done and the counts). Built in
+// memory, so it stops at kMaxHttpAudience entries; larger runs use the gRPC
+// stream (`boomerang audience`).
+absl::Status AudiencesAsJsonLines(const Engine& engine, const std::string& body,
+                                  std::string* out) {
+  constexpr int64_t kMaxHttpAudience = 100000;
+  v1::AudiencesRequest request;
+  google::protobuf::util::JsonParseOptions parse;
+  if (body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    auto parsed = google::protobuf::util::JsonStringToMessage(body, &request,
+                                                              parse);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid JSON for boomerang.v1.AudiencesRequest: ", MessageOf(parsed)));
+    }
+  }
+  absl::StatusOr<View> view = engine.Acquire();
+  if (!view.ok()) return view.status();
+  AudienceSettings settings;
+  absl::Status s = ValidateAudiencesRequest(*view, request, &settings);
+  if (!s.ok()) return s;
+  AudienceScan scan(std::move(*view), std::move(settings));
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  int64_t entries = 0;
+  for (bool more = true; more;) {
+    std::vector<v1::AudienceEntry> batch;
+    absl::StatusOr<bool> next = scan.Next(&batch);
+    if (!next.ok()) return next.status();
+    more = *next;
+    v1::AudiencesResponse response;
+    for (v1::AudienceEntry& e : batch) *response.add_entries() = std::move(e);
+    entries += response.entries_size();
+    if (entries > kMaxHttpAudience) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "more than ", kMaxHttpAudience,
+          " audience entries: use the gRPC stream (boomerang audience), or "
+          "narrow the request (triggers, segments)"));
+    }
+    response.set_snapshot_version(scan.view().snapshot().version());
+    response.mutable_as_of()->set_seconds(scan.settings().as_of);
+    response.set_customers_scanned(scan.scanned());
+    response.set_customers_total(scan.total());
+    if (!more) {
+      response.set_done(true);
+      for (v1::TriggerCount& c : scan.Counts()) {
+        *response.add_counts() = std::move(c);
+      }
+    } else if (response.entries_size() == 0) {
+      continue;  // progress only: nobody reads it here
+    }
+    std::string line;
+    auto printed =
+        google::protobuf::util::MessageToJsonString(response, &line, print);
+    if (!printed.ok()) return absl::InternalError(MessageOf(printed));
+    absl::StrAppend(out, line, "\n");
+  }
+  return absl::OkStatus();
+}
+
 const std::map<std::string, JsonCall>& JsonMethods() {
   static const auto* methods = new std::map<std::string, JsonCall>{
       {"FrequentlyBoughtTogether", MakeJsonCall(&FrequentlyBoughtTogether)},
@@ -369,6 +431,7 @@ const std::map<std::string, JsonCall>& JsonMethods() {
       {"Upsell", MakeJsonCall(&Upsell)},
       {"BuyAgain", MakeJsonCall(&BuyAgain)},
       {"GetCustomerProfile", MakeJsonCall(&GetCustomerProfile)},
+      {"Audiences", &AudiencesAsJsonLines},
       // RecordEvents changes the server's state, not a view of it.
       {"RecordEvents",
        MakeEngineJsonCall<v1::RecordEventsRequest, v1::RecordEventsResponse>(
