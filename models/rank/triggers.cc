@@ -14,8 +14,9 @@ constexpr double kHour = 3600;
 constexpr double kDay = 86400;
 
 constexpr std::array<absl::string_view, kTriggers> kNames = {
-    "abandoned_cart", "price_drop",         "back_in_stock",
-    "browse_abandonment", "replenishment", "missing_complement",
+    "abandoned_cart", "price_drop",
+    "back_in_stock",  "browse_abandonment",
+    "replenishment",  "missing_complement",
     "win_back"};
 
 // Keeps the first `max_items` of `items` that are available; the skip is
@@ -52,18 +53,26 @@ std::string ItemsKey(const TriggerCatalog& catalog,
                      const std::vector<HitItem>& items) {
   std::vector<std::string> parts;
   for (const HitItem& h : items) {
-    parts.push_back(absl::StrCat(
-        catalog.ItemId(h.item), "@", static_cast<int64_t>(std::llround(h.price_now * 100))));
+    parts.push_back(
+        absl::StrCat(catalog.ItemId(h.item), "@",
+                     static_cast<int64_t>(std::llround(h.price_now * 100))));
   }
   std::sort(parts.begin(), parts.end());
   return absl::StrJoin(parts, ",");
 }
 
+// A look-alike of the same category (a similar name): another speaker is
+// no accessory for a speaker, however often the two share a basket.
+bool LooksAlike(const ItemGraph& graph, int32_t anchor, int32_t item) {
+  for (const SimilarEdge& e : graph.Similar(anchor)) {
+    if (e.item == item) return e.same_category && e.title >= 0.3f;
+  }
+  return false;
+}
+
 }  // namespace
 
-absl::string_view TriggerName(Trigger t) {
-  return kNames[static_cast<int>(t)];
-}
+absl::string_view TriggerName(Trigger t) { return kNames[static_cast<int>(t)]; }
 
 std::optional<Trigger> ParseTrigger(absl::string_view name) {
   std::string n = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
@@ -76,8 +85,8 @@ std::optional<Trigger> ParseTrigger(absl::string_view name) {
 
 std::string TriggerNames() { return absl::StrJoin(kNames, ", "); }
 
-absl::StatusOr<TriggerOptions> TriggerOptionsFrom(
-    const v1::AudienceOptions& o, double quiet_hours) {
+absl::StatusOr<TriggerOptions> TriggerOptionsFrom(const v1::AudienceOptions& o,
+                                                  double quiet_hours) {
   TriggerOptions t;
   absl::Status bad;
   auto take = [&bad](absl::string_view field, double value, auto* out) {
@@ -104,6 +113,8 @@ absl::StatusOr<TriggerOptions> TriggerOptionsFrom(
   take("complement_min_lift", o.complement_min_lift(), &t.complement_min_lift);
   take("complement_min_orders", o.complement_min_orders(),
        &t.complement_min_orders);
+  take("complement_min_share", o.complement_min_share(),
+       &t.complement_min_share);
   take("winback_min_days", o.winback_min_days(), &t.winback_min_days);
   take("winback_interval_factor", o.winback_interval_factor(),
        &t.winback_interval_factor);
@@ -205,9 +216,8 @@ TriggerResult BrowseAbandonment(absl::Span<const ShopperEvent> events,
     }
     if (e.type != v1::Event::VIEW || e.item < 0) continue;
     Session* s = sessions.empty() ? nullptr : &sessions.back();
-    const bool same =
-        s != nullptr && s->id == e.session &&
-        (!e.session.empty() || e.time - s->end <= gap);
+    const bool same = s != nullptr && s->id == e.session &&
+                      (!e.session.empty() || e.time - s->end <= gap);
     if (!same) {
       sessions.push_back(Session{e.session, e.time, e.time, 0, {}});
       s = &sessions.back();
@@ -231,10 +241,9 @@ TriggerResult BrowseAbandonment(absl::Span<const ShopperEvent> events,
         last_intent >= s->start) {
       return {};
     }
-    std::stable_sort(s->items.begin(), s->items.end(),
-                     [](const auto& a, const auto& b) {
-                       return a.second > b.second;
-                     });
+    std::stable_sort(
+        s->items.begin(), s->items.end(),
+        [](const auto& a, const auto& b) { return a.second > b.second; });
     std::vector<HitItem> items;
     for (const auto& [item, views] : s->items) {
       HitItem h;
@@ -300,8 +309,7 @@ TriggerResult PriceDrop(absl::Span<const ShopperEvent> events,
     if (bought) r.skip = Skip::kBoughtSince;
     return r;
   }
-  TriggerResult r =
-      Finish(Trigger::kPriceDrop, items, catalog, max_items, "");
+  TriggerResult r = Finish(Trigger::kPriceDrop, items, catalog, max_items, "");
   if (r.hit) r.hit->key_part = ItemsKey(catalog, r.hit->items);
   return r;
 }
@@ -360,7 +368,7 @@ TriggerResult MissingComplement(const ItemGraph& graph,
                                 const TriggerOptions& options, int64_t as_of,
                                 int max_items) {
   absl::flat_hash_map<int32_t, int64_t> last;  // item -> last purchase
-  absl::flat_hash_set<std::string> tops;        // top categories bought
+  absl::flat_hash_set<std::string> tops;       // top categories bought
   for (const PurchaseOf& p : purchases) {
     if (p.time > as_of || p.item < 0 || p.item >= graph.num_items()) continue;
     int64_t& t = last[p.item];
@@ -374,11 +382,13 @@ TriggerResult MissingComplement(const ItemGraph& graph,
   for (const auto& [anchor, when] : last) {
     if (when > newest || when < oldest) continue;
     const absl::Span<const Neighbor> fbt = graph.Fbt(anchor);
+    const double orders = std::max<int64_t>(1, graph.fbt_anchor_orders(anchor));
     std::vector<const Neighbor*> strong;
     bool have_one = false;
     for (const Neighbor& n : fbt) {
       if (n.lift < options.complement_min_lift ||
-          n.co_orders < options.complement_min_orders) {
+          n.co_orders < options.complement_min_orders ||
+          n.co_orders < options.complement_min_share * orders) {
         continue;
       }
       // A complement bought since the anchor (or ever, at most a day
@@ -389,12 +399,17 @@ TriggerResult MissingComplement(const ItemGraph& graph,
         break;
       }
       if (it != last.end()) continue;  // they have it from before
+      if (LooksAlike(graph, anchor, n.item)) continue;  // a substitute
+      // An accessory costs less than what it goes with: who bought the
+      // case most likely has the phone, bought elsewhere.
+      const double anchor_price = graph.item(anchor).price();
+      const double price = graph.item(n.item).price();
+      if (anchor_price > 0 && price > anchor_price) continue;
       const absl::string_view top = TopCategory(graph.item(n.item).category());
       if (!top.empty() && !tops.contains(top)) continue;  // not their kind
       strong.push_back(&n);
     }
     if (have_one) continue;
-    const double orders = std::max<int64_t>(1, graph.fbt_anchor_orders(anchor));
     for (const Neighbor* n : strong) {
       if (!listed.insert(n->item).second) continue;
       HitItem h;
@@ -411,7 +426,8 @@ TriggerResult MissingComplement(const ItemGraph& graph,
   // The strongest evidence first: the share of the anchor's orders that
   // had the complement, then lift.
   std::sort(items.begin(), items.end(), [](const HitItem& a, const HitItem& b) {
-    if (a.anchor_share != b.anchor_share) return a.anchor_share > b.anchor_share;
+    if (a.anchor_share != b.anchor_share)
+      return a.anchor_share > b.anchor_share;
     if (a.lift != b.lift) return a.lift > b.lift;
     return a.item < b.item;
   });
@@ -473,12 +489,12 @@ bool ContactState::Quiet(const TriggerOptions& options, int64_t as_of) const {
 }
 
 bool ContactState::Reentry(Trigger trigger, const std::string& key,
-                           const TriggerOptions& options,
-                           int64_t as_of) const {
+                           const TriggerOptions& options, int64_t as_of) const {
   if (keys_.contains(key)) return true;
   const int64_t last = last_[static_cast<int>(trigger)];
-  return last > 0 && as_of - last <
-                         options.reentry_hours[static_cast<int>(trigger)] * kHour;
+  return last > 0 &&
+         as_of - last <
+             options.reentry_hours[static_cast<int>(trigger)] * kHour;
 }
 
 int64_t ContactState::LastSent(Trigger trigger, int32_t item) const {

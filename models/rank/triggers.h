@@ -20,8 +20,9 @@
 //                       24 hours old and at most 3 days.
 //   replenishment       the due stream (server/engine/retention.h).
 //   missing_complement  an item bought 3 to 60 days ago whose strong
-//                       complements (lift >= 3 over >= 5 shared orders, not
-//                       a look-alike) were not bought since, and whose
+//                       complements (in >= 25% of its orders, lift >= 3,
+//                       >= 5 shared orders, not a look-alike of it, not
+//                       pricier than it) were not bought since, and whose
 //                       category fits the customer.
 //   win_back            no order for max(90 days, 2 x the customer's mean
 //                       order interval).
@@ -84,6 +85,9 @@ struct TriggerOptions {
   double complement_max_days = 60;
   double complement_min_lift = 3;
   int complement_min_orders = 5;
+  // The share of the item's orders that also had the complement: lift
+  // alone flatters rare pairs (2% of orders at lift 3 is no habit).
+  double complement_min_share = 0.25;
   double winback_min_days = 90;
   double winback_interval_factor = 2;
   int replenishment_lead_days = 7;
@@ -95,7 +99,7 @@ struct TriggerOptions {
   // customer out of it (cart 24 h, price drop and back in stock 24 h,
   // browse 72 h, replenishment 7 days, missing complement 14 days,
   // win-back 30 days).
-  std::array<double, kTriggers> reentry_hours = {24,      24,      24, 72,
+  std::array<double, kTriggers> reentry_hours = {24,     24,      24,     72,
                                                  7 * 24, 14 * 24, 30 * 24};
 };
 
@@ -107,7 +111,7 @@ absl::StatusOr<TriggerOptions> TriggerOptionsFrom(
 // One event of the customer, as the triggers read it (time order).
 struct ShopperEvent {
   v1::Event::Type type = v1::Event::TYPE_UNSPECIFIED;
-  int64_t time = 0;  // unix seconds
+  int64_t time = 0;   // unix seconds
   int32_t item = -1;  // dense index in the catalog, -1 unknown
   double price = 0;   // the price shown (views, carts) or paid; 0 unknown
   std::string session;

@@ -224,7 +224,12 @@ TEST(TriggersTest, MissingComplementNeedsStrongEvidenceAndFit) {
   g.CoPurchase(phone, strong_case, 30, 6.0f);
   g.CoPurchase(phone, weak, 3, 8.0f);   // too few orders
   g.CoPurchase(phone, tyre, 20, 5.0f);  // a category they never buy
-  FakeCatalog catalog(4);
+  const int32_t rare = g.Add("R", "stand", "Electronics/Accessories", 9, 40);
+  g.CoPurchase(phone, rare, 6, 9.0f);  // in 6% of the phone's orders
+  const int32_t other = g.Add("P2", "phone", "Electronics/Phones", 250, 60);
+  g.CoPurchase(phone, other, 40, 4.0f);
+  g.LookAlike(phone, other, 1.0f, 0.5f);  // a substitute, not a complement
+  FakeCatalog catalog(6);
   TriggerOptions o;
   std::vector<PurchaseOf> bought = {{phone, kNow - 5 * kD}};
   TriggerResult r = MissingComplement(g, bought, catalog, o, kNow, 5);
@@ -233,6 +238,11 @@ TEST(TriggersTest, MissingComplementNeedsStrongEvidenceAndFit) {
   EXPECT_EQ(r.hit->items[0].item, strong_case);
   EXPECT_EQ(r.hit->items[0].anchor, phone);
   EXPECT_NEAR(r.hit->items[0].anchor_share, 0.3, 1e-9);
+  // Who bought the case is not told to buy a phone: accessories only.
+  g.CoPurchase(strong_case, phone, 30, 6.0f);
+  EXPECT_FALSE(MissingComplement(g, {{strong_case, kNow - 5 * kD}}, catalog, o,
+                                 kNow, 5)
+                   .hit);
   // Bought two days ago: too soon; 70 days ago: too late.
   EXPECT_FALSE(
       MissingComplement(g, {{phone, kNow - 2 * kD}}, catalog, o, kNow, 5).hit);

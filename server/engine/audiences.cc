@@ -76,8 +76,7 @@ bool InSegments(const Snapshot& snapshot, const v1::CustomerRecord& record,
                 int64_t as_of, const std::vector<std::string>& segments) {
   if (segments.empty()) return true;
   const absl::string_view segment = SegmentOf(snapshot, record, as_of);
-  return std::find(segments.begin(), segments.end(), segment) !=
-         segments.end();
+  return std::find(segments.begin(), segments.end(), segment) != segments.end();
 }
 
 void SetTime(int64_t seconds, google::protobuf::Timestamp* out) {
@@ -106,7 +105,8 @@ void FillItems(const View& view, const TriggerHit& hit, int64_t as_of,
     switch (hit.trigger) {
       case Trigger::kAbandonedCart:
         why = absl::StrCat("in your cart for ", internal::Days(hours / 24));
-        if (hours < 48) why = absl::StrFormat("in your cart for %.0f hours", hours);
+        if (hours < 48)
+          why = absl::StrFormat("in your cart for %.0f hours", hours);
         break;
       case Trigger::kPriceDrop: {
         const double drop = 1 - h.price_now / h.price_before;
@@ -117,16 +117,17 @@ void FillItems(const View& view, const TriggerHit& hit, int64_t as_of,
         break;
       }
       case Trigger::kBackInStock:
-        why = absl::StrCat("back in stock: it was sold out when you looked at "
-                           "it ",
-                           internal::Days(hours / 24), " ago");
+        why = absl::StrCat(
+            "back in stock: it was sold out when you looked at "
+            "it ",
+            internal::Days(hours / 24), " ago");
         break;
       case Trigger::kBrowseAbandonment:
-        why = h.views > 1 ? absl::StrCat("you looked at it ", h.views,
-                                         " times ", internal::Days(hours / 24),
-                                         " ago")
-                          : absl::StrCat("you looked at it ",
-                                         internal::Days(hours / 24), " ago");
+        why = h.views > 1
+                  ? absl::StrCat("you looked at it ", h.views, " times ",
+                                 internal::Days(hours / 24), " ago")
+                  : absl::StrCat("you looked at it ",
+                                 internal::Days(hours / 24), " ago");
         break;
       case Trigger::kMissingComplement: {
         const std::string& anchor = snapshot.item_id(h.anchor);
@@ -265,22 +266,21 @@ absl::Status ValidateAudiencesRequest(const View& view,
     }
     s->enabled[static_cast<int>(*t)] = true;
   }
-  if (request.has_as_of() &&
-      (request.as_of().seconds() <= 0 ||
-       request.as_of().seconds() > 253402300799)) {
+  if (request.has_as_of() && (request.as_of().seconds() <= 0 ||
+                              request.as_of().seconds() > 253402300799)) {
     return absl::InvalidArgumentError("as_of is not between 1970 and 9999");
   }
   s->as_of = view.AsOfOr(request.has_as_of(), request.as_of());
   static const char* const kSegments[] = {
-      "champions",      "loyal",   "potential_loyalist", "new",
-      "promising",      "need_attention", "about_to_sleep", "at_risk",
-      "cannot_lose",    "hibernating"};
+      "champions",   "loyal",          "potential_loyalist", "new",
+      "promising",   "need_attention", "about_to_sleep",     "at_risk",
+      "cannot_lose", "hibernating"};
   for (const std::string& segment : request.segments()) {
     if (std::find(std::begin(kSegments), std::end(kSegments), segment) ==
         std::end(kSegments)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("segments: unknown segment '", segment, "'; known: ",
-                       absl::StrJoin(kSegments, ", ")));
+          absl::StrCat("segments: unknown segment '", segment,
+                       "'; known: ", absl::StrJoin(kSegments, ", ")));
     }
     s->segments.push_back(segment);
   }
@@ -304,9 +304,9 @@ absl::Status ValidateAudiencesRequest(const View& view,
   if (!options.ok()) return options.status();
   s->options = *options;
   s->max_items = request.max_items() == 0 ? 5 : request.max_items();
-  s->suggestions = request.suggestions() == 0   ? 4
+  s->suggestions = request.suggestions() == 0  ? 4
                    : request.suggestions() < 0 ? 0
-                                                : request.suggestions();
+                                               : request.suggestions();
   s->filter = request.filter();
   s->batch_size = request.batch_size() == 0 ? 256 : request.batch_size();
   return absl::OkStatus();
@@ -397,8 +397,8 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
   if (!chosen) return false;
   entry->set_customer_id(std::string(customer_id));
   entry->set_trigger(std::string(TriggerName(chosen->trigger)));
-  entry->set_message_key(MessageKey(chosen->trigger, customer_id,
-                                    chosen->key_part));
+  entry->set_message_key(
+      MessageKey(chosen->trigger, customer_id, chosen->key_part));
   if (chosen->trigger == Trigger::kReplenishment) {
     *entry->mutable_items() = std::move(*due.mutable_items());
   } else {
@@ -498,11 +498,11 @@ absl::Status AudienceScan::ScanLiveBlock() {
   if (live_next_ >= live_only_.size()) {
     phase_ = Phase::kWinBack;
     // The most valuable lapsed customers first.
-    std::stable_sort(win_back_.begin(), win_back_.end(),
-                     [](const v1::AudienceEntry& a, const v1::AudienceEntry& b) {
-                       return a.predicted_ltv_12_months() >
-                              b.predicted_ltv_12_months();
-                     });
+    std::stable_sort(
+        win_back_.begin(), win_back_.end(),
+        [](const v1::AudienceEntry& a, const v1::AudienceEntry& b) {
+          return a.predicted_ltv_12_months() > b.predicted_ltv_12_months();
+        });
   }
   std::vector<v1::CustomerRecord> records(ids.size());
   RunBlock(std::move(ids), std::move(records));
@@ -517,8 +517,8 @@ absl::StatusOr<bool> AudienceScan::Next(std::vector<v1::AudienceEntry>* out) {
   const size_t want = static_cast<size_t>(settings_.batch_size);
   while (ready_.size() < want && scanned_ - start < kMaxScan &&
          (phase_ == Phase::kSnapshot || phase_ == Phase::kLive)) {
-    absl::Status s = phase_ == Phase::kSnapshot ? ScanSnapshotBlock()
-                                                : ScanLiveBlock();
+    absl::Status s =
+        phase_ == Phase::kSnapshot ? ScanSnapshotBlock() : ScanLiveBlock();
     if (!s.ok()) return s;
   }
   if (phase_ == Phase::kWinBack && ready_.size() < want) {
