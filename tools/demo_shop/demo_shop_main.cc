@@ -1,6 +1,8 @@
 // boomerang-demo-shop: writes a deterministic demo online shop (orders.csv.gz,
-// catalog.csv, truth.json) into --out DIR. See tools/demo_shop/demo_shop.h for
-// what the data contains.
+// catalog.csv, truth.json, and the live period after the orders:
+// events.jsonl, catalog_updates.jsonl, triggers_truth.json) into --out DIR.
+// See tools/demo_shop/demo_shop.h and live_period.h for what the data
+// contains.
 //
 //   boomerang-demo-shop --out demo    # 300 items, 2000 customers, 2025
 //   boomerang-demo-shop --out big --items 100000 --customers 1000000
@@ -53,7 +55,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Writes a deterministic demo online shop: orders.csv.gz, catalog.csv "
       "and truth.json (the planted complements, substitutes, re-buy cycles "
-      "and seasons).",
+      "and seasons), and a live period after the orders: events.jsonl, "
+      "catalog_updates.jsonl and triggers_truth.json (planted trigger "
+      "audiences).",
       kProgram};
   app.add_option("--out", out_dir, "Output directory (created if missing)")
       ->required()
@@ -79,6 +83,11 @@ int main(int argc, char** argv) {
                  "~2x faster")
       ->capture_default_str()
       ->check(IntegerIn(1, 9));
+  app.add_option("--live-days", options.live_days,
+                 "Days of live events and catalog changes after the orders "
+                 "(0: no live files; else at least 7)")
+      ->capture_default_str()
+      ->check(IntegerIn(0, 365));
 
   try {
     app.parse(argc, argv);
@@ -99,6 +108,12 @@ int main(int argc, char** argv) {
         absl::StrCat("--start: '", start, "' is not a valid date YYYY-MM-DD"));
   }
   options.start = start_day;
+  // The planted triggers look up to a week back from the period's end.
+  if (options.live_days > 0 && options.live_days < 7) {
+    return Fail(
+        absl::StrCat("--live-days: ", options.live_days,
+                     " is too short: 0 (no live period) or at least 7"));
+  }
   if (seed.empty() ||
       seed.find_first_not_of("0123456789") != std::string::npos ||
       !absl::SimpleAtoi(seed, &options.seed)) {
