@@ -1,6 +1,6 @@
 // End to end for the demo shop's live period and `boomerang events`:
 // generator -> indexer -> server on 127.0.0.1 (OS-chosen port, an event
-// store, the clock at the live period's end) -> `boomerang events push` of
+// store; the shop's live period ends today) -> `boomerang events push` of
 // events.jsonl, twice (the second run is all duplicates) -> a planted cart is
 // the customer's live cart in CrossSell, and a removed one is not. Also
 // `boomerang events from-purchases` over the demo's orders, pushed the same
@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "tests/process.h"
 #include "tests/test_util.h"
@@ -33,9 +36,15 @@ class LiveStreamE2eTest : public ::testing::Test {
     const std::string bin = testing::BinDir();
     // A smaller shop than the default: the live period plants the same kinds
     // of truths, and the indexer finishes sooner.
+    // It ends today: the server keeps a live cart for 30 days before the
+    // machine's clock (even under --clock), so a cart from the default
+    // 2026-01 would be gone.
+    const absl::CivilDay today =
+        absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
     auto gen =
         testing::Run({bin + "/boomerang-demo-shop", "--out", tmp_->Sub("demo"),
-                      "--customers", "600", "--days", "180"},
+                      "--customers", "600", "--days", "180", "--start",
+                      absl::FormatCivilTime(today - 180 - 14)},
                      tmp_->path());
     ASSERT_EQ(gen.exit_code, 0) << gen.err;
     auto idx = testing::Run(
@@ -46,18 +55,21 @@ class LiveStreamE2eTest : public ::testing::Test {
     ASSERT_EQ(idx.exit_code, 0) << idx.err;
     truth_ = new nlohmann::json(nlohmann::json::parse(
         testing::ReadAll(tmp_->Sub("demo/triggers_truth.json"))));
-    // The server's clock is the moment the truths hold at: the planted carts
-    // are hours old then, as they would be on a live shop.
-    server_ = new testing::ServerProcess(
-        bin, tmp_->Sub("snaps"), tmp_->path(),
-        {"--events-dir", tmp_->Sub("events"), "--clock",
-         (*truth_)["as_of"].get<std::string>()});
+    ASSERT_EQ((*truth_)["as_of"], absl::FormatCivilTime(today) + "T00:00:00Z");
+    server_ = new testing::ServerProcess(bin, tmp_->Sub("snaps"), tmp_->path(),
+                                         {"--events-dir", tmp_->Sub("events")});
     ASSERT_TRUE(server_->WaitServing()) << server_->Stderr();
   }
   static void TearDownTestSuite() {
     delete server_;
     delete truth_;
     delete tmp_;
+  }
+
+  // Five days before the orders end.
+  static std::string Cutoff() {
+    return absl::FormatCivilTime(
+        absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) - 14 - 5);
   }
 
   static testing::CommandResult Cli(std::vector<std::string> args) {
@@ -149,9 +161,9 @@ TEST_F(LiveStreamE2eTest, PushedEventsAreAcknowledgedOnceAndDriveTheCart) {
 
 TEST_F(LiveStreamE2eTest, PurchasesOfAnExportReplayAsEvents) {
   const std::string out = tmp_->Sub("replay.jsonl");
-  auto converted = Cli({"events", "from-purchases", "--purchases",
-                        tmp_->Sub("demo/orders.csv.gz"), "--after",
-                        "2025-06-25", "--out", out});
+  auto converted =
+      Cli({"events", "from-purchases", "--purchases",
+           tmp_->Sub("demo/orders.csv.gz"), "--after", Cutoff(), "--out", out});
   ASSERT_EQ(converted.exit_code, 0) << converted.err;
   auto counts = nlohmann::json::parse(converted.out);
   const int64_t events = counts["events"];
@@ -164,11 +176,11 @@ TEST_F(LiveStreamE2eTest, PurchasesOfAnExportReplayAsEvents) {
   ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
   EXPECT_EQ(nlohmann::json::parse(pushed.out)["accepted"], events);
   // Converting again gives the same keys: nothing new is stored.
-  ASSERT_EQ(Cli({"events", "from-purchases", "--purchases",
-                 tmp_->Sub("demo/orders.csv.gz"), "--after", "2025-06-25",
-                 "--out", out})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Cli({"events", "from-purchases", "--purchases",
+           tmp_->Sub("demo/orders.csv.gz"), "--after", Cutoff(), "--out", out})
+          .exit_code,
+      0);
   auto again = Cli({"events", "push", out});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(nlohmann::json::parse(again.out)["duplicates"], events);
