@@ -1781,6 +1781,12 @@ absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options,
   if (options.live_days > 0) {
     absl::StatusOr<LivePeriod> live = GenerateLivePeriod(options, written.shop);
     if (!live.ok()) return live.status();
+    written.live_events = static_cast<int64_t>(live->events.size());
+    written.live_updates = static_cast<int64_t>(live->updates.size());
+    written.live_planted =
+        std::count_if(live->truths.begin(), live->truths.end(),
+                      [](const TriggerTruth& t) { return t.expected; });
+    written.live_as_of = live->as_of;
     const std::pair<absl::string_view, std::string> live_files[] = {
         {kEventsFileName, EventsToJsonl(live->events)},
         {kCatalogUpdatesFileName, UpdatesToJsonl(live->updates)},

@@ -226,6 +226,11 @@ absl::StatusOr<GeneratedShop> GenerateShop(const ShopOptions& options,
 struct WrittenShop {
   GeneratedShop shop;
   std::vector<std::string> files;  // paths written, orders first
+  // The live period's size (0 without one) and its end, for the summary.
+  int64_t live_events = 0;
+  int64_t live_updates = 0;
+  int64_t live_planted = 0;  // planted trigger customers (decoys not counted)
+  int64_t live_as_of = 0;    // unix seconds
 };
 
 // Generates the shop into `out_dir` (created if missing): orders.csv.gz,

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "tools/demo_shop/demo_shop.h"
 
 namespace {
@@ -141,7 +142,18 @@ int main(int argc, char** argv) {
             << ". Planted: " << shop.truth.complements.size()
             << " complements, " << shop.truth.substitutes.size()
             << " substitute groups, " << shop.truth.cycles.size() << " cycles, "
-            << shop.truth.seasonal.size() << " seasonal categories. Files: "
-            << absl::StrJoin(written->files, ", ") << "\n";
+            << shop.truth.seasonal.size() << " seasonal categories. "
+            << (options.live_days > 0
+                    ? absl::StrCat("Live period: ", written->live_events,
+                                   " events, ", written->live_updates,
+                                   " catalog updates, ", written->live_planted,
+                                   " planted trigger customers as of ",
+                                   absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                                    absl::FromUnixSeconds(
+                                                        written->live_as_of),
+                                                    absl::UTCTimeZone()),
+                                   ". ")
+                    : std::string())
+            << "Files: " << absl::StrJoin(written->files, ", ") << "\n";
   return 0;
 }
