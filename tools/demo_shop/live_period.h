@@ -105,8 +105,30 @@ std::string UpdatesToJsonl(const std::vector<v1::ItemUpdate>& updates);
 //      {"trigger": "abandoned_cart", "customer_id": "C00012",
 //       "expected": true, "kind": "planted", "items": ["SKU-0101"],
 //       "event_time": "2026-01-13T18:02:11Z", "why": "..."}, ...]}
-// price_drop entries add "price_seen" and "price_now", missing_complement
-// "anchor_item_id", win_back "days_since_last_order" and "threshold_days".
+// Truths come by trigger (alphabetical), planted before decoys. Fields:
+//   trigger      the expected trigger name
+//   customer_id  each customer appears once in the file
+//   expected     true: must be in the trigger's audience at as_of with
+//                `items`; false: a decoy that must not be (for these items)
+//   kind         "planted", or why the decoy is left out:
+//                abandoned_cart: bought_since, removed, contacted (a
+//                MESSAGE_SENT within 16 h of as_of), out_of_stock;
+//                browse_abandonment: one_view, bought_since (within 24 h);
+//                price_drop: small_drop (5%), bought_since;
+//                back_in_stock: still_out_of_stock;
+//                missing_complement: bought_complement, too_recent (< 3 days);
+//                win_back: ordered_since (in the live period),
+//                within_own_interval (over 90 days, under 2 x own interval)
+//   items        cart items; the session's viewed items; the dropped or
+//                restocked item; the missing complement; [] for win_back
+//   event_time   what the trigger hangs on: the (first) cart add, the
+//                session's first view, the view at the old price or while
+//                out of stock, the anchor's purchase, the last order
+//   why          one line for people
+//   price_seen, price_now            price_drop only
+//   anchor_item_id                   missing_complement only
+//   days_since_last_order, threshold_days  win_back only (to as_of;
+//                max(90, 2 x mean interval between the customer's orders))
 std::string TriggersTruthToJson(const ShopOptions& options,
                                 const LivePeriod& live);
 
