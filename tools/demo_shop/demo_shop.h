@@ -22,6 +22,10 @@
 // 50.00, returns as later orders with a negative quantity, and rare wholesale
 // baskets of 40-80 lines. Nothing is malformed: every file parses cleanly.
 //
+// After the orders comes a live period (ShopOptions::live_days; live_period.h):
+// shopper events, catalog changes and the trigger audiences planted in them,
+// written to their own files so that the orders never change.
+//
 // The same ShopOptions always produce byte-identical output (see demo_shop.cc
 // for why the generator carries its own PRNG and distributions). Time and
 // memory are linear in items + customers + one day's orders: orders are
