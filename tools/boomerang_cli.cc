@@ -15,6 +15,9 @@
 //   boomerang admin status          # which snapshot serves; reload; pin
 //   boomerang admin reload
 //   boomerang admin pin 3           # serve 000003 (rollback); pin 0 unpins
+//   boomerang events push events.jsonl --batch 1000   # RecordEvents
+//   boomerang events from-purchases --purchases data.csv --after 2011-11-09
+//       --column order_id=InvoiceNo ... --out events.jsonl
 //   boomerang health
 //   boomerang services      # what the server offers (server reflection)
 //
@@ -49,6 +52,7 @@
 #include "tools/batch_client.h"
 #include "tools/client_channel.h"
 #include "tools/eval.h"
+#include "tools/events_command.h"
 #include "tools/report/report_command.h"
 
 namespace {
@@ -140,6 +144,88 @@ struct FilterFlags {
   }
 };
 
+// ---- events: live events from files (tools/events_command.h) -------------
+
+struct EventsFlags {
+  std::string push_path;  // push
+  int batch = 1000;
+  boomerang::PurchaseInputFlags input;  // from-purchases
+  boomerang::IndexerOptions indexer;
+  std::string after, out_path;
+};
+
+struct EventsCommands {
+  CLI::App* push = nullptr;
+  CLI::App* from_purchases = nullptr;
+};
+
+EventsCommands AddEventsCommand(CLI::App& app, EventsFlags* f) {
+  CLI::App* events = app.add_subcommand(
+      "events",
+      "live events from files: push a JSON-lines file, or turn an "
+      "export's last weeks into one");
+  events->require_subcommand(1);
+  EventsCommands c;
+  c.push = events->add_subcommand(
+      "push",
+      "send a file of boomerang.v1.Event, one JSON object a line, through "
+      "RecordEvents (idempotent: a re-run counts duplicates)");
+  c.push->add_option("file", f->push_path, "events.jsonl (or .gz)")->required();
+  c.push->add_option("--batch", f->batch, "events per call")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  c.from_purchases = events->add_subcommand(
+      "from-purchases",
+      "write the purchase lines at or after --after of an order export as "
+      "PURCHASE events (order_id the invoice, idempotency key from the "
+      "invoice and line number)");
+  boomerang::AddPurchaseInputFlags(c.from_purchases, &f->input, &f->indexer);
+  c.from_purchases
+      ->add_option("--after", f->after,
+                   "first moment to convert (ISO 8601; a date is its "
+                   "midnight UTC)")
+      ->required();
+  c.from_purchases->add_option("--out", f->out_path, "events.jsonl to write")
+      ->required();
+  return c;
+}
+
+int RunEventsFromPurchases(EventsFlags* f) {
+  boomerang::EventsFromPurchasesOptions options;
+  options.input = f->indexer;
+  if (absl::Status s =
+          boomerang::ApplyPurchaseInputFlags(f->input, &options.input);
+      !s.ok()) {
+    std::cerr << "boomerang: error: " << s.message() << "\n";
+    return 1;
+  }
+  auto after = boomerang::ParseTimestamp(f->after);
+  if (!after.ok()) {
+    std::cerr << "boomerang: error: --after: " << after.status().message()
+              << "\n";
+    return 1;
+  }
+  options.after = *after;
+  options.out_path = f->out_path;
+  auto result = boomerang::EventsFromPurchases(options);
+  if (!result.ok()) {
+    std::cerr << "boomerang: error: " << result.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "{\"events\": " << result->events
+            << ", \"rows\": " << result->rows
+            << ", \"before_cutoff\": " << result->before
+            << ", \"returns\": " << result->returns
+            << ", \"guest_lines\": " << result->guests
+            << ", \"excluded_lines\": " << result->excluded
+            << ", \"zero_quantity_lines\": " << result->zero_quantity
+            << ", \"bad_lines\": " << result->bad << "}\n";
+  if (!result->first_bad.empty()) {
+    std::cerr << "boomerang: first bad line: " << result->first_bad << "\n";
+  }
+  return 0;
+}
+
 // ---- The flags ------------------------------------------------------------
 
 // Every subcommand's flags, in one place: subcommands share the flags they
@@ -185,6 +271,8 @@ struct Flags {
   // admin.
   std::string admin_action;
   int64_t pin_version = 0;
+
+  EventsFlags events;
 };
 
 // The subcommands, to tell after parsing which one was given.
@@ -203,6 +291,7 @@ struct Commands {
   CLI::App* admin = nullptr;
   CLI::App* health = nullptr;
   CLI::App* services = nullptr;
+  EventsCommands events;
 };
 
 void AddConnectionFlags(CLI::App& app, Flags* f) {
@@ -486,6 +575,7 @@ Commands AddCommands(CLI::App& app, Flags* f, int* report_exit) {
   c.batch_picks = AddBatchPicksCommand(app, f);
   boomerang::RegisterReportCommand(&app, report_exit);
   c.admin = AddAdminCommand(app, f);
+  c.events = AddEventsCommand(app, &f->events);
   c.health = app.add_subcommand("health", "ask the server's health service");
   c.services = app.add_subcommand(
       "services", "list the server's gRPC services (via server reflection)");
@@ -749,6 +839,30 @@ int RunAdmin(const Flags& f, const Connection& c) {
   return Answer(s, resp, c.server);
 }
 
+int RunEventsPush(const EventsFlags& f, const Connection& c) {
+  auto stub = boomerang::v1::Recommender::NewStub(c.channel);
+  boomerang::PushEventsOptions options;
+  options.path = f.push_path;
+  options.batch = f.batch;
+  options.timeout_ms = c.timeout_ms;
+  auto result = boomerang::PushEvents(stub.get(), options, {});
+  if (!result.ok()) {
+    std::cerr << "boomerang: error: "
+              << absl::StatusCodeToString(result.status().code()) << ": "
+              << result.status().message();
+    if (result.status().code() == absl::StatusCode::kUnavailable) {
+      std::cerr << " (is boomerang-server running on " << c.server << "?)";
+    }
+    std::cerr << "\n";
+    return 1;
+  }
+  std::cout << "{\"events\": " << result->events
+            << ", \"batches\": " << result->batches
+            << ", \"accepted\": " << result->accepted
+            << ", \"duplicates\": " << result->duplicates << "}\n";
+  return 0;
+}
+
 int RunHealth(const Connection& c) {
   auto stub = grpc::health::v1::Health::NewStub(c.channel);
   grpc::ClientContext ctx;
@@ -794,6 +908,7 @@ int RunServerCommand(const Commands& commands, const Flags& f,
   if (*commands.admin) return RunAdmin(f, c);
   if (*commands.health) return RunHealth(c);
   if (*commands.services) return RunServices(c);
+  if (*commands.events.push) return RunEventsPush(f.events, c);
   return 1;
 }
 
@@ -816,6 +931,9 @@ int main(int argc, char** argv) {
   }
   if (report_exit >= 0) return report_exit;  // `report` ran during parse
   if (*commands.eval) return RunEvalCommand(&flags);
+  if (*commands.events.from_purchases) {
+    return RunEventsFromPurchases(&flags.events);
+  }
 
   std::optional<Connection> connection = Connect(flags);
   if (!connection) return 1;

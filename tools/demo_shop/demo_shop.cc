@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "tools/demo_shop/live_period.h"
 
 namespace boomerang::demo {
 namespace {
@@ -1003,7 +1004,9 @@ class Simulator {
         sink_(sink),
         rng_(options.seed, /*stream=*/3) {}
 
-  absl::Status Run(ShopTruth* truth, ShopStats* stats);
+  // `activity` may be null: nothing is collected (no live period).
+  absl::Status Run(ShopTruth* truth, ShopStats* stats,
+                   std::vector<CustomerActivity>* activity);
 
  private:
   struct Line {
@@ -1052,6 +1055,8 @@ class Simulator {
   void PlaceReturns(int day);
   // The cycles with at least 4 purchases, by customer and item.
   void RecordCycleTruth(ShopTruth* truth) const;
+  // Folds an emitted order into activity_ (when collected); draws nothing.
+  void RecordActivity(const Order& order, int64_t unix_seconds);
   absl::Status EmitDay(int day);
 
   const ShopOptions& options_;
@@ -1066,6 +1071,7 @@ class Simulator {
   std::vector<std::vector<int32_t>> cycles_due_;       // by day
   std::vector<std::vector<ReturnEvent>> returns_due_;  // by day
   std::vector<bool> active_;
+  std::vector<CustomerActivity>* activity_ = nullptr;
   int customer_id_width_ = 5;
 
   // The current day's orders; cleared after they are emitted.
@@ -1280,7 +1286,10 @@ int32_t Simulator::SecondsOfDay() {
          static_cast<int32_t>(rng_.UniformInt(0, 3599));
 }
 
-absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
+absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats,
+                            std::vector<CustomerActivity>* activity) {
+  activity_ = activity;
+  if (activity_ != nullptr) activity_->assign(options_.customers, {});
   cycles_due_.resize(options_.days);
   returns_due_.resize(options_.days);
   active_.assign(options_.customers, false);
@@ -1306,6 +1315,11 @@ absl::Status Simulator::Run(ShopTruth* truth, ShopStats* stats) {
   }
 
   RecordCycleTruth(truth);
+  if (activity_ != nullptr) {
+    for (const Cycle& cycle : cycles_) {
+      (*activity_)[cycle.customer].has_cycle = true;
+    }
+  }
   stats_.active_customers = std::count(active_.begin(), active_.end(), true);
   *stats = stats_;
   return absl::OkStatus();
@@ -1436,6 +1450,20 @@ void Simulator::RecordCycleTruth(ShopTruth* truth) const {
             });
 }
 
+void Simulator::RecordActivity(const Order& order, int64_t unix_seconds) {
+  if (activity_ == nullptr || order.customer < 0) return;
+  CustomerActivity& a = (*activity_)[order.customer];
+  a.last_any_order = unix_seconds;
+  if (order.is_return) return;
+  if (a.orders++ == 0) a.first_order = unix_seconds;
+  a.last_order = unix_seconds;
+  for (int32_t i = order.first_line; i < order.first_line + order.num_lines;
+       ++i) {
+    if (lines_[i].item == kPostageItem) continue;
+    a.categories |= 1u << catalog_.items[lines_[i].item].category;
+  }
+}
+
 absl::Status Simulator::EmitDay(int day) {
   std::sort(orders_.begin(), orders_.end(), [](const Order& a, const Order& b) {
     return std::tie(a.seconds, a.sequence) < std::tie(b.seconds, b.sequence);
@@ -1471,6 +1499,7 @@ absl::Status Simulator::EmitDay(int day) {
     row.customer_id = customer_id;
     row.timestamp = timestamp;
     row.unix_seconds = day_start_seconds_ + order.seconds;
+    RecordActivity(order, row.unix_seconds);
     for (int32_t i = order.first_line; i < order.first_line + order.num_lines;
          ++i) {
       const Line& line = lines_[i];
@@ -1643,8 +1672,14 @@ absl::Status ValidateShopOptions(const ShopOptions& options) {
   }
   if (options.gzip_level < 1 || options.gzip_level > 9)
     return bad("gzip_level", "in [1, 9]");
+  // The planted triggers reach a week back from the live period's end.
+  if (options.live_days != 0 &&
+      (options.live_days < 7 || options.live_days > 365)) {
+    return bad("live_days", "0 or in [7, 365]");
+  }
   // Timestamps are written as four-digit years.
-  const absl::CivilDay last = options.start + (options.days - 1);
+  const absl::CivilDay last =
+      options.start + (options.days - 1 + options.live_days);
   if (options.start.year() < 1970 || last.year() > 9999) {
     return bad("the date range", "within 1970-01-01 .. 9999-12-31");
   }
@@ -1683,8 +1718,16 @@ absl::StatusOr<GeneratedShop> GenerateShop(const ShopOptions& options,
     truth.seasonal.push_back({spec.path, spec.season});
   }
 
+  // CustomerActivity::categories is a 32-bit mask.
+  Check(Categories().size() <= 32, "more categories than activity bits");
+  for (const CategorySpec& spec : Categories()) {
+    shop.category_paths.push_back(spec.path);
+  }
   Simulator simulator(options, catalog, sink);
-  if (absl::Status status = simulator.Run(&truth, &shop.stats); !status.ok())
+  if (absl::Status status =
+          simulator.Run(&truth, &shop.stats,
+                        options.live_days > 0 ? &shop.activity : nullptr);
+      !status.ok())
     return status;
   return shop;
 }
@@ -1734,7 +1777,30 @@ absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options,
       !status.ok()) {
     return status;
   }
-  for (const std::string& path : {orders_path, catalog_path, truth_path}) {
+  std::vector<std::string> paths = {orders_path, catalog_path, truth_path};
+  if (options.live_days > 0) {
+    absl::StatusOr<LivePeriod> live = GenerateLivePeriod(options, written.shop);
+    if (!live.ok()) return live.status();
+    written.live_events = static_cast<int64_t>(live->events.size());
+    written.live_updates = static_cast<int64_t>(live->updates.size());
+    written.live_planted =
+        std::count_if(live->truths.begin(), live->truths.end(),
+                      [](const TriggerTruth& t) { return t.expected; });
+    written.live_as_of = live->as_of;
+    const std::pair<absl::string_view, std::string> live_files[] = {
+        {kEventsFileName, EventsToJsonl(live->events)},
+        {kCatalogUpdatesFileName, UpdatesToJsonl(live->updates)},
+        {kTriggersTruthFileName, TriggersTruthToJson(options, *live)}};
+    for (const auto& [name, text] : live_files) {
+      const std::string path = (dir / std::string(name)).string();
+      if (absl::Status status = WriteTextFile(path + ".tmp", text);
+          !status.ok()) {
+        return status;
+      }
+      paths.push_back(path);
+    }
+  }
+  for (const std::string& path : paths) {
     if (absl::Status status = Rename(path + ".tmp", path); !status.ok())
       return status;
     written.files.push_back(path);

@@ -22,6 +22,10 @@
 // 50.00, returns as later orders with a negative quantity, and rare wholesale
 // baskets of 40-80 lines. Nothing is malformed: every file parses cleanly.
 //
+// After the orders comes a live period (ShopOptions::live_days; live_period.h):
+// shopper events, catalog changes and the trigger audiences planted in them,
+// written to their own files so that the orders never change.
+//
 // The same ShopOptions always produce byte-identical output (see demo_shop.cc
 // for why the generator carries its own PRNG and distributions). Time and
 // memory are linear in items + customers + one day's orders: orders are
@@ -55,6 +59,12 @@ inline constexpr absl::string_view kPostageItemId = "POSTAGE";
 inline constexpr absl::string_view kOrdersFileName = "orders.csv.gz";
 inline constexpr absl::string_view kCatalogFileName = "catalog.csv";
 inline constexpr absl::string_view kTruthFileName = "truth.json";
+// The live period's files (live_period.h); written only when live_days > 0.
+inline constexpr absl::string_view kEventsFileName = "events.jsonl";
+inline constexpr absl::string_view kCatalogUpdatesFileName =
+    "catalog_updates.jsonl";
+inline constexpr absl::string_view kTriggersTruthFileName =
+    "triggers_truth.json";
 
 struct ShopOptions {
   // Number of catalog items, SKU-0001 onwards (wider ids past 9999). The
@@ -105,6 +115,12 @@ struct ShopOptions {
   // default) for a 25% larger file; worth it only for benchmark-sized shops.
   // REQUIRES: [1, 9].
   int gzip_level = 6;
+
+  // Days of live activity after the orders end (views, carts, purchases,
+  // messages and catalog changes, with planted trigger audiences: see
+  // live_period.h). 0 writes no live files. It never changes the orders,
+  // the catalog or truth.json. REQUIRES: 0 or [7, 365].
+  int live_days = 14;
 };
 
 // Returns InvalidArgument naming the first field that breaks a REQUIRES above.
@@ -183,10 +199,26 @@ struct OrderLine {
 // GenerateShop().
 using OrderLineSink = std::function<absl::Status(const OrderLine&)>;
 
+// What the live period needs to know of a registered customer's orders (the
+// purchase orders, returns excluded, unless said otherwise). Collected only
+// when ShopOptions::live_days > 0.
+struct CustomerActivity {
+  int32_t orders = 0;
+  int64_t first_order = 0;  // unix seconds; 0 without orders
+  int64_t last_order = 0;
+  int64_t last_any_order = 0;  // returns included
+  uint32_t categories = 0;     // bit i: bought in Categories()[i]
+  bool has_cycle = false;      // planted on a re-buy cycle (any length)
+};
+
 struct GeneratedShop {
   std::vector<CatalogItem> catalog;  // in item id order
   ShopTruth truth;
   ShopStats stats;
+  // By customer index (C00001 is 0); empty when live_days is 0.
+  std::vector<CustomerActivity> activity;
+  // The category paths in the order of CustomerActivity::categories' bits.
+  std::vector<std::string> category_paths;
 };
 
 // Generates the shop, streaming order lines to `sink` and returning the
@@ -198,13 +230,20 @@ absl::StatusOr<GeneratedShop> GenerateShop(const ShopOptions& options,
 struct WrittenShop {
   GeneratedShop shop;
   std::vector<std::string> files;  // paths written, orders first
+  // The live period's size (0 without one) and its end, for the summary.
+  int64_t live_events = 0;
+  int64_t live_updates = 0;
+  int64_t live_planted = 0;  // planted trigger customers (decoys not counted)
+  int64_t live_as_of = 0;    // unix seconds
 };
 
 // Generates the shop into `out_dir` (created if missing): orders.csv.gz,
-// catalog.csv, truth.json. Each file is written under a temporary name and
-// renamed into place, so a failed run never leaves a truncated file behind
-// under the final name (it may leave a stale *.tmp). Errors: InvalidArgument
-// for bad options; file-system failures as Internal, naming the path.
+// catalog.csv, truth.json and, when live_days > 0, events.jsonl,
+// catalog_updates.jsonl and triggers_truth.json (live_period.h). Each file is
+// written under a temporary name and renamed into place, so a failed run never
+// leaves a truncated file behind under the final name (it may leave a stale
+// *.tmp). Errors: InvalidArgument for bad options; file-system failures as
+// Internal, naming the path.
 absl::StatusOr<WrittenShop> WriteShop(const ShopOptions& options,
                                       const std::string& out_dir);
 

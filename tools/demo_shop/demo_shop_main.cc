@@ -1,6 +1,8 @@
 // boomerang-demo-shop: writes a deterministic demo online shop (orders.csv.gz,
-// catalog.csv, truth.json) into --out DIR. See tools/demo_shop/demo_shop.h for
-// what the data contains.
+// catalog.csv, truth.json, and the live period after the orders:
+// events.jsonl, catalog_updates.jsonl, triggers_truth.json) into --out DIR.
+// See tools/demo_shop/demo_shop.h and live_period.h for what the data
+// contains.
 //
 //   boomerang-demo-shop --out demo    # 300 items, 2000 customers, 2025
 //   boomerang-demo-shop --out big --items 100000 --customers 1000000
@@ -15,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "tools/demo_shop/demo_shop.h"
 
 namespace {
@@ -53,7 +56,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Writes a deterministic demo online shop: orders.csv.gz, catalog.csv "
       "and truth.json (the planted complements, substitutes, re-buy cycles "
-      "and seasons).",
+      "and seasons), and a live period after the orders: events.jsonl, "
+      "catalog_updates.jsonl and triggers_truth.json (planted trigger "
+      "audiences).",
       kProgram};
   app.add_option("--out", out_dir, "Output directory (created if missing)")
       ->required()
@@ -79,6 +84,11 @@ int main(int argc, char** argv) {
                  "~2x faster")
       ->capture_default_str()
       ->check(IntegerIn(1, 9));
+  app.add_option("--live-days", options.live_days,
+                 "Days of live events and catalog changes after the orders "
+                 "(0: no live files; else at least 7)")
+      ->capture_default_str()
+      ->check(IntegerIn(0, 365));
 
   try {
     app.parse(argc, argv);
@@ -99,6 +109,12 @@ int main(int argc, char** argv) {
         absl::StrCat("--start: '", start, "' is not a valid date YYYY-MM-DD"));
   }
   options.start = start_day;
+  // The planted triggers look up to a week back from the period's end.
+  if (options.live_days > 0 && options.live_days < 7) {
+    return Fail(
+        absl::StrCat("--live-days: ", options.live_days,
+                     " is too short: 0 (no live period) or at least 7"));
+  }
   if (seed.empty() ||
       seed.find_first_not_of("0123456789") != std::string::npos ||
       !absl::SimpleAtoi(seed, &options.seed)) {
@@ -126,7 +142,18 @@ int main(int argc, char** argv) {
             << ". Planted: " << shop.truth.complements.size()
             << " complements, " << shop.truth.substitutes.size()
             << " substitute groups, " << shop.truth.cycles.size() << " cycles, "
-            << shop.truth.seasonal.size() << " seasonal categories. Files: "
-            << absl::StrJoin(written->files, ", ") << "\n";
+            << shop.truth.seasonal.size() << " seasonal categories. "
+            << (options.live_days > 0
+                    ? absl::StrCat("Live period: ", written->live_events,
+                                   " events, ", written->live_updates,
+                                   " catalog updates, ", written->live_planted,
+                                   " planted trigger customers as of ",
+                                   absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                                    absl::FromUnixSeconds(
+                                                        written->live_as_of),
+                                                    absl::UTCTimeZone()),
+                                   ". ")
+                    : std::string())
+            << "Files: " << absl::StrJoin(written->files, ", ") << "\n";
   return 0;
 }

@@ -21,7 +21,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "boomerang/v1/recommender.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 
 namespace boomerang::demo {
@@ -466,7 +470,8 @@ TEST(WriteShopTest, SameSeedGivesByteIdenticalFiles) {
   ASSERT_TRUE(WriteShop(ShopOptions(), a).ok());
   ASSERT_TRUE(WriteShop(ShopOptions(), b).ok());
   for (absl::string_view name :
-       {kOrdersFileName, kCatalogFileName, kTruthFileName}) {
+       {kOrdersFileName, kCatalogFileName, kTruthFileName, kEventsFileName,
+        kCatalogUpdatesFileName, kTriggersTruthFileName}) {
     const std::string first = ReadFile(absl::StrCat(a, "/", name));
     ASSERT_FALSE(first.empty()) << name;
     EXPECT_TRUE(first == ReadFile(absl::StrCat(b, "/", name)))
@@ -484,7 +489,8 @@ TEST(WriteShopTest, DifferentSeedGivesADifferentShop) {
   options.seed = 43;
   ASSERT_TRUE(WriteShop(options, b).ok());
   for (absl::string_view name :
-       {kOrdersFileName, kCatalogFileName, kTruthFileName}) {
+       {kOrdersFileName, kCatalogFileName, kTruthFileName, kEventsFileName,
+        kCatalogUpdatesFileName, kTriggersTruthFileName}) {
     EXPECT_NE(ReadFile(absl::StrCat(a, "/", name)),
               ReadFile(absl::StrCat(b, "/", name)))
         << name;
@@ -497,7 +503,9 @@ TEST(WriteShopTest, FilesParseAsDocumented) {
   ASSERT_TRUE(written.ok()) << written.status();
   EXPECT_THAT(written->files,
               ElementsAre(dir + "/orders.csv.gz", dir + "/catalog.csv",
-                          dir + "/truth.json"));
+                          dir + "/truth.json", dir + "/events.jsonl",
+                          dir + "/catalog_updates.jsonl",
+                          dir + "/triggers_truth.json"));
   EXPECT_FALSE(std::filesystem::exists(dir + "/orders.csv.gz.tmp"));
 
   // orders.csv.gz
@@ -673,6 +681,492 @@ TEST(GenerateShopTest, LargerCatalogPlantsSyntheticTruths) {
     EXPECT_TRUE(planted.insert(pair.anchor).second);
     EXPECT_TRUE(planted.insert(pair.complement).second);
   }
+}
+
+// -----------------------------------------------------------------------------
+// The live period: events.jsonl, catalog_updates.jsonl, triggers_truth.json.
+// -----------------------------------------------------------------------------
+
+int64_t Seconds(const google::protobuf::Timestamp& t) { return t.seconds(); }
+
+int64_t ParseRfc3339(const std::string& text) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) return -1;
+  return absl::ToUnixSeconds(t);
+}
+
+// One entry of triggers_truth.json, read back from the file.
+struct ReadTruth {
+  std::string trigger, customer_id, kind, anchor_item_id;
+  bool expected = false;
+  std::vector<std::string> items;
+  int64_t event_time = 0;
+  double price_seen = 0, price_now = 0;
+  double days_since_last_order = 0, threshold_days = 0;
+};
+
+// The default shop with its live period, written once and read back as a
+// consumer would: every line through the protobuf JSON parser.
+class LivePeriodTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(TempDir("live"));
+    absl::StatusOr<WrittenShop> written = WriteShop(ShopOptions(), *dir_);
+    ASSERT_TRUE(written.ok()) << written.status();
+    shop_ = new GeneratedShop(written->shop);
+    events_ = new std::vector<v1::Event>();
+    updates_ = new std::vector<v1::ItemUpdate>();
+    truths_ = new std::vector<ReadTruth>();
+    ReadLines(*dir_ + "/events.jsonl", events_);
+    ReadLines(*dir_ + "/catalog_updates.jsonl", updates_);
+    ReadTruths();
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete shop_;
+    delete events_;
+    delete updates_;
+    delete truths_;
+  }
+
+  template <typename Message>
+  static void ReadLines(const std::string& path, std::vector<Message>* out) {
+    const std::string text = ReadFile(path);
+    ASSERT_FALSE(text.empty()) << path;
+    ASSERT_EQ(text.back(), '\n') << path;
+    int line_number = 0;
+    for (absl::string_view line : absl::StrSplit(text, '\n')) {
+      ++line_number;
+      if (line.empty()) continue;
+      Message m;
+      const auto status =
+          google::protobuf::util::JsonStringToMessage(std::string(line), &m);
+      ASSERT_TRUE(status.ok()) << path << ":" << line_number << ": " << status;
+      out->push_back(std::move(m));
+    }
+  }
+
+  static void ReadTruths() {
+    google::protobuf::Struct root;
+    const std::string text = ReadFile(*dir_ + "/triggers_truth.json");
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(text, &root).ok())
+        << text.substr(0, 200);
+    const auto& f = root.fields();
+    ASSERT_EQ(f.at("seed").number_value(), 42);
+    as_of_ = ParseRfc3339(f.at("as_of").string_value());
+    start_ = ParseRfc3339(f.at("live_start").string_value());
+    ASSERT_EQ(as_of_ - start_, 14 * 86400);
+    for (const auto& value : f.at("truths").list_value().values()) {
+      const auto& t = value.struct_value().fields();
+      ReadTruth truth;
+      truth.trigger = t.at("trigger").string_value();
+      truth.customer_id = t.at("customer_id").string_value();
+      truth.kind = t.at("kind").string_value();
+      truth.expected = t.at("expected").bool_value();
+      for (const auto& item : t.at("items").list_value().values())
+        truth.items.push_back(item.string_value());
+      if (t.contains("event_time"))
+        truth.event_time = ParseRfc3339(t.at("event_time").string_value());
+      if (t.contains("price_seen")) {
+        truth.price_seen = t.at("price_seen").number_value();
+        truth.price_now = t.at("price_now").number_value();
+      }
+      if (t.contains("anchor_item_id"))
+        truth.anchor_item_id = t.at("anchor_item_id").string_value();
+      if (t.contains("threshold_days")) {
+        truth.days_since_last_order =
+            t.at("days_since_last_order").number_value();
+        truth.threshold_days = t.at("threshold_days").number_value();
+      }
+      EXPECT_FALSE(t.at("why").string_value().empty());
+      truths_->push_back(std::move(truth));
+    }
+  }
+
+  // The catalog price and stock at `t`: catalog.csv, then the updates up to t.
+  static double PriceAt(const std::string& item, int64_t t) {
+    double price = -1;
+    for (const CatalogItem& c : shop_->catalog) {
+      if (c.item_id == item) price = static_cast<double>(c.price_cents) / 100;
+    }
+    for (const v1::ItemUpdate& u : *updates_) {
+      if (u.item_id() == item && Seconds(u.timestamp()) <= t && u.has_price())
+        price = u.price();
+    }
+    return price;
+  }
+  static bool InStockAt(const std::string& item, int64_t t) {
+    bool in_stock = false;
+    for (const CatalogItem& c : shop_->catalog) {
+      if (c.item_id == item) in_stock = c.in_stock;
+    }
+    for (const v1::ItemUpdate& u : *updates_) {
+      if (u.item_id() == item && Seconds(u.timestamp()) <= t &&
+          u.has_in_stock())
+        in_stock = u.in_stock();
+    }
+    return in_stock;
+  }
+  // The customer's events of `type` on `item` ("" for any item) in
+  // [from, to).
+  static int Count(const std::string& customer, v1::Event::Type type,
+                   const std::string& item, int64_t from, int64_t to) {
+    int n = 0;
+    for (const v1::Event& e : *events_) {
+      const int64_t t = Seconds(e.timestamp());
+      if (e.customer_id() == customer && e.type() == type &&
+          (item.empty() || e.item_id() == item) && t >= from && t < to)
+        ++n;
+    }
+    return n;
+  }
+  static std::vector<const ReadTruth*> Of(absl::string_view trigger,
+                                          bool expected) {
+    std::vector<const ReadTruth*> out;
+    for (const ReadTruth& t : *truths_) {
+      if (t.trigger == trigger && t.expected == expected) out.push_back(&t);
+    }
+    return out;
+  }
+
+  static std::string* dir_;
+  static GeneratedShop* shop_;
+  static std::vector<v1::Event>* events_;
+  static std::vector<v1::ItemUpdate>* updates_;
+  static std::vector<ReadTruth>* truths_;
+  static int64_t as_of_, start_;
+};
+
+std::string* LivePeriodTest::dir_ = nullptr;
+GeneratedShop* LivePeriodTest::shop_ = nullptr;
+std::vector<v1::Event>* LivePeriodTest::events_ = nullptr;
+std::vector<v1::ItemUpdate>* LivePeriodTest::updates_ = nullptr;
+std::vector<ReadTruth>* LivePeriodTest::truths_ = nullptr;
+int64_t LivePeriodTest::as_of_ = 0;
+int64_t LivePeriodTest::start_ = 0;
+
+constexpr int64_t kH = 3600;
+constexpr int64_t kD = 86400;
+
+TEST_F(LivePeriodTest, EventsAreWellFormedUniqueAndInTimeOrder) {
+  ASSERT_GT(events_->size(), 1000u);
+  std::set<std::string> keys;
+  std::map<v1::Event::Type, int> by_type;
+  int64_t previous = start_;
+  for (const v1::Event& e : *events_) {
+    const int64_t t = Seconds(e.timestamp());
+    EXPECT_GE(t, previous) << e.ShortDebugString();
+    EXPECT_LT(t, as_of_) << e.ShortDebugString();
+    previous = t;
+    EXPECT_TRUE(keys.insert(e.idempotency_key()).second) << e.idempotency_key();
+    EXPECT_THAT(e.customer_id(), ::testing::StartsWith("C"));
+    EXPECT_FALSE(e.item_id().empty());
+    ++by_type[e.type()];
+    if (e.type() == v1::Event::VIEW || e.type() == v1::Event::ADD_TO_CART) {
+      EXPECT_FALSE(e.session_id().empty());
+      // The price shown is the live catalog price at that moment.
+      EXPECT_NEAR(e.price(), PriceAt(e.item_id(), t), 1e-9)
+          << e.ShortDebugString();
+    }
+    if (e.type() == v1::Event::PURCHASE) EXPECT_FALSE(e.order_id().empty());
+    if (e.type() == v1::Event::MESSAGE_SENT) {
+      EXPECT_FALSE(e.message().trigger().empty());
+      EXPECT_FALSE(e.message().message_key().empty());
+    }
+  }
+  EXPECT_GT(by_type[v1::Event::VIEW], 1000);
+  EXPECT_GT(by_type[v1::Event::ADD_TO_CART], 100);
+  EXPECT_GT(by_type[v1::Event::REMOVE_FROM_CART], 5);
+  EXPECT_GT(by_type[v1::Event::PURCHASE], 30);
+  EXPECT_GT(by_type[v1::Event::MESSAGE_SENT], 5);
+  EXPECT_EQ(by_type[v1::Event::ITEM_UPDATE], 0);
+}
+
+TEST_F(LivePeriodTest, UpdatesAreWellFormedAndInTimeOrder) {
+  std::set<std::string> keys, catalog_ids, new_items;
+  for (const CatalogItem& c : shop_->catalog) catalog_ids.insert(c.item_id);
+  int64_t previous = start_;
+  int prices = 0, outs = 0, restocks = 0;
+  for (const v1::ItemUpdate& u : *updates_) {
+    const int64_t t = Seconds(u.timestamp());
+    EXPECT_GE(t, previous);
+    EXPECT_LT(t, as_of_);
+    previous = t;
+    EXPECT_TRUE(keys.insert(u.idempotency_key()).second);
+    if (!catalog_ids.count(u.item_id())) {
+      // A new item comes with everything a list needs.
+      EXPECT_TRUE(u.has_title() && u.has_category() && u.has_price())
+          << u.ShortDebugString();
+      new_items.insert(u.item_id());
+      continue;
+    }
+    if (u.has_price()) ++prices;
+    if (u.has_in_stock()) ++(u.in_stock() ? restocks : outs);
+  }
+  EXPECT_GE(prices, 10);
+  EXPECT_GE(outs, 5);
+  EXPECT_GE(restocks, 10);
+  EXPECT_EQ(new_items.size(), 2u);
+}
+
+TEST_F(LivePeriodTest, TheLivePeriodStartsAfterTheOrders) {
+  const std::string orders = ReadGzip(*dir_ + "/orders.csv.gz");
+  const size_t last_line = orders.rfind('\n', orders.size() - 2);
+  const std::vector<std::string> f =
+      absl::StrSplit(orders.substr(last_line + 1), ',');
+  ASSERT_EQ(f.size(), 6u);
+  EXPECT_LT(ParseRfc3339(f[3]), start_);
+  EXPECT_GE(Seconds(events_->front().timestamp()), start_);
+}
+
+TEST_F(LivePeriodTest, EveryTriggerHasPlantedCustomersAndDecoys) {
+  std::set<std::string> customers;
+  for (const char* trigger :
+       {"abandoned_cart", "browse_abandonment", "price_drop", "back_in_stock",
+        "missing_complement", "win_back"}) {
+    EXPECT_GE(Of(trigger, true).size(), 10u) << trigger;
+    EXPECT_LE(Of(trigger, true).size(), 20u) << trigger;
+    EXPECT_GE(Of(trigger, false).size(), 1u) << trigger;
+  }
+  // Each customer is planted once, so no trigger of higher priority takes
+  // them.
+  for (const ReadTruth& t : *truths_) {
+    EXPECT_TRUE(customers.insert(t.customer_id).second) << t.customer_id;
+  }
+}
+
+TEST_F(LivePeriodTest, AbandonedCartsHaveAnAddAndNoPurchaseOrRemovalAfter) {
+  for (const ReadTruth* t : Of("abandoned_cart", true)) {
+    ASSERT_FALSE(t->items.empty());
+    EXPECT_LE(t->event_time, as_of_ - 4 * kH) << t->customer_id;
+    EXPECT_GE(t->event_time, as_of_ - 7 * kD) << t->customer_id;
+    for (const std::string& item : t->items) {
+      EXPECT_EQ(Count(t->customer_id, v1::Event::ADD_TO_CART, item,
+                      t->event_time, t->event_time + kH),
+                1)
+          << t->customer_id << " " << item;
+      EXPECT_EQ(Count(t->customer_id, v1::Event::PURCHASE, item, t->event_time,
+                      as_of_) +
+                    Count(t->customer_id, v1::Event::REMOVE_FROM_CART, item,
+                          t->event_time, as_of_),
+                0)
+          << t->customer_id;
+      EXPECT_TRUE(InStockAt(item, as_of_)) << item;
+    }
+    EXPECT_EQ(Count(t->customer_id, v1::Event::MESSAGE_SENT, "",
+                    as_of_ - 16 * kH, as_of_),
+              0);
+  }
+  for (const ReadTruth* t : Of("abandoned_cart", false)) {
+    const std::string& item = t->items.at(0);
+    ASSERT_EQ(Count(t->customer_id, v1::Event::ADD_TO_CART, item, t->event_time,
+                    t->event_time + 1),
+              1);
+    if (t->kind == "bought_since") {
+      EXPECT_EQ(Count(t->customer_id, v1::Event::PURCHASE, item, t->event_time,
+                      as_of_),
+                1);
+    } else if (t->kind == "removed") {
+      EXPECT_EQ(Count(t->customer_id, v1::Event::REMOVE_FROM_CART, item,
+                      t->event_time, as_of_),
+                1);
+    } else if (t->kind == "contacted") {
+      EXPECT_EQ(Count(t->customer_id, v1::Event::MESSAGE_SENT, "",
+                      as_of_ - 16 * kH, as_of_),
+                1);
+    } else {
+      EXPECT_EQ(t->kind, "out_of_stock");
+      EXPECT_TRUE(InStockAt(item, t->event_time));
+      EXPECT_FALSE(InStockAt(item, as_of_));
+    }
+  }
+}
+
+TEST_F(LivePeriodTest, BrowseAbandonmentHasASessionAndNothingAfter) {
+  for (const ReadTruth* t : Of("browse_abandonment", true)) {
+    std::map<std::string, int> views_by_session;
+    for (const v1::Event& e : *events_) {
+      if (e.customer_id() == t->customer_id && e.type() == v1::Event::VIEW)
+        ++views_by_session[e.session_id()];
+    }
+    ASSERT_EQ(views_by_session.size(), 1u) << t->customer_id;
+    EXPECT_GE(views_by_session.begin()->second, 2);
+    EXPECT_LE(t->event_time, as_of_ - 24 * kH);
+    EXPECT_GE(t->event_time, as_of_ - 3 * kD);
+    EXPECT_EQ(
+        Count(t->customer_id, v1::Event::ADD_TO_CART, "", start_, as_of_) +
+            Count(t->customer_id, v1::Event::PURCHASE, "", start_, as_of_),
+        0);
+  }
+  for (const ReadTruth* t : Of("browse_abandonment", false)) {
+    if (t->kind == "one_view") {
+      EXPECT_EQ(Count(t->customer_id, v1::Event::VIEW, "", start_, as_of_), 1);
+    } else {
+      EXPECT_EQ(t->kind, "bought_since");
+      EXPECT_EQ(Count(t->customer_id, v1::Event::PURCHASE, "", t->event_time,
+                      t->event_time + 24 * kH),
+                1);
+    }
+  }
+}
+
+TEST_F(LivePeriodTest, PriceDropsAreMeasuredAgainstThePriceSeen) {
+  for (const ReadTruth* t : Of("price_drop", true)) {
+    const std::string& item = t->items.at(0);
+    EXPECT_EQ(Count(t->customer_id, v1::Event::VIEW, item, t->event_time,
+                    t->event_time + 1),
+              1);
+    EXPECT_NEAR(PriceAt(item, t->event_time), t->price_seen, 1e-9);
+    EXPECT_NEAR(PriceAt(item, as_of_), t->price_now, 1e-9);
+    EXPECT_GE(1 - t->price_now / t->price_seen, 0.10) << item;
+    EXPECT_EQ(
+        Count(t->customer_id, v1::Event::PURCHASE, item, t->event_time, as_of_),
+        0);
+    // Older than a browse session counts, and no cart: nothing ranks above.
+    EXPECT_LT(t->event_time, as_of_ - 3 * kD);
+    EXPECT_EQ(Count(t->customer_id, v1::Event::ADD_TO_CART, "", start_, as_of_),
+              0);
+  }
+  for (const ReadTruth* t : Of("price_drop", false)) {
+    const std::string& item = t->items.at(0);
+    const double drop = 1 - PriceAt(item, as_of_) / t->price_seen;
+    if (t->kind == "small_drop") {
+      EXPECT_GT(drop, 0.0);
+      EXPECT_LT(drop, 0.10);
+    } else {
+      EXPECT_EQ(t->kind, "bought_since");
+      EXPECT_GE(drop, 0.10);
+      EXPECT_EQ(Count(t->customer_id, v1::Event::PURCHASE, item, t->event_time,
+                      as_of_),
+                1);
+    }
+  }
+}
+
+TEST_F(LivePeriodTest, BackInStockWasViewedWhileOutAndIsInStockNow) {
+  for (const ReadTruth* t : Of("back_in_stock", true)) {
+    const std::string& item = t->items.at(0);
+    EXPECT_EQ(Count(t->customer_id, v1::Event::VIEW, item, t->event_time,
+                    t->event_time + 1),
+              1);
+    EXPECT_FALSE(InStockAt(item, t->event_time)) << item;
+    EXPECT_TRUE(InStockAt(item, as_of_)) << item;
+  }
+  for (const ReadTruth* t : Of("back_in_stock", false)) {
+    EXPECT_FALSE(InStockAt(t->items.at(0), t->event_time));
+    EXPECT_FALSE(InStockAt(t->items.at(0), as_of_));
+  }
+}
+
+TEST_F(LivePeriodTest, MissingComplementsArePlantedPairsNotBoughtSince) {
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const ComplementTruth& c : shop_->truth.complements)
+    pairs.emplace(c.anchor, c.complement);
+  for (const ReadTruth& t : *truths_) {
+    if (t.trigger != "missing_complement") continue;
+    const std::string& complement = t.items.at(0);
+    EXPECT_TRUE(pairs.count({t.anchor_item_id, complement}));
+    EXPECT_EQ(Count(t.customer_id, v1::Event::PURCHASE, t.anchor_item_id,
+                    t.event_time, t.event_time + 1),
+              1);
+    const int complements_since = Count(t.customer_id, v1::Event::PURCHASE,
+                                        complement, t.event_time, as_of_);
+    if (t.expected) {
+      EXPECT_LE(t.event_time, as_of_ - 3 * kD);
+      EXPECT_EQ(complements_since, 0);
+    } else if (t.kind == "bought_complement") {
+      EXPECT_EQ(complements_since, 1);
+    } else {
+      EXPECT_EQ(t.kind, "too_recent");
+      EXPECT_GT(t.event_time, as_of_ - 3 * kD);
+    }
+  }
+}
+
+TEST_F(LivePeriodTest, WinBackCustomersLapsedByTheirOwnOrders) {
+  // Purchase orders per customer from the orders file itself.
+  std::map<std::string, std::set<std::pair<int64_t, std::string>>> orders;
+  std::map<std::string, int64_t> last_any;
+  const std::string text = ReadGzip(*dir_ + "/orders.csv.gz");
+  bool header = true;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (header || line.empty()) {
+      header = false;
+      continue;
+    }
+    const std::vector<std::string> f = absl::StrSplit(line, ',');
+    if (f[1].empty()) continue;
+    const int64_t t = ParseRfc3339(f[3]);
+    last_any[f[1]] = std::max(last_any[f[1]], t);
+    if (f[4][0] != '-') orders[f[1]].emplace(t, f[0]);
+  }
+  for (const ReadTruth& t : *truths_) {
+    if (t.trigger != "win_back") continue;
+    const auto& mine = orders[t.customer_id];
+    ASSERT_GE(mine.size(), 2u) << t.customer_id;
+    const double interval =
+        static_cast<double>(mine.rbegin()->first - mine.begin()->first) / kD /
+        static_cast<double>(mine.size() - 1);
+    const double threshold = std::max(90.0, 2 * interval);
+    const double days =
+        static_cast<double>(as_of_ - last_any[t.customer_id]) / kD;
+    EXPECT_NEAR(t.threshold_days, threshold, 0.06) << t.customer_id;
+    EXPECT_NEAR(t.days_since_last_order, days, 0.06) << t.customer_id;
+    const int live_purchases =
+        Count(t.customer_id, v1::Event::PURCHASE, "", start_, as_of_);
+    if (t.expected) {
+      EXPECT_GE(days, threshold) << t.customer_id;
+      EXPECT_EQ(Count(t.customer_id, v1::Event::VIEW, "", start_, as_of_), 0);
+      EXPECT_EQ(live_purchases, 0);
+    } else if (t.kind == "ordered_since") {
+      EXPECT_EQ(live_purchases, 1);
+    } else {
+      EXPECT_EQ(t.kind, "within_own_interval");
+      EXPECT_GT(days, 90.0);
+      EXPECT_LT(days, threshold);
+    }
+  }
+}
+
+TEST(LivePeriodFilesTest, TheLivePeriodChangesNoOtherFile) {
+  ShopOptions options;
+  options.customers = 400;
+  options.days = 120;
+  const std::string with = TempDir("with_live");
+  const std::string without = TempDir("without_live");
+  ASSERT_TRUE(WriteShop(options, with).ok());
+  options.live_days = 0;
+  absl::StatusOr<WrittenShop> written = WriteShop(options, without);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->files.size(), 3u);
+  EXPECT_FALSE(std::filesystem::exists(without + "/events.jsonl"));
+  for (absl::string_view name :
+       {kOrdersFileName, kCatalogFileName, kTruthFileName}) {
+    EXPECT_TRUE(ReadFile(absl::StrCat(with, "/", name)) ==
+                ReadFile(absl::StrCat(without, "/", name)))
+        << name;
+  }
+}
+
+TEST(LivePeriodFilesTest, ShortLivePeriodsAreRejected) {
+  ShopOptions options;
+  options.live_days = 6;
+  EXPECT_EQ(ValidateShopOptions(options).code(),
+            absl::StatusCode::kInvalidArgument);
+  options.live_days = 7;
+  EXPECT_TRUE(ValidateShopOptions(options).ok());
+}
+
+TEST(LivePeriodFilesTest, TinyShopsStillWriteALivePeriod) {
+  ShopOptions options;
+  options.items = 20;
+  options.customers = 5;
+  options.days = 30;
+  options.live_days = 7;
+  absl::StatusOr<WrittenShop> written = WriteShop(options, TempDir("tiny"));
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->files.size(), 6u);
 }
 
 TEST(FormatPriceTest, AlwaysTwoDecimals) {
