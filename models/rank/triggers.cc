@@ -61,15 +61,6 @@ std::string ItemsKey(const TriggerCatalog& catalog,
   return absl::StrJoin(parts, ",");
 }
 
-// A look-alike of the same category (a similar name): another speaker is
-// no accessory for a speaker, however often the two share a basket.
-bool LooksAlike(const ItemGraph& graph, int32_t anchor, int32_t item) {
-  for (const SimilarEdge& e : graph.Similar(anchor)) {
-    if (e.item == item) return e.same_category && e.title >= 0.3f;
-  }
-  return false;
-}
-
 }  // namespace
 
 absl::string_view TriggerName(Trigger t) { return kNames[static_cast<int>(t)]; }
@@ -399,7 +390,6 @@ TriggerResult MissingComplement(const ItemGraph& graph,
         break;
       }
       if (it != last.end()) continue;  // they have it from before
-      if (LooksAlike(graph, anchor, n.item)) continue;  // a substitute
       // An accessory costs less than what it goes with: who bought the
       // case most likely has the phone, bought elsewhere.
       const double anchor_price = graph.item(anchor).price();

@@ -21,8 +21,8 @@
 //   replenishment       the due stream (server/engine/retention.h).
 //   missing_complement  an item bought 3 to 60 days ago whose strong
 //                       complements (in >= 25% of its orders, lift >= 3,
-//                       >= 5 shared orders, not a look-alike of it, not
-//                       pricier than it) were not bought since, and whose
+//                       >= 5 shared orders, not pricier than it) were not
+//                       bought since (nor before: they have it), and whose
 //                       category fits the customer.
 //   win_back            no order for max(90 days, 2 x the customer's mean
 //                       order interval).

@@ -226,10 +226,7 @@ TEST(TriggersTest, MissingComplementNeedsStrongEvidenceAndFit) {
   g.CoPurchase(phone, tyre, 20, 5.0f);  // a category they never buy
   const int32_t rare = g.Add("R", "stand", "Electronics/Accessories", 9, 40);
   g.CoPurchase(phone, rare, 6, 9.0f);  // in 6% of the phone's orders
-  const int32_t other = g.Add("P2", "phone", "Electronics/Phones", 250, 60);
-  g.CoPurchase(phone, other, 40, 4.0f);
-  g.LookAlike(phone, other, 1.0f, 0.5f);  // a substitute, not a complement
-  FakeCatalog catalog(6);
+  FakeCatalog catalog(5);
   TriggerOptions o;
   std::vector<PurchaseOf> bought = {{phone, kNow - 5 * kD}};
   TriggerResult r = MissingComplement(g, bought, catalog, o, kNow, 5);
