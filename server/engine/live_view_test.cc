@@ -25,9 +25,9 @@ void Append(FakeEventLog* log, std::vector<v1::Event> events) {
 // snapshot's data end) and every later append, in time order.
 TEST(LiveViewTest, BuildsFromTheLogAndFollowsIt) {
   FakeEventLog log;
-  Append(&log, {MakeEvent(v1::Event::VIEW, "c1", "old", 100, "k0"),
-                MakeEvent(v1::Event::VIEW, "c1", "b", 300, "k1"),
-                MakeEvent(v1::Event::VIEW, "c1", "a", 200, "k2")});
+  Append(&log, {MakeEvent(v1::Event::PURCHASE, "c1", "old", 100, "k0"),
+                MakeEvent(v1::Event::PURCHASE, "c1", "b", 300, "k1"),
+                MakeEvent(v1::Event::PURCHASE, "c1", "a", 200, "k2")});
   auto view = LiveView::Build(log, /*after=*/150);
   ASSERT_TRUE(view.ok()) << view.status();
   LiveView* v = view->get();
@@ -35,7 +35,7 @@ TEST(LiveViewTest, BuildsFromTheLogAndFollowsIt) {
       [v](const std::vector<const v1::Event*>& events) { v->Add(events); });
   EXPECT_EQ(Items(v->ForCustomer("c1")), (std::vector<std::string>{"a", "b"}));
   Append(&log, {MakeEvent(v1::Event::PURCHASE, "c1", "c", 250, "k3"),
-                MakeEvent(v1::Event::VIEW, "c2", "d", 400, "k4")});
+                MakeEvent(v1::Event::PURCHASE, "c2", "d", 400, "k4")});
   EXPECT_EQ(Items(v->ForCustomer("c1")),
             (std::vector<std::string>{"a", "c", "b"}));
   EXPECT_EQ(Items(v->ForCustomer("c2")), (std::vector<std::string>{"d"}));
@@ -48,9 +48,9 @@ TEST(LiveViewTest, BuildsFromTheLogAndFollowsIt) {
 // gets the events back from the log.
 TEST(LiveViewTest, FollowsTheServingSnapshotsDataEnd) {
   FakeEventLog log;
-  Append(&log, {MakeEvent(v1::Event::VIEW, "c1", "a", 100, "k1"),
-                MakeEvent(v1::Event::VIEW, "c1", "b", 200, "k2"),
-                MakeEvent(v1::Event::VIEW, "c2", "c", 150, "k3")});
+  Append(&log, {MakeEvent(v1::Event::PURCHASE, "c1", "a", 100, "k1"),
+                MakeEvent(v1::Event::PURCHASE, "c1", "b", 200, "k2"),
+                MakeEvent(v1::Event::PURCHASE, "c2", "c", 150, "k3")});
   auto view = LiveView::Build(log, 0);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ((*view)->events(), 3);
@@ -89,8 +89,8 @@ TEST(LiveViewTest, EventsAddedBeforeTheReadAreKeptOnce) {
   LiveView view;
   log.SetListener(
       [&view](const std::vector<const v1::Event*>& e) { view.Add(e); });
-  Append(&log, {MakeEvent(v1::Event::VIEW, "c1", "a", 100, "k1"),
-                MakeEvent(v1::Event::VIEW, "c1", "old", 10, "k0")});
+  Append(&log, {MakeEvent(v1::Event::PURCHASE, "c1", "a", 100, "k1"),
+                MakeEvent(v1::Event::PURCHASE, "c1", "old", 10, "k0")});
   EXPECT_FALSE(view.read());
   ASSERT_TRUE(view.KeepAfter(log, 50).ok());
   EXPECT_TRUE(view.read());
@@ -103,8 +103,8 @@ TEST(LiveViewTest, EventsAddedBeforeTheReadAreKeptOnce) {
 // (a later swap tries again).
 TEST(LiveViewTest, AFailedReadKeepsTheView) {
   FakeEventLog log;
-  Append(&log, {MakeEvent(v1::Event::VIEW, "c1", "a", 100, "k1"),
-                MakeEvent(v1::Event::VIEW, "c1", "b", 200, "k2")});
+  Append(&log, {MakeEvent(v1::Event::PURCHASE, "c1", "a", 100, "k1"),
+                MakeEvent(v1::Event::PURCHASE, "c1", "b", 200, "k2")});
   auto view = LiveView::Build(log, 150);
   ASSERT_TRUE(view.ok());
   log.FailReplay(true);
@@ -136,7 +136,7 @@ TEST(LiveViewTest, KeepsTheNewestEventsOfACustomer) {
   const size_t n = LiveView::kMaxEventsPerCustomer + 5;
   std::vector<v1::Event> events;
   for (size_t i = 0; i < n; ++i) {
-    events.push_back(MakeEvent(v1::Event::VIEW, "c1", "i" + std::to_string(i),
+    events.push_back(MakeEvent(v1::Event::PURCHASE, "c1", "i" + std::to_string(i),
                                1000 + i, "k" + std::to_string(i)));
   }
   std::vector<const v1::Event*> pointers;
@@ -149,7 +149,7 @@ TEST(LiveViewTest, KeepsTheNewestEventsOfACustomer) {
   // Memory stays bounded however many come (dropped in batches).
   for (size_t i = n; i < 3 * LiveView::kMaxEventsPerCustomer; ++i) {
     const v1::Event e =
-        MakeEvent(v1::Event::VIEW, "c1", "i" + std::to_string(i), 1000 + i,
+        MakeEvent(v1::Event::PURCHASE, "c1", "i" + std::to_string(i), 1000 + i,
                   "k" + std::to_string(i));
     (*view)->Add({&e});
   }
@@ -157,6 +157,35 @@ TEST(LiveViewTest, KeepsTheNewestEventsOfACustomer) {
             static_cast<int64_t>(2 * LiveView::kMaxEventsPerCustomer));
   EXPECT_EQ((*view)->ForCustomer("c1").back().item_id,
             "i" + std::to_string(3 * LiveView::kMaxEventsPerCustomer - 1));
+}
+
+}  // namespace
+}  // namespace boomerang
+
+namespace boomerang {
+namespace {
+
+// Views, carts and messages are in no export: they stay for
+// kBehaviourDays before the bound (carts and triggers need them right
+// after a nightly rebuild), purchases only after it.
+TEST(LiveViewTest, KeepsBehaviourForAWindowBeforeTheBound) {
+  constexpr int64_t kDay = 86400;
+  const int64_t bound = 100 * kDay;
+  FakeEventLog log;
+  Append(&log, {testing::MakeEvent(v1::Event::PURCHASE, "c1", "bought",
+                                   bound - kDay, "k1"),
+                testing::MakeEvent(v1::Event::ADD_TO_CART, "c1", "carted",
+                                   bound - kDay, "k2"),
+                testing::MakeEvent(v1::Event::VIEW, "c1", "too old",
+                                   bound - 40 * kDay, "k3")});
+  auto view = LiveView::Build(log, bound);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(Items((*view)->ForCustomer("c1")),
+            (std::vector<std::string>{"carted"}));
+  // Pruning in place follows the same rule.
+  ASSERT_TRUE((*view)->KeepAfter(log, bound + 40 * kDay).ok());
+  EXPECT_TRUE((*view)->ForCustomer("c1").empty());
+  EXPECT_EQ((*view)->Customers(), std::vector<std::string>{});
 }
 
 }  // namespace
