@@ -73,8 +73,8 @@ class AudienceE2eTest : public ::testing::Test {
   static std::map<std::string, nlohmann::json> Audience(
       const std::string& as_of, std::string* err = nullptr) {
     const std::string out = tmp_->Sub("audience.jsonl");
-    auto run = Cli({"audience", "--as-of", as_of, "--suggestions", "2",
-                    "--out", out});
+    auto run =
+        Cli({"audience", "--as-of", as_of, "--suggestions", "2", "--out", out});
     EXPECT_EQ(run.exit_code, 0) << run.err;
     if (err != nullptr) *err = run.err;
     std::map<std::string, nlohmann::json> by_customer;
@@ -151,8 +151,7 @@ TEST_F(AudienceE2eTest, PlantedCustomersAreFoundAndDecoysLeftOut) {
   // (a dog bed "complementing" a bowl) do not qualify, on purpose, and this
   // small shop has fewer orders per pair (16 of 20 on the default shop).
   EXPECT_GE(found["missing_complement"] * 2, planted["missing_complement"])
-      << found["missing_complement"] << " of "
-      << planted["missing_complement"];
+      << found["missing_complement"] << " of " << planted["missing_complement"];
 }
 
 TEST_F(AudienceE2eTest, ASentMessageKeepsTheCustomerOut) {
@@ -171,15 +170,16 @@ TEST_F(AudienceE2eTest, ASentMessageKeepsTheCustomerOut) {
   absl::Time t;
   std::string err;
   ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, as_of, &t, &err)) << err;
-  const std::string sent_at =
-      absl::FormatTime(absl::RFC3339_sec, t - absl::Hours(1), absl::UTCTimeZone());
+  const std::string sent_at = absl::FormatTime(
+      absl::RFC3339_sec, t - absl::Hours(1), absl::UTCTimeZone());
   const std::string line = nlohmann::json{
       {"type", "MESSAGE_SENT"},
       {"customer_id", customer},
       {"timestamp", sent_at},
       {"message",
-       {{"trigger", "abandoned_cart"}, {"message_key", key}, {"channel", "email"}}}}
-                               .dump();
+       {{"trigger", "abandoned_cart"},
+        {"message_key", key},
+        {"channel", "email"}}}}.dump();
   const std::string file = tmp_->Sub("sent.jsonl");
   testing::WriteFile(file, line + "\n");
   auto push = Cli({"events", "push", file});
@@ -191,8 +191,8 @@ TEST_F(AudienceE2eTest, ASentMessageKeepsTheCustomerOut) {
   EXPECT_THAT(counts, HasSubstr("abandoned_cart"));
   // A day later the quiet window is over, but this very message (same
   // cart, same key) is never sent twice.
-  const std::string later =
-      absl::FormatTime(absl::RFC3339_sec, t + absl::Hours(20), absl::UTCTimeZone());
+  const std::string later = absl::FormatTime(
+      absl::RFC3339_sec, t + absl::Hours(20), absl::UTCTimeZone());
   auto next_day = Audience(later);
   EXPECT_FALSE(next_day.count(customer) &&
                next_day[customer]["trigger"] == "abandoned_cart");
@@ -209,13 +209,12 @@ TEST_F(AudienceE2eTest, ASentMessageKeepsTheCustomerOut) {
 
 TEST_F(AudienceE2eTest, HttpGivesTheSameAudienceAndBadRequestsAreNamed) {
   const auto grpc_side = Audience(AsOf());
-  const int http_port =
-      std::stoi(testing::ReadAll(tmp_->Sub("http_port")));
+  const int http_port = std::stoi(testing::ReadAll(tmp_->Sub("http_port")));
   httplib::Client client("127.0.0.1", http_port);
-  auto res = client.Post(
-      "/v1/Audiences",
-      nlohmann::json{{"as_of", AsOf()}, {"suggestions", 2}}.dump(),
-      "application/json");
+  auto res =
+      client.Post("/v1/Audiences",
+                  nlohmann::json{{"as_of", AsOf()}, {"suggestions", 2}}.dump(),
+                  "application/json");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   size_t entries = 0;
@@ -232,8 +231,8 @@ TEST_F(AudienceE2eTest, HttpGivesTheSameAudienceAndBadRequestsAreNamed) {
   EXPECT_TRUE(done);
   EXPECT_EQ(entries, grpc_side.size());
 
-  auto bad = Cli({"audience", "--trigger", "cart", "--out",
-                  tmp_->Sub("bad.jsonl")});
+  auto bad =
+      Cli({"audience", "--trigger", "cart", "--out", tmp_->Sub("bad.jsonl")});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT"));
   EXPECT_THAT(bad.err, HasSubstr("abandoned_cart"));

@@ -179,8 +179,7 @@ int RunDueReplenishments(const std::shared_ptr<grpc::Channel>& channel,
 }
 
 int RunAudiences(const std::shared_ptr<grpc::Channel>& channel,
-                 const std::string& server,
-                 const v1::AudiencesRequest& request,
+                 const std::string& server, const v1::AudiencesRequest& request,
                  const std::string& out_path, bool quiet) {
   JsonLines out;
   if (!out.Open(out_path)) {

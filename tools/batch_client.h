@@ -19,8 +19,7 @@ namespace boomerang {
 // The Audiences stream into JSON lines (one entry each) at `out_path` ("-":
 // stdout); the per-trigger counts on stderr unless `quiet`.
 int RunAudiences(const std::shared_ptr<grpc::Channel>& channel,
-                 const std::string& server,
-                 const v1::AudiencesRequest& request,
+                 const std::string& server, const v1::AudiencesRequest& request,
                  const std::string& out_path, bool quiet);
 
 int RunDueReplenishments(const std::shared_ptr<grpc::Channel>& channel,

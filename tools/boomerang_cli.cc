@@ -480,15 +480,20 @@ CLI::App* AddAudienceCommand(CLI::App& app, Flags* f) {
   auto opt = [cmd](const char* name, auto setter, const char* help) {
     cmd->add_option_function<double>(name, setter, help);
   };
-  opt("--cart-hours", [o](double v) { o->set_cart_hours(v); },
+  opt(
+      "--cart-hours", [o](double v) { o->set_cart_hours(v); },
       "cart untouched for this many hours (default 4)");
-  opt("--browse-hours", [o](double v) { o->set_browse_hours(v); },
+  opt(
+      "--browse-hours", [o](double v) { o->set_browse_hours(v); },
       "no cart or purchase for this many hours after browsing (default 24)");
-  opt("--min-drop", [o](double v) { o->set_min_drop(v); },
+  opt(
+      "--min-drop", [o](double v) { o->set_min_drop(v); },
       "price drop at least this share of the price seen (default 0.10)");
-  opt("--lookback-days", [o](double v) { o->set_lookback_days(v); },
+  opt(
+      "--lookback-days", [o](double v) { o->set_lookback_days(v); },
       "views and carts of this many days count (default 30)");
-  opt("--winback-days", [o](double v) { o->set_winback_min_days(v); },
+  opt(
+      "--winback-days", [o](double v) { o->set_winback_min_days(v); },
       "no order for at least this many days (default 90)");
   cmd->add_option("--batch-size", f->batch_size,
                   "entries per stream message (default 256)");
@@ -797,8 +802,7 @@ int RunAudience(const Flags& f, const Connection& c) {
   req.set_batch_size(f.batch_size);
   *req.mutable_options() = f.audience;
   f.filter.Fill(req.mutable_filter());
-  return boomerang::RunAudiences(c.channel, c.server, req, f.out_path,
-                                 f.quiet);
+  return boomerang::RunAudiences(c.channel, c.server, req, f.out_path, f.quiet);
 }
 
 int RunBatchPicks(const Flags& f, const Connection& c) {

@@ -84,8 +84,9 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
       for (const std::string* text :
            {&m->trigger(), &m->channel(), &m->message_key()}) {
         if (text->size() > kMaxIdBytes || HasControlCharacter(*text)) {
-          return bad("message", "has a field over 256 bytes or with a "
-                                "control character");
+          return bad("message",
+                     "has a field over 256 bytes or with a "
+                     "control character");
         }
       }
       if (m->item_ids_size() > 100) {

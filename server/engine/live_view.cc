@@ -88,9 +88,10 @@ void LiveView::PruneInPlace(int64_t after) {
     absl::MutexLock lock(&shard.mu);
     for (auto it = shard.by_customer.begin(); it != shard.by_customer.end();) {
       Events& events = it->second;
-      auto keep = std::remove_if(
-          events.begin(), events.end(),
-          [after](const LiveEvent& e) { return !Keeps(e.type, e.time, after); });
+      auto keep = std::remove_if(events.begin(), events.end(),
+                                 [after](const LiveEvent& e) {
+                                   return !Keeps(e.type, e.time, after);
+                                 });
       shard.events -= events.end() - keep;
       events.erase(keep, events.end());
       if (events.empty()) {

@@ -14,8 +14,8 @@
 // (older ones are in the export it was built from); views, cart changes and
 // messages sent are in no export, so they are kept for kBehaviourDays
 // before that bound (the cart, the triggers' lookback and the contact
-// log's re-entry windows need them after a nightly rebuild). The engine drops the
-// rest once no request holds an older snapshot (KeepAfter with a later
+// log's re-entry windows need them after a nightly rebuild). The engine drops
+// the rest once no request holds an older snapshot (KeepAfter with a later
 // bound prunes in place), and reads the log again when an older snapshot
 // serves (a rollback with Admin.Pin: KeepAfter with an earlier bound).
 //

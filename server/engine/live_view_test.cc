@@ -136,8 +136,9 @@ TEST(LiveViewTest, KeepsTheNewestEventsOfACustomer) {
   const size_t n = LiveView::kMaxEventsPerCustomer + 5;
   std::vector<v1::Event> events;
   for (size_t i = 0; i < n; ++i) {
-    events.push_back(MakeEvent(v1::Event::PURCHASE, "c1", "i" + std::to_string(i),
-                               1000 + i, "k" + std::to_string(i)));
+    events.push_back(MakeEvent(v1::Event::PURCHASE, "c1",
+                               "i" + std::to_string(i), 1000 + i,
+                               "k" + std::to_string(i)));
   }
   std::vector<const v1::Event*> pointers;
   for (const v1::Event& e : events) pointers.push_back(&e);

@@ -33,13 +33,14 @@ namespace {
 
 using internal::BoundFilter;
 
-class DueStream final
-    : public grpc::ServerWriteReactor<v1::DueReplenishmentsResponse> {
+// The server streams' common part: one message at a time, written when the
+// previous one is done; `End` finishes with a status, metrics on the way
+// out. A subclass fills and writes the next message in NextBatch (and calls
+// it from its constructor), marking the last one with Last().
+template <typename Response>
+class BatchWriter : public grpc::ServerWriteReactor<Response> {
  public:
-  DueStream(View view, DueOptions options, BoundFilter filter)
-      : view_(std::move(view)), options_(options), filter_(std::move(filter)) {
-    NextBatch();
-  }
+  explicit BatchWriter(const char* method) : method_(method) {}
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
@@ -54,24 +55,43 @@ class DueStream final
     NextBatch();
   }
   void OnDone() override {
-    Metrics::Global().Record(kMethod, "grpc",
+    Metrics::Global().Record(method_, "grpc",
                              static_cast<absl::StatusCode>(code_),
                              absl::ToDoubleSeconds(absl::Now() - started_));
     delete this;
   }
 
- private:
-  static constexpr const char* kMethod = "DueReplenishments";
+ protected:
+  virtual void NextBatch() = 0;
   void End(const grpc::Status& status) {
     code_ = status.error_code();
-    Finish(status);
+    this->Finish(status);
   }
+  // The message being written is the stream's last.
+  void Last() { done_sent_ = true; }
+
+ private:
+  const char* const method_;
   const absl::Time started_ = absl::Now();
   grpc::StatusCode code_ = grpc::StatusCode::OK;
+  bool done_sent_ = false;
+};
+
+class DueStream final : public BatchWriter<v1::DueReplenishmentsResponse> {
+ public:
+  DueStream(View view, DueOptions options, BoundFilter filter)
+      : BatchWriter("DueReplenishments"),
+        view_(std::move(view)),
+        options_(options),
+        filter_(std::move(filter)) {
+    NextBatch();
+  }
+
+ private:
   // Fills the next message with up to batch_size due customers (fewer
   // when many customers in a row have nothing due, so that progress keeps
   // coming) and writes it.
-  void NextBatch() {
+  void NextBatch() override {
     response_.Clear();
     response_.set_snapshot_version(view_.snapshot().version());
     response_.mutable_as_of()->set_seconds(options_.as_of);
@@ -102,7 +122,7 @@ class DueStream final
     response_.set_customers_total(view_.snapshot().num_customers());
     if (scan_end_ && ready_.empty()) {
       response_.set_done(true);
-      done_sent_ = true;
+      Last();
     }
     StartWrite(&response_);
   }
@@ -158,7 +178,6 @@ class DueStream final
   std::string last_key_;
   int64_t scanned_ = 0;
   bool scan_end_ = false;
-  bool done_sent_ = false;
   std::vector<std::string> keys_, values_;
   std::deque<v1::CustomerDue> ready_;
   v1::DueReplenishmentsResponse response_;
@@ -372,40 +391,15 @@ class PicksStream final
 
 // Audiences: AudienceScan's batches, one message each; the last has `done`
 // and the per-trigger counts.
-class AudienceStream final
-    : public grpc::ServerWriteReactor<v1::AudiencesResponse> {
+class AudienceStream final : public BatchWriter<v1::AudiencesResponse> {
  public:
   AudienceStream(View view, AudienceSettings settings)
-      : scan_(std::move(view), std::move(settings)) {
+      : BatchWriter("Audiences"), scan_(std::move(view), std::move(settings)) {
     NextBatch();
-  }
-
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      End(grpc::Status(grpc::StatusCode::CANCELLED,
-                       "the client stopped reading"));
-      return;
-    }
-    if (done_sent_) {
-      End(grpc::Status::OK);
-      return;
-    }
-    NextBatch();
-  }
-  void OnDone() override {
-    Metrics::Global().Record(kMethod, "grpc",
-                             static_cast<absl::StatusCode>(code_),
-                             absl::ToDoubleSeconds(absl::Now() - started_));
-    delete this;
   }
 
  private:
-  static constexpr const char* kMethod = "Audiences";
-  void End(const grpc::Status& status) {
-    code_ = status.error_code();
-    Finish(status);
-  }
-  void NextBatch() {
+  void NextBatch() override {
     response_.Clear();
     std::vector<v1::AudienceEntry> entries;
     absl::StatusOr<bool> more = scan_.Next(&entries);
@@ -425,14 +419,11 @@ class AudienceStream final
       for (v1::TriggerCount& c : scan_.Counts()) {
         *response_.add_counts() = std::move(c);
       }
-      done_sent_ = true;
+      Last();
     }
-    StartWrite(&response_);
+    this->StartWrite(&response_);
   }
-  const absl::Time started_ = absl::Now();
-  grpc::StatusCode code_ = grpc::StatusCode::OK;
   AudienceScan scan_;
-  bool done_sent_ = false;
   v1::AudiencesResponse response_;
 };
 
@@ -465,8 +456,7 @@ RecommenderService::DueReplenishments(
 }
 
 grpc::ServerWriteReactor<v1::AudiencesResponse>* RecommenderService::Audiences(
-    grpc::CallbackServerContext* context,
-    const v1::AudiencesRequest* request) {
+    grpc::CallbackServerContext* context, const v1::AudiencesRequest* request) {
   using Failed = FailedWrite<grpc::ServerWriteReactor<v1::AudiencesResponse>>;
   grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kRead);
   if (!allowed.ok()) return new Failed(allowed);

@@ -371,11 +371,12 @@ absl::Status AudiencesAsJsonLines(const Engine& engine, const std::string& body,
   v1::AudiencesRequest request;
   google::protobuf::util::JsonParseOptions parse;
   if (body.find_first_not_of(" \t\r\n") != std::string::npos) {
-    auto parsed = google::protobuf::util::JsonStringToMessage(body, &request,
-                                                              parse);
+    auto parsed =
+        google::protobuf::util::JsonStringToMessage(body, &request, parse);
     if (!parsed.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invalid JSON for boomerang.v1.AudiencesRequest: ", MessageOf(parsed)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid JSON for boomerang.v1.AudiencesRequest: ",
+                       MessageOf(parsed)));
     }
   }
   absl::StatusOr<View> view = engine.Acquire();
