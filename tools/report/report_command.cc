@@ -219,6 +219,25 @@ std::string Summary(const RetentionReport& r) {
     }
   }
   absl::StrAppend(&out, "segments    ", absl::StrJoin(segs, ", "), "\n");
+  for (const auto& [name, m] :
+       {std::make_pair("customers", &r.customer_classes),
+        std::make_pair("items", &r.item_classes)}) {
+    if (!m->available) continue;
+    std::vector<std::string> parts;
+    for (int a = 0; a < 3; ++a) {
+      int64_t count = 0;
+      double share = 0;
+      for (const ClassMatrix::Cell& c : m->cells[a]) {
+        count += c.count;
+        share += c.revenue_share;
+      }
+      parts.push_back(absl::StrCat(std::string(1, 'A' + a), " ",
+                                   Thousands(count), " (", Pct(share),
+                                   " of revenue)"));
+    }
+    absl::StrAppend(&out, "abc ", name, name[0] == 'c' ? "  " : "      ",
+                    absl::StrJoin(parts, ", "), "\n");
+  }
   if (r.predicted_available) {
     absl::StrAppendFormat(
         &out, "predicted   %.0f-day value: mean %s, median %s, total %s\n",
@@ -265,6 +284,7 @@ int Run(ReportFlags& f) {
   orders.customers = history->order_customers;
   orders.revenue = history->order_revenue;
   orders.num_customers = static_cast<int32_t>(history->customer_ids.size());
+  orders.item_months = history->item_months;
   auto report = ComputeRetentionReport(orders, f.report);
   if (!report.ok()) {
     return fail(absl::InvalidArgumentError(absl::StrCat(
