@@ -18,9 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "boomerang/v1/snapshot.pb.h"
 #include "indexer/customer_histories.h"
 #include "indexer/file_line_source.h"
@@ -240,24 +238,10 @@ class Shop {
     return aliases;
   }
   int64_t customers() const { return customer_ids_.size(); }
-  // MonthIndex(t), remembering the last month's bounds: a conversion per
-  // purchase line would cost seconds on tens of millions of lines.
-  int64_t MonthOf(int64_t t) {
-    if (t < month_begin_ || t >= month_end_) {
-      month_ = MonthIndex(t);
-      const absl::CivilMonth m(month_ / 12, month_ % 12 + 1);
-      month_begin_ =
-          absl::ToUnixSeconds(absl::FromCivil(m, absl::UTCTimeZone()));
-      month_end_ =
-          absl::ToUnixSeconds(absl::FromCivil(m + 1, absl::UTCTimeZone()));
-    }
-    return month_;
-  }
   const std::string& customer_id(int32_t c) const { return customer_ids_[c]; }
 
  private:
   absl::flat_hash_map<std::string, int32_t> item_index_;
-  int64_t month_ = 0, month_begin_ = 0, month_end_ = 0;
   absl::flat_hash_map<std::string, int32_t> order_index_;
   absl::flat_hash_map<std::string, int32_t> customer_index_;
   std::vector<std::string> customer_ids_;
@@ -552,7 +536,7 @@ void AddPurchaseLine(const PurchaseLine& line, Shop* shop,
   const double revenue =
       line.has_price && line.price > 0 ? line.quantity * line.price : 0;
   orders.revenue[o] += revenue;
-  AddItemMonth(shop->MonthOf(line.timestamp), line.quantity, revenue,
+  AddItemMonth(MonthIndex(line.timestamp), line.quantity, revenue,
                &item.months);
   report->data_start = std::min(report->data_start, line.timestamp);
   report->data_end = std::max(report->data_end, line.timestamp);

@@ -4,8 +4,6 @@
 #include <cmath>
 #include <functional>
 
-#include "absl/time/time.h"
-
 namespace boomerang {
 
 ClassCutoffs ComputeAbcCutoffs(absl::Span<const double> revenues,
@@ -57,10 +55,22 @@ absl::string_view XyzClass(const XyzThresholds& thresholds, double cv,
   return "Z";
 }
 
+// Howard Hinnant's days-to-civil algorithm
+// (https://howardhinnant.github.io/date_algorithms.html#civil_from_days):
+// the stream scans call this for every order of every customer, and
+// absl's time zone conversion is several times slower.
 int64_t MonthIndex(int64_t unix_seconds) {
-  const absl::CivilMonth m = absl::ToCivilMonth(
-      absl::FromUnixSeconds(unix_seconds), absl::UTCTimeZone());
-  return m.year() * 12 + (m.month() - 1);
+  int64_t z = unix_seconds / 86400;
+  if (unix_seconds % 86400 < 0) --z;
+  z += 719468;  // days from 0000-03-01 to 1970-01-01
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;  // [0, 146096]
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;  // March = 0
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return year * 12 + (month - 1);
 }
 
 double CoefficientOfVariation(absl::Span<const double> monthly) {

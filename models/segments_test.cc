@@ -107,6 +107,19 @@ TEST(MonthlySeriesTest, CalendarMonthsWithZeros) {
   EXPECT_EQ(MonthlySeries({At(2011, 1, 15)}, {10}, At(2011, 6, 1)).size(), 5u);
 }
 
+TEST(MonthIndexTest, AgreesWithAbslEveryFewHoursFrom1900To2100) {
+  const int64_t from = At(1900, 1, 1), to = At(2100, 12, 31);
+  for (int64_t t = from; t <= to; t += 7 * 3600 + 13) {
+    const absl::CivilMonth m =
+        absl::ToCivilMonth(absl::FromUnixSeconds(t), absl::UTCTimeZone());
+    ASSERT_EQ(MonthIndex(t), m.year() * 12 + m.month() - 1) << t;
+  }
+  // Month edges: the last second of January and the first of February.
+  EXPECT_EQ(MonthIndex(At(2024, 2, 1) - 1), 2024 * 12);
+  EXPECT_EQ(MonthIndex(At(2024, 2, 1)), 2024 * 12 + 1);
+  EXPECT_EQ(MonthIndex(At(2024, 3, 1) - 1), 2024 * 12 + 1);  // Feb 29th
+}
+
 TEST(CoefficientOfVariationTest, HandCases) {
   EXPECT_EQ(CoefficientOfVariation(std::vector<double>{7, 7, 7}), 0);
   EXPECT_DOUBLE_EQ(CoefficientOfVariation(std::vector<double>{2, 0}), 1);

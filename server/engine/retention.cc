@@ -429,8 +429,11 @@ absl::Status ValidateSegment(const Snapshot& snapshot,
     }
     return absl::OkStatus();
   }
+  // At most 64 bytes of what was sent: an error line, not an echo.
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown segment '", segment, "'; one of: ", absl::StrJoin(names, ", "),
+      "unknown segment '", segment.substr(0, 64),
+      segment.size() > 64 ? "...'" : "'",
+      "; one of: ", absl::StrJoin(names, ", "),
       "; or an ABC / XYZ class: A, B, C, X, Y, Z, or both as AX ... CZ "
       "(ABC letter first)"));
 }

@@ -333,7 +333,8 @@ void RegisterReportCommand(CLI::App* app, int* exit_code) {
       "report",
       "retention report of a purchase export: repeat purchase rate, monthly "
       "retention and AOV, cohorts, lifetime value (historic and predicted), "
-      "RFM segments; as JSON and as one self-contained HTML page");
+      "RFM segments, ABC / XYZ classes of customers and items; as JSON and as "
+      "one self-contained HTML page");
   AddPurchaseInputFlags(cmd, &f->input, &f->indexer,
                         "map a canonical column to your header name, e.g. "
                         "order_id=InvoiceNo (order_id, customer_id, item_id, "
