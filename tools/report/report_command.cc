@@ -219,9 +219,9 @@ std::string Summary(const RetentionReport& r) {
     }
   }
   absl::StrAppend(&out, "segments    ", absl::StrJoin(segs, ", "), "\n");
-  for (const auto& [name, m] :
-       {std::make_pair("customers", &r.customer_classes),
-        std::make_pair("items", &r.item_classes)}) {
+  for (const auto& [label, m] :
+       {std::make_pair("abc customers  ", &r.customer_classes),
+        std::make_pair("abc items      ", &r.item_classes)}) {
     if (!m->available) continue;
     std::vector<std::string> parts;
     for (int a = 0; a < 3; ++a) {
@@ -235,8 +235,7 @@ std::string Summary(const RetentionReport& r) {
                                    Thousands(count), " (", Pct(share),
                                    " of revenue)"));
     }
-    absl::StrAppend(&out, "abc ", name, name[0] == 'c' ? "  " : "      ",
-                    absl::StrJoin(parts, ", "), "\n");
+    absl::StrAppend(&out, label, absl::StrJoin(parts, ", "), "\n");
   }
   if (r.predicted_available) {
     absl::StrAppendFormat(

@@ -579,15 +579,22 @@ void FinishMatrix(ClassMatrix* m) {
 // the indexer's defaults: what the server's profiles would say at as_of.
 void BuildClassMatrices(const ReportOrders& in, const PerCustomer& customers,
                         RetentionReport* r) {
+  // Revenue as SummarizeCustomer adds it up, as the indexer and the server
+  // do: a customer on a cut-off falls on the same side everywhere.
+  std::vector<double> revenue;
+  revenue.reserve(customers.summaries.size());
+  for (const CustomerSummary& s : customers.summaries) {
+    revenue.push_back(s.revenue);
+  }
   ClassMatrix& c = r->customer_classes;
-  c.cutoffs = ComputeAbcCutoffs(customers.revenue);
+  c.cutoffs = ComputeAbcCutoffs(revenue);
   c.cutoffs.xyz = kCustomerXyz;
   c.available = c.cutoffs.has_abc();
-  for (size_t i = 0; c.available && i < customers.revenue.size(); ++i) {
+  for (size_t i = 0; c.available && i < revenue.size(); ++i) {
     const Classes k{
-        AbcClass(c.cutoffs, customers.revenue[i]),
+        AbcClass(c.cutoffs, revenue[i]),
         XyzClass(c.cutoffs.xyz, customers.cv[i], customers.months[i])};
-    AddToMatrix(k, customers.revenue[i], &c);
+    AddToMatrix(k, revenue[i], &c);
   }
   FinishMatrix(&c);
   if (in.item_months.empty()) return;
