@@ -175,7 +175,9 @@ absl::Status ApplyFlags(const boomerang::PurchaseInputFlags& input,
     }
     opts->catalog_lookups[f.substr(0, eq)] = f.substr(eq + 1);
   }
-  if (opts->abc_shares.a + opts->abc_shares.b > 1) {
+  // With slack: shares such as 0.85 and 0.15 need not add up to exactly 1
+  // in binary.
+  if (opts->abc_shares.a + opts->abc_shares.b > 1 + 1e-9) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--abc-a-share ", opts->abc_shares.a, " and --abc-b-share ",
         opts->abc_shares.b, " add up to more than 1"));
