@@ -29,6 +29,7 @@
 #include "models/item_similarity.h"
 #include "models/ltv_model.h"
 #include "models/repurchase.h"
+#include "models/segments.h"
 #include "models/snapshot/snapshot_dir.h"
 #include "models/snapshot/writer.h"
 #include "models/timestamp.h"
@@ -131,6 +132,8 @@ struct ItemAccumulator {
   double quantity = 0;
   int64_t customers = 0;
   int64_t lines = 0;  // purchase lines (picks a merged spelling)
+  // Units and revenue per calendar month: its ABC / XYZ classes.
+  std::vector<ItemMonth> months;
   // Unit prices of purchase lines, as given: a float would turn 2.95 into
   // 2.9500000476837158 in every answer.
   std::vector<double> prices;
@@ -200,6 +203,9 @@ class Shop {
         aliases.emplace_back(other.id, kept.id);
         kept.lines += other.lines;
         kept.quantity += other.quantity;
+        for (const ItemMonth& m : other.months) {
+          AddItemMonth(m.month, m.units, m.revenue, &kept.months);
+        }
         kept.prices.insert(kept.prices.end(), other.prices.begin(),
                            other.prices.end());
         if (!kept.in_catalog && other.in_catalog) {
@@ -527,9 +533,11 @@ void AddPurchaseLine(const PurchaseLine& line, Shop* shop,
     orders.customers[o] = shop->CustomerIndex(line.customer_id);
   }
   orders.AddLine(o, item_idx, static_cast<float>(line.quantity));
-  if (line.has_price && line.price > 0) {
-    orders.revenue[o] += line.quantity * line.price;
-  }
+  const double revenue =
+      line.has_price && line.price > 0 ? line.quantity * line.price : 0;
+  orders.revenue[o] += revenue;
+  AddItemMonth(MonthIndex(line.timestamp), line.quantity, revenue,
+               &item.months);
   report->data_start = std::min(report->data_start, line.timestamp);
   report->data_end = std::max(report->data_end, line.timestamp);
 }
@@ -706,7 +714,8 @@ absl::Status ReadPurchases(const IndexerOptions& options,
 template <typename Customers, typename OrdersOf>
 v1::CustomerModel FitCustomerModel(const Customers& customers,
                                    OrdersOf orders_of, int64_t data_start,
-                                   int64_t data_end, int threads) {
+                                   int64_t data_end, const AbcShares& shares,
+                                   int threads) {
   v1::CustomerModel model;
   const int64_t as_of = (data_end / 86400 + 1) * 86400;
   model.set_fitted_as_of(as_of);
@@ -777,6 +786,18 @@ v1::CustomerModel FitCustomerModel(const Customers& customers,
     for (double v : cut.recency_days) model.add_recency_cutoffs(v);
     for (double v : cut.frequency) model.add_frequency_cutoffs(v);
     for (double v : cut.monetary) model.add_monetary_cutoffs(v);
+    std::vector<double> revenues;
+    revenues.reserve(summaries.size());
+    for (const CustomerSummary& c : summaries) revenues.push_back(c.revenue);
+    const ClassCutoffs abc = ComputeAbcCutoffs(revenues, shares);
+    // No revenue at all (an export without prices): no classes, as in an
+    // older snapshot, rather than everyone in C.
+    if (abc.has_abc()) {
+      model.set_abc_a_min(abc.abc_a_min);
+      model.set_abc_b_min(abc.abc_b_min);
+      model.set_xyz_x_max(kCustomerXyz.x_max);
+      model.set_xyz_y_max(kCustomerXyz.y_max);
+    }
   }
   model.set_note(absl::StrJoin(notes, "; "));
   return model;
@@ -1051,6 +1072,7 @@ CountedOrders CountOrders(const IndexerOptions& options, Shop* shop,
 struct FittedModels {
   std::vector<ItemCycle> cycles;  // per item
   v1::CustomerModel customer_model;
+  std::vector<Classes> item_classes;  // per item
   CooccurrenceResult co;
   // Dense indices in the item table's key order: what the server uses, and
   // the ids of the item vectors in items.faiss.
@@ -1132,6 +1154,15 @@ absl::Status TrainEmbeddingsPhase(const IndexerOptions& options,
   return absl::OkStatus();
 }
 
+// Every item's ABC / XYZ classes (models/segments.h), as of the month of
+// the data's end.
+std::vector<Classes> ItemClasses(const std::vector<ItemAccumulator>& items,
+                                 const AbcShares& shares, int64_t data_end) {
+  std::vector<std::vector<ItemMonth>> months(items.size());
+  for (size_t i = 0; i < items.size(); ++i) months[i] = items[i].months;
+  return ClassifyItems(months, MonthIndex(data_end), shares, kItemXyz);
+}
+
 // Repurchase cycles, customer value, co-occurrence and embeddings.
 absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
                        const CountedOrders& counted, IndexReport* report,
@@ -1158,7 +1189,10 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
         return std::make_pair(absl::MakeConstSpan(times),
                               absl::MakeConstSpan(values));
       },
-      report->data_start, report->data_end, options.cooccurrence.threads);
+      report->data_start, report->data_end, options.abc_shares,
+      options.cooccurrence.threads);
+  fitted->item_classes =
+      ItemClasses(shop.items(), options.abc_shares, report->data_end);
   report->orders = static_cast<int64_t>(counted.order_customers.size());
   report->customers = shop.customers();
   report->items = static_cast<int64_t>(items.size());
@@ -1202,6 +1236,10 @@ void AddItems(std::vector<ItemAccumulator>& items, const FittedModels& fitted,
     rec.set_repurchase_interval_days(fitted.cycles[a].interval_days);
     rec.set_repeat_buyers(fitted.cycles[a].repeat_buyers);
     rec.set_habitual(fitted.cycles[a].habitual);
+    if (a < fitted.item_classes.size()) {
+      rec.set_abc_class(std::string(fitted.item_classes[a].abc));
+      rec.set_xyz_class(std::string(fitted.item_classes[a].xyz));
+    }
     writer->AddItem(it.id, rec);
     std::vector<double>().swap(it.prices);
 
@@ -1542,7 +1580,10 @@ absl::StatusOr<OrderHistory> LoadOrderHistory(const IndexerOptions& options,
   if (!s.ok()) return s;
   shop.EndReading();
   OrderHistory h;
-  for (auto& item : shop.items()) h.item_ids.push_back(std::move(item.id));
+  for (auto& item : shop.items()) {
+    h.item_ids.push_back(std::move(item.id));
+    h.item_months.push_back(std::move(item.months));
+  }
   for (int32_t c = 0; c < shop.customers(); ++c) {
     h.customer_ids.push_back(shop.customer_id(c));
   }

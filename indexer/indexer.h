@@ -28,6 +28,7 @@
 #include "indexer/ranker_training.h"
 #include "models/cooccurrence.h"
 #include "models/purchase_line.h"
+#include "models/segments.h"
 
 namespace boomerang {
 
@@ -91,6 +92,9 @@ struct IndexerOptions {
   // the spelling with the most purchase lines, and the other spellings are
   // stored as aliases the server also finds the item by.
   bool merge_item_case = false;
+  // The revenue shares of the A and B classes of customers and items
+  // (models/segments.h; --abc-shares).
+  AbcShares abc_shares;
   // "Recent" popularity looks at this many days before the last purchase.
   int recent_days = 30;
   // Best sellers kept for fallbacks.
@@ -173,6 +177,9 @@ struct OrderHistory {
   std::vector<double> order_revenue;
   std::vector<std::string> customer_ids;  // by the indices above
   OrderItems orders;                      // sorted, unique items per order
+  // Per item (as item_ids): units and revenue per calendar month, for the
+  // items' ABC / XYZ classes (models/segments.h).
+  std::vector<std::vector<ItemMonth>> item_months;
 };
 
 // Reads and classifies the purchase file exactly as RunIndexer does (the

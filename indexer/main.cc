@@ -102,6 +102,14 @@ void AddDataFlags(CLI::App& app, IndexerOptions* opts, CommandFlags* flags) {
       ->capture_default_str();
   app.add_option("--threads", flags->threads, "worker threads (0: all cores)")
       ->capture_default_str();
+  app.add_option("--abc-a-share", opts->abc_shares.a,
+                 "share of revenue of the A class of customers and items")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 0.99));
+  app.add_option("--abc-b-share", opts->abc_shares.b,
+                 "share of revenue of the B class (C takes the rest)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99));
 }
 
 // Item and customer embeddings (ALS) and the similar items from them.
@@ -166,6 +174,13 @@ absl::Status ApplyFlags(const boomerang::PurchaseInputFlags& input,
           "--catalog-lookup '", f, "' must look like COLUMN=FILE"));
     }
     opts->catalog_lookups[f.substr(0, eq)] = f.substr(eq + 1);
+  }
+  // With slack: shares such as 0.85 and 0.15 need not add up to exactly 1
+  // in binary.
+  if (opts->abc_shares.a + opts->abc_shares.b > 1 + 1e-9) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--abc-a-share ", opts->abc_shares.a, " and --abc-b-share ",
+        opts->abc_shares.b, " add up to more than 1"));
   }
   auto sc = boomerang::ParseScoring(flags.scoring);
   if (!sc.ok()) return sc.status();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -174,6 +175,65 @@ TEST_F(LiveEventsTest, APurchaseCountsForBuyAgainAndLeavesPicks) {
   v1::RecommendationsResponse picks;
   ASSERT_TRUE(stub->PersonalPicks(&ctx, req, &picks).ok());
   for (const auto& p : picks.items()) EXPECT_NE(p.item_id(), item);
+}
+
+// The customers StreamPersonalPicks sends for `segment` at `as_of`.
+std::vector<std::string> SegmentMembers(const testing::ServerProcess& server,
+                                        const std::string& segment,
+                                        int64_t as_of) {
+  auto stub = v1::Recommender::NewStub(server.Channel());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto stream = stub->StreamPersonalPicks(&ctx);
+  v1::StreamPersonalPicksRequest req;
+  req.set_segment(segment);
+  req.set_limit(1);
+  req.mutable_as_of()->set_seconds(as_of);
+  EXPECT_TRUE(stream->Write(req));
+  stream->WritesDone();
+  std::vector<std::string> ids;
+  v1::StreamPersonalPicksResponse msg;
+  while (stream->Read(&msg)) {
+    if (!msg.customer_id().empty()) ids.push_back(msg.customer_id());
+  }
+  grpc::Status s = stream->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return ids;
+}
+
+// A big live purchase takes a C customer into the A class at once: in the
+// profile and in the "A" segment stream (the snapshot's cut-offs stay).
+TEST_F(LiveEventsTest, ALivePurchaseMovesACustomerIntoTheAClass) {
+  const int64_t bought = kAfterData + 1800;
+  const int64_t as_of = bought + 3600;
+  const std::vector<std::string> c_class = SegmentMembers(*server_, "C", as_of);
+  ASSERT_FALSE(c_class.empty());
+  const std::string customer = c_class.back();
+  auto stub = v1::Recommender::NewStub(server_->Channel());
+  auto profile = [&] {
+    grpc::ClientContext ctx;
+    v1::CustomerProfileRequest req;
+    req.set_customer_id(customer);
+    req.mutable_as_of()->set_seconds(as_of);
+    v1::CustomerProfile p;
+    grpc::Status s = stub->GetCustomerProfile(&ctx, req, &p);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return p;
+  };
+  EXPECT_EQ(profile().abc_class(), "C");
+  std::vector<std::string> a_class = SegmentMembers(*server_, "A", as_of);
+  EXPECT_EQ(std::count(a_class.begin(), a_class.end(), customer), 0);
+
+  v1::Event big =
+      MakeEvent(v1::Event::PURCHASE, customer,
+                (*truth_)["cycles"][0]["item_id"], bought, "abc-big-order");
+  big.set_quantity(10000);  // 95,000 at 9.50: above any A cut-off here
+  v1::RecordEventsResponse resp;
+  ASSERT_TRUE(Record({big}, &resp).ok());
+  ASSERT_EQ(resp.accepted(), 1);
+  EXPECT_EQ(profile().abc_class(), "A");
+  a_class = SegmentMembers(*server_, "A", as_of);
+  EXPECT_EQ(std::count(a_class.begin(), a_class.end(), customer), 1);
 }
 
 TEST_F(LiveEventsTest, DuplicateKeysAreIgnored) {

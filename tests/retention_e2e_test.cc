@@ -82,6 +82,17 @@ class RetentionE2eTest : public ::testing::Test {
                                 return true;
                               })
                     .ok());
+    items_ = new std::map<std::string, v1::ItemRecord>();
+    ASSERT_TRUE((*tables)
+                    ->ForEach(kItemsTable,
+                              [](absl::string_view key, absl::string_view v) {
+                                v1::ItemRecord rec;
+                                EXPECT_TRUE(rec.ParseFromArray(
+                                    v.data(), static_cast<int>(v.size())));
+                                (*items_)[std::string(key)] = rec;
+                                return true;
+                              })
+                    .ok());
     tables->reset();  // the server opens the same tables read-only
     server_ = new testing::ServerProcess(bin, tmp_->Sub("snaps"), tmp_->path());
     ASSERT_TRUE(server_->WaitServing()) << server_->Stderr();
@@ -91,6 +102,7 @@ class RetentionE2eTest : public ::testing::Test {
     delete stub_;
     delete server_;
     delete customers_;
+    delete items_;
     delete truth_;
     delete tmp_;
   }
@@ -172,6 +184,7 @@ class RetentionE2eTest : public ::testing::Test {
   static v1::Recommender::Stub* stub_;
   static nlohmann::json* truth_;
   static std::map<std::string, v1::CustomerRecord>* customers_;
+  static std::map<std::string, v1::ItemRecord>* items_;
   static int64_t manifest_customers_;
 };
 testing::TempDir* RetentionE2eTest::tmp_ = nullptr;
@@ -181,6 +194,7 @@ nlohmann::json* RetentionE2eTest::truth_ = nullptr;
 std::map<std::string, v1::CustomerRecord>* RetentionE2eTest::customers_ =
     nullptr;
 int64_t RetentionE2eTest::manifest_customers_ = 0;
+std::map<std::string, v1::ItemRecord>* RetentionE2eTest::items_ = nullptr;
 
 // 1. Every planted cycle, asked on its planted due date (last purchase +
 // nominal period), comes back with the customer's interval close to the
@@ -681,6 +695,41 @@ TEST_F(HandComputedProfileTest, BigSpenderIsWorthMoreThanAOneTimeBuyer) {
   EXPECT_GT(big.expected_order_value(), once.expected_order_value());
 }
 
+// ABC: customer revenue 1981.50 in all; sorted 1080 (K102), 200 (K107),
+// 140 (K104, K110), 110 (K112) have less than 80% (1585.20) before them:
+// A, cut-off 110. 70 (K103; 1670 before), 60 (K101), 50 (K108, K109) have
+// under 95% (1882.43) before them: B, cut-off 50. 47.5 (K105; 1900
+// before), 30 (K106), 4 (K111): C.
+// XYZ, months Jan..Mar 2025: K102 360 360 360, CV 0: X. K105 25.5 22 0,
+// CV 0.71: X. K101 40 0 20, CV 0.82: X. K106 30 0 0, CV 1.41: Y. K111
+// (March only), K108 and K112 (Feb, Mar): under 3 months, Z.
+TEST_F(HandComputedProfileTest, AbcXyzClassesByHand) {
+  const std::map<std::string, std::string> expected = {
+      {"K102", "AX"}, {"K105", "CX"}, {"K101", "BX"}, {"K106", "CY"},
+      {"K111", "CZ"}, {"K108", "BZ"}, {"K112", "AZ"}};
+  for (const auto& [id, classes] : expected) {
+    v1::CustomerProfile p;
+    ASSERT_TRUE(Profile(id, kHandAsOf, &p).ok()) << id;
+    EXPECT_EQ(p.abc_class() + p.xyz_class(), classes) << id;
+  }
+  // The B class streams exactly its four customers, in key order.
+  v1::StreamPersonalPicksRequest req;
+  req.set_segment("B");
+  req.mutable_as_of()->set_seconds(kHandAsOf);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline());
+  auto stream = stub_->StreamPersonalPicks(&ctx);
+  ASSERT_TRUE(stream->Write(req));
+  stream->WritesDone();
+  std::vector<std::string> got;
+  v1::StreamPersonalPicksResponse msg;
+  while (stream->Read(&msg)) {
+    if (!msg.customer_id().empty()) got.push_back(msg.customer_id());
+  }
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(got, (std::vector<std::string>{"K101", "K103", "K108", "K109"}));
+}
+
 TEST_F(HandComputedProfileTest, UnknownCustomerOrNoOrdersYetIsNotFound) {
   v1::CustomerProfile p;
   EXPECT_EQ(Profile("K999", kHandAsOf, &p).error_code(),
@@ -788,6 +837,99 @@ TEST_F(RetentionE2eTest, StreamPersonalPicksRejectsBadRequests) {
     grpc::Status s = Picks({req}, &out);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << req.ShortDebugString();
+    EXPECT_TRUE(out.empty());
+  }
+}
+
+// ABC / XYZ classes (models/segments.h): at the snapshot's own moment (the
+// day after the last order, where the indexer set the cut-offs) every
+// profile has both classes, A holds 80% of customer revenue and not much
+// more, and the "A" and pair segments stream exactly the profiles' members.
+TEST_F(RetentionE2eTest, AbcXyzClassesInProfilesAndSegments) {
+  int64_t last = 0;
+  for (const auto& [id, rec] : *customers_) {
+    for (int64_t t : rec.order_times()) last = std::max(last, t);
+  }
+  const int64_t as_of = (last / kDay + 1) * kDay;
+  std::map<std::string, std::vector<std::string>> members;  // "A", "AX", ...
+  std::map<std::string, double> revenue;                    // by ABC class
+  double total = 0, last_a = 1e300;
+  for (const auto& [id, rec] : *customers_) {
+    v1::CustomerProfile p;
+    grpc::Status s = Profile(id, as_of, &p);
+    ASSERT_TRUE(s.ok()) << id << ": " << s.error_message();
+    ASSERT_THAT(std::string("ABC"), HasSubstr(p.abc_class())) << id;
+    ASSERT_THAT(std::string("XYZ"), HasSubstr(p.xyz_class())) << id;
+    ASSERT_EQ(p.abc_class().size(), 1u) << id;
+    ASSERT_EQ(p.xyz_class().size(), 1u) << id;
+    members[p.abc_class()].push_back(id);
+    members[p.abc_class() + p.xyz_class()].push_back(id);
+    revenue[p.abc_class()] += p.revenue();
+    total += p.revenue();
+    if (p.abc_class() == "A") last_a = std::min(last_a, p.revenue());
+  }
+  ASSERT_GT(total, 0);
+  std::printf(
+      "classes at %s: A %zu customers (%.1f%% of revenue), B %zu "
+      "(%.1f%%), C %zu (%.1f%%); X %zu, Y %zu, Z %zu\n",
+      Iso(as_of).c_str(), members["A"].size(), 100 * revenue["A"] / total,
+      members["B"].size(), 100 * revenue["B"] / total, members["C"].size(),
+      100 * revenue["C"] / total,
+      members["AX"].size() + members["BX"].size() + members["CX"].size(),
+      members["AY"].size() + members["BY"].size() + members["CY"].size(),
+      members["AZ"].size() + members["BZ"].size() + members["CZ"].size());
+  // The customer who crosses 80% is A, so A holds at least 80% (less a
+  // cent of rounding per customer) and less than 80% plus the smallest A.
+  EXPECT_GE(revenue["A"] / total, 0.80 - 1e-6);
+  EXPECT_LT(revenue["A"] / total, 0.80 + last_a / total + 1e-6);
+  EXPECT_GE((revenue["A"] + revenue["B"]) / total, 0.95 - 1e-6);
+  EXPECT_GT(members["A"].size(), 0u);
+  EXPECT_GT(members["B"].size(), 0u);
+  EXPECT_GT(members["C"].size(), members["A"].size());  // revenue is skewed
+
+  // The segment streams give exactly the profiles' members, in key order.
+  std::string pair = "AX";
+  for (const char* p : {"AX", "AY", "AZ"}) {
+    if (members[p].size() > members[pair].size()) pair = p;
+  }
+  for (const std::string& segment : {std::string("A"), pair}) {
+    v1::StreamPersonalPicksRequest req;
+    req.set_segment(segment);
+    req.set_limit(3);
+    req.mutable_as_of()->set_seconds(as_of);
+    std::vector<v1::StreamPersonalPicksResponse> out;
+    grpc::Status s = Picks({req}, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> got;
+    for (const auto& r : out) {
+      if (r.customer_id().empty()) continue;  // a scan's progress message
+      got.push_back(r.customer_id());
+      EXPECT_EQ(r.error(), "") << r.customer_id();
+    }
+    EXPECT_EQ(got, members[segment]) << segment;
+  }
+
+  // Items carry classes too; the indexer classified every one.
+  std::map<std::string, int> item_classes;
+  for (const auto& [id, rec] : *items_) {
+    EXPECT_EQ(rec.abc_class().size(), 1u) << id;
+    EXPECT_EQ(rec.xyz_class().size(), 1u) << id;
+    ++item_classes[rec.abc_class()];
+    ++item_classes[rec.xyz_class()];
+  }
+  for (const char* c : {"A", "B", "C"}) EXPECT_GT(item_classes[c], 0) << c;
+  EXPECT_GT(item_classes["X"] + item_classes["Y"], 0);
+}
+
+TEST_F(RetentionE2eTest, BadSegmentNamesTheAcceptedOnes) {
+  for (const char* bad : {"D", "XA", "ax", "AXY", "vip"}) {
+    v1::StreamPersonalPicksRequest req;
+    req.set_segment(bad);
+    std::vector<v1::StreamPersonalPicksResponse> out;
+    grpc::Status s = Picks({req}, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(s.error_message(), HasSubstr("champions")) << bad;
+    EXPECT_THAT(s.error_message(), HasSubstr("A, B, C, X, Y, Z")) << bad;
     EXPECT_TRUE(out.empty());
   }
 }

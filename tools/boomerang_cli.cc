@@ -447,7 +447,9 @@ CLI::App* AddBuyAgainCommand(CLI::App& app, Flags* f) {
 
 CLI::App* AddProfileCommand(CLI::App& app, Flags* f) {
   CLI::App* cmd = app.add_subcommand(
-      "profile", "a customer's orders, RFM segment, churn risk and value");
+      "profile",
+      "a customer's orders, RFM segment, ABC / XYZ classes, churn risk and "
+      "value");
   cmd->add_option("--customer", f->customer, "customer id")->required();
   cmd->add_option(
       "--as-of", f->as_of,
@@ -535,8 +537,10 @@ CLI::App* AddBatchPicksCommand(CLI::App& app, Flags* f) {
       "personal picks for many customers (JSON lines: one customer each)");
   auto* ids_opt = cmd->add_option(
       "--ids", f->ids_path, "file with one customer id per line ('-': stdin)");
-  cmd->add_option("--segment", f->segment,
-                  "or every customer of this RFM segment (e.g. at_risk)")
+  cmd->add_option(
+         "--segment", f->segment,
+         "or every customer of this RFM segment (e.g. at_risk) or ABC / "
+         "XYZ class (A, B, C, X, Y, Z, or a pair such as AX)")
       ->excludes(ids_opt);
   cmd->add_option("--out", f->out_path, "JSON lines file (default stdout)");
   cmd->add_option("--limit", f->limit,

@@ -355,6 +355,101 @@ absl::string_view SegmentOf(const Snapshot& snapshot,
   return RfmSegment(ScoreRfm(cut, summary));
 }
 
+namespace {
+
+// The snapshot's ABC / XYZ cut-offs; has_abc() false for older snapshots.
+// min_months is not stored: it is the one the indexer's thresholds were
+// chosen with (models/segments.h).
+ClassCutoffs ClassCutoffsOf(const v1::CustomerModel& m) {
+  ClassCutoffs cut;
+  if (m.abc_a_min() <= 0) return cut;
+  cut.abc_a_min = m.abc_a_min();
+  cut.abc_b_min = m.abc_b_min();
+  cut.xyz.x_max = m.xyz_x_max();
+  cut.xyz.y_max = m.xyz_y_max();
+  cut.xyz.min_months = kCustomerXyz.min_months;
+  return cut;
+}
+
+bool IsAbc(char c) { return c == 'A' || c == 'B' || c == 'C'; }
+bool IsXyz(char c) { return c == 'X' || c == 'Y' || c == 'Z'; }
+
+// A class segment as its letters ('\0' for the half not named); false when
+// `segment` is not one.
+bool ParseClassSegment(absl::string_view segment, char* abc, char* xyz) {
+  *abc = *xyz = '\0';
+  if (segment.size() == 1 && IsAbc(segment[0])) {
+    *abc = segment[0];
+  } else if (segment.size() == 1 && IsXyz(segment[0])) {
+    *xyz = segment[0];
+  } else if (segment.size() == 2 && IsAbc(segment[0]) && IsXyz(segment[1])) {
+    *abc = segment[0];
+    *xyz = segment[1];
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+CustomerClasses ClassesOf(const Snapshot& snapshot,
+                          const v1::CustomerRecord& record, int64_t as_of) {
+  const ClassCutoffs cut = ClassCutoffsOf(snapshot.customer_model());
+  if (!cut.has_abc()) return {};
+  const auto times = absl::MakeConstSpan(record.order_times().data(),
+                                         record.order_times_size());
+  const auto values = absl::MakeConstSpan(record.order_values().data(),
+                                          record.order_values_size());
+  // The revenue as SummarizeCustomer adds it up, as the indexer did for
+  // the cut-offs: a customer exactly on one stays on its side.
+  const CustomerSummary c = SummarizeCustomer(times, values, as_of);
+  if (c.orders == 0) return {};
+  return ClassifyCustomer(c.revenue, times, values, as_of, cut);
+}
+
+absl::Status ValidateSegment(const Snapshot& snapshot,
+                             absl::string_view segment) {
+  const std::vector<std::string>& names = RfmSegmentNames();
+  const v1::CustomerModel& m = snapshot.customer_model();
+  if (std::find(names.begin(), names.end(), segment) != names.end()) {
+    if (m.recency_cutoffs_size() != 4) {
+      return absl::FailedPreconditionError(
+          "this snapshot has no RFM segments: rebuild it with a newer "
+          "indexer");
+    }
+    return absl::OkStatus();
+  }
+  char abc, xyz;
+  if (ParseClassSegment(segment, &abc, &xyz)) {
+    if (!ClassCutoffsOf(m).has_abc()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("this snapshot has no ABC / XYZ classes for segment '",
+                       segment, "': rebuild it with a newer indexer"));
+    }
+    return absl::OkStatus();
+  }
+  // At most 64 bytes of what was sent: an error line, not an echo.
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown segment '", segment.substr(0, 64),
+      segment.size() > 64 ? "...'" : "'",
+      "; one of: ", absl::StrJoin(names, ", "),
+      "; or an ABC / XYZ class: A, B, C, X, Y, Z, or both as AX ... CZ "
+      "(ABC letter first)"));
+}
+
+bool InSegment(const Snapshot& snapshot, const v1::CustomerRecord& record,
+               int64_t as_of, absl::string_view segment) {
+  char abc, xyz;
+  if (!ParseClassSegment(segment, &abc, &xyz)) {
+    return !segment.empty() && SegmentOf(snapshot, record, as_of) == segment;
+  }
+  const CustomerClasses c = ClassesOf(snapshot, record, as_of);
+  if (c.abc.empty()) return false;
+  return (abc == '\0' || c.abc[0] == abc) &&
+         (xyz == '\0' || (!c.xyz.empty() && c.xyz[0] == xyz));
+}
+
 absl::Status GetCustomerProfile(const View& view,
                                 const v1::CustomerProfileRequest& request,
                                 v1::CustomerProfile* response) {
@@ -420,6 +515,11 @@ absl::Status GetCustomerProfile(const View& view,
     notes.push_back(
         "the snapshot has no RFM cutoffs (made by an older indexer)");
   }
+  // Against the snapshot's cut-offs with the live purchases in, like RFM.
+  const Classes classes =
+      ClassifyCustomer(c.revenue, times, values, as_of, ClassCutoffsOf(m));
+  response->set_abc_class(std::string(classes.abc));
+  response->set_xyz_class(std::string(classes.xyz));
   // The next order: the customer's own mean gap after the last order day.
   if (c.frequency > 0) {
     SetTime(last + static_cast<int64_t>(c.recency / c.frequency * kDay),

@@ -19,6 +19,7 @@
 #include "models/customer_value.h"
 #include "models/rank/buy_again.h"
 #include "models/repurchase.h"
+#include "models/segments.h"
 #include "models/snapshot/snapshot.h"
 #include "server/engine/request_helpers.h"
 #include "server/engine/view.h"
@@ -67,6 +68,27 @@ bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
 // cutoffs or the customer had no order by then).
 absl::string_view SegmentOf(const Snapshot& snapshot,
                             const v1::CustomerRecord& record, int64_t as_of);
+
+// The customer's ABC / XYZ classes (models/segments.h) at `as_of`: their
+// revenue and monthly spend up to as_of against the snapshot's cut-offs.
+// Both empty when the snapshot has no cut-offs (an older indexer); the
+// letters are static strings.
+using CustomerClasses = Classes;
+CustomerClasses ClassesOf(const Snapshot& snapshot,
+                          const v1::CustomerRecord& record, int64_t as_of);
+
+// Segments a request can name (StreamPersonalPicks, Audiences): an RFM
+// segment (RfmSegmentNames()), an ABC class "A" / "B" / "C", an XYZ class
+// "X" / "Y" / "Z", or both as "AX" (ABC first). INVALID_ARGUMENT names the
+// accepted values; FAILED_PRECONDITION when the snapshot lacks what the
+// segment needs (RFM cut-offs, or ABC / XYZ cut-offs: an older indexer).
+absl::Status ValidateSegment(const Snapshot& snapshot,
+                             absl::string_view segment);
+// Whether the customer is in `segment` at `as_of`, as GetCustomerProfile
+// assigns it for the same record. False for a segment ValidateSegment
+// refuses.
+bool InSegment(const Snapshot& snapshot, const v1::CustomerRecord& record,
+               int64_t as_of, absl::string_view segment);
 
 // The customer's record from the snapshot with their live purchases
 // (the live view, server/engine/live_view.h) applied; false when neither knows

@@ -246,18 +246,8 @@ class PicksStream final
                        " customer_ids in one message: split them"));
     }
     if (has_segment) {
-      const auto& names = RfmSegmentNames();
-      if (std::find(names.begin(), names.end(), request_.segment()) ==
-          names.end()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown segment '", request_.segment(),
-                         "'; one of: ", absl::StrJoin(names, ", ")));
-      }
-      if (view_.snapshot().customer_model().recency_cutoffs_size() != 4) {
-        return absl::FailedPreconditionError(
-            "this snapshot has no RFM segments: rebuild it with a newer "
-            "indexer");
-      }
+      absl::Status s = ValidateSegment(view_.snapshot(), request_.segment());
+      if (!s.ok()) return s;
     }
     options_.Clear();
     options_.set_customer_id("-");  // validated per customer below
@@ -340,7 +330,11 @@ class PicksStream final
             stopped = true;
             return false;
           }
-          if (SegmentOf(view_.snapshot(), record_, as_of_) == segment_) {
+          // With the customer's live purchases, as GetCustomerProfile
+          // assigns segments and classes (a no-op for most customers).
+          LiveActivity live;
+          ApplyLiveEvents(view_, key, view_.clock.SystemNow(), &record_, &live);
+          if (InSegment(view_.snapshot(), record_, as_of_, segment_)) {
             ids_.emplace_back(key);
           }
           ++segment_scanned_;

@@ -219,6 +219,24 @@ std::string Summary(const RetentionReport& r) {
     }
   }
   absl::StrAppend(&out, "segments    ", absl::StrJoin(segs, ", "), "\n");
+  for (const auto& [label, m] :
+       {std::make_pair("abc customers  ", &r.customer_classes),
+        std::make_pair("abc items      ", &r.item_classes)}) {
+    if (!m->available) continue;
+    std::vector<std::string> parts;
+    for (int a = 0; a < 3; ++a) {
+      int64_t count = 0;
+      double share = 0;
+      for (const ClassMatrix::Cell& c : m->cells[a]) {
+        count += c.count;
+        share += c.revenue_share;
+      }
+      parts.push_back(absl::StrCat(std::string(1, 'A' + a), " ",
+                                   Thousands(count), " (", Pct(share),
+                                   " of revenue)"));
+    }
+    absl::StrAppend(&out, label, absl::StrJoin(parts, ", "), "\n");
+  }
   if (r.predicted_available) {
     absl::StrAppendFormat(
         &out, "predicted   %.0f-day value: mean %s, median %s, total %s\n",
@@ -265,6 +283,7 @@ int Run(ReportFlags& f) {
   orders.customers = history->order_customers;
   orders.revenue = history->order_revenue;
   orders.num_customers = static_cast<int32_t>(history->customer_ids.size());
+  orders.item_months = history->item_months;
   auto report = ComputeRetentionReport(orders, f.report);
   if (!report.ok()) {
     return fail(absl::InvalidArgumentError(absl::StrCat(
@@ -313,7 +332,8 @@ void RegisterReportCommand(CLI::App* app, int* exit_code) {
       "report",
       "retention report of a purchase export: repeat purchase rate, monthly "
       "retention and AOV, cohorts, lifetime value (historic and predicted), "
-      "RFM segments; as JSON and as one self-contained HTML page");
+      "RFM segments, ABC / XYZ classes of customers and items; as JSON and as "
+      "one self-contained HTML page");
   AddPurchaseInputFlags(cmd, &f->input, &f->indexer,
                         "map a canonical column to your header name, e.g. "
                         "order_id=InvoiceNo (order_id, customer_id, item_id, "

@@ -167,6 +167,27 @@ constexpr char kBody[] = R"HTML(
   customers with its share of customer revenue.</p>
 </figure>
 
+<h2>ABC / XYZ classes</h2>
+<figure class="chart" data-chart="classes-customers">
+  <figcaption><h3>Customers by revenue (ABC) and regularity (XYZ)</h3>
+  </figcaption>
+  <div class="plot"></div>
+  <div class="table-slot"></div>
+  <p class="explain">A: the customers who bring the first 80% of revenue,
+  B the next 15%, C the rest. X: steady monthly spend (coefficient of
+  variation up to 1.0, about every other month or more often), Y: variable
+  (up to 2.0), Z: irregular, or less than 3 months since the first order.
+  Cells: customers and their share of customer revenue.</p>
+</figure>
+<figure class="chart" data-chart="classes-items">
+  <figcaption><h3>Items by revenue (ABC) and regularity of demand (XYZ)
+  </h3></figcaption>
+  <div class="plot"></div>
+  <div class="table-slot"></div>
+  <p class="explain">The same for items, by revenue and by monthly units
+  (X: coefficient of variation up to 0.5, Y up to 1.0).</p>
+</figure>
+
 <h2>Input</h2>
 <div id="input"></div>
 )HTML";
@@ -693,6 +714,45 @@ var charts = {
     }));
     return marks;
   }
+};
+
+function classMatrix(fig, m, what) {
+  if (!m || !m.available) {
+    fig.dataset.skipped = 'no revenue';
+    html('p', {}, fig.querySelector('.plot'), 'No ' + what + ' data.');
+    return 0;
+  }
+  var cells = m.cells;
+  var marks = hbarChart(fig, {
+    labels: cells.map(function (c) { return c.abc + c.xyz; }),
+    series: [
+      {name: 'share of ' + what, color: 'var(--c1)',
+       values: cells.map(function (c) { return c.share; }),
+       tips: function (i) { return int(cells[i].count) + ' ' + what; }},
+      {name: 'share of revenue', color: 'var(--c2)',
+       values: cells.map(function (c) { return c.revenue_share; }),
+       tips: function (i) { return money(cells[i].revenue); }}],
+    xFmt: pct0, xTitle: 'share of ' + what + ' / of revenue',
+    aria: 'ABC / XYZ ' + what});
+  var rows = ['A', 'B', 'C'].map(function (a, i) {
+    var row = [a], n = 0, rev = 0;
+    for (var x = 0; x < 3; x++) {
+      var c = cells[3 * i + x];
+      n += c.count; rev += c.revenue_share;
+      row.push(int(c.count) + ' \u00b7 ' + pct(c.revenue_share));
+    }
+    row.push(int(n) + ' \u00b7 ' + pct(rev));
+    return row;
+  });
+  table(fig.querySelector('.table-slot'),
+        ['', 'X', 'Y', 'Z', 'all (' + what + ' \u00b7 revenue share)'], rows);
+  return marks;
+}
+charts['classes-customers'] = function (fig) {
+  return classMatrix(fig, data.abc_xyz && data.abc_xyz.customers, 'customers');
+};
+charts['classes-items'] = function (fig) {
+  return classMatrix(fig, data.abc_xyz && data.abc_xyz.items, 'items');
 };
 
 function kpis() {

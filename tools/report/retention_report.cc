@@ -198,6 +198,15 @@ const std::vector<std::pair<std::string, std::string>>& ReportDefinitions() {
        "frequency (orders) and monetary (revenue) each scored 1-5 by "
        "customer quintiles (cutoffs listed); the segment follows from the "
        "recency x frequency scores on the widely used RFM grid."},
+      {"abc_xyz",
+       "ABC: customers (items) sorted by revenue; A are those making the "
+       "first 80% of it, B the next 15%, C the rest. XYZ: the coefficient of "
+       "variation (standard deviation / mean) of monthly spend (items: "
+       "units) per calendar month from the first purchase's month to as_of's, "
+       "months without purchases counting 0; customers X up to 1.0, Y up to "
+       "2.0; items X up to 0.5, Y up to 1.0; Z above, or with under 3 "
+       "months of history. Cells: count, share of the count, revenue and "
+       "share of revenue."},
       {"segment_revenue_share",
        "Segment revenue / revenue of all registered customers (guest revenue "
        "excluded)."},
@@ -343,6 +352,9 @@ struct CohortSums {
 struct PerCustomer {
   std::vector<double> revenue;
   std::vector<CustomerSummary> summaries;
+  // The CV of monthly spend and the number of months (models/segments.h).
+  std::vector<double> cv;
+  std::vector<int64_t> months;
 };
 
 // Adds each customer's orders to r's customer counts, months and `cohorts`;
@@ -388,6 +400,9 @@ PerCustomer CountCustomers(const ReportOrders& in,
     if (days >= 2) ++r->repeat_customers_by_days;
     out.revenue.push_back(revenue);
     out.summaries.push_back(SummarizeCustomer(times, values, r->as_of));
+    const std::vector<double> series = MonthlySeries(times, values, r->as_of);
+    out.cv.push_back(CoefficientOfVariation(series));
+    out.months.push_back(static_cast<int64_t>(series.size()));
   }
   const double customers = static_cast<double>(r->customers);
   r->repeat_purchase_rate =
@@ -535,6 +550,69 @@ void BuildSegments(const std::vector<CustomerSummary>& summaries,
   }
 }
 
+// Adds one customer or item of `classes` and `revenue` to `m`.
+void AddToMatrix(const Classes& classes, double revenue, ClassMatrix* m) {
+  if (classes.abc.empty() || classes.xyz.empty()) return;
+  ClassMatrix::Cell& cell =
+      m->cells[classes.abc[0] - 'A'][classes.xyz[0] - 'X'];
+  ++cell.count;
+  cell.revenue += revenue;
+}
+
+void FinishMatrix(ClassMatrix* m) {
+  for (auto& row : m->cells) {
+    for (const ClassMatrix::Cell& cell : row) {
+      m->count += cell.count;
+      m->revenue += cell.revenue;
+    }
+  }
+  for (auto& row : m->cells) {
+    for (ClassMatrix::Cell& cell : row) {
+      cell.share =
+          Ratio(static_cast<double>(cell.count), static_cast<double>(m->count));
+      cell.revenue_share = Ratio(cell.revenue, m->revenue);
+    }
+  }
+}
+
+// The customers' and (with item data) the items' ABC x XYZ matrices, with
+// the indexer's defaults: what the server's profiles would say at as_of.
+void BuildClassMatrices(const ReportOrders& in, const PerCustomer& customers,
+                        RetentionReport* r) {
+  // Revenue as SummarizeCustomer adds it up, as the indexer and the server
+  // do: a customer on a cut-off falls on the same side everywhere.
+  std::vector<double> revenue;
+  revenue.reserve(customers.summaries.size());
+  for (const CustomerSummary& s : customers.summaries) {
+    revenue.push_back(s.revenue);
+  }
+  ClassMatrix& c = r->customer_classes;
+  c.cutoffs = ComputeAbcCutoffs(revenue);
+  c.cutoffs.xyz = kCustomerXyz;
+  c.available = c.cutoffs.has_abc();
+  for (size_t i = 0; c.available && i < revenue.size(); ++i) {
+    const Classes k{
+        AbcClass(c.cutoffs, revenue[i]),
+        XyzClass(c.cutoffs.xyz, customers.cv[i], customers.months[i])};
+    AddToMatrix(k, revenue[i], &c);
+  }
+  FinishMatrix(&c);
+  if (in.item_months.empty()) return;
+  ClassMatrix& m = r->item_classes;
+  const int64_t month = MonthIndex(r->as_of - 1);
+  const std::vector<Classes> items =
+      ClassifyItems(in.item_months, month, AbcShares(), kItemXyz, &m.cutoffs);
+  m.available = m.cutoffs.has_abc();
+  for (size_t i = 0; m.available && i < items.size(); ++i) {
+    double revenue = 0;
+    for (const ItemMonth& x : in.item_months[i]) {
+      if (x.month <= month) revenue += x.revenue;
+    }
+    AddToMatrix(items[i], revenue, &m);
+  }
+  FinishMatrix(&m);
+}
+
 }  // namespace
 
 absl::StatusOr<RetentionReport> ComputeRetentionReport(
@@ -556,6 +634,7 @@ absl::StatusOr<RetentionReport> ComputeRetentionReport(
   const Predictions predicted =
       PredictValue(per_customer.summaries, options, &r);
   BuildSegments(per_customer.summaries, predicted, &r);
+  BuildClassMatrices(in, per_customer, &r);
   return r;
 }
 
@@ -583,6 +662,31 @@ nlohmann::json DistributionJson(const ValueDistribution& d) {
   }
   j["buckets"] = b;
   return j;
+}
+
+nlohmann::json ClassMatrixJson(const ClassMatrix& m) {
+  nlohmann::json cells = nlohmann::json::array();
+  for (int a = 0; a < 3; ++a) {
+    for (int x = 0; x < 3; ++x) {
+      const ClassMatrix::Cell& c = m.cells[a][x];
+      cells.push_back({{"abc", std::string(1, static_cast<char>('A' + a))},
+                       {"xyz", std::string(1, static_cast<char>('X' + x))},
+                       {"count", c.count},
+                       {"share", c.share},
+                       {"revenue", c.revenue},
+                       {"revenue_share", c.revenue_share}});
+    }
+  }
+  return {{"available", m.available},
+          {"count", m.count},
+          {"revenue", m.revenue},
+          {"cutoffs",
+           {{"abc_a_min", m.cutoffs.abc_a_min},
+            {"abc_b_min", m.cutoffs.abc_b_min},
+            {"xyz_x_max", m.cutoffs.xyz.x_max},
+            {"xyz_y_max", m.cutoffs.xyz.y_max},
+            {"xyz_min_months", m.cutoffs.xyz.min_months}}},
+          {"cells", cells}};
 }
 
 nlohmann::json FitJson(const FitReport& f) {
@@ -705,6 +809,8 @@ nlohmann::json ReportToJson(const RetentionReport& r) {
                 {"frequency", arr(r.rfm_cutoffs.frequency)},
                 {"monetary", arr(r.rfm_cutoffs.monetary)}}},
               {"segments", segments}};
+  j["abc_xyz"] = {{"customers", ClassMatrixJson(r.customer_classes)},
+                  {"items", ClassMatrixJson(r.item_classes)}};
   return j;
 }
 

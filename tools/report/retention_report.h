@@ -17,6 +17,7 @@
 #ifndef BOOMERANG_TOOLS_REPORT_RETENTION_REPORT_H_
 #define BOOMERANG_TOOLS_REPORT_RETENTION_REPORT_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "models/customer_value.h"
+#include "models/segments.h"
 
 namespace boomerang {
 
@@ -53,6 +55,9 @@ struct ReportOrders {
   absl::Span<const int32_t> customers;
   absl::Span<const double> revenue;  // order value, >= 0
   int32_t num_customers = 0;
+  // Optional: each item's sales per calendar month (OrderHistory's
+  // item_months), for the items' ABC / XYZ matrix; empty: no item matrix.
+  absl::Span<const std::vector<ItemMonth>> item_months;
 };
 
 // Summary statistics of a per-customer value (historic or predicted).
@@ -107,6 +112,22 @@ struct SegmentRow {
   std::optional<double> mean_predicted_ltv, mean_probability_alive;
 };
 
+// The ABC x XYZ matrix of customers or items (models/segments.h).
+struct ClassMatrix {
+  bool available = false;  // false: no revenue (or no item data)
+  ClassCutoffs cutoffs;
+  int64_t count = 0;  // customers or items
+  double revenue = 0;
+  struct Cell {
+    int64_t count = 0;
+    double share = 0;  // of count
+    double revenue = 0;
+    double revenue_share = 0;
+  };
+  // cells[a][x]: a = A, B, C; x = X, Y, Z.
+  std::array<std::array<Cell, 3>, 3> cells{};
+};
+
 struct RetentionReport {
   RetentionReportOptions options;
   int64_t as_of = 0;                     // the effective one
@@ -147,6 +168,11 @@ struct RetentionReport {
 
   RfmCutoffs rfm_cutoffs;
   std::vector<SegmentRow> segments;  // in RfmSegmentNames() order
+
+  // ABC / XYZ classes as of as_of with the indexer's default shares and
+  // thresholds. Items by whole calendar months up to as_of's month (an
+  // --as-of inside a month counts that month's later item sales too).
+  ClassMatrix customer_classes, item_classes;
 };
 
 // Computes the report. INVALID_ARGUMENT when there is no order before as-of

@@ -245,6 +245,58 @@ TEST_F(RetentionReportTest, RfmSegments) {
   EXPECT_FALSE(seg["champions"]->mean_recency_days.has_value());
 }
 
+// Revenue as of April 1st: A 100, E 100, D 70, C 60, B 35 (total 365).
+// A, E, D and C are A (0, 27%, 55% and 74% before them), B is B (90%
+// before it). Monthly spend Jan..Mar: A 30 30 40 (CV 0.14, X), B 35 0 0
+// (CV 1.41, Y), C 40 0 20 (CV 0.82, X); D (Feb, Mar) and E (Mar) have
+// under 3 months: Z.
+TEST_F(RetentionReportTest, AbcXyzMatrixOfCustomers) {
+  const ClassMatrix& m = report_.customer_classes;
+  ASSERT_TRUE(m.available);
+  EXPECT_EQ(m.cutoffs.abc_a_min, 60);
+  EXPECT_EQ(m.cutoffs.abc_b_min, 35);
+  EXPECT_EQ(m.count, 5);
+  EXPECT_DOUBLE_EQ(m.revenue, 365);
+  EXPECT_EQ(m.cells[0][0].count, 2);  // AX: A, C
+  EXPECT_DOUBLE_EQ(m.cells[0][0].revenue, 160);
+  EXPECT_DOUBLE_EQ(m.cells[0][0].share, 0.4);
+  EXPECT_DOUBLE_EQ(m.cells[0][0].revenue_share, 160.0 / 365);
+  EXPECT_EQ(m.cells[0][2].count, 2);  // AZ: D, E
+  EXPECT_DOUBLE_EQ(m.cells[0][2].revenue, 170);
+  EXPECT_EQ(m.cells[1][1].count, 1);  // BY: B
+  EXPECT_EQ(m.cells[0][1].count + m.cells[1][0].count + m.cells[1][2].count +
+                m.cells[2][0].count + m.cells[2][1].count + m.cells[2][2].count,
+            0);
+  EXPECT_FALSE(report_.item_classes.available);  // no item data given
+  const nlohmann::json j = ReportToJson(report_);
+  const nlohmann::json& cells = j["abc_xyz"]["customers"]["cells"];
+  ASSERT_EQ(cells.size(), 9u);
+  EXPECT_EQ(cells[2]["abc"], "A");
+  EXPECT_EQ(cells[2]["xyz"], "Z");
+  EXPECT_EQ(cells[2]["count"], 2);
+  EXPECT_FALSE(j["abc_xyz"]["items"]["available"].get<bool>());
+}
+
+TEST_F(RetentionReportTest, AbcXyzMatrixOfItems) {
+  const int64_t jan = 2024 * 12;
+  // Item 0: 10 units a month, 90 in all: A, X. Item 1: 5 units in January
+  // for 10: B (90% before it), Z; its April sale is after as_of.
+  const std::vector<std::vector<ItemMonth>> items = {
+      {{jan, 10, 30}, {jan + 1, 10, 30}, {jan + 2, 10, 30}},
+      {{jan, 5, 10}, {jan + 3, 1000, 5000}}};
+  ReportOrders orders = example_.Orders();
+  orders.item_months = items;
+  auto r = ComputeRetentionReport(orders, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  const ClassMatrix& m = r->item_classes;
+  ASSERT_TRUE(m.available);
+  EXPECT_EQ(m.count, 2);
+  EXPECT_EQ(m.cells[0][0].count, 1);
+  EXPECT_DOUBLE_EQ(m.cells[0][0].revenue_share, 0.9);
+  EXPECT_EQ(m.cells[1][2].count, 1);
+  EXPECT_DOUBLE_EQ(m.cells[1][2].revenue, 10);
+}
+
 TEST_F(RetentionReportTest, PredictionNeedsMoreCustomers) {
   // BG/NBD wants at least 10 customers: the report says so instead of
   // failing.
