@@ -75,8 +75,10 @@ std::vector<ShopperEvent> ShopperEvents(const Snapshot& snapshot,
 bool InSegments(const Snapshot& snapshot, const v1::CustomerRecord& record,
                 int64_t as_of, const std::vector<std::string>& segments) {
   if (segments.empty()) return true;
-  const absl::string_view segment = SegmentOf(snapshot, record, as_of);
-  return std::find(segments.begin(), segments.end(), segment) != segments.end();
+  for (const std::string& segment : segments) {
+    if (InSegment(snapshot, record, as_of, segment)) return true;
+  }
+  return false;
 }
 
 void SetTime(int64_t seconds, google::protobuf::Timestamp* out) {
@@ -271,16 +273,11 @@ absl::Status ValidateAudiencesRequest(const View& view,
     return absl::InvalidArgumentError("as_of is not between 1970 and 9999");
   }
   s->as_of = view.AsOfOr(request.has_as_of(), request.as_of());
-  static const char* const kSegments[] = {
-      "champions",   "loyal",          "potential_loyalist", "new",
-      "promising",   "need_attention", "about_to_sleep",     "at_risk",
-      "cannot_lose", "hibernating"};
   for (const std::string& segment : request.segments()) {
-    if (std::find(std::begin(kSegments), std::end(kSegments), segment) ==
-        std::end(kSegments)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("segments: unknown segment '", segment,
-                       "'; known: ", absl::StrJoin(kSegments, ", ")));
+    absl::Status valid = ValidateSegment(view.snapshot(), segment);
+    if (!valid.ok()) {
+      return absl::Status(valid.code(),
+                          absl::StrCat("segments: ", valid.message()));
     }
     s->segments.push_back(segment);
   }
@@ -405,6 +402,9 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
     FillItems(view, *chosen, as_of, entry);
   }
   entry->set_segment(std::string(SegmentOf(snapshot, record, as_of)));
+  const CustomerClasses classes = ClassesOf(snapshot, record, as_of);
+  entry->set_abc_class(std::string(classes.abc));
+  entry->set_xyz_class(std::string(classes.xyz));
   entry->set_predicted_ltv_12_months(
       std::round(PredictedValue(snapshot, record, as_of) * 100) / 100);
   entry->set_days_since_last_order(chosen->days_since_last_order);
