@@ -231,6 +231,25 @@ TEST_F(AudienceE2eTest, HttpGivesTheSameAudienceAndBadRequestsAreNamed) {
   EXPECT_TRUE(done);
   EXPECT_EQ(entries, grpc_side.size());
 
+  // Limited to a segment: only its customers, each entry with its classes.
+  auto segment = Cli({"audience", "--as-of", AsOf(), "--segment", "A",
+                      "--suggestions", "-1", "--out", tmp_->Sub("a.jsonl")});
+  ASSERT_EQ(segment.exit_code, 0) << segment.err;
+  size_t in_a = 0;
+  for (absl::string_view line : absl::StrSplit(
+           testing::ReadAll(tmp_->Sub("a.jsonl")), '\n', absl::SkipEmpty())) {
+    nlohmann::json e = nlohmann::json::parse(line);
+    EXPECT_EQ(e["abc_class"], "A") << line;
+    EXPECT_FALSE(e["xyz_class"].get<std::string>().empty());
+    ++in_a;
+  }
+  EXPECT_GT(in_a, 0u);
+  EXPECT_LT(in_a, grpc_side.size());
+  auto bad_segment =
+      Cli({"audience", "--segment", "AQ", "--out", tmp_->Sub("bad.jsonl")});
+  EXPECT_NE(bad_segment.exit_code, 0);
+  EXPECT_THAT(bad_segment.err, HasSubstr("segments:"));
+
   auto bad =
       Cli({"audience", "--trigger", "cart", "--out", tmp_->Sub("bad.jsonl")});
   EXPECT_NE(bad.exit_code, 0);
