@@ -375,11 +375,17 @@ void InnerProducts(const float* rows, int64_t n, int dim, const float* query,
 }  // namespace
 
 float Snapshot::ItemDot(const float* query, int32_t index) const {
+  // Items added by live catalog updates (server/engine/catalog_view.h) take
+  // indices after the snapshot's: they have no vector.
+  if (dim_ == 0 || index < 0 || index >= num_items()) return 0;
   return Dot8(query, item_vector(index), dim_);
 }
 
 float Snapshot::ItemCosine(int32_t a, int32_t b) const {
-  if (dim_ == 0 || item_norms_[a] == 0 || item_norms_[b] == 0) return 0;
+  if (dim_ == 0 || a < 0 || b < 0 || a >= num_items() || b >= num_items() ||
+      item_norms_[a] == 0 || item_norms_[b] == 0) {
+    return 0;  // a live new item (no vector) or none at all
+  }
   return Dot8(item_vector(a), item_vector(b), dim_) /
          (item_norms_[a] * item_norms_[b]);
 }

@@ -71,6 +71,11 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
                  "must be VIEW, ADD_TO_CART, REMOVE_FROM_CART or "
                  "PURCHASE");
     }
+    // Catalog changes come through UpdateItems, which validates their
+    // fields and keys them by item (customer id empty).
+    if (e.type() == v1::Event::ITEM_UPDATE) {
+      return bad("type", "ITEM_UPDATE is written by UpdateItems only");
+    }
     for (auto [field, value] :
          {std::pair<absl::string_view, std::string*>{"customer_id",
                                                      e.mutable_customer_id()},

@@ -59,6 +59,8 @@ void LiveView::Add(const std::vector<const v1::Event*>& events) {
   absl::MutexLock bound(&bound_mu_);
   for (const v1::Event* e : events) {
     if (e->timestamp().seconds() <= after_) continue;
+    // Catalog changes are the catalog view's (catalog_view.h).
+    if (e->type() == v1::Event::ITEM_UPDATE) continue;
     Shard& shard = shards_[ShardIndex(e->customer_id())];
     absl::MutexLock lock(&shard.mu);
     shard.events += Insert(ToLive(*e), &shard.by_customer[e->customer_id()]);
@@ -111,7 +113,7 @@ absl::Status LiveView::ReadLog(const EventLog& log, int64_t after) {
   std::array<Map, kShards> fresh;
   std::array<int64_t, kShards> counts{};
   absl::Status s = log.Replay([&](const v1::Event& e) {
-    if (e.timestamp().seconds() > after) {
+    if (e.timestamp().seconds() > after && e.type() != v1::Event::ITEM_UPDATE) {
       const size_t k = ShardIndex(e.customer_id());
       counts[k] += Insert(ToLive(e), &fresh[k][e.customer_id()]);
     }

@@ -1,0 +1,139 @@
+// The live catalog: item changes (UpdateItems, ITEM_UPDATE events of the
+// event log) since the serving snapshot's catalog, as an ItemGraph that
+// requests rank with.
+//
+// The updates live in the same durable EventLog as RecordEvents' events and
+// reach this view through the same listener (Engine's constructor), after
+// they are durable and before they are acknowledged: the next request sees
+// them. Start reads the log once (Read); a restart therefore replays every
+// update the store keeps.
+//
+// Requests read an immutable CatalogOverlay: the snapshot's item graph with
+// the changed item records swapped in and new items appended at dense
+// indices num_items().. of the snapshot. Each append batch builds a new
+// overlay (copy-on-write) and swaps it in under a short lock, so a request
+// that took one overlay (View::catalog) sees one catalog from start to end.
+// An overlay belongs to one snapshot (its dense indices): a swap builds one
+// for the new snapshot from the updates after that snapshot's catalog_time
+// (older ones are in its catalog already).
+//
+// New items (ids the snapshot does not know) have no co-purchases, vectors
+// or customers: every snapshot-only array is indexed below
+// snapshot.num_items() only (Snapshot's own accessors return 0 above it).
+// With a title and a category a new item is recommendable at once: its
+// look-alikes are found by title tokens (below), its category's lists end
+// with it, and the look-alike lists of its closest name-alikes include it.
+//
+// Thread-safety: CatalogOverlay is immutable; CatalogView is thread-safe.
+#ifndef BOOMERANG_SERVER_ENGINE_CATALOG_VIEW_H_
+#define BOOMERANG_SERVER_ENGINE_CATALOG_VIEW_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "boomerang/v1/recommender.pb.h"
+#include "models/events/event_log.h"
+#include "models/rank/item_graph.h"
+#include "models/snapshot/snapshot.h"
+
+namespace boomerang {
+
+// One accepted catalog change, as the view keeps it.
+struct CatalogUpdate {
+  int64_t micros = 0;  // when it took effect
+  std::string key;     // idempotency key
+  v1::ItemUpdate update;
+};
+
+// The snapshot's catalog_time (unix seconds; 0 when the manifest has none:
+// then every update is newer than its catalog).
+int64_t CatalogTimeOf(const Snapshot& snapshot);
+
+class CatalogOverlay final : public ItemGraph {
+ public:
+  // The snapshot's graph with `updates` (time order, those after its
+  // catalog_time only) applied. REQUIRES: `base` outlives the overlay (the
+  // request's View holds both).
+  static std::shared_ptr<const CatalogOverlay> Build(
+      const Snapshot& base, const std::vector<CatalogUpdate>& updates);
+
+  const Snapshot& base() const { return *base_; }
+  // Changed or new items.
+  size_t overrides() const { return records_.size(); }
+  // The price history from the live updates of `index` (oldest first).
+  const std::vector<v1::PriceChange>* LivePrices(int32_t index) const;
+
+  int32_t num_items() const override;
+  const std::string& item_id(int32_t index) const override;
+  const v1::ItemRecord& item(int32_t index) const override;
+  int32_t FindItem(absl::string_view item_id) const override;
+  absl::Span<const Neighbor> Fbt(int32_t index) const override;
+  int64_t fbt_anchor_orders(int32_t index) const override;
+  absl::Span<const SimilarEdge> Similar(int32_t index) const override;
+  absl::Span<const int32_t> CategoryBestSellers(
+      absl::string_view category) const override;
+  absl::Span<const int32_t> CategoryByPrice(
+      absl::string_view category) const override;
+  float Popularity(int32_t index) const override;
+  const v1::PopularItems& popular() const override;
+  int recent_days() const override;
+
+ private:
+  explicit CatalogOverlay(const Snapshot& base) : base_(&base) {}
+  void Apply(const CatalogUpdate& u);
+  // Category lists of the categories an update touched, and the new
+  // items' look-alikes.
+  void Finish(const std::vector<std::string>& touched_categories);
+  void FindLookAlikes();
+
+  const Snapshot* base_;
+  absl::flat_hash_map<int32_t, v1::ItemRecord> records_;
+  std::vector<std::string> new_ids_;  // index num_items() + k
+  absl::flat_hash_map<std::string, int32_t> new_index_;
+  absl::flat_hash_map<int32_t, std::vector<v1::PriceChange>> prices_;
+  absl::flat_hash_map<std::string, std::vector<int32_t>> best_, by_price_;
+  absl::flat_hash_map<int32_t, std::vector<SimilarEdge>> similar_;
+};
+
+class CatalogView {
+ public:
+  CatalogView() = default;
+
+  // Adds the ITEM_UPDATE events of an accepted batch (the log's listener);
+  // others are ignored. Rebuilds the serving overlay.
+  void Add(const std::vector<const v1::Event*>& events);
+  // Reads every ITEM_UPDATE the log keeps (at Start).
+  absl::Status Read(const EventLog& log);
+
+  // The overlay for `snapshot` (built when the snapshot is new to the
+  // view); null when there are no updates after its catalog.
+  std::shared_ptr<const CatalogOverlay> For(
+      const std::shared_ptr<const Snapshot>& snapshot) const;
+
+  int64_t updates() const;
+
+ private:
+  void Insert(const v1::Event& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<const CatalogOverlay> BuildLocked(
+      const Snapshot& snapshot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  // Every update in time order (by microsecond, then key), once per key.
+  std::vector<CatalogUpdate> updates_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int64_t> keys_ ABSL_GUARDED_BY(mu_);
+  // The last overlay built and the snapshot it was built for (weak: the
+  // view must not keep a swapped-out snapshot alive).
+  mutable std::weak_ptr<const Snapshot> built_for_ ABSL_GUARDED_BY(mu_);
+  mutable std::shared_ptr<const CatalogOverlay> built_ ABSL_GUARDED_BY(mu_);
+  mutable bool stale_ ABSL_GUARDED_BY(mu_) = true;
+};
+
+}  // namespace boomerang
+
+#endif  // BOOMERANG_SERVER_ENGINE_CATALOG_VIEW_H_
