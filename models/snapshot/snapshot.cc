@@ -93,6 +93,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   absl::Status s = snap->LoadItems(t);
   if (s.ok()) s = snap->LoadFbt(t);
   if (s.ok()) s = snap->LoadSimilar(t);
+  if (s.ok()) s = snap->LoadPrices(t);
   if (!s.ok()) return s;
   snap->RankItems();
   s = snap->LoadMeta(t);
@@ -234,6 +235,26 @@ absl::Status Snapshot::LoadSimilar(const TableReader& tables) {
   if (!parse_error.ok()) return parse_error;
   for (; next <= n; ++next) similar_offsets_[next] = similar_edges_.size();
   return absl::OkStatus();
+}
+
+absl::Status Snapshot::LoadPrices(const TableReader& tables) {
+  if (!tables.HasTable(kPricesTable)) return absl::OkStatus();
+  absl::Status parse_error;
+  absl::Status s = tables.ForEach(
+      kPricesTable, [&](absl::string_view key, absl::string_view value) {
+        const int32_t a = FindItem(key);
+        v1::PriceHistory history;
+        if (a < 0 || !history.ParseFromArray(value.data(),
+                                             static_cast<int>(value.size()))) {
+          parse_error = Unreadable(dir_, "price history", key);
+          return false;
+        }
+        std::vector<v1::PriceChange>& out = prices_[a];
+        out.assign(history.changes().begin(), history.changes().end());
+        return true;
+      });
+  if (!s.ok()) return s;
+  return parse_error;
 }
 
 void Snapshot::RankItems() {

@@ -184,6 +184,8 @@ class Snapshot final : public ItemGraph {
   absl::Status LoadItems(const TableReader& tables);
   absl::Status LoadFbt(const TableReader& tables);
   absl::Status LoadSimilar(const TableReader& tables);
+  // The "prices" table, when the snapshot has one.
+  absl::Status LoadPrices(const TableReader& tables);
   // Popularity and the per-category lists, from the item records.
   void RankItems();
   // Best sellers, the customer model and the item aliases.

@@ -308,11 +308,10 @@ void CatalogView::Insert(const v1::Event& e) {
   // Appends are nearly always the newest: insert from the back.
   auto pos = std::upper_bound(updates_.begin(), updates_.end(), u, less);
   updates_.insert(pos, std::move(u));
-  stale_ = true;
 }
 
 void CatalogView::Add(const std::vector<const v1::Event*>& events) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&updates_mu_);
   bool any = false;
   for (const v1::Event* e : events) {
     if (e->type() != v1::Event::ITEM_UPDATE) continue;
@@ -320,41 +319,67 @@ void CatalogView::Add(const std::vector<const v1::Event*>& events) {
     any = true;
   }
   if (!any) return;
-  // Off the request path: the next request finds the overlay built.
-  std::shared_ptr<const Snapshot> snapshot = built_for_.lock();
-  if (snapshot != nullptr) {
-    built_ = BuildLocked(*snapshot);
-    stale_ = false;
+  ++generation_;
+  std::shared_ptr<const Snapshot> snapshot;
+  {
+    absl::MutexLock built(&built_mu_);
+    current_generation_ = generation_;
+    snapshot = built_for_.lock();
   }
+  if (snapshot == nullptr) return;  // the next request builds it
+  // Off the request path (the log's writer thread, before the append is
+  // acknowledged): the next request finds the overlay built.
+  std::shared_ptr<const CatalogOverlay> overlay =
+      CatalogOverlay::Build(*snapshot, updates_);
+  absl::MutexLock built(&built_mu_);
+  built_ = std::move(overlay);
+  built_for_ = snapshot;
+  built_generation_ = generation_;
 }
 
 absl::Status CatalogView::Read(const EventLog& log) {
-  absl::MutexLock lock(&mu_);
-  return log.Replay([this](const v1::Event& e) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    Insert(e);
-    return true;
-  });
+  absl::MutexLock lock(&updates_mu_);
+  absl::Status s =
+      log.Replay([this](const v1::Event& e) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        Insert(e);
+        return true;
+      });
+  ++generation_;
+  absl::MutexLock built(&built_mu_);
+  current_generation_ = generation_;
+  return s;
+}
+
+bool CatalogView::Cached(const std::shared_ptr<const Snapshot>& snapshot,
+                         std::shared_ptr<const CatalogOverlay>* out) const {
+  absl::MutexLock built(&built_mu_);
+  if (built_generation_ != current_generation_ ||
+      built_for_.lock() != snapshot) {
+    return false;
+  }
+  *out = built_;
+  return true;
 }
 
 std::shared_ptr<const CatalogOverlay> CatalogView::For(
     const std::shared_ptr<const Snapshot>& snapshot) const {
-  absl::MutexLock lock(&mu_);
-  if (updates_.empty()) return nullptr;
-  if (stale_ || built_for_.lock() != snapshot) {
-    built_ = BuildLocked(*snapshot);
-    built_for_ = snapshot;
-    stale_ = false;
-  }
-  return built_;
-}
-
-std::shared_ptr<const CatalogOverlay> CatalogView::BuildLocked(
-    const Snapshot& snapshot) const {
-  return CatalogOverlay::Build(snapshot, updates_);
+  std::shared_ptr<const CatalogOverlay> overlay;
+  if (Cached(snapshot, &overlay)) return overlay;
+  // A snapshot new to the view (or the first request): build it once;
+  // requests that come meanwhile wait here, not on the cache.
+  absl::MutexLock lock(&updates_mu_);
+  if (Cached(snapshot, &overlay)) return overlay;
+  overlay =
+      updates_.empty() ? nullptr : CatalogOverlay::Build(*snapshot, updates_);
+  absl::MutexLock built(&built_mu_);
+  built_ = overlay;
+  built_for_ = snapshot;
+  built_generation_ = generation_;
+  return overlay;
 }
 
 int64_t CatalogView::updates() const {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&updates_mu_);
   return static_cast<int64_t>(updates_.size());
 }
 

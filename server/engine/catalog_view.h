@@ -119,19 +119,32 @@ class CatalogView {
   int64_t updates() const;
 
  private:
-  void Insert(const v1::Event& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::shared_ptr<const CatalogOverlay> BuildLocked(
-      const Snapshot& snapshot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Insert(const v1::Event& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(updates_mu_);
+  // The built overlay when it is for `snapshot` and the current updates.
+  bool Cached(const std::shared_ptr<const Snapshot>& snapshot,
+              std::shared_ptr<const CatalogOverlay>* out) const
+      ABSL_LOCKS_EXCLUDED(built_mu_);
 
-  mutable absl::Mutex mu_;
+  // Two locks, so that requests (For) never wait for a build: builds hold
+  // updates_mu_ and take built_mu_ only to swap the result in.
+  // Lock order: updates_mu_, then built_mu_.
+  mutable absl::Mutex updates_mu_;
   // Every update in time order (by microsecond, then key), once per key.
-  std::vector<CatalogUpdate> updates_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, int64_t> keys_ ABSL_GUARDED_BY(mu_);
-  // The last overlay built and the snapshot it was built for (weak: the
-  // view must not keep a swapped-out snapshot alive).
-  mutable std::weak_ptr<const Snapshot> built_for_ ABSL_GUARDED_BY(mu_);
-  mutable std::shared_ptr<const CatalogOverlay> built_ ABSL_GUARDED_BY(mu_);
-  mutable bool stale_ ABSL_GUARDED_BY(mu_) = true;
+  std::vector<CatalogUpdate> updates_ ABSL_GUARDED_BY(updates_mu_);
+  absl::flat_hash_map<std::string, int64_t> keys_ ABSL_GUARDED_BY(updates_mu_);
+  // Changes with every accepted batch (written under updates_mu_).
+  int64_t generation_ ABSL_GUARDED_BY(updates_mu_) = 0;
+
+  mutable absl::Mutex built_mu_;
+  // The last overlay built, the snapshot it was built for (weak: the view
+  // must not keep a swapped-out snapshot alive) and the generation of the
+  // updates it has.
+  mutable std::weak_ptr<const Snapshot> built_for_ ABSL_GUARDED_BY(built_mu_);
+  mutable std::shared_ptr<const CatalogOverlay> built_
+      ABSL_GUARDED_BY(built_mu_);
+  mutable int64_t built_generation_ ABSL_GUARDED_BY(built_mu_) = -1;
+  // generation_ as readers see it (a copy under built_mu_).
+  mutable int64_t current_generation_ ABSL_GUARDED_BY(built_mu_) = 0;
 };
 
 }  // namespace boomerang

@@ -70,6 +70,10 @@ class CatalogTest : public ::testing::Test {
                            "HOSE,Garden hose,Garden,15,1\n"
                            "GLOVES,Garden gloves,Garden,5,1\n");
     opts.out_root = tmp_.Sub("snaps");
+    // The catalog as of the data (its file's time would be today, after
+    // the tests' updates).
+    opts.catalog_time = kNow - 86400;
+    indexer_ = opts;
     IndexReport report;
     ASSERT_TRUE(RunIndexer(opts, &report).ok());
     auto snap = Snapshot::Open(report.snapshot_dir, SnapshotOptions());
@@ -158,6 +162,7 @@ class CatalogTest : public ::testing::Test {
   }
 
   testing::TempDir tmp_;
+  IndexerOptions indexer_;
   SnapshotHolder holder_;
   testing::FakeEventLog log_;
   testing::FakeClock clock_{kNow};
@@ -381,6 +386,53 @@ TEST_F(CatalogStoreTest, SurvivesReopeningTheStore) {
   // A purchase by a customer still reads (catalog updates are kept apart
   // from customers' events).
   EXPECT_THAT(Picks("c1"), Not(Contains("SAUCER")));
+}
+
+TEST_F(CatalogStoreTest, NextIndexerRunTakesTheUpdatesOnce) {
+  SetPrice("MUG", 11);
+  v1::ItemUpdate u = Update("NEWCUP");
+  u.set_title("Porcelain espresso cup");
+  u.set_category("Kitchen");
+  u.set_price(9);
+  clock_.Advance(1);
+  ASSERT_TRUE(Send({u}).ok());
+  engine_.reset();
+  store_.reset();  // the indexer reads the store beside a running server too
+
+  IndexerOptions opts = indexer_;
+  opts.events_dir = tmp_.Sub("events");
+  IndexReport report;
+  absl::Status s = RunIndexer(opts, &report);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(report.catalog_updates, 2);
+  auto snap = Snapshot::Open(report.snapshot_dir, SnapshotOptions());
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  const Snapshot& next = **snap;
+  EXPECT_EQ(next.manifest().catalog_updates(), 2);
+  EXPECT_GE(CatalogTimeOf(next), kNow + 2);
+  const int32_t mug = next.FindItem("MUG");
+  ASSERT_GE(mug, 0);
+  EXPECT_EQ(next.item(mug).price(), 11);
+  auto history = next.PriceHistory(mug);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].source(), "catalog");
+  EXPECT_EQ(history[1].source(), "update");
+  EXPECT_EQ(history[1].from_price(), 8);
+  EXPECT_EQ(history[1].to_price(), 11);
+  const int32_t cup = next.FindItem("NEWCUP");
+  ASSERT_GE(cup, 0);
+  EXPECT_EQ(next.item(cup).category(), "Kitchen");
+  // Purchases are not counted twice: the store had none after the export.
+  EXPECT_EQ(next.item(next.FindItem("CUP")).orders(), 40);
+
+  // Served, the snapshot has the updates: the server applies none again.
+  holder_.Set(*snap);
+  Open();
+  StartEngine();
+  View v = Acquire();
+  EXPECT_EQ(v.catalog, nullptr);
+  EXPECT_EQ(PriceHistoryOf(v, mug).size(), 2u);
+  EXPECT_EQ(PriceAt(v, mug, kNow + 100), 11);
 }
 
 }  // namespace
