@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -64,8 +65,11 @@ grpc::Status Send(v1::Recommender::Stub* stub, int timeout_ms,
 }
 
 int Fail(const grpc::Status& s, const std::string& server, int64_t sent) {
-  std::cerr << "boomerang: error: UpdateItems: " << s.error_message()
-            << " (after " << sent << " updates were stored";
+  std::cerr << "boomerang: error: "
+            << absl::StatusCodeToString(
+                   static_cast<absl::StatusCode>(s.error_code()))
+            << ": " << s.error_message() << " (after " << sent
+            << " updates were stored";
   if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
     std::cerr << "; is boomerang-server running on " << server << "?";
   }

@@ -55,21 +55,38 @@ int64_t CatalogTimeOf(const Snapshot& snapshot) {
 std::shared_ptr<const CatalogOverlay> CatalogOverlay::Build(
     const Snapshot& base, const std::vector<CatalogUpdate>& updates) {
   auto overlay = std::shared_ptr<CatalogOverlay>(new CatalogOverlay(base));
-  const int64_t after = CatalogTimeOf(base);
   absl::flat_hash_set<std::string> touched;
-  for (const CatalogUpdate& u : updates) {
-    if (u.micros / 1000000 <= after) continue;
-    const int32_t before = overlay->FindItem(u.update.item_id());
-    const std::string old_category =
-        before >= 0 ? overlay->item(before).category() : std::string();
-    overlay->Apply(u);
-    touched.insert(old_category);
-    touched.insert(
-        overlay->item(overlay->FindItem(u.update.item_id())).category());
-  }
+  for (const CatalogUpdate& u : updates)
+    overlay->ApplyAfterCatalog(u, &touched);
   if (overlay->records_.empty()) return nullptr;
   overlay->Finish(std::vector<std::string>(touched.begin(), touched.end()));
   return overlay;
+}
+
+std::shared_ptr<const CatalogOverlay> CatalogOverlay::Extend(
+    const CatalogOverlay& prev, const std::vector<CatalogUpdate>& batch) {
+  for (const CatalogUpdate& u : batch) {
+    if (u.micros < prev.newest_micros_) return nullptr;
+    if ((u.update.has_title() || u.update.has_category()) &&
+        prev.new_index_.contains(u.update.item_id())) {
+      return nullptr;
+    }
+  }
+  auto overlay = std::shared_ptr<CatalogOverlay>(new CatalogOverlay(prev));
+  absl::flat_hash_set<std::string> touched;
+  for (const CatalogUpdate& u : batch) overlay->ApplyAfterCatalog(u, &touched);
+  overlay->Finish(std::vector<std::string>(touched.begin(), touched.end()));
+  return overlay;
+}
+
+void CatalogOverlay::ApplyAfterCatalog(
+    const CatalogUpdate& u, absl::flat_hash_set<std::string>* touched) {
+  if (u.micros / 1000000 <= CatalogTimeOf(*base_)) return;
+  const int32_t before = FindItem(u.update.item_id());
+  if (before >= 0) touched->insert(item(before).category());
+  Apply(u);
+  touched->insert(item(FindItem(u.update.item_id())).category());
+  newest_micros_ = std::max(newest_micros_, u.micros);
 }
 
 void CatalogOverlay::Apply(const CatalogUpdate& c) {
@@ -92,7 +109,14 @@ void CatalogOverlay::Apply(const CatalogUpdate& c) {
     ch.set_from_price(rec.price());
     ch.set_to_price(u.price());
     ch.set_source("update");
-    prices_[index].push_back(std::move(ch));
+    std::shared_ptr<std::vector<v1::PriceChange>>& history = prices_[index];
+    if (history == nullptr) {
+      history = std::make_shared<std::vector<v1::PriceChange>>();
+    } else if (history.use_count() > 1) {
+      // Still shared with the overlay this one was extended from.
+      history = std::make_shared<std::vector<v1::PriceChange>>(*history);
+    }
+    history->push_back(std::move(ch));
     rec.set_price(u.price());
   }
   if (u.has_stock_quantity()) {
@@ -150,7 +174,7 @@ void CatalogOverlay::Finish(const std::vector<std::string>& touched) {
 // normalised, plus a bonus for the same category, is the same idea at the
 // cost of one pass over the postings of the item's own tokens.
 void CatalogOverlay::FindLookAlikes() {
-  if (new_ids_.empty()) return;
+  if (looked_up_ >= new_ids_.size()) return;
   const int32_t n = num_items();
   absl::flat_hash_map<std::string, std::vector<int32_t>> postings;
   std::vector<std::vector<std::string>> tokens(n);
@@ -172,7 +196,8 @@ void CatalogOverlay::FindLookAlikes() {
     }
     return norms[i];
   };
-  for (int32_t k = 0; k < static_cast<int32_t>(new_ids_.size()); ++k) {
+  for (int32_t k = static_cast<int32_t>(looked_up_);
+       k < static_cast<int32_t>(new_ids_.size()); ++k) {
     const int32_t self = base_->num_items() + k;
     const v1::ItemRecord& rec = item(self);
     if (rec.title().empty() || rec.category().empty()) continue;
@@ -227,12 +252,13 @@ void CatalogOverlay::FindLookAlikes() {
     auto [mine, added] = similar_.try_emplace(self);
     mine->second.insert(mine->second.begin(), edges.begin(), edges.end());
   }
+  looked_up_ = new_ids_.size();
 }
 
 const std::vector<v1::PriceChange>* CatalogOverlay::LivePrices(
     int32_t index) const {
   auto it = prices_.find(index);
-  return it == prices_.end() ? nullptr : &it->second;
+  return it == prices_.end() ? nullptr : it->second.get();
 }
 
 int32_t CatalogOverlay::num_items() const {
@@ -296,41 +322,51 @@ int CatalogOverlay::recent_days() const { return base_->recent_days(); }
 
 // ---- CatalogView -----------------------------------------------------------
 
-void CatalogView::Insert(const v1::Event& e) {
-  if (e.type() != v1::Event::ITEM_UPDATE) return;
+bool CatalogView::Insert(const v1::Event& e, CatalogUpdate* kept) {
+  if (e.type() != v1::Event::ITEM_UPDATE) return false;
   const int64_t micros =
       e.timestamp().seconds() * 1000000 + e.timestamp().nanos() / 1000;
-  if (!keys_.try_emplace(e.idempotency_key(), micros).second) return;
+  if (!keys_.try_emplace(e.idempotency_key(), micros).second) return false;
   CatalogUpdate u{micros, e.idempotency_key(), e.item_update()};
   auto less = [](const CatalogUpdate& a, const CatalogUpdate& b) {
     return a.micros != b.micros ? a.micros < b.micros : a.key < b.key;
   };
   // Appends are nearly always the newest: insert from the back.
   auto pos = std::upper_bound(updates_.begin(), updates_.end(), u, less);
+  if (kept != nullptr) *kept = u;
   updates_.insert(pos, std::move(u));
+  return true;
 }
 
 void CatalogView::Add(const std::vector<const v1::Event*>& events) {
   absl::MutexLock lock(&updates_mu_);
-  bool any = false;
+  std::vector<CatalogUpdate> batch;
   for (const v1::Event* e : events) {
-    if (e->type() != v1::Event::ITEM_UPDATE) continue;
-    Insert(*e);
-    any = true;
+    CatalogUpdate kept;
+    if (Insert(*e, &kept)) batch.push_back(std::move(kept));
   }
-  if (!any) return;
-  ++generation_;
+  if (batch.empty()) return;
+  std::sort(batch.begin(), batch.end(),
+            [](const CatalogUpdate& a, const CatalogUpdate& b) {
+              return a.micros != b.micros ? a.micros < b.micros : a.key < b.key;
+            });
   std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<const CatalogOverlay> prev;
+  bool fresh = false;
   {
     absl::MutexLock built(&built_mu_);
-    current_generation_ = generation_;
+    fresh = built_generation_ == current_generation_;
     snapshot = built_for_.lock();
+    prev = built_;
+    current_generation_ = ++generation_;
   }
   if (snapshot == nullptr) return;  // the next request builds it
   // Off the request path (the log's writer thread, before the append is
-  // acknowledged): the next request finds the overlay built.
-  std::shared_ptr<const CatalogOverlay> overlay =
-      CatalogOverlay::Build(*snapshot, updates_);
+  // acknowledged): the next request finds the overlay built. Usually only
+  // this batch is applied to the last overlay (copy-on-write).
+  std::shared_ptr<const CatalogOverlay> overlay;
+  if (fresh && prev != nullptr) overlay = CatalogOverlay::Extend(*prev, batch);
+  if (overlay == nullptr) overlay = CatalogOverlay::Build(*snapshot, updates_);
   absl::MutexLock built(&built_mu_);
   built_ = std::move(overlay);
   built_for_ = snapshot;

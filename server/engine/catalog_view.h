@@ -35,6 +35,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "boomerang/v1/recommender.pb.h"
@@ -63,6 +64,13 @@ class CatalogOverlay final : public ItemGraph {
   static std::shared_ptr<const CatalogOverlay> Build(
       const Snapshot& base, const std::vector<CatalogUpdate>& updates);
 
+  // `prev` with `batch` (newer than every update in it) applied: the cost
+  // of the batch and the changed items, not of every update so far. Null
+  // when a full Build is needed instead (an update older than the newest
+  // applied, or one renaming a new item: its look-alikes would be stale).
+  static std::shared_ptr<const CatalogOverlay> Extend(
+      const CatalogOverlay& prev, const std::vector<CatalogUpdate>& batch);
+
   const Snapshot& base() const { return *base_; }
   // Changed or new items.
   size_t overrides() const { return records_.size(); }
@@ -86,17 +94,28 @@ class CatalogOverlay final : public ItemGraph {
 
  private:
   explicit CatalogOverlay(const Snapshot& base) : base_(&base) {}
+  CatalogOverlay(const CatalogOverlay&) = default;
+  // Applies `u` when it is after the base's catalog; adds the categories
+  // it moved an item out of and into to `touched`.
+  void ApplyAfterCatalog(const CatalogUpdate& u,
+                         absl::flat_hash_set<std::string>* touched);
   void Apply(const CatalogUpdate& u);
   // Category lists of the categories an update touched, and the new
   // items' look-alikes.
   void Finish(const std::vector<std::string>& touched_categories);
+  // For the new items from index looked_up_ on.
   void FindLookAlikes();
 
   const Snapshot* base_;
   absl::flat_hash_map<int32_t, v1::ItemRecord> records_;
   std::vector<std::string> new_ids_;  // index num_items() + k
   absl::flat_hash_map<std::string, int32_t> new_index_;
-  absl::flat_hash_map<int32_t, std::vector<v1::PriceChange>> prices_;
+  // Shared between an overlay and the one extended from it; copied (per
+  // item) on the first change after the copy.
+  absl::flat_hash_map<int32_t, std::shared_ptr<std::vector<v1::PriceChange>>>
+      prices_;
+  int64_t newest_micros_ = 0;  // of the updates applied
+  size_t looked_up_ = 0;       // new items whose look-alikes are found
   absl::flat_hash_map<std::string, std::vector<int32_t>> best_, by_price_;
   absl::flat_hash_map<int32_t, std::vector<SimilarEdge>> similar_;
 };
@@ -119,7 +138,10 @@ class CatalogView {
   int64_t updates() const;
 
  private:
-  void Insert(const v1::Event& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(updates_mu_);
+  // Keeps `e` if it is a new ITEM_UPDATE (and copies it to `kept` when not
+  // null); returns whether it did.
+  bool Insert(const v1::Event& e, CatalogUpdate* kept = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(updates_mu_);
   // The built overlay when it is for `snapshot` and the current updates.
   bool Cached(const std::shared_ptr<const Snapshot>& snapshot,
               std::shared_ptr<const CatalogOverlay>* out) const

@@ -36,13 +36,13 @@ awk -F, 'NR > 1 {print $1}' "$work/shop/catalog.csv" > "$work/items.txt"
 nitems=$(wc -l < "$work/items.txt")
 # Price and stock changes of known items, round robin: every row differs
 # (its price), so none is a duplicate.
-awk -v n="$updates" 'BEGIN { srand(7) }
+awk -v n="$updates" '
   { ids[NR] = $1 }
   END {
     print "item_id,price,in_stock"
     for (k = 0; k < n; ++k) {
       i = k % NR + 1
-      printf "%s,%.2f,%d\n", ids[i], 1 + k / 1000.0 + rand(), (i % 10 != 0)
+      printf "%s,%.2f,%d\n", ids[i], 1 + k * 0.01, (i % 10 != 0)
     }
   }' "$work/items.txt" > "$work/updates.csv"
 awk -v n="$new_items" 'BEGIN {
