@@ -11,14 +11,15 @@
 #      (a tenth of them sold out);
 #   4. a push of --new-items new items (title + category), timed.
 #
-#   tools/loadgen/bench_catalog.sh [--updates 200000] [--new-items 2000]
-#       [--qps 500] [--duration 10] [--keep]
+#   tools/loadgen/bench_catalog.sh [--shop-items 300] [--updates 200000]
+#       [--new-items 2000] [--qps 500] [--duration 10] [--keep]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/loadgen/bench_common.sh
-keep=0 updates=200000 new_items=2000 qps=500 duration=10
+keep=0 shop_items=300 updates=200000 new_items=2000 qps=500 duration=10
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --shop-items) shop_items=$2; shift 2 ;;
     --updates) updates=$2; shift 2 ;;
     --new-items) new_items=$2; shift 2 ;;
     --qps) qps=$2; shift 2 ;;
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
 done
 bench_init boomerang-bench-catalog
 bin=build/bin
-$bin/boomerang-demo-shop --out "$work/shop" > /dev/null
+$bin/boomerang-demo-shop --items "$shop_items" --out "$work/shop" > /dev/null
 $bin/boomerang-indexer --purchases "$work/shop/orders.csv.gz" \
   --catalog "$work/shop/catalog.csv" --out "$work/snaps" --quiet > /dev/null
 awk -F, 'NR > 1 {print $1}' "$work/shop/catalog.csv" > "$work/items.txt"
