@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <numeric>
 #include <optional>
 
@@ -18,7 +19,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "boomerang/v1/snapshot.pb.h"
 #include "indexer/customer_histories.h"
 #include "indexer/file_line_source.h"
@@ -118,6 +121,13 @@ class Progress {
   Clock::time_point last_ = Clock::now();
 };
 
+// Months since 1970-01 (UTC) of a unix time.
+int32_t MonthOf(int64_t t) {
+  const absl::CivilSecond c =
+      absl::ToCivilSecond(absl::FromUnixSeconds(t), absl::UTCTimeZone());
+  return static_cast<int32_t>((c.year() - 1970) * 12 + (c.month() - 1));
+}
+
 // Everything the indexer learns about one item.
 struct ItemAccumulator {
   std::string id;
@@ -127,6 +137,11 @@ struct ItemAccumulator {
   double catalog_price = -1;
   bool in_stock = true;
   bool in_catalog = false;
+  // From live catalog updates (ITEM_UPDATE events after the catalog).
+  bool not_recommendable = false;
+  int64_t stock_quantity = -1;  // -1: not given
+  // Price changes from the catalog and the live updates, oldest first.
+  std::vector<v1::PriceChange> price_changes;
   int64_t orders = 0;
   int64_t recent_orders = 0;
   double quantity = 0;
@@ -137,6 +152,9 @@ struct ItemAccumulator {
   // Unit prices of purchase lines, as given: a float would turn 2.95 into
   // 2.9500000476837158 in every answer.
   std::vector<double> prices;
+  // The month of each of `prices` (months since 1970-01), for the price
+  // history of items whose price only the purchases tell.
+  std::vector<int32_t> price_months;
 };
 
 class Shop {
@@ -208,6 +226,9 @@ class Shop {
         }
         kept.prices.insert(kept.prices.end(), other.prices.begin(),
                            other.prices.end());
+        kept.price_months.insert(kept.price_months.end(),
+                                 other.price_months.begin(),
+                                 other.price_months.end());
         if (!kept.in_catalog && other.in_catalog) {
           kept.title = other.title;
           kept.category = other.category;
@@ -404,7 +425,7 @@ bool ParseFlag(absl::string_view v, bool* out) {
 // One well-formed catalog record: an item of the shop, a non-product, or a
 // bad line.
 void AddCatalogRecord(const CsvRecord& rec, const CatalogColumns& cols,
-                      Shop* shop,
+                      int64_t catalog_time, Shop* shop,
                       absl::flat_hash_set<std::string>* not_products,
                       InputStats* stats) {
   const ColumnIndex& columns = cols.columns;
@@ -479,9 +500,18 @@ void AddCatalogRecord(const CsvRecord& rec, const CatalogColumns& cols,
   }
   item.catalog_price = price;
   item.in_stock = in_stock;
+  item.price_changes.clear();
+  if (price >= 0) {
+    v1::PriceChange ch;
+    ch.set_time(catalog_time);
+    ch.set_to_price(price);
+    ch.set_source("catalog");
+    item.price_changes.push_back(std::move(ch));
+  }
 }
 
-absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
+absl::Status ReadCatalog(const IndexerOptions& options,
+                         int64_t report_catalog_time, Shop* shop,
                          absl::flat_hash_set<std::string>* not_products,
                          InputStats* stats, Progress* progress) {
   stats->path = options.catalog_path;
@@ -508,7 +538,8 @@ absl::Status ReadCatalog(const IndexerOptions& options, Shop* shop,
                              cols->columns.min_fields()));
       continue;
     }
-    AddCatalogRecord(rec, *cols, shop, not_products, stats);
+    AddCatalogRecord(rec, *cols, report_catalog_time, shop, not_products,
+                     stats);
   }
   stats->lines_read = parser.lines_read();
   return CheckReaderError(*input->source);
@@ -525,6 +556,7 @@ void AddPurchaseLine(const PurchaseLine& line, Shop* shop,
   item.quantity += line.quantity;
   if (line.has_price && line.price > 0 && shop->KeepsPriceOf(item)) {
     item.prices.push_back(line.price);
+    item.price_months.push_back(MonthOf(line.timestamp));
   }
   OrderTable& orders = shop->orders();
   const int32_t o = shop->OrderIndex(line.order_id, line.timestamp);
@@ -540,6 +572,33 @@ void AddPurchaseLine(const PurchaseLine& line, Shop* shop,
                &item.months);
   report->data_start = std::min(report->data_start, line.timestamp);
   report->data_end = std::max(report->data_end, line.timestamp);
+}
+
+// A live catalog change (UpdateItems) on top of the catalog file, as the
+// server applies it (server/engine/catalog_view.cc): unset fields keep
+// their value; an unknown id is a new catalog item.
+void ApplyItemUpdate(const v1::ItemUpdate& u, int64_t t, Shop* shop) {
+  if (u.item_id().empty()) return;
+  ItemAccumulator& item = shop->items()[shop->ItemIndex(u.item_id())];
+  item.in_catalog = true;
+  if (u.has_price() && u.price() != item.catalog_price) {
+    v1::PriceChange ch;
+    ch.set_time(t);
+    ch.set_from_price(std::max(0.0, item.catalog_price));
+    ch.set_to_price(u.price());
+    ch.set_source("update");
+    item.price_changes.push_back(std::move(ch));
+    item.catalog_price = u.price();
+  }
+  if (u.has_stock_quantity()) {
+    item.stock_quantity = u.stock_quantity();
+    item.in_stock = u.stock_quantity() > 0;
+  }
+  if (u.has_in_stock()) item.in_stock = u.in_stock();
+  if (u.has_title()) item.title = u.title();
+  if (u.has_category()) item.category = u.category();
+  if (u.has_brand()) item.brand = u.brand();
+  if (u.has_recommendable()) item.not_recommendable = !u.recommendable();
 }
 
 // Adds the event store's purchases after the export's last purchase as
@@ -560,6 +619,18 @@ absl::Status ReadLiveEvents(
     s = store.status();
     if (s.ok()) {
       s = (*store)->ForEach([&](const v1::Event& e) {
+        if (e.type() == v1::Event::ITEM_UPDATE) {
+          // Catalog updates sort first (empty customer id), in time order.
+          const int64_t t = e.timestamp().seconds();
+          if (t > report->catalog_time &&
+              (options.until <= 0 || t < options.until)) {
+            ApplyItemUpdate(e.item_update(), t, shop);
+            ++report->catalog_updates;
+            report->catalog_updates_end =
+                std::max(report->catalog_updates_end, t);
+          }
+          return true;
+        }
         if (e.type() != v1::Event::PURCHASE) return true;
         const int64_t t = e.timestamp().seconds();
         if (t <= export_end) {
@@ -941,16 +1012,32 @@ absl::Status CheckOptions(const IndexerOptions& options) {
   return absl::OkStatus();
 }
 
+// The catalog's moment: --catalog-time, else the catalog file's
+// modification time (when it was exported), else 0 (no catalog: every live
+// update counts).
+int64_t CatalogTime(const IndexerOptions& options) {
+  if (options.catalog_time >= 0) return options.catalog_time;
+  if (options.catalog_path.empty()) return 0;
+  std::error_code ec;
+  const auto mtime = std::filesystem::last_write_time(options.catalog_path, ec);
+  if (ec) return 0;
+  const auto system = std::chrono::time_point_cast<std::chrono::seconds>(
+      mtime - std::filesystem::file_time_type::clock::now() +
+      std::chrono::system_clock::now());
+  return system.time_since_epoch().count();
+}
+
 // Reads the catalog (if any), the purchases and the live events (if any)
 // into `shop`.
 absl::Status ReadInputs(const IndexerOptions& options, Shop* shop,
                         IndexReport* report, Progress* progress) {
   ItemExclusion exclusion(options.excluded_item_patterns);
   absl::flat_hash_set<std::string> not_products;
+  report->catalog_time = CatalogTime(options);
   if (!options.catalog_path.empty()) {
     progress->Phase("reading catalog");
-    absl::Status s =
-        ReadCatalog(options, shop, &not_products, &report->catalog, progress);
+    absl::Status s = ReadCatalog(options, report->catalog_time, shop,
+                                 &not_products, &report->catalog, progress);
     if (!s.ok()) return s;
   }
   progress->Phase("reading purchases");
@@ -1208,6 +1295,36 @@ absl::Status FitModels(const IndexerOptions& options, const Shop& shop,
                               fitted);
 }
 
+// The item's price history (the "prices" table): the catalog's price and
+// the live updates after it; when neither gives a price, the median unit
+// price of its purchase lines per month, a change wherever it moves.
+v1::PriceHistory PriceHistoryOf(const ItemAccumulator& it) {
+  v1::PriceHistory h;
+  for (const v1::PriceChange& c : it.price_changes) *h.add_changes() = c;
+  if (h.changes_size() > 0 || it.catalog_price >= 0 || it.prices.empty() ||
+      it.prices.size() != it.price_months.size()) {
+    return h;
+  }
+  std::map<int32_t, std::vector<double>> by_month;
+  for (size_t k = 0; k < it.prices.size(); ++k) {
+    by_month[it.price_months[k]].push_back(it.prices[k]);
+  }
+  double last = 0;
+  for (auto& [month, prices] : by_month) {
+    auto mid = prices.begin() + prices.size() / 2;
+    std::nth_element(prices.begin(), mid, prices.end());
+    if (*mid == last) continue;
+    const absl::CivilMonth m(1970 + month / 12, 1 + month % 12);
+    v1::PriceChange* c = h.add_changes();
+    c->set_time(absl::ToUnixSeconds(absl::FromCivil(m, absl::UTCTimeZone())));
+    c->set_from_price(last);
+    c->set_to_price(*mid);
+    c->set_source("purchases");
+    last = *mid;
+  }
+  return h;
+}
+
 // One ItemRecord per item and one FbtList per item with co-purchases.
 // Frees the items' unit prices.
 void AddItems(std::vector<ItemAccumulator>& items, const FittedModels& fitted,
@@ -1220,6 +1337,8 @@ void AddItems(std::vector<ItemAccumulator>& items, const FittedModels& fitted,
     rec.set_category(it.category);
     rec.set_brand(it.brand);
     rec.set_index(static_cast<int32_t>(fitted.table_index[a]));
+    v1::PriceHistory history = PriceHistoryOf(it);
+    if (history.changes_size() > 0) writer->AddPriceHistory(it.id, history);
     double price = it.catalog_price;
     if (price < 0 && !it.prices.empty()) {
       // Median unit price: robust to quantity tiers and one-off errors.
@@ -1229,6 +1348,8 @@ void AddItems(std::vector<ItemAccumulator>& items, const FittedModels& fitted,
     }
     rec.set_price(std::max(0.0, price));
     rec.set_in_stock(it.in_stock);
+    rec.set_not_recommendable(it.not_recommendable);
+    if (it.stock_quantity >= 0) rec.set_stock_quantity(it.stock_quantity);
     rec.set_orders(it.orders);
     rec.set_recent_orders(it.recent_orders);
     rec.set_quantity(it.quantity);
@@ -1242,6 +1363,7 @@ void AddItems(std::vector<ItemAccumulator>& items, const FittedModels& fitted,
     }
     writer->AddItem(it.id, rec);
     std::vector<double>().swap(it.prices);
+    std::vector<int32_t>().swap(it.price_months);
 
     if (fitted.co.neighbors[a].empty()) continue;
     v1::FbtList list;
@@ -1482,6 +1604,17 @@ v1::SnapshotManifest BuildManifest(const IndexerOptions& options,
   manifest.set_data_start(FormatTimestamp(report.data_start));
   manifest.set_data_end(FormatTimestamp(report.data_end));
   manifest.set_export_data_end(FormatTimestamp(report.export_data_end));
+  // The catalog's moment and the live updates taken on top of it: the
+  // server applies the updates after catalog_time.
+  // An update the indexer took is in the snapshot's catalog: the moment
+  // is the later of the file's and the newest update's, so the server does
+  // not apply those again.
+  const int64_t catalog_time =
+      std::max(report.catalog_time, report.catalog_updates_end);
+  if (catalog_time > 0) {
+    manifest.set_catalog_time(FormatTimestamp(catalog_time));
+  }
+  manifest.set_catalog_updates(report.catalog_updates);
   AddManifestInputs(options, report, &manifest);
   if (fitted.embeddings) {
     manifest.set_ann_index(fitted.embeddings->info.ann_index());

@@ -44,6 +44,11 @@ struct IndexerOptions {
   // after the export's last purchase are added as purchase lines (earlier
   // ones are taken to be in the export already: no double counting).
   std::string events_dir;
+  // The catalog's moment (unix seconds): ITEM_UPDATE events of the event
+  // store after it are applied on top of the catalog (earlier ones are
+  // taken to be in it). -1 (the default): the catalog file's modification
+  // time; without a catalog file, every update applies.
+  int64_t catalog_time = -1;
 
   CooccurrenceOptions cooccurrence;
   EmbeddingOptions embeddings;
@@ -135,6 +140,11 @@ struct IndexReport {
   // the export already covers their time.
   int64_t live_purchase_lines = 0;
   int64_t live_purchases_in_export = 0;
+  // Catalog updates (ITEM_UPDATE) applied, and the catalog's moment they
+  // were after (0: every update).
+  int64_t catalog_updates = 0;
+  int64_t catalog_time = 0;
+  int64_t catalog_updates_end = 0;  // the newest update applied
   // The latest purchase of the export alone (data_end also counts live
   // purchases).
   int64_t export_data_end = 0;

@@ -35,6 +35,7 @@ using boomerang::IndexerOptions;
 struct CommandFlags {
   std::vector<std::string> catalog_columns;  // --catalog-column
   std::vector<std::string> catalog_lookups;  // --catalog-lookup
+  std::string catalog_time;                  // --catalog-time
   std::string scoring = "llr";
   bool quiet = false;
   int threads = 0;
@@ -49,6 +50,10 @@ void AddSourceFlags(CLI::App& app, IndexerOptions* opts, CommandFlags* flags) {
                  "the server's live event store (its --events-dir): adds its "
                  "purchases after the export's last one (safe while the server "
                  "runs)");
+  app.add_option("--catalog-time", flags->catalog_time,
+                 "the catalog file's moment (ISO 8601): live catalog updates "
+                 "(UpdateItems) after it are applied on top of it (default: "
+                 "the file's modification time; no --catalog: all updates)");
   app.add_option("--catalog", opts->catalog_path,
                  "optional catalog CSV: item_id, title, category (a path such "
                  "as Home/Kitchen/Mugs), brand, price, in_stock, "
@@ -181,6 +186,14 @@ absl::Status ApplyFlags(const boomerang::PurchaseInputFlags& input,
     return absl::InvalidArgumentError(absl::StrCat(
         "--abc-a-share ", opts->abc_shares.a, " and --abc-b-share ",
         opts->abc_shares.b, " add up to more than 1"));
+  }
+  if (!flags.catalog_time.empty()) {
+    auto t = boomerang::ParseTimestamp(flags.catalog_time);
+    if (!t.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--catalog-time: ", t.status().message()));
+    }
+    opts->catalog_time = *t;
   }
   auto sc = boomerang::ParseScoring(flags.scoring);
   if (!sc.ok()) return sc.status();

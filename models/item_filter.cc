@@ -57,6 +57,9 @@ absl::StatusOr<ItemFilter> ItemFilter::Create(const v1::Filter& filter) {
 }
 
 bool ItemFilter::Allows(const v1::ItemRecord& item) const {
+  // The shop said never to show it (catalog column or live update),
+  // whatever the request asks.
+  if (item.not_recommendable()) return false;
   if (in_stock_only_ && !item.in_stock()) return false;
   if (min_price_ > 0 || max_price_ > 0) {
     const double p = item.price();

@@ -19,6 +19,7 @@
 #include "models/events/event_store.h"
 #include "models/snapshot/snapshot.h"
 #include "server/auth.h"
+#include "server/engine/catalog_view.h"
 #include "server/engine/engine.h"
 #include "server/engine/live_events.h"
 #include "server/engine/live_view.h"
@@ -182,6 +183,12 @@ absl::Status Server::Parts::OpenEvents() {
       // has them.
       const int64_t end = ExportDataEnd(*snapshot);
       return end > 0 ? end - days * 86400 : 0;
+    };
+    // Catalog updates after the serving snapshot's catalog exist only in
+    // the log: kept until a snapshot's catalog_time passes them.
+    eopts.keep_catalog_after = [this]() -> int64_t {
+      std::shared_ptr<const Snapshot> snapshot = holder.Current();
+      return snapshot == nullptr ? 0 : CatalogTimeOf(*snapshot);
     };
   }
   auto opened = EventStore::Open(options.events_dir, eopts);

@@ -50,6 +50,7 @@
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
 #include "tools/batch_client.h"
+#include "tools/catalog_client.h"
 #include "tools/client_channel.h"
 #include "tools/eval.h"
 #include "tools/events_command.h"
@@ -273,6 +274,9 @@ struct Flags {
   int64_t pin_version = 0;
 
   EventsFlags events;
+  // catalog push / set.
+  std::string catalog_path;
+  boomerang::CatalogSetFlags catalog;
 };
 
 // The subcommands, to tell after parsing which one was given.
@@ -289,6 +293,8 @@ struct Commands {
   CLI::App* audience = nullptr;
   CLI::App* batch_picks = nullptr;
   CLI::App* admin = nullptr;
+  CLI::App* catalog_push = nullptr;
+  CLI::App* catalog_set = nullptr;
   CLI::App* health = nullptr;
   CLI::App* services = nullptr;
   EventsCommands events;
@@ -567,6 +573,45 @@ CLI::App* AddAdminCommand(CLI::App& app, Flags* f) {
   return cmd;
 }
 
+// `catalog push FILE` and `catalog set --item X ...` (UpdateItems).
+void AddCatalogCommands(CLI::App& app, Flags* f, Commands* c) {
+  CLI::App* cmd = app.add_subcommand(
+      "catalog", "change the live catalog: prices, stock, titles, new items");
+  cmd->require_subcommand(1);
+  c->catalog_push = cmd->add_subcommand(
+      "push",
+      "send a catalog CSV (the indexer's --catalog columns, plus "
+      "stock_quantity) in calls of 10,000 items");
+  c->catalog_push->add_option("file", f->catalog_path, "CSV file ('-': stdin)")
+      ->required();
+  CLI::App* set = cmd->add_subcommand("set", "change one item");
+  c->catalog_set = set;
+  boomerang::CatalogSetFlags& s = f->catalog;
+  set->add_option("--item", s.item, "the item id (a new id adds an item)")
+      ->required();
+  // Only the flags given change the item (the others stay unset).
+  set->add_option_function<double>(
+      "--price", [&s](const double& v) { s.price = v; }, "the price now");
+  set->add_option_function<std::string>(
+      "--in-stock", [&s](const std::string& v) { s.in_stock = v; },
+      "true or false");
+  set->add_option_function<int64_t>(
+      "--stock", [&s](const int64_t& v) { s.stock = v; },
+      "units on hand (0: out of stock)");
+  set->add_option_function<std::string>(
+      "--title", [&s](const std::string& v) { s.title = v; },
+      "the item's name");
+  set->add_option_function<std::string>(
+      "--category", [&s](const std::string& v) { s.category = v; },
+      "the item's category");
+  set->add_option_function<std::string>(
+      "--brand", [&s](const std::string& v) { s.brand = v; },
+      "the item's brand");
+  set->add_option_function<std::string>(
+      "--recommendable", [&s](const std::string& v) { s.recommendable = v; },
+      "false: never in a list");
+}
+
 // Every subcommand, in the order --help lists them. `report` runs from its
 // callback during parsing and sets *report_exit.
 Commands AddCommands(CLI::App& app, Flags* f, int* report_exit) {
@@ -585,6 +630,7 @@ Commands AddCommands(CLI::App& app, Flags* f, int* report_exit) {
   boomerang::RegisterReportCommand(&app, report_exit);
   c.admin = AddAdminCommand(app, f);
   c.events = AddEventsCommand(app, &f->events);
+  AddCatalogCommands(app, f, &c);
   c.health = app.add_subcommand("health", "ask the server's health service");
   c.services = app.add_subcommand(
       "services", "list the server's gRPC services (via server reflection)");
@@ -914,6 +960,14 @@ int RunServerCommand(const Commands& commands, const Flags& f,
   if (*commands.audience) return RunAudience(f, c);
   if (*commands.batch_picks) return RunBatchPicks(f, c);
   if (*commands.admin) return RunAdmin(f, c);
+  if (*commands.catalog_push) {
+    return boomerang::RunCatalogPush(c.channel, c.server, c.timeout_ms,
+                                     f.catalog_path);
+  }
+  if (*commands.catalog_set) {
+    return boomerang::RunCatalogSet(c.channel, c.server, c.timeout_ms,
+                                    f.catalog);
+  }
   if (*commands.health) return RunHealth(c);
   if (*commands.services) return RunServices(c);
   if (*commands.events.push) return RunEventsPush(f.events, c);

@@ -44,10 +44,15 @@ int64_t GetBigEndian(const char* p) {
 // Retention, applied by RocksDB as it compacts: drops events (their time is
 // in the key) and idempotency keys (their time is the value) older than
 // keep_after(), asked once per compaction.
+// Catalog updates (ITEM_UPDATE: empty customer id, so the key starts with
+// '\0') have their own cutoff: the serving snapshot's catalog_time, since
+// an update its catalog does not have exists nowhere else.
 class RetentionFilter : public rocksdb::CompactionFilter {
  public:
-  RetentionFilter(bool events, int64_t cutoff_seconds)
-      : events_(events), cutoff_seconds_(cutoff_seconds) {}
+  RetentionFilter(bool events, int64_t cutoff_seconds, int64_t catalog_cutoff)
+      : events_(events),
+        cutoff_seconds_(cutoff_seconds),
+        catalog_cutoff_(catalog_cutoff) {}
   bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value,
               std::string*, bool*) const override {
     if (events_) {
@@ -57,8 +62,13 @@ class RetentionFilter : public rocksdb::CompactionFilter {
       if (zero == nullptr || key.data() + key.size() - (zero + 1) < 8) {
         return false;
       }
-      return GetBigEndian(zero + 1) / 1000000 < cutoff_seconds_;
+      const int64_t seconds = GetBigEndian(zero + 1) / 1000000;
+      if (zero == key.data()) {
+        return catalog_cutoff_ > 0 && seconds < catalog_cutoff_;
+      }
+      return cutoff_seconds_ > 0 && seconds < cutoff_seconds_;
     }
+    if (cutoff_seconds_ <= 0) return false;
     return value.size() == 8 && GetBigEndian(value.data()) < cutoff_seconds_;
   }
   const char* Name() const override { return "BoomerangEventRetention"; }
@@ -66,24 +76,33 @@ class RetentionFilter : public rocksdb::CompactionFilter {
  private:
   const bool events_;
   const int64_t cutoff_seconds_;
+  const int64_t catalog_cutoff_;
 };
 
 class RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
  public:
-  RetentionFilterFactory(bool events,
-                         std::shared_ptr<const std::function<int64_t()>> keep)
-      : events_(events), keep_(std::move(keep)) {}
+  RetentionFilterFactory(
+      bool events, std::shared_ptr<const std::function<int64_t()>> keep,
+      std::shared_ptr<const std::function<int64_t()>> keep_catalog)
+      : events_(events),
+        keep_(std::move(keep)),
+        keep_catalog_(std::move(keep_catalog)) {}
   std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
       const rocksdb::CompactionFilter::Context&) override {
     const int64_t cutoff = *keep_ ? (*keep_)() : 0;
+    // No catalog cutoff: catalog updates are kept for ever.
+    const int64_t catalog =
+        cutoff > 0 && *keep_catalog_ ? (*keep_catalog_)() : 0;
     if (cutoff <= 0) return nullptr;  // keep everything
-    return std::make_unique<RetentionFilter>(events_, cutoff);
+    return std::make_unique<RetentionFilter>(events_, cutoff,
+                                             std::min(catalog, cutoff));
   }
   const char* Name() const override { return "BoomerangEventRetention"; }
 
  private:
   const bool events_;
   const std::shared_ptr<const std::function<int64_t()>> keep_;
+  const std::shared_ptr<const std::function<int64_t()>> keep_catalog_;
 };
 
 std::string EncodeStats(int64_t events, int64_t newest) {
@@ -121,6 +140,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   store->sync_writes_ = options.sync_writes;
   store->keep_after_ =
       std::make_shared<const std::function<int64_t()>>(options.keep_after);
+  store->keep_catalog_after_ = std::make_shared<const std::function<int64_t()>>(
+      options.keep_catalog_after);
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
@@ -128,8 +149,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
   db_opts.max_open_files = -1;
   auto family = [&store](bool events) {
     rocksdb::ColumnFamilyOptions o;
-    o.compaction_filter_factory =
-        std::make_shared<RetentionFilterFactory>(events, store->keep_after_);
+    o.compaction_filter_factory = std::make_shared<RetentionFilterFactory>(
+        events, store->keep_after_, store->keep_catalog_after_);
     // Rewrite files at least every 3 days, so that retention applies even
     // when few new events cause compactions (daily would rewrite the whole
     // store daily).

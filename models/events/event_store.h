@@ -57,6 +57,11 @@ struct EventStoreOptions {
   // asked at every compaction, so it may move (the server's follows the
   // serving snapshot's data end). Null: keep everything.
   std::function<int64_t()> keep_after;
+  // The same for catalog updates (ITEM_UPDATE events), which are needed
+  // until a snapshot's catalog has them (the server's follows the serving
+  // snapshot's catalog_time). Null or 0: keep them all. Never later than
+  // keep_after.
+  std::function<int64_t()> keep_catalog_after;
 };
 
 class EventStore final : public EventLog {
@@ -154,6 +159,7 @@ class EventStore final : public EventLog {
   bool read_only_ = false;
   bool sync_writes_ = true;
   std::shared_ptr<const std::function<int64_t()>> keep_after_;
+  std::shared_ptr<const std::function<int64_t()>> keep_catalog_after_;
   absl::Mutex listener_mu_;  // held while the listener runs
   Listener listener_ ABSL_GUARDED_BY(listener_mu_);
 };

@@ -179,6 +179,32 @@ TEST_F(EventStoreTest, RetentionDropsOldEventsAndTheirKeysAtCompaction) {
   EXPECT_EQ(r->accepted, 1);
 }
 
+// Catalog updates (empty customer id) have their own cutoff: the serving
+// snapshot's catalog time, which may be long before the events' one.
+TEST_F(EventStoreTest, RetentionKeepsCatalogUpdatesTheCatalogLacks) {
+  std::atomic<int64_t> catalog_cutoff{0};
+  EventStoreOptions options;
+  options.keep_after = [] { return int64_t{3000}; };
+  options.keep_catalog_after = [&catalog_cutoff] {
+    return catalog_cutoff.load();
+  };
+  auto store = EventStore::Open(dir_, options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  v1::Event update = Event("", "A", 1000, "price-1");
+  update.set_type(v1::Event::ITEM_UPDATE);
+  update.mutable_item_update()->set_item_id("A");
+  update.mutable_item_update()->set_price(2);
+  ASSERT_TRUE((*store)->Append({update, Event("C1", "A", 1000, "old-1")}).ok());
+  ASSERT_TRUE((*store)->Compact().ok());
+  EXPECT_EQ(CountEvents(**store), 1);  // the purchase went, the update not
+  catalog_cutoff = 500;                // a catalog older than the update
+  ASSERT_TRUE((*store)->Compact().ok());
+  EXPECT_EQ(CountEvents(**store), 1);
+  catalog_cutoff = 2000;  // a snapshot whose catalog has it
+  ASSERT_TRUE((*store)->Compact().ok());
+  EXPECT_EQ(CountEvents(**store), 0);
+}
+
 TEST_F(EventStoreTest, AStoreWithoutCountersIsCountedOnce) {
   {
     auto store = EventStore::Open(dir_);

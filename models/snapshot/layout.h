@@ -49,6 +49,9 @@ inline constexpr const char* kMetaTable = "meta";
 inline constexpr const char* kSimilarTable = "similar";
 // CustomerRecord per customer id.
 inline constexpr const char* kCustomersTable = "customers";
+// PriceHistory per item id (only items with a known price). Absent in
+// snapshots written before it: the reader then has no price histories.
+inline constexpr const char* kPricesTable = "prices";
 
 // Keys of the meta table.
 // PopularItems: best sellers overall and recently. Always written.

@@ -93,6 +93,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Open(
   absl::Status s = snap->LoadItems(t);
   if (s.ok()) s = snap->LoadFbt(t);
   if (s.ok()) s = snap->LoadSimilar(t);
+  if (s.ok()) s = snap->LoadPrices(t);
   if (!s.ok()) return s;
   snap->RankItems();
   s = snap->LoadMeta(t);
@@ -236,6 +237,26 @@ absl::Status Snapshot::LoadSimilar(const TableReader& tables) {
   return absl::OkStatus();
 }
 
+absl::Status Snapshot::LoadPrices(const TableReader& tables) {
+  if (!tables.HasTable(kPricesTable)) return absl::OkStatus();
+  absl::Status parse_error;
+  absl::Status s = tables.ForEach(
+      kPricesTable, [&](absl::string_view key, absl::string_view value) {
+        const int32_t a = FindItem(key);
+        v1::PriceHistory history;
+        if (a < 0 || !history.ParseFromArray(value.data(),
+                                             static_cast<int>(value.size()))) {
+          parse_error = Unreadable(dir_, "price history", key);
+          return false;
+        }
+        std::vector<v1::PriceChange>& out = prices_[a];
+        out.assign(history.changes().begin(), history.changes().end());
+        return true;
+      });
+  if (!s.ok()) return s;
+  return parse_error;
+}
+
 void Snapshot::RankItems() {
   const int32_t n = num_items();
   int64_t best = 1;
@@ -375,11 +396,17 @@ void InnerProducts(const float* rows, int64_t n, int dim, const float* query,
 }  // namespace
 
 float Snapshot::ItemDot(const float* query, int32_t index) const {
+  // Items added by live catalog updates (server/engine/catalog_view.h) take
+  // indices after the snapshot's: they have no vector.
+  if (dim_ == 0 || index < 0 || index >= num_items()) return 0;
   return Dot8(query, item_vector(index), dim_);
 }
 
 float Snapshot::ItemCosine(int32_t a, int32_t b) const {
-  if (dim_ == 0 || item_norms_[a] == 0 || item_norms_[b] == 0) return 0;
+  if (dim_ == 0 || a < 0 || b < 0 || a >= num_items() || b >= num_items() ||
+      item_norms_[a] == 0 || item_norms_[b] == 0) {
+    return 0;  // a live new item (no vector) or none at all
+  }
   return Dot8(item_vector(a), item_vector(b), dim_) /
          (item_norms_[a] * item_norms_[b]);
 }

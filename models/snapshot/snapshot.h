@@ -121,9 +121,19 @@ class Snapshot final : public ItemGraph {
   // Items of exactly this category, cheapest first (for price bands).
   absl::Span<const int32_t> CategoryByPrice(
       absl::string_view category) const override;
-  // |item vector| (0 without one).
+  // |item vector| (0 without one, or for an index past num_items(): the
+  // live catalog's new items have no vector).
   float ItemNorm(int32_t index) const {
-    return item_norms_.empty() ? 0 : item_norms_[index];
+    return item_norms_.empty() || index < 0 || index >= num_items()
+               ? 0
+               : item_norms_[index];
+  }
+  // The item's price history from the "prices" table, oldest first (empty
+  // when the snapshot has none for it).
+  absl::Span<const v1::PriceChange> PriceHistory(int32_t index) const {
+    auto it = prices_.find(index);
+    return it == prices_.end() ? absl::Span<const v1::PriceChange>()
+                               : absl::MakeConstSpan(it->second);
   }
 
   // log(1 + orders) / log(1 + the best seller's orders), in [0, 1].
@@ -174,6 +184,8 @@ class Snapshot final : public ItemGraph {
   absl::Status LoadItems(const TableReader& tables);
   absl::Status LoadFbt(const TableReader& tables);
   absl::Status LoadSimilar(const TableReader& tables);
+  // The "prices" table, when the snapshot has one.
+  absl::Status LoadPrices(const TableReader& tables);
   // Popularity and the per-category lists, from the item records.
   void RankItems();
   // Best sellers, the customer model and the item aliases.
@@ -204,6 +216,7 @@ class Snapshot final : public ItemGraph {
   std::vector<float> item_norms_;
   std::unique_ptr<ann::VectorIndex> item_index_;
   std::unique_ptr<TableReader> tables_;
+  absl::flat_hash_map<int32_t, std::vector<v1::PriceChange>> prices_;
   absl::flat_hash_map<std::string, std::vector<int32_t>> category_best_;
   absl::flat_hash_map<std::string, std::vector<int32_t>> category_by_price_;
   v1::PopularItems popular_;

@@ -69,6 +69,11 @@ void SnapshotWriter::AddFbtList(const std::string& item_id,
   fbt_.emplace_back(item_id, list.SerializeAsString());
 }
 
+void SnapshotWriter::AddPriceHistory(const std::string& item_id,
+                                     const v1::PriceHistory& history) {
+  prices_.emplace_back(item_id, history.SerializeAsString());
+}
+
 void SnapshotWriter::AddSimilarList(const std::string& item_id,
                                     const v1::SimilarList& list) {
   similar_.emplace_back(item_id, list.SerializeAsString());
@@ -148,6 +153,7 @@ absl::Status SnapshotWriter::WriteTables() {
   if (s.ok()) s = tables_->WriteTable(kFbtTable, std::move(fbt_));
   if (s.ok()) s = tables_->WriteTable(kMetaTable, std::move(meta_));
   if (s.ok()) s = tables_->WriteTable(kSimilarTable, std::move(similar_));
+  if (s.ok()) s = tables_->WriteTable(kPricesTable, std::move(prices_));
   if (s.ok() && !customers_written_) {
     s = tables_->WriteTable(kCustomersTable, std::move(customers_));
   }

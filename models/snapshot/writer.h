@@ -56,6 +56,9 @@ class SnapshotWriter {
   // Only items that have a list.
   void AddFbtList(const std::string& item_id, const v1::FbtList& list);
   void AddSimilarList(const std::string& item_id, const v1::SimilarList& list);
+  // The item's price history, oldest first (table "prices").
+  void AddPriceHistory(const std::string& item_id,
+                       const v1::PriceHistory& history);
   void AddCustomer(const std::string& customer_id,
                    const v1::CustomerRecord& record);
   // The customers table, written now and not held in memory (1M customers'
@@ -113,7 +116,7 @@ class SnapshotWriter {
 
   std::unique_ptr<SnapshotBuilder> builder_;
   std::unique_ptr<TableWriter> tables_;  // open while tables are written
-  Rows items_, fbt_, meta_, similar_, customers_;
+  Rows items_, fbt_, meta_, similar_, customers_, prices_;
 };
 
 }  // namespace boomerang

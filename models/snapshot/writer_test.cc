@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "models/snapshot/layout.h"
 #include "models/snapshot/snapshot.h"
+#include "rocksdb/db.h"
 #include "tests/test_util.h"
 #include "tests/tiny_snapshot.h"
 
@@ -301,6 +302,62 @@ TEST(SnapshotWriterTest, ThePicksRankerRoundTripsOrIsLeftOut) {
   auto snap = Snapshot::Open(*dir, {});
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ((*snap)->picks_ranker(), nullptr);
+}
+
+TEST(SnapshotWriterTest, PriceHistoriesRoundTripAndOlderSnapshotsLoad) {
+  testing::TempDir tmp;
+  auto w = SnapshotWriter::Begin(tmp.Sub("snaps"));
+  ASSERT_TRUE(w.ok());
+  (*w)->AddItem("CUP", TinyItem("Cup", 0, 1));
+  (*w)->AddItem("SAUCER", TinyItem("Saucer", 1, 1));
+  v1::PriceHistory h;
+  v1::PriceChange* c = h.add_changes();
+  c->set_time(100);
+  c->set_to_price(2.5);
+  c->set_source("catalog");
+  c = h.add_changes();
+  c->set_time(200);
+  c->set_from_price(2.5);
+  c->set_to_price(1.99);
+  c->set_source("update");
+  (*w)->AddPriceHistory("CUP", h);
+  auto dir = (*w)->Publish(v1::SnapshotManifest());
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  {
+    auto snap = Snapshot::Open(*dir, {});
+    ASSERT_TRUE(snap.ok()) << snap.status();
+    auto cup = (*snap)->PriceHistory((*snap)->FindItem("CUP"));
+    ASSERT_EQ(cup.size(), 2u);
+    EXPECT_EQ(cup[1].to_price(), 1.99);
+    EXPECT_EQ(cup[1].source(), "update");
+    EXPECT_TRUE((*snap)->PriceHistory((*snap)->FindItem("SAUCER")).empty());
+  }
+  // A snapshot written before the table existed: no "prices" column
+  // family at all. It still loads, without histories.
+  const std::string tables = *dir + "/" + kTablesDir;
+  std::vector<std::string> names;
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), tables, &names)
+          .ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const std::string& n : names)
+    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(rocksdb::DBOptions(), tables, cfs, &handles, &db).ok());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == kPricesTable)
+      ASSERT_TRUE(db->DropColumnFamily(handles[i]).ok());
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+  SnapshotOptions no_checks;
+  no_checks.verify_checksums = false;  // the tables' files changed
+  auto old = Snapshot::Open(*dir, no_checks);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_TRUE((*old)->PriceHistory((*old)->FindItem("CUP")).empty());
+  EXPECT_EQ((*old)->item((*old)->FindItem("CUP")).title(), "Cup");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "models/customer_value.h"
 #include "models/parallel_for.h"
 #include "models/purchase_line.h"
+#include "server/engine/catalog_updates.h"
 #include "server/engine/lists.h"
 #include "server/engine/live_events.h"
 #include "server/engine/request_limits.h"
@@ -21,34 +22,33 @@ namespace {
 constexpr double kDay = 86400;
 constexpr double kHour = 3600;
 
-// The catalog as the triggers read it, from the request's view.
+// The live catalog (server/engine/catalog_view.h) as the triggers read it.
 class ViewCatalog final : public TriggerCatalog {
  public:
   explicit ViewCatalog(const View& view) : view_(view) {}
   const std::string& ItemId(int32_t item) const override {
-    return view_.snapshot().item_id(item);
+    return view_.items().item_id(item);
   }
   bool Available(int32_t item) const override {
-    const v1::ItemRecord& rec = view_.snapshot().item(item);
+    const v1::ItemRecord& rec = view_.items().item(item);
     return rec.in_stock() && !rec.not_recommendable();
   }
-  // The snapshot keeps no stock history: an item is as in stock at any
-  // moment as it is now.
-  bool InStockAt(int32_t item, int64_t) const override {
-    return view_.snapshot().item(item).in_stock();
+  bool InStockAt(int32_t item, int64_t time) const override {
+    return view_.catalog != nullptr ? view_.catalog->InStockAt(item, time)
+                                    : view_.items().item(item).in_stock();
   }
   double PriceNow(int32_t item) const override {
-    return view_.snapshot().item(item).price();
+    return view_.items().item(item).price();
   }
-  double PriceAt(int32_t item, int64_t) const override {
-    return view_.snapshot().item(item).price();
+  double PriceAt(int32_t item, int64_t time) const override {
+    return boomerang::PriceAt(view_, item, time);
   }
 
  private:
   const View& view_;
 };
 
-std::vector<ShopperEvent> ShopperEvents(const Snapshot& snapshot,
+std::vector<ShopperEvent> ShopperEvents(const ItemGraph& items,
                                         const std::vector<LiveEvent>& live) {
   std::vector<ShopperEvent> out;
   out.reserve(live.size());
@@ -56,14 +56,14 @@ std::vector<ShopperEvent> ShopperEvents(const Snapshot& snapshot,
     ShopperEvent s;
     s.type = e.type;
     s.time = e.time;
-    s.item = e.item_id.empty() ? -1 : snapshot.FindItem(e.item_id);
+    s.item = e.item_id.empty() ? -1 : items.FindItem(e.item_id);
     s.price = e.price;
     s.session = e.session_id;
     if (e.message != nullptr) {
       s.trigger = e.message->trigger();
       s.message_key = e.message->message_key();
       for (const std::string& id : e.message->item_ids()) {
-        const int32_t i = snapshot.FindItem(id);
+        const int32_t i = items.FindItem(id);
         if (i >= 0) s.message_items.push_back(i);
       }
     }
@@ -91,11 +91,11 @@ std::string Money(double amount) { return absl::StrFormat("%.2f", amount); }
 // The trigger items with their evidence and a sentence each.
 void FillItems(const View& view, const TriggerHit& hit, int64_t as_of,
                v1::AudienceEntry* entry) {
-  const Snapshot& snapshot = view.snapshot();
+  const ItemGraph& items = view.items();
   for (const HitItem& h : hit.items) {
     v1::TriggerItem* out = entry->add_items();
-    const v1::ItemRecord& rec = snapshot.item(h.item);
-    out->set_item_id(snapshot.item_id(h.item));
+    const v1::ItemRecord& rec = items.item(h.item);
+    out->set_item_id(items.item_id(h.item));
     out->set_title(rec.title());
     out->set_category(rec.category());
     out->set_price(h.price_now > 0 ? h.price_now : rec.price());
@@ -132,12 +132,12 @@ void FillItems(const View& view, const TriggerHit& hit, int64_t as_of,
                                  internal::Days(hours / 24), " ago");
         break;
       case Trigger::kMissingComplement: {
-        const std::string& anchor = snapshot.item_id(h.anchor);
+        const std::string& anchor = items.item_id(h.anchor);
         out->set_anchor_item_id(anchor);
         out->set_lift(h.lift);
         out->set_anchor_share(h.anchor_share);
         out->set_days_since_purchase(h.days_since_purchase);
-        const std::string& title = snapshot.item(h.anchor).title();
+        const std::string& title = items.item(h.anchor).title();
         why = absl::StrFormat(
             "bought with %s in %.0f%% of its orders (lift %.1f); you bought it "
             "%s ago and none of its usual companions since",
@@ -165,7 +165,7 @@ TriggerResult Replenishment(const View& view, const v1::CustomerRecord& record,
   options.max_items = s.max_items;
   google::protobuf::RepeatedPtrField<v1::DueItem> due;
   TriggerResult r;
-  if (!DueItemsOf(view.snapshot(), record, options, filter, &due)) return r;
+  if (!DueItemsOf(view, record, options, filter, &due)) return r;
   TriggerHit hit;
   hit.trigger = Trigger::kReplenishment;
   for (const v1::DueItem& d : due) {
@@ -181,7 +181,7 @@ TriggerResult Replenishment(const View& view, const v1::CustomerRecord& record,
     out->set_days_since_purchase(d.days_since_last());
     out->set_explanation(d.explanation());
     HitItem h;
-    h.item = view.snapshot().FindItem(d.item_id());
+    h.item = view.items().FindItem(d.item_id());
     hit.items.push_back(h);
   }
   // Once per item and expected day.
@@ -193,11 +193,11 @@ TriggerResult Replenishment(const View& view, const v1::CustomerRecord& record,
   return r;
 }
 
-std::vector<PurchaseOf> PurchasesOf(const Snapshot& snapshot,
+std::vector<PurchaseOf> PurchasesOf(const ItemGraph& items,
                                     const v1::CustomerRecord& record) {
   std::vector<PurchaseOf> out;
   for (const v1::CustomerItem& ci : record.items()) {
-    const int32_t item = snapshot.FindItem(ci.item_id());
+    const int32_t item = items.FindItem(ci.item_id());
     if (item < 0) continue;
     if (ci.purchase_times_size() == 0) {
       out.push_back({item, ci.last_purchase()});
@@ -318,7 +318,7 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
   ApplyLiveEvents(view, customer_id, as_of, &record, &activity);
   const std::vector<ShopperEvent> events =
       view.live != nullptr
-          ? ShopperEvents(snapshot, view.live->ForCustomer(customer_id))
+          ? ShopperEvents(view.items(), view.live->ForCustomer(customer_id))
           : std::vector<ShopperEvent>();
   const ViewCatalog catalog(view);
   const ContactState contact(events, as_of);
@@ -326,7 +326,7 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
   const bool quiet = contact.Quiet(s.options, as_of);
   absl::flat_hash_map<int32_t, int64_t> last_bought;
   for (const v1::CustomerItem& ci : record.items()) {
-    const int32_t i = snapshot.FindItem(ci.item_id());
+    const int32_t i = view.items().FindItem(ci.item_id());
     if (i >= 0) last_bought[i] = ci.last_purchase();
   }
   const LastPurchase bought_at = [&last_bought](int32_t item) -> int64_t {
@@ -362,8 +362,8 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
       }
       case Trigger::kMissingComplement:
         if (record.items_size() == 0) break;
-        r = MissingComplement(snapshot, PurchasesOf(snapshot, record), catalog,
-                              s.options, as_of, s.max_items);
+        r = MissingComplement(view.items(), PurchasesOf(view.items(), record),
+                              catalog, s.options, as_of, s.max_items);
         break;
       case Trigger::kWinBack:
         r = WinBack(absl::MakeConstSpan(record.order_times().data(),

@@ -1,5 +1,7 @@
 #include "server/engine/engine.h"
 
+#include "absl/synchronization/notification.h"
+#include "server/engine/catalog_updates.h"
 #include "server/engine/live_events.h"
 
 namespace boomerang {
@@ -17,10 +19,14 @@ Engine::Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock,
   // Before anything can be appended: every accepted event reaches the view
   // before its caller hears back, also while Start reads the log.
   live_ = std::make_unique<LiveView>();
+  catalog_ = std::make_unique<CatalogView>();
   LiveView* view = live_.get();
-  log_->SetListener([view](const std::vector<const v1::Event*>& events) {
-    view->Add(events);
-  });
+  CatalogView* catalog = catalog_.get();
+  log_->SetListener(
+      [view, catalog](const std::vector<const v1::Event*>& events) {
+        view->Add(events);
+        catalog->Add(events);
+      });
 }
 
 Engine::~Engine() {
@@ -33,7 +39,11 @@ absl::Status Engine::Start() {
   if (log_ == nullptr) return absl::OkStatus();
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   const int64_t after = snapshot != nullptr ? snapshot->data_end_seconds() : 0;
-  absl::Status s = live_->KeepAfter(*log_, after);
+  // Every catalog update the log keeps: the overlay of each snapshot takes
+  // those after its catalog_time. A duplicate of one the listener added
+  // meanwhile is skipped by its key.
+  absl::Status s = catalog_->Read(*log_);
+  if (s.ok()) s = live_->KeepAfter(*log_, after);
   // A rollback swapped in meanwhile (before the view was read, so its
   // BeforeSnapshotSwap did nothing) needs older events.
   snapshot = holder_->Current();
@@ -74,7 +84,10 @@ absl::StatusOr<View> Engine::Acquire() const {
   if (snapshot == nullptr) {
     return absl::UnavailableError("no snapshot loaded yet");
   }
-  return View{std::move(snapshot), live_.get(), clock_, &ranking_};
+  std::shared_ptr<const CatalogOverlay> catalog =
+      catalog_ != nullptr ? catalog_->For(snapshot) : nullptr;
+  return View{std::move(snapshot), live_.get(), clock_, &ranking_,
+              std::move(catalog)};
 }
 void Engine::RecordEventsAsync(const v1::RecordEventsRequest& request,
                                v1::RecordEventsResponse* response,
@@ -86,6 +99,26 @@ void Engine::RecordEventsAsync(const v1::RecordEventsRequest& request,
 absl::Status Engine::RecordEvents(const v1::RecordEventsRequest& request,
                                   v1::RecordEventsResponse* response) const {
   return boomerang::RecordEvents(log_, clock_, request, response);
+}
+
+void Engine::UpdateItemsAsync(const v1::UpdateItemsRequest& request,
+                              v1::UpdateItemsResponse* response,
+                              std::function<void(absl::Status)> done) const {
+  std::shared_ptr<const Snapshot> snapshot = holder_->Current();
+  boomerang::UpdateItemsAsync(log_, clock_, snapshot.get(), request, response,
+                              std::move(done));
+}
+
+absl::Status Engine::UpdateItems(const v1::UpdateItemsRequest& request,
+                                 v1::UpdateItemsResponse* response) const {
+  absl::Status status;
+  absl::Notification done;
+  UpdateItemsAsync(request, response, [&](absl::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return status;
 }
 
 }  // namespace boomerang

@@ -25,6 +25,7 @@
 #include "models/events/event_log.h"
 #include "models/rank/ranking_options.h"
 #include "models/snapshot/snapshot.h"
+#include "server/engine/catalog_view.h"
 #include "server/engine/clock.h"
 #include "server/engine/live_view.h"
 #include "server/engine/view.h"
@@ -67,9 +68,19 @@ class Engine {
   absl::Status RecordEvents(const v1::RecordEventsRequest& request,
                             v1::RecordEventsResponse* response) const;
 
+  // UpdateItems: validates and appends ITEM_UPDATE events to the log;
+  // `done` once durable (server/engine/catalog_updates.h). The catalog
+  // view has them before `done` runs.
+  void UpdateItemsAsync(const v1::UpdateItemsRequest& request,
+                        v1::UpdateItemsResponse* response,
+                        std::function<void(absl::Status)> done) const;
+  absl::Status UpdateItems(const v1::UpdateItemsRequest& request,
+                           v1::UpdateItemsResponse* response) const;
+
   const SnapshotHolder& holder() const { return *holder_; }
   EventLog* event_log() const { return log_; }
   const LiveView* live_view() const { return live_.get(); }
+  const CatalogView* catalog_view() const { return catalog_.get(); }
   const ServingClock& clock() const { return clock_; }
   const RankingOptions& ranking() const { return ranking_; }
 
@@ -78,7 +89,8 @@ class Engine {
   EventLog* const log_;
   const ServingClock clock_;
   const RankingOptions ranking_;
-  std::unique_ptr<LiveView> live_;  // with a log
+  std::unique_ptr<LiveView> live_;        // with a log
+  std::unique_ptr<CatalogView> catalog_;  // with a log
   std::atomic<bool> started_{false};
 };
 

@@ -157,6 +157,8 @@ absl::Status FrequentlyBoughtTogether(
     const View& view, const v1::FrequentlyBoughtTogetherRequest& request,
     v1::FrequentlyBoughtTogetherResponse* response) {
   const Snapshot& snapshot = view.snapshot();
+  // Live prices, stock and new items (catalog_view.h).
+  const ItemGraph& items = view.items();
   int limit = 0;
   absl::Status s = ValidateFbtRequest(request, &limit);
   if (!s.ok()) return s;
@@ -171,7 +173,7 @@ absl::Status FrequentlyBoughtTogether(
   absl::InlinedVector<FbtAnchor, 4> anchors;
   for (const std::string& id : request.item_ids()) {
     // Ids are stored trimmed (the indexer strips spaces around fields).
-    const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
+    const int32_t index = items.FindItem(absl::StripAsciiWhitespace(id));
     if (index < 0) {
       response->add_unknown_item_ids(id);
       continue;
@@ -179,23 +181,22 @@ absl::Status FrequentlyBoughtTogether(
     bool seen = false;  // a cart may name an item twice
     for (const FbtAnchor& a : anchors) seen = seen || a.item == index;
     if (seen) continue;
-    anchors.push_back(FbtAnchor{index, snapshot.fbt_anchor_orders(index),
-                                snapshot.Fbt(index)});
+    anchors.push_back(
+        FbtAnchor{index, items.fbt_anchor_orders(index), items.Fbt(index)});
   }
   response->set_all_items_unknown(anchors.empty());
-  auto id_of = [&snapshot](int32_t i) -> absl::string_view {
-    return snapshot.item_id(i);
+  auto id_of = [&items](int32_t i) -> absl::string_view {
+    return items.item_id(i);
   };
-  auto title_of = [&snapshot](int32_t i) -> absl::string_view {
-    return snapshot.item(i).title();
+  auto title_of = [&items](int32_t i) -> absl::string_view {
+    return items.item(i).title();
   };
   auto allowed = [&filter](int32_t i) { return filter->Allows(i); };
   RankFrequentlyBoughtTogether(anchors, allowed, limit,
                                FbtItemNames{id_of, title_of},
                                response->mutable_items());
   for (v1::RecommendedItem& item : *response->mutable_items()) {
-    const v1::ItemRecord& rec =
-        snapshot.item(snapshot.FindItem(item.item_id()));
+    const v1::ItemRecord& rec = items.item(items.FindItem(item.item_id()));
     item.set_category(rec.category());
     item.set_price(rec.price());
     item.mutable_reason()->set_code(v1::BOUGHT_TOGETHER);
@@ -222,13 +223,13 @@ absl::Status SimilarItems(const View& view,
   if (!filter.ok()) return filter.status();
   response->set_snapshot_version(snapshot.version());
   const int32_t anchor =
-      snapshot.FindItem(absl::StripAsciiWhitespace(request.item_id()));
+      view.items().FindItem(absl::StripAsciiWhitespace(request.item_id()));
   if (anchor < 0) {
     response->add_unknown_item_ids(request.item_id());
     return absl::OkStatus();
   }
-  response->set_fallback(RankSimilar(snapshot, anchor, Context(*filter), limit,
-                                     view.ranking().similar,
+  response->set_fallback(RankSimilar(view.items(), anchor, Context(*filter),
+                                     limit, view.ranking().similar,
                                      response->mutable_items()));
   return absl::OkStatus();
 }
@@ -237,6 +238,7 @@ absl::Status PersonalPicks(const View& view,
                            const v1::PersonalPicksRequest& request,
                            v1::RecommendationsResponse* response) {
   const Snapshot& snapshot = view.snapshot();
+  const ItemGraph& items = view.items();
   int limit = 0;
   absl::Status s = ValidatePicksRequest(request, &limit);
   if (!s.ok()) return s;
@@ -295,7 +297,7 @@ absl::Status PersonalPicks(const View& view,
   for (const Pick& p : picks) {
     taken.insert(p.item);
     v1::RecommendedItem* item = response->add_items();
-    DescribeItem(snapshot, p.item, item);
+    DescribeItem(items, p.item, item);
     item->set_score(p.score);
     if (p.kind == Pick::kBuyAgain) {
       item->mutable_reason()->set_code(v1::BUY_AGAIN);
@@ -316,7 +318,7 @@ absl::Status PersonalPicks(const View& view,
       const std::string& anchor = snapshot.item_id(p.anchor);
       item->mutable_reason()->set_code(v1::BOUGHT_TOGETHER);
       item->mutable_reason()->set_anchor_item_id(anchor);
-      const std::string& title = snapshot.item(p.anchor).title();
+      const std::string& title = items.item(p.anchor).title();
       item->set_explanation(absl::StrCat(
           "often bought with ", anchor, title.empty() ? "" : " (" + title + ")",
           ", which you ordered recently"));
@@ -328,7 +330,7 @@ absl::Status PersonalPicks(const View& view,
       if (p.anchor >= 0) {
         const std::string& anchor = snapshot.item_id(p.anchor);
         item->mutable_reason()->set_anchor_item_id(anchor);
-        const std::string& title = snapshot.item(p.anchor).title();
+        const std::string& title = items.item(p.anchor).title();
         item->set_explanation(
             absl::StrCat("because you bought ", anchor,
                          title.empty() ? "" : " (" + title + ")"));
@@ -342,7 +344,7 @@ absl::Status PersonalPicks(const View& view,
       request.mode() != v1::PersonalPicksRequest::REPEAT_ONLY &&
       candidates.empty()) {
     for (const HistoryItem& h : history) taken.insert(h.item);
-    AddPopular(snapshot, Context(*filter), limit, &taken,
+    AddPopular(items, Context(*filter), limit, &taken,
                response->mutable_items());
     response->set_fallback(true);
   }
@@ -376,7 +378,7 @@ absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
   if (!filter.ok()) return filter.status();
   absl::InlinedVector<int32_t, 4> cart;
   for (const std::string& id : request.item_ids()) {
-    const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
+    const int32_t index = view.items().FindItem(absl::StripAsciiWhitespace(id));
     if (index < 0) {
       response->add_unknown_item_ids(id);
       continue;
@@ -387,7 +389,7 @@ absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
     }
   }
   response->set_fallback(RankCrossSell(
-      snapshot, cart, Context(*filter, &snapshot, &*customer), limit,
+      view.items(), cart, Context(*filter, &snapshot, &*customer), limit,
       view.ranking().cross_sell, response->mutable_items()));
   return absl::OkStatus();
 }
@@ -407,12 +409,12 @@ absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
                           request.customer_id().empty() ? nullptr : &*customer);
   if (!filter.ok()) return filter.status();
   const int32_t anchor =
-      snapshot.FindItem(absl::StripAsciiWhitespace(request.item_id()));
+      view.items().FindItem(absl::StripAsciiWhitespace(request.item_id()));
   if (anchor < 0) {
     response->add_unknown_item_ids(request.item_id());
     return absl::OkStatus();
   }
-  RankUpsell(snapshot, anchor, low, high,
+  RankUpsell(view.items(), anchor, low, high,
              Context(*filter, &snapshot, &*customer), limit,
              view.ranking().upsell, response->mutable_items());
   return absl::OkStatus();

@@ -62,7 +62,10 @@ int64_t LiveView::Insert(E&& event, Events* events) {
 void LiveView::Add(const std::vector<const v1::Event*>& events) {
   absl::MutexLock bound(&bound_mu_);
   for (const v1::Event* e : events) {
-    if (e->customer_id().empty()) continue;  // catalog updates
+    // Catalog changes are the catalog view's (catalog_view.h).
+    if (e->type() == v1::Event::ITEM_UPDATE || e->customer_id().empty()) {
+      continue;
+    }
     if (!Keeps(e->type(), e->timestamp().seconds(), after_)) continue;
     Shard& shard = shards_[ShardIndex(e->customer_id())];
     absl::MutexLock lock(&shard.mu);
@@ -117,7 +120,7 @@ absl::Status LiveView::ReadLog(const EventLog& log, int64_t after) {
   std::array<Map, kShards> fresh;
   std::array<int64_t, kShards> counts{};
   absl::Status s = log.Replay([&](const v1::Event& e) {
-    if (!e.customer_id().empty() &&
+    if (e.type() != v1::Event::ITEM_UPDATE && !e.customer_id().empty() &&
         Keeps(e.type(), e.timestamp().seconds(), after)) {
       const size_t k = ShardIndex(e.customer_id());
       counts[k] += Insert(ToLive(e), &fresh[k][e.customer_id()]);

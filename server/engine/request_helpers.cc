@@ -63,7 +63,7 @@ absl::StatusOr<BoundFilter> BoundFilter::Create(
   const Snapshot& snapshot = view.snapshot();
   auto rules = ItemFilter::Create(filter);
   if (!rules.ok()) return rules.status();
-  BoundFilter f(snapshot, std::move(*rules));
+  BoundFilter f(view.items(), std::move(*rules));
   // BuyAgain's model: due again once 41% of the interval has passed, unless
   // the habit has lapsed; an item without a cycle is never due again.
   auto due_again = [&](const HistoryItem& h) {
@@ -96,7 +96,8 @@ absl::StatusOr<BoundFilter> BoundFilter::Create(
   for (const auto* ids : {&filter.exclude_item_ids(), more_excluded}) {
     if (ids == nullptr) continue;
     for (const std::string& id : *ids) {
-      const int32_t index = snapshot.FindItem(absl::StripAsciiWhitespace(id));
+      const int32_t index =
+          view.items().FindItem(absl::StripAsciiWhitespace(id));
       if (index >= 0) f.exclude_.insert(index);
     }
   }

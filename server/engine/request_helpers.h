@@ -66,13 +66,15 @@ class BoundFilter {
           nullptr,
       Customer* customer = nullptr, int64_t as_of = 0);
   bool Allows(int32_t i) const {
-    return !exclude_.contains(i) && rules_.Allows(snapshot_->item(i));
+    return !exclude_.contains(i) && rules_.Allows(items_->item(i));
   }
 
  private:
-  BoundFilter(const Snapshot& snapshot, ItemFilter rules)
-      : snapshot_(&snapshot), rules_(std::move(rules)) {}
-  const Snapshot* snapshot_;
+  // The request's items (View::items): live price, stock and
+  // recommendable.
+  BoundFilter(const ItemGraph& items, ItemFilter rules)
+      : items_(&items), rules_(std::move(rules)) {}
+  const ItemGraph* items_;
   ItemFilter rules_;
   absl::flat_hash_set<int32_t> exclude_;
 };

@@ -79,10 +79,11 @@ std::vector<BoughtItem> BoughtItems(const Snapshot& snapshot,
   return items;
 }
 
-void FillDueItem(const Snapshot& snapshot, const RepurchaseTiming& t,
+// `items`: the request's (View::items), for the live title and price.
+void FillDueItem(const ItemGraph& items, const RepurchaseTiming& t,
                  int64_t as_of, v1::DueItem* out) {
-  const v1::ItemRecord& rec = snapshot.item(t.item);
-  out->set_item_id(snapshot.item_id(t.item));
+  const v1::ItemRecord& rec = items.item(t.item);
+  out->set_item_id(items.item_id(t.item));
   out->set_has_cycle(true);
   out->set_title(rec.title());
   out->set_category(rec.category());
@@ -235,11 +236,11 @@ absl::Status BuyAgain(const View& view, const v1::BuyAgainRequest& request,
   }
   for (const auto& [due, k] : order) {
     if (due) {
-      FillDueItem(snapshot, list.due[k], as_of, response->add_items());
+      FillDueItem(view.items(), list.due[k], as_of, response->add_items());
       continue;
     }
     const BuyAgainFill& f = list.fill[k];
-    const v1::ItemRecord& rec = snapshot.item(f.item);
+    const v1::ItemRecord& rec = view.items().item(f.item);  // live
     v1::DueItem* out = response->add_items();
     out->set_item_id(snapshot.item_id(f.item));
     out->set_title(rec.title());
@@ -307,10 +308,10 @@ absl::Status ValidateDueRequest(const View& view,
   return absl::OkStatus();
 }
 
-bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
+bool DueItemsOf(const View& view, const v1::CustomerRecord& record,
                 const DueOptions& options, const BoundFilter& filter,
                 google::protobuf::RepeatedPtrField<v1::DueItem>* out) {
-  const std::vector<BoughtItem> items = BoughtItems(snapshot, record);
+  const std::vector<BoughtItem> items = BoughtItems(view.snapshot(), record);
   DueWindow window;
   window.lead_days = options.lead_days;
   window.overdue_days = options.overdue_days;
@@ -322,7 +323,7 @@ bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
                   [&](int32_t i) { return filter.Allows(i); });
   if (due.empty()) return false;
   for (const RepurchaseTiming& t : due) {
-    FillDueItem(snapshot, t, options.as_of, out->Add());
+    FillDueItem(view.items(), t, options.as_of, out->Add());
   }
   return true;
 }

@@ -60,7 +60,7 @@ absl::StatusOr<internal::BoundFilter> DueFilter(const View& view,
 // The items of `record` expected in [as_of - overdue_days, as_of +
 // lead_days], most urgent first, at most `max_items`. Returns false when
 // there are none.
-bool DueItemsOf(const Snapshot& snapshot, const v1::CustomerRecord& record,
+bool DueItemsOf(const View& view, const v1::CustomerRecord& record,
                 const DueOptions& options, const internal::BoundFilter& filter,
                 google::protobuf::RepeatedPtrField<v1::DueItem>* out);
 

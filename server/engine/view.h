@@ -12,6 +12,7 @@
 
 #include "models/rank/ranking_options.h"
 #include "models/snapshot/snapshot.h"
+#include "server/engine/catalog_view.h"
 #include "server/engine/clock.h"
 #include "server/engine/live_view.h"
 
@@ -32,6 +33,18 @@ struct View {
     return options != nullptr ? *options : kDefaults;
   }
 
+  // Live catalog changes on top of the snapshot (null: none). Built for
+  // `handle`; taken once with it, so the request sees one catalog.
+  std::shared_ptr<const CatalogOverlay> catalog;
+  // The items as requests rank them: the snapshot's, with live prices,
+  // stock, titles and new items (dense indices from snapshot.num_items()).
+  // Read item records (price, stock, title, category, recommendable)
+  // through this, never through snapshot().item().
+  const ItemGraph& items() const {
+    return catalog != nullptr ? static_cast<const ItemGraph&>(*catalog)
+                              : *handle;
+  }
+
   // "Now" for a request without as_of, and with one.
   int64_t DefaultAsOf() const { return clock.DefaultAsOf(*handle); }
   int64_t AsOfOr(bool has_as_of,
@@ -44,7 +57,7 @@ struct View {
 // evaluation tools and tests.
 inline View ViewOf(std::shared_ptr<const Snapshot> snapshot,
                    const LiveView* live = nullptr, ServingClock clock = {}) {
-  return View{std::move(snapshot), live, std::move(clock), nullptr};
+  return View{std::move(snapshot), live, std::move(clock), nullptr, nullptr};
 }
 
 // The same for a snapshot the caller keeps alive for the view's life.

@@ -130,6 +130,23 @@ grpc::ServerUnaryReactor* RecommenderService::RecordEvents(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* RecommenderService::UpdateItems(
+    grpc::CallbackServerContext* context, const v1::UpdateItemsRequest* request,
+    v1::UpdateItemsResponse* response) {
+  // As RecordEvents: answered from the log's writer thread once durable.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finish = CallFinisher(reactor, "UpdateItems");
+  grpc::Status allowed = AuthorizeCall(*context, auth_, Scope::kWrite);
+  if (!allowed.ok()) {
+    finish(allowed);
+    return reactor;
+  }
+  engine_->UpdateItemsAsync(*request, response, [finish](absl::Status status) {
+    finish(ToGrpcStatus(status));
+  });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* RecommenderService::GetCustomerProfile(
     grpc::CallbackServerContext* context,
     const v1::CustomerProfileRequest* request, v1::CustomerProfile* response) {

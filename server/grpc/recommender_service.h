@@ -58,6 +58,10 @@ class RecommenderService final : public v1::Recommender::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RecordEventsRequest* request,
       v1::RecordEventsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateItems(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateItemsRequest* request,
+      v1::UpdateItemsResponse* response) override;
   grpc::ServerUnaryReactor* GetCustomerProfile(
       grpc::CallbackServerContext* context,
       const v1::CustomerProfileRequest* request,

@@ -155,7 +155,7 @@ class DueStream final : public BatchWriter<v1::DueReplenishmentsResponse> {
       // Live purchases move due dates (a no-op without live events).
       LiveActivity live;
       ApplyLiveEvents(view_, keys_[i], options_.as_of, &record, &live);
-      due[i] = DueItemsOf(view_.snapshot(), record, options_, filter_,
+      due[i] = DueItemsOf(view_, record, options_, filter_,
                           slots[i].mutable_items());
     });
     for (int i = 0; i < n; ++i) {

@@ -253,7 +253,9 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
       : '';
     text.appendChild(el('div', 'meta', 'Item ' + info.item_id +
       (info.category ? ' \u00b7 ' + info.category : '') + ' \u00b7 ' +
-      info.orders + ' orders' + fbtNote + (info.in_stock ? '' : ' \u00b7 out of stock')));
+      info.orders + ' orders' + fbtNote + (info.in_stock ? '' : ' \u00b7 out of stock') +
+      (info.in_stock && info.stock_quantity !== undefined ? ' \u00b7 ' + info.stock_quantity + ' in stock' : '') +
+      (info.recommendable === false ? ' \u00b7 not recommended in lists' : '')));
     p.appendChild(text);
   }
 

@@ -281,7 +281,8 @@ absl::Status Authorize(const Authenticator* auth, const httplib::Request& req,
 
 // RecordEvents changes the server: it needs a write token.
 Scope ScopeOf(const std::string& method) {
-  return method == "RecordEvents" ? Scope::kWrite : Scope::kRead;
+  return method == "RecordEvents" || method == "UpdateItems" ? Scope::kWrite
+                                                             : Scope::kRead;
 }
 
 // The JSON endpoints are called from shop pages on other origins.
@@ -439,6 +440,13 @@ const std::map<std::string, JsonCall>& JsonMethods() {
            [](const Engine& engine, const v1::RecordEventsRequest& request,
               v1::RecordEventsResponse* response) {
              return engine.RecordEvents(request, response);
+           })},
+      // Live catalog changes (server/engine/catalog_updates.h).
+      {"UpdateItems",
+       MakeEngineJsonCall<v1::UpdateItemsRequest, v1::UpdateItemsResponse>(
+           [](const Engine& engine, const v1::UpdateItemsRequest& request,
+              v1::UpdateItemsResponse* response) {
+             return engine.UpdateItems(request, response);
            })},
   };
   return *methods;
@@ -795,14 +803,18 @@ HttpGateway::DemoDefaults HttpGateway::DemoDefaultsFor(
   return d;
 }
 
-std::string HttpGateway::DemoDefaultsJson(const Snapshot& snapshot,
+std::string HttpGateway::DemoDefaultsJson(const View& view,
                                           const std::string* item_param) {
+  const Snapshot& snapshot = view.snapshot();
   const DemoDefaults d = DemoDefaultsFor(snapshot);
   const std::string& item_id = item_param == nullptr ? d.item_id : *item_param;
   std::string item = "null";
-  const int32_t i = snapshot.FindItem(item_id);
+  // The live catalog's record: the product header shows today's price and
+  // stock (and new items), as the lists below it do.
+  const ItemGraph& items = view.items();
+  const int32_t i = items.FindItem(item_id);
   if (i >= 0) {
-    const v1::ItemRecord& rec = snapshot.item(i);
+    const v1::ItemRecord& rec = items.item(i);
     // fbt_orders: the orders "bought together" counts (orders of at most
     // --max-order-items items), what the cards' "of N" refers to.
     item = absl::StrFormat(
@@ -812,8 +824,15 @@ std::string HttpGateway::DemoDefaultsJson(const Snapshot& snapshot,
         JsonString(item_id), JsonString(rec.title()),
         JsonString(rec.category()), rec.price(),
         rec.in_stock() ? "true" : "false", rec.orders(),
-        snapshot.fbt_anchor_orders(i),
+        items.fbt_anchor_orders(i),
         snapshot.manifest().parameters().max_order_items());
+    // Live stock and "recommendable" (UpdateItems) for the header.
+    item.pop_back();
+    if (rec.has_stock_quantity()) {
+      absl::StrAppend(&item, ",\"stock_quantity\":", rec.stock_quantity());
+    }
+    absl::StrAppend(&item, ",\"recommendable\":",
+                    rec.not_recommendable() ? "false" : "true", "}");
   }
   return absl::StrCat(
       "{\"snapshot_version\":", JsonString(d.version),
@@ -897,17 +916,16 @@ void HttpGateway::ServeV1Get(const httplib::Request& req,
     SetError(allowed, res);
     return;
   }
-  std::shared_ptr<const Snapshot> snapshot = engine_->holder().Current();
-  if (snapshot == nullptr) {
-    SetError(absl::UnavailableError("no snapshot loaded yet"), res);
+  absl::StatusOr<View> view = engine_->Acquire();
+  if (!view.ok()) {
+    SetError(view.status(), res);
     return;
   }
   // ?item_id=X describes that item instead (the page's product header).
   const std::string item_param =
       req.has_param("item_id") ? req.get_param_value("item_id") : "";
   res.set_content(
-      DemoDefaultsJson(*snapshot,
-                       req.has_param("item_id") ? &item_param : nullptr),
+      DemoDefaultsJson(*view, req.has_param("item_id") ? &item_param : nullptr),
       kJson);
 }
 

@@ -169,8 +169,7 @@ class HttpGateway {
   DemoDefaults DemoDefaultsFor(const Snapshot& snapshot);
   // /v1/demo-defaults' body: the defaults, the server's clock and currency,
   // and `item_param` (the default item when null) described.
-  std::string DemoDefaultsJson(const Snapshot& snapshot,
-                               const std::string* item_param);
+  std::string DemoDefaultsJson(const View& view, const std::string* item_param);
   absl::Mutex demo_mu_;
   DemoDefaults demo_ ABSL_GUARDED_BY(demo_mu_);
 

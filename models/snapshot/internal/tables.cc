@@ -49,7 +49,8 @@ rocksdb::ColumnFamilyOptions TableOptions(
 
 const std::vector<std::string>& SnapshotTableNames() {
   static const auto* kNames = new std::vector<std::string>{
-      kItemsTable, kFbtTable, kMetaTable, kSimilarTable, kCustomersTable};
+      kItemsTable,   kFbtTable,       kMetaTable,
+      kSimilarTable, kCustomersTable, kPricesTable};
   return *kNames;
 }
 
@@ -161,9 +162,19 @@ absl::StatusOr<std::unique_ptr<TableReader>> TableReader::Open(
   rocksdb::DBOptions db_opts;
   db_opts.max_open_files = -1;  // keep every table file open: no open() per Get
   db_opts.info_log = std::make_shared<NullLogger>();
+  // Only the tables this snapshot has: one written before a table was
+  // added (e.g. "prices") still opens, without it (HasTable says so).
+  std::vector<std::string> present;
+  absl::Status listed =
+      FromRocksStatus(rocksdb::DB::ListColumnFamilies(db_opts, dir, &present),
+                      absl::StrCat("listing tables in ", dir));
+  if (!listed.ok()) return listed;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, TableOptions(r->cache_));
   for (const auto& name : SnapshotTableNames()) {
+    if (std::find(present.begin(), present.end(), name) == present.end()) {
+      continue;
+    }
     cfs.emplace_back(name, TableOptions(r->cache_));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

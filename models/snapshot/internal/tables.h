@@ -78,6 +78,10 @@ class TableReader {
       const std::string& dir, size_t cache_bytes);
   ~TableReader();
 
+  // Whether the snapshot has the table (older ones lack newer tables).
+  bool HasTable(absl::string_view table) const {
+    return handles_.find(table) != handles_.end();
+  }
   // NOT_FOUND when the key is absent.
   absl::Status Get(absl::string_view table, absl::string_view key,
                    std::string* value) const;
