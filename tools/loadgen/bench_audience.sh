@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/loadgen/bench_common.sh
-customers=1000000 items=100000 runs=2 shop="" snapshots=""
+customers=1000000 items=100000 runs=2 shop="" snapshots="" keep=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --customers) customers=$2; shift 2 ;;
