@@ -130,11 +130,13 @@ absl::StatusOr<TriggerOptions> TriggerOptionsFrom(const v1::AudienceOptions& o,
 
 TriggerResult AbandonedCart(absl::Span<const ShopperEvent> events,
                             const TriggerCatalog& catalog,
+                            const LastPurchase& bought_at,
                             const TriggerOptions& options, int64_t as_of,
                             int max_items) {
   struct Line {
     int64_t added = 0;
     double price = 0;
+    double units = 0;
   };
   absl::flat_hash_map<int32_t, Line> cart;
   int64_t last_change = 0;
@@ -142,14 +144,25 @@ TriggerResult AbandonedCart(absl::Span<const ShopperEvent> events,
   for (const ShopperEvent& e : events) {
     if (e.time > as_of) break;
     switch (e.type) {
-      case v1::Event::ADD_TO_CART:
-        cart[e.item] = Line{e.time, e.price};
+      case v1::Event::ADD_TO_CART: {
+        Line& line = cart[e.item];
+        line.added = e.time;
+        line.price = e.price;
+        line.units += e.quantity > 0 ? e.quantity : 1;
         last_change = e.time;
         break;
-      case v1::Event::REMOVE_FROM_CART:
-        cart.erase(e.item);
+      }
+      case v1::Event::REMOVE_FROM_CART: {
+        // Units, as the live cart counts them: removing one of three
+        // leaves the item in the cart.
+        auto it = cart.find(e.item);
+        if (it != cart.end()) {
+          it->second.units -= e.quantity > 0 ? e.quantity : 1;
+          if (it->second.units <= 1e-9) cart.erase(it);
+        }
         last_change = e.time;
         break;
+      }
       case v1::Event::PURCHASE:
         // An order placed after the cart's last change ends the reminder:
         // what is left in the cart was left there on purpose.
@@ -160,6 +173,16 @@ TriggerResult AbandonedCart(absl::Span<const ShopperEvent> events,
         break;
       default:
         break;
+    }
+  }
+  // Bought since it was carted, where the purchase is only in the history
+  // (the export the snapshot was built from).
+  for (auto it = cart.begin(); it != cart.end();) {
+    if (it->first >= 0 && bought_at(it->first) >= it->second.added) {
+      bought_from_cart = true;
+      cart.erase(it++);
+    } else {
+      ++it;
     }
   }
   TriggerResult none;
@@ -189,6 +212,7 @@ TriggerResult AbandonedCart(absl::Span<const ShopperEvent> events,
 
 TriggerResult BrowseAbandonment(absl::Span<const ShopperEvent> events,
                                 const TriggerCatalog& catalog,
+                                int64_t last_order,
                                 const TriggerOptions& options, int64_t as_of,
                                 int max_items) {
   struct Session {
@@ -198,7 +222,8 @@ TriggerResult BrowseAbandonment(absl::Span<const ShopperEvent> events,
     std::vector<std::pair<int32_t, int>> items;  // item, views
   };
   std::vector<Session> sessions;
-  int64_t last_intent = 0;  // the latest cart add or purchase
+  // The latest cart add or purchase (the history's last order too).
+  int64_t last_intent = last_order;
   const double gap = options.session_gap_minutes * 60;
   for (const ShopperEvent& e : events) {
     if (e.time > as_of) break;
@@ -317,7 +342,11 @@ TriggerResult BackInStock(absl::Span<const ShopperEvent> events,
   for (const ShopperEvent& e : events) {
     if (e.time > as_of) break;
     if (!IsSeen(e) || e.item < 0 || e.time < since) continue;
-    if (!catalog.InStockAt(e.item, e.time)) sold_out_seen[e.item] = e.time;
+    if (!catalog.InStockAt(e.item, e.time)) {
+      sold_out_seen[e.item] = e.time;
+    } else {
+      sold_out_seen.erase(e.item);  // seen in stock since: no news
+    }
   }
   std::vector<HitItem> items;
   bool bought = false;
@@ -370,7 +399,14 @@ TriggerResult MissingComplement(const ItemGraph& graph,
   const double oldest = as_of - options.complement_max_days * kDay;
   std::vector<HitItem> items;
   absl::flat_hash_set<int32_t> listed;
-  for (const auto& [anchor, when] : last) {
+  // Anchors in a fixed order (newest purchase first, then index): which
+  // anchor a shared complement is listed under, and so the message key,
+  // must not depend on a hash map's order.
+  std::vector<std::pair<int32_t, int64_t>> anchors(last.begin(), last.end());
+  std::sort(anchors.begin(), anchors.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  for (const auto& [anchor, when] : anchors) {
     if (when > newest || when < oldest) continue;
     const absl::Span<const Neighbor> fbt = graph.Fbt(anchor);
     const double orders = std::max<int64_t>(1, graph.fbt_anchor_orders(anchor));

@@ -111,9 +111,10 @@ absl::StatusOr<TriggerOptions> TriggerOptionsFrom(
 // One event of the customer, as the triggers read it (time order).
 struct ShopperEvent {
   v1::Event::Type type = v1::Event::TYPE_UNSPECIFIED;
-  int64_t time = 0;   // unix seconds
-  int32_t item = -1;  // dense index in the catalog, -1 unknown
-  double price = 0;   // the price shown (views, carts) or paid; 0 unknown
+  int64_t time = 0;     // unix seconds
+  int32_t item = -1;    // dense index in the catalog, -1 unknown
+  double price = 0;     // the price shown (views, carts) or paid; 0 unknown
+  double quantity = 0;  // cart changes: units (0 means 1)
   std::string session;
   // MESSAGE_SENT.
   std::string trigger;
@@ -183,19 +184,24 @@ class ContactState;
 
 // Event-driven triggers, over the customer's events in time order up to
 // `as_of` (later ones are ignored). `max_items` bounds the items.
+// `bought_at(item)`: the customer's last purchase of the item up to as_of
+// (history and live), 0 when never: an item bought since the event leaves
+// (a purchase the nightly export has may no longer be among `events`).
+using LastPurchase = std::function<int64_t(int32_t)>;
 TriggerResult AbandonedCart(absl::Span<const ShopperEvent> events,
                             const TriggerCatalog& catalog,
+                            const LastPurchase& bought_at,
                             const TriggerOptions& options, int64_t as_of,
                             int max_items);
+// `last_order`: the customer's last order up to as_of (0: none): an order
+// after the session began ends it, as a cart add does.
 TriggerResult BrowseAbandonment(absl::Span<const ShopperEvent> events,
                                 const TriggerCatalog& catalog,
+                                int64_t last_order,
                                 const TriggerOptions& options, int64_t as_of,
                                 int max_items);
-// `bought_at(item)`: the customer's last purchase of the item (history and
-// live), 0 when never: an item bought since the event leaves.
 // `contact`: an item already told at its current price (price drop) or
 // since it was seen sold out (back in stock) is left out.
-using LastPurchase = std::function<int64_t(int32_t)>;
 TriggerResult PriceDrop(absl::Span<const ShopperEvent> events,
                         const TriggerCatalog& catalog,
                         const LastPurchase& bought_at,

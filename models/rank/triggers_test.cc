@@ -87,16 +87,16 @@ TEST(TriggersTest, AbandonedCartAfterFourHoursOnly) {
   std::vector<ShopperEvent> events = {
       Ev(v1::Event::ADD_TO_CART, kNow - 5 * kH, 0, 9.5),
       Ev(v1::Event::ADD_TO_CART, kNow - 5 * kH + 60, 1)};
-  TriggerResult r = AbandonedCart(events, catalog, o, kNow, 5);
+  TriggerResult r = AbandonedCart(events, catalog, kNever, o, kNow, 5);
   ASSERT_TRUE(r.hit.has_value());
   ASSERT_EQ(r.hit->items.size(), 2u);
   EXPECT_EQ(r.hit->items[0].item, 1);  // the newest add first
   EXPECT_EQ(r.hit->key_part, std::to_string(kNow - 5 * kH + 60));
   // Three hours after the last change: not yet.
-  EXPECT_FALSE(AbandonedCart(events, catalog, o, kNow - 2 * kH, 5).hit);
+  EXPECT_FALSE(AbandonedCart(events, catalog, kNever, o, kNow - 2 * kH, 5).hit);
   // Removing an item removes it; removing both leaves no cart.
   events.push_back(Ev(v1::Event::REMOVE_FROM_CART, kNow - 5 * kH + 120, 0));
-  r = AbandonedCart(events, catalog, o, kNow, 5);
+  r = AbandonedCart(events, catalog, kNever, o, kNow, 5);
   ASSERT_TRUE(r.hit.has_value());
   ASSERT_EQ(r.hit->items.size(), 1u);
   EXPECT_EQ(r.hit->items[0].item, 1);
@@ -108,19 +108,33 @@ TEST(TriggersTest, AbandonedCartEndsWithAnOrderOrSoldOut) {
   std::vector<ShopperEvent> events = {
       Ev(v1::Event::ADD_TO_CART, kNow - 10 * kH, 0),
       Ev(v1::Event::PURCHASE, kNow - 9 * kH, 0)};
-  TriggerResult r = AbandonedCart(events, catalog, o, kNow, 5);
+  TriggerResult r = AbandonedCart(events, catalog, kNever, o, kNow, 5);
   EXPECT_FALSE(r.hit);
   EXPECT_EQ(r.skip, Skip::kBoughtSince);
   FakeCatalog sold_out(2);
   sold_out.SetStock(1, kNow - kH, false);
   r = AbandonedCart({Ev(v1::Event::ADD_TO_CART, kNow - 10 * kH, 1)}, sold_out,
-                    o, kNow, 5);
+                    kNever, o, kNow, 5);
   EXPECT_FALSE(r.hit);
   EXPECT_EQ(r.skip, Skip::kOutOfStock);
   // A stale cart (8 days) is no reminder.
   EXPECT_FALSE(AbandonedCart({Ev(v1::Event::ADD_TO_CART, kNow - 8 * kD, 1)},
-                             catalog, o, kNow, 5)
+                             catalog, kNever, o, kNow, 5)
                    .hit);
+  // Bought after it was carted, where only the history has the purchase
+  // (the nightly export): no reminder.
+  const LastPurchase bought = [](int32_t) -> int64_t { return kNow - 9 * kH; };
+  r = AbandonedCart({Ev(v1::Event::ADD_TO_CART, kNow - 10 * kH, 1)}, catalog,
+                    bought, o, kNow, 5);
+  EXPECT_FALSE(r.hit);
+  EXPECT_EQ(r.skip, Skip::kBoughtSince);
+  // Removing one of two units leaves the item in the cart.
+  ShopperEvent two = Ev(v1::Event::ADD_TO_CART, kNow - 10 * kH, 1);
+  two.quantity = 2;
+  EXPECT_TRUE(AbandonedCart({two, Ev(v1::Event::REMOVE_FROM_CART,
+                                     kNow - 9 * kH, 1)},
+                            catalog, kNever, o, kNow, 5)
+                  .hit);
 }
 
 TEST(TriggersTest, BrowseAbandonmentNeedsTwoViewsAndNoIntent) {
@@ -129,32 +143,38 @@ TEST(TriggersTest, BrowseAbandonmentNeedsTwoViewsAndNoIntent) {
   const int64_t t = kNow - 30 * kH;
   // One view only: nothing. The same item twice: a session.
   EXPECT_FALSE(
-      BrowseAbandonment({Ev(v1::Event::VIEW, t, 0)}, catalog, o, kNow, 5).hit);
+      BrowseAbandonment({Ev(v1::Event::VIEW, t, 0)}, catalog, 0, o, kNow, 5).hit);
   TriggerResult r = BrowseAbandonment(
-      {Ev(v1::Event::VIEW, t, 0), Ev(v1::Event::VIEW, t + 300, 0)}, catalog, o,
-      kNow, 5);
+      {Ev(v1::Event::VIEW, t, 0), Ev(v1::Event::VIEW, t + 300, 0)}, catalog, 0,
+      o, kNow, 5);
   ASSERT_TRUE(r.hit.has_value());
   EXPECT_EQ(r.hit->items[0].views, 2);
   // Views an hour apart without a session id are two sessions.
   EXPECT_FALSE(BrowseAbandonment(
                    {Ev(v1::Event::VIEW, t, 0), Ev(v1::Event::VIEW, t + kH, 1)},
-                   catalog, o, kNow, 5)
+                   catalog, 0, o, kNow, 5)
                    .hit);
   // ... but one with the same session id.
   EXPECT_TRUE(BrowseAbandonment({Ev(v1::Event::VIEW, t, 0, 0, "s1"),
                                  Ev(v1::Event::VIEW, t + kH, 1, 0, "s1")},
-                                catalog, o, kNow, 5)
+                                catalog, 0, o, kNow, 5)
                   .hit);
   // Carted since: no browse abandonment.
   EXPECT_FALSE(BrowseAbandonment({Ev(v1::Event::VIEW, t, 0),
                                   Ev(v1::Event::VIEW, t + 60, 1),
                                   Ev(v1::Event::ADD_TO_CART, t + 120, 1)},
-                                 catalog, o, kNow, 5)
+                                 catalog, 0, o, kNow, 5)
+                   .hit);
+  // An order after the session began (its purchase only in the history):
+  // no browse abandonment either.
+  EXPECT_FALSE(BrowseAbandonment(
+                   {Ev(v1::Event::VIEW, t, 0), Ev(v1::Event::VIEW, t + 60, 1)},
+                   catalog, t + 600, o, kNow, 5)
                    .hit);
   // Under 24 hours old: not yet.
   EXPECT_FALSE(BrowseAbandonment({Ev(v1::Event::VIEW, kNow - 2 * kH, 0),
                                   Ev(v1::Event::VIEW, kNow - 2 * kH + 60, 1)},
-                                 catalog, o, kNow, 5)
+                                 catalog, 0, o, kNow, 5)
                    .hit);
 }
 
@@ -206,6 +226,10 @@ TEST(TriggersTest, BackInStockWhenSeenSoldOut) {
   ASSERT_TRUE(r.hit.has_value());
   ASSERT_EQ(r.hit->items.size(), 1u);  // item 1 was never sold out
   EXPECT_EQ(r.hit->items[0].item, 0);
+  // Seen in stock again since: no news.
+  std::vector<ShopperEvent> again = events;
+  again.push_back(Ev(v1::Event::VIEW, kNow - 12 * kH, 0));
+  EXPECT_FALSE(BackInStock(again, catalog, kNever, none, o, kNow, 5).hit);
   // Still sold out: nothing yet.
   EXPECT_FALSE(
       BackInStock(events, catalog, kNever, none, o, kNow - 2 * kD, 5).hit);

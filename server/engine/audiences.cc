@@ -58,6 +58,7 @@ std::vector<ShopperEvent> ShopperEvents(const ItemGraph& items,
     s.time = e.time;
     s.item = e.item_id.empty() ? -1 : items.FindItem(e.item_id);
     s.price = e.price;
+    s.quantity = e.quantity;
     s.session = e.session_id;
     if (e.message != nullptr) {
       s.trigger = e.message->trigger();
@@ -305,6 +306,12 @@ absl::Status ValidateAudiencesRequest(const View& view,
                    : request.suggestions() < 0 ? 0
                                                : request.suggestions();
   s->filter = request.filter();
+  // A bad filter is the request's error, not a trigger that never fires.
+  auto filter = DueFilter(view, s->filter);
+  if (!filter.ok()) {
+    return absl::Status(filter.status().code(),
+                        absl::StrCat("filter: ", filter.status().message()));
+  }
   s->batch_size = request.batch_size() == 0 ? 256 : request.batch_size();
   return absl::OkStatus();
 }
@@ -324,10 +331,23 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
   const ContactState contact(events, as_of);
   const bool in_segment = InSegments(snapshot, record, as_of, s.segments);
   const bool quiet = contact.Quiet(s.options, as_of);
+  // Purchases up to as_of only: a replay for an earlier moment must not
+  // see later orders as "bought since".
   absl::flat_hash_map<int32_t, int64_t> last_bought;
   for (const v1::CustomerItem& ci : record.items()) {
     const int32_t i = view.items().FindItem(ci.item_id());
-    if (i >= 0) last_bought[i] = ci.last_purchase();
+    if (i < 0) continue;
+    int64_t last = ci.purchase_times_size() == 0 && ci.last_purchase() <= as_of
+                       ? ci.last_purchase()
+                       : 0;
+    for (int64_t t : ci.purchase_times()) {
+      if (t <= as_of) last = std::max(last, t);
+    }
+    if (last > 0) last_bought[i] = last;
+  }
+  int64_t last_order = 0;
+  for (int64_t t : record.order_times()) {
+    if (t <= as_of) last_order = std::max(last_order, t);
   }
   const LastPurchase bought_at = [&last_bought](int32_t item) -> int64_t {
     auto it = last_bought.find(item);
@@ -341,7 +361,8 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
     TriggerResult r;
     switch (t) {
       case Trigger::kAbandonedCart:
-        r = AbandonedCart(events, catalog, s.options, as_of, s.max_items);
+        r = AbandonedCart(events, catalog, bought_at, s.options, as_of,
+                          s.max_items);
         break;
       case Trigger::kPriceDrop:
         r = PriceDrop(events, catalog, bought_at, contact, s.options, as_of,
@@ -352,7 +373,8 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
                         s.max_items);
         break;
       case Trigger::kBrowseAbandonment:
-        r = BrowseAbandonment(events, catalog, s.options, as_of, s.max_items);
+        r = BrowseAbandonment(events, catalog, last_order, s.options, as_of,
+                              s.max_items);
         break;
       case Trigger::kReplenishment: {
         if (record.items_size() == 0) break;

@@ -274,6 +274,10 @@ const std::vector<v1::PriceChange>* CatalogOverlay::LivePrices(
 }
 
 bool CatalogOverlay::InStockAt(int32_t index, int64_t time) const {
+  // Before the snapshot's catalog nothing is known of its stock (the
+  // changes before it are in no history): taken as in stock, so that no
+  // "back in stock" is told for an item that may never have been out.
+  if (time <= CatalogTimeOf(*base_)) return true;
   auto it = stock_.find(index);
   if (it == stock_.end()) return item(index).in_stock();
   // Before the first live change: what that change changed from.

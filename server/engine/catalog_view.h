@@ -76,8 +76,9 @@ class CatalogOverlay final : public ItemGraph {
   size_t overrides() const { return records_.size(); }
   // The price history from the live updates of `index` (oldest first).
   const std::vector<v1::PriceChange>* LivePrices(int32_t index) const;
-  // Whether the item was in stock at `time` (unix seconds): the snapshot's
-  // stock before the first live change of it, then the changes.
+  // Whether the item was in stock at `time` (unix seconds): true up to the
+  // snapshot's catalog_time (unknown), then the snapshot's stock until the
+  // first live change of it, then the changes.
   bool InStockAt(int32_t index, int64_t time) const;
 
   int32_t num_items() const override;

@@ -285,6 +285,15 @@ void ApplyLiveEvents(const View& view, absl::string_view customer_id,
       }
       case v1::Event::ADD_TO_CART:
         if (t < now - kCartDays * kDay) break;
+        // Added before the snapshot's end and bought after that in the
+        // export: the purchase event itself is no longer in the live view.
+        if (t <= data_end) {
+          auto known_item = item_index.find(item_id);
+          if (known_item != item_index.end() &&
+              record->items(known_item->second).last_purchase() >= t) {
+            break;
+          }
+        }
         if (auto c = cart_find(item_id); c != cart.end()) {
           c->second += q;
         } else {
@@ -314,7 +323,13 @@ void ApplyLiveEvents(const View& view, absl::string_view customer_id,
                                 : std::min(record->first_order(), o.time));
     record->set_last_order(std::max(record->last_order(), o.time));
   }
-  for (const auto& [item, units] : cart) activity->cart.push_back(item);
+  // The newest kMaxCartItems: CrossSell takes the cart as its anchors.
+  constexpr size_t kMaxCartItems = 100;
+  const size_t skip =
+      cart.size() > kMaxCartItems ? cart.size() - kMaxCartItems : 0;
+  for (size_t i = skip; i < cart.size(); ++i) {
+    activity->cart.push_back(cart[i].first);
+  }
   absl::flat_hash_set<std::string> seen;
   for (auto it = views.rbegin();
        it != views.rend() && activity->views.size() < kMaxViews; ++it) {
