@@ -5,10 +5,12 @@
 // then the use cases of server/engine/lists.h and
 // server/engine/retention.h (validation included) on a small real snapshot,
 // then MessageToJsonString of the response. The DueReplenishments request type
-// (gRPC only) goes through its validation too. RecordEvents (the one write
-// method) appends to a live event store opened in the temporary directory,
-// so that the recommendation methods that follow read the fuzzed events
-// back through the live view (server/engine/live_view.h). The store lives for
+// (gRPC only) goes through its validation too, and an Audiences request
+// through validation and a whole scan (server/engine/audiences.h).
+// The two write methods, RecordEvents and UpdateItems, append to a live
+// event store opened in the temporary directory, so that the methods that
+// follow read the fuzzed events and catalog changes back through the live
+// view (server/engine/live_view.h). The store lives for
 // the whole run (unsynced writes, for speed), so an input's outcome can
 // depend on the events of earlier inputs: a crash that does not reproduce
 // from its file alone needs the corpus replayed before it.
@@ -47,6 +49,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "models/events/event_store.h"
 #include "models/snapshot/snapshot.h"
+#include "server/engine/audiences.h"
 #include "server/engine/engine.h"
 #include "server/engine/lists.h"
 #include "server/engine/retention.h"
@@ -229,6 +232,33 @@ void Call(const char* method,
   }
 }
 
+// As the Audiences stream: validate, then scan every customer (the fuzz
+// shop is small), each entry printed as a JSON line.
+void RunAudiences(const v1::AudiencesRequest& request,
+                  const std::string& body) {
+  const View view = fixture->view();
+  AudienceSettings settings;
+  absl::Status s = ValidateAudiencesRequest(view, request, &settings);
+  CheckStatus("Audiences", s, body);
+  if (!s.ok()) return;
+  AudienceScan scan(view, settings);
+  std::vector<v1::AudienceEntry> entries;
+  for (bool more = true; more;) {
+    auto next = scan.Next(&entries);
+    CheckStatus("Audiences", next.status(), body);
+    if (!next.ok()) return;
+    more = *next;
+    for (const v1::AudienceEntry& entry : entries) {
+      std::string out;
+      auto printed = google::protobuf::util::MessageToJsonString(entry, &out);
+      if (!printed.ok()) {
+        Die(absl::StrCat("Audiences: an entry does not print as JSON (",
+                         MessageOf(printed), ") for the body: ", body));
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace boomerang
 
@@ -255,6 +285,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                        record.events_size(), " events: ", body));
     }
   }
+  v1::UpdateItemsRequest update;
+  if (ParseJson(body, &update)) {
+    v1::UpdateItemsResponse updated;
+    CheckStatus("UpdateItems", fixture->engine().UpdateItems(update, &updated),
+                body);
+  }
   Call("FrequentlyBoughtTogether", &FrequentlyBoughtTogether, body);
   Call("SimilarItems", &SimilarItems, body);
   Call("PersonalPicks", &PersonalPicks, body);
@@ -275,10 +311,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto known = LoadRecord(fixture->view(), "C3", &record);
         if (known.ok() && *known) {
           google::protobuf::RepeatedPtrField<v1::DueItem> items;
-          DueItemsOf(fixture->snapshot(), record, options, *filter, &items);
+          DueItemsOf(fixture->view(), record, options, *filter, &items);
         }
       }
     }
   }
+  v1::AudiencesRequest audiences;
+  if (ParseJson(body, &audiences)) RunAudiences(audiences, body);
   return 0;
 }
