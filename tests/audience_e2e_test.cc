@@ -8,11 +8,13 @@
 // removed, contacted within the quiet window, one view only, ordered since,
 // within their own interval, too recent) stay out; a message sent with an
 // entry's key keeps the customer out of the next run, also after the quiet
-// window.
+// window. A price cut on an item a customer is due to buy again turns their
+// replenishment entry into a price drop against the price paid.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -264,6 +266,45 @@ TEST_F(AudienceE2eTest, HttpGivesTheSameAudienceAndBadRequestsAreNamed) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT"));
   EXPECT_THAT(bad.err, HasSubstr("abandoned_cart"));
+}
+
+// Last in the file: it changes a price on the shared server.
+TEST_F(AudienceE2eTest, APriceDropOnAnItemDueAgainIsToldAgainstThePricePaid) {
+  auto before = Audience(AsOf());
+  std::string customer, item;
+  double price = 0;
+  for (const auto& [id, e] : before) {
+    if (e["trigger"] == "replenishment" &&
+        e["items"][0].value("price", 0.0) > 1) {
+      customer = id;
+      item = e["items"][0]["item_id"];
+      price = e["items"][0]["price"];
+      break;
+    }
+  }
+  ASSERT_FALSE(customer.empty()) << "no replenishment entry with a price";
+  // The shop cuts the item's price by 30%.
+  const double cut = std::round(price * 70) / 100;
+  auto set =
+      Cli({"catalog", "set", "--item", item, "--price", std::to_string(cut)});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+
+  auto after = Audience(AsOf());
+  ASSERT_TRUE(after.count(customer));
+  const nlohmann::json& e = after[customer];
+  EXPECT_EQ(e["trigger"], "price_drop") << e.dump();
+  bool found = false;
+  for (const auto& i : e["items"]) {
+    if (i["item_id"] != item) continue;
+    found = true;
+    EXPECT_NEAR(i["price"].get<double>(), cut, 1e-6);
+    // The price paid, from the catalog's price history at the purchase.
+    EXPECT_NEAR(i["price_before"].get<double>(), price, 1e-6) << i.dump();
+    EXPECT_GE(i["drop"].get<double>(), 0.25);
+    EXPECT_THAT(i["explanation"].get<std::string>(),
+                HasSubstr("when you bought it"));
+  }
+  EXPECT_TRUE(found) << e.dump();
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ if(NOT TARGET faiss)
 endif()
 
 boomerang_library(NAME boomerang_ann
-  SRCS ${CMAKE_CURRENT_LIST_DIR}/vector_index.cc
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/vector_index.cc ${CMAKE_CURRENT_LIST_DIR}/dot.cc
   DEPS faiss OpenMP::OpenMP_CXX absl::status absl::statusor absl::span
        absl::strings)
 

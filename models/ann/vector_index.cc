@@ -5,11 +5,14 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/impl/AuxIndexStructures.h>
+#include <faiss/impl/DistanceComputer.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/HNSW.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
 #include <fcntl.h>
 #include <omp.h>
@@ -20,11 +23,13 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <new>
 #include <unordered_set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "models/ann/dot.h"
 
 namespace boomerang::ann {
 namespace {
@@ -240,6 +245,58 @@ absl::Status ValidateIndex(const faiss::Index& index) {
     return absl::InvalidArgumentError("unsupported HNSW upper_beam");
   }
   return absl::OkStatus();
+}
+
+// Distances for FAISS's HNSW graph walk over the flat storage's vectors,
+// with our inner product kernel (models/ann/dot.h says why). HNSW walks
+// toward smaller values, so a similarity is negated, as FAISS's own
+// storage_distance_computer does for METRIC_INNER_PRODUCT.
+class NegativeInnerProduct final : public faiss::DistanceComputer {
+ public:
+  NegativeInnerProduct(const float* base, int dim) : base_(base), dim_(dim) {}
+  void set_query(const float* x) override { query_ = x; }
+  float operator()(idx_t i) override {
+    return -Dot(query_, base_ + i * dim_, dim_);
+  }
+  float symmetric_dis(idx_t i, idx_t j) override {
+    return -Dot(base_ + i * dim_, base_ + j * dim_, dim_);
+  }
+
+ private:
+  const float* const base_;
+  const int dim_;
+  const float* query_ = nullptr;
+};
+
+// IndexHNSW::search for queries answered on the calling thread, the way
+// FAISS 1.7.3 does it per query (heapify, HNSW::search, reorder, negate)
+// with two differences: the distance kernel above, and a visited table per
+// thread reused across calls (IndexHNSW::search allocates and clears one
+// of size() bytes for every call: 100 kB per query at 100k items).
+void SearchHnswOnThisThread(const faiss::IndexHNSW& index, int64_t nq,
+                            const float* queries, int k,
+                            const faiss::SearchParametersHNSW& params,
+                            float* distances, int64_t* labels) {
+  const auto& flat = dynamic_cast<const faiss::IndexFlat&>(*index.storage);
+  const int dim = static_cast<int>(index.d);
+  thread_local std::unique_ptr<faiss::VisitedTable> visited;
+  if (visited == nullptr ||
+      visited->visited.size() != static_cast<size_t>(index.ntotal)) {
+    visited = std::make_unique<faiss::VisitedTable>(index.ntotal);
+  }
+  NegativeInnerProduct dis(flat.get_xb(), dim);
+  for (int64_t q = 0; q < nq; ++q) {
+    float* d = distances + q * k;
+    int64_t* l = labels + q * k;
+    dis.set_query(queries + q * dim);
+    faiss::maxheap_heapify(k, d, l);
+    index.hnsw.search(dis, k, l, d, *visited, &params);
+    faiss::maxheap_reorder(k, d, l);
+    // Whether or not HNSW::search advanced it: marks of this query must
+    // not count for the next (advancing twice is harmless).
+    visited->advance();
+    for (int j = 0; j < k; ++j) d[j] = -d[j];
+  }
 }
 
 }  // namespace
@@ -525,8 +582,9 @@ absl::Status VectorIndex::Search(absl::Span<const float> queries, int k,
     labels.assign(total, -1);
     distances.resize(total);
     if (nq > 0 && size() > 0) {
-      ScopedOmpThreads threads(
-          SearchThreads(options.threads, nq, /*exact=*/hnsw_ == nullptr));
+      const int threads_wanted =
+          SearchThreads(options.threads, nq, /*exact=*/hnsw_ == nullptr);
+      ScopedOmpThreads threads(threads_wanted);
       if (hnsw_ != nullptr) {
         // Per-call parameters on the sub-index; the shared index's
         // hnsw.efSearch is never written after Build()/Load(). FAISS 1.7.3
@@ -535,8 +593,14 @@ absl::Status VectorIndex::Search(absl::Span<const float> queries, int k,
         faiss::SearchParametersHNSW params;
         params.efSearch =
             std::max(std::min(options.ef_search, max_ef_search_), k);
-        hnsw_->search(nq, queries.data(), k, distances.data(), labels.data(),
-                      &params);
+        if (threads_wanted == 1 && metric_ == Metric::kInnerProduct) {
+          SearchHnswOnThisThread(dynamic_cast<const faiss::IndexHNSW&>(*hnsw_),
+                                 nq, queries.data(), k, params,
+                                 distances.data(), labels.data());
+        } else {
+          hnsw_->search(nq, queries.data(), k, distances.data(), labels.data(),
+                        &params);
+        }
       } else {
         inner_->search(nq, queries.data(), k, distances.data(), labels.data());
       }

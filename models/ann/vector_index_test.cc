@@ -331,6 +331,48 @@ TEST_P(ByMetric, HnswRecallAgainstOracle) {
             MustSearch(*index, queries, k, above_max).ids);
 }
 
+// One-thread inner-product searches take our own loop around FAISS's graph
+// walk (our dot kernel, a reused visited table): the same neighbours as
+// FAISS's IndexHNSW::search (up to float ties), the same recall, and a
+// query's answer does not depend on the queries searched before it.
+TEST(VectorIndexTest, OneThreadHnswSearchMatchesFaiss) {
+  const int dim = 32, k = 10;
+  const int64_t n = 20000, nq = 300;
+  const auto base = ClusteredVectors(n, dim, 50, 71);
+  const auto ids = ScatteredIds(n, 72);
+  IndexOptions options;
+  options.exact_below = 0;
+  options.ef_construction = 100;
+  options.threads = 2;
+  auto index = MustBuild(base, ids, dim, options);
+  ASSERT_NE(index, nullptr);
+  const auto queries = ClusteredVectors(nq, dim, 50, 73);
+  SearchOptions faiss_path, ours;
+  faiss_path.threads = 2;  // IndexHNSW::search with an OpenMP team
+  ours.threads = 1;
+  const Results theirs = MustSearch(*index, queries, k, faiss_path);
+  const Results mine = MustSearch(*index, queries, k, ours);
+  EXPECT_GE(RecallAtK(mine, theirs, nq, k), 0.99);
+  const Results want =
+      BruteForce(Metric::kInnerProduct, base, ids, queries, dim, k);
+  EXPECT_GE(RecallAtK(mine, want, nq, k),
+            RecallAtK(theirs, want, nq, k) - 0.005);
+  for (size_t i = 0; i < mine.scores.size(); ++i) {
+    ASSERT_NEAR(mine.scores[i], theirs.scores[i],
+                1e-3 * (1 + std::fabs(theirs.scores[i])))
+        << "rank " << i % k << " of query " << i / k;
+  }
+  // Alone, in reverse order: the same answers (the visited table is reset).
+  for (int64_t q = nq - 1; q >= 0; q -= 37) {
+    std::vector<float> one(queries.begin() + q * dim,
+                           queries.begin() + (q + 1) * dim);
+    const Results alone = MustSearch(*index, one, k, ours);
+    EXPECT_EQ(alone.ids, std::vector<int64_t>(mine.ids.begin() + q * k,
+                                              mine.ids.begin() + (q + 1) * k))
+        << "query " << q;
+  }
+}
+
 // ---- Save / Load ---------------------------------------------------------
 
 TEST_P(ByMetric, SaveLoadRoundTripGivesIdenticalResults) {

@@ -276,28 +276,44 @@ TriggerResult BrowseAbandonment(absl::Span<const ShopperEvent> events,
 }
 
 TriggerResult PriceDrop(absl::Span<const ShopperEvent> events,
+                        absl::Span<const DueBought> due,
                         const TriggerCatalog& catalog,
                         const LastPurchase& bought_at,
                         const ContactState& contact,
                         const TriggerOptions& options, int64_t as_of,
                         int max_items) {
-  // The price the customer last saw each item at.
-  absl::flat_hash_map<int32_t, std::pair<int64_t, double>> seen;
+  // The price the customer last saw each item at, or paid for an item due
+  // again (the later of the two: a look after the purchase is the news).
+  struct Before {
+    int64_t when = 0;
+    double price = 0;
+    bool paid = false;
+  };
+  absl::flat_hash_map<int32_t, Before> seen;
   const double since = as_of - options.lookback_days * kDay;
   for (const ShopperEvent& e : events) {
     if (e.time > as_of) break;
     if (!IsSeen(e) || e.item < 0 || e.time < since) continue;
     const double price =
         e.price > 0 ? e.price : catalog.PriceAt(e.item, e.time);
-    if (price > 0) seen[e.item] = {e.time, price};
+    if (price > 0) seen[e.item] = {e.time, price, false};
+  }
+  for (const DueBought& d : due) {
+    if (d.item < 0 || d.bought <= 0 || d.bought > as_of) continue;
+    auto it = seen.find(d.item);
+    if (it != seen.end() && it->second.when >= d.bought) continue;
+    const double paid =
+        d.price_paid > 0 ? d.price_paid : catalog.PriceAt(d.item, d.bought);
+    if (paid > 0) seen[d.item] = {d.bought, paid, true};
   }
   std::vector<HitItem> items;
   bool bought = false;
-  for (const auto& [item, when_price] : seen) {
-    const auto [when, before] = when_price;
+  for (const auto& [item, before_seen] : seen) {
+    const Before& b = before_seen;
     const double now = catalog.PriceNow(item);
-    if (!(now > 0 && now <= before * (1 - options.min_drop))) continue;
-    if (bought_at(item) >= when) {
+    if (!(now > 0 && now <= b.price * (1 - options.min_drop))) continue;
+    // Bought since the look (or again since the purchase it was due after).
+    if (b.paid ? bought_at(item) > b.when : bought_at(item) >= b.when) {
       bought = true;
       continue;
     }
@@ -310,9 +326,10 @@ TriggerResult PriceDrop(absl::Span<const ShopperEvent> events,
     }
     HitItem h;
     h.item = item;
-    h.event_time = when;
-    h.price_before = before;
+    h.event_time = b.when;
+    h.price_before = b.price;
     h.price_now = now;
+    h.paid = b.paid;
     items.push_back(h);
   }
   std::sort(items.begin(), items.end(), [](const HitItem& a, const HitItem& b) {
@@ -387,16 +404,25 @@ TriggerResult MissingComplement(const ItemGraph& graph,
                                 const TriggerCatalog& catalog,
                                 const TriggerOptions& options, int64_t as_of,
                                 int max_items) {
+  const double newest = as_of - options.complement_min_days * kDay;
+  const double oldest = as_of - options.complement_max_days * kDay;
   absl::flat_hash_map<int32_t, int64_t> last;  // item -> last purchase
-  absl::flat_hash_set<std::string> tops;       // top categories bought
   for (const PurchaseOf& p : purchases) {
     if (p.time > as_of || p.item < 0 || p.item >= graph.num_items()) continue;
     int64_t& t = last[p.item];
     t = std::max(t, p.time);
-    tops.insert(std::string(TopCategory(graph.item(p.item).category())));
   }
-  const double newest = as_of - options.complement_min_days * kDay;
-  const double oldest = as_of - options.complement_max_days * kDay;
+  // Most customers bought nothing in the window: done before the
+  // categories (this runs for every customer of an audience).
+  if (std::none_of(last.begin(), last.end(), [&](const auto& item_time) {
+        return item_time.second <= newest && item_time.second >= oldest;
+      })) {
+    return {};
+  }
+  absl::flat_hash_set<absl::string_view> tops;  // top categories bought
+  for (const auto& [item, when] : last) {
+    tops.insert(TopCategory(graph.item(item).category()));
+  }
   std::vector<HitItem> items;
   absl::flat_hash_set<int32_t> listed;
   // Anchors in a fixed order (newest purchase first, then index): which

@@ -143,6 +143,7 @@ struct HitItem {
   int32_t item = -1;
   int64_t event_time = 0;
   double price_before = 0;  // price_drop
+  bool paid = false;        // price_drop: price_before is what they paid
   double price_now = 0;
   int32_t anchor = -1;  // missing_complement
   double lift = 0;
@@ -200,9 +201,22 @@ TriggerResult BrowseAbandonment(absl::Span<const ShopperEvent> events,
                                 int64_t last_order,
                                 const TriggerOptions& options, int64_t as_of,
                                 int max_items);
+// An item the customer bought and is due to buy again (the replenishment
+// model's due list): when they last bought it and the unit price they paid
+// (0: unknown; the catalog's price at that moment is used).
+struct DueBought {
+  int32_t item = -1;
+  int64_t bought = 0;
+  double price_paid = 0;
+};
+
 // `contact`: an item already told at its current price (price drop) or
-// since it was seen sold out (back in stock) is left out.
+// since it was seen sold out (back in stock) is left out. Price drop
+// watches the items viewed or carted within the lookback (against the
+// price the customer saw) and the items in `due` (against the price they
+// paid, unless they looked at it since).
 TriggerResult PriceDrop(absl::Span<const ShopperEvent> events,
+                        absl::Span<const DueBought> due,
                         const TriggerCatalog& catalog,
                         const LastPurchase& bought_at,
                         const ContactState& contact,

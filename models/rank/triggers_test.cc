@@ -48,8 +48,8 @@ class FakeCatalog final : public TriggerCatalog {
   std::map<int32_t, std::map<int64_t, bool>> stock_;
 };
 
-ShopperEvent Ev(v1::Event::Type type, int64_t t, int32_t item,
-                double price = 0, std::string session = "") {
+ShopperEvent Ev(v1::Event::Type type, int64_t t, int32_t item, double price = 0,
+                std::string session = "") {
   ShopperEvent e;
   e.type = type;
   e.time = t;
@@ -131,10 +131,10 @@ TEST(TriggersTest, AbandonedCartEndsWithAnOrderOrSoldOut) {
   // Removing one of two units leaves the item in the cart.
   ShopperEvent two = Ev(v1::Event::ADD_TO_CART, kNow - 10 * kH, 1);
   two.quantity = 2;
-  EXPECT_TRUE(AbandonedCart({two, Ev(v1::Event::REMOVE_FROM_CART,
-                                     kNow - 9 * kH, 1)},
-                            catalog, kNever, o, kNow, 5)
-                  .hit);
+  EXPECT_TRUE(
+      AbandonedCart({two, Ev(v1::Event::REMOVE_FROM_CART, kNow - 9 * kH, 1)},
+                    catalog, kNever, o, kNow, 5)
+          .hit);
 }
 
 TEST(TriggersTest, BrowseAbandonmentNeedsTwoViewsAndNoIntent) {
@@ -143,7 +143,8 @@ TEST(TriggersTest, BrowseAbandonmentNeedsTwoViewsAndNoIntent) {
   const int64_t t = kNow - 30 * kH;
   // One view only: nothing. The same item twice: a session.
   EXPECT_FALSE(
-      BrowseAbandonment({Ev(v1::Event::VIEW, t, 0)}, catalog, 0, o, kNow, 5).hit);
+      BrowseAbandonment({Ev(v1::Event::VIEW, t, 0)}, catalog, 0, o, kNow, 5)
+          .hit);
   TriggerResult r = BrowseAbandonment(
       {Ev(v1::Event::VIEW, t, 0), Ev(v1::Event::VIEW, t + 300, 0)}, catalog, 0,
       o, kNow, 5);
@@ -160,10 +161,10 @@ TEST(TriggersTest, BrowseAbandonmentNeedsTwoViewsAndNoIntent) {
                                 catalog, 0, o, kNow, 5)
                   .hit);
   // Carted since: no browse abandonment.
-  EXPECT_FALSE(BrowseAbandonment({Ev(v1::Event::VIEW, t, 0),
-                                  Ev(v1::Event::VIEW, t + 60, 1),
-                                  Ev(v1::Event::ADD_TO_CART, t + 120, 1)},
-                                 catalog, 0, o, kNow, 5)
+  EXPECT_FALSE(BrowseAbandonment(
+                   {Ev(v1::Event::VIEW, t, 0), Ev(v1::Event::VIEW, t + 60, 1),
+                    Ev(v1::Event::ADD_TO_CART, t + 120, 1)},
+                   catalog, 0, o, kNow, 5)
                    .hit);
   // An order after the session began (its purchase only in the history):
   // no browse abandonment either.
@@ -186,7 +187,7 @@ TEST(TriggersTest, PriceDropAgainstThePriceSeen) {
   catalog.SetPrice(1, kNow - 2 * kD, 9.5);  // 10 -> 9.5: -5%, too small
   std::vector<ShopperEvent> events = {Ev(v1::Event::VIEW, kNow - 5 * kD, 0),
                                       Ev(v1::Event::VIEW, kNow - 5 * kD, 1)};
-  TriggerResult r = PriceDrop(events, catalog, kNever, none, o, kNow, 5);
+  TriggerResult r = PriceDrop(events, {}, catalog, kNever, none, o, kNow, 5);
   ASSERT_TRUE(r.hit.has_value());
   ASSERT_EQ(r.hit->items.size(), 1u);
   EXPECT_EQ(r.hit->items[0].item, 0);
@@ -196,22 +197,59 @@ TEST(TriggersTest, PriceDropAgainstThePriceSeen) {
   // The price the event says it showed wins over the catalog's: shown at
   // 9 (a discount then), 8.5 now is under 10% less.
   events = {Ev(v1::Event::VIEW, kNow - 5 * kD, 0, 9.0)};
-  EXPECT_FALSE(PriceDrop(events, catalog, kNever, none, o, kNow, 5).hit);
+  EXPECT_FALSE(PriceDrop(events, {}, catalog, kNever, none, o, kNow, 5).hit);
   // Bought since the view: left out.
   events = {Ev(v1::Event::VIEW, kNow - 5 * kD, 0)};
   r = PriceDrop(
-      events, catalog, [](int32_t) -> int64_t { return kNow - kD; }, none, o,
-      kNow, 5);
+      events, {}, catalog, [](int32_t) -> int64_t { return kNow - kD; }, none,
+      o, kNow, 5);
   EXPECT_FALSE(r.hit);
   EXPECT_EQ(r.skip, Skip::kBoughtSince);
   // Told at this price already: once per drop; a further drop is news.
   ContactState told({Sent(kNow - kD, "price_drop", {0})}, kNow);
-  EXPECT_FALSE(PriceDrop(events, catalog, kNever, told, o, kNow, 5).hit);
+  EXPECT_FALSE(PriceDrop(events, {}, catalog, kNever, told, o, kNow, 5).hit);
   catalog.SetPrice(0, kNow - kH, 7.0);
-  EXPECT_TRUE(PriceDrop(events, catalog, kNever, told, o, kNow, 5).hit);
+  EXPECT_TRUE(PriceDrop(events, {}, catalog, kNever, told, o, kNow, 5).hit);
   // Older than the 30-day lookback: nothing.
   events = {Ev(v1::Event::VIEW, kNow - 31 * kD, 0)};
-  EXPECT_FALSE(PriceDrop(events, catalog, kNever, none, o, kNow, 5).hit);
+  EXPECT_FALSE(PriceDrop(events, {}, catalog, kNever, none, o, kNow, 5).hit);
+}
+
+TEST(TriggersTest, PriceDropOnAnItemDueAgainAgainstThePricePaid) {
+  FakeCatalog catalog(3);
+  TriggerOptions o;
+  ContactState none({}, kNow);
+  catalog.SetPrice(0, kNow - 3 * kD, 8.0);  // 10 -> 8: -20%
+  catalog.SetPrice(1, kNow - 3 * kD, 9.5);  // -5%: too small
+  const int64_t bought = kNow - 50 * kD;    // before the 30-day lookback
+  // Paid 10 (the catalog's price then: no price on the purchase).
+  std::vector<DueBought> due = {{0, bought, 0}, {1, bought, 0}};
+  const LastPurchase last = [&](int32_t) { return bought; };
+  TriggerResult r = PriceDrop({}, due, catalog, last, none, o, kNow, 5);
+  ASSERT_TRUE(r.hit.has_value());
+  ASSERT_EQ(r.hit->items.size(), 1u);
+  EXPECT_EQ(r.hit->items[0].item, 0);
+  EXPECT_TRUE(r.hit->items[0].paid);
+  EXPECT_EQ(r.hit->items[0].event_time, bought);
+  EXPECT_DOUBLE_EQ(r.hit->items[0].price_before, 10);
+  EXPECT_DOUBLE_EQ(r.hit->items[0].price_now, 8);
+  // The price on the purchase wins: paid 8.5 (a discount), 8 is no news.
+  due = {{0, bought, 8.5}};
+  EXPECT_FALSE(PriceDrop({}, due, catalog, last, none, o, kNow, 5).hit);
+  // Bought again since: not due any more, and "bought since" if it is.
+  due = {{0, bought, 0}};
+  r = PriceDrop(
+      {}, due, catalog, [](int32_t) -> int64_t { return kNow - kD; }, none, o,
+      kNow, 5);
+  EXPECT_FALSE(r.hit);
+  EXPECT_EQ(r.skip, Skip::kBoughtSince);
+  // Looked at since the purchase, at the new price: measured against the
+  // look, so no drop.
+  std::vector<ShopperEvent> events = {Ev(v1::Event::VIEW, kNow - 2 * kD, 0)};
+  EXPECT_FALSE(PriceDrop(events, due, catalog, last, none, o, kNow, 5).hit);
+  // Told of this drop already.
+  ContactState told({Sent(kNow - kD, "price_drop", {0})}, kNow);
+  EXPECT_FALSE(PriceDrop({}, due, catalog, last, told, o, kNow, 5).hit);
 }
 
 TEST(TriggersTest, BackInStockWhenSeenSoldOut) {
@@ -261,9 +299,9 @@ TEST(TriggersTest, MissingComplementNeedsStrongEvidenceAndFit) {
   EXPECT_NEAR(r.hit->items[0].anchor_share, 0.3, 1e-9);
   // Who bought the case is not told to buy a phone: accessories only.
   g.CoPurchase(strong_case, phone, 30, 6.0f);
-  EXPECT_FALSE(MissingComplement(g, {{strong_case, kNow - 5 * kD}}, catalog, o,
-                                 kNow, 5)
-                   .hit);
+  EXPECT_FALSE(
+      MissingComplement(g, {{strong_case, kNow - 5 * kD}}, catalog, o, kNow, 5)
+          .hit);
   // Bought two days ago: too soon; 70 days ago: too late.
   EXPECT_FALSE(
       MissingComplement(g, {{phone, kNow - 2 * kD}}, catalog, o, kNow, 5).hit);
@@ -292,8 +330,8 @@ TEST(TriggersTest, ContactLogQuietWindowReentryAndKeys) {
   TriggerOptions o;
   ContactState c({Sent(kNow - 10 * kH, "win_back", {}, "win_back:C1:19000")},
                  kNow);
-  EXPECT_TRUE(c.Quiet(o, kNow));             // 10 h < 16 h
-  EXPECT_FALSE(c.Quiet(o, kNow + 7 * kH));   // 17 h
+  EXPECT_TRUE(c.Quiet(o, kNow));            // 10 h < 16 h
+  EXPECT_FALSE(c.Quiet(o, kNow + 7 * kH));  // 17 h
   EXPECT_TRUE(c.Reentry(Trigger::kWinBack, "x", o, kNow + 7 * kH));  // 30 d
   EXPECT_FALSE(c.Reentry(Trigger::kAbandonedCart, "x", o, kNow + 7 * kH));
   // A key sent once is never sent again, whatever the window.

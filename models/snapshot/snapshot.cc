@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "models/ann/dot.h"
 #include "models/snapshot/internal/tables.h"
 #include "models/snapshot/layout.h"
 #include "models/snapshot/snapshot_dir.h"
@@ -366,31 +367,10 @@ absl::Span<const int32_t> Snapshot::CategoryBestSellers(
 
 namespace {
 
-// x . y over `dim` floats in eight independent partial sums, added up in a
-// fixed order at the end: the compiler may put the eight lanes in vector
-// registers without reordering a sum (it does not reassociate floats, so a
-// single running sum stays scalar), and every build computes the same sum.
-// Compiled once per instruction set and picked at load time. Debian's
-// FAISS is built for baseline x86-64 and computes exact search with its
-// scalar reference kernel (fvec_inner_product_ref: 30% of the server's CPU
-// in a batch-picks profile); OpenBLAS's sgemv would start its own threads
-// inside request threads.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) float Dot8(
-    const float* x, const float* y, int dim) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int d = 0;
-  for (; d + 8 <= dim; d += 8) {
-    for (int j = 0; j < 8; ++j) acc[j] += x[d + j] * y[d + j];
-  }
-  for (; d < dim; ++d) acc[d & 7] += x[d] * y[d];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) +
-         ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
 // Inner products of one query with `n` rows of `dim` floats.
 void InnerProducts(const float* rows, int64_t n, int dim, const float* query,
                    float* out) {
-  for (int64_t i = 0; i < n; ++i) out[i] = Dot8(rows + i * dim, query, dim);
+  for (int64_t i = 0; i < n; ++i) out[i] = ann::Dot(rows + i * dim, query, dim);
 }
 
 }  // namespace
@@ -399,7 +379,7 @@ float Snapshot::ItemDot(const float* query, int32_t index) const {
   // Items added by live catalog updates (server/engine/catalog_view.h) take
   // indices after the snapshot's: they have no vector.
   if (dim_ == 0 || index < 0 || index >= num_items()) return 0;
-  return Dot8(query, item_vector(index), dim_);
+  return ann::Dot(query, item_vector(index), dim_);
 }
 
 float Snapshot::ItemCosine(int32_t a, int32_t b) const {
@@ -407,7 +387,7 @@ float Snapshot::ItemCosine(int32_t a, int32_t b) const {
       item_norms_[a] == 0 || item_norms_[b] == 0) {
     return 0;  // a live new item (no vector) or none at all
   }
-  return Dot8(item_vector(a), item_vector(b), dim_) /
+  return ann::Dot(item_vector(a), item_vector(b), dim_) /
          (item_norms_[a] * item_norms_[b]);
 }
 

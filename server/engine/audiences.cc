@@ -114,9 +114,14 @@ void FillItems(const View& view, const TriggerHit& hit, int64_t as_of,
       case Trigger::kPriceDrop: {
         const double drop = 1 - h.price_now / h.price_before;
         out->set_drop(drop);
-        why = absl::StrFormat("now %s, was %s when you looked at it (-%.0f%%)",
-                              Money(h.price_now), Money(h.price_before),
-                              drop * 100);
+        why = h.paid
+                  ? absl::StrFormat(
+                        "now %s, was %s when you bought it %s ago (-%.0f%%)",
+                        Money(h.price_now), Money(h.price_before),
+                        internal::Days(hours / 24), drop * 100)
+                  : absl::StrFormat(
+                        "now %s, was %s when you looked at it (-%.0f%%)",
+                        Money(h.price_now), Money(h.price_before), drop * 100);
         break;
       }
       case Trigger::kBackInStock:
@@ -154,19 +159,54 @@ void FillItems(const View& view, const TriggerHit& hit, int64_t as_of,
   }
 }
 
-// Replenishment: the due stream's items for this customer.
-TriggerResult Replenishment(const View& view, const v1::CustomerRecord& record,
-                            const AudienceSettings& s,
-                            const internal::BoundFilter& filter,
-                            v1::AudienceEntry* due_items) {
+// The customer's items due again (the due stream's, most urgent first):
+// replenishment's items, and price drop watches their prices.
+google::protobuf::RepeatedPtrField<v1::DueItem> DueOf(
+    const View& view, const v1::CustomerRecord& record,
+    const AudienceSettings& s) {
+  google::protobuf::RepeatedPtrField<v1::DueItem> due;
+  if (record.items_size() == 0) return due;
+  auto filter = DueFilter(view, s.filter);
+  if (!filter.ok()) return due;
   DueOptions options;
   options.as_of = s.as_of;
   options.lead_days = s.options.replenishment_lead_days;
   options.min_probability = s.options.replenishment_min_probability;
   options.max_items = s.max_items;
-  google::protobuf::RepeatedPtrField<v1::DueItem> due;
+  DueItemsOf(view, record, options, *filter, &due);
+  return due;
+}
+
+// The due items as price drop takes them, with the unit price of the last
+// purchase when a live purchase event carries it (the history's orders
+// are priced by the catalog's price history then).
+std::vector<DueBought> DueBoughtOf(
+    const View& view,
+    const google::protobuf::RepeatedPtrField<v1::DueItem>& due,
+    absl::Span<const ShopperEvent> events) {
+  std::vector<DueBought> out;
+  for (const v1::DueItem& d : due) {
+    DueBought b;
+    b.item = view.items().FindItem(d.item_id());
+    b.bought = d.last_purchase().seconds();
+    for (const ShopperEvent& e : events) {
+      if (e.type == v1::Event::PURCHASE && e.item == b.item &&
+          e.time == b.bought && e.price > 0) {
+        b.price_paid = e.price;
+      }
+    }
+    out.push_back(b);
+  }
+  return out;
+}
+
+// Replenishment: the due stream's items for this customer.
+TriggerResult Replenishment(
+    const View& view,
+    const google::protobuf::RepeatedPtrField<v1::DueItem>& due,
+    v1::AudienceEntry* due_items) {
   TriggerResult r;
-  if (!DueItemsOf(view, record, options, filter, &due)) return r;
+  if (due.empty()) return r;
   TriggerHit hit;
   hit.trigger = Trigger::kReplenishment;
   for (const v1::DueItem& d : due) {
@@ -353,6 +393,12 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
     auto it = last_bought.find(item);
     return it == last_bought.end() ? 0 : it->second;
   };
+  // Items due again, for price drop and replenishment.
+  const google::protobuf::RepeatedPtrField<v1::DueItem> due_now =
+      s.enabled[static_cast<int>(Trigger::kPriceDrop)] ||
+              s.enabled[static_cast<int>(Trigger::kReplenishment)]
+          ? DueOf(view, record, s)
+          : google::protobuf::RepeatedPtrField<v1::DueItem>();
   v1::AudienceEntry due;  // replenishment's items, filled when it fires
   std::optional<TriggerHit> chosen;
   for (int k = 0; k < kTriggers; ++k) {
@@ -365,8 +411,8 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
                           s.max_items);
         break;
       case Trigger::kPriceDrop:
-        r = PriceDrop(events, catalog, bought_at, contact, s.options, as_of,
-                      s.max_items);
+        r = PriceDrop(events, DueBoughtOf(view, due_now, events), catalog,
+                      bought_at, contact, s.options, as_of, s.max_items);
         break;
       case Trigger::kBackInStock:
         r = BackInStock(events, catalog, bought_at, contact, s.options, as_of,
@@ -376,12 +422,9 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
         r = BrowseAbandonment(events, catalog, last_order, s.options, as_of,
                               s.max_items);
         break;
-      case Trigger::kReplenishment: {
-        if (record.items_size() == 0) break;
-        auto filter = DueFilter(view, s.filter);
-        if (filter.ok()) r = Replenishment(view, record, s, *filter, &due);
+      case Trigger::kReplenishment:
+        r = Replenishment(view, due_now, &due);
         break;
-      }
       case Trigger::kMissingComplement:
         if (record.items_size() == 0) break;
         r = MissingComplement(view.items(), PurchasesOf(view.items(), record),
