@@ -283,11 +283,23 @@ TEST_F(AudienceE2eTest, APriceDropOnAnItemDueAgainIsToldAgainstThePricePaid) {
     }
   }
   ASSERT_FALSE(customer.empty()) << "no replenishment entry with a price";
-  // The shop cuts the item's price by 30%.
+  // The shop cuts the item's price by 30%, an hour before the run (a
+  // run for a past moment sees the catalog as it was then).
   const double cut = std::round(price * 70) / 100;
-  auto set =
-      Cli({"catalog", "set", "--item", item, "--price", std::to_string(cut)});
-  ASSERT_EQ(set.exit_code, 0) << set.err;
+  absl::Time t;
+  std::string err;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, AsOf(), &t, &err)) << err;
+  const std::string file = tmp_->Sub("cut.jsonl");
+  testing::WriteFile(
+      file, nlohmann::json{{"item_id", item},
+                           {"price", cut},
+                           {"timestamp", absl::FormatTime(absl::RFC3339_sec,
+                                                          t - absl::Hours(1),
+                                                          absl::UTCTimeZone())}}
+                    .dump() +
+                "\n");
+  auto push = Cli({"catalog", "push", file});
+  ASSERT_EQ(push.exit_code, 0) << push.err;
 
   auto after = Audience(AsOf());
   ASSERT_TRUE(after.count(customer));
@@ -297,12 +309,11 @@ TEST_F(AudienceE2eTest, APriceDropOnAnItemDueAgainIsToldAgainstThePricePaid) {
   for (const auto& i : e["items"]) {
     if (i["item_id"] != item) continue;
     found = true;
-    EXPECT_NEAR(i["price"].get<double>(), cut, 1e-6);
+    EXPECT_NEAR(i.value("price", 0.0), cut, 1e-6);
     // The price paid, from the catalog's price history at the purchase.
-    EXPECT_NEAR(i["price_before"].get<double>(), price, 1e-6) << i.dump();
-    EXPECT_GE(i["drop"].get<double>(), 0.25);
-    EXPECT_THAT(i["explanation"].get<std::string>(),
-                HasSubstr("when you bought it"));
+    EXPECT_NEAR(i.value("price_before", 0.0), price, 1e-6) << i.dump();
+    EXPECT_GE(i.value("drop", 0.0), 0.25);
+    EXPECT_THAT(i.value("explanation", ""), HasSubstr("when you bought it"));
   }
   EXPECT_TRUE(found) << e.dump();
 }

@@ -46,7 +46,8 @@ std::vector<v1::PriceChange> PriceHistoryOf(const View& view, int32_t item);
 
 // The price `item` (a dense index of view.items()) had at `time` (unix
 // seconds): the last change at or before it, the catalog price before the
-// first live change, 0 when unknown. For price-drop triggers.
+// first live change (and before the catalog's own time), 0 when unknown.
+// For price-drop triggers.
 double PriceAt(const View& view, int32_t item, int64_t time);
 
 }  // namespace boomerang
