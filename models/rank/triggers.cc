@@ -399,11 +399,51 @@ absl::string_view TopCategory(absl::string_view category) {
   return category.substr(0, category.find('/'));
 }
 
+namespace {
+
+// The customer-independent part of the rule: a habit, not a coincidence.
+bool IsStrong(const Neighbor& n, double anchor_orders,
+              const TriggerOptions& options) {
+  return n.lift >= options.complement_min_lift &&
+         n.co_orders >= options.complement_min_orders &&
+         n.co_orders >= options.complement_min_share * anchor_orders;
+}
+
+double AnchorOrders(const ItemGraph& graph, int32_t anchor) {
+  return static_cast<double>(
+      std::max<int64_t>(1, graph.fbt_anchor_orders(anchor)));
+}
+
+}  // namespace
+
+StrongComplements::StrongComplements(const ItemGraph& graph,
+                                     const TriggerOptions& options) {
+  const int32_t n = graph.num_items();
+  begin_.reserve(n + 1);
+  begin_.push_back(0);
+  for (int32_t a = 0; a < n; ++a) {
+    const double orders = AnchorOrders(graph, a);
+    for (const Neighbor& nb : graph.Fbt(a)) {
+      if (IsStrong(nb, orders, options)) pairs_.push_back(nb);
+    }
+    begin_.push_back(static_cast<int64_t>(pairs_.size()));
+  }
+}
+
+absl::Span<const Neighbor> StrongComplements::Of(int32_t anchor) const {
+  if (anchor < 0 || anchor + 1 >= static_cast<int64_t>(begin_.size())) {
+    return {};
+  }
+  return absl::MakeConstSpan(pairs_.data() + begin_[anchor],
+                             begin_[anchor + 1] - begin_[anchor]);
+}
+
 TriggerResult MissingComplement(const ItemGraph& graph,
                                 absl::Span<const PurchaseOf> purchases,
                                 const TriggerCatalog& catalog,
                                 const TriggerOptions& options, int64_t as_of,
-                                int max_items) {
+                                int max_items,
+                                const StrongComplements* strong) {
   const double newest = as_of - options.complement_min_days * kDay;
   const double oldest = as_of - options.complement_max_days * kDay;
   absl::flat_hash_map<int32_t, int64_t> last;  // item -> last purchase
@@ -434,16 +474,13 @@ TriggerResult MissingComplement(const ItemGraph& graph,
   });
   for (const auto& [anchor, when] : anchors) {
     if (when > newest || when < oldest) continue;
-    const absl::Span<const Neighbor> fbt = graph.Fbt(anchor);
-    const double orders = std::max<int64_t>(1, graph.fbt_anchor_orders(anchor));
-    std::vector<const Neighbor*> strong;
+    const double orders = AnchorOrders(graph, anchor);
+    const absl::Span<const Neighbor> fbt =
+        strong != nullptr ? strong->Of(anchor) : graph.Fbt(anchor);
+    std::vector<const Neighbor*> kept;
     bool have_one = false;
     for (const Neighbor& n : fbt) {
-      if (n.lift < options.complement_min_lift ||
-          n.co_orders < options.complement_min_orders ||
-          n.co_orders < options.complement_min_share * orders) {
-        continue;
-      }
+      if (strong == nullptr && !IsStrong(n, orders, options)) continue;
       // A complement bought since the anchor (or ever, at most a day
       // before it: the same basket) means the need is covered.
       auto it = last.find(n.item);
@@ -459,10 +496,10 @@ TriggerResult MissingComplement(const ItemGraph& graph,
       if (anchor_price > 0 && price > anchor_price) continue;
       const absl::string_view top = TopCategory(graph.item(n.item).category());
       if (!top.empty() && !tops.contains(top)) continue;  // not their kind
-      strong.push_back(&n);
+      kept.push_back(&n);
     }
     if (have_one) continue;
-    for (const Neighbor* n : strong) {
+    for (const Neighbor* n : kept) {
       if (!listed.insert(n->item).second) continue;
       HitItem h;
       h.item = n->item;

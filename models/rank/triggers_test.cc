@@ -297,6 +297,18 @@ TEST(TriggersTest, MissingComplementNeedsStrongEvidenceAndFit) {
   EXPECT_EQ(r.hit->items[0].item, strong_case);
   EXPECT_EQ(r.hit->items[0].anchor, phone);
   EXPECT_NEAR(r.hit->items[0].anchor_share, 0.3, 1e-9);
+  // The run's table of strong complements gives the same answer.
+  const StrongComplements table(g, o);
+  // The case only: the tyre is in 20% of the phone's 100 orders.
+  EXPECT_EQ(table.Of(phone).size(), 1u);
+  EXPECT_TRUE(table.Of(weak).empty());
+  EXPECT_TRUE(table.Of(99).empty());  // an item added since
+  TriggerResult with_table =
+      MissingComplement(g, bought, catalog, o, kNow, 5, &table);
+  ASSERT_TRUE(with_table.hit.has_value());
+  ASSERT_EQ(with_table.hit->items.size(), 1u);
+  EXPECT_EQ(with_table.hit->items[0].item, strong_case);
+  EXPECT_EQ(with_table.hit->key_part, r.hit->key_part);
   // Who bought the case is not told to buy a phone: accessories only.
   g.CoPurchase(strong_case, phone, 30, 6.0f);
   EXPECT_FALSE(

@@ -234,11 +234,13 @@ TriggerResult Replenishment(
   return r;
 }
 
-std::vector<PurchaseOf> PurchasesOf(const ItemGraph& items,
-                                    const v1::CustomerRecord& record) {
+// `index_of`: the dense index of each of the record's items (-1 unknown).
+std::vector<PurchaseOf> PurchasesOf(const v1::CustomerRecord& record,
+                                    absl::Span<const int32_t> index_of) {
   std::vector<PurchaseOf> out;
-  for (const v1::CustomerItem& ci : record.items()) {
-    const int32_t item = items.FindItem(ci.item_id());
+  for (int k = 0; k < record.items_size(); ++k) {
+    const v1::CustomerItem& ci = record.items(k);
+    const int32_t item = index_of[k];
     if (item < 0) continue;
     if (ci.purchase_times_size() == 0) {
       out.push_back({item, ci.last_purchase()});
@@ -353,6 +355,10 @@ absl::Status ValidateAudiencesRequest(const View& view,
                         absl::StrCat("filter: ", filter.status().message()));
   }
   s->batch_size = request.batch_size() == 0 ? 256 : request.batch_size();
+  if (s->enabled[static_cast<int>(Trigger::kMissingComplement)]) {
+    s->complements =
+        std::make_shared<const StrongComplements>(view.items(), s->options);
+  }
   return absl::OkStatus();
 }
 
@@ -374,8 +380,10 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
   // Purchases up to as_of only: a replay for an earlier moment must not
   // see later orders as "bought since".
   absl::flat_hash_map<int32_t, int64_t> last_bought;
-  for (const v1::CustomerItem& ci : record.items()) {
-    const int32_t i = view.items().FindItem(ci.item_id());
+  std::vector<int32_t> index_of(record.items_size());
+  for (int k = 0; k < record.items_size(); ++k) {
+    const v1::CustomerItem& ci = record.items(k);
+    const int32_t i = index_of[k] = view.items().FindItem(ci.item_id());
     if (i < 0) continue;
     int64_t last = ci.purchase_times_size() == 0 && ci.last_purchase() <= as_of
                        ? ci.last_purchase()
@@ -427,8 +435,9 @@ bool AudienceOf(const View& view, const AudienceSettings& s,
         break;
       case Trigger::kMissingComplement:
         if (record.items_size() == 0) break;
-        r = MissingComplement(view.items(), PurchasesOf(view.items(), record),
-                              catalog, s.options, as_of, s.max_items);
+        r = MissingComplement(view.items(), PurchasesOf(record, index_of),
+                              catalog, s.options, as_of, s.max_items,
+                              s.complements.get());
         break;
       case Trigger::kWinBack:
         r = WinBack(absl::MakeConstSpan(record.order_times().data(),

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct AudienceSettings {
   int suggestions = 4;  // 0: none
   v1::Filter filter;
   int batch_size = 256;
+  // Built by ValidateAudiencesRequest when missing_complement is asked for
+  // (from the request's view and options); null: read per customer.
+  std::shared_ptr<const StrongComplements> complements;
 };
 
 // Checks the request (INVALID_ARGUMENT naming the field: an unknown
