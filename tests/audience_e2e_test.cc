@@ -268,7 +268,7 @@ TEST_F(AudienceE2eTest, HttpGivesTheSameAudienceAndBadRequestsAreNamed) {
   EXPECT_THAT(bad.err, HasSubstr("abandoned_cart"));
 }
 
-// Last in the file: it changes a price on the shared server.
+// Changes a price on the shared server, and puts it back.
 TEST_F(AudienceE2eTest, APriceDropOnAnItemDueAgainIsToldAgainstThePricePaid) {
   auto before = Audience(AsOf());
   std::string customer, item;
@@ -316,6 +316,18 @@ TEST_F(AudienceE2eTest, APriceDropOnAnItemDueAgainIsToldAgainstThePricePaid) {
     EXPECT_THAT(i.value("explanation", ""), HasSubstr("when you bought it"));
   }
   EXPECT_TRUE(found) << e.dump();
+  // The old price back (for any test that runs after this one).
+  testing::WriteFile(
+      file, nlohmann::json{{"item_id", item},
+                           {"price", price},
+                           {"timestamp", absl::FormatTime(absl::RFC3339_sec,
+                                                          t - absl::Minutes(30),
+                                                          absl::UTCTimeZone())}}
+                    .dump() +
+                "\n");
+  push = Cli({"catalog", "push", file});
+  EXPECT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_EQ(Audience(AsOf())[customer]["trigger"], "replenishment");
 }
 
 }  // namespace

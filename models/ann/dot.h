@@ -11,8 +11,9 @@
 namespace boomerang::ann {
 
 // x . y over `dim` floats, in eight independent partial sums added up in a
-// fixed order: the same sum on every build and instruction set (compiled
-// once for x86-64-v3 and once for the baseline, picked at load time).
+// fixed order, no fused multiply-adds (-ffp-contract=off in ann.cmake): the
+// same sum on every instruction set (compiled once for x86-64-v3 and once
+// for the baseline, picked at load time).
 float Dot(const float* x, const float* y, int dim);
 
 }  // namespace boomerang::ann

@@ -272,7 +272,9 @@ class NegativeInnerProduct final : public faiss::DistanceComputer {
 // FAISS 1.7.3 does it per query (heapify, HNSW::search, reorder, negate)
 // with two differences: the distance kernel above, and a visited table per
 // thread reused across calls (IndexHNSW::search allocates and clears one
-// of size() bytes for every call: 100 kB per query at 100k items).
+// of size() bytes for every call: 100 kB per query at 100k items). Each
+// request thread keeps one table of the last index's size() bytes (1 MB
+// per thread at 1M items) until it exits.
 void SearchHnswOnThisThread(const faiss::IndexHNSW& index, int64_t nq,
                             const float* queries, int k,
                             const faiss::SearchParametersHNSW& params,
@@ -290,11 +292,12 @@ void SearchHnswOnThisThread(const faiss::IndexHNSW& index, int64_t nq,
     int64_t* l = labels + q * k;
     dis.set_query(queries + q * dim);
     faiss::maxheap_heapify(k, d, l);
+    // HNSW::search advances the table when it returns; a search that threw
+    // (bad_alloc) left its marks: a fresh round first (advancing twice is
+    // harmless).
+    visited->advance();
     index.hnsw.search(dis, k, l, d, *visited, &params);
     faiss::maxheap_reorder(k, d, l);
-    // Whether or not HNSW::search advanced it: marks of this query must
-    // not count for the next (advancing twice is harmless).
-    visited->advance();
     for (int j = 0; j < k; ++j) d[j] = -d[j];
   }
 }

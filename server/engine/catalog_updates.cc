@@ -188,12 +188,15 @@ double PriceAt(const View& view, int32_t item, int64_t time) {
   for (const v1::PriceChange& c : history) {
     if (c.time() > time) {
       // Before the first known change: the price it changed from, or,
-      // when that is unknown (the catalog file's price at --catalog-time,
-      // the first month of prices from purchase lines), the first price
-      // known: a purchase before the catalog's time was at it as far as
-      // anyone can tell.
-      if (price == 0)
-        price = c.from_price() > 0 ? c.from_price() : c.to_price();
+      // when that is unknown and the change is the catalog file's price
+      // (at --catalog-time) or the first month of prices from purchase
+      // lines, that price: a purchase before the catalog's time was at it
+      // as far as anyone can tell. An item first priced by a live update
+      // had no price before it.
+      if (price == 0) {
+        price = c.from_price() > 0 || c.source() == "update" ? c.from_price()
+                                                             : c.to_price();
+      }
       break;
     }
     price = c.to_price();
