@@ -9,6 +9,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "models/rank/customer_history.h"
+#include "models/stable_hash.h"
 
 namespace boomerang {
 namespace {
@@ -20,13 +21,8 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 bool Sampled(absl::string_view id, uint64_t seed, double rate,
              uint64_t salt = 0) {
   if (rate >= 1) return true;
-  // FNV-1a, then a SplitMix64 finaliser with the seed mixed in.
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
-  h ^= seed + 0x9e3779b97f4a7c15ull + salt * 0xd1b54a32d192ed03ull;
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-  h ^= h >> 31;
+  const uint64_t h = StableHash(
+      id, seed + 0x9e3779b97f4a7c15ull + salt * 0xd1b54a32d192ed03ull);
   return static_cast<double>(h) < rate * 18446744073709551616.0;
 }
 

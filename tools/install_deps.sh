@@ -18,6 +18,7 @@ packages=(
   libabsl-dev librocksdb-dev libssl-dev zlib1g-dev
   libfaiss-dev libopenblas-dev libjemalloc-dev libxgboost-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcpp-httplib-dev
+  libboost-math-dev
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(
