@@ -289,16 +289,20 @@ TEST_F(AudienceE2eTest, APriceDropOnAnItemDueAgainIsToldAgainstThePricePaid) {
   absl::Time t;
   std::string err;
   ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, AsOf(), &t, &err)) << err;
-  const std::string file = tmp_->Sub("cut.jsonl");
-  testing::WriteFile(
-      file, nlohmann::json{{"item_id", item},
-                           {"price", cut},
-                           {"timestamp", absl::FormatTime(absl::RFC3339_sec,
-                                                          t - absl::Hours(1),
-                                                          absl::UTCTimeZone())}}
-                    .dump() +
-                "\n");
-  auto push = Cli({"catalog", "push", file});
+  // `boomerang catalog push` of one price change at `when`.
+  auto set_price = [&](double to, absl::Time when) {
+    const std::string file = tmp_->Sub("price.jsonl");
+    testing::WriteFile(
+        file,
+        nlohmann::json{{"item_id", item},
+                       {"price", to},
+                       {"timestamp", absl::FormatTime(absl::RFC3339_sec, when,
+                                                      absl::UTCTimeZone())}}
+                .dump() +
+            "\n");
+    return Cli({"catalog", "push", file});
+  };
+  auto push = set_price(cut, t - absl::Hours(1));
   ASSERT_EQ(push.exit_code, 0) << push.err;
 
   auto after = Audience(AsOf());
@@ -317,15 +321,7 @@ TEST_F(AudienceE2eTest, APriceDropOnAnItemDueAgainIsToldAgainstThePricePaid) {
   }
   EXPECT_TRUE(found) << e.dump();
   // The old price back (for any test that runs after this one).
-  testing::WriteFile(
-      file, nlohmann::json{{"item_id", item},
-                           {"price", price},
-                           {"timestamp", absl::FormatTime(absl::RFC3339_sec,
-                                                          t - absl::Minutes(30),
-                                                          absl::UTCTimeZone())}}
-                    .dump() +
-                "\n");
-  push = Cli({"catalog", "push", file});
+  push = set_price(price, t - absl::Minutes(30));
   EXPECT_EQ(push.exit_code, 0) << push.err;
   EXPECT_EQ(Audience(AsOf())[customer]["trigger"], "replenishment");
 }
