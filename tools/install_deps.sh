@@ -18,7 +18,7 @@ packages=(
   libabsl-dev librocksdb-dev libssl-dev zlib1g-dev
   libfaiss-dev libopenblas-dev libjemalloc-dev libxgboost-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcpp-httplib-dev
-  libboost-math-dev
+  libboost-math-dev libtomlplusplus-dev
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(

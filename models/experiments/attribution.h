@@ -58,6 +58,11 @@ class ClickLedger {
 
   // Forgets clicks that can no longer be credited at `now` or later.
   void Expire(int64_t now);
+  // Forgets every click.
+  void Clear() {
+    last_.clear();
+    order_.clear();
+  }
   size_t size() const { return last_.size(); }
 
  private:

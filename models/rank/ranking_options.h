@@ -7,6 +7,11 @@
 #ifndef BOOMERANG_MODELS_RANK_RANKING_OPTIONS_H_
 #define BOOMERANG_MODELS_RANK_RANKING_OPTIONS_H_
 
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "models/personal_picks.h"
 #include "models/rank/buy_again.h"
 #include "models/rank/cross_sell.h"
@@ -38,6 +43,16 @@ struct RankingOptions {
   PicksCandidateOptions picks_candidates;  // the learned ranker's sources
   PicksScoringOptions picks_scoring;       // and its two scoring passes
 };
+
+// Sets one option by its name, "<group>.<field>" as in the structs above
+// (e.g. "picks.recency_weight", "cross_sell.taste_weight",
+// "picks_candidates.als") or a top-level field ("learned_picks": 0 or 1).
+// Integer and boolean fields take whole numbers. INVALID_ARGUMENT for an
+// unknown name (listing the known ones) or a value out of the field's
+// range (negative, or not finite). What an experiment arm varies.
+absl::Status SetRankingOption(absl::string_view name, double value,
+                              RankingOptions* options);
+std::vector<std::string> RankingOptionNames();
 
 }  // namespace boomerang
 
