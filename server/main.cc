@@ -162,6 +162,12 @@ void AddLimitFlags(CLI::App& app, boomerang::ServerOptions* o) {
                  "done as the store compacts, at least daily); 0 keeps all")
       ->capture_default_str()
       ->check(CLI::Range(0, 36500));
+  app.add_option("--click-window-hours", o->click_window_hours,
+                 "credit a purchase or cart add without a recommendation id "
+                 "to the customer's (or session's) last click on the same "
+                 "item within this many hours")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 24.0 * 90));
   app.add_option("--events-dir", o->events_dir,
                  "keep live events (RecordEvents) in this directory, durably; "
                  "without it RecordEvents is refused");
@@ -203,6 +209,11 @@ int main(int argc, char** argv) {
     return Fail(absl::StrCat(e.what(), " (see --help)"));
   }
   options.http_demo = !flags.no_http_demo;
+  // The same file holds the experiments ([[experiments]], issue 14).
+  if (const CLI::Option* config = app.get_config_ptr();
+      config != nullptr && config->count() > 0) {
+    options.config_file = config->as<std::string>();
+  }
   options.ranking.learned_picks = flags.picks_ranker == "learned";
   options.log = Log;
   auto clock = boomerang::ServingClock::Parse(flags.clock_spec);

@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -69,6 +71,45 @@ std::chrono::system_clock::time_point After(double seconds) {
 }
 
 // The live event store's gauges for /metrics.
+// Per placement, experiment and arm: what the report counts, as counters
+// (a dashboard divides them; the report has the intervals and tests).
+std::string ExperimentMetrics(const ExperimentsState& experiments) {
+  std::string out;
+  const auto totals = experiments.Totals();
+  if (totals.empty()) return out;
+  struct Counter {
+    const char* name;
+    const char* help;
+    double (*get)(const experiments::ArmTotals&);
+  };
+  static const Counter kCounters[] = {
+      {"boomerang_experiment_impressions_total", "lists shown (IMPRESSION)",
+       [](const experiments::ArmTotals& t) { return double(t.impressions); }},
+      {"boomerang_experiment_clicks_total", "clicks on listed items",
+       [](const experiments::ArmTotals& t) { return double(t.clicks); }},
+      {"boomerang_experiment_add_to_carts_total", "attributed cart adds",
+       [](const experiments::ArmTotals& t) { return double(t.add_to_carts); }},
+      {"boomerang_experiment_purchases_total", "attributed purchase lines",
+       [](const experiments::ArmTotals& t) { return double(t.purchases); }},
+      {"boomerang_experiment_revenue_total", "attributed revenue",
+       [](const experiments::ArmTotals& t) { return t.revenue; }},
+      {"boomerang_experiment_customers", "customers shown a list",
+       [](const experiments::ArmTotals& t) { return double(t.customers); }},
+  };
+  for (const Counter& c : kCounters) {
+    absl::StrAppend(
+        &out, "# HELP ", c.name, " ", c.help,
+        " per placement, experiment and arm\n# TYPE ", c.name,
+        absl::EndsWith(c.name, "_total") ? " counter\n" : " gauge\n");
+    for (const auto& [key, t] : totals) {
+      absl::StrAppend(&out, c.name, "{placement=\"", key.placement,
+                      "\",experiment=\"", key.experiment, "\",arm=\"", key.arm,
+                      "\"} ", absl::StrFormat("%.17g", c.get(t)), "\n");
+    }
+  }
+  return out;
+}
+
 std::string EventMetrics(const EventLog& events, const LiveView* live,
                          const SnapshotHolder& holder, int64_t now) {
   // How far the serving snapshot's data is behind the live events: the
@@ -322,7 +363,8 @@ absl::Status Server::Parts::StartHttp() {
     const Engine* e = engine.get();
     hopts.extra_metrics = [log, e] {
       return EventMetrics(*log, e->live_view(), e->holder(),
-                          e->clock().SystemNow());
+                          e->clock().SystemNow()) +
+             ExperimentMetrics(e->experiments());
     };
   }
   auto started = HttpGateway::Start(hopts, engine.get(), manager.get());
@@ -375,8 +417,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   p.auth = std::move(*auth);
   absl::Status s = p.OpenEvents();
   if (!s.ok()) return s;
+  ExperimentsSettings experiments;
+  experiments.config_file = options.config_file;
+  experiments.click_window_hours = options.click_window_hours;
+  experiments.poll_seconds = options.poll_seconds > 0 ? 2 : 0;
+  experiments.log = p.log;
   p.engine = std::make_unique<Engine>(&p.holder, p.events, options.clock,
-                                      options.ranking);
+                                      options.ranking, std::move(experiments));
   RequestQueueOptions qopts;
   qopts.workers = RequestQueue::DefaultWorkers(options.workers);
   qopts.max_queued = options.max_queued;
@@ -387,6 +434,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   p.service->set_authenticator(p.auth.get());
   p.admin = std::make_unique<AdminService>();
   p.admin->set_authenticator(p.auth.get());
+  p.admin->set_engine(p.engine.get());
   s = p.BindGrpc(credentials);
   if (s.ok()) s = p.LoadSnapshots();
   if (s.ok()) {

@@ -43,6 +43,12 @@ struct ServerOptions {
   // learned_picks = false ranks PersonalPicks by the hand-set weights
   // even when the snapshot has a learned ranker (--picks-ranker weights).
   RankingOptions ranking;
+  // The server's config file (--config): its [[experiments]] are read at
+  // start and re-read when it changes or on Admin.Reload (issue 14).
+  std::string config_file;
+  // How long a click earns a later purchase or cart add of the same item
+  // by the same customer (or session) without a recommendation id.
+  double click_window_hours = 24;
   // Where and how to listen.
   std::string host = "127.0.0.1";
   int port = 50051;  // 0: the OS chooses

@@ -8,9 +8,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
+#include "models/experiments/config.h"
 #include "models/parallel_for.h"
 #include "models/purchase_line.h"
 #include "server/engine/catalog_updates.h"
+#include "server/engine/experiments.h"
 #include "server/engine/lists.h"
 #include "server/engine/live_events.h"
 #include "server/engine/request_limits.h"
@@ -270,11 +272,18 @@ double PredictedValue(const Snapshot& snapshot,
 // complements of the trigger items; errors leave the entry without.
 void Suggest(const View& view, const AudienceSettings& s,
              v1::AudienceEntry* entry) {
-  if (s.suggestions <= 0) return;
+  if (s.suggestions <= 0) {
+    // The entry is still a list to measure (its trigger items).
+    auto arm =
+        ChooseArm(view, "audiences", s.placement, entry->customer_id(), "");
+    if (arm.ok()) *entry->mutable_tracking() = std::move(arm->tracking);
+    return;
+  }
   v1::RecommendationsResponse response;
   absl::Status status;
   if (entry->items_size() == 0) {
     v1::PersonalPicksRequest request;
+    request.set_placement(s.placement);
     request.set_customer_id(entry->customer_id());
     request.set_limit(s.suggestions);
     SetTime(s.as_of, request.mutable_as_of());
@@ -282,6 +291,7 @@ void Suggest(const View& view, const AudienceSettings& s,
     status = PersonalPicks(view, request, &response);
   } else {
     v1::CrossSellRequest request;
+    request.set_placement(s.placement);
     request.set_customer_id(entry->customer_id());
     request.set_limit(s.suggestions);
     for (const v1::TriggerItem& item : entry->items()) {
@@ -294,6 +304,7 @@ void Suggest(const View& view, const AudienceSettings& s,
   for (v1::RecommendedItem& item : *response.mutable_items()) {
     *entry->add_suggestions() = std::move(item);
   }
+  *entry->mutable_tracking() = std::move(*response.mutable_tracking());
 }
 
 }  // namespace
@@ -302,6 +313,12 @@ absl::Status ValidateAudiencesRequest(const View& view,
                                       const v1::AudiencesRequest& request,
                                       AudienceSettings* s) {
   *s = AudienceSettings();
+  s->placement =
+      request.placement().empty() ? "audiences" : request.placement();
+  if (!experiments::ValidName(s->placement)) {
+    return absl::InvalidArgumentError(
+        "placement must be 1-64 letters, digits, '_' or '-'");
+  }
   if (request.triggers().empty()) s->enabled.fill(true);
   for (const std::string& name : request.triggers()) {
     std::optional<Trigger> t = ParseTrigger(name);

@@ -39,6 +39,9 @@ struct AudienceSettings {
   std::vector<std::string> segments;
   int max_items = 5;
   int suggestions = 4;  // 0: none
+  // Where the entries are measured (request.placement, else "audiences"):
+  // the suggestions follow its experiment's arm.
+  std::string placement = "audiences";
   v1::Filter filter;
   int batch_size = 256;
   // Built by ValidateAudiencesRequest when missing_complement is asked for

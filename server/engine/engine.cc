@@ -7,11 +7,13 @@
 namespace boomerang {
 
 Engine::Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock,
-               RankingOptions ranking)
+               RankingOptions ranking, ExperimentsSettings experiments)
     : holder_(holder),
       log_(log),
       clock_(std::move(clock)),
-      ranking_(std::move(ranking)) {
+      ranking_(std::move(ranking)),
+      experiments_(std::make_unique<ExperimentsState>(std::move(experiments),
+                                                      ranking_)) {
   if (log_ == nullptr) {
     started_ = true;
     return;
@@ -22,10 +24,12 @@ Engine::Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock,
   catalog_ = std::make_unique<CatalogView>();
   LiveView* view = live_.get();
   CatalogView* catalog = catalog_.get();
+  ExperimentsState* exposures = experiments_.get();
   log_->SetListener(
-      [view, catalog](const std::vector<const v1::Event*>& events) {
+      [view, catalog, exposures](const std::vector<const v1::Event*>& events) {
         view->Add(events);
         catalog->Add(events);
+        exposures->Add(events);
       });
 }
 
@@ -36,6 +40,8 @@ Engine::~Engine() {
 }
 
 absl::Status Engine::Start() {
+  absl::Status loaded = experiments_->Load();
+  if (!loaded.ok()) return loaded;
   if (log_ == nullptr) return absl::OkStatus();
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   const int64_t after = snapshot != nullptr ? snapshot->data_end_seconds() : 0;
@@ -44,6 +50,9 @@ absl::Status Engine::Start() {
   // meanwhile is skipped by its key.
   absl::Status s = catalog_->Read(*log_);
   if (s.ok()) s = live_->KeepAfter(*log_, after);
+  // The experiments' counts: every impression, click, cart add and
+  // purchase the log keeps.
+  if (s.ok()) s = experiments_->Replay(*log_);
   // A rollback swapped in meanwhile (before the view was read, so its
   // BeforeSnapshotSwap did nothing) needs older events.
   snapshot = holder_->Current();
@@ -86,8 +95,8 @@ absl::StatusOr<View> Engine::Acquire() const {
   }
   std::shared_ptr<const CatalogOverlay> catalog =
       catalog_ != nullptr ? catalog_->For(snapshot) : nullptr;
-  return View{std::move(snapshot), live_.get(), clock_, &ranking_,
-              std::move(catalog)};
+  return View{std::move(snapshot), live_.get(),        clock_,
+              &ranking_,           std::move(catalog), experiments_->config()};
 }
 void Engine::RecordEventsAsync(const v1::RecordEventsRequest& request,
                                v1::RecordEventsResponse* response,

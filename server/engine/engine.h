@@ -27,6 +27,7 @@
 #include "models/snapshot/snapshot.h"
 #include "server/engine/catalog_view.h"
 #include "server/engine/clock.h"
+#include "server/engine/experiments.h"
 #include "server/engine/live_view.h"
 #include "server/engine/view.h"
 
@@ -36,7 +37,7 @@ class Engine {
  public:
   // REQUIRES: `holder` and `log` (may be null) outlive the engine.
   Engine(const SnapshotHolder* holder, EventLog* log, ServingClock clock,
-         RankingOptions ranking = {});
+         RankingOptions ranking = {}, ExperimentsSettings experiments = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -83,6 +84,8 @@ class Engine {
   const CatalogView* catalog_view() const { return catalog_.get(); }
   const ServingClock& clock() const { return clock_; }
   const RankingOptions& ranking() const { return ranking_; }
+  // The experiments config, the arms' exposure ledger and the report.
+  ExperimentsState& experiments() const { return *experiments_; }
 
  private:
   const SnapshotHolder* const holder_;
@@ -91,6 +94,7 @@ class Engine {
   const RankingOptions ranking_;
   std::unique_ptr<LiveView> live_;        // with a log
   std::unique_ptr<CatalogView> catalog_;  // with a log
+  std::unique_ptr<ExperimentsState> experiments_;
   std::atomic<bool> started_{false};
 };
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -23,6 +24,7 @@
 #include "models/rank/upsell.h"
 #include "models/rank/view_boost.h"
 #include "server/engine/clock.h"
+#include "server/engine/experiments.h"
 #include "server/engine/request_helpers.h"
 #include "server/engine/request_limits.h"
 #include "server/engine/retention.h"
@@ -153,7 +155,7 @@ absl::StatusOr<std::vector<Pick>> RankPicks(
 
 }  // namespace
 
-absl::Status FrequentlyBoughtTogether(
+absl::Status RankedFrequentlyBoughtTogether(
     const View& view, const v1::FrequentlyBoughtTogetherRequest& request,
     v1::FrequentlyBoughtTogetherResponse* response) {
   const Snapshot& snapshot = view.snapshot();
@@ -208,9 +210,9 @@ absl::Status FrequentlyBoughtTogether(
   return absl::OkStatus();
 }
 
-absl::Status SimilarItems(const View& view,
-                          const v1::SimilarItemsRequest& request,
-                          v1::RecommendationsResponse* response) {
+absl::Status RankedSimilarItems(const View& view,
+                                const v1::SimilarItemsRequest& request,
+                                v1::RecommendationsResponse* response) {
   const Snapshot& snapshot = view.snapshot();
   int limit = 0;
   absl::Status s = ValidateSimilarRequest(request, &limit);
@@ -234,9 +236,9 @@ absl::Status SimilarItems(const View& view,
   return absl::OkStatus();
 }
 
-absl::Status PersonalPicks(const View& view,
-                           const v1::PersonalPicksRequest& request,
-                           v1::RecommendationsResponse* response) {
+absl::Status RankedPersonalPicks(const View& view,
+                                 const v1::PersonalPicksRequest& request,
+                                 v1::RecommendationsResponse* response) {
   const Snapshot& snapshot = view.snapshot();
   const ItemGraph& items = view.items();
   int limit = 0;
@@ -351,8 +353,9 @@ absl::Status PersonalPicks(const View& view,
   return absl::OkStatus();
 }
 
-absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
-                       v1::RecommendationsResponse* response) {
+absl::Status RankedCrossSell(const View& view,
+                             const v1::CrossSellRequest& request,
+                             v1::RecommendationsResponse* response) {
   const Snapshot& snapshot = view.snapshot();
   // Only the customer named: their live cart (RecordEvents) is the cart.
   if (request.item_ids().empty() && !request.customer_id().empty()) {
@@ -394,8 +397,8 @@ absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
-                    v1::RecommendationsResponse* response) {
+absl::Status RankedUpsell(const View& view, const v1::UpsellRequest& request,
+                          v1::RecommendationsResponse* response) {
   const Snapshot& snapshot = view.snapshot();
   int limit = 0;
   double low = 0, high = 0;
@@ -443,6 +446,117 @@ absl::StatusOr<absl::flat_hash_map<int32_t, float>> LearnedRepeatScores(
   if (!s.ok()) return s;
   for (size_t k = 0; k < own.size(); ++k) out[own[k].item] = scores[k];
   return out;
+}
+
+namespace {
+
+// The ids a request names: a best-seller list never returns them.
+template <typename Request>
+std::vector<std::string> NamedItems(const Request& request) {
+  std::vector<std::string> ids;
+  if constexpr (std::is_same_v<Request, v1::FrequentlyBoughtTogetherRequest>) {
+    ids.assign(request.item_ids().begin(), request.item_ids().end());
+    ids.insert(ids.end(), request.exclude_item_ids().begin(),
+               request.exclude_item_ids().end());
+  } else if constexpr (std::is_same_v<Request, v1::CrossSellRequest>) {
+    ids.assign(request.item_ids().begin(), request.item_ids().end());
+  } else if constexpr (std::is_same_v<Request, v1::SimilarItemsRequest> ||
+                       std::is_same_v<Request, v1::UpsellRequest>) {
+    ids.push_back(request.item_id());
+  }
+  return ids;
+}
+
+// The baseline arm: best sellers through the request's filter, whatever
+// the placement.
+template <typename Request>
+absl::Status BestSellers(
+    const View& view, const Request& request,
+    google::protobuf::RepeatedPtrField<v1::RecommendedItem>* items) {
+  items->Clear();
+  Customer customer;
+  if (request.filter().exclude_purchased()) {
+    auto loaded = LoadCustomer(view, request.customer_id());
+    if (!loaded.ok()) return loaded.status();
+    customer = std::move(*loaded);
+  }
+  auto filter =
+      BoundFilter::Create(view, request.filter(), nullptr,
+                          request.customer_id().empty() ? nullptr : &customer);
+  if (!filter.ok()) return filter.status();
+  absl::flat_hash_set<int32_t> taken;
+  for (const std::string& id : NamedItems(request)) {
+    const int32_t i = view.items().FindItem(absl::StripAsciiWhitespace(id));
+    if (i >= 0) taken.insert(i);
+  }
+  const int limit = request.limit() > 0 ? request.limit() : 10;
+  AddPopular(view.items(), Context(*filter), limit, &taken, items);
+  return absl::OkStatus();
+}
+
+// Serves a list request under its placement's experiment arm: the ranker
+// with the arm's options, best sellers, or nothing (a hold-out); every
+// answer carries its Tracking. The ranker runs for every arm, so that a
+// bad request fails the same way in each.
+template <typename Request, typename Response, typename Rank>
+absl::Status ServeArm(const View& view, absl::string_view rpc_placement,
+                      const Request& request, Response* response, Rank rank) {
+  auto arm = ChooseArm(view, rpc_placement, request.placement(),
+                       request.customer_id(), request.session_id());
+  if (!arm.ok()) return arm.status();
+  View arm_view = view;
+  if (arm->ranking != nullptr) arm_view.options = arm->ranking;
+  absl::Status s = rank(arm_view, request, response);
+  if (!s.ok()) return s;
+  switch (arm->kind) {
+    case experiments::ArmKind::kRanker:
+      break;
+    case experiments::ArmKind::kHoldout:
+      response->clear_items();
+      break;
+    case experiments::ArmKind::kBestSellers:
+      s = BestSellers(view, request, response->mutable_items());
+      if (!s.ok()) return s;
+      if constexpr (!std::is_same_v<Response,
+                                    v1::FrequentlyBoughtTogetherResponse>) {
+        response->set_fallback(false);
+      }
+      break;
+  }
+  *response->mutable_tracking() = std::move(arm->tracking);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status FrequentlyBoughtTogether(
+    const View& view, const v1::FrequentlyBoughtTogetherRequest& request,
+    v1::FrequentlyBoughtTogetherResponse* response) {
+  return ServeArm(view, "frequently_bought_together", request, response,
+                  RankedFrequentlyBoughtTogether);
+}
+
+absl::Status SimilarItems(const View& view,
+                          const v1::SimilarItemsRequest& request,
+                          v1::RecommendationsResponse* response) {
+  return ServeArm(view, "similar_items", request, response, RankedSimilarItems);
+}
+
+absl::Status PersonalPicks(const View& view,
+                           const v1::PersonalPicksRequest& request,
+                           v1::RecommendationsResponse* response) {
+  return ServeArm(view, "personal_picks", request, response,
+                  RankedPersonalPicks);
+}
+
+absl::Status CrossSell(const View& view, const v1::CrossSellRequest& request,
+                       v1::RecommendationsResponse* response) {
+  return ServeArm(view, "cross_sell", request, response, RankedCrossSell);
+}
+
+absl::Status Upsell(const View& view, const v1::UpsellRequest& request,
+                    v1::RecommendationsResponse* response) {
+  return ServeArm(view, "upsell", request, response, RankedUpsell);
 }
 
 }  // namespace boomerang

@@ -10,6 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "models/experiments/tracking.h"
 #include "models/purchase_line.h"
 #include "models/timestamp.h"
 
@@ -44,6 +45,66 @@ bool HasControlCharacter(absl::string_view s) {
   return false;
 }
 
+// Impressions, clicks and the recommendation id of cart adds and
+// purchases (issue 14): INVALID_ARGUMENT naming events[i]'s field.
+absl::Status ValidateTracking(v1::Event* e, int i) {
+  auto bad = [i](absl::string_view field, absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("events[", i, "].", field, " ", why));
+  };
+  const bool shown =
+      e->type() == v1::Event::IMPRESSION || e->type() == v1::Event::CLICK;
+  const bool credited =
+      e->type() == v1::Event::ADD_TO_CART || e->type() == v1::Event::PURCHASE;
+  e->set_recommendation_id(
+      std::string(absl::StripAsciiWhitespace(e->recommendation_id())));
+  if (!shown && !credited && !e->recommendation_id().empty()) {
+    return bad("recommendation_id",
+               "is for IMPRESSION, CLICK, ADD_TO_CART and PURCHASE events");
+  }
+  if (shown && e->recommendation_id().empty()) {
+    return bad("recommendation_id",
+               "is empty (send the list's tracking.recommendation_id)");
+  }
+  experiments::TrackingKey key;
+  if (!e->recommendation_id().empty() &&
+      !experiments::ParseRecommendationId(e->recommendation_id(), &key)) {
+    return bad("recommendation_id",
+               absl::StrCat("\"", e->recommendation_id().substr(0, 80),
+                            "\" is not a recommendation id of this server "
+                            "(copy tracking.recommendation_id as it is)"));
+  }
+  if (e->type() != v1::Event::IMPRESSION && e->shown_item_ids_size() > 0) {
+    return bad("shown_item_ids", "is for IMPRESSION events only");
+  }
+  if (e->shown_item_ids_size() > 100) {
+    return bad("shown_item_ids", "has more than 100 ids");
+  }
+  for (const std::string& id : e->shown_item_ids()) {
+    if (id.empty() || id.size() > 256 || HasControlCharacter(id)) {
+      return bad("shown_item_ids",
+                 "has an empty id, one over 256 bytes or one with a control "
+                 "character");
+    }
+  }
+  if (e->position() < 0 || e->position() > 1000) {
+    return bad("position", "must be in [0, 1000] (1 is the first item)");
+  }
+  // One impression per list, one click per list and item: retries of
+  // either are safe without a key of the sender's.
+  if (e->idempotency_key().empty() && e->type() == v1::Event::IMPRESSION) {
+    e->set_idempotency_key(absl::StrCat("impression:", e->recommendation_id()));
+  }
+  if (e->idempotency_key().empty() && e->type() == v1::Event::CLICK) {
+    e->set_idempotency_key(
+        absl::StrCat("click:", e->recommendation_id(), ":", e->item_id()));
+  }
+  if (shown && e->customer_id().empty() && e->session_id().empty()) {
+    return bad("customer_id", "and session_id are both empty (one is needed)");
+  }
+  return absl::OkStatus();
+}
+
 // The request's events, validated and trimmed, or INVALID_ARGUMENT naming
 // the event (by position) and the field.
 absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
@@ -68,8 +129,8 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
     if (e.type() == v1::Event::TYPE_UNSPECIFIED ||
         !v1::Event::Type_IsValid(e.type())) {
       return bad("type",
-                 "must be VIEW, ADD_TO_CART, REMOVE_FROM_CART, PURCHASE or "
-                 "MESSAGE_SENT");
+                 "must be VIEW, ADD_TO_CART, REMOVE_FROM_CART, PURCHASE, "
+                 "MESSAGE_SENT, IMPRESSION or CLICK");
     }
     if (e.type() == v1::Event::ITEM_UPDATE) {
       return bad("type", "ITEM_UPDATE is sent with UpdateItems");
@@ -101,6 +162,12 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
     } else if (e.has_message()) {
       return bad("message", "is for MESSAGE_SENT events only");
     }
+    absl::Status tracked = ValidateTracking(&e, i);
+    if (!tracked.ok()) return tracked;
+    // A guest's impression or click names a session instead.
+    const bool guest =
+        (e.type() == v1::Event::IMPRESSION || e.type() == v1::Event::CLICK) &&
+        e.customer_id().empty() && !e.session_id().empty();
     for (auto [field, value] :
          {std::pair<absl::string_view, std::string*>{"customer_id",
                                                      e.mutable_customer_id()},
@@ -110,7 +177,10 @@ absl::Status ValidateEvents(const v1::RecordEventsRequest& request,
       // "14911.0" is customer 14911, as the indexer and every RPC read it.
       if (field == "customer_id") *value = NormalizeId(*value);
       // A message may name no item (a win-back email).
-      if (value->empty() && !(message && field == "item_id")) {
+      const bool optional = (field == "item_id" &&
+                             (message || e.type() == v1::Event::IMPRESSION)) ||
+                            (field == "customer_id" && guest);
+      if (value->empty() && !optional) {
         return bad(field, "is empty");
       }
       if (value->size() > kMaxIdBytes) {

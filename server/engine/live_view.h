@@ -68,6 +68,10 @@ class LiveView {
   static constexpr int64_t kBehaviourDays = 35;
   // Whether an event at `time` of `type` is kept under bound `after`.
   static bool Keeps(v1::Event::Type type, int64_t time, int64_t after) {
+    // Impressions and clicks are the experiments' (ExperimentsState).
+    if (type == v1::Event::IMPRESSION || type == v1::Event::CLICK) {
+      return false;
+    }
     return type == v1::Event::PURCHASE ? time > after
                                        : time > after - kBehaviourDays * 86400;
   }

@@ -16,6 +16,7 @@
 #include "models/rank/buy_again.h"
 #include "models/repurchase.h"
 #include "server/engine/clock.h"
+#include "server/engine/experiments.h"
 #include "server/engine/lists.h"
 #include "server/engine/live_events.h"
 #include "server/engine/request_helpers.h"
@@ -261,7 +262,25 @@ absl::Status BuyAgain(const View& view, const v1::BuyAgainRequest& request,
 
 absl::Status BuyAgain(const View& view, const v1::BuyAgainRequest& request,
                       v1::BuyAgainResponse* response) {
-  return BuyAgain(view, request, response, view.ranking().buy_again);
+  auto arm = ChooseArm(view, "buy_again", request.placement(),
+                       request.customer_id(), request.session_id());
+  if (!arm.ok()) return arm.status();
+  View arm_view = view;
+  if (arm->ranking != nullptr) arm_view.options = arm->ranking;
+  // BuyAgain's baseline is its own timing model without the learned
+  // ranker (best sellers are not what a customer re-buys).
+  RankingOptions baseline;
+  if (arm->kind == experiments::ArmKind::kBestSellers) {
+    baseline = arm_view.ranking();
+    baseline.learned_picks = false;
+    arm_view.options = &baseline;
+  }
+  absl::Status s =
+      BuyAgain(arm_view, request, response, arm_view.ranking().buy_again);
+  if (!s.ok()) return s;
+  if (arm->kind == experiments::ArmKind::kHoldout) response->clear_items();
+  *response->mutable_tracking() = std::move(arm->tracking);
+  return absl::OkStatus();
 }
 
 absl::Status ValidateDueRequest(const View& view,

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "models/experiments/config.h"
 #include "models/rank/ranking_options.h"
 #include "models/snapshot/snapshot.h"
 #include "server/engine/catalog_view.h"
@@ -40,6 +41,10 @@ struct View {
   // stock, titles and new items (dense indices from snapshot.num_items()).
   // Read item records (price, stock, title, category, recommendable)
   // through this, never through snapshot().item().
+  // The experiments running when the request started (null: none); an arm
+  // (server/engine/experiments.h ChooseArm) points into it.
+  std::shared_ptr<const experiments::ExperimentsConfig> experiments;
+
   const ItemGraph& items() const {
     return catalog != nullptr ? static_cast<const ItemGraph&>(*catalog)
                               : *handle;

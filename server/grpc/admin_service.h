@@ -10,6 +10,7 @@
 
 #include "boomerang/v1/admin.grpc.pb.h"
 #include "server/auth.h"
+#include "server/engine/engine.h"
 #include "server/engine/snapshot_manager.h"
 
 namespace boomerang {
@@ -21,6 +22,8 @@ class AdminService final : public v1::Admin::CallbackService {
   AdminService() = default;
   // REQUIRES: `manager` outlives the service's calls.
   void set_manager(SnapshotManager* manager) { manager_.store(manager); }
+  // The experiments (reload, status, report). Set before the server starts.
+  void set_engine(Engine* engine) { engine_ = engine; }
   // GetStatus needs a read token, Reload and Pin a write token (null: no
   // authorization). Set before the server starts.
   void set_authenticator(const Authenticator* auth) { auth_ = auth; }
@@ -34,14 +37,20 @@ class AdminService final : public v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* Pin(grpc::CallbackServerContext* context,
                                 const v1::PinRequest* request,
                                 v1::ServerStatus* response) override;
+  grpc::ServerUnaryReactor* GetExperimentReport(
+      grpc::CallbackServerContext* context,
+      const v1::ExperimentReportRequest* request,
+      v1::ExperimentReport* response) override;
 
  private:
   // The call's manager when its token allows `scope` and a snapshot is
   // loaded; otherwise finishes `reactor` with the reason and returns null.
   SnapshotManager* Admit(const grpc::CallbackServerContext& context,
                          Scope scope, grpc::ServerUnaryReactor* reactor) const;
+  void AddExperimentStatus(v1::ServerStatus* status) const;
   std::atomic<SnapshotManager*> manager_{nullptr};
   const Authenticator* auth_ = nullptr;
+  Engine* engine_ = nullptr;
 };
 
 }  // namespace boomerang

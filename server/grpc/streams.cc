@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "models/customer_value.h"
+#include "models/experiments/config.h"
 #include "server/engine/audiences.h"
 #include "server/engine/engine.h"
 #include "server/engine/lists.h"
@@ -253,6 +254,13 @@ class PicksStream final
     options_.set_customer_id("-");  // validated per customer below
     options_.set_limit(request_.limit());
     options_.set_mode(request_.mode());
+    options_.set_placement(request_.placement().empty()
+                               ? "stream_personal_picks"
+                               : request_.placement());
+    if (!experiments::ValidName(options_.placement())) {
+      return absl::InvalidArgumentError(
+          "placement must be 1-64 letters, digits, '_' or '-'");
+    }
     *options_.mutable_filter() = request_.filter();
     if (request_.has_as_of()) *options_.mutable_as_of() = request_.as_of();
     int limit = 0;
@@ -365,6 +373,7 @@ class PicksStream final
     }
     out->mutable_items()->Swap(picks.mutable_items());
     out->set_fallback(picks.fallback());
+    out->mutable_tracking()->Swap(picks.mutable_tracking());
   }
 
   const View view_;  // the stream's one handle, for its whole life
