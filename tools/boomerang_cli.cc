@@ -15,6 +15,8 @@
 //   boomerang admin status          # which snapshot serves; reload; pin
 //   boomerang admin reload
 //   boomerang admin pin 3           # serve 000003 (rollback); pin 0 unpins
+//   boomerang picks --customer C00012 --placement email_picks
+//   boomerang experiments report --format html --out report.html
 //   boomerang events push events.jsonl --batch 1000   # RecordEvents
 //   boomerang events from-purchases --purchases data.csv --after 2011-11-09
 //       --column order_id=InvoiceNo ... --out events.jsonl
@@ -45,6 +47,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "indexer/input_flags.h"
+#include "models/experiments/report_html.h"
 #include "models/item_exclusion.h"
 #include "models/list_file.h"
 #include "models/purchase_line.h"
@@ -269,6 +272,11 @@ struct Flags {
   boomerang::EvalOptions eval;
   boomerang::PurchaseInputFlags eval_input;
 
+  // Measurement: where a list is shown, and a guest's session.
+  std::string placement, session;
+  // experiments report.
+  std::string report_format = "json", report_placement;
+
   // admin.
   std::string admin_action;
   int64_t pin_version = 0;
@@ -293,6 +301,7 @@ struct Commands {
   CLI::App* audience = nullptr;
   CLI::App* batch_picks = nullptr;
   CLI::App* admin = nullptr;
+  CLI::App* experiments_report = nullptr;
   CLI::App* catalog_push = nullptr;
   CLI::App* catalog_set = nullptr;
   CLI::App* health = nullptr;
@@ -320,6 +329,17 @@ void AddConnectionFlags(CLI::App& app, Flags* f) {
                  "(default: the host of --server)");
 }
 
+// --placement and --session of the list subcommands (issue 14).
+void AddTrackingFlags(CLI::App* cmd, Flags* f) {
+  cmd->add_option("--placement", f->placement,
+                  "where the list is shown, e.g. product_page_fbt (experiments "
+                  "and the report count per placement; default: the RPC's "
+                  "name)");
+  cmd->add_option("--session", f->session,
+                  "the shopper's session id (puts a guest in an experiment "
+                  "arm)");
+}
+
 CLI::App* AddFbtCommand(CLI::App& app, Flags* f) {
   CLI::App* cmd = app.add_subcommand(
       "fbt", "products frequently bought together with the given item(s)");
@@ -333,6 +353,7 @@ CLI::App* AddFbtCommand(CLI::App& app, Flags* f) {
   cmd->add_option("--grpc-frame-out", f->frame_out,
                   "write the request as a gRPC frame to this file and exit "
                   "(for load tools such as h2load)");
+  AddTrackingFlags(cmd, f);
   return cmd;
 }
 
@@ -345,6 +366,7 @@ CLI::App* AddSimilarCommand(CLI::App& app, Flags* f) {
   f->filter.AddTo(cmd);
   cmd->add_option("--customer", f->customer,
                   "customer id (for --exclude-purchased)");
+  AddTrackingFlags(cmd, f);
   return cmd;
 }
 
@@ -361,6 +383,7 @@ CLI::App* AddPicksCommand(CLI::App& app, Flags* f) {
       ->check(ModeValidator())
       ->capture_default_str();
   f->filter.AddTo(cmd);
+  AddTrackingFlags(cmd, f);
   return cmd;
 }
 
@@ -372,6 +395,7 @@ CLI::App* AddCrossSellCommand(CLI::App& app, Flags* f) {
   cmd->add_option("--limit", f->limit,
                   "how many items (default 10, at most 100)");
   f->filter.AddTo(cmd);
+  AddTrackingFlags(cmd, f);
   return cmd;
 }
 
@@ -387,6 +411,7 @@ CLI::App* AddUpsellCommand(CLI::App& app, Flags* f) {
   cmd->add_option("--max-ratio", f->max_ratio,
                   "highest price multiple (default 2)");
   f->filter.AddTo(cmd);
+  AddTrackingFlags(cmd, f);
   return cmd;
 }
 
@@ -448,6 +473,7 @@ CLI::App* AddBuyAgainCommand(CLI::App& app, Flags* f) {
   cmd->add_option("--limit", f->limit,
                   "how many items (default 10, at most 100)");
   f->filter.AddTo(cmd);
+  AddTrackingFlags(cmd, f);
   return cmd;
 }
 
@@ -562,6 +588,25 @@ CLI::App* AddBatchPicksCommand(CLI::App& app, Flags* f) {
   return cmd;
 }
 
+// `experiments report`: the A/B report from the server (issue 14).
+CLI::App* AddExperimentsCommand(CLI::App& app, Flags* f) {
+  CLI::App* cmd = app.add_subcommand("experiments",
+                                     "experiments and attribution: the report");
+  cmd->require_subcommand(1);
+  CLI::App* report = cmd->add_subcommand(
+      "report",
+      "per placement and arm: customers, impressions, click-through, "
+      "add-to-cart and conversion rates, attributed revenue, each with a 95% "
+      "interval and a test against the control; the sample-ratio check");
+  report->add_option("--format", f->report_format, "json or html")
+      ->check(CLI::IsMember({"json", "html"}))
+      ->capture_default_str();
+  report->add_option("--placement", f->report_placement, "only this placement");
+  report->add_option("--out", f->out_path,
+                     "write here instead of stdout (e.g. report.html)");
+  return report;
+}
+
 CLI::App* AddAdminCommand(CLI::App& app, Flags* f) {
   CLI::App* cmd = app.add_subcommand(
       "admin", "the server's snapshot: status, reload now, pin a version");
@@ -629,6 +674,7 @@ Commands AddCommands(CLI::App& app, Flags* f, int* report_exit) {
   c.batch_picks = AddBatchPicksCommand(app, f);
   boomerang::RegisterReportCommand(&app, report_exit);
   c.admin = AddAdminCommand(app, f);
+  c.experiments_report = AddExperimentsCommand(app, f);
   c.events = AddEventsCommand(app, &f->events);
   AddCatalogCommands(app, f, &c);
   c.health = app.add_subcommand("health", "ask the server's health service");
@@ -722,6 +768,8 @@ int RunEvalCommand(Flags* f) {
 
 int RunFbt(const Flags& f, const Connection& c) {
   boomerang::v1::FrequentlyBoughtTogetherRequest req;
+  req.set_placement(f.placement);
+  req.set_session_id(f.session);
   for (const auto& i : f.items) req.add_item_ids(i);
   f.filter.Fill(req.mutable_filter());
   req.set_customer_id(f.customer);
@@ -737,6 +785,8 @@ int RunFbt(const Flags& f, const Connection& c) {
 
 int RunSimilar(const Flags& f, const Connection& c) {
   boomerang::v1::SimilarItemsRequest req;
+  req.set_placement(f.placement);
+  req.set_session_id(f.session);
   req.set_item_id(f.item);
   req.set_limit(f.limit);
   req.set_customer_id(f.customer);
@@ -750,6 +800,8 @@ int RunSimilar(const Flags& f, const Connection& c) {
 
 int RunPicks(const Flags& f, const Connection& c) {
   boomerang::v1::PersonalPicksRequest req;
+  req.set_placement(f.placement);
+  req.set_session_id(f.session);
   req.set_customer_id(f.customer);
   req.set_limit(f.limit);
   req.set_mode(*ParseMode(f.mode));
@@ -766,6 +818,8 @@ int RunPicks(const Flags& f, const Connection& c) {
 
 int RunCrossSell(const Flags& f, const Connection& c) {
   boomerang::v1::CrossSellRequest req;
+  req.set_placement(f.placement);
+  req.set_session_id(f.session);
   for (const auto& i : f.items) req.add_item_ids(i);
   req.set_customer_id(f.customer);
   req.set_limit(f.limit);
@@ -779,6 +833,8 @@ int RunCrossSell(const Flags& f, const Connection& c) {
 
 int RunUpsell(const Flags& f, const Connection& c) {
   boomerang::v1::UpsellRequest req;
+  req.set_placement(f.placement);
+  req.set_session_id(f.session);
   req.set_item_id(f.item);
   req.set_customer_id(f.customer);
   req.set_limit(f.limit);
@@ -796,6 +852,8 @@ int RunBuyAgain(const Flags& f, const Connection& c) {
   std::optional<int64_t> as_of;
   if (!ParseAsOf(f.as_of, &as_of)) return 1;
   boomerang::v1::BuyAgainRequest req;
+  req.set_placement(f.placement);
+  req.set_session_id(f.session);
   req.set_customer_id(f.customer);
   req.set_horizon_days(f.horizon_days);
   req.set_dated_only(f.dated_only);
@@ -870,6 +928,40 @@ int RunBatchPicks(const Flags& f, const Connection& c) {
   opts.set_segment(f.segment);
   return boomerang::RunBatchPicks(c.channel, c.server, opts, f.ids_path,
                                   f.out_path, f.quiet);
+}
+
+int RunExperimentsReport(const Flags& f, const Connection& c) {
+  auto stub = boomerang::v1::Admin::NewStub(c.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(c.Deadline());
+  boomerang::v1::ExperimentReportRequest req;
+  req.set_placement(f.report_placement);
+  boomerang::v1::ExperimentReport report;
+  grpc::Status s = stub->GetExperimentReport(&ctx, req, &report);
+  if (!s.ok()) return Fail(s, c.server);
+  std::string text;
+  if (f.report_format == "html") {
+    text = boomerang::experiments::ExperimentReportHtml(report);
+  } else {
+    google::protobuf::util::JsonPrintOptions print;
+    print.add_whitespace = true;
+    print.always_print_primitive_fields = true;
+    print.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(report, &text, print);
+  }
+  if (f.out_path.empty()) {
+    std::cout << text;
+    return 0;
+  }
+  std::ofstream out(f.out_path);
+  out << text;
+  if (!out.flush()) {
+    std::cerr << "boomerang: error: cannot write " << f.out_path << "\n";
+    return 1;
+  }
+  std::cerr << "wrote " << f.out_path << " (" << report.placements_size()
+            << " placements)\n";
+  return 0;
 }
 
 int RunAdmin(const Flags& f, const Connection& c) {
@@ -960,6 +1052,7 @@ int RunServerCommand(const Commands& commands, const Flags& f,
   if (*commands.audience) return RunAudience(f, c);
   if (*commands.batch_picks) return RunBatchPicks(f, c);
   if (*commands.admin) return RunAdmin(f, c);
+  if (*commands.experiments_report) return RunExperimentsReport(f, c);
   if (*commands.catalog_push) {
     return boomerang::RunCatalogPush(c.channel, c.server, c.timeout_ms,
                                      f.catalog_path);

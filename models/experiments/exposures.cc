@@ -113,9 +113,13 @@ void ExposureLedger::Add(const v1::Event& e) {
     default:
       return;
   }
-  // Old clicks out, now and then (live order is about time order).
-  if (t > newest_) newest_ = t;
-  if ((events_ & 4095) == 0) clicks_.Expire(newest_);
+  // Old clicks out, now and then, by the time of the event at hand rather
+  // than the newest seen: a back-fill of older events (a client catching up
+  // after an outage) keeps its own clicks. Events come in about time order,
+  // not exactly, so a click is kept a window beyond its own.
+  if ((events_ & 4095) == 0) {
+    clicks_.Expire(t - options_.attribution.click_window_seconds);
+  }
 }
 
 void ExposureLedger::Credit(const v1::Event& e) {
@@ -285,10 +289,19 @@ void ExposureLedger::ReportGroup(const Group& g,
                      a->mutable_revenue_per_customer_vs_control());
     }
   }
+  // By day, then arm name (not the order arms were first seen in, which a
+  // replay after a restart does not keep).
+  std::vector<std::pair<std::pair<int64_t, std::string>, const Daily*>> days;
   for (const auto& [key, d] : g.days) {
+    days.push_back({{key.first, g.arms[key.second]}, &d});
+  }
+  std::sort(days.begin(), days.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, daily] : days) {
+    const Daily& d = *daily;
     v1::DailyCount* day = out->add_days();
     day->set_day(FormatTimestamp(key.first * kDay).substr(0, 10));
-    day->set_arm(g.arms[key.second]);
+    day->set_arm(key.second);
     day->set_impressions(d.impressions);
     day->set_clicks(d.clicks);
     day->set_purchases(d.purchases);

@@ -98,7 +98,6 @@ class ExposureLedger {
   std::vector<std::unique_ptr<Group>> groups_;
   absl::flat_hash_map<std::string, Group*> by_name_;  // placement.experiment
   int64_t events_ = 0;
-  int64_t newest_ = 0;
   std::string replay_customer_;
 };
 

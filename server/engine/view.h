@@ -62,7 +62,8 @@ struct View {
 // evaluation tools and tests.
 inline View ViewOf(std::shared_ptr<const Snapshot> snapshot,
                    const LiveView* live = nullptr, ServingClock clock = {}) {
-  return View{std::move(snapshot), live, std::move(clock), nullptr, nullptr};
+  return View{std::move(snapshot), live, std::move(clock), nullptr, nullptr,
+              nullptr};
 }
 
 // The same for a snapshot the caller keeps alive for the view's life.

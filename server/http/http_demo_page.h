@@ -7,9 +7,19 @@
 // ?item=ID&customer=ID in the address picks others, and #token=T sends a
 // read token when the server requires one.
 //
+// Measurement (issue 14), as a shop's page does it: every list is asked for
+// with its placement (product_page_fbt, product_page_similar,
+// product_page_upsell, home_picks) and the page's session id; once shown,
+// the page records one IMPRESSION per list (RecordEvents, with the list's
+// tracking.recommendation_id and the items in order), and a click on an
+// item records a CLICK before showing that item. A server without
+// --events-dir (or with write tokens) refuses them: the page says so in
+// its footer and goes on.
+//
 // For tests: when a render is done, <body data-ready="N"> holds the number
-// of items shown; any fetch or script error is shown on the page and set as
-// <body data-error="...">.
+// of items shown and <body data-impressions="K"> the impressions recorded
+// (or "off: why"); any fetch or script error is shown on the page and set
+// as <body data-error="...">.
 #ifndef BOOMERANG_SERVER_HTTP_HTTP_DEMO_PAGE_H_
 #define BOOMERANG_SERVER_HTTP_HTTP_DEMO_PAGE_H_
 
@@ -130,7 +140,7 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
 <footer id="footer">
   Served by boomerang-server's HTTP side door: this page calls
   <code>POST /v1/FrequentlyBoughtTogether</code>, <code>/v1/SimilarItems</code>,
-  <code>/v1/Upsell</code> and <code>/v1/PersonalPicks</code> with <code>fetch</code>.
+  <code>/v1/Upsell</code> and <code>/v1/PersonalPicks</code> with <code>fetch</code>.<span id="measure"></span>
 </footer>
 <script>
 'use strict';
@@ -171,6 +181,30 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
     }
     return body;
   }
+  // The shopper's session: puts a guest in an experiment arm and ties
+  // their clicks to later purchases.
+  let session = sessionStorage.getItem('boomerang-session');
+  if (!session) {
+    session = 'demo-' + Math.random().toString(36).slice(2, 12);
+    sessionStorage.setItem('boomerang-session', session);
+  }
+  let customerNow = '';
+  // IMPRESSION and CLICK events; a refusal (no event store, a write token
+  // needed) is reported, never fatal.
+  async function record(events) {
+    const who = customerNow ? {customer_id: customerNow} : {};
+    for (const e of events) {
+      Object.assign(e, who, {session_id: session, timestamp: new Date().toISOString()});
+    }
+    try {
+      const r = await call('RecordEvents', {events: events});
+      return r.accepted || 0;
+    } catch (e) {
+      document.body.dataset.impressions = 'off: ' + e.message;
+      $('measure').textContent = ' Impressions and clicks are not recorded: ' + e.message;
+      return -1;
+    }
+  }
   const call = (method, request) => getJson('/v1/' + method, {
     method: 'POST',
     headers: {'Content-Type': 'application/json'},
@@ -198,7 +232,7 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
   let currency = '';
   const price = (p) => (p > 0 ? currency + p.toFixed(2) : 'price unknown');
 
-  function card(item) {
+  function card(item, tracking, position) {
     const c = el('article', 'card');
     c.dataset.itemId = item.item_id;
     c.title = 'Show ' + item.item_id;
@@ -211,7 +245,11 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
     c.appendChild(top);
     c.appendChild(el('div', 'why', item.explanation || ''));
     c.appendChild(el('div', 'id', item.item_id + (item.category ? ' \u00b7 ' + item.category : '')));
-    c.addEventListener('click', () => {
+    c.addEventListener('click', async () => {
+      if (tracking && tracking.recommendation_id) {
+        await record([{type: 'CLICK', recommendation_id: tracking.recommendation_id,
+                       item_id: item.item_id, position: position}]);
+      }
       $('item').value = item.item_id;
       show().catch((e) => fail(e.message));
     });
@@ -230,7 +268,9 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
       section.querySelector('h2').appendChild(el('span', 'badge', 'fallback: best sellers'));
     }
     if (items.length === 0) cards.appendChild(el('p', 'empty', emptyText));
-    for (const item of items) cards.appendChild(card(item));
+    const tracking = response && response.tracking;
+    items.forEach((item, i) => cards.appendChild(card(item, tracking, i + 1)));
+    section.dataset.recommendationId = (tracking && tracking.recommendation_id) || '';
     return items.length;
   }
 
@@ -270,13 +310,18 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
 
     const about = await getJson('/v1/demo-defaults?item_id=' + encodeURIComponent(itemId));
     currency = about.currency || '';
+    customerNow = customerId;
+    const who = Object.assign({session_id: session}, customerId ? {customer_id: customerId} : {});
     const [fbt, similar, upsell, picks] = await Promise.all([
-      call('FrequentlyBoughtTogether', {item_ids: [itemId], limit: LIMIT}),
-      call('SimilarItems', {item_id: itemId, limit: LIMIT}),
-      call('Upsell', Object.assign({item_id: itemId, limit: LIMIT},
-                                   customerId ? {customer_id: customerId} : {})),
+      call('FrequentlyBoughtTogether', Object.assign(
+          {item_ids: [itemId], limit: LIMIT, placement: 'product_page_fbt'}, who)),
+      call('SimilarItems', Object.assign(
+          {item_id: itemId, limit: LIMIT, placement: 'product_page_similar'}, who)),
+      call('Upsell', Object.assign(
+          {item_id: itemId, limit: LIMIT, placement: 'product_page_upsell'}, who)),
       // No as_of: the server's clock decides, as for every client.
-      customerId ? call('PersonalPicks', {customer_id: customerId, limit: LIMIT})
+      customerId ? call('PersonalPicks', {customer_id: customerId, limit: LIMIT,
+                                          placement: 'home_picks', session_id: session})
                  : Promise.resolve(null),
     ]);
     product(about.item, itemId);
@@ -290,6 +335,17 @@ inline constexpr char kHttpDemoPage[] = R"html(<!doctype html>
       : 'Type a customer id above.';
     $('footer').firstChild.textContent = 'Snapshot ' + about.snapshot_version +
       '. Served by boomerang-server\'s HTTP side door: this page calls ';
+    // One impression per list shown (also an empty one: it counts the
+    // shopper in the list's arm).
+    const impressions = [fbt, similar, upsell, picks]
+      .filter((r) => r && r.tracking && r.tracking.recommendation_id)
+      .map((r) => ({type: 'IMPRESSION', recommendation_id: r.tracking.recommendation_id,
+                    shown_item_ids: (r.items || []).map((i) => i.item_id)}));
+    const recorded = await record(impressions);
+    if (recorded >= 0) {
+      document.body.dataset.impressions = String(impressions.length);
+      $('measure').textContent = ' Impressions and clicks are recorded (see /experiments).';
+    }
     document.body.dataset.ready = String(shown);
   }
 

@@ -23,6 +23,7 @@
 #include "boomerang/v1/recommender.pb.h"
 #include "boomerang/v1/snapshot.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "models/experiments/report_html.h"
 #include "models/timestamp.h"
 #include "server/engine/audiences.h"
 #include "server/engine/clock.h"
@@ -460,6 +461,7 @@ std::string MethodList() {
 
 bool IsGetPath(const std::string& path, bool demo) {
   return path == "/metrics" || path == "/healthz" ||
+         path == "/v1/experiments/report" || path == "/experiments" ||
          (demo && (path == "/" || path == "/demo" ||
                    path == absl::StrCat("/v1/", kDemoDefaultsPath)));
 }
@@ -851,6 +853,7 @@ void HttpGateway::Route() {
   httplib::Server& server = *server_;
   RefuseShedConnections(server);
   RouteProbes();
+  RouteExperiments();
   if (options_.demo) RouteDemoPage(server);
   // GET /v1/...: the demo defaults; the RPCs want POST.
   server.Get(R"(/v1/([^/]*))",
@@ -895,6 +898,52 @@ void HttpGateway::RouteProbes() {
         res.set_content(Metrics::Global().RenderPrometheus(extra),
                         "text/plain; version=0.0.4");
       });
+}
+
+void HttpGateway::RouteExperiments() {
+  // The experiment report (Admin.GetExperimentReport): JSON, or the HTML
+  // page with ?format=html; /experiments is the page.
+  auto serve = [this](const httplib::Request& req, httplib::Response& res,
+                      bool html) {
+    if (req.path != "/experiments") AllowCrossOrigin(res);
+    absl::Status allowed = Authorize(options_.authenticator, req);
+    if (!allowed.ok()) {
+      SetError(allowed, res);
+      return;
+    }
+    if (engine_->event_log() == nullptr) {
+      SetError(absl::FailedPreconditionError(
+                   "this server keeps no events (start it with "
+                   "--events-dir): nothing to report"),
+               res);
+      return;
+    }
+    const std::string placement =
+        req.has_param("placement") ? req.get_param_value("placement") : "";
+    const v1::ExperimentReport report =
+        engine_->experiments().Report(placement);
+    res.set_header("Cache-Control", "no-store");
+    if (html || req.get_param_value("format") == "html") {
+      res.set_content(experiments::ExperimentReportHtml(report),
+                      "text/html; charset=utf-8");
+      return;
+    }
+    std::string json;
+    google::protobuf::util::JsonPrintOptions print;
+    print.always_print_primitive_fields = true;
+    print.preserve_proto_field_names = true;
+    // Cannot fail for a message of known types.
+    (void)google::protobuf::util::MessageToJsonString(report, &json, print);
+    res.set_content(json + "\n", kJson);
+  };
+  server_->Get("/v1/experiments/report",
+               [serve](const httplib::Request& req, httplib::Response& res) {
+                 serve(req, res, false);
+               });
+  server_->Get("/experiments",
+               [serve](const httplib::Request& req, httplib::Response& res) {
+                 serve(req, res, true);
+               });
 }
 
 void HttpGateway::ServeV1Get(const httplib::Request& req,

@@ -139,6 +139,7 @@ class HttpGateway {
   void Route();
   // GET /healthz and /metrics.
   void RouteProbes();
+  void RouteExperiments();
   // GET /v1/{name}: the demo defaults; a JSON method's name gets 405.
   void ServeV1Get(const httplib::Request& req, httplib::Response& res);
   // Every POST: the JSON methods (bounded body, authorized, admitted,
