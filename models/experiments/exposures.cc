@@ -11,11 +11,12 @@ namespace {
 
 constexpr int64_t kDay = 86400;
 
-// The unit an event counts for: the customer, else the guest's session.
-std::string UnitOf(const v1::Event& e) {
-  if (!e.customer_id().empty()) return absl::StrCat("c:", e.customer_id());
-  if (!e.session_id().empty()) return absl::StrCat("s:", e.session_id());
-  return "";
+// The unit an event counts for, hashed: the customer, else the guest's
+// session (0: neither).
+uint64_t UnitOf(const v1::Event& e) {
+  if (!e.customer_id().empty()) return StableHash(e.customer_id(), 1) | 1;
+  if (!e.session_id().empty()) return StableHash(e.session_id(), 2) | 1;
+  return 0;
 }
 
 void FillRate(const Rate& r, v1::RateValue* out) {
@@ -46,6 +47,16 @@ ExposureLedger::ExposureLedger(ExposureOptions options)
 
 ExposureLedger::Group* ExposureLedger::Resolve(
     absl::string_view recommendation_id, int32_t* arm) {
+  // The hot path (every event): the id's tail after the nonce names the
+  // group and arm; it is parsed (and checked) only the first time.
+  const size_t dot = recommendation_id.find('.');
+  if (dot == absl::string_view::npos) return nullptr;
+  const absl::string_view tail = recommendation_id.substr(dot + 1);
+  auto known = by_tail_.find(tail);
+  if (known != by_tail_.end()) {
+    *arm = known->second.second;
+    return known->second.first;
+  }
   TrackingKey key;
   if (!ParseRecommendationId(recommendation_id, &key)) return nullptr;
   const std::string name = absl::StrCat(key.placement, ".", key.experiment);
@@ -63,6 +74,8 @@ ExposureLedger::Group* ExposureLedger::Resolve(
     it = g->arms.end() - 1;
   }
   *arm = static_cast<int32_t>(it - g->arms.begin());
+  // Bounded by placements x experiments x arms.
+  by_tail_.emplace(std::string(tail), std::make_pair(g, *arm));
   return g;
 }
 
@@ -82,13 +95,13 @@ void ExposureLedger::Add(const v1::Event& e) {
     case v1::Event::IMPRESSION: {
       int32_t arm = 0;
       Group* g = Resolve(e.recommendation_id(), &arm);
-      const std::string unit = UnitOf(e);
-      if (g == nullptr || unit.empty()) return;
+      const uint64_t unit = UnitOf(e);
+      if (g == nullptr || unit == 0) return;
       ++events_;
       ArmTotals& totals = g->totals[arm];
       ++totals.impressions;
       ++g->days[{t / kDay, arm}].impressions;
-      auto [it, added] = g->units.try_emplace(StableHash(unit));
+      auto [it, added] = g->units.try_emplace(unit);
       if (added) {
         it->second.arm = arm;
         ++totals.customers;
@@ -132,10 +145,10 @@ void ExposureLedger::Credit(const v1::Event& e) {
   if (g == nullptr) return;
   ++events_;
   ArmTotals& totals = g->totals[arm];
-  const std::string unit_id = UnitOf(e);
+  const uint64_t unit_id = UnitOf(e);
   Unit* unit = nullptr;
-  if (!unit_id.empty()) {
-    auto [it, added] = g->units.try_emplace(StableHash(unit_id));
+  if (unit_id != 0) {
+    auto [it, added] = g->units.try_emplace(unit_id);
     if (added) {  // credited by id without an impression: shown anyway
       it->second.arm = arm;
       ++totals.customers;

@@ -97,6 +97,8 @@ class ExposureLedger {
   ClickLedger clicks_;
   std::vector<std::unique_ptr<Group>> groups_;
   absl::flat_hash_map<std::string, Group*> by_name_;  // placement.experiment
+  // A recommendation id after its nonce -> group and arm.
+  absl::flat_hash_map<std::string, std::pair<Group*, int32_t>> by_tail_;
   int64_t events_ = 0;
   std::string replay_customer_;
 };

@@ -314,6 +314,11 @@ absl::Status ValidateDueRequest(const View& view,
         "filter.exclude_item_ids has more than ", kMaxExcludedItems, " ids"));
   }
   options->as_of = view.AsOfOr(request.has_as_of(), request.as_of());
+  if (!request.placement().empty()) options->placement = request.placement();
+  if (!experiments::ValidName(options->placement)) {
+    return absl::InvalidArgumentError(
+        "placement must be 1-64 letters, digits, '_' or '-'");
+  }
   options->lead_days = request.lead_days() == 0 ? 7 : request.lead_days();
   options->overdue_days = request.overdue_days();
   options->min_confidence = request.min_confidence();

@@ -47,6 +47,9 @@ struct DueOptions {
   double min_probability = 0;
   int max_items = 10;
   int batch_size = 256;
+  // Where the reminders are measured (request.placement, else
+  // "due_replenishments"); a hold-out arm's customers come with no items.
+  std::string placement = "due_replenishments";
 };
 absl::Status ValidateDueRequest(const View& view,
                                 const v1::DueReplenishmentsRequest& request,

@@ -19,6 +19,7 @@
 #include "models/experiments/config.h"
 #include "server/engine/audiences.h"
 #include "server/engine/engine.h"
+#include "server/engine/experiments.h"
 #include "server/engine/lists.h"
 #include "server/engine/live_events.h"
 #include "server/engine/request_limits.h"
@@ -166,6 +167,15 @@ class DueStream final : public BatchWriter<v1::DueReplenishmentsResponse> {
       }
       if (!due[i]) continue;
       slots[i].set_customer_id(keys_[i]);
+      // The reminder's arm (sticky by customer); a hold-out sends none.
+      auto arm = ChooseArm(view_, "due_replenishments", options_.placement,
+                           keys_[i], "");
+      if (arm.ok()) {
+        if (arm->kind == experiments::ArmKind::kHoldout) {
+          slots[i].clear_items();
+        }
+        *slots[i].mutable_tracking() = std::move(arm->tracking);
+      }
       ready_.push_back(std::move(slots[i]));
     }
     scanned_ += n;

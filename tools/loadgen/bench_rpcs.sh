@@ -45,6 +45,7 @@ cart_size=2
 rpcs="fbt similar picks crosssell upsell"
 start_timeout=600
 skip_checksums=0
+server_config=""
 out=""
 keep=0
 
@@ -65,6 +66,8 @@ Options (defaults in brackets):
   --rpcs "A B"           which RPCs, in order [$rpcs]
   --start-timeout S      most seconds to wait for the server to serve [$start_timeout]
   --skip-checksums       start the server with --skip-checksums
+  --server-config FILE   start the server with --config FILE (e.g. experiments
+                         on the RPCs' default placements)
   --out FILE             also append every loadgen JSON result line to FILE
   --keep                 keep the temp dir (server log)
 EOF
@@ -87,6 +90,7 @@ while [[ $# -gt 0 ]]; do
     --rpcs) rpcs=$2; shift 2 ;;
     --start-timeout) start_timeout=$2; shift 2 ;;
     --skip-checksums) skip_checksums=1; shift ;;
+    --server-config) server_config=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -127,6 +131,7 @@ port_file="$work/port"
 server_args=(--snapshots "$snapshots" --host 127.0.0.1 --port 0
              --port-file "$port_file" --drain-seconds 2)
 [[ $skip_checksums -eq 1 ]] && server_args+=(--skip-checksums)
+[[ -n "$server_config" ]] && server_args+=(--config "$server_config")
 "$bin/boomerang-server" "${server_args[@]}" > "$work/server.log" 2>&1 &
 server_pid=$!
 echo "== starting boomerang-server (pid $server_pid), waiting up to ${start_timeout} s"

@@ -110,7 +110,15 @@ using boomerang::v1::SimilarItemsRequest;
 using boomerang::v1::UpsellRequest;
 
 // The RPCs --rpc can drive.
-enum class Rpc { kFbt, kSimilar, kPicks, kCrossSell, kUpsell, kEvents };
+enum class Rpc {
+  kFbt,
+  kSimilar,
+  kPicks,
+  kCrossSell,
+  kUpsell,
+  kEvents,
+  kExposures
+};
 
 struct RpcInfo {
   Rpc rpc;
@@ -130,6 +138,11 @@ constexpr RpcInfo kRpcs[] = {
     // key: size --pool to at least the calls sent, or later calls repeat
     // keys and store nothing.
     {Rpc::kEvents, "events", "/boomerang.v1.Recommender/RecordEvents", true},
+    // Impressions and clicks (issue 14): per call, lists of 6 items each
+    // shown (IMPRESSION) and one in five clicked (CLICK), --items-per-request
+    // events in all; unique recommendation ids, so unique keys.
+    {Rpc::kExposures, "exposures", "/boomerang.v1.Recommender/RecordEvents",
+     true},
 };
 
 const RpcInfo& Info(Rpc rpc) {
@@ -346,7 +359,7 @@ class LoadGenerator {
     }
     int items = -1;
     std::string note;
-    if (opts_.rpc == Rpc::kEvents) {
+    if (opts_.rpc == Rpc::kEvents || opts_.rpc == Rpc::kExposures) {
       RecordEventsResponse r;
       if (r.ParseFromString(bytes)) items = r.accepted() + r.duplicates();
     } else if (opts_.rpc == Rpc::kFbt) {
@@ -774,6 +787,44 @@ std::vector<grpc::ByteBuffer> MakePool(
         pool.push_back(Serialize(req));
         break;
       }
+      case Rpc::kExposures: {
+        RecordEventsRequest req;
+        const int64_t now =
+            std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        int list = 0;
+        while (req.events_size() < opts.items_per_request) {
+          // A recommendation id as the server makes them (13 base-32
+          // characters, placement, experiment, arm).
+          static const char kDigits[] = "0123456789abcdefghijklmnopqrstuv";
+          std::string rec(13, '0');
+          for (char& c : rec) c = kDigits[rng() % 32];
+          rec += (list++ % 2) ? ".bench_page.bench.b" : ".bench_page.bench.a";
+          const std::string who =
+              customers.empty() ? "loadgen-" + std::to_string(rng() % 100000)
+                                : customer();
+          boomerang::v1::Event* imp = req.add_events();
+          imp->set_type(boomerang::v1::Event::IMPRESSION);
+          imp->set_customer_id(who);
+          imp->set_recommendation_id(rec);
+          imp->mutable_timestamp()->set_seconds(now - 60);
+          PickDistinct(rng, items.size(), 6, &chosen);
+          for (size_t i : chosen) imp->add_shown_item_ids(items[i]);
+          if (rng() % 5 == 0 && req.events_size() < opts.items_per_request) {
+            boomerang::v1::Event* click = req.add_events();
+            click->set_type(boomerang::v1::Event::CLICK);
+            click->set_customer_id(who);
+            click->set_recommendation_id(rec);
+            click->set_item_id(items[chosen[0]]);
+            click->set_position(1);
+            click->mutable_timestamp()->set_seconds(now - 50);
+          }
+        }
+        if (n == 0) what << req.events_size() << " impressions and clicks";
+        pool.push_back(Serialize(req));
+        break;
+      }
       case Rpc::kUpsell: {
         UpsellRequest req;
         PickDistinct(rng, items.size(), 1, &chosen);
@@ -809,7 +860,8 @@ int main(int argc, char** argv) {
                  "(SimilarItems), picks (PersonalPicks), crosssell "
                  "(CrossSell), upsell (Upsell), events (RecordEvents: "
                  "--items-per-request views per call, unique keys; make "
-                 "--pool at least the calls sent)")
+                 "--pool at least the calls sent), exposures (RecordEvents "
+                 "of impressions and clicks, as many per call)")
       ->capture_default_str()
       ->check(CLI::IsMember(rpc_names));
   app.add_option("--customers", opts.customers_file,
