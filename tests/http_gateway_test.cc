@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -489,6 +490,11 @@ TEST_F(HttpGatewayTest, DemoPageRendersInHeadlessChromium) {
   ASSERT_TRUE(std::regex_search(html, m, std::regex("data-ready=\"(\\d+)\"")))
       << html.substr(0, 3000);
   EXPECT_GT(std::stoi(m[1]), 0);
+  // This server keeps no events: the page says impressions are off, and
+  // still renders.
+  EXPECT_TRUE(std::regex_search(
+      html, m, std::regex("data-impressions=\"off: [^\"]*--events-dir")))
+      << html.substr(0, 3000);
   // Four shelves: the product's three and the customer's picks, each with
   // cards carrying an explanation.
   for (const char* shelf : {"fbt", "similar", "upsell", "picks"}) {
@@ -512,6 +518,42 @@ TEST_F(HttpGatewayTest, DemoPageRendersInHeadlessChromium) {
   const std::string bytes = testing::ReadFileBytes(png);
   ASSERT_GT(bytes.size(), 10000u);
   EXPECT_EQ(bytes.substr(0, 4), "\x89PNG");
+}
+
+// Issue 14: with an event store the page records one IMPRESSION per list
+// (with its placement), and the experiment report counts them.
+TEST_F(HttpGatewayTest, DemoPageRecordsImpressionsWithAnEventStore) {
+  if (!std::filesystem::exists(kChromium)) {
+    GTEST_SKIP() << kChromium << " is absent (apt-get install chromium): "
+                 << "skipping the rendering check";
+  }
+  int port = 0;
+  std::unique_ptr<testing::ServerProcess> server(
+      StartServer(tmp_->Sub("with-events"),
+                  {"--events-dir", tmp_->Sub("with-events/events")}, &port));
+  ASSERT_NE(server, nullptr);
+  auto args = ChromiumArgs(tmp_->Sub("profile-events"));
+  args.push_back("--dump-dom");
+  args.push_back(absl::StrCat("http://127.0.0.1:", port, "/"));
+  auto dom = testing::Run(args, tmp_->path());
+  ASSERT_EQ(dom.exit_code, 0) << dom.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dom.out, m,
+                                std::regex("data-impressions=\"([^\"]*)\"")))
+      << dom.out.substr(0, 3000);
+  EXPECT_EQ(m[1], "4");
+  auto res = Client(port).Get("/v1/experiments/report");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json report = json::parse(res->body);
+  std::set<std::string> placements;
+  for (const json& p : report["placements"]) {
+    placements.insert(p["placement"]);
+    EXPECT_EQ(p["arms"][0]["impressions"], "1") << p.dump();
+  }
+  EXPECT_EQ(placements, (std::set<std::string>{"home_picks", "product_page_fbt",
+                                               "product_page_similar",
+                                               "product_page_upsell"}));
 }
 
 TEST_F(HttpGatewayTest, SigtermTurnsHealthzAndStopsCleanly) {

@@ -48,6 +48,7 @@
 #include "boomerang/v1/recommender.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "models/events/event_store.h"
+#include "models/experiments/report_html.h"
 #include "models/snapshot/snapshot.h"
 #include "server/engine/audiences.h"
 #include "server/engine/engine.h"
@@ -283,6 +284,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Die(absl::StrCat("RecordEvents accounted for ",
                        recorded.accepted() + recorded.duplicates(), " of ",
                        record.events_size(), " events: ", body));
+    }
+  }
+  // The experiment report over what was recorded (impressions, clicks and
+  // credited purchases), as JSON would serve it and as the HTML page.
+  if (record.events_size() > 0) {
+    const v1::ExperimentReport report =
+        fixture->engine().experiments().Report("");
+    if (experiments::ExperimentReportHtml(report).empty()) {
+      Die("empty experiment report page");
     }
   }
   v1::UpdateItemsRequest update;

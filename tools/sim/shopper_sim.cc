@@ -180,15 +180,17 @@ std::string SimResult::ToJson() const {
     absl::StrAppendFormat(
         &arms_json,
         "%s\"%s\":{\"lists\":%d,\"impressions\":%d,\"clicks\":%d,"
-        "\"purchases\":%d,\"credited\":%d,\"credited_revenue\":%.2f}",
+        "\"add_to_carts\":%d,\"purchases\":%d,\"credited\":%d,"
+        "\"credited_revenue\":%.2f}",
         arms_json.empty() ? "" : ",", name, a.lists, a.impressions, a.clicks,
-        a.purchases, a.credited, a.credited_revenue);
+        a.add_to_carts, a.purchases, a.credited, a.credited_revenue);
   }
   return absl::StrFormat(
-      "{\"lists\":%d,\"impressions\":%d,\"clicks\":%d,\"purchases\":%d,"
+      "{\"lists\":%d,\"impressions\":%d,\"clicks\":%d,"
+      "\"add_to_carts\":%d,\"purchases\":%d,"
       "\"purchases_with_id\":%d,\"purchases_in_window\":%d,"
       "\"purchases_after_window\":%d,\"arms\":{%s}}\n",
-      lists, impressions, clicks, purchases, purchases_with_id,
+      lists, impressions, clicks, add_to_carts, purchases, purchases_with_id,
       purchases_in_window, purchases_after_window, arms_json);
 }
 
@@ -265,9 +267,24 @@ absl::StatusOr<SimResult> RunShopperSim(const SimOptions& o) {
         if (!(sent = sender.Add(std::move(click))).ok()) return sent;
         ++r.clicks;
         ++arm.clicks;
-        if (u(rng) >= o.buy_after_click) continue;
+        const bool buys = u(rng) < o.buy_after_click;
+        // Every buyer, and some who do not buy, put it in the cart first,
+        // five minutes after the click (inside any window).
+        const bool id = u(rng) < o.explicit_id_share;
+        if (buys || u(rng) < o.cart_without_buying) {
+          v1::Event cart =
+              MakeEvent(v1::Event::ADD_TO_CART, s, t + 300 + k, id ? rec : "");
+          cart.set_item_id(item.item_id());
+          cart.set_quantity(1);
+          cart.set_price(item.price());
+          cart.set_idempotency_key(absl::StrCat("sim-", o.seed, "-c", ++key));
+          if (!(sent = sender.Add(std::move(cart))).ok()) return sent;
+          ++r.add_to_carts;
+          ++arm.add_to_carts;
+        }
+        if (!buys) continue;
         const bool late = u(rng) < o.late_share;
-        const bool with_id = !late && u(rng) < o.explicit_id_share;
+        const bool with_id = !late && id;
         v1::Event buy =
             MakeEvent(v1::Event::PURCHASE, s, t + (late ? 30 * 3600 : 600) + k,
                       with_id ? rec : "");

@@ -12,11 +12,14 @@
 //     broken on purpose: `drop_arm`);
 //   - clicks the item at position k with probability
 //     (base_click + taste_weight * taste[item's category]) / sqrt(k);
-//   - after a click buys it with probability buy_after_click: one unit at
-//     the listed price, ten minutes later, naming the recommendation id with
+//   - after a click buys it with probability buy_after_click: an
+//     ADD_TO_CART five minutes after the click, then one unit at the listed
+//     price ten minutes after it, both naming the recommendation id with
 //     probability explicit_id_share (else the server's last-click rule must
-//     credit it); late_share of these purchases come 30 hours after the
+//     credit them); late_share of these purchases come 30 hours after the
 //     click instead, without an id: outside a 24-hour window, not credited.
+//     Of those who do not buy, cart_without_buying still put it in the
+//     cart (credited too: within the window).
 //
 // Thread-safety: RunShopperSim is a function of its options (a fixed seed
 // gives the same shoppers, lists and choices against the same snapshot).
@@ -48,6 +51,7 @@ struct SimOptions {
   double base_click = 0.02;
   double taste_weight = 0.25;
   double buy_after_click = 0.35;
+  double cart_without_buying = 0.2;
   double explicit_id_share = 0.5;
   double late_share = 0.0;
   // The arm whose logging is broken: the impressions of drop_share of its
@@ -61,14 +65,16 @@ struct SimOptions {
 };
 
 struct ArmCounts {
-  int64_t lists = 0, impressions = 0, clicks = 0, purchases = 0;
+  int64_t lists = 0, impressions = 0, clicks = 0, add_to_carts = 0,
+          purchases = 0;
   // Purchases the report should credit (by id, or within the window).
   int64_t credited = 0;
   double credited_revenue = 0;
 };
 
 struct SimResult {
-  int64_t lists = 0, impressions = 0, clicks = 0, purchases = 0;
+  int64_t lists = 0, impressions = 0, clicks = 0, add_to_carts = 0,
+          purchases = 0;
   int64_t purchases_with_id = 0, purchases_in_window = 0,
           purchases_after_window = 0;
   // "placement/arm" -> counts.

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--base-click", o.base_click)->capture_default_str();
   app.add_option("--taste-weight", o.taste_weight)->capture_default_str();
   app.add_option("--buy-after-click", o.buy_after_click)->capture_default_str();
+  app.add_option("--cart-without-buying", o.cart_without_buying,
+                 "clickers who cart the item and do not buy it")
+      ->capture_default_str();
   app.add_option("--explicit-id-share", o.explicit_id_share,
                  "purchases that name their recommendation id")
       ->capture_default_str();
