@@ -6,33 +6,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/html_escape.h"
 #include "models/timestamp.h"
 
 namespace boomerang::experiments {
 namespace {
 
-std::string Escape(absl::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string Escape(absl::string_view s) { return HtmlEscape(s); }
 
 std::string Percent(double v) { return absl::StrFormat("%.2f%%", 100 * v); }
 std::string Money(double v) { return absl::StrFormat("%.2f", v); }

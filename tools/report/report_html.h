@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "models/html_escape.h"  // HtmlEscape
+
 namespace boomerang {
 
 struct ReportHtmlOptions {
@@ -32,9 +34,6 @@ std::string RenderReportHtml(const nlohmann::json& report,
 // no "</script>" or "<!--" can end or confuse the element. Invalid UTF-8 is
 // replaced.
 std::string JsonForScript(const nlohmann::json& value);
-
-// Escapes &, <, >, " and ' for HTML text and attribute values.
-std::string HtmlEscape(const std::string& text);
 
 }  // namespace boomerang
 
