@@ -101,6 +101,12 @@ absl::StatusOr<View> Engine::Acquire() const {
 void Engine::RecordEventsAsync(const v1::RecordEventsRequest& request,
                                v1::RecordEventsResponse* response,
                                std::function<void(absl::Status)> done) const {
+  // Until the log is read, an append could be counted twice (once by the
+  // read, once by the listener): refused, the caller retries.
+  if (!started_.load(std::memory_order_acquire)) {
+    done(absl::UnavailableError("starting: reading the live events"));
+    return;
+  }
   boomerang::RecordEventsAsync(log_, clock_, request, response,
                                std::move(done));
 }
@@ -113,6 +119,10 @@ absl::Status Engine::RecordEvents(const v1::RecordEventsRequest& request,
 void Engine::UpdateItemsAsync(const v1::UpdateItemsRequest& request,
                               v1::UpdateItemsResponse* response,
                               std::function<void(absl::Status)> done) const {
+  if (!started_.load(std::memory_order_acquire)) {
+    done(absl::UnavailableError("starting: reading the live events"));
+    return;
+  }
   std::shared_ptr<const Snapshot> snapshot = holder_->Current();
   boomerang::UpdateItemsAsync(log_, clock_, snapshot.get(), request, response,
                               std::move(done));

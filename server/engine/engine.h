@@ -60,6 +60,8 @@ class Engine {
   // live events are read.
   absl::StatusOr<View> Acquire() const;
 
+  // RecordEvents and UpdateItems: UNAVAILABLE until Start has read the log
+  // (an append meanwhile could be counted twice).
   // RecordEvents: validates and appends to the log; `done` once durable
   // (server/engine/live_events.h). The live view has the events before
   // `done` runs.

@@ -116,16 +116,13 @@ void ExperimentsState::Add(const std::vector<const v1::Event*>& events) {
 }
 
 absl::Status ExperimentsState::Replay(const EventLog& log) {
+  // The engine takes no appends until this returns (RecordEvents says
+  // UNAVAILABLE while it starts), so the listener adds nothing the replay
+  // also reads; should one arrive all the same, it waits in pending_.
   {
     absl::MutexLock lock(&ledger_mu_);
     replaying_ = true;
   }
-  // Keys of the replayed events of the last two days: an event the
-  // listener delivers meanwhile may be in the replay too (its append was
-  // durable before the listener ran). Older events arriving now are
-  // back-fills, rare enough to leave to the key check of the store.
-  const int64_t recent = absl::ToUnixSeconds(absl::Now()) - 2 * 86400;
-  absl::flat_hash_set<std::string> recent_keys;
   absl::Status s = log.Replay([&](const v1::Event& e) {
     switch (e.type()) {
       case v1::Event::IMPRESSION:
@@ -136,17 +133,12 @@ absl::Status ExperimentsState::Replay(const EventLog& log) {
       default:
         return true;
     }
-    if (e.timestamp().seconds() >= recent) {
-      recent_keys.insert(e.idempotency_key());
-    }
     absl::MutexLock lock(&ledger_mu_);
     ledger_.AddReplayed(e);
     return true;
   });
   absl::MutexLock lock(&ledger_mu_);
-  for (const v1::Event& e : pending_) {
-    if (!recent_keys.contains(e.idempotency_key())) ledger_.Add(e);
-  }
+  for (const v1::Event& e : pending_) ledger_.Add(e);
   pending_.clear();
   replaying_ = false;
   return s;

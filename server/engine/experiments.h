@@ -20,7 +20,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "boomerang/v1/admin.pb.h"
@@ -60,8 +59,8 @@ class ExperimentsState {
   const std::string& config_file() const { return settings_.config_file; }
 
   // The ledger: events accepted by the log (the listener), and the log's
-  // whole content at start (events the listener adds meanwhile are not
-  // counted twice).
+  // whole content at start (Replay; the engine takes no appends until it
+  // has returned).
   void Add(const std::vector<const v1::Event*>& events);
   absl::Status Replay(const EventLog& log);
 
