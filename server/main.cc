@@ -20,12 +20,14 @@
 // exits 0.
 #include <omp.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -58,7 +60,55 @@ struct MainFlags {
   std::string clock_spec = "system";
   bool no_http_demo = false;
   std::string picks_ranker = "learned";
+  std::string event_log;
+  double event_log_max_age_hours = 168;
 };
+
+// Replicas sharing live events through NATS JetStream (issue 15).
+void AddReplicaFlags(CLI::App& app, boomerang::ServerOptions* o,
+                     MainFlags* f) {
+  boomerang::NatsEventLogOptions& n = o->nats;
+  app.add_option("--event-log", f->event_log,
+                 "share live events with other replicas through NATS "
+                 "JetStream: nats://host:4222,nats://host2:4222,... "
+                 "(tls://... for TLS); --events-dir keeps this replica's "
+                 "copy. Without it the server keeps its events alone");
+  app.add_option("--replica-id", n.replica_id,
+                 "this replica's name on the shared log (its durable "
+                 "consumer; stable across restarts); default: the host name");
+  app.add_option("--event-log-stream", n.stream,
+                 "the JetStream stream holding the events (created when "
+                 "missing)")
+      ->capture_default_str();
+  app.add_option("--event-log-subject", n.subject,
+                 "the subject events are published on")
+      ->capture_default_str();
+  app.add_option("--event-log-copies", n.stream_replicas,
+                 "NATS nodes that store each event when the stream is "
+                 "created (3 survives the loss of one node)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5));
+  app.add_option("--event-log-max-age-hours", f->event_log_max_age_hours,
+                 "how long the stream keeps events when it is created (a "
+                 "replica away longer misses the rest until the next "
+                 "snapshot)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 24.0 * 3650));
+  app.add_option("--event-log-timeout-ms", n.publish_timeout_ms,
+                 "how long RecordEvents and UpdateItems wait for the stream "
+                 "to store their events (resends included) before "
+                 "answering UNAVAILABLE")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  app.add_option("--nats-tls-ca", n.tls_ca,
+                 "CA certificates (PEM) to trust for NATS over TLS");
+  app.add_option("--nats-tls-cert", n.tls_cert,
+                 "client certificate (PEM) for NATS mutual TLS");
+  app.add_option("--nats-tls-key", n.tls_key,
+                 "client key (PEM) for NATS mutual TLS");
+  app.add_option("--nats-creds", n.credentials_file,
+                 "NATS credentials file (user JWT and NKey seed)");
+}
 
 void AddServingFlags(CLI::App& app, boomerang::ServerOptions* o, MainFlags* f) {
   app.add_option("--snapshots", o->snapshots,
@@ -198,6 +248,7 @@ int main(int argc, char** argv) {
   AddServingFlags(app, &options, &flags);
   AddHttpFlags(app, &options, &flags);
   AddLimitFlags(app, &options);
+  AddReplicaFlags(app, &options, &flags);
   app.set_config("--config", "",
                  "read settings from this TOML file (keys are the flag names "
                  "without dashes, e.g. port = 50051); flags given on the "
@@ -215,6 +266,22 @@ int main(int argc, char** argv) {
     options.config_file = config->as<std::string>();
   }
   options.ranking.learned_picks = flags.picks_ranker == "learned";
+  if (!flags.event_log.empty()) {
+    auto servers = boomerang::ParseNatsServers(flags.event_log);
+    if (!servers.ok()) return Fail(std::string(servers.status().message()));
+    options.nats.servers = *servers;
+    options.nats.max_age_seconds =
+        static_cast<int64_t>(flags.event_log_max_age_hours * 3600);
+    if (options.nats.replica_id.empty()) {
+      char host[256] = {0};
+      gethostname(host, sizeof(host) - 1);
+      options.nats.replica_id = host;
+      // Durable names allow letters, digits, '-' and '_' only.
+      for (char& c : options.nats.replica_id) {
+        if (!absl::ascii_isalnum(c) && c != '-' && c != '_') c = '_';
+      }
+    }
+  }
   options.log = Log;
   auto clock = boomerang::ServingClock::Parse(flags.clock_spec);
   if (!clock.ok()) return Fail(std::string(clock.status().message()));

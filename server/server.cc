@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -175,6 +176,63 @@ std::string EventMetrics(const EventLog& events, const LiveView* live,
       live != nullptr ? live->events() : 0, "\n");
 }
 
+std::string NatsMetrics(const NatsEventLog& log) {
+  const NatsEventLog::Stats st = log.stats();
+  std::string out = absl::StrCat(
+      "# HELP boomerang_event_log_connected 1 while this replica is "
+      "connected to a NATS node.\n"
+      "# TYPE boomerang_event_log_connected gauge\n"
+      "boomerang_event_log_connected ", st.connected ? 1 : 0, "\n",
+      "# HELP boomerang_event_log_following 1 while this replica's durable "
+      "consumer follows the shared stream.\n"
+      "# TYPE boomerang_event_log_following gauge\n"
+      "boomerang_event_log_following ", st.following ? 1 : 0, "\n",
+      "# HELP boomerang_event_log_published_total Events the shared stream "
+      "acknowledged for this replica's callers.\n"
+      "# TYPE boomerang_event_log_published_total counter\n"
+      "boomerang_event_log_published_total ", st.published, "\n",
+      "# HELP boomerang_event_log_publish_resends_total Publishes sent again "
+      "after no answer (same message id).\n"
+      "# TYPE boomerang_event_log_publish_resends_total counter\n"
+      "boomerang_event_log_publish_resends_total ", st.publish_resends, "\n",
+      "# HELP boomerang_event_log_publish_failures_total Appends answered "
+      "UNAVAILABLE because the stream did not store them in time.\n"
+      "# TYPE boomerang_event_log_publish_failures_total counter\n"
+      "boomerang_event_log_publish_failures_total ", st.publish_failures,
+      "\n",
+      "# HELP boomerang_event_log_consumed_total Stream messages applied to "
+      "this replica's store (its own writes and redeliveries included).\n"
+      "# TYPE boomerang_event_log_consumed_total counter\n"
+      "boomerang_event_log_consumed_total ", st.consumed, "\n",
+      "# HELP boomerang_event_log_malformed_total Stream messages that were "
+      "not events (skipped).\n"
+      "# TYPE boomerang_event_log_malformed_total counter\n"
+      "boomerang_event_log_malformed_total ", st.malformed, "\n",
+      "# HELP boomerang_event_log_position The last stream sequence this "
+      "replica applied.\n"
+      "# TYPE boomerang_event_log_position gauge\n"
+      "boomerang_event_log_position ", st.stream_position, "\n",
+      "# HELP boomerang_event_log_pending Stream messages this replica has "
+      "not fetched yet (its lag).\n"
+      "# TYPE boomerang_event_log_pending gauge\n"
+      "boomerang_event_log_pending ", st.pending, "\n",
+      "# HELP boomerang_event_log_propagation_seconds From another replica's "
+      "publish to this replica's store.\n"
+      "# TYPE boomerang_event_log_propagation_seconds histogram\n");
+  for (size_t i = 0; i < st.delay_bounds.size(); ++i) {
+    absl::StrAppend(&out, "boomerang_event_log_propagation_seconds_bucket{le=\"",
+                    st.delay_bounds[i], "\"} ", st.delay_counts[i], "\n");
+  }
+  absl::StrAppend(&out,
+                  "boomerang_event_log_propagation_seconds_bucket{le=\"+Inf\"} ",
+                  st.delay_count, "\n",
+                  "boomerang_event_log_propagation_seconds_sum ",
+                  absl::StrFormat("%.6f", st.delay_sum), "\n",
+                  "boomerang_event_log_propagation_seconds_count ",
+                  st.delay_count, "\n");
+  return out;
+}
+
 }  // namespace
 
 // Declared in the order they are built; destroyed in reverse, so that each
@@ -186,6 +244,7 @@ struct Server::Parts {
   std::function<void(const std::string&)> log;
   SnapshotHolder holder;
   std::unique_ptr<EventStore> store;  // owned when events_dir is given
+  std::unique_ptr<NatsEventLog> nats;  // with replicas: holds the store
   EventLog* events = nullptr;         // the store or options.event_log
   std::unique_ptr<Engine> engine;
   std::unique_ptr<RequestQueue> queue;
@@ -210,7 +269,14 @@ absl::Status Server::Parts::OpenEvents() {
     events = options.event_log;
     return absl::OkStatus();
   }
-  if (options.events_dir.empty()) return absl::OkStatus();
+  if (options.events_dir.empty()) {
+    if (!options.nats.servers.empty()) {
+      return absl::InvalidArgumentError(
+          "--event-log needs --events-dir: each replica keeps its own copy "
+          "of the shared events there");
+    }
+    return absl::OkStatus();
+  }
   EventStoreOptions eopts;
   if (options.events_retention_days > 0) {
     // Asked by RocksDB's compaction threads; the store closes before the
@@ -236,6 +302,19 @@ absl::Status Server::Parts::OpenEvents() {
   if (!opened.ok()) return opened.status();
   store = std::move(*opened);
   events = store.get();
+  if (!options.nats.servers.empty()) {
+    NatsEventLogOptions nopts = options.nats;
+    if (!nopts.log) nopts.log = log;
+    auto shared = NatsEventLog::Open(nopts, std::move(store));
+    if (!shared.ok()) return shared.status();
+    nats = std::move(*shared);
+    events = nats.get();
+    log(absl::StrCat("replica ", nopts.replica_id, ": live events shared "
+                     "through NATS JetStream stream ", nopts.stream, " (",
+                     nopts.stream_replicas, " copies) on ",
+                     absl::StrJoin(nopts.servers, ","), "; this replica's "
+                     "copy in ", options.events_dir));
+  }
   log(absl::StrCat("live events in ", options.events_dir, " (",
                    events->events_accepted(), " accepted so far, ",
                    events->ApproximateBytes() >> 20, " MiB)"));
@@ -334,6 +413,9 @@ absl::Status Server::Parts::LoadSnapshots() {
                         absl::StrCat("reading the live events in ",
                                      options.events_dir, ": ", s.message()));
   }
+  // Replicas: follow the shared stream now that the store was read (what
+  // arrives from here on reaches the views through the listener only).
+  if (nats != nullptr) nats->Follow();
   if (engine->live_view() != nullptr) {
     log(absl::StrCat("live view: ", engine->live_view()->events(),
                      " events of ", engine->live_view()->customers(),
@@ -361,10 +443,12 @@ absl::Status Server::Parts::StartHttp() {
   if (events != nullptr) {
     const EventLog* log = events;
     const Engine* e = engine.get();
-    hopts.extra_metrics = [log, e] {
+    const NatsEventLog* shared = nats.get();
+    hopts.extra_metrics = [log, e, shared] {
       return EventMetrics(*log, e->live_view(), e->holder(),
                           e->clock().SystemNow()) +
-             ExperimentMetrics(e->experiments());
+             ExperimentMetrics(e->experiments()) +
+             (shared != nullptr ? NatsMetrics(*shared) : std::string());
     };
   }
   auto started = HttpGateway::Start(hopts, engine.get(), manager.get());

@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "models/events/event_log.h"
+#include "models/events/nats_event_log.h"
 #include "models/rank/ranking_options.h"
 #include "server/engine/clock.h"
 
@@ -64,8 +65,12 @@ struct ServerOptions {
   std::string events_dir;
   int events_retention_days = 30;
   // Instead of events_dir: this log (not owned; must outlive the server).
-  // For tests (a fake log) and, later, a shared log (issue 15).
+  // For tests (a fake log).
   EventLog* event_log = nullptr;
+  // Replicas: with NATS servers named, events go through the shared
+  // JetStream stream and events_dir (required) is this replica's copy
+  // (models/events/nats_event_log.h). Empty: a single server.
+  NatsEventLogOptions nats;
   // The HTTP side door (server/http/http_gateway.h): -1 = off, 0 = the OS
   // chooses.
   int http_port = -1;

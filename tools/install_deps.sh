@@ -7,7 +7,8 @@
 #                                  need: headless Chromium (the demo page and
 #                                  report tests), clang 14 with libFuzzer (the
 #                                  fuzz job), openssl (test certificates),
-#                                  h2load, jq and time (benchmarks)
+#                                  h2load, jq and time (benchmarks),
+#                                  nats-server and haproxy (replicas)
 #
 # The split keeps the demo's first answer quick on a fresh machine: Chromium
 # and clang are about half of what a fresh install downloads.
@@ -19,10 +20,15 @@ packages=(
   libfaiss-dev libopenblas-dev libjemalloc-dev libxgboost-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libcpp-httplib-dev
   libboost-math-dev libtomlplusplus-dev
+  # The NATS C client: replicas share live events through JetStream.
+  libnats-dev
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(
     nghttp2-client jq time
+    # The replicas test and benchmark start a 3-node NATS cluster and
+    # HAProxy themselves.
+    nats-server haproxy
     # security_test makes its certificates with the openssl command (a
     # minimal Debian has only the library).
     openssl

@@ -7,3 +7,9 @@ boomerang_library(NAME boomerang_events
 boomerang_test(NAME event_store_test
   SRCS ${CMAKE_CURRENT_LIST_DIR}/event_store_test.cc
   DEPS boomerang_events)
+# The shared log of replicas (issue 15): NATS JetStream in front of the
+# local store.
+boomerang_library(NAME boomerang_nats_log
+  SRCS ${CMAKE_CURRENT_LIST_DIR}/nats_event_log.cc
+  DEPS boomerang_events cnats::nats absl::flat_hash_map absl::flat_hash_set
+       absl::strings absl::synchronization)

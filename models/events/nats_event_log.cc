@@ -1,0 +1,824 @@
+#include "models/events/nats_event_log.h"
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+
+namespace boomerang {
+namespace {
+
+constexpr char kSeqHeader[] = "Boomerang-Seq";
+constexpr char kSentHeader[] = "Boomerang-Sent-Us";
+constexpr char kOriginHeader[] = "Boomerang-Replica";
+// One publish attempt waits this long for the stream's answer before the
+// message is sent again (same message id: the stream keeps one copy).
+constexpr int64_t kAttemptMs = 1000;
+// Events waiting for the stream's acknowledgement, at most.
+constexpr int64_t kMaxInflight = 200000;
+constexpr int kFetchBatch = 1000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string NatsError(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0)) {
+  std::string text = natsStatus_GetText(s);
+  const char* last = nats_GetLastError(nullptr);
+  if (last != nullptr && *last != '\0' && text != last) {
+    absl::StrAppend(&text, " (", last, ")");
+  }
+  if (code != 0) absl::StrAppend(&text, " [JetStream error ", code, "]");
+  return text;
+}
+
+// Prometheus-style delay buckets, seconds.
+const std::vector<double>& DelayBounds() {
+  static const std::vector<double> kBounds = {
+      0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 60};
+  return kBounds;
+}
+
+absl::Status ConnectOptions(const NatsEventLogOptions& o, natsOptions** out) {
+  natsOptions* opts = nullptr;
+  natsStatus s = natsOptions_Create(&opts);
+  std::vector<const char*> urls;
+  for (const std::string& u : o.servers) urls.push_back(u.c_str());
+  if (s == NATS_OK) {
+    s = natsOptions_SetServers(opts, urls.data(), static_cast<int>(urls.size()));
+  }
+  if (s == NATS_OK && !o.replica_id.empty()) {
+    s = natsOptions_SetName(opts, ("boomerang-" + o.replica_id).c_str());
+  }
+  // Never give up: a replica outlives NATS restarts and keeps serving reads.
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 100);
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts, 2000);
+  // A node that vanished without closing its sockets (kill -9 of a machine)
+  // is noticed within ~3 s.
+  if (s == NATS_OK) s = natsOptions_SetPingInterval(opts, 1000);
+  if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, 2);
+  if (s == NATS_OK) {
+    s = natsOptions_SetRetryOnFailedConnect(opts, true, nullptr, nullptr);
+  }
+  if (s == NATS_OK && (!o.tls_ca.empty() || !o.tls_cert.empty())) {
+    s = natsOptions_SetSecure(opts, true);
+    if (s == NATS_OK && !o.tls_ca.empty()) {
+      s = natsOptions_LoadCATrustedCertificates(opts, o.tls_ca.c_str());
+    }
+    if (s == NATS_OK && !o.tls_cert.empty()) {
+      s = natsOptions_LoadCertificatesChain(opts, o.tls_cert.c_str(),
+                                            o.tls_key.c_str());
+    }
+  }
+  if (s == NATS_OK && !o.credentials_file.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(
+        opts, o.credentials_file.c_str(), nullptr);
+  }
+  if (s != NATS_OK) {
+    natsOptions_Destroy(opts);
+    return absl::InvalidArgumentError(
+        absl::StrCat("NATS connection options: ", NatsError(s)));
+  }
+  *out = opts;
+  return absl::OkStatus();
+}
+
+// Creates the stream, or checks the one there (another replica made it).
+absl::Status EnsureStream(jsCtx* js, const NatsEventLogOptions& o) {
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&si, js, o.stream.c_str(), nullptr, &jerr);
+  if (s == NATS_OK) {
+    jsStreamInfo_Destroy(si);
+    return absl::OkStatus();
+  }
+  if (s != NATS_NOT_FOUND) {
+    return absl::UnavailableError(
+        absl::StrCat("reading stream ", o.stream, ": ", NatsError(s, jerr)));
+  }
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  cfg.Name = o.stream.c_str();
+  const char* subjects[] = {o.subject.c_str()};
+  cfg.Subjects = subjects;
+  cfg.SubjectsLen = 1;
+  cfg.Storage = js_FileStorage;
+  cfg.Replicas = o.stream_replicas;
+  cfg.MaxAge = o.max_age_seconds * int64_t{1000000000};
+  cfg.Duplicates = o.duplicate_window_seconds * int64_t{1000000000};
+  jerr = static_cast<jsErrCode>(0);
+  s = js_AddStream(&si, js, &cfg, nullptr, &jerr);
+  if (s != NATS_OK) {
+    // Two replicas creating it at once: the other won.
+    if (js_GetStreamInfo(&si, js, o.stream.c_str(), nullptr, nullptr) ==
+        NATS_OK) {
+      jsStreamInfo_Destroy(si);
+      return absl::OkStatus();
+    }
+    return absl::UnavailableError(absl::StrCat(
+        "creating stream ", o.stream, " (", o.stream_replicas,
+        " replicas; a cluster needs at least that many JetStream nodes): ",
+        NatsError(s, jerr)));
+  }
+  jsStreamInfo_Destroy(si);
+  return absl::OkStatus();
+}
+
+std::string Header(natsMsg* msg, const char* key) {
+  const char* v = nullptr;
+  if (natsMsgHeader_Get(msg, key, &v) != NATS_OK || v == nullptr) return "";
+  return v;
+}
+
+}  // namespace
+
+struct NatsEventLog::Impl {
+  NatsEventLogOptions o;
+  std::unique_ptr<EventStore> local;
+  natsOptions* nopts = nullptr;
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+
+  // One append: its events wait for the stream, then the local store.
+  struct Batch {
+    std::vector<v1::Event> events;
+    AppendCallback done;
+    int remaining = 0;
+    int duplicates = 0;
+    int64_t deadline_ms = 0;
+    bool finished = false;
+    std::vector<uint64_t> seqs;
+    std::vector<bool> resent;
+  };
+  absl::Mutex mu;
+  uint64_t next_seq ABSL_GUARDED_BY(mu) = 1;
+  struct Slot {
+    std::shared_ptr<Batch> batch;
+    int index = 0;
+  };
+  absl::flat_hash_map<uint64_t, Slot> inflight ABSL_GUARDED_BY(mu);
+  std::deque<std::pair<int64_t, natsMsg*>> resend ABSL_GUARDED_BY(mu);
+  bool stop ABSL_GUARDED_BY(mu) = false;
+  bool follow ABSL_GUARDED_BY(mu) = false;
+  std::string last_error ABSL_GUARDED_BY(mu);
+  std::thread resender;
+  std::thread follower;
+
+  std::atomic<bool> stream_ready{false};
+  std::atomic<bool> following{false};
+  std::atomic<int64_t> published{0}, resends{0}, failures{0}, consumed{0},
+      consumed_new{0}, malformed{0};
+  std::atomic<uint64_t> position{0}, pending{0};
+  absl::Mutex delay_mu;
+  std::vector<int64_t> delay_counts ABSL_GUARDED_BY(delay_mu);
+  double delay_sum ABSL_GUARDED_BY(delay_mu) = 0;
+  int64_t delay_count ABSL_GUARDED_BY(delay_mu) = 0;
+
+  void Log(const std::string& line) {
+    if (o.log) o.log(line);
+  }
+  void SetError(const std::string& e) {
+    absl::MutexLock lock(&mu);
+    last_error = e;
+  }
+
+  static void OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
+                    void* closure) {
+    static_cast<Impl*>(closure)->Acked(msg, pa, pae);
+  }
+
+  void Acked(natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae) {
+    uint64_t seq = 0;
+    (void)absl::SimpleAtoi(Header(msg, kSeqHeader), &seq);
+    std::shared_ptr<Batch> complete;
+    std::shared_ptr<Batch> failed;
+    std::string why;
+    {
+      absl::MutexLock lock(&mu);
+      auto it = inflight.find(seq);
+      if (it == inflight.end()) {  // its call already failed
+        natsMsg_Destroy(msg);
+        return;
+      }
+      Batch& b = *it->second.batch;
+      const int index = it->second.index;
+      if (pa != nullptr) {
+        // A duplicate of our own earlier attempt is still this call's.
+        if (pa->Duplicate && !b.resent[index]) ++b.duplicates;
+        std::shared_ptr<Batch> owner = std::move(it->second.batch);
+        inflight.erase(it);
+        if (--b.remaining == 0 && !b.finished) {
+          b.finished = true;
+          complete = std::move(owner);
+        }
+      } else if (!stop && NowMs() + 50 < b.deadline_ms) {
+        b.resent[index] = true;
+        resend.emplace_back(NowMs() + 50, msg);  // keeps the message
+        if (pae != nullptr) {
+          last_error = absl::StrCat("publish: ", NatsError(pae->Err, pae->ErrCode),
+                                    pae->ErrText ? pae->ErrText : "");
+        }
+        return;
+      } else {
+        why = pae != nullptr ? NatsError(pae->Err, pae->ErrCode) : "closing";
+        failed = it->second.batch;
+        FailLocked(failed.get());
+      }
+    }
+    natsMsg_Destroy(msg);
+    if (complete != nullptr) Complete(std::move(complete));
+    if (failed != nullptr) Fail(failed.get(), why);
+  }
+
+  // Marks the batch done and forgets its messages; the caller calls Fail.
+  void FailLocked(Batch* b) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    b->finished = true;
+    for (uint64_t s : b->seqs) inflight.erase(s);
+  }
+  void Fail(Batch* b, const std::string& why) {
+    failures.fetch_add(1);
+    b->done(absl::UnavailableError(absl::StrCat(
+        "the shared event log (NATS JetStream stream ", o.stream,
+        ") did not store the events within ", o.publish_timeout_ms,
+        " ms: ", why, "; nothing was acknowledged, retry with the same "
+        "idempotency keys")));
+  }
+
+  void Complete(std::shared_ptr<Batch> b) {
+    published.fetch_add(static_cast<int64_t>(b->events.size()));
+    const int stream_duplicates = b->duplicates;
+    const int total = static_cast<int>(b->events.size());
+    AppendCallback done = std::move(b->done);
+    // Read-your-writes: in this replica's store before the caller hears.
+    local->AppendAsync(
+        std::move(b->events),
+        [done = std::move(done), stream_duplicates,
+         total](absl::StatusOr<AppendResult> r) {
+          if (!r.ok()) {
+            done(r.status());
+            return;
+          }
+          // The stream says what was new: the local store may have had an
+          // event from the consumer already. (A retry after the stream's
+          // duplicate window counts as new here; every store still keeps
+          // one copy.)
+          AppendResult result;
+          result.duplicates = stream_duplicates;
+          result.accepted = total - stream_duplicates;
+          done(result);
+        });
+  }
+
+  // Sends messages whose attempt timed out, until their call's deadline.
+  void ResendLoop() {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = kAttemptMs;
+    absl::MutexLock lock(&mu);
+    while (true) {
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu) {
+        return stop || (!resend.empty() && resend.front().first <= NowMs());
+      };
+      mu.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(20));
+      if (stop) break;
+      while (!resend.empty() && resend.front().first <= NowMs()) {
+        natsMsg* msg = resend.front().second;
+        resend.pop_front();
+        uint64_t msg_seq = 0;
+        (void)absl::SimpleAtoi(Header(msg, kSeqHeader), &msg_seq);
+        if (!inflight.contains(msg_seq)) {  // its call failed meanwhile
+          natsMsg_Destroy(msg);
+          continue;
+        }
+        resends.fetch_add(1);
+        mu.Unlock();
+        natsStatus s = js_PublishMsgAsync(js, &msg, &po);
+        mu.Lock();
+        if (s != NATS_OK && msg != nullptr) {
+          // Not even queued (closed connection): try again soon, or fail.
+          uint64_t seq = 0;
+          (void)absl::SimpleAtoi(Header(msg, kSeqHeader), &seq);
+          auto it = inflight.find(seq);
+          if (it == inflight.end()) {
+            natsMsg_Destroy(msg);
+          } else if (NowMs() + 100 < it->second.batch->deadline_ms && !stop) {
+            resend.emplace_back(NowMs() + 100, msg);
+          } else {
+            std::shared_ptr<Batch> b = it->second.batch;
+            FailLocked(b.get());
+            natsMsg_Destroy(msg);
+            mu.Unlock();
+            Fail(b.get(), NatsError(s));
+            mu.Lock();
+          }
+        }
+      }
+    }
+    for (auto& [due, msg] : resend) natsMsg_Destroy(msg);
+    resend.clear();
+  }
+
+  bool Connected() const {
+    return nc != nullptr && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED;
+  }
+
+  void RecordDelay(int64_t sent_us) {
+    const double d = std::max<int64_t>(0, NowUs() - sent_us) / 1e6;
+    const std::vector<double>& bounds = DelayBounds();
+    absl::MutexLock lock(&delay_mu);
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      if (d <= bounds[i]) ++delay_counts[i];
+    }
+    delay_sum += d;
+    ++delay_count;
+  }
+
+  // Makes the stream (needed before anyone can publish), then, once
+  // Follow() was called, follows it into the local store.
+  void FollowLoop() {
+    natsSubscription* sub = nullptr;
+    int64_t last_logged_ms = 0;
+    auto note = [&](const std::string& e) {
+      SetError(e);
+      if (NowMs() - last_logged_ms > 10000) {
+        Log(absl::StrCat("event log: ", e));
+        last_logged_ms = NowMs();
+      }
+    };
+    auto stopped = [this] {
+      absl::MutexLock lock(&mu);
+      return stop;
+    };
+    while (!stopped()) {
+      if (!Connected()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      if (!stream_ready.load()) {
+        absl::Status s = EnsureStream(js, o);
+        if (!s.ok()) {
+          note(std::string(s.message()));
+          std::this_thread::sleep_for(std::chrono::milliseconds(500));
+          continue;
+        }
+        stream_ready.store(true);
+        Log(absl::StrCat("event log: stream ", o.stream, " on ",
+                         absl::StrJoin(o.servers, ","), " ready"));
+      }
+      {
+        absl::MutexLock lock(&mu);
+        if (!follow) {
+          mu.AwaitWithTimeout(absl::Condition(&follow), absl::Milliseconds(200));
+          continue;
+        }
+      }
+      if (sub == nullptr) {
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = o.stream.c_str();
+        so.Config.Durable = o.replica_id.c_str();
+        so.Config.AckPolicy = js_AckExplicit;
+        so.Config.DeliverPolicy = js_DeliverAll;
+        so.Config.MaxAckPending = 20 * kFetchBatch;
+        so.Config.AckWait = int64_t{30} * 1000000000;
+        jsErrCode jerr = static_cast<jsErrCode>(0);
+        natsStatus s = js_PullSubscribe(&sub, js, o.subject.c_str(),
+                                        o.replica_id.c_str(), nullptr, &so,
+                                        &jerr);
+        if (s != NATS_OK) {
+          sub = nullptr;
+          note(absl::StrCat("following stream ", o.stream, " as consumer ",
+                            o.replica_id, ": ", NatsError(s, jerr)));
+          std::this_thread::sleep_for(std::chrono::milliseconds(500));
+          continue;
+        }
+        following.store(true);
+        Log(absl::StrCat("event log: following stream ", o.stream,
+                         " as durable consumer ", o.replica_id));
+      }
+      natsMsgList list = {nullptr, 0};
+      jsErrCode jerr = static_cast<jsErrCode>(0);
+      natsStatus s = natsSubscription_Fetch(&list, sub, kFetchBatch, 200, &jerr);
+      if (s == NATS_TIMEOUT) continue;
+      if (s != NATS_OK) {
+        natsMsgList_Destroy(&list);
+        note(absl::StrCat("fetching from stream ", o.stream, ": ",
+                          NatsError(s, jerr)));
+        if (s == NATS_INVALID_SUBSCRIPTION || s == NATS_NOT_FOUND ||
+            jerr == JSConsumerNotFoundErr) {
+          natsSubscription_Destroy(sub);
+          sub = nullptr;
+          following.store(false);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      Apply(list);
+      natsMsgList_Destroy(&list);
+    }
+    if (sub != nullptr) natsSubscription_Destroy(sub);  // the durable stays
+    following.store(false);
+  }
+
+  void Apply(natsMsgList& list) {
+    std::vector<v1::Event> events;
+    events.reserve(list.Count);
+    std::vector<int64_t> sent;
+    for (int i = 0; i < list.Count; ++i) {
+      natsMsg* m = list.Msgs[i];
+      v1::Event e;
+      if (!e.ParseFromArray(natsMsg_GetData(m), natsMsg_GetDataLength(m)) ||
+          e.idempotency_key().empty() || e.customer_id().empty()) {
+        malformed.fetch_add(1);
+        continue;
+      }
+      events.push_back(std::move(e));
+      int64_t us = 0;
+      if (Header(m, kOriginHeader) != o.replica_id &&
+          absl::SimpleAtoi(Header(m, kSentHeader), &us)) {
+        sent.push_back(us);
+      }
+    }
+    absl::StatusOr<AppendResult> r = local->Append(std::move(events));
+    if (!r.ok()) {
+      // Not acknowledged: the stream sends them again.
+      SetError(absl::StrCat("storing followed events locally: ",
+                            r.status().message()));
+      for (int i = 0; i < list.Count; ++i) natsMsg_Nak(list.Msgs[i], nullptr);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return;
+    }
+    for (int64_t us : sent) RecordDelay(us);
+    consumed.fetch_add(list.Count);
+    consumed_new.fetch_add(r->accepted);
+    for (int i = 0; i < list.Count; ++i) {
+      natsMsg* m = list.Msgs[i];
+      if (i == list.Count - 1) {
+        jsMsgMetaData* meta = nullptr;
+        if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
+          position.store(meta->Sequence.Stream);
+          pending.store(meta->NumPending);
+          jsMsgMetaData_Destroy(meta);
+        }
+      }
+      natsMsg_Ack(m, nullptr);
+    }
+  }
+};
+
+absl::StatusOr<std::vector<std::string>> ParseNatsServers(
+    const std::string& spec) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    std::string p(absl::StripAsciiWhitespace(part));
+    if (p.empty()) continue;
+    if (p.find("://") == std::string::npos) p = "nats://" + p;
+    absl::string_view rest = p;
+    if (!absl::ConsumePrefix(&rest, "nats://") &&
+        !absl::ConsumePrefix(&rest, "tls://")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--event-log: '", p, "' is not nats://host:port or tls://host:port"));
+    }
+    const size_t at = rest.rfind('@');
+    if (at != absl::string_view::npos) rest.remove_prefix(at + 1);
+    const size_t colon = rest.rfind(':');
+    int port = 0;
+    if (rest.empty() || colon == 0 ||
+        (colon != absl::string_view::npos &&
+         (!absl::SimpleAtoi(rest.substr(colon + 1), &port) || port <= 0 ||
+          port > 65535))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--event-log: '", p, "' has no valid host:port"));
+    }
+    out.push_back(p);
+  }
+  if (out.empty()) {
+    return absl::InvalidArgumentError(
+        "--event-log: no NATS server given (e.g. nats://127.0.0.1:4222)");
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<NatsEventLog>> NatsEventLog::Open(
+    const NatsEventLogOptions& options, std::unique_ptr<EventStore> local) {
+  if (options.replica_id.empty() ||
+      options.replica_id.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+          std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--replica-id '", options.replica_id,
+        "': needs letters, digits, '-' or '_' only (it names this replica's "
+        "durable consumer)"));
+  }
+  if (options.stream_replicas < 1 || options.stream_replicas > 5) {
+    return absl::InvalidArgumentError(
+        "--event-log-replicas: JetStream keeps 1 to 5 copies");
+  }
+  std::unique_ptr<NatsEventLog> log(new NatsEventLog());
+  log->impl_ = std::make_unique<Impl>();
+  Impl& im = *log->impl_;
+  im.o = options;
+  im.local = std::move(local);
+  im.delay_counts.assign(DelayBounds().size(), 0);
+  absl::Status s = ConnectOptions(options, &im.nopts);
+  if (!s.ok()) return s;
+  natsStatus ns = natsConnection_Connect(&im.nc, im.nopts);
+  if (ns != NATS_OK && ns != NATS_NOT_YET_CONNECTED) {
+    return absl::UnavailableError(absl::StrCat(
+        "connecting to NATS at ", absl::StrJoin(options.servers, ","), ": ",
+        NatsError(ns)));
+  }
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.PublishAsync.AckHandler = &Impl::OnAck;
+  jo.PublishAsync.AckHandlerClosure = &im;
+  jo.PublishAsync.MaxPending = kMaxInflight;
+  jo.Wait = 2000;
+  ns = natsConnection_JetStream(&im.js, im.nc, &jo);
+  if (ns != NATS_OK) {
+    return absl::InternalError(
+        absl::StrCat("JetStream context: ", NatsError(ns)));
+  }
+  im.resender = std::thread([&im] { im.ResendLoop(); });
+  im.follower = std::thread([&im] { im.FollowLoop(); });
+  // Give a reachable cluster a moment, so that the first appends need not
+  // wait for the stream; an unreachable one is logged and retried.
+  for (int i = 0; i < 50 && !im.stream_ready.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!im.stream_ready.load()) {
+    im.Log(absl::StrCat(
+        "event log: NATS at ", absl::StrJoin(options.servers, ","),
+        " not ready yet; serving from the local store, appends fail with "
+        "UNAVAILABLE until it is"));
+  }
+  return log;
+}
+
+NatsEventLog::~NatsEventLog() {
+  if (impl_ == nullptr) return;
+  Impl& im = *impl_;
+  {
+    absl::MutexLock lock(&im.mu);
+    im.stop = true;
+  }
+  if (im.follower.joinable()) im.follower.join();
+  if (im.resender.joinable()) im.resender.join();
+  // Calls still waiting for the stream fail (their events may still be
+  // stored: the caller retries with the same keys).
+  std::vector<std::shared_ptr<Impl::Batch>> waiting;
+  {
+    absl::MutexLock lock(&im.mu);
+    for (auto& [seq, slot] : im.inflight) {
+      if (!slot.batch->finished) {
+        slot.batch->finished = true;
+        waiting.push_back(slot.batch);
+      }
+    }
+    im.inflight.clear();
+  }
+  for (auto& b : waiting) im.Fail(b.get(), "the server is closing");
+  if (im.nc != nullptr) natsConnection_Close(im.nc);
+  if (im.js != nullptr) jsCtx_Destroy(im.js);
+  if (im.nc != nullptr) natsConnection_Destroy(im.nc);
+  if (im.nopts != nullptr) natsOptions_Destroy(im.nopts);
+}
+
+void NatsEventLog::AppendAsync(std::vector<v1::Event> events,
+                               AppendCallback done) {
+  Impl& im = *impl_;
+  if (events.empty()) {
+    done(AppendResult{});
+    return;
+  }
+  auto batch = std::make_shared<Impl::Batch>();
+  batch->remaining = static_cast<int>(events.size());
+  batch->deadline_ms = NowMs() + im.o.publish_timeout_ms;
+  batch->resent.assign(events.size(), false);
+  std::vector<natsMsg*> msgs;
+  msgs.reserve(events.size());
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&im.mu);
+    if (im.stop) {
+      refused = absl::UnavailableError("the server is closing");
+    } else if (static_cast<int64_t>(im.inflight.size() + events.size()) >
+               kMaxInflight) {
+      refused = absl::ResourceExhaustedError(absl::StrCat(
+          "the shared event log has ", im.inflight.size(),
+          " events waiting for NATS; retry later"));
+    }
+  }
+  if (!refused.ok()) {
+    done(refused);
+    return;
+  }
+  {
+    absl::MutexLock lock(&im.mu);
+    const std::string sent = absl::StrCat(NowUs());
+    for (size_t i = 0; i < events.size(); ++i) {
+      const uint64_t seq = im.next_seq++;
+      std::string data;
+      events[i].SerializeToString(&data);
+      natsMsg* m = nullptr;
+      natsMsg_Create(&m, im.o.subject.c_str(), nullptr, data.data(),
+                     static_cast<int>(data.size()));
+      natsMsgHeader_Set(m, "Nats-Msg-Id", events[i].idempotency_key().c_str());
+      natsMsgHeader_Set(m, kSeqHeader, absl::StrCat(seq).c_str());
+      natsMsgHeader_Set(m, kSentHeader, sent.c_str());
+      natsMsgHeader_Set(m, kOriginHeader, im.o.replica_id.c_str());
+      batch->seqs.push_back(seq);
+      im.inflight[seq] = Impl::Slot{batch, static_cast<int>(i)};
+      msgs.push_back(m);
+    }
+    batch->events = std::move(events);
+    batch->done = std::move(done);
+  }
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = kAttemptMs;
+  for (natsMsg* m : msgs) {
+    natsMsg* msg = m;
+    natsStatus s = js_PublishMsgAsync(im.js, &msg, &po);
+    if (s != NATS_OK && msg != nullptr) {
+      absl::MutexLock lock(&im.mu);
+      im.resend.emplace_back(NowMs() + 100, msg);
+    }
+  }
+}
+
+absl::Status NatsEventLog::Replay(
+    const std::function<bool(const v1::Event&)>& fn) const {
+  return impl_->local->Replay(fn);
+}
+
+void NatsEventLog::SetListener(Listener listener) {
+  impl_->local->SetListener(std::move(listener));
+}
+
+void NatsEventLog::Follow() {
+  absl::MutexLock lock(&impl_->mu);
+  impl_->follow = true;
+}
+
+int64_t NatsEventLog::events_accepted() const {
+  return impl_->local->events_accepted();
+}
+int64_t NatsEventLog::newest_event_time() const {
+  return impl_->local->newest_event_time();
+}
+int64_t NatsEventLog::last_append_time() const {
+  return impl_->local->last_append_time();
+}
+int64_t NatsEventLog::ApproximateBytes() const {
+  return impl_->local->ApproximateBytes();
+}
+EventStore* NatsEventLog::local() const { return impl_->local.get(); }
+const NatsEventLogOptions& NatsEventLog::options() const { return impl_->o; }
+
+NatsEventLog::Stats NatsEventLog::stats() const {
+  const Impl& im = *impl_;
+  Stats st;
+  st.connected = im.Connected();
+  st.following = im.following.load();
+  st.published = im.published.load();
+  st.publish_resends = im.resends.load();
+  st.publish_failures = im.failures.load();
+  st.consumed = im.consumed.load();
+  st.consumed_new = im.consumed_new.load();
+  st.malformed = im.malformed.load();
+  st.stream_position = im.position.load();
+  st.pending = im.pending.load();
+  st.delay_bounds = DelayBounds();
+  {
+    absl::MutexLock lock(&const_cast<Impl&>(im).delay_mu);
+    st.delay_counts = im.delay_counts;
+    st.delay_sum = im.delay_sum;
+    st.delay_count = im.delay_count;
+  }
+  {
+    absl::MutexLock lock(&const_cast<Impl&>(im).mu);
+    st.last_error = im.last_error;
+  }
+  return st;
+}
+
+absl::Status NatsEventLog::ReadStream(
+    const NatsEventLogOptions& options,
+    const std::function<bool(const v1::Event&)>& fn) {
+  natsOptions* nopts = nullptr;
+  absl::Status st = ConnectOptions(options, &nopts);
+  if (!st.ok()) return st;
+  natsOptions_SetRetryOnFailedConnect(nopts, false, nullptr, nullptr);
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  natsSubscription* sub = nullptr;
+  jsStreamInfo* si = nullptr;
+  auto cleanup = [&] {
+    if (sub != nullptr) natsSubscription_Destroy(sub);
+    if (si != nullptr) jsStreamInfo_Destroy(si);
+    if (js != nullptr) jsCtx_Destroy(js);
+    if (nc != nullptr) natsConnection_Destroy(nc);
+    natsOptions_Destroy(nopts);
+  };
+  const std::string where =
+      absl::StrCat("stream ", options.stream, " on ",
+                   absl::StrJoin(options.servers, ","));
+  natsStatus s = natsConnection_Connect(&nc, nopts);
+  if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  if (s == NATS_OK) {
+    s = js_GetStreamInfo(&si, js, options.stream.c_str(), nullptr, &jerr);
+  }
+  if (s != NATS_OK) {
+    cleanup();
+    return absl::UnavailableError(
+        absl::StrCat("reading ", where, ": ", NatsError(s, jerr)));
+  }
+  const uint64_t last = si->State.LastSeq;
+  if (si->State.Msgs == 0) {
+    cleanup();
+    return absl::OkStatus();
+  }
+  // An ephemeral consumer from the first message, no acks needed.
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = options.stream.c_str();
+  so.Config.AckPolicy = js_AckNone;
+  so.Config.DeliverPolicy = js_DeliverAll;
+  s = js_PullSubscribe(&sub, js, options.subject.c_str(), nullptr, nullptr,
+                       &so, &jerr);
+  if (s != NATS_OK) {
+    // Pull consumers need acks on some servers: take explicit ones.
+    so.Config.AckPolicy = js_AckExplicit;
+    s = js_PullSubscribe(&sub, js, options.subject.c_str(), nullptr, nullptr,
+                         &so, &jerr);
+  }
+  if (s != NATS_OK) {
+    cleanup();
+    return absl::UnavailableError(
+        absl::StrCat("reading ", where, ": ", NatsError(s, jerr)));
+  }
+  absl::flat_hash_set<std::string> seen;
+  uint64_t at = 0;
+  bool go_on = true;
+  int idle = 0;
+  while (go_on && at < last) {
+    natsMsgList list = {nullptr, 0};
+    s = natsSubscription_Fetch(&list, sub, kFetchBatch, 2000, &jerr);
+    if (s == NATS_TIMEOUT) {
+      if (++idle >= 5) break;  // the rest was dropped by retention
+      continue;
+    }
+    if (s != NATS_OK) {
+      cleanup();
+      return absl::UnavailableError(
+          absl::StrCat("reading ", where, " at message ", at, ": ",
+                       NatsError(s, jerr)));
+    }
+    idle = 0;
+    for (int i = 0; i < list.Count && go_on; ++i) {
+      natsMsg* m = list.Msgs[i];
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
+        at = meta->Sequence.Stream;
+        jsMsgMetaData_Destroy(meta);
+      }
+      if (so.Config.AckPolicy == js_AckExplicit) natsMsg_Ack(m, nullptr);
+      if (at > last) break;
+      v1::Event e;
+      if (!e.ParseFromArray(natsMsg_GetData(m), natsMsg_GetDataLength(m)) ||
+          e.idempotency_key().empty()) {
+        continue;
+      }
+      if (!seen.insert(e.idempotency_key()).second) continue;
+      go_on = fn(e);
+    }
+    natsMsgList_Destroy(&list);
+  }
+  cleanup();
+  return absl::OkStatus();
+}
+
+}  // namespace boomerang
