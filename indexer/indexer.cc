@@ -607,7 +607,9 @@ absl::Status ReadLiveEvents(
     const IndexerOptions& options, const ItemExclusion& exclusion,
     const absl::flat_hash_set<std::string>& not_products, Shop* shop,
     IndexReport* report) {
-  if (options.events_dir.empty()) return absl::OkStatus();
+  if (options.events_dir.empty() && options.event_log.servers.empty()) {
+    return absl::OkStatus();
+  }
   const int64_t export_end = report->data_end;
   std::string scratch = "/tmp/boomerang-events-XXXXXX";
   if (mkdtemp(scratch.data()) == nullptr) {
@@ -615,10 +617,7 @@ absl::Status ReadLiveEvents(
   }
   absl::Status s;
   {
-    auto store = EventStore::OpenReader(options.events_dir, scratch);
-    s = store.status();
-    if (s.ok()) {
-      s = (*store)->ForEach([&](const v1::Event& e) {
+    auto handle = [&](const v1::Event& e) {
         if (e.type() == v1::Event::ITEM_UPDATE) {
           // Catalog updates sort first (empty customer id), in time order.
           const int64_t t = e.timestamp().seconds();
@@ -660,7 +659,28 @@ absl::Status ReadLiveEvents(
         AddPurchaseLine(line, shop, report);
         ++report->live_purchase_lines;
         return true;
+    };
+    if (!options.events_dir.empty()) {
+      auto store = EventStore::OpenReader(options.events_dir, scratch);
+      s = store.status();
+      if (s.ok()) s = (*store)->ForEach(handle);
+    } else {
+      // The stream holds events in arrival order: catalog updates are
+      // applied in time order, first, as the store's order gives them.
+      std::vector<v1::Event> updates;
+      s = NatsEventLog::ReadStream(options.event_log, [&](const v1::Event& e) {
+        if (e.type() == v1::Event::ITEM_UPDATE) {
+          updates.push_back(e);
+          return true;
+        }
+        return handle(e);
       });
+      std::stable_sort(updates.begin(), updates.end(),
+                       [](const v1::Event& a, const v1::Event& b) {
+                         return a.timestamp().seconds() <
+                                b.timestamp().seconds();
+                       });
+      for (const v1::Event& e : updates) handle(e);
     }
   }
   std::error_code ec;
@@ -1045,7 +1065,7 @@ absl::Status ReadInputs(const IndexerOptions& options, Shop* shop,
       ReadPurchases(options, exclusion, not_products, shop, report, progress);
   if (!s.ok()) return s;
   report->export_data_end = report->data_end;
-  if (!options.events_dir.empty()) {
+  if (!options.events_dir.empty() || !options.event_log.servers.empty()) {
     progress->Phase("reading live events");
     s = ReadLiveEvents(options, exclusion, not_products, shop, report);
     if (!s.ok()) return s;
@@ -1587,9 +1607,12 @@ void AddManifestInputs(const IndexerOptions& options, const IndexReport& report,
               static_cast<int64_t>(
                   std::filesystem::file_size(options.catalog_path, ec)));
   }
-  if (!options.events_dir.empty()) {
+  if (!options.events_dir.empty() || !options.event_log.servers.empty()) {
     v1::InputFile* f = manifest->add_inputs();
-    f->set_path(options.events_dir);
+    f->set_path(!options.events_dir.empty()
+                    ? options.events_dir
+                    : absl::StrCat(absl::StrJoin(options.event_log.servers, ","),
+                                   "/", options.event_log.stream));
     f->set_role("events");
     f->set_rows_used(report.live_purchase_lines);
   }

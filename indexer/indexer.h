@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "indexer/embeddings.h"
 #include "indexer/ranker_training.h"
+#include "models/events/nats_event_log.h"
 #include "models/cooccurrence.h"
 #include "models/purchase_line.h"
 #include "models/segments.h"
@@ -44,6 +45,9 @@ struct IndexerOptions {
   // after the export's last purchase are added as purchase lines (earlier
   // ones are taken to be in the export already: no double counting).
   std::string events_dir;
+  // Instead of events_dir, with replicas: the shared NATS JetStream stream
+  // (servers non-empty), read to its end, each idempotency key once.
+  NatsEventLogOptions event_log;
   // The catalog's moment (unix seconds): ITEM_UPDATE events of the event
   // store after it are applied on top of the catalog (earlier ones are
   // taken to be in it). -1 (the default): the catalog file's modification

@@ -36,6 +36,7 @@ struct CommandFlags {
   std::vector<std::string> catalog_columns;  // --catalog-column
   std::vector<std::string> catalog_lookups;  // --catalog-lookup
   std::string catalog_time;                  // --catalog-time
+  std::string event_log;                     // --event-log
   std::string scoring = "llr";
   bool quiet = false;
   int threads = 0;
@@ -50,6 +51,21 @@ void AddSourceFlags(CLI::App& app, IndexerOptions* opts, CommandFlags* flags) {
                  "the server's live event store (its --events-dir): adds its "
                  "purchases after the export's last one (safe while the server "
                  "runs)");
+  app.add_option("--event-log", flags->event_log,
+                 "with replicas, instead of --events: the shared NATS "
+                 "JetStream stream (nats://host:4222,...), read to its end, "
+                 "each idempotency key once");
+  app.add_option("--event-log-stream", opts->event_log.stream,
+                 "the stream's name (the servers' --event-log-stream)")
+      ->capture_default_str();
+  app.add_option("--nats-tls-ca", opts->event_log.tls_ca,
+                 "CA certificates (PEM) to trust for NATS over TLS");
+  app.add_option("--nats-tls-cert", opts->event_log.tls_cert,
+                 "client certificate (PEM) for NATS mutual TLS");
+  app.add_option("--nats-tls-key", opts->event_log.tls_key,
+                 "client key (PEM) for NATS mutual TLS");
+  app.add_option("--nats-creds", opts->event_log.credentials_file,
+                 "NATS credentials file (user JWT and NKey seed)");
   app.add_option("--catalog-time", flags->catalog_time,
                  "the catalog file's moment (ISO 8601): live catalog updates "
                  "(UpdateItems) after it are applied on top of it (default: "
@@ -186,6 +202,16 @@ absl::Status ApplyFlags(const boomerang::PurchaseInputFlags& input,
     return absl::InvalidArgumentError(absl::StrCat(
         "--abc-a-share ", opts->abc_shares.a, " and --abc-b-share ",
         opts->abc_shares.b, " add up to more than 1"));
+  }
+  if (!flags.event_log.empty()) {
+    if (!opts->events_dir.empty()) {
+      return absl::InvalidArgumentError(
+          "--events and --event-log: give one (a replica's store, or the "
+          "shared stream)");
+    }
+    auto servers = boomerang::ParseNatsServers(flags.event_log);
+    if (!servers.ok()) return servers.status();
+    opts->event_log.servers = *servers;
   }
   if (!flags.catalog_time.empty()) {
     auto t = boomerang::ParseTimestamp(flags.catalog_time);

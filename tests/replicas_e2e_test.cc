@@ -129,6 +129,19 @@ TEST_F(ReplicasTest, AnEventRecordedThroughOneReplicaShowsOnEveryOther) {
     EXPECT_TRUE(testing::MissingOn(*cluster, i, {"shared-http"}, 5).empty())
         << "replica " << i;
   }
+  // The nightly indexer reads the shared stream: each purchase once (the
+  // retried one too), without any replica's store.
+  testing::CommandResult indexed = testing::Run(
+      {testing::BinDir() + "/boomerang-indexer", "--purchases",
+       demo_->path() + "/demo/orders.csv.gz", "--catalog",
+       demo_->path() + "/demo/catalog.csv", "--event-log", cluster->NatsUrls(),
+       "--out", tmp_.path() + "/nightly", "--no-embeddings", "--no-ranker"},
+      tmp_.path());
+  ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
+  EXPECT_NE((indexed.out + indexed.err)
+                .find("live      2 purchases from the event store"),
+            std::string::npos)
+      << indexed.out << indexed.err;
   // Each replica says what it serves and that it follows the log.
   for (int i = 0; i < 3; ++i) {
     httplib::Client r("127.0.0.1", cluster->replica_http_port(i));
