@@ -618,47 +618,47 @@ absl::Status ReadLiveEvents(
   absl::Status s;
   {
     auto handle = [&](const v1::Event& e) {
-        if (e.type() == v1::Event::ITEM_UPDATE) {
-          // Catalog updates sort first (empty customer id), in time order.
-          const int64_t t = e.timestamp().seconds();
-          if (t > report->catalog_time &&
-              (options.until <= 0 || t < options.until)) {
-            ApplyItemUpdate(e.item_update(), t, shop);
-            ++report->catalog_updates;
-            report->catalog_updates_end =
-                std::max(report->catalog_updates_end, t);
-          }
-          return true;
-        }
-        if (e.type() != v1::Event::PURCHASE) return true;
+      if (e.type() == v1::Event::ITEM_UPDATE) {
+        // Catalog updates sort first (empty customer id), in time order.
         const int64_t t = e.timestamp().seconds();
-        if (t <= export_end) {
-          ++report->live_purchases_in_export;
-          return true;
+        if (t > report->catalog_time &&
+            (options.until <= 0 || t < options.until)) {
+          ApplyItemUpdate(e.item_update(), t, shop);
+          ++report->catalog_updates;
+          report->catalog_updates_end =
+              std::max(report->catalog_updates_end, t);
         }
-        if (options.until > 0 && t >= options.until) {
-          ++report->after_until_lines;
-          return true;
-        }
-        if (exclusion.Excluded(e.item_id()) ||
-            not_products.contains(e.item_id())) {
-          ++report->excluded_lines;
-          return true;
-        }
-        PurchaseLine line;
-        line.order_id = e.order_id().empty()
-                            ? absl::StrCat("live:", e.customer_id(), ":", t)
-                            : absl::StrCat("live:", e.order_id());
-        // Stores written before ids were normalised may hold "14911.0".
-        line.customer_id = NormalizeId(e.customer_id());
-        line.item_id = e.item_id();
-        line.timestamp = t;
-        line.quantity = e.quantity() > 0 ? e.quantity() : 1;
-        line.price = e.price();
-        line.has_price = e.price() > 0;
-        AddPurchaseLine(line, shop, report);
-        ++report->live_purchase_lines;
         return true;
+      }
+      if (e.type() != v1::Event::PURCHASE) return true;
+      const int64_t t = e.timestamp().seconds();
+      if (t <= export_end) {
+        ++report->live_purchases_in_export;
+        return true;
+      }
+      if (options.until > 0 && t >= options.until) {
+        ++report->after_until_lines;
+        return true;
+      }
+      if (exclusion.Excluded(e.item_id()) ||
+          not_products.contains(e.item_id())) {
+        ++report->excluded_lines;
+        return true;
+      }
+      PurchaseLine line;
+      line.order_id = e.order_id().empty()
+                          ? absl::StrCat("live:", e.customer_id(), ":", t)
+                          : absl::StrCat("live:", e.order_id());
+      // Stores written before ids were normalised may hold "14911.0".
+      line.customer_id = NormalizeId(e.customer_id());
+      line.item_id = e.item_id();
+      line.timestamp = t;
+      line.quantity = e.quantity() > 0 ? e.quantity() : 1;
+      line.price = e.price();
+      line.has_price = e.price() > 0;
+      AddPurchaseLine(line, shop, report);
+      ++report->live_purchase_lines;
+      return true;
     };
     if (!options.events_dir.empty()) {
       auto store = EventStore::OpenReader(options.events_dir, scratch);
@@ -1609,10 +1609,11 @@ void AddManifestInputs(const IndexerOptions& options, const IndexReport& report,
   }
   if (!options.events_dir.empty() || !options.event_log.servers.empty()) {
     v1::InputFile* f = manifest->add_inputs();
-    f->set_path(!options.events_dir.empty()
-                    ? options.events_dir
-                    : absl::StrCat(absl::StrJoin(options.event_log.servers, ","),
-                                   "/", options.event_log.stream));
+    f->set_path(
+        !options.events_dir.empty()
+            ? options.events_dir
+            : absl::StrCat(absl::StrJoin(options.event_log.servers, ","), "/",
+                           options.event_log.stream));
     f->set_role("events");
     f->set_rows_used(report.live_purchase_lines);
   }

@@ -65,8 +65,7 @@ struct MainFlags {
 };
 
 // Replicas sharing live events through NATS JetStream (issue 15).
-void AddReplicaFlags(CLI::App& app, boomerang::ServerOptions* o,
-                     MainFlags* f) {
+void AddReplicaFlags(CLI::App& app, boomerang::ServerOptions* o, MainFlags* f) {
   boomerang::NatsEventLogOptions& n = o->nats;
   app.add_option("--event-log", f->event_log,
                  "share live events with other replicas through NATS "

@@ -182,54 +182,61 @@ std::string NatsMetrics(const NatsEventLog& log) {
       "# HELP boomerang_event_log_connected 1 while this replica is "
       "connected to a NATS node.\n"
       "# TYPE boomerang_event_log_connected gauge\n"
-      "boomerang_event_log_connected ", st.connected ? 1 : 0, "\n",
+      "boomerang_event_log_connected ",
+      st.connected ? 1 : 0, "\n",
       "# HELP boomerang_event_log_following 1 while this replica's durable "
       "consumer follows the shared stream.\n"
       "# TYPE boomerang_event_log_following gauge\n"
-      "boomerang_event_log_following ", st.following ? 1 : 0, "\n",
+      "boomerang_event_log_following ",
+      st.following ? 1 : 0, "\n",
       "# HELP boomerang_event_log_published_total Events the shared stream "
       "acknowledged for this replica's callers.\n"
       "# TYPE boomerang_event_log_published_total counter\n"
-      "boomerang_event_log_published_total ", st.published, "\n",
+      "boomerang_event_log_published_total ",
+      st.published, "\n",
       "# HELP boomerang_event_log_publish_resends_total Publishes sent again "
       "after no answer (same message id).\n"
       "# TYPE boomerang_event_log_publish_resends_total counter\n"
-      "boomerang_event_log_publish_resends_total ", st.publish_resends, "\n",
+      "boomerang_event_log_publish_resends_total ",
+      st.publish_resends, "\n",
       "# HELP boomerang_event_log_publish_failures_total Appends answered "
       "UNAVAILABLE because the stream did not store them in time.\n"
       "# TYPE boomerang_event_log_publish_failures_total counter\n"
-      "boomerang_event_log_publish_failures_total ", st.publish_failures,
-      "\n",
+      "boomerang_event_log_publish_failures_total ",
+      st.publish_failures, "\n",
       "# HELP boomerang_event_log_consumed_total Stream messages applied to "
       "this replica's store (its own writes and redeliveries included).\n"
       "# TYPE boomerang_event_log_consumed_total counter\n"
-      "boomerang_event_log_consumed_total ", st.consumed, "\n",
+      "boomerang_event_log_consumed_total ",
+      st.consumed, "\n",
       "# HELP boomerang_event_log_malformed_total Stream messages that were "
       "not events (skipped).\n"
       "# TYPE boomerang_event_log_malformed_total counter\n"
-      "boomerang_event_log_malformed_total ", st.malformed, "\n",
+      "boomerang_event_log_malformed_total ",
+      st.malformed, "\n",
       "# HELP boomerang_event_log_position The last stream sequence this "
       "replica applied.\n"
       "# TYPE boomerang_event_log_position gauge\n"
-      "boomerang_event_log_position ", st.stream_position, "\n",
+      "boomerang_event_log_position ",
+      st.stream_position, "\n",
       "# HELP boomerang_event_log_pending Stream messages this replica has "
       "not fetched yet (its lag).\n"
       "# TYPE boomerang_event_log_pending gauge\n"
-      "boomerang_event_log_pending ", st.pending, "\n",
+      "boomerang_event_log_pending ",
+      st.pending, "\n",
       "# HELP boomerang_event_log_propagation_seconds From another replica's "
       "publish to this replica's store.\n"
       "# TYPE boomerang_event_log_propagation_seconds histogram\n");
   for (size_t i = 0; i < st.delay_bounds.size(); ++i) {
-    absl::StrAppend(&out, "boomerang_event_log_propagation_seconds_bucket{le=\"",
+    absl::StrAppend(&out,
+                    "boomerang_event_log_propagation_seconds_bucket{le=\"",
                     st.delay_bounds[i], "\"} ", st.delay_counts[i], "\n");
   }
-  absl::StrAppend(&out,
-                  "boomerang_event_log_propagation_seconds_bucket{le=\"+Inf\"} ",
-                  st.delay_count, "\n",
-                  "boomerang_event_log_propagation_seconds_sum ",
-                  absl::StrFormat("%.6f", st.delay_sum), "\n",
-                  "boomerang_event_log_propagation_seconds_count ",
-                  st.delay_count, "\n");
+  absl::StrAppend(
+      &out, "boomerang_event_log_propagation_seconds_bucket{le=\"+Inf\"} ",
+      st.delay_count, "\n", "boomerang_event_log_propagation_seconds_sum ",
+      absl::StrFormat("%.6f", st.delay_sum), "\n",
+      "boomerang_event_log_propagation_seconds_count ", st.delay_count, "\n");
   return out;
 }
 
@@ -243,9 +250,9 @@ struct Server::Parts {
   ServerOptions options;
   std::function<void(const std::string&)> log;
   SnapshotHolder holder;
-  std::unique_ptr<EventStore> store;  // owned when events_dir is given
+  std::unique_ptr<EventStore> store;   // owned when events_dir is given
   std::unique_ptr<NatsEventLog> nats;  // with replicas: holds the store
-  EventLog* events = nullptr;         // the store or options.event_log
+  EventLog* events = nullptr;          // the store or options.event_log
   std::unique_ptr<Engine> engine;
   std::unique_ptr<RequestQueue> queue;
   std::unique_ptr<Authenticator> auth;
@@ -309,11 +316,14 @@ absl::Status Server::Parts::OpenEvents() {
     if (!shared.ok()) return shared.status();
     nats = std::move(*shared);
     events = nats.get();
-    log(absl::StrCat("replica ", nopts.replica_id, ": live events shared "
-                     "through NATS JetStream stream ", nopts.stream, " (",
-                     nopts.stream_replicas, " copies) on ",
-                     absl::StrJoin(nopts.servers, ","), "; this replica's "
-                     "copy in ", options.events_dir));
+    log(absl::StrCat("replica ", nopts.replica_id,
+                     ": live events shared "
+                     "through NATS JetStream stream ",
+                     nopts.stream, " (", nopts.stream_replicas, " copies) on ",
+                     absl::StrJoin(nopts.servers, ","),
+                     "; this replica's "
+                     "copy in ",
+                     options.events_dir));
   }
   log(absl::StrCat("live events in ", options.events_dir, " (",
                    events->events_accepted(), " accepted so far, ",

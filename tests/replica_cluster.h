@@ -17,8 +17,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -149,7 +149,8 @@ class ReplicaCluster {
     for (int i = 0; i < o_.nats_nodes; ++i) {
       nats_ports_.push_back(FreePort());
       route_ports_.push_back(FreePort());
-      routes.push_back(absl::StrCat("nats-route://127.0.0.1:", route_ports_[i]));
+      routes.push_back(
+          absl::StrCat("nats-route://127.0.0.1:", route_ports_[i]));
     }
     for (int i = 0; i < o_.nats_nodes; ++i) {
       const std::string conf = absl::StrCat(dir_, "/nats", i, ".conf");
@@ -167,20 +168,29 @@ class ReplicaCluster {
     }
     for (int i = 0; i < o_.nats_nodes; ++i) {
       if (!WaitFor([&] { return PortOpen(nats_ports_[i]); }, 20)) {
-        *why = absl::StrCat("NATS node ", i, " did not listen: ",
-                            nats_[i]->Stderr());
+        *why = absl::StrCat("NATS node ", i,
+                            " did not listen: ", nats_[i]->Stderr());
         return false;
       }
     }
     for (int i = 0; i < o_.replicas; ++i) {
       grpc_ports_.push_back(FreePort());
       http_ports_.push_back(FreePort());
-      std::vector<std::string> argv = {
-          bin_ + "/boomerang-server", "--snapshots", snapshots_, "--host",
-          "127.0.0.1", "--port", std::to_string(grpc_ports_[i]),
-          "--http-port", std::to_string(http_ports_[i]), "--events-dir",
-          absl::StrCat(dir_, "/events", i), "--event-log", NatsUrls(),
-          "--replica-id", absl::StrCat("r", i)};
+      std::vector<std::string> argv = {bin_ + "/boomerang-server",
+                                       "--snapshots",
+                                       snapshots_,
+                                       "--host",
+                                       "127.0.0.1",
+                                       "--port",
+                                       std::to_string(grpc_ports_[i]),
+                                       "--http-port",
+                                       std::to_string(http_ports_[i]),
+                                       "--events-dir",
+                                       absl::StrCat(dir_, "/events", i),
+                                       "--event-log",
+                                       NatsUrls(),
+                                       "--replica-id",
+                                       absl::StrCat("r", i)};
       for (const std::string& a : o_.server_args) argv.push_back(a);
       replicas_.push_back(
           std::make_unique<Proc>(argv, absl::StrCat(dir_, "/replica", i)));
@@ -188,8 +198,8 @@ class ReplicaCluster {
     }
     for (int i = 0; i < o_.replicas; ++i) {
       if (!WaitReplica(i)) {
-        *why = absl::StrCat("replica ", i, " did not serve: ",
-                            replicas_[i]->Stderr());
+        *why = absl::StrCat("replica ", i,
+                            " did not serve: ", replicas_[i]->Stderr());
         return false;
       }
     }
@@ -214,11 +224,11 @@ class ReplicaCluster {
   std::string HaproxyConfig() const {
     std::string grpc_servers, http_servers;
     for (int i = 0; i < o_.replicas; ++i) {
-      absl::StrAppend(&grpc_servers, "  server r", i, " 127.0.0.1:",
-                      grpc_ports_[i], " proto h2 check port ", http_ports_[i],
-                      " check-proto h1\n");
-      absl::StrAppend(&http_servers, "  server r", i, " 127.0.0.1:",
-                      http_ports_[i], " check\n");
+      absl::StrAppend(&grpc_servers, "  server r", i,
+                      " 127.0.0.1:", grpc_ports_[i], " proto h2 check port ",
+                      http_ports_[i], " check-proto h1\n");
+      absl::StrAppend(&http_servers, "  server r", i,
+                      " 127.0.0.1:", http_ports_[i], " check\n");
     }
     return absl::StrCat(
         "global\n"
@@ -239,7 +249,9 @@ class ReplicaCluster {
         "  default-server inter 500ms fall 2 rise 2 on-marked-down "
         "shutdown-sessions\n"
         "frontend grpc\n"
-        "  bind 127.0.0.1:", lb_grpc_port_, " proto h2\n"
+        "  bind 127.0.0.1:",
+        lb_grpc_port_,
+        " proto h2\n"
         "  http-request disable-l7-retry if { path_beg /boomerang.v1.Admin/ }\n"
         "  default_backend replicas_grpc\n"
         "backend replicas_grpc\n"
@@ -248,7 +260,9 @@ class ReplicaCluster {
         "  http-check send meth GET uri /healthz\n",
         grpc_servers,
         "frontend http\n"
-        "  bind 127.0.0.1:", lb_http_port_, "\n"
+        "  bind 127.0.0.1:",
+        lb_http_port_,
+        "\n"
         "  default_backend replicas_http\n"
         "backend replicas_http\n"
         "  balance roundrobin\n"
@@ -263,7 +277,8 @@ class ReplicaCluster {
 
   std::string NatsUrls() const {
     std::vector<std::string> urls;
-    for (int p : nats_ports_) urls.push_back(absl::StrCat("nats://127.0.0.1:", p));
+    for (int p : nats_ports_)
+      urls.push_back(absl::StrCat("nats://127.0.0.1:", p));
     return absl::StrJoin(urls, ",");
   }
   std::string replica_address(int i) const {
@@ -279,7 +294,8 @@ class ReplicaCluster {
   int replicas() const { return o_.replicas; }
   int nats_nodes() const { return o_.nats_nodes; }
 
-  std::unique_ptr<v1::Recommender::Stub> Stub(const std::string& address) const {
+  std::unique_ptr<v1::Recommender::Stub> Stub(
+      const std::string& address) const {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // own connection
     return v1::Recommender::NewStub(grpc::CreateCustomChannel(
@@ -341,8 +357,7 @@ inline bool HasCustomer(v1::Recommender::Stub* stub,
   req.set_customer_id(customer);
   v1::CustomerProfile resp;
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::seconds(5));
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return stub->GetCustomerProfile(&ctx, req, &resp).ok() && resp.orders() > 0;
 }
 
@@ -397,8 +412,8 @@ inline std::vector<PropagationSample> MeasurePropagation(
 inline double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1,
-                            static_cast<size_t>(q * (v.size() - 1) + 0.5));
+  const size_t i =
+      std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5));
   return v[i];
 }
 
@@ -406,10 +421,10 @@ inline double Percentile(std::vector<double> v, double q) {
 // purchase per call, each call retried (same idempotency key) on
 // UNAVAILABLE or DEADLINE_EXCEEDED as the README tells clients to.
 struct WriterResult {
-  int64_t calls = 0;           // logical writes attempted
-  int64_t attempts = 0;        // RPCs sent, retries included
-  int64_t failed_attempts = 0; // RPCs that did not succeed
-  int64_t failed_calls = 0;    // writes that failed after all retries
+  int64_t calls = 0;               // logical writes attempted
+  int64_t attempts = 0;            // RPCs sent, retries included
+  int64_t failed_attempts = 0;     // RPCs that did not succeed
+  int64_t failed_calls = 0;        // writes that failed after all retries
   std::vector<std::string> acked;  // customers whose write was acknowledged
 };
 class Writer {
@@ -471,9 +486,9 @@ class Writer {
 };
 
 // Customers of `wanted` that replica i does not answer within `seconds`.
-inline std::vector<std::string> MissingOn(ReplicaCluster& cluster, int i,
-                                          const std::vector<std::string>& wanted,
-                                          int seconds) {
+inline std::vector<std::string> MissingOn(
+    ReplicaCluster& cluster, int i, const std::vector<std::string>& wanted,
+    int seconds) {
   auto stub = cluster.Stub(cluster.replica_address(i));
   std::vector<std::string> missing = wanted;
   const auto deadline =

@@ -149,7 +149,8 @@ TEST_F(ReplicasTest, AnEventRecordedThroughOneReplicaShowsOnEveryOther) {
     ASSERT_TRUE(m);
     EXPECT_NE(m->body.find("boomerang_event_log_following 1"),
               std::string::npos);
-    EXPECT_NE(m->body.find("boomerang_snapshot_info{version=\"000001\""), std::string::npos);
+    EXPECT_NE(m->body.find("boomerang_snapshot_info{version=\"000001\""),
+              std::string::npos);
   }
 }
 
@@ -185,10 +186,10 @@ TEST_F(ReplicasTest, KillingANatsNodeAndAReplicaUnderLoadLosesNothing) {
   const int64_t ok = report["ok"].get<int64_t>();
   ASSERT_GT(sent, kLoadQps * duration_s * 9 / 10) << out;
   std::cout << "reads: " << sent - ok << " of " << sent
-            << " failed; writes: " << w.failed_attempts << " of "
-            << w.attempts << " RPCs failed, " << w.failed_calls << " of "
-            << w.calls << " writes failed after retries, "
-            << w.acked.size() << " acknowledged\n";
+            << " failed; writes: " << w.failed_attempts << " of " << w.attempts
+            << " RPCs failed, " << w.failed_calls << " of " << w.calls
+            << " writes failed after retries, " << w.acked.size()
+            << " acknowledged\n";
   EXPECT_LT(static_cast<double>(sent - ok), 0.001 * sent)
       << "reads failed: " << out;
   EXPECT_LT(static_cast<double>(w.failed_attempts), 0.001 * w.attempts + 1)
@@ -246,8 +247,8 @@ TEST_F(ReplicasTest, WithEveryNatsNodeDownWritesFailReadsGoOnNothingIsLost) {
   }
   ASSERT_TRUE(stored);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(testing::MissingOn(*cluster, i, {"before", "during"}, 20)
-                    .empty())
+    EXPECT_TRUE(
+        testing::MissingOn(*cluster, i, {"before", "during"}, 20).empty())
         << "replica " << i;
   }
   // Exactly once on each replica.

@@ -42,7 +42,8 @@ int64_t NowUs() {
       .count();
 }
 
-std::string NatsError(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0)) {
+std::string NatsError(natsStatus s,
+                      jsErrCode code = static_cast<jsErrCode>(0)) {
   std::string text = natsStatus_GetText(s);
   const char* last = nats_GetLastError(nullptr);
   if (last != nullptr && *last != '\0' && text != last) {
@@ -65,7 +66,8 @@ absl::Status ConnectOptions(const NatsEventLogOptions& o, natsOptions** out) {
   std::vector<const char*> urls;
   for (const std::string& u : o.servers) urls.push_back(u.c_str());
   if (s == NATS_OK) {
-    s = natsOptions_SetServers(opts, urls.data(), static_cast<int>(urls.size()));
+    s = natsOptions_SetServers(opts, urls.data(),
+                               static_cast<int>(urls.size()));
   }
   if (s == NATS_OK && !o.replica_id.empty()) {
     s = natsOptions_SetName(opts, ("boomerang-" + o.replica_id).c_str());
@@ -236,8 +238,9 @@ struct NatsEventLog::Impl {
         b.resent[index] = true;
         resend.emplace_back(NowMs() + 50, msg);  // keeps the message
         if (pae != nullptr) {
-          last_error = absl::StrCat("publish: ", NatsError(pae->Err, pae->ErrCode),
-                                    pae->ErrText ? pae->ErrText : "");
+          last_error =
+              absl::StrCat("publish: ", NatsError(pae->Err, pae->ErrCode),
+                           pae->ErrText ? pae->ErrText : "");
         }
         return;
       } else {
@@ -258,11 +261,12 @@ struct NatsEventLog::Impl {
   }
   void Fail(Batch* b, const std::string& why) {
     failures.fetch_add(1);
-    b->done(absl::UnavailableError(absl::StrCat(
-        "the shared event log (NATS JetStream stream ", o.stream,
-        ") did not store the events within ", o.publish_timeout_ms,
-        " ms: ", why, "; nothing was acknowledged, retry with the same "
-        "idempotency keys")));
+    b->done(absl::UnavailableError(
+        absl::StrCat("the shared event log (NATS JetStream stream ", o.stream,
+                     ") did not store the events within ", o.publish_timeout_ms,
+                     " ms: ", why,
+                     "; nothing was acknowledged, retry with the same "
+                     "idempotency keys")));
   }
 
   void Complete(std::shared_ptr<Batch> b) {
@@ -271,23 +275,22 @@ struct NatsEventLog::Impl {
     const int total = static_cast<int>(b->events.size());
     AppendCallback done = std::move(b->done);
     // Read-your-writes: in this replica's store before the caller hears.
-    local->AppendAsync(
-        std::move(b->events),
-        [done = std::move(done), stream_duplicates,
-         total](absl::StatusOr<AppendResult> r) {
-          if (!r.ok()) {
-            done(r.status());
-            return;
-          }
-          // The stream says what was new: the local store may have had an
-          // event from the consumer already. (A retry after the stream's
-          // duplicate window counts as new here; every store still keeps
-          // one copy.)
-          AppendResult result;
-          result.duplicates = stream_duplicates;
-          result.accepted = total - stream_duplicates;
-          done(result);
-        });
+    local->AppendAsync(std::move(b->events),
+                       [done = std::move(done), stream_duplicates,
+                        total](absl::StatusOr<AppendResult> r) {
+                         if (!r.ok()) {
+                           done(r.status());
+                           return;
+                         }
+                         // The stream says what was new: the local store may
+                         // have had an event from the consumer already. (A
+                         // retry after the stream's duplicate window counts as
+                         // new here; every store still keeps one copy.)
+                         AppendResult result;
+                         result.duplicates = stream_duplicates;
+                         result.accepted = total - stream_duplicates;
+                         done(result);
+                       });
   }
 
   // Sends messages whose attempt timed out, until their call's deadline.
@@ -340,7 +343,8 @@ struct NatsEventLog::Impl {
   }
 
   bool Connected() const {
-    return nc != nullptr && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED;
+    return nc != nullptr &&
+           natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED;
   }
 
   void RecordDelay(int64_t sent_us) {
@@ -389,7 +393,8 @@ struct NatsEventLog::Impl {
       {
         absl::MutexLock lock(&mu);
         if (!follow) {
-          mu.AwaitWithTimeout(absl::Condition(&follow), absl::Milliseconds(200));
+          mu.AwaitWithTimeout(absl::Condition(&follow),
+                              absl::Milliseconds(200));
           continue;
         }
       }
@@ -403,9 +408,9 @@ struct NatsEventLog::Impl {
         so.Config.MaxAckPending = 20 * kFetchBatch;
         so.Config.AckWait = int64_t{30} * 1000000000;
         jsErrCode jerr = static_cast<jsErrCode>(0);
-        natsStatus s = js_PullSubscribe(&sub, js, o.subject.c_str(),
-                                        o.replica_id.c_str(), nullptr, &so,
-                                        &jerr);
+        natsStatus s =
+            js_PullSubscribe(&sub, js, o.subject.c_str(), o.replica_id.c_str(),
+                             nullptr, &so, &jerr);
         if (s != NATS_OK) {
           sub = nullptr;
           note(absl::StrCat("following stream ", o.stream, " as consumer ",
@@ -419,7 +424,8 @@ struct NatsEventLog::Impl {
       }
       natsMsgList list = {nullptr, 0};
       jsErrCode jerr = static_cast<jsErrCode>(0);
-      natsStatus s = natsSubscription_Fetch(&list, sub, kFetchBatch, 200, &jerr);
+      natsStatus s =
+          natsSubscription_Fetch(&list, sub, kFetchBatch, 200, &jerr);
       if (s == NATS_TIMEOUT) continue;
       if (s != NATS_OK) {
         natsMsgList_Destroy(&list);
@@ -545,9 +551,9 @@ absl::StatusOr<std::unique_ptr<NatsEventLog>> NatsEventLog::Open(
   if (!s.ok()) return s;
   natsStatus ns = natsConnection_Connect(&im.nc, im.nopts);
   if (ns != NATS_OK && ns != NATS_NOT_YET_CONNECTED) {
-    return absl::UnavailableError(absl::StrCat(
-        "connecting to NATS at ", absl::StrJoin(options.servers, ","), ": ",
-        NatsError(ns)));
+    return absl::UnavailableError(
+        absl::StrCat("connecting to NATS at ",
+                     absl::StrJoin(options.servers, ","), ": ", NatsError(ns)));
   }
   jsOptions jo;
   jsOptions_Init(&jo);
@@ -625,9 +631,9 @@ void NatsEventLog::AppendAsync(std::vector<v1::Event> events,
       refused = absl::UnavailableError("the server is closing");
     } else if (static_cast<int64_t>(im.inflight.size() + events.size()) >
                kMaxInflight) {
-      refused = absl::ResourceExhaustedError(absl::StrCat(
-          "the shared event log has ", im.inflight.size(),
-          " events waiting for NATS; retry later"));
+      refused = absl::ResourceExhaustedError(
+          absl::StrCat("the shared event log has ", im.inflight.size(),
+                       " events waiting for NATS; retry later"));
     }
   }
   if (!refused.ok()) {
@@ -742,9 +748,8 @@ absl::Status NatsEventLog::ReadStream(
     if (nc != nullptr) natsConnection_Destroy(nc);
     natsOptions_Destroy(nopts);
   };
-  const std::string where =
-      absl::StrCat("stream ", options.stream, " on ",
-                   absl::StrJoin(options.servers, ","));
+  const std::string where = absl::StrCat("stream ", options.stream, " on ",
+                                         absl::StrJoin(options.servers, ","));
   natsStatus s = natsConnection_Connect(&nc, nopts);
   if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
   jsErrCode jerr = static_cast<jsErrCode>(0);
@@ -767,8 +772,8 @@ absl::Status NatsEventLog::ReadStream(
   so.Stream = options.stream.c_str();
   so.Config.AckPolicy = js_AckNone;
   so.Config.DeliverPolicy = js_DeliverAll;
-  s = js_PullSubscribe(&sub, js, options.subject.c_str(), nullptr, nullptr,
-                       &so, &jerr);
+  s = js_PullSubscribe(&sub, js, options.subject.c_str(), nullptr, nullptr, &so,
+                       &jerr);
   if (s != NATS_OK) {
     // Pull consumers need acks on some servers: take explicit ones.
     so.Config.AckPolicy = js_AckExplicit;
@@ -793,9 +798,8 @@ absl::Status NatsEventLog::ReadStream(
     }
     if (s != NATS_OK) {
       cleanup();
-      return absl::UnavailableError(
-          absl::StrCat("reading ", where, " at message ", at, ": ",
-                       NatsError(s, jerr)));
+      return absl::UnavailableError(absl::StrCat(
+          "reading ", where, " at message ", at, ": ", NatsError(s, jerr)));
     }
     idle = 0;
     for (int i = 0; i < list.Count && go_on; ++i) {

@@ -102,12 +102,12 @@ class NatsEventLog final : public EventLog {
   struct Stats {
     bool connected = false;
     bool following = false;
-    int64_t published = 0;       // events the stream acknowledged
-    int64_t publish_resends = 0; // publishes sent again after no answer
+    int64_t published = 0;         // events the stream acknowledged
+    int64_t publish_resends = 0;   // publishes sent again after no answer
     int64_t publish_failures = 0;  // appends failed (UNAVAILABLE)
-    int64_t consumed = 0;        // stream messages applied to the store
-    int64_t consumed_new = 0;    // of which the store did not have yet
-    int64_t malformed = 0;       // messages that were not an Event
+    int64_t consumed = 0;          // stream messages applied to the store
+    int64_t consumed_new = 0;      // of which the store did not have yet
+    int64_t malformed = 0;         // messages that were not an Event
     uint64_t stream_position = 0;  // last stream sequence applied
     uint64_t pending = 0;          // messages the consumer has not fetched
     // Publish-to-applied delay of events written by other replicas:

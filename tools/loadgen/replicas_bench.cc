@@ -63,9 +63,13 @@ void Print(const char* what, const Summary& s) {
       what, s.seen, s.n, s.ack_p50, s.ack_p99, s.send_p50, s.send_p99, s.max);
 }
 nlohmann::json ToJson(const Summary& s) {
-  return {{"samples", s.n},     {"seen", s.seen},       {"ack_p50_ms", s.ack_p50},
-          {"ack_p99_ms", s.ack_p99}, {"send_p50_ms", s.send_p50},
-          {"send_p99_ms", s.send_p99}, {"max_ms", s.max}};
+  return {{"samples", s.n},
+          {"seen", s.seen},
+          {"ack_p50_ms", s.ack_p50},
+          {"ack_p99_ms", s.ack_p99},
+          {"send_p50_ms", s.send_p50},
+          {"send_p99_ms", s.send_p99},
+          {"max_ms", s.max}};
 }
 
 std::unique_ptr<bt::Proc> Loadgen(const std::string& bin,
@@ -112,7 +116,8 @@ int main(int argc, char** argv) {
   app.add_option("--work", work, "scratch directory (default: a temp dir)");
   CLI11_PARSE(app, argc, argv);
   if (access(bt::kNatsServer, X_OK) != 0 || access(bt::kHaproxy, X_OK) != 0) {
-    std::cerr << "needs nats-server and haproxy: tools/install_deps.sh --test\n";
+    std::cerr
+        << "needs nats-server and haproxy: tools/install_deps.sh --test\n";
     return 2;
   }
   char tmpl[] = "/tmp/boomerang-replicas-XXXXXX";
@@ -141,8 +146,8 @@ int main(int argc, char** argv) {
               cluster.NatsUrls().c_str(), cluster.lb_address().c_str());
 
   // 1. Idle.
-  Summary idle = Summarize(bt::MeasurePropagation(cluster, samples, "idle",
-                                                  "SKU-0001"));
+  Summary idle =
+      Summarize(bt::MeasurePropagation(cluster, samples, "idle", "SKU-0001"));
   Print("propagation, idle:", idle);
   out["propagation_idle"] = ToJson(idle);
 
@@ -166,12 +171,14 @@ int main(int argc, char** argv) {
 
   // 3. Failover.
   {
-    auto lg = Loadgen(bin, cluster, items, qps, fail_seconds, work + "/lg_fail");
+    auto lg =
+        Loadgen(bin, cluster, items, qps, fail_seconds, work + "/lg_fail");
     bt::Writer writer(cluster, "fail", "SKU-0003", writes_per_second);
     std::this_thread::sleep_for(std::chrono::seconds(5));
     cluster.nats(1).Kill();
     cluster.replica(1).Kill();
-    std::printf("failover: killed NATS node 1 and replica 1 (kill -9) at 5 s\n");
+    std::printf(
+        "failover: killed NATS node 1 and replica 1 (kill -9) at 5 s\n");
     std::this_thread::sleep_for(std::chrono::seconds(5));
     cluster.replica(1).Start();
     const auto restarted = std::chrono::steady_clock::now();
@@ -246,8 +253,8 @@ int main(int argc, char** argv) {
     const double back_ms = Ms(std::chrono::steady_clock::now() - t0);
     size_t missing = 0;
     for (int i = 0; i < 3; ++i) {
-      missing += bt::MissingOn(cluster, i, {"outage", "idle-0", "fail-0"}, 30)
-                     .size();
+      missing +=
+          bt::MissingOn(cluster, i, {"outage", "idle-0", "fail-0"}, 30).size();
     }
     std::printf(
         "all NATS down: RecordEvents -> %s after %.0f ms (\"%s\"); reads "
@@ -257,8 +264,8 @@ int main(int argc, char** argv) {
         : st.error_code() == grpc::StatusCode::UNAVAILABLE
             ? "UNAVAILABLE"
             : std::to_string(st.error_code()).c_str(),
-        refuse_ms, st.error_message().substr(0, 80).c_str(), reads_ok,
-        back_ms, attempts, missing);
+        refuse_ms, st.error_message().substr(0, 80).c_str(), reads_ok, back_ms,
+        attempts, missing);
     out["all_nats_down"] = {{"status", st.error_code()},
                             {"refused_after_ms", refuse_ms},
                             {"reads_ok_of_200", reads_ok},
