@@ -362,6 +362,7 @@ struct NatsEventLog::Impl {
   // Follow() was called, follows it into the local store.
   void FollowLoop() {
     natsSubscription* sub = nullptr;
+    bool reset_checked = false;
     int64_t last_logged_ms = 0;
     auto note = [&](const std::string& e) {
       SetError(e);
@@ -396,6 +397,22 @@ struct NatsEventLog::Impl {
           mu.AwaitWithTimeout(absl::Condition(&follow),
                               absl::Milliseconds(200));
           continue;
+        }
+      }
+      if (sub == nullptr && !reset_checked) {
+        // A replica whose store is new (a fresh disk under an old name)
+        // must not resume where the old disk stopped: start its consumer
+        // again from the stream's first event.
+        reset_checked = true;
+        if (local->events_accepted() == 0) {
+          jsErrCode jerr = static_cast<jsErrCode>(0);
+          natsStatus s = js_DeleteConsumer(js, o.stream.c_str(),
+                                           o.replica_id.c_str(), nullptr, &jerr);
+          if (s == NATS_OK) {
+            Log(absl::StrCat("event log: the local store is empty: consumer ",
+                             o.replica_id, " starts again from the stream's "
+                             "first event"));
+          }
         }
       }
       if (sub == nullptr) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -139,6 +140,16 @@ TEST_F(NatsEventLogTest, AppendsReachEveryReplicaOnceAndTheStreamReader) {
   c->Follow();
   EXPECT_TRUE(
       testing::ReplicaCluster::WaitFor([&] { return Count(*c) == 2; }, 10));
+
+  // The same name on a fresh disk: replays from the start instead of
+  // resuming after the old disk's position.
+  c.reset();
+  std::filesystem::remove_all(tmp_.Sub("store-c"));
+  c = Open("c");
+  ASSERT_NE(c, nullptr);
+  c->Follow();
+  EXPECT_TRUE(testing::ReplicaCluster::WaitFor(
+      [&] { return Count(*c) == 2; }, 10));
 
   // The nightly indexer's reader: each key once.
   std::vector<std::string> keys;
