@@ -45,7 +45,7 @@ function(boomerang_test)
   # if another failed. A partly skipped binary passes or fails on its exit
   # code, and tools/test.sh prints why each skipped test skipped.
   set_tests_properties(${ARG_NAME} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
-    ENVIRONMENT "BOOMERANG_BIN_DIR=${PROJECT_BINARY_DIR}/bin;BOOMERANG_SHARED_DATA=${PROJECT_SOURCE_DIR}/../shared/data")
+    ENVIRONMENT "BOOMERANG_BIN_DIR=${PROJECT_BINARY_DIR}/bin;BOOMERANG_SHARED_DATA=${PROJECT_SOURCE_DIR}/../shared/data;BOOMERANG_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   if(ARG_LABELS)
     set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}")
   endif()

@@ -25,7 +25,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/process.h"
@@ -131,6 +136,8 @@ struct ClusterOptions {
   // Passed to every replica after the cluster's own flags.
   std::vector<std::string> server_args;
   bool haproxy = true;
+  // The HAProxy configuration to fill in (the shipped one by default).
+  std::string haproxy_template = "deploy/haproxy/boomerang.cfg.template";
 };
 
 class ReplicaCluster {
@@ -211,6 +218,10 @@ class ReplicaCluster {
       haproxy_ = std::make_unique<Proc>(
           std::vector<std::string>{kHaproxy, "-db", "-f", cfg},
           dir_ + "/haproxy");
+      if (ReadAll(o_.haproxy_template).empty()) {
+        *why = "no HAProxy template at " + o_.haproxy_template;
+        return false;
+      }
       haproxy_->Start();
       if (!WaitFor([&] { return Serving(lb_address()); }, 30)) {
         *why = absl::StrCat("HAProxy did not serve: ", haproxy_->Stderr());
@@ -220,55 +231,32 @@ class ReplicaCluster {
     return true;
   }
 
-  // The HAProxy configuration the README shows, on this cluster's ports.
+  // deploy/haproxy/boomerang.cfg.template (the file we ship) on this
+  // cluster's ports.
   std::string HaproxyConfig() const {
+    std::string text = ReadAll(o_.haproxy_template);
     std::string grpc_servers, http_servers;
     for (int i = 0; i < o_.replicas; ++i) {
-      absl::StrAppend(&grpc_servers, "  server r", i,
-                      " 127.0.0.1:", grpc_ports_[i], " proto h2 check port ",
-                      http_ports_[i], " check-proto h1\n");
-      absl::StrAppend(&http_servers, "  server r", i,
-                      " 127.0.0.1:", http_ports_[i], " check\n");
+      absl::StrAppend(&grpc_servers, "  server r", i, " 127.0.0.1:",
+                      grpc_ports_[i], " proto h2 check port ", http_ports_[i],
+                      " check-proto h1\n");
+      absl::StrAppend(&http_servers, "  server r", i, " 127.0.0.1:",
+                      http_ports_[i], " check\n");
     }
-    return absl::StrCat(
-        "global\n"
-        "  maxconn 4096\n"
-        "defaults\n"
-        "  mode http\n"
-        "  timeout connect 500ms\n"
-        "  timeout client 60s\n"
-        "  timeout server 60s\n"
-        "  timeout http-request 10s\n"
-        // A failed attempt goes to another replica: connection refused,
-        // the replica died before answering, or it answered 503 (not
-        // serving). Lists are reads and RecordEvents/UpdateItems carry
-        // idempotency keys, so every RPC but Admin is safe to send twice.
-        "  retries 3\n"
-        "  option redispatch 1\n"
-        "  retry-on conn-failure empty-response response-timeout 503\n"
-        "  default-server inter 500ms fall 2 rise 2 on-marked-down "
-        "shutdown-sessions\n"
-        "frontend grpc\n"
-        "  bind 127.0.0.1:",
-        lb_grpc_port_,
-        " proto h2\n"
-        "  http-request disable-l7-retry if { path_beg /boomerang.v1.Admin/ }\n"
-        "  default_backend replicas_grpc\n"
-        "backend replicas_grpc\n"
-        "  balance roundrobin\n"
-        "  option httpchk\n"
-        "  http-check send meth GET uri /healthz\n",
-        grpc_servers,
-        "frontend http\n"
-        "  bind 127.0.0.1:",
-        lb_http_port_,
-        "\n"
-        "  default_backend replicas_http\n"
-        "backend replicas_http\n"
-        "  balance roundrobin\n"
-        "  option httpchk\n"
-        "  http-check send meth GET uri /healthz\n",
-        http_servers);
+    // Only the lines that are not comments carry placeholders.
+    std::string out;
+    for (absl::string_view line : absl::StrSplit(text, '\n')) {
+      std::string l(line);
+      if (!absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "#")) {
+        l = absl::StrReplaceAll(
+            l, {{"{{GRPC_BIND}}", absl::StrCat("127.0.0.1:", lb_grpc_port_)},
+                {"{{HTTP_BIND}}", absl::StrCat("127.0.0.1:", lb_http_port_)},
+                {"{{GRPC_SERVERS}}", grpc_servers},
+                {"{{HTTP_SERVERS}}", http_servers}});
+      }
+      absl::StrAppend(&out, l, "\n");
+    }
+    return out;
   }
 
   bool WaitReplica(int i, int seconds = 60) {

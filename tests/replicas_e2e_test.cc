@@ -58,6 +58,10 @@ class ReplicasTest : public ::testing::Test {
       std::vector<std::string> server_args = {}) {
     testing::ClusterOptions o;
     o.server_args = std::move(server_args);
+    // The HAProxy configuration we ship.
+    const char* src = std::getenv("BOOMERANG_SOURCE_DIR");
+    o.haproxy_template = std::string(src != nullptr ? src : ".") +
+                         "/deploy/haproxy/boomerang.cfg.template";
     auto cluster = std::make_unique<ReplicaCluster>(
         testing::BinDir(), demo_->path() + "/snaps", tmp_.path(), o);
     std::string why;

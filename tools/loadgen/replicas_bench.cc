@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(12, 600));
   app.add_option("--work", work, "scratch directory (default: a temp dir)");
+  bt::ClusterOptions copts;
+  app.add_option("--haproxy-template", copts.haproxy_template,
+                 "the HAProxy configuration to fill in")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (access(bt::kNatsServer, X_OK) != 0 || access(bt::kHaproxy, X_OK) != 0) {
     std::cerr
@@ -136,7 +140,7 @@ int main(int argc, char** argv) {
   std::ofstream(items) << ids;
 
   nlohmann::json out;
-  bt::ReplicaCluster cluster(bin, snapshots, work);
+  bt::ReplicaCluster cluster(bin, snapshots, work, copts);
   std::string why;
   if (!cluster.Start(&why)) {
     std::cerr << "cluster: " << why << "\n";
