@@ -24,13 +24,13 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
 #include "boomerang/v1/recommender.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/process.h"
@@ -237,11 +237,11 @@ class ReplicaCluster {
     std::string text = ReadAll(o_.haproxy_template);
     std::string grpc_servers, http_servers;
     for (int i = 0; i < o_.replicas; ++i) {
-      absl::StrAppend(&grpc_servers, "  server r", i, " 127.0.0.1:",
-                      grpc_ports_[i], " proto h2 check port ", http_ports_[i],
-                      " check-proto h1\n");
-      absl::StrAppend(&http_servers, "  server r", i, " 127.0.0.1:",
-                      http_ports_[i], " check\n");
+      absl::StrAppend(&grpc_servers, "  server r", i,
+                      " 127.0.0.1:", grpc_ports_[i], " proto h2 check port ",
+                      http_ports_[i], " check-proto h1\n");
+      absl::StrAppend(&http_servers, "  server r", i,
+                      " 127.0.0.1:", http_ports_[i], " check\n");
     }
     // Only the lines that are not comments carry placeholders.
     std::string out;

@@ -133,6 +133,40 @@ TEST_F(ReplicasTest, AnEventRecordedThroughOneReplicaShowsOnEveryOther) {
     EXPECT_TRUE(testing::MissingOn(*cluster, i, {"shared-http"}, 5).empty())
         << "replica " << i;
   }
+  // Client-side balancing without HAProxy: gRPC's round_robin over the
+  // replicas' addresses (what a DNS name of a headless Service gives)
+  // spreads the calls over all of them.
+  {
+    grpc::ChannelArguments args;
+    args.SetLoadBalancingPolicyName("round_robin");
+    auto rr = v1::Recommender::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("ipv4:", cluster->replica_address(0), ",",
+                     cluster->replica_address(1), ",",
+                     cluster->replica_address(2)),
+        grpc::InsecureChannelCredentials(), args));
+    for (int k = 0; k < 30; ++k) {
+      v1::SimilarItemsRequest req;
+      req.set_item_id("SKU-0001");
+      v1::RecommendationsResponse lists;
+      grpc::ClientContext ctx;
+      ctx.set_wait_for_ready(true);
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+      ASSERT_TRUE(rr->SimilarItems(&ctx, req, &lists).ok());
+    }
+    for (int i = 0; i < 3; ++i) {
+      httplib::Client r("127.0.0.1", cluster->replica_http_port(i));
+      auto m = r.Get("/metrics");
+      ASSERT_TRUE(m);
+      const std::string key =
+          "boomerang_requests_total{method=\"SimilarItems\",transport="
+          "\"grpc\",code=\"OK\"} ";
+      const size_t at = m->body.find(key);
+      ASSERT_NE(at, std::string::npos) << "replica " << i << " had no call";
+      EXPECT_GE(std::atoi(m->body.c_str() + at + key.size()), 3)
+          << "replica " << i;
+    }
+  }
   // The nightly indexer reads the shared stream: each purchase once (the
   // retried one too), without any replica's store.
   testing::CommandResult indexed = testing::Run(

@@ -64,6 +64,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeClientChannel(
   std::shared_ptr<grpc::ChannelCredentials> creds =
       grpc::InsecureChannelCredentials();
   grpc::ChannelArguments args;
+  // Client-side balancing: a target naming several replicas (a DNS name
+  // with several addresses, "dns:///boomerang-headless:50051", or
+  // "ipv4:10.0.0.1:50051,10.0.0.2:50051") spreads calls over all of them
+  // and skips one that is down; with one address it changes nothing.
+  args.SetLoadBalancingPolicyName("round_robin");
   if (!options.tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;
     auto ca = ReadFile(options.tls_ca, "--tls-ca");
