@@ -424,6 +424,8 @@ struct NatsEventLog::Impl {
         so.Config.DeliverPolicy = js_DeliverAll;
         so.Config.MaxAckPending = 20 * kFetchBatch;
         so.Config.AckWait = int64_t{30} * 1000000000;
+        so.Config.InactiveThreshold =
+            o.consumer_inactive_seconds * int64_t{1000000000};
         jsErrCode jerr = static_cast<jsErrCode>(0);
         natsStatus s =
             js_PullSubscribe(&sub, js, o.subject.c_str(), o.replica_id.c_str(),

@@ -62,6 +62,11 @@ struct NatsEventLogOptions {
   // JetStream's de-duplication window for message ids (the local stores
   // keep every key longer, so a retry after it is still dropped there).
   int64_t duplicate_window_seconds = 600;
+  // A replica's durable consumer is deleted by NATS after this long without
+  // the replica (replicas named after Kubernetes pods come and go); one
+  // that comes back later replays the stream, and its store drops what it
+  // already has.
+  int64_t consumer_inactive_seconds = 24 * 3600;
   // How long an append may wait for the stream's acknowledgement, resends
   // included, before it fails with UNAVAILABLE.
   int64_t publish_timeout_ms = 5000;

@@ -276,6 +276,43 @@ int main(int argc, char** argv) {
                             {"write_ok_again_after_ms", back_ms},
                             {"missing_after", missing}};
   }
+  // 5. Ingest: RecordEvents through one replica (published to the
+  // 3-copy stream, then its own store) against one server alone (its own
+  // store only), same machine, same run. 20 view events per call, each with
+  // its own key; 64 callers, closed loop.
+  {
+    auto ingest = [&](const std::string& address, const std::string& label) {
+      const std::string log = work + "/ingest_" + label;
+      bt::Proc lg({bin + "/boomerang-loadgen", "--server", address, "--rpc",
+                   "events", "--items", items, "--items-per-request", "20",
+                   "--concurrency", "64", "--qps", "0", "--duration", "5",
+                   "--warmup", "1", "--deadline-ms", "10000", "--pool",
+                   "60000", "--seed", std::to_string(getpid()), "--json"},
+                  log);
+      lg.Start();
+      nlohmann::json r = LoadgenReport(lg, log);
+      if (r.is_discarded()) return r;
+      std::printf(
+          "ingest, %-22s %.0f calls/s (%.0f events/s), p50 %.1f ms, p99 %.1f "
+          "ms, errors %s\n",
+          (label + ":").c_str(), r["qps"].get<double>(),
+          20 * r["qps"].get<double>(), r["latency_us"]["p50"].get<double>() / 1000,
+          r["latency_us"]["p99"].get<double>() / 1000, r["errors"].dump().c_str());
+      return r;
+    };
+    out["ingest_replica"] = ingest(cluster.replica_address(0), "replica");
+    const int port = bt::FreePort();
+    bt::Proc single({bin + "/boomerang-server", "--snapshots", snapshots,
+                     "--host", "127.0.0.1", "--port", std::to_string(port),
+                     "--events-dir", work + "/single-events"},
+                    work + "/single");
+    single.Start();
+    const std::string address = absl::StrFormat("127.0.0.1:%d", port);
+    if (bt::ReplicaCluster::WaitFor([&] { return bt::Serving(address); }, 60)) {
+      out["ingest_single"] = ingest(address, "single_server");
+    }
+    single.Stop();
+  }
   std::printf("%s\n", out.dump().c_str());
   return 0;
 }
