@@ -30,7 +30,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 K8S=deploy/kubernetes
-BIN=build/bin
+# The built programs (their --help): $BOOMERANG_BIN_DIR under ctest.
+BIN=${BOOMERANG_BIN_DIR:-build/bin}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -145,6 +146,18 @@ if [ $have_kubectl -eq 1 ]; then
   else
     skp "kubectl apply --dry-run=client / schema validation: needs an API server (kubectl maps kinds through server discovery even for client dry runs); none is reachable"
   fi
+elif [ $have_yaml -eq 1 ]; then
+  # Without kubectl: the listed resources joined (this kustomization only
+  # adds labels and an image name, which the checks below do not need).
+  skp "kubectl kustomize: kubectl not installed (the checks below read the listed files joined)"
+  python3 - "$K8S" > "$rendered" <<'PY' || rendered=""
+import os, sys, yaml
+d = sys.argv[1]
+k = yaml.safe_load(open(os.path.join(d, "kustomization.yaml")))
+for name in k.get("resources", []):
+    print("---")
+    print(open(os.path.join(d, name)).read())
+PY
 else
   skp "kubectl kustomize: kubectl not installed"
   rendered=""
@@ -157,7 +170,7 @@ for b in boomerang-server boomerang-indexer; do
   [ -x "$BIN/$b" ] && "$BIN/$b" --help > "$help_dir/$b" 2>&1
 done
 if [ -n "$rendered" ] && [ $have_yaml -eq 1 ]; then
-  pycheck "$rendered" "$help_dir" <<'PY'
+  KUSTOMIZED=$have_kubectl pycheck "$rendered" "$help_dir" <<'PY'
 import os, re, sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 help_dir = sys.argv[2]
@@ -208,7 +221,7 @@ for (kind, name), d in workloads.items():
         cw = f"{where} container {c['name']}"
         if not c.get("image"):
             fail(f"{cw}: no image")
-        if c["image"] == "boomerang":
+        if c["image"] == "boomerang" and os.environ.get("KUSTOMIZED") == "1":
             fail(f"{cw}: image not rewritten by kustomize images")
         r = c.get("resources", {})
         if not r.get("requests") or not r.get("limits", {}).get("memory"):
@@ -520,7 +533,9 @@ else
 fi
 
 echo "== Docker"
-if ! command -v docker > /dev/null; then
+if [ -n "${CHECK_DEPLOY_NO_DOCKER:-}" ]; then
+  skp "docker build: CHECK_DEPLOY_NO_DOCKER is set (the test suite's run)"
+elif ! command -v docker > /dev/null; then
   skp "docker build: no docker client"
 elif ! timeout 15 docker info > /dev/null 2>&1; then
   skp "docker build: no Docker daemon reachable (docker info fails)"

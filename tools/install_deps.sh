@@ -29,6 +29,8 @@ if [ "${1:-}" = "--test" ]; then
     # The replicas test and benchmark start a 3-node NATS cluster and
     # HAProxy themselves.
     nats-server haproxy
+    # tools/check_deploy.sh (a test) parses the Kubernetes manifests.
+    python3-yaml
     # security_test makes its certificates with the openssl command (a
     # minimal Debian has only the library).
     openssl

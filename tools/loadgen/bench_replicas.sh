@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/loadgen/bench_common.sh
+keep=0
 bench_init boomerang-bench-replicas
 tools/build.sh boomerang-server boomerang-indexer boomerang-demo-shop \
   boomerang-loadgen boomerang-replicas-bench > /dev/null
