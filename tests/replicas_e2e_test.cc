@@ -116,6 +116,40 @@ TEST_F(ReplicasTest, AnEventRecordedThroughOneReplicaShowsOnEveryOther) {
     EXPECT_EQ(profile.orders(), 1);
   }
 
+  // A catalog update through one replica reaches the lists of another.
+  {
+    auto fbt = [](v1::Recommender::Stub* stub) {
+      v1::FrequentlyBoughtTogetherRequest req;
+      req.add_item_ids("SKU-0001");
+      v1::FrequentlyBoughtTogetherResponse resp;
+      grpc::ClientContext ctx;
+      EXPECT_TRUE(stub->FrequentlyBoughtTogether(&ctx, req, &resp).ok());
+      return resp;
+    };
+    v1::FrequentlyBoughtTogetherResponse before = fbt(r2.get());
+    ASSERT_GT(before.items_size(), 0);
+    const std::string item = before.items(0).item_id();
+    v1::UpdateItemsRequest up;
+    v1::ItemUpdate* u = up.add_items();
+    u->set_item_id(item);
+    u->set_price(0.77);
+    u->set_idempotency_key("price-drop-1");
+    v1::UpdateItemsResponse up_resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(r0->UpdateItems(&ctx, up, &up_resp).ok());
+    EXPECT_EQ(up_resp.accepted(), 1);
+    EXPECT_TRUE(ReplicaCluster::WaitFor(
+        [&] {
+          v1::FrequentlyBoughtTogetherResponse now = fbt(r2.get());
+          for (const auto& it : now.items()) {
+            if (it.item_id() == item) return it.price() == 0.77;
+          }
+          return false;
+        },
+        5))
+        << "the new price of " << item << " did not reach replica 2";
+  }
+
   // The HTTP side door through HAProxy.
   httplib::Client http("127.0.0.1", cluster->lb_http_port());
   nlohmann::json body = {

@@ -424,6 +424,14 @@ absl::Status EventStore::Compact() {
   return absl::OkStatus();
 }
 
+bool EventStore::HasKey(absl::string_view key) const {
+  std::string unused;
+  return db_
+      ->Get(rocksdb::ReadOptions(), keys_,
+            rocksdb::Slice(key.data(), key.size()), &unused)
+      .ok();
+}
+
 absl::Status EventStore::ForCustomer(absl::string_view customer_id,
                                      std::vector<v1::Event>* out,
                                      size_t max_events) const {

@@ -93,6 +93,10 @@ class EventStore final : public EventLog {
   // Synced writes so far (each took one or more calls).
   int64_t write_groups() const { return write_groups_.load(); }
 
+  // Whether an event with this idempotency key is stored (false also when
+  // the store cannot be read).
+  bool HasKey(absl::string_view key) const;
+
   // The customer's events in time order (at most `max_events`, the newest).
   absl::Status ForCustomer(absl::string_view customer_id,
                            std::vector<v1::Event>* out,

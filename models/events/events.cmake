@@ -11,7 +11,8 @@ boomerang_test(NAME event_store_test
 # local store.
 boomerang_library(NAME boomerang_nats_log
   SRCS ${CMAKE_CURRENT_LIST_DIR}/nats_event_log.cc
-  DEPS boomerang_events cnats::nats absl::flat_hash_map absl::flat_hash_set
+  DEPS boomerang_events cnats::nats OpenSSL::Crypto absl::flat_hash_map
+       absl::flat_hash_set
        absl::strings absl::synchronization)
 boomerang_test(NAME nats_event_log_test
   SRCS ${CMAKE_CURRENT_LIST_DIR}/nats_event_log_test.cc

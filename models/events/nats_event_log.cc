@@ -1,6 +1,7 @@
 #include "models/events/nats_event_log.h"
 
 #include <nats/nats.h>
+#include <openssl/sha.h>
 
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -22,6 +24,11 @@ namespace boomerang {
 namespace {
 
 constexpr char kSeqHeader[] = "Boomerang-Seq";
+// Messages hold a RecordEventsRequest (several events) when this header
+// says so, else one Event.
+constexpr char kFormatHeader[] = "Boomerang-Format";
+constexpr char kFormatBatch[] = "events";
+constexpr size_t kMaxMessageBytes = 256 * 1024;
 constexpr char kSentHeader[] = "Boomerang-Sent-Us";
 constexpr char kOriginHeader[] = "Boomerang-Replica";
 // One publish attempt waits this long for the stream's answer before the
@@ -147,10 +154,46 @@ absl::Status EnsureStream(jsCtx* js, const NatsEventLogOptions& o) {
   return absl::OkStatus();
 }
 
+// A stable id for a message of several events: SHA-256 of their keys.
+std::string BatchId(const std::string& keys) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(keys.data()), keys.size(),
+         digest);
+  return absl::StrCat(
+      "batch:", absl::BytesToHexString(absl::string_view(
+                    reinterpret_cast<const char*>(digest), sizeof(digest))));
+}
+
+std::string Header(natsMsg* msg, const char* key);
+
+// The events of one stream message (either format); false if it is none.
+bool DecodeMessage(natsMsg* m, std::vector<v1::Event>* out);
+
 std::string Header(natsMsg* msg, const char* key) {
   const char* v = nullptr;
   if (natsMsgHeader_Get(msg, key, &v) != NATS_OK || v == nullptr) return "";
   return v;
+}
+
+bool DecodeMessage(natsMsg* m, std::vector<v1::Event>* out) {
+  const char* data = natsMsg_GetData(m);
+  const int len = natsMsg_GetDataLength(m);
+  auto usable = [](const v1::Event& e) {
+    return !e.idempotency_key().empty() &&
+           (!e.customer_id().empty() || e.type() == v1::Event::ITEM_UPDATE);
+  };
+  if (Header(m, kFormatHeader) == kFormatBatch) {
+    v1::RecordEventsRequest batch;
+    if (!batch.ParseFromArray(data, len)) return false;
+    for (v1::Event& e : *batch.mutable_events()) {
+      if (usable(e)) out->push_back(std::move(e));
+    }
+    return true;
+  }
+  v1::Event e;
+  if (!e.ParseFromArray(data, len) || !usable(e)) return false;
+  out->push_back(std::move(e));
+  return true;
 }
 
 }  // namespace
@@ -168,6 +211,11 @@ struct NatsEventLog::Impl {
     AppendCallback done;
     int remaining = 0;
     int duplicates = 0;
+    int repeated = 0;              // keys repeated inside the call
+    std::vector<int> chunk_sizes;  // events per message
+    std::vector<int> chunk_of;     // each event's message
+    std::vector<bool> known;       // in the local store before the call
+    std::vector<bool> chunk_duplicate;
     int64_t deadline_ms = 0;
     bool finished = false;
     std::vector<uint64_t> seqs;
@@ -227,7 +275,7 @@ struct NatsEventLog::Impl {
       const int index = it->second.index;
       if (pa != nullptr) {
         // A duplicate of our own earlier attempt is still this call's.
-        if (pa->Duplicate && !b.resent[index]) ++b.duplicates;
+        b.chunk_duplicate[index] = pa->Duplicate && !b.resent[index];
         std::shared_ptr<Batch> owner = std::move(it->second.batch);
         inflight.erase(it);
         if (--b.remaining == 0 && !b.finished) {
@@ -271,8 +319,14 @@ struct NatsEventLog::Impl {
 
   void Complete(std::shared_ptr<Batch> b) {
     published.fetch_add(static_cast<int64_t>(b->events.size()));
-    const int stream_duplicates = b->duplicates;
-    const int total = static_cast<int>(b->events.size());
+    // A duplicate: known here before the call (acknowledged before, by any
+    // replica, and arrived), or its message was one the stream had.
+    int dups = 0;
+    for (size_t i = 0; i < b->known.size(); ++i) {
+      dups += b->known[i] || b->chunk_duplicate[b->chunk_of[i]];
+    }
+    const int stream_duplicates = dups + b->repeated;
+    const int total = static_cast<int>(b->events.size()) + b->repeated;
     AppendCallback done = std::move(b->done);
     // Read-your-writes: in this replica's store before the caller hears.
     local->AppendAsync(std::move(b->events),
@@ -406,11 +460,12 @@ struct NatsEventLog::Impl {
         reset_checked = true;
         if (local->events_accepted() == 0) {
           jsErrCode jerr = static_cast<jsErrCode>(0);
-          natsStatus s = js_DeleteConsumer(js, o.stream.c_str(),
-                                           o.replica_id.c_str(), nullptr, &jerr);
+          natsStatus s = js_DeleteConsumer(
+              js, o.stream.c_str(), o.replica_id.c_str(), nullptr, &jerr);
           if (s == NATS_OK) {
             Log(absl::StrCat("event log: the local store is empty: consumer ",
-                             o.replica_id, " starts again from the stream's "
+                             o.replica_id,
+                             " starts again from the stream's "
                              "first event"));
           }
         }
@@ -472,13 +527,10 @@ struct NatsEventLog::Impl {
     std::vector<int64_t> sent;
     for (int i = 0; i < list.Count; ++i) {
       natsMsg* m = list.Msgs[i];
-      v1::Event e;
-      if (!e.ParseFromArray(natsMsg_GetData(m), natsMsg_GetDataLength(m)) ||
-          e.idempotency_key().empty() || e.customer_id().empty()) {
+      if (!DecodeMessage(m, &events)) {
         malformed.fetch_add(1);
         continue;
       }
-      events.push_back(std::move(e));
       int64_t us = 0;
       if (Header(m, kOriginHeader) != o.replica_id &&
           absl::SimpleAtoi(Header(m, kSentHeader), &us)) {
@@ -633,26 +685,87 @@ NatsEventLog::~NatsEventLog() {
 void NatsEventLog::AppendAsync(std::vector<v1::Event> events,
                                AppendCallback done) {
   Impl& im = *impl_;
+  // A key twice in one call: the first counts (as in the local store).
+  int repeated = 0;
+  {
+    absl::flat_hash_set<std::string> keys;
+    std::vector<v1::Event> unique;
+    unique.reserve(events.size());
+    for (v1::Event& e : events) {
+      if (keys.insert(e.idempotency_key()).second) {
+        unique.push_back(std::move(e));
+      } else {
+        ++repeated;
+      }
+    }
+    events.swap(unique);
+  }
   if (events.empty()) {
-    done(AppendResult{});
+    AppendResult r;
+    r.duplicates = repeated;
+    done(r);
     return;
   }
+  // The events go in messages of up to kMaxMessageBytes (NATS refuses
+  // more than 1 MiB by default): one message per call in practice, so a
+  // call of 20 events costs one stream write, not 20.
+  std::vector<std::string> payloads;
+  std::vector<std::string> ids;
+  std::vector<int> sizes;
+  std::vector<int> chunk_of;
+  std::vector<bool> known;
+  known.reserve(events.size());
+  for (const v1::Event& e : events) {
+    known.push_back(im.local->HasKey(e.idempotency_key()));
+  }
+  {
+    v1::RecordEventsRequest chunk;
+    size_t bytes = 0;
+    std::string key_text;
+    auto flush = [&] {
+      if (chunk.events_size() == 0) return;
+      payloads.emplace_back();
+      chunk.SerializeToString(&payloads.back());
+      // One event: its own key, so that a retry alone is dropped by the
+      // stream too; several: a digest of the keys (a retried call).
+      ids.push_back(chunk.events_size() == 1 ? chunk.events(0).idempotency_key()
+                                             : BatchId(key_text));
+      sizes.push_back(chunk.events_size());
+      chunk.Clear();
+      bytes = 0;
+      key_text.clear();
+    };
+    for (const v1::Event& e : events) {
+      const size_t n = e.ByteSizeLong() + 8;
+      if (bytes + n > kMaxMessageBytes) flush();
+      *chunk.add_events() = e;
+      chunk_of.push_back(static_cast<int>(payloads.size()));
+      bytes += n;
+      absl::StrAppend(&key_text, e.idempotency_key(), std::string(1, '\0'));
+    }
+    flush();
+  }
   auto batch = std::make_shared<Impl::Batch>();
-  batch->remaining = static_cast<int>(events.size());
+  batch->remaining = static_cast<int>(payloads.size());
+  batch->repeated = repeated;
+  batch->chunk_sizes = sizes;
+  batch->chunk_of = std::move(chunk_of);
+  batch->known = std::move(known);
+  batch->chunk_duplicate.assign(payloads.size(), false);
   batch->deadline_ms = NowMs() + im.o.publish_timeout_ms;
-  batch->resent.assign(events.size(), false);
+  batch->resent.assign(payloads.size(), false);
   std::vector<natsMsg*> msgs;
-  msgs.reserve(events.size());
+  msgs.reserve(payloads.size());
   absl::Status refused;
   {
     absl::MutexLock lock(&im.mu);
     if (im.stop) {
       refused = absl::UnavailableError("the server is closing");
-    } else if (static_cast<int64_t>(im.inflight.size() + events.size()) >
+    } else if (static_cast<int64_t>(im.inflight.size() + payloads.size()) >
                kMaxInflight) {
       refused = absl::ResourceExhaustedError(
           absl::StrCat("the shared event log has ", im.inflight.size(),
-                       " events waiting for NATS; retry later"));
+                       " messages waiting for NATS; retry later"));
     }
   }
   if (!refused.ok()) {
@@ -662,14 +775,13 @@ void NatsEventLog::AppendAsync(std::vector<v1::Event> events,
   {
     absl::MutexLock lock(&im.mu);
     const std::string sent = absl::StrCat(NowUs());
-    for (size_t i = 0; i < events.size(); ++i) {
+    for (size_t i = 0; i < payloads.size(); ++i) {
       const uint64_t seq = im.next_seq++;
-      std::string data;
-      events[i].SerializeToString(&data);
       natsMsg* m = nullptr;
-      natsMsg_Create(&m, im.o.subject.c_str(), nullptr, data.data(),
-                     static_cast<int>(data.size()));
-      natsMsgHeader_Set(m, "Nats-Msg-Id", events[i].idempotency_key().c_str());
+      natsMsg_Create(&m, im.o.subject.c_str(), nullptr, payloads[i].data(),
+                     static_cast<int>(payloads[i].size()));
+      natsMsgHeader_Set(m, "Nats-Msg-Id", ids[i].c_str());
+      natsMsgHeader_Set(m, kFormatHeader, kFormatBatch);
       natsMsgHeader_Set(m, kSeqHeader, absl::StrCat(seq).c_str());
       natsMsgHeader_Set(m, kSentHeader, sent.c_str());
       natsMsgHeader_Set(m, kOriginHeader, im.o.replica_id.c_str());
@@ -685,8 +797,8 @@ void NatsEventLog::AppendAsync(std::vector<v1::Event> events,
   po.MaxWait = kAttemptMs;
   for (natsMsg* m : msgs) {
     natsMsg* msg = m;
-    natsStatus s = js_PublishMsgAsync(im.js, &msg, &po);
-    if (s != NATS_OK && msg != nullptr) {
+    natsStatus st = js_PublishMsgAsync(im.js, &msg, &po);
+    if (st != NATS_OK && msg != nullptr) {
       absl::MutexLock lock(&im.mu);
       im.resend.emplace_back(NowMs() + 100, msg);
     }
@@ -830,13 +942,13 @@ absl::Status NatsEventLog::ReadStream(
       }
       if (so.Config.AckPolicy == js_AckExplicit) natsMsg_Ack(m, nullptr);
       if (at > last) break;
-      v1::Event e;
-      if (!e.ParseFromArray(natsMsg_GetData(m), natsMsg_GetDataLength(m)) ||
-          e.idempotency_key().empty()) {
-        continue;
+      std::vector<v1::Event> events;
+      if (!DecodeMessage(m, &events)) continue;
+      for (const v1::Event& e : events) {
+        if (!go_on) break;
+        if (!seen.insert(e.idempotency_key()).second) continue;
+        go_on = fn(e);
       }
-      if (!seen.insert(e.idempotency_key()).second) continue;
-      go_on = fn(e);
     }
     natsMsgList_Destroy(&list);
   }

@@ -148,8 +148,8 @@ TEST_F(NatsEventLogTest, AppendsReachEveryReplicaOnceAndTheStreamReader) {
   c = Open("c");
   ASSERT_NE(c, nullptr);
   c->Follow();
-  EXPECT_TRUE(testing::ReplicaCluster::WaitFor(
-      [&] { return Count(*c) == 2; }, 10));
+  EXPECT_TRUE(
+      testing::ReplicaCluster::WaitFor([&] { return Count(*c) == 2; }, 10));
 
   // The nightly indexer's reader: each key once.
   std::vector<std::string> keys;
