@@ -108,12 +108,7 @@ TEST_F(ReplicasTest, AnEventRecordedThroughOneReplicaShowsOnEveryOther) {
   EXPECT_EQ(again.accepted(), 0);
   EXPECT_EQ(again.duplicates(), 1);
   for (auto* stub : {r0.get(), r1.get(), r2.get()}) {
-    v1::CustomerProfileRequest req;
-    req.set_customer_id("shared-1");
-    v1::CustomerProfile profile;
-    grpc::ClientContext ctx;
-    ASSERT_TRUE(stub->GetCustomerProfile(&ctx, req, &profile).ok());
-    EXPECT_EQ(profile.orders(), 1);
+    EXPECT_EQ(testing::Orders(stub, "shared-1"), 1);
   }
 
   // A catalog update through one replica reaches the lists of another.
@@ -325,12 +320,7 @@ TEST_F(ReplicasTest, WithEveryNatsNodeDownWritesFailReadsGoOnNothingIsLost) {
   }
   // Exactly once on each replica.
   for (auto* stub : {r0.get(), r1.get()}) {
-    v1::CustomerProfileRequest req;
-    req.set_customer_id("during");
-    v1::CustomerProfile profile;
-    grpc::ClientContext ctx;
-    ASSERT_TRUE(stub->GetCustomerProfile(&ctx, req, &profile).ok());
-    EXPECT_EQ(profile.orders(), 1);
+    EXPECT_EQ(testing::Orders(stub, "during"), 1);
   }
 }
 
