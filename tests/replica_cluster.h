@@ -338,15 +338,22 @@ inline grpc::Status Record(v1::Recommender::Stub* stub,
   return stub->RecordEvents(&ctx, req, resp);
 }
 
-// True when the replica behind `stub` has a live purchase of `customer`.
-inline bool HasCustomer(v1::Recommender::Stub* stub,
-                        const std::string& customer) {
+// The orders the replica behind `stub` knows of `customer` (-1: it does
+// not know the customer, or did not answer).
+inline int64_t Orders(v1::Recommender::Stub* stub,
+                      const std::string& customer) {
   v1::CustomerProfileRequest req;
   req.set_customer_id(customer);
   v1::CustomerProfile resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  return stub->GetCustomerProfile(&ctx, req, &resp).ok() && resp.orders() > 0;
+  return stub->GetCustomerProfile(&ctx, req, &resp).ok() ? resp.orders() : -1;
+}
+
+// True when the replica behind `stub` has a live purchase of `customer`.
+inline bool HasCustomer(v1::Recommender::Stub* stub,
+                        const std::string& customer) {
+  return Orders(stub, customer) > 0;
 }
 
 // Propagation: a marker purchase recorded through replica w (direct, not
