@@ -58,6 +58,9 @@ void AddSourceFlags(CLI::App& app, IndexerOptions* opts, CommandFlags* flags) {
   app.add_option("--event-log-stream", opts->event_log.stream,
                  "the stream's name (the servers' --event-log-stream)")
       ->capture_default_str();
+  app.add_option("--event-log-subject", opts->event_log.subject,
+                 "the stream's subject (the servers' --event-log-subject)")
+      ->capture_default_str();
   app.add_option("--nats-tls-ca", opts->event_log.tls_ca,
                  "CA certificates (PEM) to trust for NATS over TLS");
   app.add_option("--nats-tls-cert", opts->event_log.tls_cert,

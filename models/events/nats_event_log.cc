@@ -37,6 +37,10 @@ constexpr int64_t kAttemptMs = 1000;
 // Events waiting for the stream's acknowledgement, at most.
 constexpr int64_t kMaxInflight = 200000;
 constexpr int kFetchBatch = 1000;
+constexpr int64_t kFetchBytes = 8 << 20;
+// Events per local append while following (the store queues at most
+// EventStore::kMaxPendingEvents, other writers included).
+constexpr size_t kMaxEventsPerAppend = 20000;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -178,10 +182,10 @@ std::string Header(natsMsg* msg, const char* key) {
 bool DecodeMessage(natsMsg* m, std::vector<v1::Event>* out) {
   const char* data = natsMsg_GetData(m);
   const int len = natsMsg_GetDataLength(m);
-  auto usable = [](const v1::Event& e) {
-    return !e.idempotency_key().empty() &&
-           (!e.customer_id().empty() || e.type() == v1::Event::ITEM_UPDATE);
-  };
+  // The publishing replica validated the event (a guest's impression has
+  // a session id and no customer id; a catalog update has neither): only
+  // the key is needed here.
+  auto usable = [](const v1::Event& e) { return !e.idempotency_key().empty(); };
   if (Header(m, kFormatHeader) == kFormatBatch) {
     v1::RecordEventsRequest batch;
     if (!batch.ParseFromArray(data, len)) return false;
@@ -230,6 +234,10 @@ struct NatsEventLog::Impl {
   absl::flat_hash_map<uint64_t, Slot> inflight ABSL_GUARDED_BY(mu);
   std::deque<std::pair<int64_t, natsMsg*>> resend ABSL_GUARDED_BY(mu);
   bool stop ABSL_GUARDED_BY(mu) = false;
+  // Set once the connection is closed; ack handlers still running are
+  // counted, and the destructor waits for them.
+  bool closed ABSL_GUARDED_BY(mu) = false;
+  int in_handler ABSL_GUARDED_BY(mu) = 0;
   bool follow ABSL_GUARDED_BY(mu) = false;
   std::string last_error ABSL_GUARDED_BY(mu);
   std::thread resender;
@@ -255,7 +263,18 @@ struct NatsEventLog::Impl {
 
   static void OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
                     void* closure) {
-    static_cast<Impl*>(closure)->Acked(msg, pa, pae);
+    Impl* im = static_cast<Impl*>(closure);
+    {
+      absl::MutexLock lock(&im->mu);
+      if (im->closed) {  // the log is going: nothing to update
+        natsMsg_Destroy(msg);
+        return;
+      }
+      ++im->in_handler;
+    }
+    im->Acked(msg, pa, pae);
+    absl::MutexLock lock(&im->mu);
+    --im->in_handler;
   }
 
   void Acked(natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae) {
@@ -453,6 +472,36 @@ struct NatsEventLog::Impl {
           continue;
         }
       }
+      if (sub == nullptr) {
+        // Another live process pulling as the same consumer would take half
+        // of the stream from this one: refuse to follow (and say so) until
+        // it is gone. Our own pull requests expire within 200 ms, so a
+        // replica killed a moment ago does not count.
+        int busy = 0;
+        jsOptions quick;
+        jsOptions_Init(&quick);
+        quick.Wait = 500;
+        for (int check = 0; check < 2 && Connected() && !stopped(); ++check) {
+          jsConsumerInfo* ci = nullptr;
+          if (js_GetConsumerInfo(&ci, js, o.stream.c_str(),
+                                 o.replica_id.c_str(), &quick,
+                                 nullptr) == NATS_OK) {
+            busy += ci->NumWaiting > 0;
+            jsConsumerInfo_Destroy(ci);
+          }
+          if (check == 0 && busy > 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+          }
+        }
+        if (busy == 2) {
+          note(absl::StrCat("another process follows stream ", o.stream,
+                            " as consumer ", o.replica_id,
+                            ": give each replica its own --replica-id; "
+                            "not following until it is gone"));
+          std::this_thread::sleep_for(std::chrono::milliseconds(5000));
+          continue;
+        }
+      }
       if (sub == nullptr && !reset_checked) {
         // A replica whose store is new (a fresh disk under an old name)
         // must not resume where the old disk stopped: start its consumer
@@ -498,8 +547,14 @@ struct NatsEventLog::Impl {
       }
       natsMsgList list = {nullptr, 0};
       jsErrCode jerr = static_cast<jsErrCode>(0);
-      natsStatus s =
-          natsSubscription_Fetch(&list, sub, kFetchBatch, 200, &jerr);
+      // At most kFetchBatch messages and kFetchBytes per round trip, so that
+      // a backlog of big calls fits the local store's queue.
+      jsFetchRequest fr;
+      jsFetchRequest_Init(&fr);
+      fr.Batch = kFetchBatch;
+      fr.MaxBytes = kFetchBytes;
+      fr.Expires = int64_t{200} * 1000000;  // ns
+      natsStatus s = natsSubscription_FetchRequest(&list, sub, &fr);
       if (s == NATS_TIMEOUT) continue;
       if (s != NATS_OK) {
         natsMsgList_Destroy(&list);
@@ -537,18 +592,34 @@ struct NatsEventLog::Impl {
         sent.push_back(us);
       }
     }
-    absl::StatusOr<AppendResult> r = local->Append(std::move(events));
-    if (!r.ok()) {
-      // Not acknowledged: the stream sends them again.
-      SetError(absl::StrCat("storing followed events locally: ",
-                            r.status().message()));
-      for (int i = 0; i < list.Count; ++i) natsMsg_Nak(list.Msgs[i], nullptr);
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      return;
+    // In parts the local store's queue takes; a part it refuses (its queue
+    // full, a disk error) is tried again, in order, until it is stored or
+    // the log closes. Nothing is acknowledged to the stream before that, so
+    // a crash meanwhile means the stream sends the messages again.
+    int64_t accepted = 0;
+    for (size_t from = 0; from < events.size(); from += kMaxEventsPerAppend) {
+      const size_t to = std::min(events.size(), from + kMaxEventsPerAppend);
+      std::vector<v1::Event> part(
+          std::make_move_iterator(events.begin() + from),
+          std::make_move_iterator(events.begin() + to));
+      while (true) {
+        absl::StatusOr<AppendResult> r = local->Append(part);
+        if (r.ok()) {
+          accepted += r->accepted;
+          break;
+        }
+        SetError(absl::StrCat("storing followed events locally: ",
+                              r.status().message()));
+        {
+          absl::MutexLock lock(&mu);
+          if (stop) return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
     }
     for (int64_t us : sent) RecordDelay(us);
     consumed.fetch_add(list.Count);
-    consumed_new.fetch_add(r->accepted);
+    consumed_new.fetch_add(accepted);
     for (int i = 0; i < list.Count; ++i) {
       natsMsg* m = list.Msgs[i];
       if (i == list.Count - 1) {
@@ -676,7 +747,19 @@ NatsEventLog::~NatsEventLog() {
     im.inflight.clear();
   }
   for (auto& b : waiting) im.Fail(b.get(), "the server is closing");
+  {
+    absl::MutexLock lock(&im.mu);
+    im.closed = true;
+  }
   if (im.nc != nullptr) natsConnection_Close(im.nc);
+  {
+    // An ack handler that started before `closed` may still run.
+    absl::MutexLock lock(&im.mu);
+    auto idle = [&im]() ABSL_SHARED_LOCKS_REQUIRED(im.mu) {
+      return im.in_handler == 0;
+    };
+    im.mu.Await(absl::Condition(&idle));
+  }
   if (im.js != nullptr) jsCtx_Destroy(im.js);
   if (im.nc != nullptr) natsConnection_Destroy(im.nc);
   if (im.nopts != nullptr) natsOptions_Destroy(im.nopts);
@@ -778,19 +861,39 @@ void NatsEventLog::AppendAsync(std::vector<v1::Event> events,
     for (size_t i = 0; i < payloads.size(); ++i) {
       const uint64_t seq = im.next_seq++;
       natsMsg* m = nullptr;
-      natsMsg_Create(&m, im.o.subject.c_str(), nullptr, payloads[i].data(),
-                     static_cast<int>(payloads[i].size()));
-      natsMsgHeader_Set(m, "Nats-Msg-Id", ids[i].c_str());
-      natsMsgHeader_Set(m, kFormatHeader, kFormatBatch);
-      natsMsgHeader_Set(m, kSeqHeader, absl::StrCat(seq).c_str());
-      natsMsgHeader_Set(m, kSentHeader, sent.c_str());
-      natsMsgHeader_Set(m, kOriginHeader, im.o.replica_id.c_str());
+      natsStatus st =
+          natsMsg_Create(&m, im.o.subject.c_str(), nullptr, payloads[i].data(),
+                         static_cast<int>(payloads[i].size()));
+      if (st == NATS_OK)
+        st = natsMsgHeader_Set(m, "Nats-Msg-Id", ids[i].c_str());
+      if (st == NATS_OK) st = natsMsgHeader_Set(m, kFormatHeader, kFormatBatch);
+      if (st == NATS_OK) {
+        st = natsMsgHeader_Set(m, kSeqHeader, absl::StrCat(seq).c_str());
+      }
+      if (st == NATS_OK) st = natsMsgHeader_Set(m, kSentHeader, sent.c_str());
+      if (st == NATS_OK) {
+        st = natsMsgHeader_Set(m, kOriginHeader, im.o.replica_id.c_str());
+      }
+      if (st != NATS_OK) {
+        natsMsg_Destroy(m);
+        for (natsMsg* made : msgs) natsMsg_Destroy(made);
+        for (uint64_t q : batch->seqs) im.inflight.erase(q);
+        refused = absl::InternalError(
+            absl::StrCat("making a NATS message: ", NatsError(st)));
+        break;
+      }
       batch->seqs.push_back(seq);
       im.inflight[seq] = Impl::Slot{batch, static_cast<int>(i)};
       msgs.push_back(m);
     }
-    batch->events = std::move(events);
-    batch->done = std::move(done);
+    if (refused.ok()) {
+      batch->events = std::move(events);
+      batch->done = std::move(done);
+    }
+  }
+  if (!refused.ok()) {
+    done(refused);
+    return;
   }
   jsPubOptions po;
   jsPubOptions_Init(&po);
@@ -800,7 +903,11 @@ void NatsEventLog::AppendAsync(std::vector<v1::Event> events,
     natsStatus st = js_PublishMsgAsync(im.js, &msg, &po);
     if (st != NATS_OK && msg != nullptr) {
       absl::MutexLock lock(&im.mu);
-      im.resend.emplace_back(NowMs() + 100, msg);
+      if (im.stop) {
+        natsMsg_Destroy(msg);  // the batch fails at close
+      } else {
+        im.resend.emplace_back(NowMs() + 100, msg);
+      }
     }
   }
 }
@@ -924,8 +1031,20 @@ absl::Status NatsEventLog::ReadStream(
     natsMsgList list = {nullptr, 0};
     s = natsSubscription_Fetch(&list, sub, kFetchBatch, 2000, &jerr);
     if (s == NATS_TIMEOUT) {
-      if (++idle >= 5) break;  // the rest was dropped by retention
-      continue;
+      if (++idle < 5) continue;
+      // Nothing for 10 s before the last message: fine only if retention
+      // removed the rest (the stream now starts after where we are);
+      // otherwise the snapshot would miss events, so fail.
+      jsStreamInfo* now = nullptr;
+      const bool gone = js_GetStreamInfo(&now, js, options.stream.c_str(),
+                                         nullptr, nullptr) == NATS_OK &&
+                        (now->State.FirstSeq > at + 1 || now->State.Msgs == 0);
+      if (now != nullptr) jsStreamInfo_Destroy(now);
+      if (gone) break;
+      cleanup();
+      return absl::UnavailableError(
+          absl::StrCat("reading ", where, ": no message after ", at, " of ",
+                       last, " for 10 s (a NATS leader election?); try again"));
     }
     if (s != NATS_OK) {
       cleanup();

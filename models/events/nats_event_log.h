@@ -56,9 +56,9 @@ struct NatsEventLogOptions {
   // Copies of the stream (NATS nodes that store each event); a cluster of 3
   // survives the loss of one node.
   int stream_replicas = 3;
-  // What the stream keeps: a replica that was away longer misses the rest
-  // (the nightly snapshot has it by then).
-  int64_t max_age_seconds = 7 * 86400;
+  // What the stream keeps (as long as a single server's store keeps events
+  // by default, 30 days): a replica whose store is new replays this much.
+  int64_t max_age_seconds = 30 * 86400;
   // JetStream's de-duplication window for message ids (the local stores
   // keep every key longer, so a retry after it is still dropped there).
   int64_t duplicate_window_seconds = 600;

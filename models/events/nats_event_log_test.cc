@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -98,7 +99,7 @@ TEST_F(NatsEventLogTest, AppendsReachEveryReplicaOnceAndTheStreamReader) {
   a->Follow();
   b->Follow();
   std::vector<const v1::Event*> heard;
-  int heard_b = 0;
+  std::atomic<int> heard_b{0};
   b->SetListener([&](const std::vector<const v1::Event*>& events) {
     heard_b += static_cast<int>(events.size());
   });
@@ -134,12 +135,30 @@ TEST_F(NatsEventLogTest, AppendsReachEveryReplicaOnceAndTheStreamReader) {
   EXPECT_EQ(a->stats().published, 2);
   EXPECT_EQ(b->stats().published, 1);
 
+  // A guest's impression (a session id, no customer id) reaches b too.
+  v1::Event guest;
+  guest.set_type(v1::Event::IMPRESSION);
+  guest.set_session_id("s-1");
+  guest.set_item_id("SKU-1");
+  guest.mutable_timestamp()->set_seconds(1767225600);
+  guest.set_idempotency_key("impression:guest-1");
+  absl::Notification shown;
+  a->AppendAsync({guest}, [&](absl::StatusOr<EventLog::AppendResult> r) {
+    result = r;
+    shown.Notify();
+  });
+  ASSERT_TRUE(shown.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(
+      testing::ReplicaCluster::WaitFor([&] { return Count(*b) == 3; }, 10));
+  EXPECT_EQ(b->stats().malformed, 0);
+
   // A replica that starts later catches up from the stream's start.
   auto c = Open("c");
   ASSERT_NE(c, nullptr);
   c->Follow();
   EXPECT_TRUE(
-      testing::ReplicaCluster::WaitFor([&] { return Count(*c) == 2; }, 10));
+      testing::ReplicaCluster::WaitFor([&] { return Count(*c) == 3; }, 10));
 
   // The same name on a fresh disk: replays from the start instead of
   // resuming after the old disk's position.
@@ -149,7 +168,7 @@ TEST_F(NatsEventLogTest, AppendsReachEveryReplicaOnceAndTheStreamReader) {
   ASSERT_NE(c, nullptr);
   c->Follow();
   EXPECT_TRUE(
-      testing::ReplicaCluster::WaitFor([&] { return Count(*c) == 2; }, 10));
+      testing::ReplicaCluster::WaitFor([&] { return Count(*c) == 3; }, 10));
 
   // The nightly indexer's reader: each key once.
   std::vector<std::string> keys;
@@ -158,8 +177,40 @@ TEST_F(NatsEventLogTest, AppendsReachEveryReplicaOnceAndTheStreamReader) {
         keys.push_back(e.idempotency_key());
         return true;
       }).ok());
-  EXPECT_EQ(keys, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"k1", "k2", "impression:guest-1"}));
   b->SetListener(nullptr);
+}
+
+TEST_F(NatsEventLogTest, TwoProcessesWithOneReplicaIdDoNotSplitTheStream) {
+  auto first = Open("same");
+  ASSERT_NE(first, nullptr);
+  first->Follow();
+  ASSERT_TRUE(testing::ReplicaCluster::WaitFor(
+      [&] { return first->stats().following; }, 10));
+  // A second process under the same name (its own store, as on another
+  // host with the same host name) refuses to follow.
+  auto store = EventStore::Open(tmp_.Sub("store-same-2"));
+  ASSERT_TRUE(store.ok());
+  auto second = NatsEventLog::Open(Options("same"), std::move(*store));
+  ASSERT_TRUE(second.ok());
+  (*second)->Follow();
+  EXPECT_TRUE(testing::ReplicaCluster::WaitFor(
+      [&] {
+        return (*second)->stats().last_error.find("another process follows") !=
+               std::string::npos;
+      },
+      15));
+  EXPECT_FALSE((*second)->stats().following);
+  // The first still gets everything.
+  auto writer = Open("writer");
+  ASSERT_NE(writer, nullptr);
+  absl::Notification done;
+  writer->AppendAsync(
+      {Purchase("c1", "k1"), Purchase("c2", "k2")},
+      [&](absl::StatusOr<EventLog::AppendResult>) { done.Notify(); });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(
+      testing::ReplicaCluster::WaitFor([&] { return Count(*first) == 2; }, 10));
 }
 
 TEST_F(NatsEventLogTest, WithoutNatsAppendsFailUnavailableAndNothingIsStored) {
