@@ -26,8 +26,8 @@
 #include "absl/status/statusor.h"
 #include "indexer/embeddings.h"
 #include "indexer/ranker_training.h"
-#include "models/events/nats_event_log.h"
 #include "models/cooccurrence.h"
+#include "models/events/nats_event_log.h"
 #include "models/purchase_line.h"
 #include "models/segments.h"
 

@@ -167,17 +167,20 @@ std::string BatchId(const std::string& keys) {
                     reinterpret_cast<const char*>(digest), sizeof(digest))));
 }
 
-std::string Header(natsMsg* msg, const char* key);
-
-// The events of one stream message (either format); false if it is none.
-bool DecodeMessage(natsMsg* m, std::vector<v1::Event>* out);
-
 std::string Header(natsMsg* msg, const char* key) {
   const char* v = nullptr;
   if (natsMsgHeader_Get(msg, key, &v) != NATS_OK || v == nullptr) return "";
   return v;
 }
 
+// Our number of a message we published (0: none).
+uint64_t SeqOf(natsMsg* msg) {
+  uint64_t seq = 0;
+  (void)absl::SimpleAtoi(Header(msg, kSeqHeader), &seq);
+  return seq;
+}
+
+// The events of one stream message (either format); false if it is none.
 bool DecodeMessage(natsMsg* m, std::vector<v1::Event>* out) {
   const char* data = natsMsg_GetData(m);
   const int len = natsMsg_GetDataLength(m);
@@ -213,7 +216,6 @@ struct NatsEventLog::Impl {
     std::vector<v1::Event> events;
     AppendCallback done;
     int remaining = 0;
-    int duplicates = 0;
     int repeated = 0;              // keys repeated inside the call
     std::vector<int> chunk_sizes;  // events per message
     std::vector<int> chunk_of;     // each event's message
@@ -277,8 +279,7 @@ struct NatsEventLog::Impl {
   }
 
   void Acked(natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae) {
-    uint64_t seq = 0;
-    (void)absl::SimpleAtoi(Header(msg, kSeqHeader), &seq);
+    const uint64_t seq = SeqOf(msg);
     std::shared_ptr<Batch> complete;
     std::shared_ptr<Batch> failed;
     std::string why;
@@ -343,24 +344,22 @@ struct NatsEventLog::Impl {
     for (size_t i = 0; i < b->known.size(); ++i) {
       dups += b->known[i] || b->chunk_duplicate[b->chunk_of[i]];
     }
-    const int stream_duplicates = dups + b->repeated;
+    const int duplicates = dups + b->repeated;
     const int total = static_cast<int>(b->events.size()) + b->repeated;
     AppendCallback done = std::move(b->done);
     // Read-your-writes: in this replica's store before the caller hears.
     local->AppendAsync(std::move(b->events),
-                       [done = std::move(done), stream_duplicates,
+                       [done = std::move(done), duplicates,
                         total](absl::StatusOr<AppendResult> r) {
                          if (!r.ok()) {
                            done(r.status());
                            return;
                          }
-                         // The stream says what was new: the local store may
-                         // have had an event from the consumer already. (A
-                         // retry after the stream's duplicate window counts as
-                         // new here; every store still keeps one copy.)
+                         // Counted above, not by this append: the follower
+                         // may have stored the events here first.
                          AppendResult result;
-                         result.duplicates = stream_duplicates;
-                         result.accepted = total - stream_duplicates;
+                         result.duplicates = duplicates;
+                         result.accepted = total - duplicates;
                          done(result);
                        });
   }
@@ -380,9 +379,7 @@ struct NatsEventLog::Impl {
       while (!resend.empty() && resend.front().first <= NowMs()) {
         natsMsg* msg = resend.front().second;
         resend.pop_front();
-        uint64_t msg_seq = 0;
-        (void)absl::SimpleAtoi(Header(msg, kSeqHeader), &msg_seq);
-        if (!inflight.contains(msg_seq)) {  // its call failed meanwhile
+        if (!inflight.contains(SeqOf(msg))) {  // its call failed meanwhile
           natsMsg_Destroy(msg);
           continue;
         }
@@ -392,9 +389,7 @@ struct NatsEventLog::Impl {
         mu.Lock();
         if (s != NATS_OK && msg != nullptr) {
           // Not even queued (closed connection): try again soon, or fail.
-          uint64_t seq = 0;
-          (void)absl::SimpleAtoi(Header(msg, kSeqHeader), &seq);
-          auto it = inflight.find(seq);
+          auto it = inflight.find(SeqOf(msg));
           if (it == inflight.end()) {
             natsMsg_Destroy(msg);
           } else if (NowMs() + 100 < it->second.batch->deadline_ms && !stop) {

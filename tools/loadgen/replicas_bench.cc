@@ -92,63 +92,22 @@ nlohmann::json LoadgenReport(bt::Proc& p, const std::string& log) {
   return nlohmann::json::parse(bt::ReadAll(log + ".1.out"), nullptr, false);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string bin = "build/bin", snapshots, work;
+// What the phases share.
+struct Bench {
+  std::string bin, snapshots, work, items;
   int qps = 2000, samples = 300, writes_per_second = 100, fail_seconds = 20;
-  CLI::App app{"Replicas on loopback: propagation delay and failover."};
-  app.add_option("--bin", bin, "directory of the built programs")
-      ->capture_default_str();
-  app.add_option("--snapshots", snapshots,
-                 "snapshot root to serve (default: the demo shop, built)");
-  app.add_option("--qps", qps, "read load through HAProxy")
-      ->capture_default_str();
-  app.add_option("--samples", samples, "propagation samples per phase")
-      ->capture_default_str();
-  app.add_option("--writes-per-second", writes_per_second,
-                 "RecordEvents calls per second during the failover")
-      ->capture_default_str();
-  app.add_option("--failover-seconds", fail_seconds,
-                 "length of the failover run")
-      ->capture_default_str()
-      ->check(CLI::Range(12, 600));
-  app.add_option("--work", work, "scratch directory (default: a temp dir)");
-  bt::ClusterOptions copts;
-  app.add_option("--haproxy-template", copts.haproxy_template,
-                 "the HAProxy configuration to fill in")
-      ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  if (access(bt::kNatsServer, X_OK) != 0 || access(bt::kHaproxy, X_OK) != 0) {
-    std::cerr
-        << "needs nats-server and haproxy: tools/install_deps.sh --test\n";
-    return 2;
-  }
-  char tmpl[] = "/tmp/boomerang-replicas-XXXXXX";
-  if (work.empty()) work = mkdtemp(tmpl);
-  if (snapshots.empty()) {
-    bt::CommandResult r = bt::BuildDemoSnapshot(bin, work);
-    if (r.exit_code != 0) {
-      std::cerr << "building the demo snapshot failed: " << r.err;
-      return 1;
-    }
-    snapshots = work + "/snaps";
-  }
-  std::string ids;
-  for (int i = 1; i <= 300; ++i) ids += absl::StrFormat("SKU-%04d\n", i);
-  const std::string items = work + "/items.txt";
-  std::ofstream(items) << ids;
-
+  bt::ReplicaCluster* cluster = nullptr;
   nlohmann::json out;
-  bt::ReplicaCluster cluster(bin, snapshots, work, copts);
-  std::string why;
-  if (!cluster.Start(&why)) {
-    std::cerr << "cluster: " << why << "\n";
-    return 1;
-  }
-  std::printf("cluster: 3 NATS nodes (%s), 3 replicas, HAProxy on %s\n",
-              cluster.NatsUrls().c_str(), cluster.lb_address().c_str());
+};
 
+// 1 and 2: propagation idle and under read load.
+void MeasurePropagationPhases(Bench& b) {
+  const std::string& bin = b.bin;
+  const std::string& work = b.work;
+  const std::string& items = b.items;
+  bt::ReplicaCluster& cluster = *b.cluster;
+  nlohmann::json& out = b.out;
+  const int qps = b.qps, samples = b.samples;
   // 1. Idle.
   Summary idle =
       Summarize(bt::MeasurePropagation(cluster, samples, "idle", "SKU-0001"));
@@ -172,7 +131,17 @@ int main(int argc, char** argv) {
       out["propagation_under_load"]["reads"] = r;
     }
   }
+}
 
+// 3: kill -9 of a NATS node and a replica under load.
+void Failover(Bench& b) {
+  const std::string& bin = b.bin;
+  const std::string& work = b.work;
+  const std::string& items = b.items;
+  bt::ReplicaCluster& cluster = *b.cluster;
+  nlohmann::json& out = b.out;
+  const int qps = b.qps, fail_seconds = b.fail_seconds;
+  const int writes_per_second = b.writes_per_second;
   // 3. Failover.
   {
     auto lg =
@@ -223,7 +192,12 @@ int main(int argc, char** argv) {
                        {"restart_to_serving_ms", up_ms}};
     cluster.nats(1).Start();
   }
+}
 
+// 4: every NATS node down.
+void AllNatsDown(Bench& b) {
+  bt::ReplicaCluster& cluster = *b.cluster;
+  nlohmann::json& out = b.out;
   // 4. Every NATS node down.
   {
     std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -276,6 +250,16 @@ int main(int argc, char** argv) {
                             {"write_ok_again_after_ms", back_ms},
                             {"missing_after", missing}};
   }
+}
+
+// 5: ingest through a replica against one server alone.
+void Ingest(Bench& b) {
+  const std::string& bin = b.bin;
+  const std::string& work = b.work;
+  const std::string& items = b.items;
+  bt::ReplicaCluster& cluster = *b.cluster;
+  nlohmann::json& out = b.out;
+  const std::string& snapshots = b.snapshots;
   // 5. Ingest: RecordEvents through one replica (published to the
   // 3-copy stream, then its own store) against one server alone (its own
   // store only), same machine, same run. 20 view events per call, each with
@@ -283,11 +267,30 @@ int main(int argc, char** argv) {
   {
     auto ingest = [&](const std::string& address, const std::string& label) {
       const std::string log = work + "/ingest_" + label;
-      bt::Proc lg({bin + "/boomerang-loadgen", "--server", address, "--rpc",
-                   "events", "--items", items, "--items-per-request", "20",
-                   "--concurrency", "64", "--qps", "0", "--duration", "5",
-                   "--warmup", "1", "--deadline-ms", "10000", "--pool",
-                   "60000", "--seed", std::to_string(getpid()), "--json"},
+      bt::Proc lg({bin + "/boomerang-loadgen",
+                   "--server",
+                   address,
+                   "--rpc",
+                   "events",
+                   "--items",
+                   items,
+                   "--items-per-request",
+                   "20",
+                   "--concurrency",
+                   "64",
+                   "--qps",
+                   "0",
+                   "--duration",
+                   "5",
+                   "--warmup",
+                   "1",
+                   "--deadline-ms",
+                   "10000",
+                   "--pool",
+                   "60000",
+                   "--seed",
+                   std::to_string(getpid()),
+                   "--json"},
                   log);
       lg.Start();
       nlohmann::json r = LoadgenReport(lg, log);
@@ -296,8 +299,10 @@ int main(int argc, char** argv) {
           "ingest, %-22s %.0f calls/s (%.0f events/s), p50 %.1f ms, p99 %.1f "
           "ms, errors %s\n",
           (label + ":").c_str(), r["qps"].get<double>(),
-          20 * r["qps"].get<double>(), r["latency_us"]["p50"].get<double>() / 1000,
-          r["latency_us"]["p99"].get<double>() / 1000, r["errors"].dump().c_str());
+          20 * r["qps"].get<double>(),
+          r["latency_us"]["p50"].get<double>() / 1000,
+          r["latency_us"]["p99"].get<double>() / 1000,
+          r["errors"].dump().c_str());
       return r;
     };
     out["ingest_replica"] = ingest(cluster.replica_address(0), "replica");
@@ -313,6 +318,76 @@ int main(int argc, char** argv) {
     }
     single.Stop();
   }
-  std::printf("%s\n", out.dump().c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Bench b;
+  b.bin = "build/bin";
+  std::string& bin = b.bin;
+  std::string& snapshots = b.snapshots;
+  std::string& work = b.work;
+  int& qps = b.qps;
+  int& samples = b.samples;
+  int& writes_per_second = b.writes_per_second;
+  int& fail_seconds = b.fail_seconds;
+  CLI::App app{"Replicas on loopback: propagation delay and failover."};
+  app.add_option("--bin", bin, "directory of the built programs")
+      ->capture_default_str();
+  app.add_option("--snapshots", snapshots,
+                 "snapshot root to serve (default: the demo shop, built)");
+  app.add_option("--qps", qps, "read load through HAProxy")
+      ->capture_default_str();
+  app.add_option("--samples", samples, "propagation samples per phase")
+      ->capture_default_str();
+  app.add_option("--writes-per-second", writes_per_second,
+                 "RecordEvents calls per second during the failover")
+      ->capture_default_str();
+  app.add_option("--failover-seconds", fail_seconds,
+                 "length of the failover run")
+      ->capture_default_str()
+      ->check(CLI::Range(12, 600));
+  app.add_option("--work", work, "scratch directory (default: a temp dir)");
+  bt::ClusterOptions copts;
+  app.add_option("--haproxy-template", copts.haproxy_template,
+                 "the HAProxy configuration to fill in")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (access(bt::kNatsServer, X_OK) != 0 || access(bt::kHaproxy, X_OK) != 0) {
+    std::cerr
+        << "needs nats-server and haproxy: tools/install_deps.sh --test\n";
+    return 2;
+  }
+  char tmpl[] = "/tmp/boomerang-replicas-XXXXXX";
+  if (work.empty()) work = mkdtemp(tmpl);
+  if (snapshots.empty()) {
+    bt::CommandResult r = bt::BuildDemoSnapshot(bin, work);
+    if (r.exit_code != 0) {
+      std::cerr << "building the demo snapshot failed: " << r.err;
+      return 1;
+    }
+    snapshots = work + "/snaps";
+  }
+  std::string ids;
+  for (int i = 1; i <= 300; ++i) ids += absl::StrFormat("SKU-%04d\n", i);
+  b.items = work + "/items.txt";
+  std::ofstream(b.items) << ids;
+
+  bt::ReplicaCluster cluster(bin, snapshots, work, copts);
+  std::string why;
+  if (!cluster.Start(&why)) {
+    std::cerr << "cluster: " << why << "\n";
+    return 1;
+  }
+  std::printf("cluster: 3 NATS nodes (%s), 3 replicas, HAProxy on %s\n",
+              cluster.NatsUrls().c_str(), cluster.lb_address().c_str());
+
+  b.cluster = &cluster;
+  MeasurePropagationPhases(b);
+  Failover(b);
+  AllNatsDown(b);
+  Ingest(b);
+  std::printf("%s\n", b.out.dump().c_str());
   return 0;
 }
