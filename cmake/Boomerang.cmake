@@ -50,3 +50,18 @@ function(boomerang_test)
     set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}")
   endif()
 endfunction()
+
+# An imported target for a library found by its header and file, for Debian
+# packages whose own CMake config cannot be used:
+#   boomerang_import_library(TARGET ns::name HEADER dir/x.h LIBRARY name)
+function(boomerang_import_library)
+  cmake_parse_arguments(ARG "" "TARGET;HEADER;LIBRARY" "" ${ARGN})
+  string(MAKE_C_IDENTIFIER "${ARG_LIBRARY}" var)
+  string(TOUPPER "${var}" var)
+  find_path(${var}_INCLUDE_DIR ${ARG_HEADER} REQUIRED)
+  find_library(${var}_LIBRARY ${ARG_LIBRARY} REQUIRED)
+  add_library(${ARG_TARGET} UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(${ARG_TARGET} PROPERTIES
+    IMPORTED_LOCATION "${${var}_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${${var}_INCLUDE_DIR}")
+endfunction()
